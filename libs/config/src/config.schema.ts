@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/**
+ * The YAML config in LiteLLM's shape, so an existing LiteLLM proxy config loads unchanged.
+ * Unknown keys are kept (passthrough): LiteLLM configs carry many settings we do not act on yet.
+ */
+export const LitellmParamsSchema = z
+  .object({
+    model: z.string().min(1, 'litellm_params.model is required, e.g. "openai/gpt-4o"'),
+    api_base: z.string().optional(),
+    api_key: z.string().optional(),
+    api_version: z.string().optional(),
+    weight: z.number().positive().optional(),
+    rpm: z.number().int().positive().optional(),
+    tpm: z.number().int().positive().optional(),
+    timeout: z.number().positive().optional(),
+    stream_timeout: z.number().positive().optional(),
+    max_retries: z.number().int().nonnegative().optional(),
+    organization: z.string().optional(),
+  })
+  .passthrough();
+
+export const ModelEntrySchema = z
+  .object({
+    model_name: z.string().min(1),
+    litellm_params: LitellmParamsSchema,
+    model_info: z
+      .object({ id: z.string().optional(), base_model: z.string().optional() })
+      .passthrough()
+      .optional(),
+  })
+  .passthrough();
+
+export const RouterSettingsSchema = z
+  .object({
+    routing_strategy: z.string().default('simple-shuffle'),
+    num_retries: z.number().int().nonnegative().default(0),
+    timeout: z.number().positive().default(600),
+    model_group_alias: z.record(z.string(), z.union([z.string(), z.object({ model: z.string() }).passthrough()])).optional(),
+  })
+  .passthrough();
+
+export const GeneralSettingsSchema = z
+  .object({
+    master_key: z.string().optional(),
+  })
+  .passthrough();
+
+export const ConfigFileSchema = z
+  .object({
+    model_list: z.array(ModelEntrySchema).default([]),
+    router_settings: RouterSettingsSchema.default({ routing_strategy: 'simple-shuffle', num_retries: 0, timeout: 600 }),
+    general_settings: GeneralSettingsSchema.default({}),
+    litellm_settings: z.record(z.string(), z.unknown()).optional(),
+  })
+  .passthrough();
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;

@@ -1,0 +1,5 @@
+export * from './env.schema';
+export * from './config.schema';
+export * from './switchyard-config';
+export * from './load-config';
+export * from './config.module';

@@ -1,0 +1,64 @@
+/**
+ * The one error shape every service speaks, mapped to HTTP only at the edge. Matches OpenAI's
+ * `{"error": {"message", "type", "param", "code"}}` envelope.
+ */
+export interface GatewayError {
+  status: number;
+  message: string;
+  type: string;
+  param: string | null;
+  code: string | null;
+  /** Seconds before a retry may succeed (Retry-After). */
+  retryAfter?: number;
+  /** Whether another deployment might succeed where this one failed (used by routing). */
+  retryable?: boolean;
+}
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export function errorBody(e: Pick<GatewayError, 'message' | 'type' | 'param' | 'code'>): OpenAIErrorBody {
+  return { error: { message: e.message, type: e.type, param: e.param ?? null, code: e.code ?? null } };
+}
+
+/** Constructors for the errors the gateway itself raises, with OpenAI's statuses and types. */
+export const Errors = {
+  invalidRequest: (message: string, param: string | null = null, code: string | null = null): GatewayError => ({
+    status: 400, message, type: 'invalid_request_error', param, code,
+  }),
+  unauthorized: (message: string): GatewayError => ({
+    status: 401, message, type: 'invalid_request_error', param: null, code: 'invalid_api_key',
+  }),
+  permissionDenied: (message: string): GatewayError => ({
+    status: 403, message, type: 'permission_error', param: null, code: null,
+  }),
+  modelNotFound: (model: string): GatewayError => ({
+    status: 404,
+    message: `The model \`${model}\` does not exist or you do not have access to it.`,
+    type: 'invalid_request_error', param: 'model', code: 'model_not_found',
+  }),
+  notFound: (message: string): GatewayError => ({
+    status: 404, message, type: 'invalid_request_error', param: null, code: 'not_found',
+  }),
+  payloadTooLarge: (limitBytes: number): GatewayError => ({
+    status: 413,
+    message: `Request body is larger than the limit of ${limitBytes} bytes. Send a smaller request or raise SWITCHYARD_MAX_BODY_BYTES.`,
+    type: 'invalid_request_error', param: null, code: 'request_too_large',
+  }),
+  rateLimited: (message: string, retryAfter?: number): GatewayError => ({
+    status: 429, message, type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded', retryAfter,
+  }),
+  upstreamFailed: (message: string): GatewayError => ({
+    status: 502, message, type: 'api_error', param: null, code: 'upstream_error', retryable: true,
+  }),
+  unavailable: (message: string): GatewayError => ({
+    status: 503, message, type: 'api_error', param: null, code: 'service_unavailable', retryable: true,
+  }),
+  timeout: (message: string): GatewayError => ({
+    status: 504, message, type: 'api_error', param: null, code: 'timeout', retryable: true,
+  }),
+  internal: (message: string): GatewayError => ({
+    status: 500, message, type: 'api_error', param: null, code: 'internal_error',
+  }),
+} as const;

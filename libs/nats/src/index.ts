@@ -1,0 +1,3 @@
+export * from './reply-inbox';
+export * from './nats.module';
+export * from './nats-headers';

@@ -1,0 +1,43 @@
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { randomBytes } from 'node:crypto';
+import { subjects, type Subjects } from '@switchyard/contracts';
+import { ENV, type Env } from '@switchyard/config';
+
+export const NATS = Symbol('NATS_CONNECTION');
+export const SUBJECTS = Symbol('NATS_SUBJECTS');
+export const INSTANCE_ID = Symbol('INSTANCE_ID');
+
+export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+  try {
+    return await connect({ servers: url.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  } catch (e) {
+    throw new Error(`Cannot connect to NATS at ${url}: ${(e as Error).message}. Start nats-server with JetStream (-js) or set NATS_URL.`);
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    { provide: INSTANCE_ID, useFactory: (env: Env) => env.SWITCHYARD_INSTANCE_ID ?? randomBytes(6).toString('hex'), inject: [ENV] },
+    { provide: SUBJECTS, useFactory: (env: Env): Subjects => subjects(env.SWITCHYARD_NATS_PREFIX), inject: [ENV] },
+    {
+      provide: NATS,
+      useFactory: (env: Env, id: string) => connectNats(env.NATS_URL, `switchyard-${process.env.SWITCHYARD_SERVICE ?? 'svc'}-${id}`),
+      inject: [ENV, INSTANCE_ID],
+    },
+  ],
+  exports: [NATS, SUBJECTS, INSTANCE_ID],
+})
+export class NatsModule implements OnApplicationShutdown {
+  private readonly logger = new Logger('NatsModule');
+  constructor(@Inject(NATS) private readonly nc: NatsConnection) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    try {
+      await this.nc.drain();
+    } catch (e) {
+      this.logger.warn(`NATS drain failed: ${(e as Error).message}`);
+    }
+  }
+}
