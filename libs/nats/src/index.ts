@@ -1,3 +1,4 @@
 export * from './reply-inbox';
 export * from './nats.module';
 export * from './nats-headers';
+export * from './usage-stream';
