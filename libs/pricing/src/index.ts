@@ -1,0 +1,2 @@
+export * from './model-catalogue';
+export * from './cost';
