@@ -1,0 +1,2 @@
+/** Injection token of the application's Kysely<Database> instance. */
+export const DB = Symbol('DB');

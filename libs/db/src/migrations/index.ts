@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m20250601120000 from './20250601120000-initial';
+
+/**
+ * Every migration, imported statically so they run the same from source (vitest) and from dist.
+ * Names sort by their timestamp; add a new file and one line here, never edit an applied migration.
+ */
+export const migrations: Record<string, Migration> = {
+  '20250601120000-initial': m20250601120000,
+};

@@ -1,0 +1,79 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import { DB } from '../db.token';
+import type { Database, TeamRow } from '../database.types';
+
+export interface TeamRecord {
+  id: string;
+  teamAlias: string | null;
+  maxBudgetNanos: bigint | null;
+  spendNanos: bigint;
+  models: string[];
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+  deletedAt: Date | null;
+}
+
+export interface NewTeam {
+  teamAlias?: string | null;
+  maxBudgetNanos?: bigint | null;
+  models?: string[];
+  metadata?: Record<string, unknown>;
+}
+
+export function toTeamRecord(row: TeamRow): TeamRecord {
+  return {
+    id: row.id,
+    teamAlias: row.team_alias,
+    maxBudgetNanos: row.max_budget_nanos === null ? null : BigInt(row.max_budget_nanos),
+    spendNanos: BigInt(row.spend_nanos),
+    models: row.models,
+    metadata: row.metadata,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
+  };
+}
+
+/** Teams; a deleted team is kept (deleted_at set) so its history still resolves. */
+@Injectable()
+export class TeamsRepository {
+  constructor(@Inject(DB) private readonly db: Kysely<Database>) {}
+
+  async create(team: NewTeam): Promise<TeamRecord> {
+    const row = await this.db
+      .insertInto('teams')
+      .values({
+        team_alias: team.teamAlias ?? null,
+        max_budget_nanos: team.maxBudgetNanos == null ? null : team.maxBudgetNanos.toString(),
+        models: team.models ?? [],
+        metadata: JSON.stringify(team.metadata ?? {}),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toTeamRecord(row);
+  }
+
+  async list(): Promise<TeamRecord[]> {
+    const rows = await this.db.selectFrom('teams').selectAll().where('deleted_at', 'is', null).orderBy('created_at', 'desc').execute();
+    return rows.map(toTeamRecord);
+  }
+
+  async get(id: string): Promise<TeamRecord | undefined> {
+    const row = await this.db.selectFrom('teams').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    return row && toTeamRecord(row);
+  }
+
+  /** Marks the team deleted; undefined when it does not exist or was already deleted. */
+  async softDelete(id: string, at: Date = new Date()): Promise<TeamRecord | undefined> {
+    const row = await this.db
+      .updateTable('teams')
+      .set({ deleted_at: at, updated_at: at })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toTeamRecord(row);
+  }
+}
