@@ -1,0 +1,73 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { KeyChangedEventSchema, type Subjects } from '@switchyard/contracts';
+import { KeysRepository, type KeyRecord } from '@switchyard/db';
+import { NATS, SUBJECTS } from '@switchyard/nats';
+
+/** A key found in Postgres, or the fact that none exists for that hash. */
+type Entry = { record: KeyRecord | undefined; loadedAt: number };
+
+/**
+ * In-process cache of virtual keys by hash, so steady-state requests touch no database. Admin publishes
+ * a KeyChanged event when a key is revoked or changed and every gateway drops it at once; the TTL is a
+ * safety net for a notification missed while disconnected from NATS.
+ */
+@Injectable()
+export class KeyCacheService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('KeyCache');
+  private readonly entries = new Map<string, Entry>();
+  /** One database lookup per hash at a time, however many requests arrive with it. */
+  private readonly loading = new Map<string, Promise<KeyRecord | undefined>>();
+  private sub?: Subscription;
+  static readonly TTL_MS = 60_000;
+  /** Unknown keys are remembered briefly, so a flood of bad keys does not become a flood of queries. */
+  static readonly MISS_TTL_MS = 1_000;
+  static readonly MAX_ENTRIES = 100_000;
+
+  constructor(
+    @Inject(KeysRepository) private readonly keys: KeysRepository,
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(SUBJECTS) private readonly subjects: Subjects,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.sub = this.nc.subscribe(this.subjects.keyChanged, {
+      callback: (err, msg) => {
+        if (err) return;
+        const parsed = KeyChangedEventSchema.safeParse(safeJson(msg.string()));
+        if (parsed.success) this.entries.delete(parsed.data.keyHash);
+      },
+    });
+    // Reconnecting after an outage may have cost us notifications: start from an empty cache.
+    void (async () => {
+      for await (const s of this.nc.status()) if (s.type === 'reconnect') this.entries.clear();
+    })().catch(() => undefined);
+  }
+
+  onApplicationShutdown(): void {
+    this.sub?.unsubscribe();
+  }
+
+  async get(hash: string): Promise<KeyRecord | undefined> {
+    const hit = this.entries.get(hash);
+    const now = Date.now();
+    if (hit && now - hit.loadedAt < (hit.record ? KeyCacheService.TTL_MS : KeyCacheService.MISS_TTL_MS)) return hit.record;
+    let pending = this.loading.get(hash);
+    if (!pending) {
+      pending = this.keys.findByHash(hash).finally(() => this.loading.delete(hash));
+      this.loading.set(hash, pending);
+    }
+    const record = await pending;
+    if (this.entries.size >= KeyCacheService.MAX_ENTRIES) this.entries.clear();
+    this.entries.set(hash, { record, loadedAt: Date.now() });
+    return record;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,34 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Errors, type GatewayError } from '@switchyard/contracts';
+import { sendError } from './send-error';
+
+/** Whatever goes wrong, the client gets OpenAI's error envelope; only a real bug is a 500, and it is logged. */
+@Catch()
+export class OpenAIExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Exceptions');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const reply = ctx.getResponse<FastifyReply>();
+    const req = ctx.getRequest<FastifyRequest>();
+    if (reply.sent || reply.raw.headersSent) return;
+    sendError(reply, toGatewayError(exception, req, this.logger));
+  }
+}
+
+export function toGatewayError(exception: unknown, req: { method: string; url: string }, logger: Logger): GatewayError {
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    if (status === 404) return Errors.notFound(`Unknown request URL: ${req.method} ${req.url.split('?')[0]}. See the API reference for valid endpoints.`);
+    if (status === 405) return { ...Errors.invalidRequest(`Method ${req.method} is not allowed on ${req.url.split('?')[0]}.`), status };
+    return { ...Errors.invalidRequest(exception.message), status };
+  }
+  const e = exception as { statusCode?: number; code?: string; message?: string };
+  if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return Errors.payloadTooLarge(Number(process.env.SWITCHYARD_MAX_BODY_BYTES) || 4 * 1024 * 1024);
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return { ...Errors.invalidRequest(e.message ?? 'Bad request.'), status: e.statusCode };
+  }
+  logger.error(`unhandled error on ${req.method} ${req.url.split('?')[0]}: ${(exception as Error)?.stack ?? String(exception)}`);
+  return Errors.internal('The gateway hit an unexpected error. It has been logged; retry, and report it if it persists.');
+}

@@ -1,0 +1,49 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CONFIG, type Deployment, type SwitchyardConfig } from '@switchyard/config';
+import { Errors } from '@switchyard/contracts';
+import { listModelNames, resolveGroup, type ModelCatalog } from '@switchyard/routing';
+import { AuthService, mayUseModel } from '../auth/auth.service';
+import { sendError } from '../http/send-error';
+
+/** OpenAI's model object; `created` is when this gateway started, as configs carry no dates. */
+interface ModelObject {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+}
+
+@Injectable()
+export class ModelsService {
+  private readonly catalog: ModelCatalog<Deployment>;
+  private readonly created = Math.floor(Date.now() / 1000);
+
+  constructor(
+    @Inject(AuthService) private readonly auth: AuthService,
+    @Inject(CONFIG) config: SwitchyardConfig,
+  ) {
+    this.catalog = { groups: config.groups, aliases: config.routerSettings.aliases };
+  }
+
+  async list(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const auth = await this.auth.authenticate(req.headers.authorization);
+    if (!auth.ok) return sendError(reply, auth.error);
+    const data = listModelNames(this.catalog)
+      .filter((name) => mayUseModel(auth.principal, name))
+      .map((name) => this.toObject(name));
+    void reply.send({ object: 'list', data });
+  }
+
+  async get(req: FastifyRequest, reply: FastifyReply, id: string): Promise<void> {
+    const auth = await this.auth.authenticate(req.headers.authorization);
+    if (!auth.ok) return sendError(reply, auth.error);
+    if (!mayUseModel(auth.principal, id) || !resolveGroup(this.catalog, id)) return sendError(reply, Errors.modelNotFound(id));
+    void reply.send(this.toObject(id));
+  }
+
+  private toObject(name: string): ModelObject {
+    const group = resolveGroup(this.catalog, name);
+    return { id: name, object: 'model', created: this.created, owned_by: group?.deployments[0]?.provider ?? 'switchyard' };
+  }
+}

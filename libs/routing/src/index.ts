@@ -1,0 +1,2 @@
+export * from './model-resolver';
+export * from './weighted-pick';
