@@ -20,6 +20,7 @@ export class OpenAIExceptionFilter implements ExceptionFilter {
 export function toGatewayError(exception: unknown, req: { method: string; url: string }, logger: Logger): GatewayError {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
+    if (status === 413) return Errors.payloadTooLarge(Number(process.env.SWITCHYARD_MAX_BODY_BYTES) || 4 * 1024 * 1024);
     if (status === 404) return Errors.notFound(`Unknown request URL: ${req.method} ${req.url.split('?')[0]}. See the API reference for valid endpoints.`);
     if (status === 405) return { ...Errors.invalidRequest(`Method ${req.method} is not allowed on ${req.url.split('?')[0]}.`), status };
     return { ...Errors.invalidRequest(exception.message), status };

@@ -1,0 +1,238 @@
+import OpenAI, { AuthenticationError, BadRequestError, NotFoundError, RateLimitError } from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from 'pg';
+import { createAnalyticsClient } from '@switchyard/analytics';
+import { startFakeOpenAI, startStack, waitFor, type FakeUpstream, type Stack } from '@switchyard/testing';
+
+/**
+ * One journey through the whole system: the official OpenAI SDK → gateway → NATS → router → translator
+ * → a fake OpenAI upstream, and each request's usage through JetStream → spend → ClickHouse + Postgres.
+ */
+describe('gateway end to end', () => {
+  let upstream: FakeUpstream;
+  let stack: Stack;
+  let admin: (method: string, path: string, body?: unknown) => Promise<{ status: number; json: any }>;
+
+  beforeAll(async () => {
+    upstream = await startFakeOpenAI();
+    stack = await startStack({
+      env: { FAKE_UPSTREAM_KEY: 'sk-upstream-secret-e2e' },
+      configYaml: `
+model_list:
+  - model_name: gpt-4o-mini
+    litellm_params:
+      model: openai/gpt-4o-mini
+      api_base: ${upstream.url}
+      api_key: os.environ/FAKE_UPSTREAM_KEY
+  - model_name: gpt-4o
+    litellm_params: { model: openai/gpt-4o, api_base: ${upstream.url}, api_key: os.environ/FAKE_UPSTREAM_KEY }
+  - model_name: limited
+    litellm_params: { model: openai/fake-429, api_base: ${upstream.url}, api_key: os.environ/FAKE_UPSTREAM_KEY }
+  - model_name: demo
+    litellm_params: { model: fake/gpt-4o-mini }
+`,
+    });
+    admin = async (method, path, body) => {
+      const res = await fetch(`${stack.adminUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${stack.masterKey}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, json: await res.json().catch(() => undefined) };
+    };
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await upstream?.close();
+  });
+
+  const client = (apiKey: string) => new OpenAI({ apiKey, baseURL: `${stack.gatewayUrl}/v1`, maxRetries: 0 });
+
+  async function newKey(body: Record<string, unknown> = {}): Promise<{ id: string; key: string }> {
+    const team = await admin('POST', '/v1/teams', { team_alias: `team-${Math.random().toString(36).slice(2, 8)}` });
+    expect(team.status).toBe(201);
+    const key = await admin('POST', '/v1/keys', { team_id: team.json.id, ...body });
+    expect(key.status).toBe(201);
+    expect(key.json.key).toMatch(/^sk-/);
+    return { id: key.json.id, key: key.json.key };
+  }
+
+  it('answers completions and streams, and records exactly one priced usage row per request', async () => {
+    const { id: keyId, key } = await newKey();
+    const openai = client(key);
+    const expected = { prompt: 0, completion: 0 };
+
+    for (let i = 0; i < 3; i++) {
+      const res = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `hello ${i}` }] });
+      expect(res.object).toBe('chat.completion');
+      expect(res.choices[0]?.message.content).toBeTruthy();
+      expect(res.usage?.prompt_tokens).toBeGreaterThan(0);
+      expected.prompt += res.usage!.prompt_tokens;
+      expected.completion += res.usage!.completion_tokens;
+    }
+    expect(upstream.lastRequest?.headers.authorization).toBe('Bearer sk-upstream-secret-e2e');
+    expect((upstream.lastRequest?.body as { model: string }).model).toBe('gpt-4o-mini');
+
+    // A stream with usage requested: content deltas, then OpenAI's usage-only chunk.
+    const stream = await openai.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'stream please' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text.length).toBeGreaterThan(0);
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
+    expected.prompt += usage!.prompt_tokens;
+    expected.completion += usage!.completion_tokens;
+
+    // A stream without include_usage: no usage chunk reaches the client, but usage is still recorded.
+    const plain = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'again' }], stream: true });
+    let sawUsage = false;
+    let plainText = '';
+    for await (const chunk of plain) {
+      if (chunk.usage) sawUsage = true;
+      plainText += chunk.choices[0]?.delta.content ?? '';
+    }
+    expect(sawUsage).toBe(false);
+    expect(plainText.length).toBeGreaterThan(0);
+
+    const ch = createAnalyticsClient({ url: stack.clickhouse.url, database: stack.clickhouse.database });
+    try {
+      const rows = await waitFor(
+        async () => {
+          const r = await ch.query({
+            query: `SELECT count() AS n, sum(prompt_tokens) AS p, sum(completion_tokens) AS c, sum(cost_nanos) AS cost, groupUniqArray(requested_model) AS models
+                    FROM ${stack.clickhouse.database}.usage FINAL WHERE key_id = '${keyId}'`,
+            format: 'JSONEachRow',
+          });
+          const [row] = (await r.json()) as { n: string; p: string; c: string; cost: string; models: string[] }[];
+          return Number(row?.n) === 5 ? row : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
+      const streamPlainRow = await ch.query({
+        query: `SELECT prompt_tokens, completion_tokens FROM ${stack.clickhouse.database}.usage FINAL WHERE key_id = '${keyId}' AND requested_model = 'gpt-4o'`,
+        format: 'JSONEachRow',
+      });
+      const [plainRow] = (await streamPlainRow.json()) as { prompt_tokens: number; completion_tokens: number }[];
+      expect(Number(plainRow?.completion_tokens)).toBeGreaterThan(0);
+      expect(Number(rows.p)).toBe(expected.prompt + Number(plainRow!.prompt_tokens));
+      expect(Number(rows.c)).toBe(expected.completion + Number(plainRow!.completion_tokens));
+      expect(BigInt(rows.cost)).toBeGreaterThan(0n);
+
+      // Postgres holds the same money, to the nano-dollar.
+      const pg = new Client({ connectionString: stack.databaseUrl });
+      await pg.connect();
+      try {
+        const spend = await waitFor(async () => {
+          const r = await pg.query<{ spend_nanos: string }>('SELECT spend_nanos FROM api_keys WHERE id = $1', [keyId]);
+          return BigInt(r.rows[0]!.spend_nanos) === BigInt(rows.cost) ? r.rows[0]!.spend_nanos : undefined;
+        }, { timeoutMs: 10_000 });
+        expect(BigInt(spend)).toBe(BigInt(rows.cost));
+      } finally {
+        await pg.end();
+      }
+    } finally {
+      await ch.close();
+    }
+
+    // The admin spend report reads the same rows.
+    const report = await admin('GET', '/v1/spend?group_by=model');
+    expect(report.status).toBe(200);
+    const mini = (report.json.data as { group: string; requests: number }[]).find((r) => r.group === 'gpt-4o-mini');
+    expect(mini?.requests).toBeGreaterThanOrEqual(4);
+  });
+
+  it('answers from the built-in fake provider without any provider key', async () => {
+    const res = await client(stack.masterKey).chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'ping' }] });
+    expect(res.choices[0]?.message.content).toBeTruthy();
+    expect(res.usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  it('lists only the models a key may use', async () => {
+    const all = await client(stack.masterKey).models.list();
+    expect(all.data.map((m) => m.id).sort()).toEqual(['demo', 'gpt-4o', 'gpt-4o-mini', 'limited']);
+    const { key } = await newKey({ models: ['gpt-4o'] });
+    const some = await client(key).models.list();
+    expect(some.data.map((m) => m.id)).toEqual(['gpt-4o']);
+    await expect(client(key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+
+  it('speaks OpenAI errors: wrong key, unknown model, bad request, upstream 429 with its retry hint', async () => {
+    await expect(client('sk-not-a-real-key-000000').chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(
+      AuthenticationError,
+    );
+    await expect(client(stack.masterKey).models.list()).resolves.toBeDefined();
+    const missing = await client(stack.masterKey)
+      .chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(NotFoundError);
+    expect((missing as NotFoundError).code).toBe('model_not_found');
+
+    const bad = await client(stack.masterKey)
+      .chat.completions.create({ model: 'gpt-4o', messages: [] })
+      .catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(BadRequestError);
+    expect((bad as BadRequestError).param).toBe('messages');
+
+    const limited = await client(stack.masterKey)
+      .chat.completions.create({ model: 'limited', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(RateLimitError);
+    expect((limited as RateLimitError).headers?.get('retry-after')).toBeTruthy();
+  });
+
+  it('refuses a revoked key within a second', async () => {
+    const { id, key } = await newKey();
+    const openai = client(key);
+    await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
+    expect((await admin('DELETE', `/v1/keys/${id}`)).status).toBe(200);
+    const refusedAt = await waitFor(
+      async () => {
+        const e = await openai.models.list().then(() => undefined, (err: unknown) => err);
+        return e instanceof AuthenticationError ? Date.now() : undefined;
+      },
+      { timeoutMs: 1000, intervalMs: 20 },
+    );
+    expect(refusedAt).toBeGreaterThan(0);
+  });
+
+  it('never answers malformed input with a 500', async () => {
+    const post = (body: string | Buffer, headers: Record<string, string> = {}) =>
+      fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.masterKey}`, 'content-type': 'application/json', ...headers },
+        body,
+      });
+    const cases: [string | Buffer, number][] = [
+      ['{not json', 400],
+      ['', 400],
+      ['null', 400],
+      ['[]', 400],
+      ['"text"', 400],
+      ['{"model": ["a"], "messages": []}', 400],
+      ['{"model": "gpt-4o", "messages": [{"role": "user", "content": {"x": 1}}]}', 400],
+      ['{"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}], "stream": "true"}', 400],
+      [Buffer.alloc(5 * 1024 * 1024, 0x61), 413],
+      [Buffer.from([0xff, 0xfe, 0x00, 0x7b]), 400],
+    ];
+    for (const [body, status] of cases) {
+      const res = await post(body);
+      expect(res.status, `body ${String(body).slice(0, 40)}`).toBe(status);
+      const json = (await res.json()) as { error: { message: string; type: string } };
+      expect(json.error.type).toBe('invalid_request_error');
+      expect(json.error.message.length).toBeGreaterThan(10);
+    }
+    const health = await fetch(`${stack.gatewayUrl}/health`);
+    expect(health.status).toBe(200);
+  });
+});

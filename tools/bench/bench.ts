@@ -1,0 +1,163 @@
+/**
+ * Measures the latency Switchyard adds over calling the same fake upstream directly.
+ *
+ *   node dist/tools/bench/bench.js [--rates 200,1000] [--seconds 10] [--warmup 2] [--upstream-latency 0]
+ *
+ * Starts a fake OpenAI upstream and a complete stack (five services on their own databases, NATS
+ * prefix and ports; Postgres, Redis, NATS and ClickHouse must answer, as `tools/start.sh` ensures),
+ * then for each rate sends an open-loop load (requests start on a fixed schedule, whatever the
+ * latency, so queueing shows up in the tail): first straight to the upstream, then through the
+ * gateway. Non-streaming requests report total latency; streaming requests report time to first
+ * token. Prints p50/p95/p99, achieved throughput and each service's peak memory (VmHWM).
+ */
+import { readFileSync } from 'node:fs';
+import { Pool } from 'undici';
+import { startFakeOpenAI, startStack, type Stack } from '@switchyard/testing';
+
+interface Args {
+  rates: number[];
+  seconds: number;
+  warmup: number;
+  upstreamLatency: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string, fallback: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
+  };
+  const rates = get('rates', '200,1000').split(',').map(Number);
+  if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error('--rates takes positive numbers, e.g. --rates 200,1000');
+  return { rates, seconds: Number(get('seconds', '10')), warmup: Number(get('warmup', '2')), upstreamLatency: Number(get('upstream-latency', '0')) };
+}
+
+interface Sample {
+  ms: number;
+  ok: boolean;
+}
+
+const body = (stream: boolean) =>
+  JSON.stringify({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'Say hello in one short sentence, please.' }],
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+
+/** One request; resolves with total latency, or with time to the first content chunk for a stream. */
+async function once(pool: Pool, path: string, auth: string, stream: boolean): Promise<Sample> {
+  const started = process.hrtime.bigint();
+  try {
+    const res = await pool.request({
+      path,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: auth },
+      body: body(stream),
+    });
+    let firstAt: bigint | undefined;
+    for await (const chunk of res.body) {
+      if (stream && firstAt === undefined && (chunk as Buffer).includes('"content"')) firstAt = process.hrtime.bigint();
+    }
+    const end = stream ? (firstAt ?? process.hrtime.bigint()) : process.hrtime.bigint();
+    return { ms: Number(end - started) / 1e6, ok: res.statusCode === 200 };
+  } catch {
+    return { ms: Number(process.hrtime.bigint() - started) / 1e6, ok: false };
+  }
+}
+
+/** Fires requests at `rate` per second for `seconds`, on schedule, and collects every outcome. */
+async function openLoop(rate: number, seconds: number, fire: () => Promise<Sample>): Promise<{ samples: Sample[]; achieved: number }> {
+  const total = Math.round(rate * seconds);
+  const interval = 1000 / rate;
+  const samples: Sample[] = [];
+  const pending: Promise<void>[] = [];
+  const start = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(fire().then((s) => void samples.push(s)));
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - start) / 1000;
+  return { samples, achieved: samples.filter((s) => s.ok).length / elapsed };
+}
+
+function pct(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+interface Row {
+  label: string;
+  p50: number;
+  p95: number;
+  p99: number;
+  achieved: number;
+  errors: number;
+}
+
+function summarise(label: string, run: { samples: Sample[]; achieved: number }): Row {
+  const ok = run.samples.filter((s) => s.ok).map((s) => s.ms);
+  return { label, p50: pct(ok, 50), p95: pct(ok, 95), p99: pct(ok, 99), achieved: run.achieved, errors: run.samples.length - ok.length };
+}
+
+function peakMemoryMiB(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2).padStart(8) : '     n/a');
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  console.log(`==> starting fake upstream (latency ${args.upstreamLatency} ms) and the full stack`);
+  const upstream = await startFakeOpenAI({ latencyMs: args.upstreamLatency });
+  let stack: Stack | undefined;
+  try {
+    stack = await startStack({
+      env: { BENCH_UPSTREAM_KEY: 'sk-bench-upstream' },
+      configYaml: `model_list:\n  - model_name: gpt-4o-mini\n    litellm_params: { model: openai/gpt-4o-mini, api_base: ${upstream.url}, api_key: os.environ/BENCH_UPSTREAM_KEY }\n`,
+    });
+    const up = new URL(upstream.url);
+    const direct = new Pool(up.origin, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
+    const gateway = new Pool(stack.gatewayUrl, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
+    const upPath = `${up.pathname.replace(/\/$/, '')}/chat/completions`;
+    const directAuth = 'Bearer sk-bench-upstream';
+    const gatewayAuth = `Bearer ${stack.masterKey}`;
+
+    const rows: Row[] = [];
+    for (const stream of [false, true]) {
+      for (const rate of args.rates) {
+        const kind = stream ? 'stream TTFT' : 'non-stream';
+        console.log(`==> ${kind} at ${rate} req/s: warming up ${args.warmup} s, measuring ${args.seconds} s each for direct and gateway`);
+        await openLoop(rate, args.warmup, () => once(direct, upPath, directAuth, stream));
+        const d = summarise(`direct   ${kind} @${rate}/s`, await openLoop(rate, args.seconds, () => once(direct, upPath, directAuth, stream)));
+        await openLoop(rate, args.warmup, () => once(gateway, '/v1/chat/completions', gatewayAuth, stream));
+        const g = summarise(`gateway  ${kind} @${rate}/s`, await openLoop(rate, args.seconds, () => once(gateway, '/v1/chat/completions', gatewayAuth, stream)));
+        rows.push(d, g, { label: `added    ${kind} @${rate}/s`, p50: g.p50 - d.p50, p95: g.p95 - d.p95, p99: g.p99 - d.p99, achieved: NaN, errors: NaN });
+      }
+    }
+    console.log('\nlatency in ms (stream rows: time to first token)');
+    console.log(`${'run'.padEnd(34)}     p50      p95      p99   req/s  errors`);
+    for (const r of rows) {
+      console.log(`${r.label.padEnd(34)}${f(r.p50)} ${f(r.p95)} ${f(r.p99)} ${Number.isFinite(r.achieved) ? r.achieved.toFixed(0).padStart(7) : '       '} ${Number.isFinite(r.errors) ? String(r.errors).padStart(7) : ''}`);
+    }
+    console.log('\npeak memory (VmHWM) per service, MiB');
+    for (const [svc, pid] of Object.entries(stack.pids)) console.log(`  ${svc.padEnd(12)} ${peakMemoryMiB(pid).toFixed(1)}`);
+    await direct.close();
+    await gateway.close();
+  } finally {
+    await stack?.stop();
+    await upstream.close();
+  }
+}
+
+main().catch((e: Error) => {
+  console.error(`bench failed: ${e.message}`);
+  process.exit(1);
+});
