@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { analyticsError, createAnalyticsClient, type AnalyticsOptions } from './analytics-client';
+import { lit, sql, type SqlFragment } from './sql-literal';
+
+export interface AnalyticsMigration {
+  /** Unique, ordered name: NNNN_description. Never rename or edit one that shipped: add a new one. */
+  name: string;
+  /** Statements run one by one (the HTTP interface takes one per request). Each must be idempotent. */
+  statements: (db: SqlFragment) => SqlFragment[];
+}
+
+/**
+ * Usage rows, one per client request. ReplacingMergeTree over (team_id, requested_model, request_id): a
+ * redelivered event produces the same key and collapses; readers use FINAL so a not-yet-merged duplicate
+ * is never counted twice. `date` (from ts) partitions by month, so duplicates always share a partition.
+ *
+ * There is deliberately no SummingMergeTree daily rollup: a materialized view sees every inserted block,
+ * including redeliveries, and would count them twice. Daily spend is computed from `usage FINAL`.
+ */
+const createUsage = (db: SqlFragment) => sql`
+CREATE TABLE IF NOT EXISTS ${db}.usage (
+  request_id String,
+  ts DateTime('UTC'),
+  date Date,
+  org_id String,
+  team_id String,
+  user_id String,
+  key_id String,
+  end_user String,
+  tags Array(String),
+  requested_model String,
+  deployment_id String,
+  provider String,
+  upstream_model String,
+  status UInt16,
+  error_type String,
+  prompt_tokens UInt64,
+  completion_tokens UInt64,
+  cached_tokens UInt64,
+  reasoning_tokens UInt64,
+  cost_nanos Int64,
+  latency_ms UInt32,
+  ttft_ms Nullable(UInt32),
+  stream UInt8,
+  cache_hit UInt8,
+  fallback_depth UInt8,
+  inserted_at DateTime('UTC'),
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+PARTITION BY toYYYYMM(date)
+ORDER BY (team_id, requested_model, request_id)`;
+
+export const ANALYTICS_MIGRATIONS: readonly AnalyticsMigration[] = [{ name: '0001_usage', statements: (db) => [createUsage(db)] }];
+
+const MIGRATIONS_TABLE = 'schema_migrations';
+// Checksums are over the SQL with a fixed database placeholder, so one migration has one checksum everywhere.
+const CHECKSUM_DB = lit.ident('__database__');
+
+export function migrationChecksum(m: AnalyticsMigration): string {
+  const text = m.statements(CHECKSUM_DB).map((s) => s.text.trim()).join(';\n');
+  return createHash('sha256').update(text).digest('hex');
+}
+
+async function appliedMigrations(client: ClickHouseClient, db: SqlFragment): Promise<Map<string, string>> {
+  const rs = await client.query({
+    query: sql`SELECT name, checksum FROM ${db}.${lit.ident(MIGRATIONS_TABLE)} FINAL ORDER BY name`.text,
+    format: 'JSONEachRow',
+  });
+  const rows = await rs.json<{ name: string; checksum: string }>();
+  return new Map(rows.map((r) => [r.name, r.checksum]));
+}
+
+/**
+ * Creates the database if missing and applies pending migrations in order, recording each (name,
+ * checksum, applied_at) in `schema_migrations`. An applied migration whose checksum changed is an error:
+ * shipped migrations are never edited. Safe to run twice, and concurrently (every statement is IF NOT
+ * EXISTS and the record table collapses duplicates). Works on ClickHouse 18.16 and current versions.
+ */
+export async function migrateAnalytics(opts: AnalyticsOptions, log: (line: string) => void = () => {}): Promise<void> {
+  const db = lit.ident(opts.database);
+  const client = createAnalyticsClient(opts);
+  let step = 'connect';
+  try {
+    step = 'CREATE DATABASE';
+    await client.command({ query: sql`CREATE DATABASE IF NOT EXISTS ${db}`.text });
+    step = `create ${MIGRATIONS_TABLE}`;
+    await client.command({
+      query: sql`CREATE TABLE IF NOT EXISTS ${db}.${lit.ident(MIGRATIONS_TABLE)} (
+  name String,
+  checksum String,
+  applied_at DateTime('UTC')
+) ENGINE = ReplacingMergeTree() ORDER BY name`.text,
+    });
+    step = `read ${MIGRATIONS_TABLE}`;
+    const applied = await appliedMigrations(client, db);
+    const known = new Set(ANALYTICS_MIGRATIONS.map((m) => m.name));
+    for (const name of applied.keys()) {
+      if (!known.has(name)) log(`clickhouse ${opts.database}: migration ${name} is applied but unknown to this version (newer code ran here?)`);
+    }
+    let count = 0;
+    for (const m of ANALYTICS_MIGRATIONS) {
+      const checksum = migrationChecksum(m);
+      const recorded = applied.get(m.name);
+      if (recorded !== undefined) {
+        if (recorded !== checksum) {
+          throw new Error(
+            `ClickHouse migration ${m.name} in database ${opts.database} was applied with checksum ${recorded.slice(0, 12)}… but the code now has ${checksum.slice(0, 12)}…. ` +
+              'Applied migrations must not change: restore the original and add a new migration instead.',
+          );
+        }
+        continue;
+      }
+      step = `migration ${m.name}`;
+      for (const statement of m.statements(db)) await client.command({ query: statement.text });
+      step = `record migration ${m.name}`;
+      await client.insert({
+        table: `${opts.database}.${MIGRATIONS_TABLE}`,
+        values: [{ name: m.name, checksum, applied_at: Math.floor(Date.now() / 1000) }],
+        format: 'JSONEachRow',
+      });
+      log(`clickhouse ${opts.database}: applied ${m.name}`);
+      count++;
+    }
+    log(`clickhouse ${opts.database}: ${count === 0 ? 'up to date' : `${count} migration(s) applied`}`);
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith('ClickHouse migration')) throw e;
+    throw analyticsError(`migration (${step})`, opts.database, e);
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,60 @@
+import type { UsageRecordedEvent } from '@switchyard/contracts';
+
+/** One row of the ClickHouse `usage` table, in TypeScript's casing. Ids are '' where there is none. */
+export interface UsageRow {
+  requestId: string;
+  /** When the gateway received the request, epoch milliseconds (stored to the second). */
+  ts: number;
+  orgId: string;
+  teamId: string;
+  userId: string;
+  keyId: string;
+  endUser: string;
+  tags: string[];
+  requestedModel: string;
+  deploymentId: string;
+  provider: string;
+  upstreamModel: string;
+  status: number;
+  errorType: string;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+  costNanos: bigint;
+  latencyMs: number;
+  ttftMs: number | null;
+  stream: boolean;
+  cacheHit: boolean;
+  fallbackDepth: number;
+}
+
+/** The row for a usage event priced at `costNanos`. */
+export function usageRowFromEvent(e: UsageRecordedEvent, costNanos: bigint, orgId: string | null = null): UsageRow {
+  return {
+    requestId: e.requestId,
+    ts: e.ts,
+    orgId: orgId ?? '',
+    teamId: e.teamId ?? '',
+    userId: e.userId ?? '',
+    keyId: e.keyId ?? '',
+    endUser: e.endUser ?? '',
+    tags: e.tags,
+    requestedModel: e.requestedModel,
+    deploymentId: e.deploymentId ?? '',
+    provider: e.provider ?? '',
+    upstreamModel: e.upstreamModel ?? '',
+    status: e.status,
+    errorType: e.errorType ?? '',
+    promptTokens: e.promptTokens,
+    completionTokens: e.completionTokens,
+    cachedTokens: e.cachedTokens,
+    reasoningTokens: e.reasoningTokens,
+    costNanos,
+    latencyMs: e.latencyMs,
+    ttftMs: e.ttftMs,
+    stream: e.stream,
+    cacheHit: e.cacheHit,
+    fallbackDepth: e.fallbackDepth,
+  };
+}

@@ -1,0 +1,128 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { nanosToUsd } from '@switchyard/contracts';
+import { analyticsError } from './analytics-client';
+import { lit, sql, type SqlFragment } from './sql-literal';
+import type { UsageRow } from './usage-row';
+
+const UINT32_MAX = 4_294_967_295;
+const UINT8_MAX = 255;
+
+// Measurements beyond the column's range (a 49-day latency, a 256th fallback) are recorded as its maximum;
+// money and token counts are never capped.
+const cap = (n: number, max: number): number => Math.min(Math.max(0, Math.round(n)), max);
+
+function toRecord(r: UsageRow, version: number) {
+  const date = new Date(r.ts).toISOString();
+  return {
+    request_id: r.requestId,
+    ts: Math.floor(r.ts / 1000),
+    date: date.slice(0, 10),
+    org_id: r.orgId,
+    team_id: r.teamId,
+    user_id: r.userId,
+    key_id: r.keyId,
+    end_user: r.endUser,
+    tags: r.tags,
+    requested_model: r.requestedModel,
+    deployment_id: r.deploymentId,
+    provider: r.provider,
+    upstream_model: r.upstreamModel,
+    status: r.status,
+    error_type: r.errorType,
+    prompt_tokens: r.promptTokens,
+    completion_tokens: r.completionTokens,
+    cached_tokens: r.cachedTokens,
+    reasoning_tokens: r.reasoningTokens,
+    cost_nanos: r.costNanos.toString(),
+    latency_ms: cap(r.latencyMs, UINT32_MAX),
+    ttft_ms: r.ttftMs === null ? null : cap(r.ttftMs, UINT32_MAX),
+    stream: r.stream ? 1 : 0,
+    cache_hit: r.cacheHit ? 1 : 0,
+    fallback_depth: cap(r.fallbackDepth, UINT8_MAX),
+    inserted_at: Math.floor(version / 1000),
+    version,
+  };
+}
+
+/** Inserts usage rows in one request. A row inserted twice (same request) collapses: see the migration. */
+export async function insertUsageRows(client: ClickHouseClient, database: string, rows: UsageRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const table = lit.table(database, 'usage').text;
+  const version = Date.now();
+  try {
+    await client.insert({ table, values: rows.map((r) => toRecord(r, version)), format: 'JSONEachRow' });
+  } catch (e) {
+    throw analyticsError(`insert of ${rows.length} usage row(s)`, database, e);
+  }
+}
+
+export interface SpendReportQuery {
+  groupBy: 'team' | 'model';
+  /** Inclusive. Rows have one-second resolution: bounds are rounded down to the second. */
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
+  teamId?: string;
+}
+
+export interface SpendReportRow {
+  group: string;
+  /** USD, for display; spendNanos is the exact amount. */
+  spend: number;
+  spendNanos: string;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+function usageFilters(q: { from?: Date; to?: Date; teamId?: string; keyId?: string }): SqlFragment {
+  const where: SqlFragment[] = [sql`1 = 1`];
+  // Both bounds round down to the second, so back-to-back windows [a, b) and [b, c) never share a row.
+  if (q.from) where.push(sql`ts >= ${lit.dateTime(q.from)}`);
+  if (q.to) where.push(sql`ts < ${lit.dateTime(q.to)}`);
+  if (q.teamId !== undefined) where.push(sql`team_id = ${lit.string(q.teamId, { maxLength: 128 })}`);
+  if (q.keyId !== undefined) where.push(sql`key_id = ${lit.string(q.keyId, { maxLength: 128 })}`);
+  return sql.join(where, sql` AND `);
+}
+
+/** Spend per team or per requested model, deduplicated, biggest first. */
+export async function spendReport(client: ClickHouseClient, database: string, q: SpendReportQuery): Promise<SpendReportRow[]> {
+  const column = q.groupBy === 'team' ? sql`team_id` : sql`requested_model`;
+  const query = sql`
+SELECT ${column} AS grp,
+  toString(sum(cost_nanos)) AS spend_nanos,
+  count() AS requests,
+  sum(prompt_tokens) AS prompt_tokens,
+  sum(completion_tokens) AS completion_tokens
+FROM ${lit.table(database, 'usage')} FINAL
+WHERE ${usageFilters(q)}
+GROUP BY grp
+ORDER BY sum(cost_nanos) DESC, grp ASC`;
+  let rows: { grp: string; spend_nanos: string; requests: string | number; prompt_tokens: string | number; completion_tokens: string | number }[];
+  try {
+    const rs = await client.query({ query: query.text, format: 'JSONEachRow' });
+    rows = await rs.json();
+  } catch (e) {
+    throw analyticsError('spend report', database, e);
+  }
+  return rows.map((r) => ({
+    group: r.grp,
+    spend: nanosToUsd(r.spend_nanos),
+    spendNanos: r.spend_nanos,
+    requests: Number(r.requests),
+    prompt_tokens: Number(r.prompt_tokens),
+    completion_tokens: Number(r.completion_tokens),
+  }));
+}
+
+/** Number of distinct usage rows (duplicates collapsed), optionally of one key. */
+export async function countUsageRows(client: ClickHouseClient, database: string, filter: { keyId?: string } = {}): Promise<number> {
+  const query = sql`SELECT count() AS n FROM ${lit.table(database, 'usage')} FINAL WHERE ${usageFilters(filter)}`;
+  try {
+    const rs = await client.query({ query: query.text, format: 'JSONEachRow' });
+    const rows = await rs.json<{ n: string | number }>();
+    return Number(rows[0]?.n ?? 0);
+  } catch (e) {
+    throw analyticsError('usage row count', database, e);
+  }
+}
