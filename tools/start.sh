@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Quick start: installs dependencies, brings up Postgres/Redis/NATS/ClickHouse on loopback, builds,
+# migrates, and runs the five Switchyard services in the background. Safe to run again: it restarts them.
+#   bash tools/start.sh        (stop with: bash tools/stop.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source tools/lib/infra.sh
+
+SERVICES=(gateway router translator spend admin)
+HEALTH_TIMEOUT="${SY_HEALTH_TIMEOUT:-60}"
+
+export SWITCHYARD_CONFIG="${SWITCHYARD_CONFIG:-infra/config/demo.yaml}"
+if [[ -z "${SWITCHYARD_MASTER_KEY:-}" ]]; then
+  # Demo only: set your own secret SWITCHYARD_MASTER_KEY for anything else.
+  export SWITCHYARD_MASTER_KEY=sk-switchyard-demo
+fi
+GATEWAY_PORT="${GATEWAY_PORT:-4000}"
+ADMIN_PORT="${ADMIN_PORT:-4001}"
+export GATEWAY_PORT ADMIN_PORT
+
+sy_check_node
+sy_dirs
+sy_npm_ci
+sy_ensure_infra
+
+sy_step "build (npm run build)..."
+if ! npm run --silent build; then
+  sy_fail "The build failed: fix the TypeScript errors above, then run bash tools/start.sh again."
+  exit 1
+fi
+
+sy_step "migrations..."
+if ! node dist/tools/migrate.js; then
+  sy_fail "Migrations failed (see above). Fix the cause and run bash tools/start.sh again."
+  exit 1
+fi
+
+bash tools/stop.sh --quiet
+
+sy_step "starting services (config $SWITCHYARD_CONFIG)..."
+for svc in "${SERVICES[@]}"; do
+  entry="dist/apps/$svc/src/main.js"
+  if [[ ! -f "$entry" ]]; then
+    sy_fail "$entry is missing: the build did not produce the $svc service."
+    exit 1
+  fi
+  log="$SY_LOGS/$svc.log"
+  [[ -f "$log" ]] && mv -f "$log" "$log.prev"
+  # setsid: the services keep running after this script (and its terminal) ends.
+  setsid nohup node "$entry" >"$log" 2>&1 </dev/null &
+  echo $! >"$SY_RUN/$svc.pid"
+  sy_info "$svc: pid $!, log $(sy_rel "$log")"
+done
+
+healthy() { curl -sf --max-time 2 "http://127.0.0.1:$1/health" >/dev/null; }
+dead_service() {
+  local svc
+  for svc in "${SERVICES[@]}"; do
+    kill -0 "$(cat "$SY_RUN/$svc.pid")" 2>/dev/null || { echo "$svc"; return 0; }
+  done
+  return 1
+}
+show_failure() {
+  local svc=$1
+  sy_fail "$svc is not healthy. Last lines of $(sy_rel "$SY_LOGS/$svc.log"):"
+  tail -n 30 "$SY_LOGS/$svc.log" >&2 || true
+  sy_fail "Fix the cause (config: $SWITCHYARD_CONFIG; environment variables in README.md), then run bash tools/start.sh again."
+  sy_fail "The other services are still running; bash tools/stop.sh stops them."
+}
+
+sy_step "waiting for /health on gateway (:$GATEWAY_PORT) and admin (:$ADMIN_PORT)..."
+deadline=$((SECONDS + HEALTH_TIMEOUT))
+while ! { healthy "$GATEWAY_PORT" && healthy "$ADMIN_PORT"; }; do
+  if dead="$(dead_service)"; then
+    show_failure "$dead"
+    exit 1
+  fi
+  if ((SECONDS >= deadline)); then
+    if healthy "$GATEWAY_PORT"; then show_failure admin; else show_failure gateway; fi
+    exit 1
+  fi
+  sleep 0.5
+done
+# A service without an HTTP port (router, translator, spend) that crashed at boot shows up by now.
+if dead="$(dead_service)"; then
+  show_failure "$dead"
+  exit 1
+fi
+
+# Only the well-known demo key is printed; a real key stays out of terminals and logs.
+if [[ "$SWITCHYARD_MASTER_KEY" == sk-switchyard-demo ]]; then
+  key=sk-switchyard-demo py_key='"sk-switchyard-demo"' js_key="'sk-switchyard-demo'"
+  key_note="sk-switchyard-demo (demo value: set SWITCHYARD_MASTER_KEY for anything else)"
+else
+  key='$SWITCHYARD_MASTER_KEY' py_key='os.environ["SWITCHYARD_MASTER_KEY"]' js_key='process.env.SWITCHYARD_MASTER_KEY'
+  key_note='the value of $SWITCHYARD_MASTER_KEY'
+fi
+cat <<EOF
+
+Switchyard is running.
+  gateway  http://localhost:$GATEWAY_PORT/v1   (OpenAI-compatible API)
+  admin    http://localhost:$ADMIN_PORT        (API docs: http://localhost:$ADMIN_PORT/docs)
+  master key: $key_note
+  logs: $(sy_rel "$SY_LOGS")/<service>.log    stop: bash tools/stop.sh
+
+Try it:
+  curl -s http://localhost:$GATEWAY_PORT/v1/chat/completions \\
+    -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \\
+    -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello!"}]}'
+
+With the official openai client (Python):
+  import os
+  from openai import OpenAI
+  client = OpenAI(base_url="http://localhost:$GATEWAY_PORT/v1", api_key=$py_key)
+  print(client.chat.completions.create(model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "Hello!"}]).choices[0].message.content)
+
+With the official openai client (JavaScript):
+  import OpenAI from 'openai';
+  const client = new OpenAI({ baseURL: 'http://localhost:$GATEWAY_PORT/v1', apiKey: $js_key });
+  const r = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello!' }] });
+  console.log(r.choices[0].message.content);
+
+Create a virtual key for a team: see "Admin API" in README.md.
+EOF

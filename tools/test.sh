@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Quick start, part 2: installs, brings up the infrastructure, builds, type-checks, lints, and runs the
+# unit and end-to-end tests. Ends with one line "N passed, M failed"; exits non-zero if anything failed.
+#   bash tools/test.sh
+# The tests use their own databases, NATS/Redis prefixes and ports, so they can run beside tools/start.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source tools/lib/infra.sh
+
+RESULTS="$SY_DATA/test-results"
+failed_steps=()
+
+step() { printf '\n==> [%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+# run_step NAME CMD...: runs CMD, remembers NAME if it failed, never stops the script.
+run_step() {
+  local name=$1
+  shift
+  step "$name: $*"
+  local start=$SECONDS
+  if "$@"; then
+    sy_info "$name: ok ($((SECONDS - start))s)"
+  else
+    sy_fail "$name: FAILED ($((SECONDS - start))s)"
+    failed_steps+=("$name")
+  fi
+}
+
+sy_check_node
+sy_dirs
+step "install"
+sy_npm_ci
+step "infrastructure"
+sy_ensure_infra
+
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+# A failed build is reported but does not stop the run: unit tests use the sources, and the rest still informs.
+run_step build npm run --silent build
+run_step typecheck npx tsc -p tsconfig.json --noEmit
+run_step lint npx eslint .
+for project in unit e2e; do
+  run_step "tests ($project)" npx vitest run --project "$project" --passWithNoTests \
+    --reporter=default --reporter=json --outputFile="$RESULTS/$project.json"
+done
+
+step "summary"
+summary="$(node -e '
+  const fs = require("node:fs");
+  let passed = 0, failed = 0;
+  for (const project of ["unit", "e2e"]) {
+    const file = process.argv[1] + "/" + project + ".json";
+    if (!fs.existsSync(file)) { console.error("    no results for " + project + " (vitest did not finish)"); failed++; continue; }
+    const r = JSON.parse(fs.readFileSync(file, "utf8"));
+    passed += r.numPassedTests;
+    // A file that fails to load counts as a failure even though none of its tests ran.
+    failed += r.numFailedTests + (r.testResults || []).filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  }
+  console.log(passed + " passed, " + failed + " failed");
+' "$RESULTS")"
+if ((${#failed_steps[@]} > 0)); then
+  sy_fail "failed steps: ${failed_steps[*]} (test reports: $(sy_rel "$RESULTS")/*.json)"
+fi
+echo "$summary"
+if ((${#failed_steps[@]} > 0)) || [[ "$summary" != *" 0 failed" ]]; then
+  exit 1
+fi
