@@ -1,0 +1,23 @@
+import type { Deployment } from '@switchyard/config';
+import { normaliseOpenAIError } from '../openai/openai.errors';
+import { buildOpenAIRequest } from '../openai/openai.request';
+import { parseOpenAIResponse } from '../openai/openai.response';
+import { createOpenAIStreamTranslator } from '../openai/openai.stream';
+import type { ProviderAdapter } from '../provider-adapter';
+import { serveFake } from './fake.responder';
+
+/**
+ * The built-in demo provider (`litellm_params.model: "fake/<name>"`): speaks the OpenAI wire format and is
+ * served in process, so it shares every translation step with real OpenAI-compatible upstreams.
+ */
+export const fakeAdapter: ProviderAdapter = {
+  provider: 'fake',
+  streamFraming: 'sse',
+  transport: 'in-process',
+  buildRequest: (input, deployment: Deployment) =>
+    buildOpenAIRequest({ provider: 'fake' }, input, deployment, `fake://local/${encodeURIComponent(deployment.model)}/chat/completions`),
+  parseResponse: (text) => parseOpenAIResponse(text),
+  createStreamTranslator: (opts) => createOpenAIStreamTranslator(opts),
+  normaliseError: (reply, deployment) => normaliseOpenAIError(reply, deployment),
+  serve: (request) => serveFake(request),
+};

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage, CompletionUsage, FinishReason, OpenAIErrorEnvelope } from '../openai-types';
+import type { LocalReply, UpstreamRequest } from '../provider-adapter';
+
+/**
+ * The built-in `fake` provider's "server": answers an OpenAI chat request in process, with OpenAI's
+ * exact wire format, so the demo config works with no provider key and no network.
+ *
+ * - Answer: deterministic, derived from the last user message (echoes its first words).
+ * - Tokens: ceil(characters / 4) of each message's text, summed, for the prompt; the same rule on the
+ *   answer for the completion.
+ * - Streams: one role chunk, one content chunk per word, a finish chunk, and (with
+ *   stream_options.include_usage) a usage chunk with `choices: []`; then `[DONE]`.
+ * - max_tokens / max_completion_tokens cut the answer at a word boundary (finish_reason "length").
+ * - Error triggers by upstream model name (litellm_params.model "fake/<name>"):
+ *   fake-400 → 400 invalid_request_error, fake-429 → 429 rate limit (retry-after: 7), fake-500 → 500.
+ */
+
+const encoder = new TextEncoder();
+const ECHO_WORDS = 12;
+
+export function fakeTokenCount(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+export function messageText(m: ChatMessage): string {
+  const c = m.content;
+  if (typeof c === 'string') return c;
+  if (!Array.isArray(c)) return '';
+  let text = '';
+  for (const part of c) if (part.type === 'text' && typeof part.text === 'string') text += (text ? '\n' : '') + part.text;
+  return text;
+}
+
+export function fakePromptTokens(messages: ChatMessage[]): number {
+  let n = 0;
+  for (const m of messages) n += fakeTokenCount(messageText(m));
+  return n;
+}
+
+/** The fake's answer to a conversation, before any max_tokens cut. */
+export function fakeAnswer(model: string, messages: ChatMessage[]): string {
+  let last = '';
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (messages[i]!.role === 'user') {
+      last = messageText(messages[i]!);
+      break;
+    }
+  }
+  const words = last.split(/\s+/).filter((w) => w.length > 0);
+  if (words.length === 0) return `This is ${model}, a fake model. Send a user message and I will echo it.`;
+  const echo = words.slice(0, ECHO_WORDS).join(' ') + (words.length > ECHO_WORDS ? ' ...' : '');
+  return `This is ${model}, a fake model. You said: ${echo}`;
+}
+
+function cutToTokens(answer: string, maxTokens: number | undefined): { text: string; finish: FinishReason } {
+  if (maxTokens === undefined || fakeTokenCount(answer) <= maxTokens) return { text: answer, finish: 'stop' };
+  const words = answer.split(' ');
+  let text = '';
+  for (const w of words) {
+    const next = text ? `${text} ${w}` : w;
+    if (fakeTokenCount(next) > maxTokens) break;
+    text = next;
+  }
+  return { text, finish: 'length' };
+}
+
+function usageOf(prompt: number, completion: number): CompletionUsage {
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+}
+
+function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): LocalReply {
+  return { status, headers: { 'content-type': 'application/json', ...headers }, chunks: [encoder.encode(JSON.stringify(body))] };
+}
+
+function errorReply(status: number, message: string, type: string, code: string | null, param: string | null = null, headers: Record<string, string> = {}): LocalReply {
+  const body: OpenAIErrorEnvelope = { error: { message, type, param, code } };
+  return jsonReply(status, body, headers);
+}
+
+function parseBody(body: string | Uint8Array): ChatCompletionRequest | undefined {
+  try {
+    const doc: unknown = JSON.parse(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    if (doc === null || typeof doc !== 'object' || !Array.isArray((doc as ChatCompletionRequest).messages)) return undefined;
+    return doc as ChatCompletionRequest;
+  } catch {
+    return undefined;
+  }
+}
+
+function positiveInt(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
+}
+
+export function serveFake(request: UpstreamRequest): LocalReply {
+  const body = parseBody(request.body);
+  if (body === undefined) {
+    return errorReply(400, "We could not parse the JSON body of your request, or it has no 'messages' array.", 'invalid_request_error', null, 'messages');
+  }
+  const model = body.model;
+  switch (model) {
+    case 'fake-400':
+      return errorReply(400, 'Invalid request (fake-400 trigger).', 'invalid_request_error', 'invalid_value', 'messages');
+    case 'fake-429':
+      return errorReply(429, 'Rate limit reached for requests (fake-429 trigger). Please try again in 7s.', 'requests', 'rate_limit_exceeded', null, { 'retry-after': '7' });
+    case 'fake-500':
+      return errorReply(500, 'The server had an error while processing your request (fake-500 trigger).', 'server_error', null);
+  }
+  if (body.n !== undefined && body.n !== null && body.n !== 1) {
+    return errorReply(400, `The fake provider answers with one choice only; set n to 1 or leave it out (got ${String(body.n)}).`, 'invalid_request_error', 'unsupported_value', 'n');
+  }
+  const maxTokens = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens);
+  const { text, finish } = cutToTokens(fakeAnswer(model, body.messages), maxTokens);
+  const promptTokens = fakePromptTokens(body.messages);
+  const usage = usageOf(promptTokens, fakeTokenCount(text));
+  const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
+  const created = Math.floor(Date.now() / 1000);
+
+  if (body.stream !== true) {
+    const completion: ChatCompletion = {
+      id,
+      object: 'chat.completion',
+      created,
+      model,
+      choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null, annotations: [] }, logprobs: null, finish_reason: finish }],
+      usage,
+      service_tier: 'default',
+      system_fingerprint: null,
+    };
+    return jsonReply(200, completion);
+  }
+
+  const withUsage = body.stream_options?.include_usage === true;
+  const chunk = (choices: ChatCompletionChunk['choices'], u?: CompletionUsage): Uint8Array => {
+    const c: ChatCompletionChunk = { id, object: 'chat.completion.chunk', created, model, service_tier: 'default', system_fingerprint: null, choices };
+    if (withUsage) c.usage = u ?? null;
+    return encoder.encode(`data: ${JSON.stringify(c)}\n\n`);
+  };
+  const chunks: Uint8Array[] = [chunk([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }])];
+  const words = text.length > 0 ? text.split(' ') : [];
+  words.forEach((w, i) => {
+    chunks.push(chunk([{ index: 0, delta: { content: i < words.length - 1 ? `${w} ` : w }, logprobs: null, finish_reason: null }]));
+  });
+  chunks.push(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finish }]));
+  if (withUsage) chunks.push(chunk([], usage));
+  chunks.push(encoder.encode('data: [DONE]\n\n'));
+  return { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' }, chunks };
+}

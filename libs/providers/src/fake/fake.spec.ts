@@ -1,0 +1,90 @@
+import type { Deployment } from '@switchyard/config';
+import { describe, expect, it } from 'vitest';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../openai-types';
+import type { ChatInput, LocalReply } from '../provider-adapter';
+import { adapterFor } from '../provider.registry';
+import { SseParser } from '../sse/sse.parser';
+import { fakeAnswer, fakeTokenCount } from './fake.responder';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const dep: Deployment = { id: 'fake-1', modelName: 'demo', provider: 'fake', model: 'echo', weight: 1 };
+const adapter = adapterFor(dep);
+
+function run(body: Partial<ChatCompletionRequest>, d: Deployment = dep): { reply: LocalReply; input: ChatInput } {
+  const full = { model: 'demo', messages: [{ role: 'user', content: 'Hello there, fake model' }], ...body } as ChatCompletionRequest;
+  const input: ChatInput = { body: full, raw: enc.encode(JSON.stringify(full)), stream: full.stream === true };
+  return { reply: adapter.serve!(adapter.buildRequest(input, d)), input };
+}
+
+function text(reply: LocalReply): string {
+  return reply.chunks.map((c) => dec.decode(c)).join('');
+}
+
+describe('fake provider', () => {
+  it('answers a chat.completion deterministically with consistent usage', () => {
+    const { reply, input } = run({});
+    expect(reply.status).toBe(200);
+    const body = JSON.parse(text(reply)) as ChatCompletion;
+    expect(body.object).toBe('chat.completion');
+    expect(body.id).toMatch(/^chatcmpl-/);
+    expect(body.model).toBe('echo');
+    expect(body.choices).toHaveLength(1);
+    const answer = body.choices[0]!.message.content!;
+    expect(answer).toBe(fakeAnswer('echo', input.body.messages));
+    expect(answer).toContain('Hello there, fake model');
+    expect(body.choices[0]!.finish_reason).toBe('stop');
+    expect(body.usage).toMatchObject({
+      prompt_tokens: fakeTokenCount('Hello there, fake model'),
+      completion_tokens: fakeTokenCount(answer),
+      total_tokens: fakeTokenCount('Hello there, fake model') + fakeTokenCount(answer),
+    });
+    const parsed = adapter.parseResponse(text(reply), input);
+    expect(parsed.usage).toEqual({ promptTokens: 6, completionTokens: fakeTokenCount(answer), cachedTokens: 0, reasoningTokens: 0 });
+  });
+
+  it('streams several chunks in the OpenAI format and honours include_usage', () => {
+    for (const includeUsage of [false, true]) {
+      const { reply } = run({ stream: true, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) });
+      expect(reply.headers['content-type']).toContain('text/event-stream');
+      expect(reply.chunks.length).toBeGreaterThan(4);
+      const parser = new SseParser();
+      const tr = adapter.createStreamTranslator({ includeUsage });
+      let out = '';
+      for (const c of reply.chunks) for (const ev of parser.push(c)) out += tr.push(ev);
+      tr.end();
+      const events = out.split('\n\n').filter(Boolean).map((e) => JSON.parse(e.slice('data: '.length)) as ChatCompletionChunk);
+      expect(events[0]!.choices[0]!.delta).toEqual({ role: 'assistant', content: '', refusal: null });
+      const content = events.flatMap((e) => e.choices.map((c) => c.delta.content ?? '')).join('');
+      expect(content).toBe(fakeAnswer('echo', [{ role: 'user', content: 'Hello there, fake model' }]));
+      expect(events.some((e) => e.choices[0]?.finish_reason === 'stop')).toBe(true);
+      const usageChunks = events.filter((e) => e.choices.length === 0);
+      expect(usageChunks).toHaveLength(includeUsage ? 1 : 0);
+      if (!includeUsage) expect(events.every((e) => !('usage' in e))).toBe(true);
+      // Usage is recorded either way (the adapter always asks upstream for it).
+      expect(tr.state.usage?.completionTokens).toBe(fakeTokenCount(content));
+      expect(tr.state.done).toBe(true);
+    }
+  });
+
+  it('cuts the answer at max_tokens with finish_reason length', () => {
+    const { reply } = run({ max_tokens: 3 });
+    const body = JSON.parse(text(reply)) as ChatCompletion;
+    expect(body.choices[0]!.finish_reason).toBe('length');
+    expect(body.usage!.completion_tokens).toBeLessThanOrEqual(3);
+  });
+
+  it('rejects n > 1 with a 400 that says what to do', () => {
+    const { reply } = run({ n: 2 });
+    expect(reply.status).toBe(400);
+    const e = adapter.normaliseError({ status: reply.status, body: text(reply), headers: reply.headers }, dep);
+    expect(e).toMatchObject({ status: 400, param: 'n', type: 'invalid_request_error' });
+  });
+
+  it('injects errors through the model name', () => {
+    const r429 = run({}, { ...dep, model: 'fake-429' }).reply;
+    expect(adapter.normaliseError({ status: r429.status, body: text(r429), headers: r429.headers }, dep)).toMatchObject({ status: 429, retryAfter: 7 });
+    expect(run({}, { ...dep, model: 'fake-500' }).reply.status).toBe(500);
+    expect(run({}, { ...dep, model: 'fake-400' }).reply.status).toBe(400);
+  });
+});

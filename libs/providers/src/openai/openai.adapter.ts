@@ -1,0 +1,24 @@
+import type { Deployment } from '@switchyard/config';
+import type { ProviderAdapter } from '../provider-adapter';
+import { normaliseOpenAIError } from './openai.errors';
+import { buildOpenAIRequest, OPENAI_COMPATIBLE_PROFILES, type OpenAICompatibleProfile } from './openai.request';
+import { parseOpenAIResponse } from './openai.response';
+import { createOpenAIStreamTranslator } from './openai.stream';
+
+/**
+ * The OpenAI-compatible family: OpenAI itself and every server speaking its Chat Completions API
+ * (named providers with a default api_base, or any deployment that sets api_base).
+ */
+export function createOpenAICompatibleAdapter(profile: OpenAICompatibleProfile): ProviderAdapter {
+  return {
+    provider: profile.provider,
+    streamFraming: 'sse',
+    transport: 'http',
+    buildRequest: (input, deployment: Deployment) => buildOpenAIRequest(profile, input, deployment),
+    parseResponse: (text) => parseOpenAIResponse(text),
+    createStreamTranslator: (opts) => createOpenAIStreamTranslator(opts),
+    normaliseError: (reply, deployment) => normaliseOpenAIError(reply, deployment),
+  };
+}
+
+export const openAIAdapter: ProviderAdapter = createOpenAICompatibleAdapter(OPENAI_COMPATIBLE_PROFILES['openai']!);

@@ -1,0 +1,129 @@
+import type { Deployment } from '@switchyard/config';
+import type { GatewayError } from '@switchyard/contracts';
+import type { UpstreamErrorInput } from '../provider-adapter';
+import { parseRetryAfter } from '../upstream-errors';
+
+/** Statuses that are the client's own doing: passed through with the upstream's status and error. */
+const CLIENT_STATUSES = new Set([400, 404, 409, 413, 422]);
+
+interface ExtractedError {
+  message: string | undefined;
+  type: string | undefined;
+  code: string | undefined;
+  param: string | undefined;
+  /** The body was OpenAI's envelope. */
+  shaped: boolean;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length > 0 ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+/**
+ * Reads OpenAI's `{"error": {...}}` envelope, and the near-misses OpenAI-compatible servers send
+ * (`{"error": "text"}`, `{"object": "error", "message": ...}`, `{"detail": ...}`).
+ */
+export function extractOpenAIError(body: string): ExtractedError {
+  const none: ExtractedError = { message: undefined, type: undefined, code: undefined, param: undefined, shaped: false };
+  if (body.length === 0) return none;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch {
+    return { ...none, message: body.length > 300 ? `${body.slice(0, 300)}…` : body };
+  }
+  if (doc === null || typeof doc !== 'object') return none;
+  const d = doc as Record<string, unknown>;
+  const e = d['error'];
+  if (e !== null && typeof e === 'object' && !Array.isArray(e)) {
+    const eo = e as Record<string, unknown>;
+    const message = str(eo['message']);
+    return { message, type: str(eo['type']), code: str(eo['code']), param: str(eo['param']), shaped: message !== undefined };
+  }
+  if (typeof e === 'string') return { ...none, message: e };
+  const detail = d['detail'];
+  return {
+    ...none,
+    message: str(d['message']) ?? (typeof detail === 'string' ? detail : undefined),
+    type: str(d['type']),
+    code: str(d['code']),
+    param: str(d['param']),
+  };
+}
+
+/** Upstream messages can quote an API key or name the operator's organisation: mask both. */
+export function scrubSecrets(message: string): string {
+  return message
+    .replace(/\b(sk|rk|pk)-[A-Za-z0-9_*-]{4,}/g, '$1-***')
+    .replace(/\borg-[A-Za-z0-9]{6,}\b/g, 'org-***');
+}
+
+/** Maps a non-2xx reply from an OpenAI-compatible upstream to the error the gateway reports. */
+export function normaliseOpenAIError(reply: UpstreamErrorInput, deployment: Deployment): GatewayError {
+  const { status } = reply;
+  const x = extractOpenAIError(reply.body);
+  const upstreamMessage = x.message !== undefined ? scrubSecrets(x.message) : undefined;
+  const dep = `deployment '${deployment.id}' (${deployment.provider}/${deployment.model})`;
+
+  if (status === 401 || status === 403) {
+    const env = deployment.apiKeyEnv ? ` (environment variable ${deployment.apiKeyEnv})` : '';
+    return {
+      status: 502,
+      type: 'api_error',
+      code: 'upstream_auth_failed',
+      param: null,
+      message: `The provider rejected the credentials of ${dep} with HTTP ${status}. The gateway operator should check that deployment's api_key${env}; another deployment may serve the request.`,
+      retryable: true,
+    };
+  }
+  if (status === 429) {
+    return {
+      status: 429,
+      type: 'rate_limit_error',
+      code: x.code ?? 'rate_limit_exceeded',
+      param: null,
+      message: upstreamMessage ?? `The provider of ${dep} is rate limiting requests. Retry after a short wait.`,
+      retryAfter: parseRetryAfter(reply.headers),
+      retryable: true,
+    };
+  }
+  if (CLIENT_STATUSES.has(status) || (status >= 400 && status < 500 && status !== 408)) {
+    if (x.shaped) {
+      return {
+        status,
+        type: x.type ?? 'invalid_request_error',
+        code: x.code ?? null,
+        param: x.param ?? null,
+        message: upstreamMessage ?? `The provider rejected the request with HTTP ${status}.`,
+        retryable: false,
+      };
+    }
+    return {
+      status,
+      type: 'invalid_request_error',
+      code: null,
+      param: null,
+      message: `The provider of ${dep} rejected the request with HTTP ${status}${upstreamMessage ? `: ${upstreamMessage}` : '.'} Check the request parameters against what this model accepts.`,
+      retryable: false,
+    };
+  }
+  if (status === 408) {
+    return {
+      status: 504,
+      type: 'api_error',
+      code: 'timeout',
+      param: null,
+      message: `The provider of ${dep} timed out (HTTP 408). Retry the request.`,
+      retryable: true,
+    };
+  }
+  return {
+    status: 502,
+    type: 'api_error',
+    code: 'upstream_error',
+    param: null,
+    message: `The provider of ${dep} failed with HTTP ${status}${upstreamMessage ? `: ${upstreamMessage}` : ''}. Retry the request; another deployment may serve it.`,
+    retryAfter: parseRetryAfter(reply.headers),
+    retryable: true,
+  };
+}

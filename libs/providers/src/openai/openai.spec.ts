@@ -1,0 +1,241 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Deployment } from '@switchyard/config';
+import { describe, expect, it } from 'vitest';
+import type { ChatCompletionRequest } from '../openai-types';
+import { ProviderError, type ChatInput } from '../provider-adapter';
+import { adapterFor, UnsupportedProviderError } from '../provider.registry';
+import { SseParser } from '../sse/sse.parser';
+import { transportError } from '../upstream-errors';
+import { openAIAdapter } from './openai.adapter';
+import { normaliseOpenAIError } from './openai.errors';
+import { parseOpenAIResponse } from './openai.response';
+
+const fx = (name: string): string => readFileSync(join(__dirname, '__fixtures__', name), 'utf8');
+const enc = new TextEncoder();
+
+const dep = (over: Partial<Deployment> = {}): Deployment => ({
+  id: 'dep-1', modelName: 'gpt-4o-mini', provider: 'openai', model: 'gpt-4o-mini', apiKey: 'sk-test-secret-123456', apiKeyEnv: 'OPENAI_API_KEY', weight: 1, ...over,
+});
+
+function input(body: ChatCompletionRequest): ChatInput {
+  return { body, raw: enc.encode(JSON.stringify(body)), stream: body.stream === true };
+}
+
+function bodyOf(b: string | Uint8Array): ChatCompletionRequest {
+  return JSON.parse(typeof b === 'string' ? b : new TextDecoder().decode(b)) as ChatCompletionRequest;
+}
+
+function translate(sse: string, includeUsage: boolean) {
+  const parser = new SseParser();
+  const tr = openAIAdapter.createStreamTranslator({ includeUsage });
+  let out = '';
+  for (const ev of [...parser.push(enc.encode(sse)), ...parser.end()]) out += tr.push(ev);
+  tr.end();
+  return { out, state: tr.state };
+}
+
+describe('openai request mapping', () => {
+  it('forwards the client bytes untouched when model already matches and no stream', () => {
+    const i = input(JSON.parse(fx('chat-request.json')));
+    const req = openAIAdapter.buildRequest(i, dep());
+    expect(req.body).toBe(i.raw);
+    expect(req.url).toBe('https://api.openai.com/v1/chat/completions');
+    expect(req.method).toBe('POST');
+    expect(req.headers['authorization']).toBe('Bearer sk-test-secret-123456');
+    expect(req.headers['content-type']).toBe('application/json');
+  });
+
+  it('sets model to the deployment model and keeps every other field', () => {
+    const i = input({ ...JSON.parse(fx('chat-request.json')), model: 'my-alias', seed: 7 });
+    const req = openAIAdapter.buildRequest(i, dep({ apiBase: 'http://127.0.0.1:9999/v1', organization: 'org-1' }));
+    expect(req.url).toBe('http://127.0.0.1:9999/v1/chat/completions');
+    expect(req.headers['openai-organization']).toBe('org-1');
+    const b = bodyOf(req.body);
+    expect(b.model).toBe('gpt-4o-mini');
+    expect(b['seed']).toBe(7);
+    expect(b.max_completion_tokens).toBe(64);
+    expect(b.messages).toEqual(i.body.messages);
+  });
+
+  it('always asks upstream for usage on streams, keeping other stream options', () => {
+    const i = input({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_obfuscation: false } });
+    const req = openAIAdapter.buildRequest(i, dep());
+    expect(req.headers['accept']).toBe('text/event-stream');
+    expect(bodyOf(req.body).stream_options).toEqual({ include_obfuscation: false, include_usage: true });
+    const already = input({ model: 'gpt-4o-mini', messages: [], stream: true, stream_options: { include_usage: true } });
+    expect(openAIAdapter.buildRequest(already, dep()).body).toBe(already.raw);
+  });
+
+  it('sends no Authorization header for a deployment without a key', () => {
+    const req = openAIAdapter.buildRequest(input({ model: 'x', messages: [] }), dep({ apiKey: undefined }));
+    expect(req.headers['authorization']).toBeUndefined();
+  });
+});
+
+describe('openai response and usage', () => {
+  it('extracts usage with cached and reasoning tokens and forwards bytes unchanged', () => {
+    expect(parseOpenAIResponse(fx('chat-completion.json'))).toEqual({
+      body: null,
+      usage: { promptTokens: 2019, completionTokens: 11, cachedTokens: 1920, reasoningTokens: 3 },
+    });
+  });
+
+  it('reports zero usage when the upstream omits it', () => {
+    const { usage } = parseOpenAIResponse(JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [] }));
+    expect(usage).toEqual({ promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 });
+  });
+
+  it('rejects a body that is not a chat completion with a retryable 502', () => {
+    for (const bad of ['<html>oops</html>', '{"hello":1}']) {
+      try {
+        parseOpenAIResponse(bad);
+        expect.fail('should throw');
+      } catch (e) {
+        expect(e).toBeInstanceOf(ProviderError);
+        expect((e as ProviderError).gatewayError).toMatchObject({ status: 502, retryable: true });
+      }
+    }
+  });
+});
+
+describe('openai stream translation', () => {
+  const sse = fx('chat-stream-with-usage.sse');
+
+  it('forwards content chunks, records usage, drops the usage chunk and usage:null when not asked', () => {
+    const { out, state } = translate(sse, false);
+    expect(state).toMatchObject({ contentSeen: true, finished: true, done: true, error: undefined });
+    expect(state.usage).toEqual({ promptTokens: 19, completionTokens: 10, cachedTokens: 8, reasoningTokens: 2 });
+    const events = out.split('\n\n').filter(Boolean);
+    expect(events).toHaveLength(5);
+    for (const e of events) {
+      expect(e.startsWith('data: {')).toBe(true);
+      const chunk = JSON.parse(e.slice(6));
+      expect(chunk.object).toBe('chat.completion.chunk');
+      expect('usage' in chunk).toBe(false);
+    }
+    expect(out).not.toContain('[DONE]');
+    expect(JSON.parse(events[2]!.slice(6)).choices[0].delta.content).toBe(' wörld 🌍, "usage":{ not a key');
+  });
+
+  it('forwards the usage-only chunk (choices: []) when the client asked for it', () => {
+    const { out, state } = translate(sse, true);
+    const events = out.split('\n\n').filter(Boolean);
+    expect(events).toHaveLength(6);
+    const last = JSON.parse(events[5]!.slice(6));
+    expect(last.choices).toEqual([]);
+    expect(last.usage.total_tokens).toBe(29);
+    expect(JSON.parse(events[0]!.slice(6)).usage).toBeNull();
+    expect(state.done).toBe(true);
+  });
+
+  it('counts the first content chunk, not the role chunk, as first token', () => {
+    const parser = new SseParser();
+    const tr = openAIAdapter.createStreamTranslator({ includeUsage: false });
+    const [role, first] = parser.push(enc.encode(sse));
+    tr.push(role!);
+    expect(tr.state.contentSeen).toBe(false);
+    tr.push(first!);
+    expect(tr.state.contentSeen).toBe(true);
+  });
+
+  it('turns an error event inside the stream into a retryable error and stops forwarding', () => {
+    const withError = 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}\n\n' +
+      'data: {"error":{"message":"The server had an error","type":"server_error","param":null,"code":null}}\n\n' +
+      'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"b"},"finish_reason":null}]}\n\n';
+    const { out, state } = translate(withError, false);
+    expect(out.split('\n\n').filter(Boolean)).toHaveLength(1);
+    expect(state.error).toMatchObject({ status: 502, type: 'server_error', message: 'The server had an error', retryable: true });
+  });
+
+  it('reports a stream that ends without finishing as truncated', () => {
+    const cut = sse.split('\n\n').slice(0, 3).join('\n\n') + '\n\n';
+    expect(translate(cut, false).state.error).toMatchObject({ status: 502, code: 'upstream_stream_truncated' });
+  });
+
+  it('accepts a finished stream that closes without [DONE]', () => {
+    const noDone = sse.replace('data: [DONE]\n\n', '');
+    const { state } = translate(noDone, false);
+    expect(state.error).toBeUndefined();
+    expect(state.done).toBe(true);
+  });
+});
+
+describe('openai error mapping', () => {
+  const h = {};
+  it('passes 400/404/409/413/422 through with the upstream error', () => {
+    expect(normaliseOpenAIError({ status: 400, body: fx('error-400.json'), headers: h }, dep())).toEqual({
+      status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'temperature',
+      message: "Invalid value for 'temperature': expected a number between 0 and 2.", retryable: false,
+    });
+    expect(normaliseOpenAIError({ status: 404, body: fx('error-404.json'), headers: h }, dep())).toMatchObject({ status: 404, code: 'model_not_found' });
+    for (const status of [409, 413, 422]) {
+      expect(normaliseOpenAIError({ status, body: fx('error-400.json'), headers: h }, dep()).status).toBe(status);
+    }
+  });
+
+  it('wraps a body that is not OpenAI-shaped', () => {
+    const e = normaliseOpenAIError({ status: 422, body: '{"detail":"field required"}', headers: h }, dep());
+    expect(e).toMatchObject({ status: 422, type: 'invalid_request_error', retryable: false });
+    expect(e.message).toContain('field required');
+    expect(normaliseOpenAIError({ status: 400, body: '<html>bad</html>', headers: h }, dep()).message).toContain('<html>bad</html>');
+  });
+
+  it('maps 429 to rate_limit_error with retryAfter from retry-after, an HTTP date, or retry-after-ms', () => {
+    const e = normaliseOpenAIError({ status: 429, body: fx('error-429.json'), headers: { 'retry-after': '20' } }, dep());
+    expect(e).toMatchObject({ status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', retryAfter: 20, retryable: true });
+    expect(e.message).not.toContain('org-AbCdEf123456');
+    const date = new Date(Date.now() + 30_000).toUTCString();
+    const d = normaliseOpenAIError({ status: 429, body: '', headers: { 'retry-after': date } }, dep()).retryAfter!;
+    expect(d).toBeGreaterThanOrEqual(28);
+    expect(d).toBeLessThanOrEqual(31);
+    expect(normaliseOpenAIError({ status: 429, body: '', headers: { 'retry-after-ms': '1500', 'retry-after': '9' } }, dep()).retryAfter).toBe(1.5);
+  });
+
+  it('maps 401/403 to 502 naming the deployment and never echoing the key', () => {
+    for (const status of [401, 403]) {
+      const e = normaliseOpenAIError({ status, body: fx('error-401.json'), headers: h }, dep());
+      expect(e).toMatchObject({ status: 502, type: 'api_error', code: 'upstream_auth_failed', retryable: true });
+      expect(e.message).toContain("deployment 'dep-1'");
+      expect(e.message).toContain('api_key');
+      expect(e.message).toContain('OPENAI_API_KEY');
+      expect(e.message).not.toContain('sk-');
+    }
+  });
+
+  it('maps 5xx to a retryable 502', () => {
+    const e = normaliseOpenAIError({ status: 503, body: '{"error":{"message":"overloaded","type":"server_error","param":null,"code":null}}', headers: { 'retry-after': '2' } }, dep());
+    expect(e).toMatchObject({ status: 502, type: 'api_error', code: 'upstream_error', retryable: true, retryAfter: 2 });
+    expect(e.message).toContain('overloaded');
+  });
+
+  it('maps transport failures: refused/reset → 502 retryable, timeouts → 504', () => {
+    const ctx = { deploymentId: 'dep-1', provider: 'openai', origin: 'http://127.0.0.1:1' };
+    const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+    expect(transportError(refused, ctx)).toMatchObject({ status: 502, retryable: true });
+    expect(transportError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), ctx).message).toContain('ECONNRESET');
+    expect(transportError(Object.assign(new Error('t'), { code: 'UND_ERR_HEADERS_TIMEOUT' }), ctx)).toMatchObject({ status: 504, code: 'timeout' });
+    expect(transportError(Object.assign(new Error('aborted'), { name: 'AbortError' }), ctx, true)).toMatchObject({ status: 504 });
+  });
+});
+
+describe('adapterFor', () => {
+  it('returns the OpenAI-compatible adapter for openai, named providers and any api_base', () => {
+    expect(adapterFor({ provider: 'openai' }).provider).toBe('openai');
+    expect(adapterFor({ provider: 'groq' }).provider).toBe('groq');
+    const custom = adapterFor({ provider: 'my_vllm', apiBase: 'http://gpu:8000/v1' });
+    expect(custom.provider).toBe('my_vllm');
+    expect(custom.streamFraming).toBe('sse');
+    expect(adapterFor({ provider: 'fake' }).transport).toBe('in-process');
+  });
+
+  it('names what is supported for an unknown provider', () => {
+    expect(() => adapterFor({ provider: 'anthropic' })).toThrow(UnsupportedProviderError);
+    expect(() => adapterFor({ provider: 'x' })).toThrow("provider 'x' is not supported yet; supported: openai, fake, or any OpenAI-compatible server via api_base");
+    expect(() => adapterFor({ provider: 'azure', apiBase: 'https://r.example/' })).toThrow(/azure/);
+  });
+
+  it('asks for api_base when a self-hosted provider has none', () => {
+    expect(() => adapterFor({ provider: 'hosted_vllm' }).buildRequest(input({ model: 'm', messages: [] }), dep({ provider: 'hosted_vllm' }))).toThrow(/api_base/);
+  });
+});

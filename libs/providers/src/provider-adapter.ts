@@ -1,0 +1,103 @@
+import type { Deployment } from '@switchyard/config';
+import type { GatewayError, TokenUsage } from '@switchyard/contracts';
+import type { ChatCompletionRequest } from './openai-types';
+import type { SseEvent } from './sse/sse.parser';
+
+/** How an upstream frames a streamed response body. Declared by the adapter, never guessed by shared code. */
+export type StreamFraming = 'sse';
+
+/** What the translator got from the client, through the router: parsed once, raw bytes kept for pass-through. */
+export interface ChatInput {
+  body: ChatCompletionRequest;
+  /** The client's JSON bytes as received; adapters send these unchanged when they need no edit. */
+  raw: Uint8Array;
+  /** True when the client asked for a stream (`stream: true`). */
+  stream: boolean;
+}
+
+/** A described HTTP request; the translator owns the connection pools and performs it. */
+export interface UpstreamRequest {
+  url: string;
+  method: 'POST' | 'GET';
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
+
+/** An upstream reply, as the translator hands it to the adapter's error normaliser. */
+export interface UpstreamErrorInput {
+  status: number;
+  /** Response body as text (may be empty, HTML, or anything a proxy in between produced). */
+  body: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface ParsedResponse {
+  /** Replacement body for the client, or `null` to forward the upstream bytes unchanged (cheapest). */
+  body: string | null;
+  usage: TokenUsage;
+}
+
+export interface StreamState {
+  /** A chunk with generated content (text, refusal or tool call) went by: time to first token. */
+  contentSeen: boolean;
+  /** A choice reported its finish_reason. */
+  finished: boolean;
+  /** The upstream said it is done (`[DONE]`, or its equivalent). */
+  done: boolean;
+  usage: TokenUsage | undefined;
+  /** The upstream reported an error inside the stream; nothing more should be forwarded. */
+  error: GatewayError | undefined;
+}
+
+/**
+ * Turns upstream stream events into OpenAI chunk SSE text: a reducer over typed state that the caller
+ * feeds one event at a time. State is updated in place (one object per stream, nothing per event).
+ */
+export interface StreamTranslator {
+  readonly state: Readonly<StreamState>;
+  /** Feeds one upstream event; returns the SSE text (`data: {...}\n\n`) to forward, or '' for none. */
+  push(event: SseEvent): string;
+  /** The upstream body ended; records an error in state if it ended before the stream was complete. */
+  end(): void;
+}
+
+export interface StreamTranslatorOptions {
+  /** The client asked for `stream_options.include_usage`: forward the final usage-only chunk. */
+  includeUsage: boolean;
+}
+
+/** An in-process upstream's answer (the `fake` provider): status, headers and body pieces. */
+export interface LocalReply {
+  status: number;
+  headers: Record<string, string>;
+  /** Body pieces, as an HTTP upstream would deliver them in several reads. */
+  chunks: Uint8Array[];
+}
+
+/**
+ * One provider API. Pure: describes the HTTP request and interprets the reply; does no I/O itself.
+ * `transport: 'in-process'` adapters (the built-in fake) answer through `serve()` instead of HTTP.
+ */
+export interface ProviderAdapter {
+  /** Provider name as written in `litellm_params.model` ("openai", "groq", "fake", ...). */
+  readonly provider: string;
+  readonly streamFraming: StreamFraming;
+  readonly transport: 'http' | 'in-process';
+  /** Builds the upstream request for one chat attempt against `deployment`. */
+  buildRequest(input: ChatInput, deployment: Deployment): UpstreamRequest;
+  /** Interprets a successful (2xx) non-streaming body. Throws a GatewayError-shaped error if it is unusable. */
+  parseResponse(text: string, input: ChatInput): ParsedResponse;
+  createStreamTranslator(opts: StreamTranslatorOptions): StreamTranslator;
+  /** Maps a non-2xx upstream reply to the error the client (or the router's retry logic) sees. */
+  normaliseError(reply: UpstreamErrorInput, deployment: Deployment): GatewayError;
+  /** In-process transport only: answers the request built by buildRequest(). */
+  serve?(request: UpstreamRequest): LocalReply;
+}
+
+/** Thrown by adapters when a request or response cannot be translated; carries the error to report. */
+export class ProviderError extends Error {
+  constructor(readonly gatewayError: GatewayError) {
+    super(gatewayError.message);
+    this.name = 'ProviderError';
+  }
+}
