@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+/** BullMQ queues. Queue keys live under the Redis prefix (SWITCHYARD_REDIS_PREFIX), given as BullMQ `prefix`. */
+export const QUEUES = {
+  /** Periodic housekeeping run by the spend service. */
+  maintenance: 'maintenance',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export interface JobDefinition<S extends z.ZodType = z.ZodType> {
+  queue: QueueName;
+  payload: S;
+  /** Set for jobs that run on a schedule: one job every `everyMs`, whichever instance takes it. */
+  repeatEveryMs?: number;
+  /** Tries before a job counts as failed; retries back off exponentially from `backoffMs`. */
+  attempts: number;
+  backoffMs: number;
+  description: string;
+}
+
+/**
+ * Every job Switchyard runs: name → queue, payload schema and retry policy. A job listed here must have
+ * exactly one @JobHandler at boot, and nothing can be enqueued that is not listed.
+ */
+export const JOB_CATALOGUE = {
+  'keys.expire-sweep': {
+    queue: QUEUES.maintenance,
+    payload: z.object({}).strict(),
+    repeatEveryMs: 60_000,
+    attempts: 5,
+    backoffMs: 2_000,
+    description: 'Revokes keys whose expires_at has passed and tells every gateway to drop them.',
+  },
+} as const satisfies Record<string, JobDefinition>;
+
+export type JobName = keyof typeof JOB_CATALOGUE;
+export type JobPayload<N extends JobName> = z.infer<(typeof JOB_CATALOGUE)[N]['payload']>;
+
+export const JOB_NAMES = Object.keys(JOB_CATALOGUE) as JobName[];
+
+export function jobDefinition(name: JobName): JobDefinition {
+  return JOB_CATALOGUE[name];
+}
+
+export function isJobName(name: string): name is JobName {
+  return Object.prototype.hasOwnProperty.call(JOB_CATALOGUE, name);
+}
