@@ -1,0 +1,12 @@
+/** The few Express request/response members we use (the project does not ship @types/express). */
+export interface HttpRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface HttpResponse {
+  headersSent: boolean;
+  status(code: number): HttpResponse;
+  json(body: unknown): HttpResponse;
+}

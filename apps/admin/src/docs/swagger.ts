@@ -1,0 +1,14 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+/** OpenAPI document at /docs-json and Swagger UI at /docs, both readable without the master key. */
+export function setupDocs(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Switchyard admin API')
+    .setDescription('Teams, virtual keys and spend. Authenticate with "Authorization: Bearer <master key>". Money is in USD.')
+    .setVersion('0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The master key' })
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}

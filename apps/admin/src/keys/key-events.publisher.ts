@@ -1,0 +1,34 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { KeyChangedEventSchema, type KeyChangedEvent, type Subjects } from '@switchyard/contracts';
+import { NATS, SUBJECTS, utf8 } from '@switchyard/nats';
+
+const FLUSH_TIMEOUT_MS = 2000;
+
+/** Tells every gateway that keys changed, so they drop them from their caches. */
+@Injectable()
+export class KeyEventsPublisher {
+  private readonly logger = new Logger('KeyEventsPublisher');
+
+  constructor(
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(SUBJECTS) private readonly subjects: Subjects,
+  ) {}
+
+  async publish(events: KeyChangedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    for (const e of events) this.nc.publish(this.subjects.keyChanged, utf8.encode(JSON.stringify(KeyChangedEventSchema.parse(e))));
+    // The change is already durable in Postgres; waiting for the flush only bounds how long gateways may lag.
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.nc.flush(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('flush timed out')), FLUSH_TIMEOUT_MS))),
+      ]);
+    } catch (e) {
+      this.logger.warn(`Key change notification for ${events.length} key(s) not confirmed by NATS: ${(e as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

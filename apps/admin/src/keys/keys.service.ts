@@ -1,0 +1,112 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Errors, nanosToUsd } from '@switchyard/contracts';
+import { AuditRepository, KeysRepository, generateKeySecret, hashKey, keyPrefix, type KeyRecord } from '@switchyard/db';
+import { ApiException } from '../common/api.exception';
+import { budgetToNanos, nanosToUsdOrNull } from '../common/money';
+import { isUuid, parseInput } from '../common/parse-input';
+import { TeamsService } from '../teams/teams.service';
+import { parseDurationSeconds } from './duration';
+import { KeyEventsPublisher } from './key-events.publisher';
+import { CreateKeySchema, type CreatedKeyJson, type KeyJson } from './keys.schemas';
+
+/** Public view of a key: never the secret, never the hash. */
+export function toKeyJson(k: KeyRecord): KeyJson {
+  return {
+    id: k.id,
+    key_prefix: k.keyPrefix,
+    key_alias: k.keyAlias,
+    team_id: k.teamId,
+    models: k.models,
+    max_budget: nanosToUsdOrNull(k.maxBudgetNanos),
+    spend: nanosToUsd(k.spendNanos),
+    metadata: k.metadata,
+    expires_at: k.expiresAt?.toISOString() ?? null,
+    revoked_at: k.revokedAt?.toISOString() ?? null,
+    created_at: k.createdAt.toISOString(),
+  };
+}
+
+@Injectable()
+export class KeysService {
+  constructor(
+    @Inject(KeysRepository) private readonly keys: KeysRepository,
+    @Inject(TeamsService) private readonly teams: TeamsService,
+    @Inject(AuditRepository) private readonly audit: AuditRepository,
+    @Inject(KeyEventsPublisher) private readonly keyEvents: KeyEventsPublisher,
+  ) {}
+
+  async create(body: unknown): Promise<CreatedKeyJson> {
+    const input = parseInput(CreateKeySchema, body);
+    const expiresAt = this.expiryOf(input.duration, input.expires_at);
+    if (input.team_id != null) await this.teams.require(input.team_id, 'team_id');
+    const secret = generateKeySecret();
+    const key = await this.keys.create({
+      keyHash: hashKey(secret),
+      keyPrefix: keyPrefix(secret),
+      keyAlias: input.key_alias ?? null,
+      teamId: input.team_id ?? null,
+      models: input.models ?? [],
+      maxBudgetNanos: budgetToNanos(input.max_budget),
+      metadata: input.metadata ?? {},
+      expiresAt,
+    });
+    await this.audit.record({
+      actor: 'master_key', action: 'key.created', entity: 'key', entityId: key.id, details: { team_id: key.teamId, key_alias: key.keyAlias },
+    });
+    return { ...toKeyJson(key), key: secret };
+  }
+
+  async list(teamId?: unknown): Promise<{ data: KeyJson[] }> {
+    if (teamId !== undefined && typeof teamId !== 'string') {
+      throw new ApiException(Errors.invalidRequest('team_id must be given once, as a team id.', 'team_id'));
+    }
+    // A filter by an id that cannot exist matches nothing, rather than failing.
+    if (teamId !== undefined && !isUuid(teamId)) return { data: [] };
+    return { data: (await this.keys.list({ teamId })).map(toKeyJson) };
+  }
+
+  async get(id: string): Promise<KeyJson> {
+    return toKeyJson(await this.require(id));
+  }
+
+  /** Revokes the key at once: it stays listed (revoked_at set) and every gateway drops it from its cache. */
+  async revoke(id: string): Promise<KeyJson> {
+    await this.require(id);
+    const key = await this.keys.revoke(id);
+    if (!key) throw new ApiException(keyNotFound(id));
+    await this.keyEvents.publish([{ keyId: key.id, keyHash: key.keyHash, reason: 'revoked' }]);
+    await this.audit.record({ actor: 'master_key', action: 'key.revoked', entity: 'key', entityId: key.id });
+    return toKeyJson(key);
+  }
+
+  async require(id: string): Promise<KeyRecord> {
+    const key = isUuid(id) ? await this.keys.get(id) : undefined;
+    if (!key) throw new ApiException(keyNotFound(id));
+    return key;
+  }
+
+  private expiryOf(duration: string | number | null | undefined, expiresAt: string | null | undefined): Date | null {
+    if (duration != null && expiresAt != null) {
+      throw new ApiException(Errors.invalidRequest('Give either duration or expires_at, not both.', 'duration'));
+    }
+    if (duration != null) {
+      const seconds = parseDurationSeconds(duration);
+      if (seconds === undefined) {
+        throw new ApiException(
+          Errors.invalidRequest('Invalid duration: use a positive number of seconds or a string like "30d", "12h", "15m", "45s" (at most 10 years).', 'duration'),
+        );
+      }
+      return new Date(Date.now() + seconds * 1000);
+    }
+    if (expiresAt != null) {
+      const at = new Date(expiresAt);
+      if (at.getTime() <= Date.now()) throw new ApiException(Errors.invalidRequest('expires_at must be in the future.', 'expires_at'));
+      return at;
+    }
+    return null;
+  }
+}
+
+function keyNotFound(id: string) {
+  return Errors.notFound(`Key ${JSON.stringify(id).slice(0, 80)} does not exist. List keys with GET /v1/keys.`);
+}

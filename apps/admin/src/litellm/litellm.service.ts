@@ -1,0 +1,61 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { Errors } from '@switchyard/contracts';
+import { KEY_SECRET_PREFIX, KeysRepository, hashKey } from '@switchyard/db';
+import { ApiException } from '../common/api.exception';
+import { parseInput } from '../common/parse-input';
+import { CreateKeySchema, type CreatedKeyJson, type KeyJson } from '../keys/keys.schemas';
+import { KeysService } from '../keys/keys.service';
+import { CreateTeamSchema, type TeamJson } from '../teams/teams.schemas';
+import { TeamsService } from '../teams/teams.service';
+
+/** LiteLLM clients send many fields we do not act on; only the known ones are passed on (and validated). */
+function pick(body: unknown, keys: string[]): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ApiException(Errors.invalidRequest('The request body must be a JSON object.'));
+  }
+  const src = body as Record<string, unknown>;
+  return Object.fromEntries(keys.filter((k) => src[k] !== undefined).map((k) => [k, src[k]]));
+}
+
+const DeleteKeysSchema = z.object({ keys: z.array(z.string().min(1)).min(1).max(1000) });
+
+/** LiteLLM proxy-compatible routes, mapped onto the /v1 services. */
+@Injectable()
+export class LitellmService {
+  constructor(
+    @Inject(KeysService) private readonly keys: KeysService,
+    @Inject(TeamsService) private readonly teams: TeamsService,
+    @Inject(KeysRepository) private readonly keysRepo: KeysRepository,
+  ) {}
+
+  async generateKey(body: unknown): Promise<CreatedKeyJson & { expires: string | null; token_id: string }> {
+    const created = await this.keys.create(pick(body, Object.keys(CreateKeySchema.shape)));
+    return { ...created, expires: created.expires_at, token_id: created.id };
+  }
+
+  /** Accepts key ids or the secrets themselves, as LiteLLM does. */
+  async deleteKeys(body: unknown): Promise<{ deleted_keys: string[] }> {
+    const { keys } = parseInput(DeleteKeysSchema, pick(body, ['keys']));
+    const ids: string[] = [];
+    for (const k of keys) {
+      const id = k.startsWith(KEY_SECRET_PREFIX) ? (await this.keysRepo.findByHash(hashKey(k)))?.id : k;
+      if (!id) throw new ApiException({ ...Errors.notFound('A key in "keys" does not exist. Nothing after it was revoked.'), param: 'keys' });
+      ids.push(id);
+    }
+    for (const id of ids) await this.keys.revoke(id);
+    return { deleted_keys: keys.map((k) => (k.startsWith(KEY_SECRET_PREFIX) ? ids[keys.indexOf(k)]! : k)) };
+  }
+
+  async keyInfo(key: unknown): Promise<{ key: string; info: KeyJson }> {
+    if (typeof key !== 'string' || key === '') throw new ApiException(Errors.invalidRequest('Give the key id as ?key=<id>.', 'key'));
+    const id = key.startsWith(KEY_SECRET_PREFIX) ? (await this.keysRepo.findByHash(hashKey(key)))?.id ?? '' : key;
+    const info = await this.keys.get(id);
+    return { key: info.id, info };
+  }
+
+  async newTeam(body: unknown): Promise<TeamJson & { team_id: string }> {
+    const team = await this.teams.create(pick(body, Object.keys(CreateTeamSchema.shape)));
+    return { ...team, team_id: team.id };
+  }
+}

@@ -1,0 +1,29 @@
+process.env.SWITCHYARD_SERVICE = 'admin';
+
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ENV, type Env } from '@switchyard/config';
+import { AdminModule } from './admin.module';
+import { setupDocs } from './docs/swagger';
+
+const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create<NestExpressApplication>(AdminModule, { bodyParser: false, abortOnError: false });
+  const env = app.get<Env>(ENV);
+  app.useLogger(LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(env.LOG_LEVEL) + 1));
+  app.useBodyParser('json', { limit: env.SWITCHYARD_MAX_BODY_BYTES });
+  app.disable('x-powered-by');
+  app.enableShutdownHooks();
+  setupDocs(app);
+  await app.listen(env.ADMIN_PORT, env.ADMIN_HOST);
+  new Logger('admin').log(`admin ready on http://${env.ADMIN_HOST}:${env.ADMIN_PORT} (docs at /docs)`);
+}
+
+bootstrap().catch((e: unknown) => {
+  // eslint-disable-next-line no-console
+  console.error(`admin failed to start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

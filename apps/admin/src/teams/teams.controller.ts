@@ -1,0 +1,37 @@
+import { Body, Controller, Delete, Get, Inject, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { errorResponse, openApiSchema } from '../docs/openapi-schema';
+import { CreateTeamSchema, TeamDeletedSchema, TeamJsonSchema, TeamListSchema, type TeamJson } from './teams.schemas';
+import { TeamsService } from './teams.service';
+
+@ApiTags('teams')
+@ApiBearerAuth()
+@ApiResponse({ status: 401, description: 'Missing or wrong master key', ...errorResponse })
+@Controller('v1/teams')
+export class TeamsController {
+  constructor(@Inject(TeamsService) private readonly teams: TeamsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a team' })
+  @ApiBody({ schema: openApiSchema(CreateTeamSchema) })
+  @ApiResponse({ status: 201, schema: openApiSchema(TeamJsonSchema, 'output') })
+  @ApiResponse({ status: 400, ...errorResponse })
+  create(@Body() body: unknown): Promise<TeamJson> { return this.teams.create(body); }
+
+  @Get()
+  @ApiOperation({ summary: 'List teams' })
+  @ApiResponse({ status: 200, schema: openApiSchema(TeamListSchema, 'output') })
+  list(): Promise<{ data: TeamJson[] }> { return this.teams.list(); }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a team' })
+  @ApiResponse({ status: 200, schema: openApiSchema(TeamJsonSchema, 'output') })
+  @ApiResponse({ status: 404, ...errorResponse })
+  get(@Param('id') id: string): Promise<TeamJson> { return this.teams.get(id); }
+
+  @Delete(':id')
+  @ApiOperation({ summary: "Delete a team and revoke its keys" })
+  @ApiResponse({ status: 200, schema: openApiSchema(TeamDeletedSchema, 'output') })
+  @ApiResponse({ status: 404, ...errorResponse })
+  delete(@Param('id') id: string): ReturnType<TeamsService['delete']> { return this.teams.delete(id); }
+}

@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Errors, nanosToUsd } from '@switchyard/contracts';
+import { AuditRepository, KeysRepository, TeamsRepository, type TeamRecord } from '@switchyard/db';
+import { ApiException } from '../common/api.exception';
+import { budgetToNanos, nanosToUsdOrNull } from '../common/money';
+import { isUuid, parseInput } from '../common/parse-input';
+import { KeyEventsPublisher } from '../keys/key-events.publisher';
+import { CreateTeamSchema, type TeamJson } from './teams.schemas';
+
+export function toTeamJson(t: TeamRecord): TeamJson {
+  return {
+    id: t.id,
+    team_alias: t.teamAlias,
+    max_budget: nanosToUsdOrNull(t.maxBudgetNanos),
+    spend: nanosToUsd(t.spendNanos),
+    models: t.models,
+    metadata: t.metadata,
+    created_at: t.createdAt.toISOString(),
+    updated_at: t.updatedAt.toISOString(),
+  };
+}
+
+@Injectable()
+export class TeamsService {
+  constructor(
+    @Inject(TeamsRepository) private readonly teams: TeamsRepository,
+    @Inject(KeysRepository) private readonly keys: KeysRepository,
+    @Inject(AuditRepository) private readonly audit: AuditRepository,
+    @Inject(KeyEventsPublisher) private readonly keyEvents: KeyEventsPublisher,
+  ) {}
+
+  async create(body: unknown): Promise<TeamJson> {
+    const input = parseInput(CreateTeamSchema, body);
+    const team = await this.teams.create({
+      teamAlias: input.team_alias ?? null,
+      maxBudgetNanos: budgetToNanos(input.max_budget),
+      models: input.models ?? [],
+      metadata: input.metadata ?? {},
+    });
+    await this.audit.record({ actor: 'master_key', action: 'team.created', entity: 'team', entityId: team.id, details: { team_alias: team.teamAlias } });
+    return toTeamJson(team);
+  }
+
+  async list(): Promise<{ data: TeamJson[] }> {
+    return { data: (await this.teams.list()).map(toTeamJson) };
+  }
+
+  async get(id: string): Promise<TeamJson> {
+    return toTeamJson(await this.require(id));
+  }
+
+  /** Deletes the team and revokes its keys; gateways are told to drop those keys at once. */
+  async delete(id: string): Promise<{ id: string; deleted: true; revoked_keys: number }> {
+    await this.require(id);
+    const revoked = await this.keys.revokeByTeam(id);
+    const team = await this.teams.softDelete(id);
+    if (!team) throw new ApiException(teamNotFound(id));
+    await this.keyEvents.publish(revoked.map((k) => ({ keyId: k.id, keyHash: k.keyHash, reason: 'revoked' as const })));
+    await this.audit.record({
+      actor: 'master_key', action: 'team.deleted', entity: 'team', entityId: id, details: { revoked_key_ids: revoked.map((k) => k.id) },
+    });
+    return { id, deleted: true, revoked_keys: revoked.length };
+  }
+
+  /** The live team, or a 404 (also for ids that are not uuids). */
+  async require(id: string, param: string | null = null): Promise<TeamRecord> {
+    const team = isUuid(id) ? await this.teams.get(id) : undefined;
+    if (!team) throw new ApiException({ ...teamNotFound(id), param });
+    return team;
+  }
+}
+
+function teamNotFound(id: string) {
+  return Errors.notFound(`Team ${JSON.stringify(id).slice(0, 80)} does not exist or was deleted. List teams with GET /v1/teams.`);
+}
