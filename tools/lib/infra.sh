@@ -75,8 +75,16 @@ sy_apt_install() {
     fi
   done
   sy_info "installing Debian package ${missing[*]}..."
-  if ! sy_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-    >"$SY_LOGS/apt-install.log" 2>&1; then
+  local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}")
+  if ! sy_as_root "${install[@]}" >"$SY_LOGS/apt-install.log" 2>&1; then
+    # Old package lists name versions the mirror no longer has: refresh them once and try again.
+    if [[ "$SY_APT_UPDATED" == 0 ]]; then
+      sy_info "install failed; running apt-get update and trying again..."
+      SY_APT_UPDATED=1
+      if sy_as_root apt-get update -qq && sy_as_root "${install[@]}" >"$SY_LOGS/apt-install.log" 2>&1; then
+        return 0
+      fi
+    fi
     tail -n 20 "$SY_LOGS/apt-install.log" >&2
     sy_fail "apt-get install ${missing[*]} failed (full log: $SY_LOGS/apt-install.log)."
     return 1
