@@ -1,0 +1,271 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A fake OpenAI upstream speaking the real Chat Completions wire format over HTTP (keep-alive), for
+ * integration tests, end-to-end tests and the benchmark.
+ *
+ * Endpoints: POST /v1/chat/completions (JSON, or SSE when `stream: true`), GET /v1/models.
+ * Auth: requires `Authorization: Bearer <token>` (any non-empty token, or exactly `apiKey` when given).
+ *
+ * Deterministic output, so tests can assert exact numbers:
+ * - the answer is `chunks` pieces ("Hello", " from", " the", " fake", " OpenAI", " server", "." cycled);
+ * - usage.prompt_tokens = ceil(total characters of the messages' text / 4);
+ * - usage.completion_tokens = chunks (one token per content piece), total = prompt + completion;
+ * - a stream sends a role chunk, one chunk per piece, a finish_reason chunk, then (only with
+ *   stream_options.include_usage) a usage chunk with `choices: []`, then `data: [DONE]`.
+ *
+ * Behaviour triggered by the request's `model`:
+ * - fake-400   → 400 invalid_request_error (param "messages", code "invalid_value")
+ * - fake-401   → 401 invalid_api_key
+ * - fake-404   → 404 model_not_found
+ * - fake-429   → 429 rate limit error (type "requests", code "rate_limit_exceeded"), header `retry-after: 7`
+ * - fake-500   → 500 server_error;  fake-503 → 503 overloaded
+ * - fake-slow  → waits 30 s before answering (for deadline/timeout tests)
+ * - fake-drop  → stream: role chunk + one content chunk, then the connection is destroyed;
+ *                non-stream: the connection is destroyed before any response
+ * - fake-stream-error → stream: one content chunk, then `data: {"error": {...}}`
+ * - fake-cached → usage reports cached_tokens = floor(prompt_tokens / 2) and reasoning_tokens = 1
+ */
+export interface FakeOpenAIOptions {
+  port?: number;
+  /** Delay before the response headers (time to first byte), ms. Default 0. */
+  latencyMs?: number;
+  /** Content pieces per answer (= completion_tokens). Default 5. */
+  chunks?: number;
+  /** Delay between stream chunks, ms. Default 0 (all written at once). */
+  chunkIntervalMs?: number;
+  /** When set, only this bearer token is accepted. */
+  apiKey?: string;
+}
+
+export interface FakeUpstreamRequest {
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
+
+export interface FakeUpstream {
+  /** Base URL including /v1, e.g. http://127.0.0.1:40123/v1 — use as api_base. */
+  readonly url: string;
+  readonly port: number;
+  /** Number of chat completion requests received (all outcomes). */
+  readonly requests: number;
+  readonly lastRequest?: FakeUpstreamRequest;
+  close(): Promise<void>;
+}
+
+const PIECES = ['Hello', ' from', ' the', ' fake', ' OpenAI', ' server', '.'];
+export const FAKE_SLOW_MS = 30_000;
+
+interface ChatBody {
+  model?: unknown;
+  messages?: unknown;
+  stream?: unknown;
+  stream_options?: { include_usage?: unknown } | null;
+}
+
+/** Deterministic prompt size: ceil(total characters of the messages' text / 4). */
+export function fakePromptTokensOf(messages: unknown): number {
+  if (!Array.isArray(messages)) return 0;
+  let chars = 0;
+  for (const m of messages) {
+    const c = (m as { content?: unknown } | null)?.content;
+    if (typeof c === 'string') chars += c.length;
+    else if (Array.isArray(c)) for (const p of c) if (p && typeof (p as { text?: unknown }).text === 'string') chars += (p as { text: string }).text.length;
+  }
+  return Math.ceil(chars / 4);
+}
+
+export function fakeAnswerPieces(chunks: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < chunks; i++) out.push(PIECES[i % PIECES.length]!);
+  return out;
+}
+
+export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeUpstream> {
+  const latencyMs = opts.latencyMs ?? 0;
+  const pieces = fakeAnswerPieces(opts.chunks ?? 5);
+  const answer = pieces.join('');
+  const timers = new Set<NodeJS.Timeout>();
+  let requests = 0;
+  let lastRequest: FakeUpstreamRequest | undefined;
+  let seq = 0;
+
+  const later = (ms: number, fn: () => void): void => {
+    if (ms <= 0) return fn();
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
+
+  const requestId = (): string => `req_${randomBytes(12).toString('hex')}`;
+
+  const sendJson = (res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void => {
+    if (res.destroyed) return;
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'x-request-id': requestId(),
+      'openai-processing-ms': String(latencyMs),
+      ...extra,
+    });
+    res.end(text);
+  };
+
+  const sendError = (res: ServerResponse, status: number, message: string, type: string, code: string | null, param: string | null = null, extra: Record<string, string> = {}): void =>
+    sendJson(res, status, { error: { message, type, param, code } }, extra);
+
+  const usageOf = (model: string, promptTokens: number) => {
+    const cached = model === 'fake-cached';
+    return {
+      prompt_tokens: promptTokens,
+      completion_tokens: pieces.length,
+      total_tokens: promptTokens + pieces.length,
+      prompt_tokens_details: { cached_tokens: cached ? Math.floor(promptTokens / 2) : 0, audio_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: cached ? 1 : 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    };
+  };
+
+  const chat = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
+    requests++;
+    let body: ChatBody;
+    try {
+      body = JSON.parse(raw) as ChatBody;
+    } catch {
+      lastRequest = { headers: req.headers, body: raw };
+      return sendError(res, 400, 'We could not parse the JSON body of your request.', 'invalid_request_error', null);
+    }
+    lastRequest = { headers: req.headers, body };
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : '';
+    if (token === '' || (opts.apiKey !== undefined && token !== opts.apiKey)) {
+      return sendError(res, 401, `Incorrect API key provided: ${token ? `${token.slice(0, 3)}***` : '(none)'}.`, 'invalid_request_error', 'invalid_api_key');
+    }
+    if (typeof body.model !== 'string' || !Array.isArray(body.messages)) {
+      return sendError(res, 400, "You must provide a model parameter and a 'messages' array.", 'invalid_request_error', null, 'messages');
+    }
+    const model = body.model;
+    const stream = body.stream === true;
+    switch (model) {
+      case 'fake-400':
+        return sendError(res, 400, "Invalid value for 'messages' (fake-400).", 'invalid_request_error', 'invalid_value', 'messages');
+      case 'fake-401':
+        return sendError(res, 401, 'Incorrect API key provided: sk-fak***.', 'invalid_request_error', 'invalid_api_key');
+      case 'fake-404':
+        return sendError(res, 404, 'The model `fake-404` does not exist or you do not have access to it.', 'invalid_request_error', 'model_not_found');
+      case 'fake-429':
+        return sendError(res, 429, 'Rate limit reached for fake-429 on requests per min (RPM): Limit 1, Used 1, Requested 1. Please try again in 7s.', 'requests', 'rate_limit_exceeded', null, { 'retry-after': '7' });
+      case 'fake-500':
+        return sendError(res, 500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null);
+      case 'fake-503':
+        return sendError(res, 503, 'The engine is currently overloaded, please try again later.', 'server_error', null);
+      case 'fake-drop':
+        if (!stream) {
+          req.socket.destroy();
+          return;
+        }
+    }
+    const delay = model === 'fake-slow' ? FAKE_SLOW_MS : latencyMs;
+    const promptTokens = fakePromptTokensOf(body.messages);
+    const id = `chatcmpl-fake${(++seq).toString(36)}${randomBytes(4).toString('hex')}`;
+    const created = Math.floor(Date.now() / 1000);
+    later(delay, () => {
+      if (res.destroyed) return;
+      if (!stream) {
+        return sendJson(res, 200, {
+          id,
+          object: 'chat.completion',
+          created,
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: answer, refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
+          usage: usageOf(model, promptTokens),
+          service_tier: 'default',
+          system_fingerprint: 'fp_fake',
+        });
+      }
+      streamAnswer(res, { id, created, model, promptTokens, includeUsage: body.stream_options?.include_usage === true });
+    });
+  };
+
+  const streamAnswer = (res: ServerResponse, s: { id: string; created: number; model: string; promptTokens: number; includeUsage: boolean }): void => {
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': requestId() });
+    const head = `{"id":"${s.id}","object":"chat.completion.chunk","created":${s.created},"model":${JSON.stringify(s.model)},"service_tier":"default","system_fingerprint":"fp_fake","choices":`;
+    const tail = s.includeUsage ? ',"usage":null}' : '}';
+    const event = (choices: string): string => `data: ${head}${choices}${tail}\n\n`;
+    const events: string[] = [event('[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]')];
+    for (const p of pieces) events.push(event(`[{"index":0,"delta":{"content":${JSON.stringify(p)}},"logprobs":null,"finish_reason":null}]`));
+    if (s.model === 'fake-drop') {
+      res.write(events[0]! + events[1]!, () => res.socket?.destroy());
+      return;
+    }
+    if (s.model === 'fake-stream-error') {
+      res.end(`${events[0]!}${events[1]!}data: {"error":{"message":"The server had an error while processing your request (fake-stream-error).","type":"server_error","param":null,"code":null}}\n\n`);
+      return;
+    }
+    events.push(event('[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]'));
+    if (s.includeUsage) events.push(`data: ${head}[],"usage":${JSON.stringify(usageOf(s.model, s.promptTokens))}}\n\n`);
+    events.push('data: [DONE]\n\n');
+    const interval = opts.chunkIntervalMs ?? 0;
+    if (interval <= 0) {
+      for (let i = 0; i < events.length - 1; i++) res.write(events[i]!);
+      res.end(events[events.length - 1]!);
+      return;
+    }
+    let i = 0;
+    const next = (): void => {
+      if (res.destroyed) return;
+      if (i === events.length - 1) return void res.end(events[i]!);
+      res.write(events[i++]!);
+      later(interval, next);
+    };
+    next();
+  };
+
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (req.method === 'POST' && url.startsWith('/v1/chat/completions')) {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => chat(req, res, parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8')));
+      return;
+    }
+    if (req.method === 'GET' && url.startsWith('/v1/models')) {
+      return sendJson(res, 200, {
+        object: 'list',
+        data: ['fake-gpt', 'fake-slow', 'fake-429', 'fake-500', 'fake-400'].map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'switchyard-fake' })),
+      });
+    }
+    req.resume();
+    sendError(res, 404, `Unknown request URL: ${req.method} ${url}. This fake serves POST /v1/chat/completions and GET /v1/models.`, 'invalid_request_error', 'unknown_url');
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    get requests() {
+      return requests;
+    },
+    get lastRequest() {
+      return lastRequest;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const t of timers) clearTimeout(t);
+        timers.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
