@@ -1,0 +1,335 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAnalyticsClient, insertUsageRows, migrateAnalytics, usageRowFromEvent, type ClickHouseClient } from '@switchyard/analytics';
+import { KeyChangedEventSchema, UsageRecordedEventSchema, subjects, type KeyChangedEvent } from '@switchyard/contracts';
+import { migrateDatabase } from '@switchyard/db';
+
+const ROOT = resolve(__dirname, '../../..');
+const MAIN = resolve(ROOT, 'dist/apps/admin/src/main.js');
+const PG_BASE = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const CLICKHOUSE_URL = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const MAX_BODY = 64 * 1024;
+
+const suffix = randomBytes(5).toString('hex');
+const dbName = `sy_test_admin_${suffix}`;
+const databaseUrl = Object.assign(new URL(PG_BASE), { pathname: `/${dbName}` }).toString();
+const chDatabase = `sy_test_admin_${suffix}`;
+const natsPrefix = `sytestadmin${suffix}`;
+const masterKey = `sk-master-${randomBytes(12).toString('hex')}`;
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
+    });
+  });
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
+  let child: ChildProcess;
+  let output = '';
+  let base = '';
+  let pg: Client;
+  let ch: ClickHouseClient;
+  let nc: NatsConnection;
+  const keyEvents: KeyChangedEvent[] = [];
+
+  const api = async (method: string, path: string, body?: unknown, opts: { auth?: string | null; raw?: string } = {}) => {
+    const headers: Record<string, string> = {};
+    const auth = opts.auth === undefined ? masterKey : opts.auth;
+    if (auth !== null) headers.authorization = `Bearer ${auth}`;
+    let payload: string | undefined;
+    if (opts.raw !== undefined || body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = opts.raw ?? JSON.stringify(body);
+    }
+    const res = await fetch(base + path, { method, headers, body: payload });
+    const text = await res.text();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, json, text };
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" before this test.`);
+    await migrateDatabase(databaseUrl);
+    await migrateAnalytics({ url: CLICKHOUSE_URL, database: chDatabase });
+    pg = new Client({ connectionString: databaseUrl });
+    await pg.connect();
+    ch = createAnalyticsClient({ url: CLICKHOUSE_URL });
+    nc = await connect({ servers: NATS_URL });
+    nc.subscribe(subjects(natsPrefix).keyChanged, {
+      callback: (err, msg) => {
+        if (!err) keyEvents.push(KeyChangedEventSchema.parse(msg.json()));
+      },
+    });
+    await nc.flush();
+
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATABASE_URL: databaseUrl,
+      CLICKHOUSE_URL,
+      CLICKHOUSE_DATABASE: chDatabase,
+      NATS_URL,
+      SWITCHYARD_NATS_PREFIX: natsPrefix,
+      SWITCHYARD_MASTER_KEY: masterKey,
+      SWITCHYARD_MAX_BODY_BYTES: String(MAX_BODY),
+      ADMIN_PORT: String(port),
+      ADMIN_HOST: '127.0.0.1',
+    };
+    child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+    try {
+      await until('admin /health', async () => {
+        if (child.exitCode !== null) throw new Error(`admin exited with ${child.exitCode}`);
+        const r = await fetch(`${base}/health`);
+        return r.status === 200 ? true : undefined;
+      });
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- admin output ---\n${output.slice(-4000)}`);
+    }
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await nc?.close();
+    await pg?.end();
+    if (ch) {
+      await ch.command({ query: `DROP DATABASE IF EXISTS ${chDatabase}` });
+      await ch.close();
+    }
+    const admin = new Client({ connectionString: PG_BASE });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('reports healthy and never logs the master key', async () => {
+    const r = await api('GET', '/health', undefined, { auth: null });
+    expect(r).toMatchObject({ status: 200, json: { status: 'ok' } });
+    expect(output).toContain('admin ready');
+    expect(output).not.toContain(masterKey);
+  });
+
+  it('rejects missing or wrong master keys with 401 envelopes', async () => {
+    for (const auth of [null, 'sk-wrong', masterKey + 'x']) {
+      for (const [method, path] of [['GET', '/v1/teams'], ['POST', '/v1/keys'], ['GET', '/v1/spend']] as const) {
+        const r = await api(method, path, method === 'POST' ? {} : undefined, { auth });
+        expect(r.status).toBe(401);
+        expect(r.json.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key', param: null });
+        expect(typeof r.json.error.message).toBe('string');
+      }
+    }
+  });
+
+  it('serves a valid OpenAPI document and Swagger UI without the master key', async () => {
+    const doc = await api('GET', '/docs-json', undefined, { auth: null });
+    expect(doc.status).toBe(200);
+    expect(doc.json.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.json.paths)).toEqual(expect.arrayContaining(['/v1/teams', '/v1/teams/{id}', '/v1/keys', '/v1/keys/{id}', '/v1/spend', '/health']));
+    const createKey = doc.json.paths['/v1/keys'].post;
+    expect(createKey.requestBody.content['application/json'].schema.properties).toHaveProperty('duration');
+    expect(createKey.responses['201'].content['application/json'].schema.properties).toHaveProperty('key');
+    const ui = await fetch(`${base}/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
+  });
+
+  it('creates, lists, gets and deletes teams; money in USD', async () => {
+    const created = await api('POST', '/v1/teams', { team_alias: 'eng', max_budget: 12.5, models: ['gpt-4o'], metadata: { cc: 42 } });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ team_alias: 'eng', max_budget: 12.5, spend: 0, models: ['gpt-4o'], metadata: { cc: 42 } });
+    const id = created.json.id as string;
+    const row = await pg.query('select max_budget_nanos from teams where id = $1', [id]);
+    expect(row.rows[0].max_budget_nanos).toBe('12500000000');
+    expect((await api('GET', `/v1/teams/${id}`)).json).toEqual(created.json);
+    expect((await api('GET', '/v1/teams')).json.data.map((t: { id: string }) => t.id)).toContain(id);
+
+    const key = await api('POST', '/v1/keys', { team_id: id });
+    expect(key.status).toBe(201);
+    keyEvents.length = 0;
+    const del = await api('DELETE', `/v1/teams/${id}`);
+    expect(del).toMatchObject({ status: 200, json: { id, deleted: true, revoked_keys: 1 } });
+    expect((await api('GET', `/v1/teams/${id}`)).status).toBe(404);
+    expect((await api('GET', `/v1/keys/${key.json.id}`)).json.revoked_at).not.toBeNull();
+    const event = await until('KeyChanged for the team key', async () => keyEvents.find((e) => e.keyId === key.json.id));
+    expect(event).toEqual({ keyId: key.json.id, keyHash: createHash('sha256').update(key.json.key).digest('hex'), reason: 'revoked' });
+  });
+
+  it('returns 404 for unknown and non-uuid ids', async () => {
+    for (const path of [`/v1/teams/${randomUUID()}`, '/v1/teams/not-a-uuid', `/v1/keys/${randomUUID()}`, '/v1/keys/1', '/v1/nope']) {
+      const get = await api('GET', path);
+      expect(get.status, path).toBe(404);
+      expect(get.json.error.code).toBe('not_found');
+    }
+    expect((await api('DELETE', `/v1/keys/${randomUUID()}`)).status).toBe(404);
+    expect((await api('DELETE', '/v1/teams/zzz')).status).toBe(404);
+  });
+
+  it('issues the secret once and stores only its hash', async () => {
+    const team = (await api('POST', '/v1/teams', { team_alias: 'k' })).json;
+    const created = await api('POST', '/v1/keys', {
+      team_id: team.id, models: ['gpt-4o-mini'], max_budget: 2, key_alias: 'ci', duration: '12h', metadata: { owner: 'ci' },
+    });
+    expect(created.status).toBe(201);
+    const secret = created.json.key as string;
+    expect(secret).toMatch(/^sk-sy-[A-Za-z0-9]{40}$/);
+    expect(created.json).toMatchObject({
+      team_id: team.id, models: ['gpt-4o-mini'], max_budget: 2, spend: 0, key_alias: 'ci', metadata: { owner: 'ci' }, revoked_at: null,
+      key_prefix: `${secret.slice(0, 8)}...${secret.slice(-4)}`,
+    });
+    const hoursLeft = (Date.parse(created.json.expires_at) - Date.now()) / 3_600_000;
+    expect(hoursLeft).toBeGreaterThan(11.9);
+    expect(hoursLeft).toBeLessThanOrEqual(12);
+
+    const fetched = await api('GET', `/v1/keys/${created.json.id}`);
+    const listed = await api('GET', `/v1/keys?team_id=${team.id}`);
+    const all = await api('GET', '/v1/keys');
+    for (const r of [fetched, listed, all]) {
+      expect(r.status).toBe(200);
+      expect(r.text).not.toContain(secret);
+      expect(r.text).not.toContain(createHash('sha256').update(secret).digest('hex'));
+      expect(r.text).not.toContain('"key"');
+    }
+    expect(listed.json.data).toHaveLength(1);
+    expect(all.json.data.length).toBeGreaterThanOrEqual(1);
+    expect((await api('GET', `/v1/keys?team_id=${randomUUID()}`)).json.data).toEqual([]);
+
+    const rows = await pg.query('select * from api_keys');
+    expect(JSON.stringify(rows.rows)).not.toContain(secret);
+    expect(JSON.stringify(rows.rows)).not.toContain(secret.slice(6, 30));
+    const mine = rows.rows.find((r) => r.id === created.json.id);
+    expect(mine.key_hash).toBe(createHash('sha256').update(secret).digest('hex'));
+    const audit = await pg.query('select * from audit_log');
+    expect(JSON.stringify(audit.rows)).not.toContain(secret);
+    expect(output).not.toContain(secret);
+  });
+
+  it('revoking a key publishes KeyChanged on NATS and writes the audit log', async () => {
+    const created = (await api('POST', '/v1/keys', {})).json;
+    keyEvents.length = 0;
+    const revoked = await api('DELETE', `/v1/keys/${created.id}`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.json.revoked_at).not.toBeNull();
+    expect(revoked.json).not.toHaveProperty('key');
+    const event = await until('KeyChanged', async () => keyEvents.find((e) => e.keyId === created.id), 1000);
+    expect(event).toEqual({ keyId: created.id, keyHash: createHash('sha256').update(created.key).digest('hex'), reason: 'revoked' });
+    const audit = await pg.query("select action, actor from audit_log where entity = 'key' and entity_id = $1 order by at", [created.id]);
+    expect(audit.rows.map((r) => r.action)).toEqual(['key.created', 'key.revoked']);
+  });
+
+  it('answers bad input with 4xx envelopes naming the field', async () => {
+    const cases: [string, string, unknown, number, string | null][] = [
+      ['POST', '/v1/teams', { max_budget: -1 }, 400, 'max_budget'],
+      ['POST', '/v1/teams', { max_budget: 'ten' }, 400, 'max_budget'],
+      ['POST', '/v1/teams', { models: 'gpt-4o' }, 400, 'models'],
+      ['POST', '/v1/teams', { metadata: [1] }, 400, 'metadata'],
+      ['POST', '/v1/teams', { colour: 'red' }, 400, 'colour'],
+      ['POST', '/v1/teams', [1, 2], 400, null],
+      ['POST', '/v1/keys', { team_id: randomUUID() }, 404, 'team_id'],
+      ['POST', '/v1/keys', { team_id: 'x' }, 404, 'team_id'],
+      ['POST', '/v1/keys', { duration: '2 weeks' }, 400, 'duration'],
+      ['POST', '/v1/keys', { duration: -5 }, 400, 'duration'],
+      ['POST', '/v1/keys', { duration: '1h', expires_at: new Date(Date.now() + 1e6).toISOString() }, 400, 'duration'],
+      ['POST', '/v1/keys', { expires_at: 'tomorrow' }, 400, 'expires_at'],
+      ['POST', '/v1/keys', { expires_at: '2001-01-01T00:00:00Z' }, 400, 'expires_at'],
+      ['POST', '/v1/keys', { models: [''] }, 400, 'models.0'],
+      ['GET', '/v1/spend?group_by=user', undefined, 400, 'group_by'],
+      ['GET', '/v1/spend?from=yesterday', undefined, 400, 'from'],
+      ['GET', '/v1/spend?to=2025-02-30', undefined, 400, 'to'],
+      ['GET', '/v1/spend?team_id=abc', undefined, 400, 'team_id'],
+    ];
+    for (const [method, path, body, status, param] of cases) {
+      const r = await api(method, path, body);
+      expect(r.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(status);
+      expect(r.json.error.param, `${method} ${path} ${JSON.stringify(body)}`).toBe(param);
+      expect(r.json.error.type).toBe('invalid_request_error');
+    }
+    const malformed = await api('POST', '/v1/keys', undefined, { raw: '{"models": [' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.json.error.code).toBe('invalid_json');
+    const tooLarge = await api('POST', '/v1/keys', undefined, { raw: JSON.stringify({ metadata: { x: 'a'.repeat(MAX_BODY) } }) });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.json.error.type).toBe('invalid_request_error');
+    const badPath = await api('GET', '/v1/keys/%FF');
+    expect(badPath.status).toBe(400);
+  });
+
+  it('reports spend by team and by model from ClickHouse', async () => {
+    const teamA = randomUUID();
+    const event = (model: string, teamId: string, promptTokens: number) =>
+      UsageRecordedEventSchema.parse({
+        requestId: randomUUID(), ts: Date.parse('2025-06-01T12:00:00Z'), keyId: null, teamId, requestedModel: model, deploymentId: null,
+        provider: null, upstreamModel: null, status: 200, promptTokens, completionTokens: 5, latencyMs: 10, stream: false,
+      });
+    await insertUsageRows(ch, chDatabase, [
+      usageRowFromEvent(event('gpt-4o', teamA, 10), 1_500_000_000n),
+      usageRowFromEvent(event('gpt-4o', teamA, 20), 500_000_000n),
+      usageRowFromEvent(event('claude', randomUUID(), 1), 1n),
+    ]);
+    const byModel = await api('GET', '/v1/spend?group_by=model&from=2025-06-01&to=2025-06-02');
+    expect(byModel.status).toBe(200);
+    expect(byModel.json.data).toEqual([
+      { group: 'gpt-4o', spend: 2, requests: 2, prompt_tokens: 30, completion_tokens: 10 },
+      { group: 'claude', spend: 1e-9, requests: 1, prompt_tokens: 1, completion_tokens: 5 },
+    ]);
+    const byTeam = await api('GET', `/v1/spend?group_by=team&team_id=${teamA}&from=1748736000`);
+    expect(byTeam.json.data).toEqual([{ group: teamA, spend: 2, requests: 2, prompt_tokens: 30, completion_tokens: 10 }]);
+    const empty = await api('GET', '/v1/spend?group_by=model&from=2025-07-01T00:00:00Z');
+    expect(empty.json).toEqual({ data: [] });
+  });
+
+  it('accepts the LiteLLM-compatible aliases', async () => {
+    const team = await api('POST', '/team/new', { team_alias: 'lite', max_budget: 1, tpm_limit: 10 });
+    expect(team.status).toBe(200);
+    expect(team.json.team_id).toBe(team.json.id);
+    const gen = await api('POST', '/key/generate', { team_id: team.json.id, duration: '15m', user_id: 'ignored' });
+    expect(gen.status).toBe(200);
+    expect(gen.json.key).toMatch(/^sk-sy-/);
+    const info = await api('GET', `/key/info?key=${gen.json.id}`);
+    expect(info.json).toMatchObject({ key: gen.json.id, info: { id: gen.json.id, team_id: team.json.id } });
+    keyEvents.length = 0;
+    const del = await api('POST', '/key/delete', { keys: [gen.json.key] });
+    expect(del).toMatchObject({ status: 200, json: { deleted_keys: [gen.json.id] } });
+    await until('KeyChanged from /key/delete', async () => keyEvents.find((e) => e.keyId === gen.json.id), 1000);
+  });
+});
