@@ -6,7 +6,13 @@ import { resolve } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAnalyticsClient, insertUsageRows, migrateAnalytics, usageRowFromEvent, type ClickHouseClient } from '@switchyard/analytics';
+import {
+  createAnalyticsClient,
+  insertUsageRows,
+  migrateAnalytics,
+  usageRowFromEvent,
+  type ClickHouseClient,
+} from '@switchyard/analytics';
 import { KeyChangedEventSchema, UsageRecordedEventSchema, subjects, type KeyChangedEvent } from '@switchyard/contracts';
 import { migrateDatabase } from '@switchyard/db';
 
@@ -60,7 +66,12 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
   let nc: NatsConnection;
   const keyEvents: KeyChangedEvent[] = [];
 
-  const api = async (method: string, path: string, body?: unknown, opts: { auth?: string | null; raw?: string } = {}) => {
+  const api = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { auth?: string | null; raw?: string } = {},
+  ) => {
     const headers: Record<string, string> = {};
     const auth = opts.auth === undefined ? masterKey : opts.auth;
     if (auth !== null) headers.authorization = `Bearer ${auth}`;
@@ -152,7 +163,11 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
 
   it('rejects missing or wrong master keys with 401 envelopes', async () => {
     for (const auth of [null, 'sk-wrong', masterKey + 'x']) {
-      for (const [method, path] of [['GET', '/v1/teams'], ['POST', '/v1/keys'], ['GET', '/v1/spend']] as const) {
+      for (const [method, path] of [
+        ['GET', '/v1/teams'],
+        ['POST', '/v1/keys'],
+        ['GET', '/v1/spend'],
+      ] as const) {
         const r = await api(method, path, method === 'POST' ? {} : undefined, { auth });
         expect(r.status).toBe(401);
         expect(r.json.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key', param: null });
@@ -165,7 +180,9 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
     const doc = await api('GET', '/docs-json', undefined, { auth: null });
     expect(doc.status).toBe(200);
     expect(doc.json.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.json.paths)).toEqual(expect.arrayContaining(['/v1/teams', '/v1/teams/{id}', '/v1/keys', '/v1/keys/{id}', '/v1/spend', '/health']));
+    expect(Object.keys(doc.json.paths)).toEqual(
+      expect.arrayContaining(['/v1/teams', '/v1/teams/{id}', '/v1/keys', '/v1/keys/{id}', '/v1/spend', '/health']),
+    );
     const createKey = doc.json.paths['/v1/keys'].post;
     expect(createKey.requestBody.content['application/json'].schema.properties).toHaveProperty('duration');
     expect(createKey.responses['201'].content['application/json'].schema.properties).toHaveProperty('key');
@@ -175,9 +192,20 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
   });
 
   it('creates, lists, gets and deletes teams; money in USD', async () => {
-    const created = await api('POST', '/v1/teams', { team_alias: 'eng', max_budget: 12.5, models: ['gpt-4o'], metadata: { cc: 42 } });
+    const created = await api('POST', '/v1/teams', {
+      team_alias: 'eng',
+      max_budget: 12.5,
+      models: ['gpt-4o'],
+      metadata: { cc: 42 },
+    });
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ team_alias: 'eng', max_budget: 12.5, spend: 0, models: ['gpt-4o'], metadata: { cc: 42 } });
+    expect(created.json).toMatchObject({
+      team_alias: 'eng',
+      max_budget: 12.5,
+      spend: 0,
+      models: ['gpt-4o'],
+      metadata: { cc: 42 },
+    });
     const id = created.json.id as string;
     const row = await pg.query('select max_budget_nanos from teams where id = $1', [id]);
     expect(row.rows[0].max_budget_nanos).toBe('12500000000');
@@ -191,12 +219,24 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
     expect(del).toMatchObject({ status: 200, json: { id, deleted: true, revoked_keys: 1 } });
     expect((await api('GET', `/v1/teams/${id}`)).status).toBe(404);
     expect((await api('GET', `/v1/keys/${key.json.id}`)).json.revoked_at).not.toBeNull();
-    const event = await until('KeyChanged for the team key', async () => keyEvents.find((e) => e.keyId === key.json.id));
-    expect(event).toEqual({ keyId: key.json.id, keyHash: createHash('sha256').update(key.json.key).digest('hex'), reason: 'revoked' });
+    const event = await until('KeyChanged for the team key', async () =>
+      keyEvents.find((e) => e.keyId === key.json.id),
+    );
+    expect(event).toEqual({
+      keyId: key.json.id,
+      keyHash: createHash('sha256').update(key.json.key).digest('hex'),
+      reason: 'revoked',
+    });
   });
 
   it('returns 404 for unknown and non-uuid ids', async () => {
-    for (const path of [`/v1/teams/${randomUUID()}`, '/v1/teams/not-a-uuid', `/v1/keys/${randomUUID()}`, '/v1/keys/1', '/v1/nope']) {
+    for (const path of [
+      `/v1/teams/${randomUUID()}`,
+      '/v1/teams/not-a-uuid',
+      `/v1/keys/${randomUUID()}`,
+      '/v1/keys/1',
+      '/v1/nope',
+    ]) {
       const get = await api('GET', path);
       expect(get.status, path).toBe(404);
       expect(get.json.error.code).toBe('not_found');
@@ -208,13 +248,24 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
   it('issues the secret once and stores only its hash', async () => {
     const team = (await api('POST', '/v1/teams', { team_alias: 'k' })).json;
     const created = await api('POST', '/v1/keys', {
-      team_id: team.id, models: ['gpt-4o-mini'], max_budget: 2, key_alias: 'ci', duration: '12h', metadata: { owner: 'ci' },
+      team_id: team.id,
+      models: ['gpt-4o-mini'],
+      max_budget: 2,
+      key_alias: 'ci',
+      duration: '12h',
+      metadata: { owner: 'ci' },
     });
     expect(created.status).toBe(201);
     const secret = created.json.key as string;
     expect(secret).toMatch(/^sk-sy-[A-Za-z0-9]{40}$/);
     expect(created.json).toMatchObject({
-      team_id: team.id, models: ['gpt-4o-mini'], max_budget: 2, spend: 0, key_alias: 'ci', metadata: { owner: 'ci' }, revoked_at: null,
+      team_id: team.id,
+      models: ['gpt-4o-mini'],
+      max_budget: 2,
+      spend: 0,
+      key_alias: 'ci',
+      metadata: { owner: 'ci' },
+      revoked_at: null,
       key_prefix: `${secret.slice(0, 8)}...${secret.slice(-4)}`,
     });
     const hoursLeft = (Date.parse(created.json.expires_at) - Date.now()) / 3_600_000;
@@ -252,8 +303,15 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
     expect(revoked.json.revoked_at).not.toBeNull();
     expect(revoked.json).not.toHaveProperty('key');
     const event = await until('KeyChanged', async () => keyEvents.find((e) => e.keyId === created.id), 1000);
-    expect(event).toEqual({ keyId: created.id, keyHash: createHash('sha256').update(created.key).digest('hex'), reason: 'revoked' });
-    const audit = await pg.query("select action, actor from audit_log where entity = 'key' and entity_id = $1 order by at", [created.id]);
+    expect(event).toEqual({
+      keyId: created.id,
+      keyHash: createHash('sha256').update(created.key).digest('hex'),
+      reason: 'revoked',
+    });
+    const audit = await pg.query(
+      "select action, actor from audit_log where entity = 'key' and entity_id = $1 order by at",
+      [created.id],
+    );
     expect(audit.rows.map((r) => r.action)).toEqual(['key.created', 'key.revoked']);
   });
 
@@ -287,9 +345,18 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
     const malformed = await api('POST', '/v1/keys', undefined, { raw: '{"models": [' });
     expect(malformed.status).toBe(400);
     expect(malformed.json.error.code).toBe('invalid_json');
-    const tooLarge = await api('POST', '/v1/keys', undefined, { raw: JSON.stringify({ metadata: { x: 'a'.repeat(MAX_BODY) } }) });
+    const tooLarge = await api('POST', '/v1/keys', undefined, {
+      raw: JSON.stringify({ metadata: { x: 'a'.repeat(MAX_BODY) } }),
+    });
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.json.error.type).toBe('invalid_request_error');
+    const text = await fetch(`${base}/v1/teams`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'text/plain' },
+      body: 'team',
+    });
+    expect(text.status).toBe(415);
+    expect(((await text.json()) as { error: { code: string } }).error.code).toBe('unsupported_media_type');
     const badPath = await api('GET', '/v1/keys/%FF');
     expect(badPath.status).toBe(400);
   });
@@ -298,8 +365,19 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
     const teamA = randomUUID();
     const event = (model: string, teamId: string, promptTokens: number) =>
       UsageRecordedEventSchema.parse({
-        requestId: randomUUID(), ts: Date.parse('2025-06-01T12:00:00Z'), keyId: null, teamId, requestedModel: model, deploymentId: null,
-        provider: null, upstreamModel: null, status: 200, promptTokens, completionTokens: 5, latencyMs: 10, stream: false,
+        requestId: randomUUID(),
+        ts: Date.parse('2025-06-01T12:00:00Z'),
+        keyId: null,
+        teamId,
+        requestedModel: model,
+        deploymentId: null,
+        provider: null,
+        upstreamModel: null,
+        status: 200,
+        promptTokens,
+        completionTokens: 5,
+        latencyMs: 10,
+        stream: false,
       });
     await insertUsageRows(ch, chDatabase, [
       usageRowFromEvent(event('gpt-4o', teamA, 10), 1_500_000_000n),
@@ -313,7 +391,9 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
       { group: 'claude', spend: 1e-9, requests: 1, prompt_tokens: 1, completion_tokens: 5 },
     ]);
     const byTeam = await api('GET', `/v1/spend?group_by=team&team_id=${teamA}&from=1748736000`);
-    expect(byTeam.json.data).toEqual([{ group: teamA, spend: 2, requests: 2, prompt_tokens: 30, completion_tokens: 10 }]);
+    expect(byTeam.json.data).toEqual([
+      { group: teamA, spend: 2, requests: 2, prompt_tokens: 30, completion_tokens: 10 },
+    ]);
     const empty = await api('GET', '/v1/spend?group_by=model&from=2025-07-01T00:00:00Z');
     expect(empty.json).toEqual({ data: [] });
   });

@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ENV, type Env } from '@switchyard/config';
 import { AdminModule } from './admin.module';
+import { requireJsonBody } from './common/require-json.middleware';
 import { setupDocs } from './docs/swagger';
 
 const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -14,6 +15,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AdminModule, { bodyParser: false, abortOnError: false });
   const env = app.get<Env>(ENV);
   app.useLogger(LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(env.LOG_LEVEL) + 1));
+  app.use(requireJsonBody);
   app.useBodyParser('json', { limit: env.SWITCHYARD_MAX_BODY_BYTES });
   app.disable('x-powered-by');
   app.enableShutdownHooks();
@@ -23,7 +25,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((e: unknown) => {
-  // eslint-disable-next-line no-console
   console.error(`admin failed to start: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });

@@ -47,10 +47,27 @@ describe('libs/db against Postgres', () => {
   it('stores keys by hash and finds them', async () => {
     const keys = new KeysRepository(db);
     const secret = generateKeySecret();
-    const created = await keys.create({ keyHash: hashKey(secret), keyPrefix: keyPrefix(secret), models: ['gpt-4o'], maxBudgetNanos: 5n });
+    const created = await keys.create({
+      keyHash: hashKey(secret),
+      keyPrefix: keyPrefix(secret),
+      models: ['gpt-4o'],
+      maxBudgetNanos: 5n,
+    });
     const found = await keys.findByHash(hashKey(secret));
-    expect(found).toMatchObject({ id: created.id, models: ['gpt-4o'], maxBudgetNanos: 5n, spendNanos: 0n, revokedAt: null, teamId: null, metadata: {} });
-    const past = await keys.create({ keyHash: hashKey(generateKeySecret()), keyPrefix: 'x', expiresAt: new Date(Date.now() - 1000) });
+    expect(found).toMatchObject({
+      id: created.id,
+      models: ['gpt-4o'],
+      maxBudgetNanos: 5n,
+      spendNanos: 0n,
+      revokedAt: null,
+      teamId: null,
+      metadata: {},
+    });
+    const past = await keys.create({
+      keyHash: hashKey(generateKeySecret()),
+      keyPrefix: 'x',
+      expiresAt: new Date(Date.now() - 1000),
+    });
     const expired = await keys.expireDue(new Date());
     expect(expired).toEqual([{ id: past.id, keyHash: past.keyHash }]);
     expect(await keys.expireDue(new Date())).toEqual([]);

@@ -64,7 +64,10 @@ async function ensureDatabase(databaseUrl: string, name: string, log: (line: str
  * session-level advisory lock, so concurrent callers (several services booting at once) apply each
  * migration exactly once. Idempotent.
  */
-export async function migrateDatabase(databaseUrl: string, log: (line: string) => void = () => undefined): Promise<void> {
+export async function migrateDatabase(
+  databaseUrl: string,
+  log: (line: string) => void = () => undefined,
+): Promise<void> {
   const name = databaseNameOf(databaseUrl);
   await ensureDatabase(databaseUrl, name, log);
   const lock = await connectClient(databaseUrl);

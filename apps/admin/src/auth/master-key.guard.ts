@@ -20,11 +20,15 @@ export class MasterKeyGuard implements CanActivate {
     const header = context.switchToHttp().getRequest<HttpRequest>().headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) {
-      throw new ApiException(Errors.unauthorized('Missing master key. Send it as "Authorization: Bearer <master key>".'));
+      throw new ApiException(
+        Errors.unauthorized('Missing master key. Send it as "Authorization: Bearer <master key>".'),
+      );
     }
     // Comparing digests keeps the comparison constant-time whatever the length of the guess.
     if (!timingSafeEqual(digest(match[1]!), this.expected)) {
-      throw new ApiException(Errors.unauthorized('Invalid master key. Check SWITCHYARD_MASTER_KEY (or general_settings.master_key).'));
+      throw new ApiException(
+        Errors.unauthorized('Invalid master key. Check SWITCHYARD_MASTER_KEY (or general_settings.master_key).'),
+      );
     }
     return true;
   }

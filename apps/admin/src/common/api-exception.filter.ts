@@ -16,7 +16,9 @@ export function toGatewayError(exception: unknown, req?: Pick<HttpRequest, 'meth
   const raw = exception as BodyParserError;
   if (raw?.type === 'entity.too.large' || (exception instanceof HttpException && exception.getStatus() === 413)) {
     const limit = typeof raw?.limit === 'number' ? raw.limit : 0;
-    return limit ? Errors.payloadTooLarge(limit) : { ...Errors.payloadTooLarge(0), message: 'Request body is too large. Send a smaller request.' };
+    return limit
+      ? Errors.payloadTooLarge(limit)
+      : { ...Errors.payloadTooLarge(0), message: 'Request body is too large. Send a smaller request.' };
   }
   if (raw?.type === 'entity.parse.failed') return malformedJson();
   if (exception instanceof HttpException) {
@@ -25,24 +27,41 @@ export function toGatewayError(exception: unknown, req?: Pick<HttpRequest, 'meth
     if (status === 400) {
       // Express raises URIError for a path like /v1/keys/%FF; everything else here is body parsing.
       if (/decode param/i.test(exception.message)) {
-        return Errors.invalidRequest('The URL path is not valid percent-encoding. Encode ids with encodeURIComponent.', null, 'invalid_path');
+        return Errors.invalidRequest(
+          'The URL path is not valid percent-encoding. Encode ids with encodeURIComponent.',
+          null,
+          'invalid_path',
+        );
       }
       return malformedJson();
     }
     if (status === 404) {
-      return Errors.notFound(`No route ${req?.method ?? ''} ${req?.path ?? ''}. See /docs for the admin API.`.replace(/\s+/g, ' '));
+      return Errors.notFound(
+        `No route ${req?.method ?? ''} ${req?.path ?? ''}. See /docs for the admin API.`.replace(/\s+/g, ' '),
+      );
     }
-    if (status < 500) return { status, message: exception.message, type: 'invalid_request_error', param: null, code: null };
+    if (status < 500)
+      return { status, message: exception.message, type: 'invalid_request_error', param: null, code: null };
   }
   const status = raw?.statusCode ?? raw?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return { status, message: 'The request could not be read. Check its Content-Type and encoding.', type: 'invalid_request_error', param: null, code: null };
+    return {
+      status,
+      message: 'The request could not be read. Check its Content-Type and encoding.',
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+    };
   }
   return Errors.internal('Internal error in the admin service; see its log. Retry later.');
 }
 
 function malformedJson(): GatewayError {
-  return Errors.invalidRequest('The request body is not valid JSON. Send a JSON object with Content-Type: application/json.', null, 'invalid_json');
+  return Errors.invalidRequest(
+    'The request body is not valid JSON. Send a JSON object with Content-Type: application/json.',
+    null,
+    'invalid_json',
+  );
 }
 
 @Catch()

@@ -5,7 +5,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 export function setupDocs(app: INestApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Switchyard admin API')
-    .setDescription('Teams, virtual keys and spend. Authenticate with "Authorization: Bearer <master key>". Money is in USD.')
+    .setDescription(
+      'Teams, virtual keys and spend. Authenticate with "Authorization: Bearer <master key>". Money is in USD.',
+    )
     .setVersion('0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The master key' })
     .build();

@@ -14,5 +14,9 @@ export class HealthController {
   @ApiOperation({ summary: 'Readiness: Postgres, ClickHouse and NATS reachable (200), else 503 naming what is down' })
   @ApiResponse({ status: 200 })
   @ApiResponse({ status: 503 })
-  async get(@Res({ passthrough: true }) res: HttpResponse): Promise<HealthReport> { const r = await this.health.check(); res.status(r.status === 'ok' ? 200 : 503); return r; }
+  async get(@Res({ passthrough: true }) res: HttpResponse): Promise<HealthReport> {
+    const r = await this.health.check();
+    res.status(r.status === 'ok' ? 200 : 503);
+    return r;
+  }
 }

@@ -16,7 +16,10 @@ export interface HealthReport {
 async function within(ms: number, check: () => Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([check(), new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]);
+    await Promise.race([
+      check(),
+      new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -17,7 +17,8 @@ export class KeyEventsPublisher {
 
   async publish(events: KeyChangedEvent[]): Promise<void> {
     if (events.length === 0) return;
-    for (const e of events) this.nc.publish(this.subjects.keyChanged, utf8.encode(JSON.stringify(KeyChangedEventSchema.parse(e))));
+    for (const e of events)
+      this.nc.publish(this.subjects.keyChanged, utf8.encode(JSON.stringify(KeyChangedEventSchema.parse(e))));
     // The change is already durable in Postgres; waiting for the flush only bounds how long gateways may lag.
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -26,7 +27,9 @@ export class KeyEventsPublisher {
         new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('flush timed out')), FLUSH_TIMEOUT_MS))),
       ]);
     } catch (e) {
-      this.logger.warn(`Key change notification for ${events.length} key(s) not confirmed by NATS: ${(e as Error).message}`);
+      this.logger.warn(
+        `Key change notification for ${events.length} key(s) not confirmed by NATS: ${(e as Error).message}`,
+      );
     } finally {
       clearTimeout(timer);
     }

@@ -11,7 +11,10 @@ export const CreateKeySchema = z.strictObject({
   metadata: MetadataSchema.optional(),
   key_alias: z.string().min(1).max(256).nullable().optional(),
   /** Lifetime: "30d", "12h", "15m", "45s" or seconds. Exclusive with expires_at. */
-  duration: z.union([z.string().max(32), z.number()]).nullable().optional(),
+  duration: z
+    .union([z.string().max(32), z.number()])
+    .nullable()
+    .optional(),
   /** ISO 8601 date-time with offset. Exclusive with duration. */
   expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
 });
@@ -31,6 +34,8 @@ export const KeyJsonSchema = z.object({
   created_at: z.string(),
 });
 export type KeyJson = z.infer<typeof KeyJsonSchema>;
-export const CreatedKeyJsonSchema = KeyJsonSchema.extend({ key: z.string().describe('The secret. Returned only once, here; store it now.') });
+export const CreatedKeyJsonSchema = KeyJsonSchema.extend({
+  key: z.string().describe('The secret. Returned only once, here; store it now.'),
+});
 export type CreatedKeyJson = z.infer<typeof CreatedKeyJsonSchema>;
 export const KeyListSchema = z.object({ data: z.array(KeyJsonSchema) });

@@ -51,7 +51,11 @@ export class KeysService {
       expiresAt,
     });
     await this.audit.record({
-      actor: 'master_key', action: 'key.created', entity: 'key', entityId: key.id, details: { team_id: key.teamId, key_alias: key.keyAlias },
+      actor: 'master_key',
+      action: 'key.created',
+      entity: 'key',
+      entityId: key.id,
+      details: { team_id: key.teamId, key_alias: key.keyAlias },
     });
     return { ...toKeyJson(key), key: secret };
   }
@@ -93,14 +97,18 @@ export class KeysService {
       const seconds = parseDurationSeconds(duration);
       if (seconds === undefined) {
         throw new ApiException(
-          Errors.invalidRequest('Invalid duration: use a positive number of seconds or a string like "30d", "12h", "15m", "45s" (at most 10 years).', 'duration'),
+          Errors.invalidRequest(
+            'Invalid duration: use a positive number of seconds or a string like "30d", "12h", "15m", "45s" (at most 10 years).',
+            'duration',
+          ),
         );
       }
       return new Date(Date.now() + seconds * 1000);
     }
     if (expiresAt != null) {
       const at = new Date(expiresAt);
-      if (at.getTime() <= Date.now()) throw new ApiException(Errors.invalidRequest('expires_at must be in the future.', 'expires_at'));
+      if (at.getTime() <= Date.now())
+        throw new ApiException(Errors.invalidRequest('expires_at must be in the future.', 'expires_at'));
       return at;
     }
     return null;

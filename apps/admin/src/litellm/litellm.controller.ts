@@ -16,22 +16,32 @@ export class LitellmController {
   @HttpCode(200)
   @ApiOperation({ summary: 'LiteLLM alias of POST /v1/keys (unknown fields ignored)' })
   @ApiBody({ schema: openApiSchema(CreateKeySchema) })
-  generate(@Body() body: unknown): ReturnType<LitellmService['generateKey']> { return this.litellm.generateKey(body); }
+  generate(@Body() body: unknown): ReturnType<LitellmService['generateKey']> {
+    return this.litellm.generateKey(body);
+  }
 
   @Post('key/delete')
   @HttpCode(200)
   @ApiOperation({ summary: 'LiteLLM alias: revoke keys given by id or secret' })
-  @ApiBody({ schema: { type: 'object', properties: { keys: { type: 'array', items: { type: 'string' } } }, required: ['keys'] } })
-  delete(@Body() body: unknown): ReturnType<LitellmService['deleteKeys']> { return this.litellm.deleteKeys(body); }
+  @ApiBody({
+    schema: { type: 'object', properties: { keys: { type: 'array', items: { type: 'string' } } }, required: ['keys'] },
+  })
+  delete(@Body() body: unknown): ReturnType<LitellmService['deleteKeys']> {
+    return this.litellm.deleteKeys(body);
+  }
 
   @Get('key/info')
   @ApiOperation({ summary: 'LiteLLM alias of GET /v1/keys/{id}' })
   @ApiQuery({ name: 'key', required: true })
-  info(@Query('key') key: unknown): ReturnType<LitellmService['keyInfo']> { return this.litellm.keyInfo(key); }
+  info(@Query('key') key: unknown): ReturnType<LitellmService['keyInfo']> {
+    return this.litellm.keyInfo(key);
+  }
 
   @Post('team/new')
   @HttpCode(200)
   @ApiOperation({ summary: 'LiteLLM alias of POST /v1/teams (unknown fields ignored)' })
   @ApiBody({ schema: openApiSchema(CreateTeamSchema) })
-  newTeam(@Body() body: unknown): ReturnType<LitellmService['newTeam']> { return this.litellm.newTeam(body); }
+  newTeam(@Body() body: unknown): ReturnType<LitellmService['newTeam']> {
+    return this.litellm.newTeam(body);
+  }
 }

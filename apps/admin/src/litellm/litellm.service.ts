@@ -40,7 +40,11 @@ export class LitellmService {
     const ids: string[] = [];
     for (const k of keys) {
       const id = k.startsWith(KEY_SECRET_PREFIX) ? (await this.keysRepo.findByHash(hashKey(k)))?.id : k;
-      if (!id) throw new ApiException({ ...Errors.notFound('A key in "keys" does not exist. Nothing after it was revoked.'), param: 'keys' });
+      if (!id)
+        throw new ApiException({
+          ...Errors.notFound('A key in "keys" does not exist. Nothing after it was revoked.'),
+          param: 'keys',
+        });
       ids.push(id);
     }
     for (const id of ids) await this.keys.revoke(id);
@@ -48,8 +52,9 @@ export class LitellmService {
   }
 
   async keyInfo(key: unknown): Promise<{ key: string; info: KeyJson }> {
-    if (typeof key !== 'string' || key === '') throw new ApiException(Errors.invalidRequest('Give the key id as ?key=<id>.', 'key'));
-    const id = key.startsWith(KEY_SECRET_PREFIX) ? (await this.keysRepo.findByHash(hashKey(key)))?.id ?? '' : key;
+    if (typeof key !== 'string' || key === '')
+      throw new ApiException(Errors.invalidRequest('Give the key id as ?key=<id>.', 'key'));
+    const id = key.startsWith(KEY_SECRET_PREFIX) ? ((await this.keysRepo.findByHash(hashKey(key)))?.id ?? '') : key;
     const info = await this.keys.get(id);
     return { key: info.id, info };
   }

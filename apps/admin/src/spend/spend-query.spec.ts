@@ -22,9 +22,12 @@ describe('parseInstant', () => {
     ['1717243200', '2024-06-01T12:00:00.000Z'],
   ])('%s', (input, iso) => expect(parseInstant(input)?.toISOString()).toBe(iso));
 
-  it.each(['2025-02-30', '2025-13-01', '2025-06-01T24:00Z', 'yesterday', '1.5', '-5', '2025-6-1'])('rejects %s', (input) => {
-    expect(parseInstant(input)).toBeUndefined();
-  });
+  it.each(['2025-02-30', '2025-13-01', '2025-06-01T24:00Z', 'yesterday', '1.5', '-5', '2025-6-1'])(
+    'rejects %s',
+    (input) => {
+      expect(parseInstant(input)).toBeUndefined();
+    },
+  );
 });
 
 describe('parseSpendQuery', () => {

@@ -25,7 +25,15 @@ export function parseInstant(value: string): Date | undefined {
   const y = Number(year);
   const mo = Number(month);
   const d = Number(day);
-  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) {
+  if (
+    mo < 1 ||
+    mo > 12 ||
+    d < 1 ||
+    d > daysInMonth(y, mo) ||
+    Number(hour) > 23 ||
+    Number(minute) > 59 ||
+    Number(second) > 59
+  ) {
     return undefined;
   }
   const text = m[4] === undefined ? `${year}-${month}-${day}T00:00:00Z` : value.replace(' ', 'T') + (offset ? '' : 'Z');
@@ -36,7 +44,8 @@ export function parseInstant(value: string): Date | undefined {
 function single(query: Record<string, unknown>, name: string): string | undefined {
   const v = query[name];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new ApiException(Errors.invalidRequest(`Give ${name} once, as a single value.`, name));
+  if (typeof v !== 'string')
+    throw new ApiException(Errors.invalidRequest(`Give ${name} once, as a single value.`, name));
   return v;
 }
 
@@ -46,7 +55,10 @@ function instant(query: Record<string, unknown>, name: string): Date | undefined
   const at = parseInstant(v);
   if (!at) {
     throw new ApiException(
-      Errors.invalidRequest(`Invalid ${name}: use an ISO 8601 date ("2025-06-01"), date-time ("2025-06-01T12:00:00Z") or epoch seconds.`, name),
+      Errors.invalidRequest(
+        `Invalid ${name}: use an ISO 8601 date ("2025-06-01"), date-time ("2025-06-01T12:00:00Z") or epoch seconds.`,
+        name,
+      ),
     );
   }
   return at;
@@ -65,7 +77,9 @@ export function parseSpendQuery(query: Record<string, unknown>): SpendQuery {
   }
   const teamId = single(query, 'team_id');
   if (teamId !== undefined && !isUuid(teamId)) {
-    throw new ApiException(Errors.invalidRequest('Invalid team_id: use a team id as returned by GET /v1/teams.', 'team_id'));
+    throw new ApiException(
+      Errors.invalidRequest('Invalid team_id: use a team id as returned by GET /v1/teams.', 'team_id'),
+    );
   }
   return { groupBy, from, to, teamId };
 }

@@ -21,5 +21,7 @@ export class SpendController {
   @ApiQuery({ name: 'team_id', required: false })
   @ApiResponse({ status: 200, schema: openApiSchema(SpendReportJsonSchema, 'output') })
   @ApiResponse({ status: 400, ...errorResponse })
-  report(@Query() query: Record<string, unknown>): Promise<{ data: SpendRowJson[] }> { return this.spend.report(query); }
+  report(@Query() query: Record<string, unknown>): Promise<{ data: SpendRowJson[] }> {
+    return this.spend.report(query);
+  }
 }

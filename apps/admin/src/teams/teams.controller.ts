@@ -16,22 +16,30 @@ export class TeamsController {
   @ApiBody({ schema: openApiSchema(CreateTeamSchema) })
   @ApiResponse({ status: 201, schema: openApiSchema(TeamJsonSchema, 'output') })
   @ApiResponse({ status: 400, ...errorResponse })
-  create(@Body() body: unknown): Promise<TeamJson> { return this.teams.create(body); }
+  create(@Body() body: unknown): Promise<TeamJson> {
+    return this.teams.create(body);
+  }
 
   @Get()
   @ApiOperation({ summary: 'List teams' })
   @ApiResponse({ status: 200, schema: openApiSchema(TeamListSchema, 'output') })
-  list(): Promise<{ data: TeamJson[] }> { return this.teams.list(); }
+  list(): Promise<{ data: TeamJson[] }> {
+    return this.teams.list();
+  }
 
   @Get(':id')
   @ApiOperation({ summary: 'Get a team' })
   @ApiResponse({ status: 200, schema: openApiSchema(TeamJsonSchema, 'output') })
   @ApiResponse({ status: 404, ...errorResponse })
-  get(@Param('id') id: string): Promise<TeamJson> { return this.teams.get(id); }
+  get(@Param('id') id: string): Promise<TeamJson> {
+    return this.teams.get(id);
+  }
 
   @Delete(':id')
-  @ApiOperation({ summary: "Delete a team and revoke its keys" })
+  @ApiOperation({ summary: 'Delete a team and revoke its keys' })
   @ApiResponse({ status: 200, schema: openApiSchema(TeamDeletedSchema, 'output') })
   @ApiResponse({ status: 404, ...errorResponse })
-  delete(@Param('id') id: string): ReturnType<TeamsService['delete']> { return this.teams.delete(id); }
+  delete(@Param('id') id: string): ReturnType<TeamsService['delete']> {
+    return this.teams.delete(id);
+  }
 }

@@ -37,7 +37,13 @@ export class TeamsService {
       models: input.models ?? [],
       metadata: input.metadata ?? {},
     });
-    await this.audit.record({ actor: 'master_key', action: 'team.created', entity: 'team', entityId: team.id, details: { team_alias: team.teamAlias } });
+    await this.audit.record({
+      actor: 'master_key',
+      action: 'team.created',
+      entity: 'team',
+      entityId: team.id,
+      details: { team_alias: team.teamAlias },
+    });
     return toTeamJson(team);
   }
 
@@ -57,7 +63,11 @@ export class TeamsService {
     if (!team) throw new ApiException(teamNotFound(id));
     await this.keyEvents.publish(revoked.map((k) => ({ keyId: k.id, keyHash: k.keyHash, reason: 'revoked' as const })));
     await this.audit.record({
-      actor: 'master_key', action: 'team.deleted', entity: 'team', entityId: id, details: { revoked_key_ids: revoked.map((k) => k.id) },
+      actor: 'master_key',
+      action: 'team.deleted',
+      entity: 'team',
+      entityId: id,
+      details: { revoked_key_ids: revoked.map((k) => k.id) },
     });
     return { id, deleted: true, revoked_keys: revoked.length };
   }
@@ -71,5 +81,7 @@ export class TeamsService {
 }
 
 function teamNotFound(id: string) {
-  return Errors.notFound(`Team ${JSON.stringify(id).slice(0, 80)} does not exist or was deleted. List teams with GET /v1/teams.`);
+  return Errors.notFound(
+    `Team ${JSON.stringify(id).slice(0, 80)} does not exist or was deleted. List teams with GET /v1/teams.`,
+  );
 }

@@ -51,7 +51,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('cost_nanos', 'bigint', (c) => c.notNull())
     .addColumn('processed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('processed_usage_processed_at_idx').on('processed_usage').column('processed_at').execute();
+  await db.schema
+    .createIndex('processed_usage_processed_at_idx')
+    .on('processed_usage')
+    .column('processed_at')
+    .execute();
 
   await db.schema
     .createTable('audit_log')

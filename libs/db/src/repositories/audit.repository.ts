@@ -17,7 +17,15 @@ export interface AuditRecord extends Required<AuditEntry> {
 }
 
 function toAuditRecord(row: AuditLogRow): AuditRecord {
-  return { id: row.id, at: row.at, actor: row.actor, action: row.action, entity: row.entity, entityId: row.entity_id, details: row.details };
+  return {
+    id: row.id,
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    entity: row.entity,
+    entityId: row.entity_id,
+    details: row.details,
+  };
 }
 
 /** Append-only log of admin actions. */
@@ -42,7 +50,10 @@ export class AuditRepository {
     let q = this.db.selectFrom('audit_log').selectAll();
     if (filter.entity !== undefined) q = q.where('entity', '=', filter.entity);
     if (filter.entityId !== undefined) q = q.where('entity_id', '=', filter.entityId);
-    const rows = await q.orderBy('at', 'desc').limit(filter.limit ?? 100).execute();
+    const rows = await q
+      .orderBy('at', 'desc')
+      .limit(filter.limit ?? 100)
+      .execute();
     return rows.map(toAuditRecord);
   }
 }

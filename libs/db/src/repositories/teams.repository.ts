@@ -56,12 +56,22 @@ export class TeamsRepository {
   }
 
   async list(): Promise<TeamRecord[]> {
-    const rows = await this.db.selectFrom('teams').selectAll().where('deleted_at', 'is', null).orderBy('created_at', 'desc').execute();
+    const rows = await this.db
+      .selectFrom('teams')
+      .selectAll()
+      .where('deleted_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .execute();
     return rows.map(toTeamRecord);
   }
 
   async get(id: string): Promise<TeamRecord | undefined> {
-    const row = await this.db.selectFrom('teams').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('teams')
+      .selectAll()
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     return row && toTeamRecord(row);
   }
 
