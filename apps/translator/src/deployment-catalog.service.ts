@@ -1,0 +1,62 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CONFIG, type Deployment, type SwitchyardConfig } from '@switchyard/config';
+import type { GatewayError } from '@switchyard/contracts';
+import { adapterFor, UnsupportedProviderError, type ProviderAdapter, type UpstreamContext } from '@switchyard/providers';
+
+/** A deployment resolved once at boot: its adapter (or why it has none) and what every attempt reuses. */
+export interface PreparedDeployment {
+  deployment: Deployment;
+  adapter: ProviderAdapter | undefined;
+  /** Set when the deployment cannot be served by this translator. */
+  unavailable: GatewayError | undefined;
+  ctx: UpstreamContext;
+  /** Last upstream URL split into origin and path; adapters build the same URL every time. */
+  lastUrl: string;
+  origin: string;
+  path: string;
+}
+
+/** The deployments of this translator's own config, by id. Secrets stay here; only ids cross NATS. */
+@Injectable()
+export class DeploymentCatalog {
+  private readonly logger = new Logger('DeploymentCatalog');
+  private readonly byId = new Map<string, PreparedDeployment>();
+
+  constructor(@Inject(CONFIG) config: SwitchyardConfig) {
+    for (const deployment of config.deployments) {
+      let adapter: ProviderAdapter | undefined;
+      let unavailable: GatewayError | undefined;
+      try {
+        adapter = adapterFor(deployment);
+      } catch (e) {
+        const message = e instanceof UnsupportedProviderError ? e.message : (e as Error).message;
+        unavailable = {
+          status: 501,
+          type: 'api_error',
+          code: 'provider_not_supported',
+          param: null,
+          message: `Deployment '${deployment.id}' (${deployment.modelName}): ${message}.`,
+          retryable: true,
+        };
+        this.logger.warn(`deployment ${deployment.id} (${deployment.modelName}): ${message}; requests routed to it will fail.`);
+      }
+      this.byId.set(deployment.id, {
+        deployment,
+        adapter,
+        unavailable,
+        ctx: { deploymentId: deployment.id, provider: deployment.provider },
+        lastUrl: '',
+        origin: '',
+        path: '',
+      });
+    }
+  }
+
+  get(id: string): PreparedDeployment | undefined {
+    return this.byId.get(id);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+}

@@ -1,0 +1,259 @@
+import 'reflect-metadata';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { FrameMetaSchema, H, subjects, type FrameKind, type FrameMeta, type Subjects } from '@switchyard/contracts';
+import { startFakeOpenAI, fakePromptTokensOf, type FakeUpstream } from '@switchyard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TranslatorModule } from './translator.module';
+
+interface Frame {
+  kind: FrameKind;
+  meta: FrameMeta | undefined;
+  text: string;
+}
+
+const API_KEY = 'sk-int-test-0123456789';
+const messages = [{ role: 'user', content: 'Tell me something about switchyards' }];
+
+/** A port nothing listens on: bind, read the port, close. */
+async function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => {
+  let up: FakeUpstream;
+  let app: INestApplicationContext;
+  let nc: NatsConnection;
+  let s: Subjects;
+  let seq = 0;
+
+  beforeAll(async () => {
+    up = await startFakeOpenAI({ chunks: 5, apiKey: API_KEY });
+    const dead = await closedPort();
+    const dir = mkdtempSync(join(tmpdir(), 'sy-translator-'));
+    const dep = (id: string, model: string, extra = '') =>
+      `  - model_name: ${id}\n    litellm_params: { model: "${model}", api_base: "${up.url}", api_key: "os.environ/SY_TEST_UPSTREAM_KEY"${extra} }\n    model_info: { id: ${id} }\n`;
+    const yaml =
+      'model_list:\n' +
+      dep('dep-openai', 'openai/gpt-upstream') +
+      dep('dep-429', 'openai/fake-429') +
+      dep('dep-500', 'openai/fake-500') +
+      dep('dep-400', 'openai/fake-400') +
+      dep('dep-slow', 'openai/fake-slow') +
+      dep('dep-drop', 'openai/fake-drop') +
+      dep('dep-stream-error', 'openai/fake-stream-error') +
+      dep('dep-cached', 'openai/fake-cached') +
+      `  - model_name: dep-badkey\n    litellm_params: { model: "openai/gpt-upstream", api_base: "${up.url}", api_key: "sk-wrong-key-999999" }\n    model_info: { id: dep-badkey }\n` +
+      `  - model_name: dep-refused\n    litellm_params: { model: "openai/gpt-x", api_base: "http://127.0.0.1:${dead}/v1", api_key: "k" }\n    model_info: { id: dep-refused }\n` +
+      '  - model_name: demo\n    litellm_params: { model: "fake/echo" }\n    model_info: { id: dep-fake }\n' +
+      '  - model_name: claude\n    litellm_params: { model: "anthropic/claude-x", api_key: "k" }\n    model_info: { id: dep-anthropic }\n';
+    const configPath = join(dir, 'config.yaml');
+    writeFileSync(configPath, yaml);
+
+    const prefix = `tt${randomBytes(4).toString('hex')}`;
+    s = subjects(prefix);
+    process.env.SWITCHYARD_CONFIG = configPath;
+    process.env.SWITCHYARD_NATS_PREFIX = prefix;
+    process.env.SY_TEST_UPSTREAM_KEY = API_KEY;
+    process.env.SWITCHYARD_SERVICE = 'translator';
+    app = await NestFactory.createApplicationContext(TranslatorModule, { logger: ['error'] });
+    await app.init();
+    nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+  });
+
+  afterAll(async () => {
+    await nc?.drain();
+    await app?.close();
+    await up?.close();
+  });
+
+  /** Sends one attempt as the router would; resolves with the client frames and the router outcome. */
+  async function execute(deployment: string, body: Record<string, unknown> | string, opts: { deadlineMs?: number } = {}) {
+    const id = ++seq;
+    const clientSubject = `${s.gatewayReply}.test.${id}`;
+    const outcomeSubject = `${s.routerOutcome}.test.${id}`;
+    const frames: Frame[] = [];
+    const toFrame = (m: { headers?: { get(k: string): string }; data: Uint8Array }): Frame => {
+      const raw = m.headers?.get(H.meta);
+      return {
+        kind: m.headers?.get(H.frame) as FrameKind,
+        meta: raw ? FrameMetaSchema.parse(JSON.parse(raw)) : undefined,
+        text: new TextDecoder().decode(m.data),
+      };
+    };
+    const clientSub = nc.subscribe(clientSubject, { callback: (_e, m) => {
+        frames.push(toFrame(m));
+      } });
+    const outcome = new Promise<Frame>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no outcome for ${deployment} within 10 s`)), 10_000);
+      nc.subscribe(outcomeSubject, {
+        max: 1,
+        callback: (_e, m) => {
+          clearTimeout(timer);
+          resolve(toFrame(m));
+        },
+      });
+    });
+    await nc.flush();
+    const h = headers();
+    h.set(H.requestId, `req_test_${id}`);
+    const stream = typeof body === 'object' && body.stream === true;
+    h.set(H.stream, stream ? '1' : '0');
+    h.set(H.deadline, String(Date.now() + (opts.deadlineMs ?? 10_000)));
+    h.set(H.deployment, deployment);
+    h.set(H.clientReply, clientSubject);
+    nc.publish(s.chatExecute, typeof body === 'string' ? body : JSON.stringify(body), { reply: outcomeSubject, headers: h });
+    const result = await outcome;
+    await nc.flush();
+    clientSub.unsubscribe();
+    return { frames, outcome: result };
+  }
+
+  it('non-stream: one response frame with the chat.completion and usage, meta to the router', async () => {
+    const before = up.requests;
+    const { frames, outcome } = await execute('dep-openai', { model: 'gpt-test', messages });
+    expect(frames).toHaveLength(1);
+    const f = frames[0]!;
+    expect(f.kind).toBe('response');
+    const completion = JSON.parse(f.text);
+    expect(completion.object).toBe('chat.completion');
+    expect(completion.choices[0].message.content).toBe('Hello from the fake OpenAI');
+    const usage = { promptTokens: fakePromptTokensOf(messages), completionTokens: 5, cachedTokens: 0, reasoningTokens: 0 };
+    expect(f.meta).toMatchObject({ status: 200, deploymentId: 'dep-openai', provider: 'openai', upstreamModel: 'gpt-upstream', usage });
+    expect(f.meta!.latencyMs).toBeGreaterThan(0);
+    expect(outcome.kind).toBe('response');
+    expect(outcome.text).toBe('');
+    expect(outcome.meta).toMatchObject({ status: 200, usage });
+    expect(up.requests).toBe(before + 1);
+    expect((up.lastRequest!.body as { model: string }).model).toBe('gpt-upstream');
+    expect(up.lastRequest!.headers.authorization).toBe(`Bearer ${API_KEY}`);
+  });
+
+  it('stream: chunk frames in OpenAI format, done frame with usage and ttft; usage chunk withheld when not asked', async () => {
+    const { frames, outcome } = await execute('dep-openai', { model: 'gpt-test', messages, stream: true });
+    expect((up.lastRequest!.body as { stream_options: unknown }).stream_options).toEqual({ include_usage: true });
+    const chunks = frames.filter((f) => f.kind === 'chunk');
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(frames.at(-1)!.kind).toBe('done');
+    const sse = chunks.map((c) => c.text).join('');
+    expect(sse).not.toContain('[DONE]');
+    const events = sse.split('\n\n').filter(Boolean).map((e) => {
+      expect(e.startsWith('data: ')).toBe(true);
+      return JSON.parse(e.slice(6));
+    });
+    expect(events.every((e) => e.object === 'chat.completion.chunk' && !('usage' in e))).toBe(true);
+    expect(events.map((e) => e.choices[0]?.delta.content ?? '').join('')).toBe('Hello from the fake OpenAI');
+    expect(events.some((e) => e.choices.length === 0)).toBe(false);
+    const done = frames.at(-1)!.meta!;
+    expect(done.usage).toMatchObject({ completionTokens: 5, promptTokens: fakePromptTokensOf(messages) });
+    expect(done.ttftMs).toBeGreaterThan(0);
+    expect(done.ttftMs!).toBeLessThanOrEqual(done.latencyMs!);
+    expect(outcome.kind).toBe('done');
+    expect(outcome.meta!.usage!.completionTokens).toBe(5);
+  });
+
+  it('stream with include_usage: forwards the usage chunk with choices: []', async () => {
+    const { frames } = await execute('dep-cached', { model: 'x', messages, stream: true, stream_options: { include_usage: true } });
+    const events = frames.filter((f) => f.kind === 'chunk').map((c) => c.text).join('').split('\n\n').filter(Boolean).map((e) => JSON.parse(e.slice(6)));
+    const last = events.at(-1);
+    expect(last.choices).toEqual([]);
+    expect(last.usage.completion_tokens).toBe(5);
+    const prompt = fakePromptTokensOf(messages);
+    expect(frames.at(-1)!.meta!.usage).toEqual({ promptTokens: prompt, completionTokens: 5, cachedTokens: Math.floor(prompt / 2), reasoningTokens: 1 });
+  });
+
+  it('upstream 429 → error outcome to the router only, with retryAfter', async () => {
+    const { frames, outcome } = await execute('dep-429', { model: 'x', messages });
+    expect(frames).toHaveLength(0);
+    expect(outcome.kind).toBe('error');
+    expect(outcome.meta).toMatchObject({ status: 429, errorType: 'rate_limit_error', errorCode: 'rate_limit_exceeded', retryAfter: 7, deploymentId: 'dep-429' });
+    expect(JSON.parse(outcome.text).error.type).toBe('rate_limit_error');
+  });
+
+  it('upstream 400 passes through; 500 becomes a retryable 502', async () => {
+    const bad = await execute('dep-400', { model: 'x', messages });
+    expect(bad.outcome.meta).toMatchObject({ status: 400, errorType: 'invalid_request_error' });
+    expect(JSON.parse(bad.outcome.text).error.param).toBe('messages');
+    const five = await execute('dep-500', { model: 'x', messages, stream: true });
+    expect(five.frames).toHaveLength(0);
+    expect(five.outcome.meta).toMatchObject({ status: 502, errorType: 'api_error', errorCode: 'upstream_error' });
+  });
+
+  it('rejected provider key → 502 that names the deployment and not the key', async () => {
+    const { outcome } = await execute('dep-badkey', { model: 'x', messages });
+    expect(outcome.meta).toMatchObject({ status: 502, errorCode: 'upstream_auth_failed' });
+    expect(outcome.text).toContain('dep-badkey');
+    expect(outcome.text).not.toContain('sk-wrong');
+  });
+
+  it('deadline passes while waiting → 504 soon after the deadline', async () => {
+    const t = Date.now();
+    const { frames, outcome } = await execute('dep-slow', { model: 'x', messages }, { deadlineMs: 300 });
+    expect(Date.now() - t).toBeLessThan(3000);
+    expect(frames).toHaveLength(0);
+    expect(outcome.meta).toMatchObject({ status: 504, errorCode: 'timeout' });
+  });
+
+  it('connection refused → retryable 502', async () => {
+    const { outcome } = await execute('dep-refused', { model: 'x', messages });
+    expect(outcome.meta).toMatchObject({ status: 502, errorCode: 'upstream_unreachable' });
+    expect(outcome.text).toContain('ECONNREFUSED');
+  });
+
+  it('stream broken after chunks were sent → error frame to the client, done outcome with the error status', async () => {
+    for (const dep of ['dep-drop', 'dep-stream-error']) {
+      const { frames, outcome } = await execute(dep, { model: 'x', messages, stream: true });
+      expect(frames.filter((f) => f.kind === 'chunk').length).toBeGreaterThan(0);
+      const last = frames.at(-1)!;
+      expect(last.kind).toBe('error');
+      expect(last.meta!.status).toBe(502);
+      expect(JSON.parse(last.text).error.message).toBeTruthy();
+      expect(outcome.kind).toBe('done');
+      expect(outcome.meta!.status).toBe(502);
+    }
+  });
+
+  it('bad input and unknown or unsupported deployments → error outcomes, never a crash', async () => {
+    const notJson = await execute('dep-openai', '{not json');
+    expect(notJson.outcome.meta).toMatchObject({ status: 400, errorType: 'invalid_request_error' });
+    const noMessages = await execute('dep-openai', { model: 'x' });
+    expect(noMessages.outcome.meta!.status).toBe(400);
+    const unknown = await execute('dep-nope', { model: 'x', messages });
+    expect(unknown.outcome.meta).toMatchObject({ status: 503, errorCode: 'unknown_deployment' });
+    const anthropic = await execute('dep-anthropic', { model: 'x', messages });
+    expect(anthropic.outcome.meta).toMatchObject({ status: 501, errorCode: 'provider_not_supported' });
+    expect(JSON.parse(anthropic.outcome.text).error.message).toContain("provider 'anthropic' is not supported yet");
+    // Still serving afterwards.
+    expect((await execute('dep-openai', { model: 'x', messages })).outcome.meta!.status).toBe(200);
+  });
+
+  it('fake provider answers in process, streamed and not', async () => {
+    const plain = await execute('dep-fake', { model: 'demo', messages });
+    expect(plain.frames[0]!.kind).toBe('response');
+    expect(JSON.parse(plain.frames[0]!.text).choices[0].message.content).toContain('Tell me something about switchyards');
+    expect(plain.outcome.meta).toMatchObject({ status: 200, provider: 'fake', upstreamModel: 'echo' });
+    const streamed = await execute('dep-fake', { model: 'demo', messages, stream: true, stream_options: { include_usage: true } });
+    const chunks = streamed.frames.filter((f) => f.kind === 'chunk');
+    expect(chunks.map((c) => c.text).join('')).toContain('"choices":[]');
+    expect(streamed.frames.at(-1)!.meta!.usage!.completionTokens).toBeGreaterThan(0);
+  });
+
+  it('handles many concurrent attempts over the keep-alive pool', async () => {
+    const before = up.requests;
+    const results = await Promise.all(Array.from({ length: 64 }, (_, i) => execute('dep-openai', { model: 'x', messages, stream: i % 2 === 0 })));
+    expect(results.every((r) => r.outcome.meta!.status === 200)).toBe(true);
+    expect(up.requests).toBe(before + 64);
+  });
+});

@@ -1,0 +1,27 @@
+/** Translator tuning, read once at boot from the environment. */
+export interface TranslatorOptions {
+  /** Max sockets per upstream origin (undici Pool `connections`). Env SWITCHYARD_UPSTREAM_CONNECTIONS, default 128. */
+  upstreamConnections: number;
+  /** How long an idle upstream socket stays open for reuse, ms. Env SWITCHYARD_UPSTREAM_KEEPALIVE_MS, default 30000. */
+  keepAliveMs: number;
+  /** Used when a request carries no deadline header, ms. */
+  defaultTimeoutMs: number;
+}
+
+export const TRANSLATOR_OPTIONS = Symbol('TRANSLATOR_OPTIONS');
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer (got "${raw}"). Fix it or unset it to use ${fallback}.`);
+  return n;
+}
+
+export function loadTranslatorOptions(env: NodeJS.ProcessEnv = process.env): TranslatorOptions {
+  return {
+    upstreamConnections: positiveInt(env, 'SWITCHYARD_UPSTREAM_CONNECTIONS', 128),
+    keepAliveMs: positiveInt(env, 'SWITCHYARD_UPSTREAM_KEEPALIVE_MS', 30_000),
+    defaultTimeoutMs: 600_000,
+  };
+}
