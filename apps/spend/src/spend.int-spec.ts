@@ -1,0 +1,203 @@
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import IORedis from 'ioredis';
+import type { Kysely } from 'kysely';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countUsageRows, createAnalyticsClient, lit, migrateAnalytics, spendReport, sql, type ClickHouseClient } from '@switchyard/analytics';
+import { KeyChangedEventSchema, subjects, type KeyChangedEvent, type UsageRecordedEventInput } from '@switchyard/contracts';
+import { createDb, hashKey, KeysRepository, migrateDatabase, TeamsRepository, type Database } from '@switchyard/db';
+import { costOf } from '@switchyard/pricing';
+import { SpendModule } from './spend.module';
+
+const run = randomBytes(5).toString('hex');
+const pgBase = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const pgName = `sy_spend_it_${run}`;
+const pgUrl = Object.assign(new URL(pgBase), { pathname: `/${pgName}` }).toString();
+const chUrl = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
+const chDb = `sy_spend_it_${run}`;
+const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `spit${run}`;
+const s = subjects(prefix);
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('spend service', () => {
+  let db: Kysely<Database>;
+  let nc: NatsConnection;
+  let ch: ClickHouseClient;
+  let app: INestApplicationContext | undefined;
+  let teamId: string;
+  let keyId: string;
+  let soloKeyId: string;
+  let expiringKey: { id: string; keyHash: string };
+  const keyChanges: KeyChangedEvent[] = [];
+
+  beforeAll(async () => {
+    await migrateDatabase(pgUrl);
+    await migrateAnalytics({ url: chUrl, database: chDb });
+    db = createDb(pgUrl);
+    const team = await new TeamsRepository(db).create({ teamAlias: 'spend-it' });
+    teamId = team.id;
+    const keys = new KeysRepository(db);
+    keyId = (await keys.create({ keyHash: hashKey(`sk-a-${run}`), keyPrefix: 'sk-a', teamId })).id;
+    soloKeyId = (await keys.create({ keyHash: hashKey(`sk-b-${run}`), keyPrefix: 'sk-b' })).id;
+    const exp = await keys.create({ keyHash: hashKey(`sk-c-${run}`), keyPrefix: 'sk-c', expiresAt: new Date(Date.now() - 1000) });
+    expiringKey = { id: exp.id, keyHash: exp.keyHash };
+
+    nc = await connect({ servers: natsUrl });
+    nc.subscribe(s.keyChanged, {
+      callback: (_err, msg) => {
+        keyChanges.push(KeyChangedEventSchema.parse(msg.json()));
+      },
+    });
+    ch = createAnalyticsClient({ url: chUrl });
+
+    Object.assign(process.env, {
+      DATABASE_URL: pgUrl,
+      CLICKHOUSE_URL: chUrl,
+      CLICKHOUSE_DATABASE: chDb,
+      NATS_URL: natsUrl,
+      REDIS_URL: redisUrl,
+      SWITCHYARD_NATS_PREFIX: prefix,
+      SWITCHYARD_REDIS_PREFIX: prefix,
+      SWITCHYARD_SERVICE: 'spend',
+    });
+    app = await NestFactory.createApplicationContext(SpendModule, { logger: ['error', 'warn'] });
+    await app.init();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.destroy();
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(s.usageStream).catch(() => undefined);
+    await nc?.drain();
+    await ch?.command({ query: sql`DROP DATABASE IF EXISTS ${lit.ident(chDb)}`.text });
+    await ch?.close();
+    const pg = new Client({ connectionString: pgBase });
+    await pg.connect();
+    await pg.query(`DROP DATABASE IF EXISTS "${pgName}" WITH (FORCE)`);
+    await pg.end();
+    const redis = new IORedis(redisUrl);
+    const stale = await redis.keys(`${prefix}:*`);
+    if (stale.length) await redis.del(...stale);
+    await redis.quit();
+  });
+
+  it('prices, records and deduplicates usage events exactly once', async () => {
+    const models: [string, string | null][] = [
+      ['gpt-4o', 'gpt-4o-2024-08-06'],
+      ['claude', 'claude-sonnet-4-20250514'],
+      ['gemini-2.5-flash', null],
+      ['my-custom-model', 'my-custom-model'],
+      ['gpt-4o-mini', 'gpt-4o-mini'],
+    ];
+    const N = 40;
+    const t0 = Date.UTC(2025, 5, 1, 8, 0, 0);
+    const events: UsageRecordedEventInput[] = Array.from({ length: N }, (_, i) => {
+      const [requestedModel, upstreamModel] = models[i % models.length];
+      const owner = i % 7 === 0 ? { keyId: null, teamId: null } : i % 3 === 0 ? { keyId: soloKeyId, teamId: null } : { keyId, teamId };
+      return {
+        requestId: `req-${run}-${i}`,
+        ts: t0 + i * 1000,
+        ...owner,
+        requestedModel,
+        deploymentId: 'dep-1',
+        provider: 'openai',
+        upstreamModel,
+        status: owner.keyId === null ? 401 : 200,
+        promptTokens: owner.keyId === null ? 0 : 1000 + i * 37,
+        completionTokens: owner.keyId === null ? 0 : 200 + i * 11,
+        cachedTokens: i % 4 === 0 ? 128 : 0,
+        latencyMs: 12.5,
+        stream: i % 2 === 0,
+        tags: ['it'],
+      };
+    });
+    const cost = (e: UsageRecordedEventInput) =>
+      costOf(e.upstreamModel && e.upstreamModel !== 'my-custom-model' ? e.upstreamModel : e.requestedModel, {
+        promptTokens: e.promptTokens,
+        completionTokens: e.completionTokens,
+        cachedTokens: e.cachedTokens ?? 0,
+      });
+    const sum = (filter: (e: UsageRecordedEventInput) => boolean) => events.filter(filter).reduce((a, e) => a + cost(e), 0n);
+    const expectedKey = sum((e) => e.keyId === keyId);
+    const expectedSolo = sum((e) => e.keyId === soloKeyId);
+    const expectedTeam = sum((e) => e.teamId === teamId);
+    expect(expectedKey).toBeGreaterThan(0n);
+
+    const js = jetstream(nc);
+    const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+    let lastSeq = 0;
+    for (const e of events) lastSeq = (await js.publish(s.usageRecorded, enc(e), { msgID: e.requestId })).seq;
+    // A retried publish: JetStream drops it by message id.
+    const dup = await js.publish(s.usageRecorded, enc(events[1]), { msgID: events[1].requestId as string });
+    expect(dup.duplicate).toBe(true);
+    // The same request published under another message id (e.g. after the duplicate window): spend must count it once.
+    lastSeq = (await js.publish(s.usageRecorded, enc(events[2]), { msgID: `${events[2].requestId}-again` })).seq;
+    lastSeq = (await js.publish(s.usageRecorded, enc({ ...events[3], latencyMs: 99 }), { msgID: `${events[3].requestId}-again` })).seq;
+    // Poison: never valid; must be terminated without stopping the consumer.
+    await js.publish(s.usageRecorded, new TextEncoder().encode('not json'), { msgID: `bad-1-${run}` });
+    lastSeq = (await js.publish(s.usageRecorded, enc({ requestId: 'x' }), { msgID: `bad-2-${run}` })).seq;
+
+    const jsm = await jetstreamManager(nc);
+    await until('the consumer to process and ack everything', async () => {
+      const info = await jsm.consumers.info(s.usageStream, s.usageConsumer);
+      return info.delivered.stream_seq >= lastSeq && info.num_pending === 0 && info.num_ack_pending === 0;
+    });
+
+    expect(await countUsageRows(ch, chDb)).toBe(N);
+    expect(await countUsageRows(ch, chDb, { keyId })).toBe(events.filter((e) => e.keyId === keyId).length);
+    const keys = new KeysRepository(db);
+    expect((await keys.get(keyId))?.spendNanos).toBe(expectedKey);
+    expect((await keys.get(soloKeyId))?.spendNanos).toBe(expectedSolo);
+    expect((await new TeamsRepository(db).get(teamId))?.spendNanos).toBe(expectedTeam);
+    const ledger = await db.selectFrom('processed_usage').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(ledger.n)).toBe(N);
+
+    const byTeam = await spendReport(ch, chDb, { groupBy: 'team' });
+    const teamRow = byTeam.find((r) => r.group === teamId);
+    expect(teamRow?.spendNanos).toBe(expectedTeam.toString());
+    const total = byTeam.reduce((a, r) => a + BigInt(r.spendNanos), 0n);
+    expect(total).toBe(sum(() => true));
+
+    // Still consuming after the poison messages: one more event arrives and is counted.
+    const late = { ...events[5], requestId: `req-${run}-late` };
+    await js.publish(s.usageRecorded, enc(late), { msgID: late.requestId });
+    await until('the late event', async () => (await countUsageRows(ch, chDb)) === N + 1);
+    expect((await keys.get(keyId))?.spendNanos).toBe(expectedKey + cost(late));
+  });
+
+  it('revokes expired keys on the BullMQ schedule and announces them', async () => {
+    const event = await until('a key.changed event for the expired key', async () => keyChanges.find((k) => k.keyId === expiringKey.id));
+    expect(event).toEqual({ keyId: expiringKey.id, keyHash: expiringKey.keyHash, reason: 'revoked' });
+    expect((await new KeysRepository(db).get(expiringKey.id))?.revokedAt).toBeInstanceOf(Date);
+    expect((await new KeysRepository(db).get(keyId))?.revokedAt).toBeNull();
+  });
+
+  it('shuts down cleanly', async () => {
+    const started = Date.now();
+    await app!.close();
+    app = undefined;
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
