@@ -416,10 +416,23 @@ sy_npm_ci() {
     return 0
   fi
   sy_step "npm ci..."
-  if ! (cd "$SY_ROOT" && npm ci --no-audit --no-fund); then
-    sy_fail "npm ci failed: check network access to the npm registry and that Node >= 20.19 is installed."
-    return 1
+  if ! (cd "$SY_ROOT" && npm ci --no-audit --no-fund) >"$SY_LOGS/npm-ci.log" 2>&1; then
+    if ! grep -q 'can only install packages when your package.json and package-lock.json' "$SY_LOGS/npm-ci.log"; then
+      tail -n 30 "$SY_LOGS/npm-ci.log" >&2
+      sy_fail "npm ci failed (log: $(sy_rel "$SY_LOGS/npm-ci.log")): check access to the npm registry and that Node >= 20.19 is installed."
+      return 1
+    fi
+    # npm ci insists that the lock lists every optional platform package (darwin, win32, ...), which a registry
+    # mirror serving only some platforms cannot provide; npm install resolves the same tree from the same lock.
+    sy_info "npm ci refused a lock file without some optional platform packages; installing with npm install instead"
+    if ! (cd "$SY_ROOT" && npm install --no-audit --no-fund) >"$SY_LOGS/npm-ci.log" 2>&1; then
+      tail -n 30 "$SY_LOGS/npm-ci.log" >&2
+      sy_fail "npm install failed (log: $(sy_rel "$SY_LOGS/npm-ci.log")): check access to the npm registry."
+      return 1
+    fi
+    hash="$(sha256sum "$SY_ROOT/package-lock.json" | cut -d' ' -f1)"
   fi
+  sy_info "dependencies installed (log: $(sy_rel "$SY_LOGS/npm-ci.log"))"
   echo "$hash" >"$stamp"
 }
 

@@ -195,7 +195,9 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
       throw new Error(`Unknown service "${svc}"; choose from ${STACK_SERVICES.join(', ')}.`);
     }
     const entry = join(root, 'dist/apps', svc, 'src/main.js');
-    if (!existsSync(entry)) throw new Error(`${entry} does not exist: run \`npm run build\` before the e2e tests.`);
+    if (!existsSync(entry)) {
+      throw new Error(`${entry} does not exist: run \`npm run build\` first (and check that apps/${svc}/src/main.ts exists).`);
+    }
   }
 
   const suffix = `${Date.now().toString(36).slice(-4)}${randomBytes(4).toString('hex')}`;
