@@ -11,7 +11,9 @@ const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 async function bootstrap(): Promise<void> {
   const env = loadEnv();
-  const app = await NestFactory.createApplicationContext(SpendModule, { logger: LEVELS.slice(0, LEVELS.indexOf(env.LOG_LEVEL) + 1) });
+  const app = await NestFactory.createApplicationContext(SpendModule, {
+    logger: LEVELS.slice(0, LEVELS.indexOf(env.LOG_LEVEL) + 1),
+  });
   app.enableShutdownHooks();
   await app.init();
   const s = subjects(env.SWITCHYARD_NATS_PREFIX);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -8,8 +8,21 @@ import IORedis from 'ioredis';
 import type { Kysely } from 'kysely';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countUsageRows, createAnalyticsClient, lit, migrateAnalytics, spendReport, sql, type ClickHouseClient } from '@switchyard/analytics';
-import { KeyChangedEventSchema, subjects, type KeyChangedEvent, type UsageRecordedEventInput } from '@switchyard/contracts';
+import {
+  countUsageRows,
+  createAnalyticsClient,
+  lit,
+  migrateAnalytics,
+  spendReport,
+  sql,
+  type ClickHouseClient,
+} from '@switchyard/analytics';
+import {
+  KeyChangedEventSchema,
+  subjects,
+  type KeyChangedEvent,
+  type UsageRecordedEventInput,
+} from '@switchyard/contracts';
 import { createDb, hashKey, KeysRepository, migrateDatabase, TeamsRepository, type Database } from '@switchyard/db';
 import { costOf } from '@switchyard/pricing';
 import { SpendModule } from './spend.module';
@@ -35,7 +48,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -60,7 +74,11 @@ describe('spend service', () => {
     const keys = new KeysRepository(db);
     keyId = (await keys.create({ keyHash: hashKey(`sk-a-${run}`), keyPrefix: 'sk-a', teamId })).id;
     soloKeyId = (await keys.create({ keyHash: hashKey(`sk-b-${run}`), keyPrefix: 'sk-b' })).id;
-    const exp = await keys.create({ keyHash: hashKey(`sk-c-${run}`), keyPrefix: 'sk-c', expiresAt: new Date(Date.now() - 1000) });
+    const exp = await keys.create({
+      keyHash: hashKey(`sk-c-${run}`),
+      keyPrefix: 'sk-c',
+      expiresAt: new Date(Date.now() - 1000),
+    });
     expiringKey = { id: exp.id, keyHash: exp.keyHash };
 
     nc = await connect({ servers: natsUrl });
@@ -115,7 +133,12 @@ describe('spend service', () => {
     const t0 = Date.UTC(2025, 5, 1, 8, 0, 0);
     const events: UsageRecordedEventInput[] = Array.from({ length: N }, (_, i) => {
       const [requestedModel, upstreamModel] = models[i % models.length];
-      const owner = i % 7 === 0 ? { keyId: null, teamId: null } : i % 3 === 0 ? { keyId: soloKeyId, teamId: null } : { keyId, teamId };
+      const owner =
+        i % 7 === 0
+          ? { keyId: null, teamId: null }
+          : i % 3 === 0
+            ? { keyId: soloKeyId, teamId: null }
+            : { keyId, teamId };
       return {
         requestId: `req-${run}-${i}`,
         ts: t0 + i * 1000,
@@ -139,7 +162,8 @@ describe('spend service', () => {
         completionTokens: e.completionTokens,
         cachedTokens: e.cachedTokens ?? 0,
       });
-    const sum = (filter: (e: UsageRecordedEventInput) => boolean) => events.filter(filter).reduce((a, e) => a + cost(e), 0n);
+    const sum = (filter: (e: UsageRecordedEventInput) => boolean) =>
+      events.filter(filter).reduce((a, e) => a + cost(e), 0n);
     const expectedKey = sum((e) => e.keyId === keyId);
     const expectedSolo = sum((e) => e.keyId === soloKeyId);
     const expectedTeam = sum((e) => e.teamId === teamId);
@@ -154,7 +178,9 @@ describe('spend service', () => {
     expect(dup.duplicate).toBe(true);
     // The same request published under another message id (e.g. after the duplicate window): spend must count it once.
     lastSeq = (await js.publish(s.usageRecorded, enc(events[2]), { msgID: `${events[2].requestId}-again` })).seq;
-    lastSeq = (await js.publish(s.usageRecorded, enc({ ...events[3], latencyMs: 99 }), { msgID: `${events[3].requestId}-again` })).seq;
+    lastSeq = (
+      await js.publish(s.usageRecorded, enc({ ...events[3], latencyMs: 99 }), { msgID: `${events[3].requestId}-again` })
+    ).seq;
     // Poison: never valid; must be terminated without stopping the consumer.
     await js.publish(s.usageRecorded, new TextEncoder().encode('not json'), { msgID: `bad-1-${run}` });
     lastSeq = (await js.publish(s.usageRecorded, enc({ requestId: 'x' }), { msgID: `bad-2-${run}` })).seq;
@@ -171,7 +197,10 @@ describe('spend service', () => {
     expect((await keys.get(keyId))?.spendNanos).toBe(expectedKey);
     expect((await keys.get(soloKeyId))?.spendNanos).toBe(expectedSolo);
     expect((await new TeamsRepository(db).get(teamId))?.spendNanos).toBe(expectedTeam);
-    const ledger = await db.selectFrom('processed_usage').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const ledger = await db
+      .selectFrom('processed_usage')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(ledger.n)).toBe(N);
 
     const byTeam = await spendReport(ch, chDb, { groupBy: 'team' });
@@ -188,7 +217,9 @@ describe('spend service', () => {
   });
 
   it('revokes expired keys on the BullMQ schedule and announces them', async () => {
-    const event = await until('a key.changed event for the expired key', async () => keyChanges.find((k) => k.keyId === expiringKey.id));
+    const event = await until('a key.changed event for the expired key', async () =>
+      keyChanges.find((k) => k.keyId === expiringKey.id),
+    );
     expect(event).toEqual({ keyId: expiringKey.id, keyHash: expiringKey.keyHash, reason: 'revoked' });
     expect((await new KeysRepository(db).get(expiringKey.id))?.revokedAt).toBeInstanceOf(Date);
     expect((await new KeysRepository(db).get(keyId))?.revokedAt).toBeNull();

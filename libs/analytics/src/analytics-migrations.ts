@@ -51,14 +51,19 @@ CREATE TABLE IF NOT EXISTS ${db}.usage (
 PARTITION BY toYYYYMM(date)
 ORDER BY (team_id, requested_model, request_id)`;
 
-export const ANALYTICS_MIGRATIONS: readonly AnalyticsMigration[] = [{ name: '0001_usage', statements: (db) => [createUsage(db)] }];
+export const ANALYTICS_MIGRATIONS: readonly AnalyticsMigration[] = [
+  { name: '0001_usage', statements: (db) => [createUsage(db)] },
+];
 
 const MIGRATIONS_TABLE = 'schema_migrations';
 // Checksums are over the SQL with a fixed database placeholder, so one migration has one checksum everywhere.
 const CHECKSUM_DB = lit.ident('__database__');
 
 export function migrationChecksum(m: AnalyticsMigration): string {
-  const text = m.statements(CHECKSUM_DB).map((s) => s.text.trim()).join(';\n');
+  const text = m
+    .statements(CHECKSUM_DB)
+    .map((s) => s.text.trim())
+    .join(';\n');
   return createHash('sha256').update(text).digest('hex');
 }
 
@@ -96,7 +101,10 @@ export async function migrateAnalytics(opts: AnalyticsOptions, log: (line: strin
     const applied = await appliedMigrations(client, db);
     const known = new Set(ANALYTICS_MIGRATIONS.map((m) => m.name));
     for (const name of applied.keys()) {
-      if (!known.has(name)) log(`clickhouse ${opts.database}: migration ${name} is applied but unknown to this version (newer code ran here?)`);
+      if (!known.has(name))
+        log(
+          `clickhouse ${opts.database}: migration ${name} is applied but unknown to this version (newer code ran here?)`,
+        );
     }
     let count = 0;
     for (const m of ANALYTICS_MIGRATIONS) {

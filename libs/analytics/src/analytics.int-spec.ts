@@ -55,7 +55,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const db of [database, tamperedDb]) await client.command({ query: sql`DROP DATABASE IF EXISTS ${lit.ident(db)}`.text });
+  for (const db of [database, tamperedDb])
+    await client.command({ query: sql`DROP DATABASE IF EXISTS ${lit.ident(db)}`.text });
   await client.close();
 });
 
@@ -67,7 +68,10 @@ describe('analytics against ClickHouse', () => {
     const second: string[] = [];
     await migrateAnalytics({ url, database }, (l) => second.push(l));
     expect(second).toEqual([`clickhouse ${database}: up to date`]);
-    const rs = await client.query({ query: sql`SELECT name, checksum FROM ${lit.table(database, 'schema_migrations')} FINAL`.text, format: 'JSONEachRow' });
+    const rs = await client.query({
+      query: sql`SELECT name, checksum FROM ${lit.table(database, 'schema_migrations')} FINAL`.text,
+      format: 'JSONEachRow',
+    });
     expect(await rs.json()).toEqual([{ name: '0001_usage', checksum: migrationChecksum(ANALYTICS_MIGRATIONS[0]) }]);
   });
 
@@ -78,25 +82,68 @@ describe('analytics against ClickHouse', () => {
       values: [{ name: '0001_usage', checksum: 'f'.repeat(64), applied_at: 1 }],
       format: 'JSONEachRow',
     });
-    await expect(migrateAnalytics({ url, database: tamperedDb })).rejects.toThrow(/0001_usage .*checksum .*must not change/);
+    await expect(migrateAnalytics({ url, database: tamperedDb })).rejects.toThrow(
+      /0001_usage .*checksum .*must not change/,
+    );
   });
 
   it('names ClickHouse and what to check when it fails', async () => {
-    await expect(countUsageRows(client, 'sy_no_such_db_x')).rejects.toThrow(/ClickHouse usage row count failed .*run the analytics migrations/);
-    await expect(migrateAnalytics({ url: 'http://127.0.0.1:1', database })).rejects.toThrow(/ClickHouse migration .*failed/);
+    await expect(countUsageRows(client, 'sy_no_such_db_x')).rejects.toThrow(
+      /ClickHouse usage row count failed .*run the analytics migrations/,
+    );
+    await expect(migrateAnalytics({ url: 'http://127.0.0.1:1', database })).rejects.toThrow(
+      /ClickHouse migration .*failed/,
+    );
   });
 
   it('deduplicates redelivered rows and reports exact spend', async () => {
     const hour = 3600_000;
     const rows = [
-      row({ requestId: 'r1', teamId: 'team-a', requestedModel: 'gpt-4o', costNanos: 7_250_000n, promptTokens: 1000, completionTokens: 500 }),
-      row({ requestId: 'r2', teamId: 'team-a', requestedModel: 'claude-sonnet-4', costNanos: 123_456_789_012n, ts: T0 + hour, tags: ["it's", 'a\\b'] }),
-      row({ requestId: 'r3', teamId: 'team-b', requestedModel: 'gpt-4o', costNanos: 1n, ts: T0 + 2 * hour, keyId: 'key-2', ttftMs: 40 }),
-      row({ requestId: 'r4', teamId: '', keyId: '', requestedModel: 'gpt-4o', costNanos: 0n, ts: T0 + 3 * hour, status: 429, errorType: 'rate_limit_error' }),
+      row({
+        requestId: 'r1',
+        teamId: 'team-a',
+        requestedModel: 'gpt-4o',
+        costNanos: 7_250_000n,
+        promptTokens: 1000,
+        completionTokens: 500,
+      }),
+      row({
+        requestId: 'r2',
+        teamId: 'team-a',
+        requestedModel: 'claude-sonnet-4',
+        costNanos: 123_456_789_012n,
+        ts: T0 + hour,
+        tags: ["it's", 'a\\b'],
+      }),
+      row({
+        requestId: 'r3',
+        teamId: 'team-b',
+        requestedModel: 'gpt-4o',
+        costNanos: 1n,
+        ts: T0 + 2 * hour,
+        keyId: 'key-2',
+        ttftMs: 40,
+      }),
+      row({
+        requestId: 'r4',
+        teamId: '',
+        keyId: '',
+        requestedModel: 'gpt-4o',
+        costNanos: 0n,
+        ts: T0 + 3 * hour,
+        status: 429,
+        errorType: 'rate_limit_error',
+      }),
       // ten days later: another month? no, same month, outside the to-filter below
       row({ requestId: 'r5', teamId: 'team-b', requestedModel: 'gpt-4o-mini', costNanos: 500n, ts: T0 + 240 * hour }),
       // next month: another partition
-      row({ requestId: 'r6', teamId: 'team-b', requestedModel: 'gpt-4o-mini', costNanos: 1_000n, ts: Date.UTC(2025, 1, 3) }),
+      row({
+        requestId: 'r6',
+        teamId: 'team-b',
+        requestedModel: 'gpt-4o-mini',
+        costNanos: 1_000n,
+        ts: Date.UTC(2025, 1, 3),
+      }),
     ];
     await insertUsageRows(client, database, rows);
     // A redelivery of r1 and r6 in a later batch: same key columns, must collapse.
@@ -109,15 +156,40 @@ describe('analytics against ClickHouse', () => {
 
     const byTeam = await spendReport(client, database, { groupBy: 'team' });
     expect(byTeam).toEqual([
-      { group: 'team-a', spend: 123.464039012, spendNanos: '123464039012', requests: 2, prompt_tokens: 1010, completion_tokens: 505 },
-      { group: 'team-b', spend: 0.000001501, spendNanos: '1501', requests: 3, prompt_tokens: 30, completion_tokens: 15 },
+      {
+        group: 'team-a',
+        spend: 123.464039012,
+        spendNanos: '123464039012',
+        requests: 2,
+        prompt_tokens: 1010,
+        completion_tokens: 505,
+      },
+      {
+        group: 'team-b',
+        spend: 0.000001501,
+        spendNanos: '1501',
+        requests: 3,
+        prompt_tokens: 30,
+        completion_tokens: 15,
+      },
       { group: '', spend: 0, spendNanos: '0', requests: 1, prompt_tokens: 10, completion_tokens: 5 },
     ]);
 
     // [T0 + 1h, T0 + 3h): r2 and r3 only
-    const byModel = await spendReport(client, database, { groupBy: 'model', from: new Date(T0 + hour), to: new Date(T0 + 3 * hour) });
+    const byModel = await spendReport(client, database, {
+      groupBy: 'model',
+      from: new Date(T0 + hour),
+      to: new Date(T0 + 3 * hour),
+    });
     expect(byModel).toEqual([
-      { group: 'claude-sonnet-4', spend: 123.456789012, spendNanos: '123456789012', requests: 1, prompt_tokens: 10, completion_tokens: 5 },
+      {
+        group: 'claude-sonnet-4',
+        spend: 123.456789012,
+        spendNanos: '123456789012',
+        requests: 1,
+        prompt_tokens: 10,
+        completion_tokens: 5,
+      },
       { group: 'gpt-4o', spend: 0.000000001, spendNanos: '1', requests: 1, prompt_tokens: 10, completion_tokens: 5 },
     ]);
 
@@ -126,10 +198,14 @@ describe('analytics against ClickHouse', () => {
       ['gpt-4o-mini', '1500', 2],
       ['gpt-4o', '1', 1],
     ]);
-    expect(await spendReport(client, database, { groupBy: 'team', teamId: "x'; DROP DATABASE default; --" })).toEqual([]);
+    expect(await spendReport(client, database, { groupBy: 'team', teamId: "x'; DROP DATABASE default; --" })).toEqual(
+      [],
+    );
 
     const rs = await client.query({
-      query: sql`SELECT tags, ttft_ms, latency_ms, date, toUnixTimestamp(ts) AS ts FROM ${lit.table(database, 'usage')} FINAL WHERE request_id IN (${lit.string('r2')}, ${lit.string('r3')}) ORDER BY request_id`.text,
+      query:
+        sql`SELECT tags, ttft_ms, latency_ms, date, toUnixTimestamp(ts) AS ts FROM ${lit.table(database, 'usage')} FINAL WHERE request_id IN (${lit.string('r2')}, ${lit.string('r3')}) ORDER BY request_id`
+          .text,
       format: 'JSONEachRow',
     });
     expect(await rs.json()).toEqual([

@@ -14,7 +14,11 @@ export const ANALYTICS_DATABASE = Symbol('ANALYTICS_DATABASE');
     {
       provide: CLICKHOUSE,
       useFactory: (env: Env): ClickHouseClient =>
-        createAnalyticsClient({ url: env.CLICKHOUSE_URL, username: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD }),
+        createAnalyticsClient({
+          url: env.CLICKHOUSE_URL,
+          username: env.CLICKHOUSE_USER,
+          password: env.CLICKHOUSE_PASSWORD,
+        }),
       inject: [ENV],
     },
     { provide: ANALYTICS_DATABASE, useFactory: (env: Env): string => env.CLICKHOUSE_DATABASE, inject: [ENV] },

@@ -13,7 +13,7 @@ describe('lit.string', () => {
   it('neutralises injection attempts', () => {
     expect(lit.string("x'; DROP DATABASE switchyard; --").text).toBe("'x\\'; DROP DATABASE switchyard; --'");
     // A trailing backslash must not escape the closing quote.
-    expect(lit.string("x\\").text).toBe("'x\\\\'");
+    expect(lit.string('x\\').text).toBe("'x\\\\'");
     expect(lit.string("\\'").text).toBe("'\\\\\\''");
     expect(lit.string("' OR 1=1 OR '").text).toBe("'\\' OR 1=1 OR \\''");
   });
@@ -77,7 +77,9 @@ describe('lit.ident / lit.table', () => {
 describe('sql', () => {
   it('composes fragments', () => {
     const where = sql.join([sql`a = ${lit.int(1)}`, sql`b = ${lit.string('x')}`], sql` AND `);
-    expect(sql`SELECT * FROM ${lit.table('d', 't')} WHERE ${where}`.text).toBe("SELECT * FROM d.t WHERE a = 1 AND b = 'x'");
+    expect(sql`SELECT * FROM ${lit.table('d', 't')} WHERE ${where}`.text).toBe(
+      "SELECT * FROM d.t WHERE a = 1 AND b = 'x'",
+    );
   });
   it('refuses raw values', () => {
     const raw = "x' OR '1'='1" as unknown as SqlFragment;

@@ -31,7 +31,9 @@ export function sql(strings: TemplateStringsArray, ...values: SqlFragment[]): Sq
   let text = strings[0];
   values.forEach((v, i) => {
     if (!(v instanceof SqlFragment)) {
-      throw new SqlLiteralError(`sql\`\` value #${i + 1} is a raw ${typeof v}; wrap it in lit.string()/lit.int()/lit.dateTime()/lit.ident().`);
+      throw new SqlLiteralError(
+        `sql\`\` value #${i + 1} is a raw ${typeof v}; wrap it in lit.string()/lit.int()/lit.dateTime()/lit.ident().`,
+      );
     }
     text += v.text + strings[i + 1];
   });
@@ -49,7 +51,6 @@ sql.join = (parts: readonly SqlFragment[], separator: SqlFragment): SqlFragment 
 export const DEFAULT_MAX_STRING_LENGTH = 4096;
 const IDENT = /^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/;
 // C0 controls, DEL and C1 controls: never legitimate in the values we filter on, and NUL ends strings in places.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const INT64_MIN = -(2n ** 63n);
@@ -70,9 +71,12 @@ export const lit = {
   string(value: string, opts: { maxLength?: number } = {}): SqlFragment {
     const max = opts.maxLength ?? DEFAULT_MAX_STRING_LENGTH;
     if (typeof value !== 'string') throw new SqlLiteralError(`lit.string: expected a string, got ${typeof value}.`);
-    if (value.length > max) throw new SqlLiteralError(`lit.string: value is ${value.length} characters, longer than the limit of ${max}.`);
-    if (CONTROL.test(value)) throw new SqlLiteralError('lit.string: value contains a control character (or NUL); remove it.');
-    if (LONE_SURROGATE.test(value)) throw new SqlLiteralError('lit.string: value is not well-formed UTF-16 (lone surrogate).');
+    if (value.length > max)
+      throw new SqlLiteralError(`lit.string: value is ${value.length} characters, longer than the limit of ${max}.`);
+    if (CONTROL.test(value))
+      throw new SqlLiteralError('lit.string: value contains a control character (or NUL); remove it.');
+    if (LONE_SURROGATE.test(value))
+      throw new SqlLiteralError('lit.string: value is not well-formed UTF-16 (lone surrogate).');
     return fragment(`'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
   },
 
@@ -97,7 +101,8 @@ export const lit = {
    * so callers choose how sub-second instants round (an exclusive upper bound wants 'ceil').
    */
   dateTime(value: Date, round: 'floor' | 'ceil' = 'floor'): SqlFragment {
-    if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new SqlLiteralError('lit.dateTime: not a valid Date.');
+    if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+      throw new SqlLiteralError('lit.dateTime: not a valid Date.');
     const ms = value.getTime();
     const seconds = round === 'ceil' ? Math.ceil(ms / 1000) : Math.floor(ms / 1000);
     if (seconds < 0 || seconds > DATETIME_MAX_SECONDS) {
@@ -109,7 +114,9 @@ export const lit = {
   /** An identifier (database, table, column name): letters, digits, '_' only, so it needs no quoting. */
   ident(name: string): SqlFragment {
     if (typeof name !== 'string' || !IDENT.test(name)) {
-      throw new SqlLiteralError(`lit.ident: "${String(name).slice(0, 80)}" is not a valid identifier; use 1-64 letters, digits or '_', not starting with a digit.`);
+      throw new SqlLiteralError(
+        `lit.ident: "${String(name).slice(0, 80)}" is not a valid identifier; use 1-64 letters, digits or '_', not starting with a digit.`,
+      );
     }
     return fragment(name);
   },

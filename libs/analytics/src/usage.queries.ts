@@ -86,7 +86,11 @@ function usageFilters(q: { from?: Date; to?: Date; teamId?: string; keyId?: stri
 }
 
 /** Spend per team or per requested model, deduplicated, biggest first. */
-export async function spendReport(client: ClickHouseClient, database: string, q: SpendReportQuery): Promise<SpendReportRow[]> {
+export async function spendReport(
+  client: ClickHouseClient,
+  database: string,
+  q: SpendReportQuery,
+): Promise<SpendReportRow[]> {
   const column = q.groupBy === 'team' ? sql`team_id` : sql`requested_model`;
   const query = sql`
 SELECT ${column} AS grp,
@@ -98,7 +102,13 @@ FROM ${lit.table(database, 'usage')} FINAL
 WHERE ${usageFilters(q)}
 GROUP BY grp
 ORDER BY sum(cost_nanos) DESC, grp ASC`;
-  let rows: { grp: string; spend_nanos: string; requests: string | number; prompt_tokens: string | number; completion_tokens: string | number }[];
+  let rows: {
+    grp: string;
+    spend_nanos: string;
+    requests: string | number;
+    prompt_tokens: string | number;
+    completion_tokens: string | number;
+  }[];
   try {
     const rs = await client.query({ query: query.text, format: 'JSONEachRow' });
     rows = await rs.json();
@@ -116,7 +126,11 @@ ORDER BY sum(cost_nanos) DESC, grp ASC`;
 }
 
 /** Number of distinct usage rows (duplicates collapsed), optionally of one key. */
-export async function countUsageRows(client: ClickHouseClient, database: string, filter: { keyId?: string } = {}): Promise<number> {
+export async function countUsageRows(
+  client: ClickHouseClient,
+  database: string,
+  filter: { keyId?: string } = {},
+): Promise<number> {
   const query = sql`SELECT count() AS n FROM ${lit.table(database, 'usage')} FINAL WHERE ${usageFilters(filter)}`;
   try {
     const rs = await client.query({ query: query.text, format: 'JSONEachRow' });

@@ -11,16 +11,28 @@ export interface FoundHandler {
 }
 
 /** Pairs catalogued jobs with handlers; throws one error listing every missing, duplicate or unknown handler. */
-export function buildHandlerMap(found: FoundHandler[], catalogue: readonly string[] = JOB_NAMES): Map<string, FoundHandler> {
+export function buildHandlerMap(
+  found: FoundHandler[],
+  catalogue: readonly string[] = JOB_NAMES,
+): Map<string, FoundHandler> {
   const problems: string[] = [];
   const byName = new Map<string, FoundHandler[]>();
   for (const h of found) byName.set(h.name, [...(byName.get(h.name) ?? []), h]);
   for (const [name, handlers] of byName) {
-    if (!catalogue.includes(name)) problems.push(`@JobHandler('${name}') on ${handlers.map((h) => h.owner).join(', ')} names a job that is not in JOB_CATALOGUE (libs/jobs).`);
-    else if (handlers.length > 1) problems.push(`Job '${name}' has ${handlers.length} handlers (${handlers.map((h) => h.owner).join(', ')}); keep exactly one.`);
+    if (!catalogue.includes(name))
+      problems.push(
+        `@JobHandler('${name}') on ${handlers.map((h) => h.owner).join(', ')} names a job that is not in JOB_CATALOGUE (libs/jobs).`,
+      );
+    else if (handlers.length > 1)
+      problems.push(
+        `Job '${name}' has ${handlers.length} handlers (${handlers.map((h) => h.owner).join(', ')}); keep exactly one.`,
+      );
   }
   for (const name of catalogue) {
-    if (!byName.has(name)) problems.push(`Job '${name}' is in JOB_CATALOGUE but no provider has @JobHandler('${name}'); add one to a module this app imports.`);
+    if (!byName.has(name))
+      problems.push(
+        `Job '${name}' is in JOB_CATALOGUE but no provider has @JobHandler('${name}'); add one to a module this app imports.`,
+      );
   }
   if (problems.length > 0) throw new Error(`Job handlers do not match the catalogue:\n  ${problems.join('\n  ')}`);
   return new Map([...byName].map(([name, [h]]) => [name, h]));
@@ -47,7 +59,11 @@ export class JobRegistry implements OnModuleInit {
         if (typeof fn !== 'function') continue;
         const name = Reflect.getMetadata(JOB_HANDLER_METADATA, fn) as string | undefined;
         if (name === undefined) continue;
-        found.push({ name, owner: `${instance.constructor.name}.${method}`, fn: fn.bind(instance) as FoundHandler['fn'] });
+        found.push({
+          name,
+          owner: `${instance.constructor.name}.${method}`,
+          fn: fn.bind(instance) as FoundHandler['fn'],
+        });
       }
     }
     this.handlers = buildHandlerMap(found);

@@ -12,10 +12,14 @@ describe('buildHandlerMap', () => {
     expect([...map.keys()]).toEqual(['a', 'b']);
   });
   it('fails on a missing handler', () => {
-    expect(() => buildHandlerMap([h('a', 'A.run')], ['a', 'b'])).toThrow(/Job 'b' is in JOB_CATALOGUE but no provider has @JobHandler\('b'\)/);
+    expect(() => buildHandlerMap([h('a', 'A.run')], ['a', 'b'])).toThrow(
+      /Job 'b' is in JOB_CATALOGUE but no provider has @JobHandler\('b'\)/,
+    );
   });
   it('fails on two handlers for one job, naming both', () => {
-    expect(() => buildHandlerMap([h('a', 'A.run'), h('a', 'B.run')], ['a'])).toThrow(/Job 'a' has 2 handlers \(A.run, B.run\)/);
+    expect(() => buildHandlerMap([h('a', 'A.run'), h('a', 'B.run')], ['a'])).toThrow(
+      /Job 'a' has 2 handlers \(A.run, B.run\)/,
+    );
   });
   it('fails on a handler for a job that is not catalogued', () => {
     expect(() => buildHandlerMap([h('a', 'A.run'), h('zzz', 'Z.run')], ['a'])).toThrow(/'zzz'.*not in JOB_CATALOGUE/);

@@ -58,9 +58,13 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
       worker.on('failed', (job, err) => {
         const attempt = job?.attemptsMade ?? 0;
         const max = job?.opts.attempts ?? 1;
-        this.logger.error(`Job ${job?.name ?? '?'} (${job?.id ?? '?'}) failed, attempt ${attempt}/${max}: ${err.message}${attempt < max ? ' (will retry)' : ''}`);
+        this.logger.error(
+          `Job ${job?.name ?? '?'} (${job?.id ?? '?'}) failed, attempt ${attempt}/${max}: ${err.message}${attempt < max ? ' (will retry)' : ''}`,
+        );
       });
-      worker.on('error', (err) => this.logger.error(`BullMQ worker on queue ${queueName}: ${err.message}. Check Redis at REDIS_URL.`));
+      worker.on('error', (err) =>
+        this.logger.error(`BullMQ worker on queue ${queueName}: ${err.message}. Check Redis at REDIS_URL.`),
+      );
       this.workers.push(worker);
     }
     for (const name of JOB_NAMES) {
@@ -72,7 +76,12 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
         {
           name,
           data: {},
-          opts: { attempts: def.attempts, backoff: { type: 'exponential', delay: def.backoffMs }, removeOnComplete: 100, removeOnFail: 1000 },
+          opts: {
+            attempts: def.attempts,
+            backoff: { type: 'exponential', delay: def.backoffMs },
+            removeOnComplete: 100,
+            removeOnFail: 1000,
+          },
         },
       );
     }
@@ -84,7 +93,9 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     const def = JOB_CATALOGUE[job.name];
     const parsed = def.payload.safeParse(job.data);
     if (!parsed.success) {
-      throw new Error(`Job '${job.name}' payload is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new Error(
+        `Job '${job.name}' payload is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     }
     return this.registry.get(job.name).fn(parsed.data, { jobId: job.id ?? '', attempt: job.attemptsMade + 1 });
   }

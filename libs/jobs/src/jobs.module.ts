@@ -15,7 +15,11 @@ import { JOBS_OPTIONS, JOBS_REDIS, type JobsOptions } from './jobs.tokens';
   imports: [DiscoveryModule],
   providers: [
     { provide: JOBS_REDIS, useFactory: (env: Env) => createJobsRedis(env.REDIS_URL), inject: [ENV] },
-    { provide: JOBS_OPTIONS, useFactory: (env: Env): JobsOptions => ({ prefix: env.SWITCHYARD_REDIS_PREFIX }), inject: [ENV] },
+    {
+      provide: JOBS_OPTIONS,
+      useFactory: (env: Env): JobsOptions => ({ prefix: env.SWITCHYARD_REDIS_PREFIX }),
+      inject: [ENV],
+    },
     JobRegistry,
     JobRunner,
   ],

@@ -37,7 +37,10 @@ const DECIMAL = /^(\d+)(?:\.(\d{1,9}))?$/;
 export function usdDecimalToNanos(usd: number | string, where = 'price'): bigint {
   const text = typeof usd === 'number' ? String(usd) : usd;
   const m = DECIMAL.exec(text);
-  if (!m) throw new Error(`${where}: "${text}" is not a plain decimal with at most 9 fraction digits; write it as e.g. 0.075.`);
+  if (!m)
+    throw new Error(
+      `${where}: "${text}" is not a plain decimal with at most 9 fraction digits; write it as e.g. 0.075.`,
+    );
   const frac = (m[2] ?? '').padEnd(9, '0');
   return BigInt(m[1]) * 1_000_000_000n + BigInt(frac);
 }
@@ -45,8 +48,10 @@ export function usdDecimalToNanos(usd: number | string, where = 'price'): bigint
 function buildEntry(name: string, raw: RawEntry): ModelInfo {
   const where = `libs/pricing/src/catalogue.json models["${name}"]`;
   if (raw.mode !== 'chat' && raw.mode !== 'embedding') throw new Error(`${where}.mode must be "chat" or "embedding".`);
-  if (!Number.isInteger(raw.contextWindow) || raw.contextWindow <= 0) throw new Error(`${where}.contextWindow must be a positive integer.`);
-  if (!Number.isInteger(raw.maxOutputTokens) || raw.maxOutputTokens < 0) throw new Error(`${where}.maxOutputTokens must be a non-negative integer.`);
+  if (!Number.isInteger(raw.contextWindow) || raw.contextWindow <= 0)
+    throw new Error(`${where}.contextWindow must be a positive integer.`);
+  if (!Number.isInteger(raw.maxOutputTokens) || raw.maxOutputTokens < 0)
+    throw new Error(`${where}.maxOutputTokens must be a non-negative integer.`);
   const cached = raw.cachedInputPerMTok ?? raw.inputPerMTok;
   return {
     name,
@@ -66,7 +71,8 @@ function buildIndex(doc: { models: Record<string, RawEntry> }): { list: ModelInf
   const byName = new Map<string, ModelInfo>();
   const put = (key: string, info: ModelInfo) => {
     const k = key.toLowerCase();
-    if (byName.has(k)) throw new Error(`libs/pricing/src/catalogue.json: "${key}" is listed twice (as a model or alias); remove one.`);
+    if (byName.has(k))
+      throw new Error(`libs/pricing/src/catalogue.json: "${key}" is listed twice (as a model or alias); remove one.`);
     byName.set(k, info);
   };
   for (const [name, raw] of Object.entries(doc.models)) {
@@ -114,7 +120,7 @@ function candidates(model: string): string[] {
     if (dot) bases.push(dot[1]);
     for (let base of bases) {
       out.push(base);
-      for (let changed = true; changed; ) {
+      for (let changed = true; changed;) {
         changed = false;
         for (const re of VERSION_SUFFIXES) {
           const stripped = base.replace(re, '');

@@ -29,11 +29,37 @@ describe('catalogue', () => {
   });
   it('covers the common models', () => {
     for (const name of [
-      'gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'o1', 'o3', 'o3-mini', 'o4-mini',
-      'gpt-3.5-turbo', 'gpt-5', 'gpt-5-mini', 'gpt-5-nano', 'text-embedding-3-small', 'text-embedding-3-large',
-      'claude-3-5-haiku', 'claude-3-5-sonnet', 'claude-3-7-sonnet', 'claude-sonnet-4', 'claude-opus-4', 'claude-opus-4-1',
-      'claude-3-haiku', 'gemini-1.5-pro', 'gemini-1.5-flash', 'gemini-2.0-flash', 'gemini-2.5-pro', 'gemini-2.5-flash',
-      'mistral-large', 'deepseek-chat', 'llama-3.3-70b-versatile', 'command-r-plus',
+      'gpt-4o',
+      'gpt-4o-mini',
+      'gpt-4.1',
+      'gpt-4.1-mini',
+      'gpt-4.1-nano',
+      'o1',
+      'o3',
+      'o3-mini',
+      'o4-mini',
+      'gpt-3.5-turbo',
+      'gpt-5',
+      'gpt-5-mini',
+      'gpt-5-nano',
+      'text-embedding-3-small',
+      'text-embedding-3-large',
+      'claude-3-5-haiku',
+      'claude-3-5-sonnet',
+      'claude-3-7-sonnet',
+      'claude-sonnet-4',
+      'claude-opus-4',
+      'claude-opus-4-1',
+      'claude-3-haiku',
+      'gemini-1.5-pro',
+      'gemini-1.5-flash',
+      'gemini-2.0-flash',
+      'gemini-2.5-pro',
+      'gemini-2.5-flash',
+      'mistral-large',
+      'deepseek-chat',
+      'llama-3.3-70b-versatile',
+      'command-r-plus',
     ]) {
       expect(lookupModel(name)?.name, name).toBe(name);
     }
@@ -86,7 +112,12 @@ describe('lookupModel', () => {
   });
 
   it('reports limits and mode', () => {
-    expect(lookupModel('gpt-4o')).toMatchObject({ provider: 'openai', contextWindow: 128000, maxOutputTokens: 16384, mode: 'chat' });
+    expect(lookupModel('gpt-4o')).toMatchObject({
+      provider: 'openai',
+      contextWindow: 128000,
+      maxOutputTokens: 16384,
+      mode: 'chat',
+    });
     expect(lookupModel('text-embedding-3-small')).toMatchObject({ mode: 'embedding', outputNanosPerMTok: 0n });
   });
 });
@@ -112,9 +143,13 @@ describe('costOf', () => {
 
   it('prices big requests without overflow or float drift', () => {
     // claude-opus-4: 1M prompt (100k cached) and 32k completion: 900000×15000 + 100000×1500 + 32000×75000
-    expect(costOf('anthropic/claude-opus-4-20250514', { promptTokens: 1_000_000, completionTokens: 32_000, cachedTokens: 100_000 })).toBe(
-      13_500_000_000n + 150_000_000n + 2_400_000_000n,
-    );
+    expect(
+      costOf('anthropic/claude-opus-4-20250514', {
+        promptTokens: 1_000_000,
+        completionTokens: 32_000,
+        cachedTokens: 100_000,
+      }),
+    ).toBe(13_500_000_000n + 150_000_000n + 2_400_000_000n);
     expect(costOf('gpt-4.1', { promptTokens: 2_000_000_000, completionTokens: 0 })).toBe(4_000_000_000_000n);
   });
 
@@ -135,6 +170,8 @@ describe('costOf', () => {
   it('costWith prices against a given entry', () => {
     const info = lookupModel('deepseek-chat')!;
     // 0.27 → 270 nanos/token, cached 0.07 → 70, output 1.10 → 1100
-    expect(costWith(info, { promptTokens: 100, completionTokens: 10, cachedTokens: 50 })).toBe(50n * 270n + 50n * 70n + 10n * 1100n);
+    expect(costWith(info, { promptTokens: 100, completionTokens: 10, cachedTokens: 50 })).toBe(
+      50n * 270n + 50n * 70n + 10n * 1100n,
+    );
   });
 });

@@ -29,16 +29,25 @@ export class UsageBatchService {
       const model = p.event.upstreamModel ?? p.event.requestedModel;
       if (p.pricedAs === null && p.event.promptTokens + p.event.completionTokens > 0 && !this.unpriced.has(model)) {
         this.unpriced.add(model);
-        this.logger.warn(`model "${model}" has no price in libs/pricing/src/catalogue.json; its requests cost 0 until it is added`);
+        this.logger.warn(
+          `model "${model}" has no price in libs/pricing/src/catalogue.json; its requests cost 0 until it is added`,
+        );
       }
     }
     let newIds: string[];
     try {
       newIds = await this.spend.recordSpend(
-        priced.map((p) => ({ requestId: p.event.requestId, keyId: p.event.keyId, teamId: p.event.teamId, costNanos: p.costNanos })),
+        priced.map((p) => ({
+          requestId: p.event.requestId,
+          keyId: p.event.keyId,
+          teamId: p.event.teamId,
+          costNanos: p.costNanos,
+        })),
       );
     } catch (e) {
-      throw new Error(`Postgres recordSpend failed for ${events.length} events: ${(e as Error).message}. Check DATABASE_URL and that db migrations ran.`);
+      throw new Error(
+        `Postgres recordSpend failed for ${events.length} events: ${(e as Error).message}. Check DATABASE_URL and that db migrations ran.`,
+      );
     }
     await insertUsageRows(
       this.clickhouse,

@@ -1,5 +1,18 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { UsageRecordedEventSchema, type Subjects, type UsageRecordedEvent } from '@switchyard/contracts';
 import { ensureUsageStream, NATS, SUBJECTS, utf8 } from '@switchyard/nats';
@@ -78,7 +91,9 @@ export class UsageConsumerService implements OnApplicationBootstrap, BeforeAppli
   }
 
   private hint(e: Error): Error {
-    return new Error(`JetStream consumer ${this.subjects.usageConsumer} on ${this.subjects.usageStream}: ${e.message}. Check NATS_URL and that nats-server runs with -js.`);
+    return new Error(
+      `JetStream consumer ${this.subjects.usageConsumer} on ${this.subjects.usageStream}: ${e.message}. Check NATS_URL and that nats-server runs with -js.`,
+    );
   }
 
   private async run(): Promise<void> {
@@ -99,7 +114,9 @@ export class UsageConsumerService implements OnApplicationBootstrap, BeforeAppli
         if (!this.running) break;
         failures++;
         const wait = Math.min(10_000, 250 * 2 ** Math.min(failures, 6));
-        this.logger.error(`fetching usage events failed (${(e as Error).message}); retrying in ${wait} ms. Check NATS at NATS_URL.`);
+        this.logger.error(
+          `fetching usage events failed (${(e as Error).message}); retrying in ${wait} ms. Check NATS at NATS_URL.`,
+        );
         if (/consumer not found|no responders/i.test((e as Error).message)) {
           await this.ensureConsumer().catch((err: Error) => this.logger.error(err.message));
         }
@@ -141,7 +158,9 @@ export class UsageConsumerService implements OnApplicationBootstrap, BeforeAppli
     } catch (e) {
       for (const v of valid) v.msg.nak(RETRY_DELAY_MS);
       const seqs = `${valid[0].msg.seq}..${valid[valid.length - 1].msg.seq}`;
-      this.logger.error(`batch of ${valid.length} usage events (stream seq ${seqs}) not stored, redelivery in ${RETRY_DELAY_MS} ms: ${(e as Error).message}`);
+      this.logger.error(
+        `batch of ${valid.length} usage events (stream seq ${seqs}) not stored, redelivery in ${RETRY_DELAY_MS} ms: ${(e as Error).message}`,
+      );
     }
   }
 
@@ -155,8 +174,13 @@ export class UsageConsumerService implements OnApplicationBootstrap, BeforeAppli
     }
     const parsed = UsageRecordedEventSchema.safeParse(json);
     if (!parsed.success) {
-      const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      this.logger.error(`usage event at stream seq ${msg.seq} does not match UsageRecordedEventSchema (${issues}); terminated`);
+      const issues = parsed.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ');
+      this.logger.error(
+        `usage event at stream seq ${msg.seq} does not match UsageRecordedEventSchema (${issues}); terminated`,
+      );
       return undefined;
     }
     return parsed.data;

@@ -67,16 +67,27 @@ describe('UsageConsumerService.handle', () => {
 describe('priceUsageEvent', () => {
   const usage = { promptTokens: 10, completionTokens: 5, cachedTokens: 0 };
   it('prices by the upstream model', () => {
-    expect(priceUsageEvent({ ...event(1), upstreamModel: 'gpt-4o-mini', requestedModel: 'my-alias' } as UsageRecordedEvent)).toEqual({
+    expect(
+      priceUsageEvent({ ...event(1), upstreamModel: 'gpt-4o-mini', requestedModel: 'my-alias' } as UsageRecordedEvent),
+    ).toEqual({
       costNanos: costOf('gpt-4o-mini', usage),
       pricedAs: 'gpt-4o-mini',
     });
   });
   it('falls back to the requested model when the upstream model has no price', () => {
-    expect(priceUsageEvent({ ...event(1), upstreamModel: 'fake-echo', requestedModel: 'gpt-4o' } as UsageRecordedEvent).pricedAs).toBe('gpt-4o');
-    expect(priceUsageEvent({ ...event(1), upstreamModel: null, requestedModel: 'claude-3-5-haiku' } as UsageRecordedEvent).pricedAs).toBe('claude-3-5-haiku');
+    expect(
+      priceUsageEvent({ ...event(1), upstreamModel: 'fake-echo', requestedModel: 'gpt-4o' } as UsageRecordedEvent)
+        .pricedAs,
+    ).toBe('gpt-4o');
+    expect(
+      priceUsageEvent({ ...event(1), upstreamModel: null, requestedModel: 'claude-3-5-haiku' } as UsageRecordedEvent)
+        .pricedAs,
+    ).toBe('claude-3-5-haiku');
   });
   it('is 0 with pricedAs null when neither is known', () => {
-    expect(priceUsageEvent({ ...event(1), upstreamModel: 'x', requestedModel: 'y' } as UsageRecordedEvent)).toEqual({ costNanos: 0n, pricedAs: null });
+    expect(priceUsageEvent({ ...event(1), upstreamModel: 'x', requestedModel: 'y' } as UsageRecordedEvent)).toEqual({
+      costNanos: 0n,
+      pricedAs: null,
+    });
   });
 });
