@@ -17,6 +17,8 @@ fi
 GATEWAY_PORT="${GATEWAY_PORT:-4000}"
 ADMIN_PORT="${ADMIN_PORT:-4001}"
 export GATEWAY_PORT ADMIN_PORT
+# Plain log files: no ANSI colours from Nest's logger.
+export NO_COLOR="${NO_COLOR:-1}"
 
 sy_check_node
 sy_dirs
@@ -35,15 +37,18 @@ if ! node dist/tools/migrate.js; then
   exit 1
 fi
 
+for svc in "${SERVICES[@]}"; do
+  if [[ ! -f "dist/apps/$svc/src/main.js" ]]; then
+    sy_fail "dist/apps/$svc/src/main.js is missing: the build did not produce the $svc service (is there apps/$svc/src/main.ts?)."
+    exit 1
+  fi
+done
+
 bash tools/stop.sh --quiet
 
 sy_step "starting services (config $SWITCHYARD_CONFIG)..."
 for svc in "${SERVICES[@]}"; do
   entry="dist/apps/$svc/src/main.js"
-  if [[ ! -f "$entry" ]]; then
-    sy_fail "$entry is missing: the build did not produce the $svc service."
-    exit 1
-  fi
   log="$SY_LOGS/$svc.log"
   [[ -f "$log" ]] && mv -f "$log" "$log.prev"
   # setsid: the services keep running after this script (and its terminal) ends.

@@ -280,7 +280,8 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
   }
 
   // The services get the stack's env over the parent's, minus vitest's own worker settings.
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  // NO_COLOR keeps Nest's ANSI colours out of the log files.
+  const childEnv: NodeJS.ProcessEnv = { NO_COLOR: '1', ...process.env, ...env };
   if (childEnv.NODE_OPTIONS?.includes('vitest')) delete childEnv.NODE_OPTIONS;
   const pids: Record<string, number> = {};
   for (const svc of services) {
