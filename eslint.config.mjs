@@ -14,7 +14,12 @@ export default tseslint.config(
       // Unused values are errors, but `_name` marks a deliberately ignored one (e.g. a destructured secret).
       '@typescript-eslint/no-unused-vars': [
         'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' },
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          caughtErrors: 'none',
+        },
       ],
       '@nx/enforce-module-boundaries': [
         'error',
@@ -25,8 +30,14 @@ export default tseslint.config(
             { sourceTag: 'type:app', notDependOnLibsWithTags: ['type:app'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
-            { sourceTag: 'type:data', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:util', 'type:data'] },
-            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:data', 'type:domain'] },
+            {
+              sourceTag: 'type:data',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:util', 'type:data'],
+            },
+            {
+              sourceTag: 'type:util',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:data', 'type:domain'],
+            },
           ],
         },
       ],

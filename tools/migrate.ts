@@ -15,7 +15,8 @@ function parseArgs(argv: string[]): Target[] {
   const i = argv.indexOf('--only');
   if (i === -1) {
     const unknown = argv.filter((a) => a.startsWith('-'));
-    if (unknown.length > 0) throw new Error(`Unknown option ${unknown[0]}. Usage: migrate [--only postgres|clickhouse]`);
+    if (unknown.length > 0)
+      throw new Error(`Unknown option ${unknown[0]}. Usage: migrate [--only postgres|clickhouse]`);
     return [...TARGETS];
   }
   const value = argv[i + 1];

@@ -196,7 +196,9 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
     }
     const entry = join(root, 'dist/apps', svc, 'src/main.js');
     if (!existsSync(entry)) {
-      throw new Error(`${entry} does not exist: run \`npm run build\` first (and check that apps/${svc}/src/main.ts exists).`);
+      throw new Error(
+        `${entry} does not exist: run \`npm run build\` first (and check that apps/${svc}/src/main.ts exists).`,
+      );
     }
   }
 
@@ -249,7 +251,9 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
     }
     if (env.SWITCHYARD_NATS_PREFIX === prefix) cleanups.push(dropNatsStream(env.NATS_URL, prefix));
     if (env.SWITCHYARD_REDIS_PREFIX === prefix) cleanups.push(dropRedisKeys(env.REDIS_URL, prefix));
-    const failures = (await Promise.allSettled(cleanups)).filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const failures = (await Promise.allSettled(cleanups)).filter(
+      (r): r is PromiseRejectedResult => r.status === 'rejected',
+    );
     if (failures.length > 0) {
       const reasons = failures.map((f) => (f.reason instanceof Error ? f.reason.message : String(f.reason)));
       throw new Error(`Stack ${suffix} stopped, but cleaning up failed:\n  ${reasons.join('\n  ')}`);
@@ -257,7 +261,9 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
   };
 
   const logs = (): string =>
-    services.map((svc) => `----- ${svc} (${join(logDir, `${svc}.log`)}) -----\n${tail(join(logDir, `${svc}.log`))}`).join('\n');
+    services
+      .map((svc) => `----- ${svc} (${join(logDir, `${svc}.log`)}) -----\n${tail(join(logDir, `${svc}.log`))}`)
+      .join('\n');
   const fail = async (message: string): Promise<never> => {
     const detail = logs();
     await stop().catch(() => undefined);
@@ -312,7 +318,9 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
     // A service that died at boot fails the stack at once, not at the deadline.
     for (const [svc, child] of children) {
       if (exited(child)) {
-        return await fail(`startStack: ${svc} exited during startup (code ${child.exitCode}, signal ${child.signalCode}).`);
+        return await fail(
+          `startStack: ${svc} exited during startup (code ${child.exitCode}, signal ${child.signalCode}).`,
+        );
       }
     }
     const statuses = await Promise.all(
@@ -331,5 +339,17 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
-  return { gatewayUrl, adminUrl, masterKey, env, pids, databaseUrl, clickhouse, natsPrefix: prefix, redisPrefix: prefix, logDir, stop };
+  return {
+    gatewayUrl,
+    adminUrl,
+    masterKey,
+    env,
+    pids,
+    databaseUrl,
+    clickhouse,
+    natsPrefix: prefix,
+    redisPrefix: prefix,
+    logDir,
+    stop,
+  };
 }
