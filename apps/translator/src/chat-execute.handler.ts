@@ -1,6 +1,21 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { errorBody, H, QUEUE_GROUPS, type FrameKind, type FrameMeta, type GatewayError, type Subjects, type TokenUsage } from '@switchyard/contracts';
+import {
+  headers as natsHeaders,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/transport-node';
+import {
+  errorBody,
+  H,
+  QUEUE_GROUPS,
+  type FrameKind,
+  type FrameMeta,
+  type GatewayError,
+  type Subjects,
+  type TokenUsage,
+} from '@switchyard/contracts';
 import { NATS, SUBJECTS } from '@switchyard/nats';
 import {
   ProviderError,
@@ -79,15 +94,24 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
         }
         this.handle(msg).catch((e: unknown) => {
           // Only a bug gets here: every expected failure is turned into an error outcome inside handle().
-          this.logger.error(`request ${msg.headers?.get(H.requestId) ?? '?'}: unexpected failure: ${(e as Error).message}`);
+          this.logger.error(
+            `request ${msg.headers?.get(H.requestId) ?? '?'}: unexpected failure: ${(e as Error).message}`,
+          );
           this.replyError(msg, msg.headers?.get(H.requestId) ?? '', undefined, {
-            status: 500, type: 'api_error', code: 'internal_error', param: null, retryable: true,
-            message: 'The translator failed unexpectedly while running this request. Retry it; if it keeps failing, check the translator logs.',
+            status: 500,
+            type: 'api_error',
+            code: 'internal_error',
+            param: null,
+            retryable: true,
+            message:
+              'The translator failed unexpectedly while running this request. Retry it; if it keeps failing, check the translator logs.',
           });
         });
       },
     });
-    this.logger.log(`listening on ${this.subjects.chatExecute} (queue ${QUEUE_GROUPS.translator}) with ${this.catalog.size} deployment(s)`);
+    this.logger.log(
+      `listening on ${this.subjects.chatExecute} (queue ${QUEUE_GROUPS.translator}) with ${this.catalog.size} deployment(s)`,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -108,11 +132,20 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     const deploymentId = h.get(H.deployment);
     const prepared = this.catalog.get(deploymentId);
     if (!clientReply) {
-      return this.replyError(msg, requestId, prepared, badRequest(`The ${H.clientReply} header is missing; the router must send the gateway's reply subject.`));
+      return this.replyError(
+        msg,
+        requestId,
+        prepared,
+        badRequest(`The ${H.clientReply} header is missing; the router must send the gateway's reply subject.`),
+      );
     }
     if (prepared === undefined) {
       return this.replyError(msg, requestId, undefined, {
-        status: 503, type: 'api_error', code: 'unknown_deployment', param: null, retryable: true,
+        status: 503,
+        type: 'api_error',
+        code: 'unknown_deployment',
+        param: null,
+        retryable: true,
         message: `Deployment '${deploymentId}' is not in this translator's config. Make sure every service loads the same SWITCHYARD_CONFIG and restart the translator after changing it.`,
       });
     }
@@ -125,7 +158,10 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     const input: ChatInput = { body, raw: msg.data, stream: body.stream === true };
 
     const deadlineHeader = Number(h.get(H.deadline));
-    const deadline = Number.isFinite(deadlineHeader) && deadlineHeader > 0 ? deadlineHeader : Date.now() + this.options.defaultTimeoutMs;
+    const deadline =
+      Number.isFinite(deadlineHeader) && deadlineHeader > 0
+        ? deadlineHeader
+        : Date.now() + this.options.defaultTimeoutMs;
     let budget = deadline - Date.now();
     const depTimeout = prepared.deployment.timeoutMs;
     if (depTimeout !== undefined && depTimeout < budget) budget = depTimeout;
@@ -135,7 +171,12 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     try {
       request = prepared.adapter.buildRequest(input, prepared.deployment);
     } catch (e) {
-      return this.replyError(msg, requestId, prepared, e instanceof ProviderError ? e.gatewayError : misconfigured(prepared, e as Error));
+      return this.replyError(
+        msg,
+        requestId,
+        prepared,
+        e instanceof ProviderError ? e.gatewayError : misconfigured(prepared, e as Error),
+      );
     }
 
     const attempt: Attempt = { msg, requestId, clientReply, prepared, t0, timedOut: false };
@@ -160,7 +201,11 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
   }
 
   /** Performs the described request: through the origin's keep-alive pool, or in process. Transport failures come back as the Error. */
-  private async call(prepared: PreparedDeployment, request: UpstreamRequest, signal: AbortSignal): Promise<UpstreamReply | Error> {
+  private async call(
+    prepared: PreparedDeployment,
+    request: UpstreamRequest,
+    signal: AbortSignal,
+  ): Promise<UpstreamReply | Error> {
     const adapter = prepared.adapter!;
     if (adapter.transport === 'in-process') {
       const local = adapter.serve!(request);
@@ -213,7 +258,9 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
   }
 
   private async relayStream(a: Attempt, input: ChatInput, reply: UpstreamReply): Promise<void> {
-    const translator = a.prepared.adapter!.createStreamTranslator({ includeUsage: input.body.stream_options?.include_usage === true });
+    const translator = a.prepared.adapter!.createStreamTranslator({
+      includeUsage: input.body.stream_options?.include_usage === true,
+    });
     const state = translator.state;
     const parser = new SseParser();
     let sentAny = false;
@@ -234,9 +281,18 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     };
 
     try {
-      for await (const piece of reply.body) {
-        feed(parser.push(piece));
-        if (state.error !== undefined) break;
+      if (Array.isArray(reply.body)) {
+        // In process, every piece is already here: feeding them in one tick lets NATS send all the
+        // frames in one socket write instead of one write per frame.
+        for (const piece of reply.body as Uint8Array[]) {
+          feed(parser.push(piece));
+          if (state.error !== undefined) break;
+        }
+      } else {
+        for await (const piece of reply.body) {
+          feed(parser.push(piece));
+          if (state.error !== undefined) break;
+        }
       }
       if (state.error === undefined) {
         feed(parser.end());
@@ -260,9 +316,14 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     // Part of the answer already reached the client: end its stream with the error, and tell the router
     // the attempt is over with a `done` outcome carrying the error status, so it does not retry into a
     // stream that has already begun.
-    const meta: FrameMeta = { ...this.meta(a.prepared, failure.status, state.usage, a.t0, ttftMs), ...errorMeta(failure) };
+    const meta: FrameMeta = {
+      ...this.meta(a.prepared, failure.status, state.usage, a.t0, ttftMs),
+      ...errorMeta(failure),
+    };
     this.logFailure(a.requestId, a.prepared, failure, true);
-    this.nc.publish(a.clientReply, Buffer.from(JSON.stringify(errorBody(failure)), 'utf8'), { headers: frameHeaders('error', meta, a.requestId) });
+    this.nc.publish(a.clientReply, Buffer.from(JSON.stringify(errorBody(failure)), 'utf8'), {
+      headers: frameHeaders('error', meta, a.requestId),
+    });
     a.msg.respond(EMPTY, { headers: frameHeaders('done', meta, a.requestId) });
   }
 
@@ -273,12 +334,22 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     } catch {
       // The status is what matters; a body cut short only loses detail.
     }
-    const error = a.prepared.adapter!.normaliseError({ status: reply.status, body: text, headers: reply.headers }, a.prepared.deployment);
+    const error = a.prepared.adapter!.normaliseError(
+      { status: reply.status, body: text, headers: reply.headers },
+      a.prepared.deployment,
+    );
     this.replyError(a.msg, a.requestId, a.prepared, error, a.t0, reply.status);
   }
 
   /** Failure before anything reached the client: only the router hears of it (it relays or retries). */
-  private replyError(msg: Msg, requestId: string, prepared: PreparedDeployment | undefined, error: GatewayError, t0?: number, upstreamStatus?: number): void {
+  private replyError(
+    msg: Msg,
+    requestId: string,
+    prepared: PreparedDeployment | undefined,
+    error: GatewayError,
+    t0?: number,
+    upstreamStatus?: number,
+  ): void {
     if (!msg.reply) return;
     const meta: FrameMeta = { status: error.status, ...errorMeta(error) };
     if (prepared !== undefined) {
@@ -288,10 +359,18 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     }
     if (t0 !== undefined) meta.latencyMs = round(performance.now() - t0);
     this.logFailure(requestId, prepared, error, false, upstreamStatus);
-    msg.respond(Buffer.from(JSON.stringify(errorBody(error)), 'utf8'), { headers: frameHeaders('error', meta, requestId) });
+    msg.respond(Buffer.from(JSON.stringify(errorBody(error)), 'utf8'), {
+      headers: frameHeaders('error', meta, requestId),
+    });
   }
 
-  private meta(p: PreparedDeployment, status: number, usage: TokenUsage | undefined, t0: number, ttftMs?: number): FrameMeta {
+  private meta(
+    p: PreparedDeployment,
+    status: number,
+    usage: TokenUsage | undefined,
+    t0: number,
+    ttftMs?: number,
+  ): FrameMeta {
     const meta: FrameMeta = {
       status,
       deploymentId: p.deployment.id,
@@ -305,7 +384,13 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
   }
 
   /** Status, type and code only: upstream messages can quote request content, and bodies are never logged. */
-  private logFailure(requestId: string, p: PreparedDeployment | undefined, e: GatewayError, midStream: boolean, upstreamStatus?: number): void {
+  private logFailure(
+    requestId: string,
+    p: PreparedDeployment | undefined,
+    e: GatewayError,
+    midStream: boolean,
+    upstreamStatus?: number,
+  ): void {
     const where = p ? `deployment ${p.deployment.id} (${p.deployment.provider})` : 'no deployment';
     const upstream = upstreamStatus !== undefined ? ` upstream HTTP ${upstreamStatus} →` : '';
     const line = `request ${requestId || '?'} ${where}:${upstream} ${e.status} ${e.type}${e.code ? `/${e.code}` : ''}${midStream ? ' (mid-stream)' : ''}`;
@@ -331,7 +416,11 @@ function badRequest(message: string): GatewayError {
 
 function misconfigured(p: PreparedDeployment, e: Error): GatewayError {
   return {
-    status: 502, type: 'api_error', code: 'deployment_misconfigured', param: null, retryable: true,
+    status: 502,
+    type: 'api_error',
+    code: 'deployment_misconfigured',
+    param: null,
+    retryable: true,
     message: `Deployment '${p.deployment.id}' cannot be called: ${e.message}`,
   };
 }
@@ -344,7 +433,8 @@ function parseBody(data: Uint8Array): ChatCompletionRequest | string {
   } catch {
     return 'The request body is not valid JSON. Send a JSON object with "model" and "messages".';
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return 'The request body must be a JSON object with "model" and "messages".';
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    return 'The request body must be a JSON object with "model" and "messages".';
   if (!Array.isArray((doc as ChatCompletionRequest).messages)) return 'The request body needs a "messages" array.';
   return doc as ChatCompletionRequest;
 }

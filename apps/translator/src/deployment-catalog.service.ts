@@ -1,7 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CONFIG, type Deployment, type SwitchyardConfig } from '@switchyard/config';
 import type { GatewayError } from '@switchyard/contracts';
-import { adapterFor, UnsupportedProviderError, type ProviderAdapter, type UpstreamContext } from '@switchyard/providers';
+import {
+  adapterFor,
+  UnsupportedProviderError,
+  type ProviderAdapter,
+  type UpstreamContext,
+} from '@switchyard/providers';
 
 /** A deployment resolved once at boot: its adapter (or why it has none) and what every attempt reuses. */
 export interface PreparedDeployment {
@@ -38,7 +43,9 @@ export class DeploymentCatalog {
           message: `Deployment '${deployment.id}' (${deployment.modelName}): ${message}.`,
           retryable: true,
         };
-        this.logger.warn(`deployment ${deployment.id} (${deployment.modelName}): ${message}; requests routed to it will fail.`);
+        this.logger.warn(
+          `deployment ${deployment.id} (${deployment.modelName}): ${message}; requests routed to it will fail.`,
+        );
       }
       this.byId.set(deployment.id, {
         deployment,

@@ -80,7 +80,11 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
   });
 
   /** Sends one attempt as the router would; resolves with the client frames and the router outcome. */
-  async function execute(deployment: string, body: Record<string, unknown> | string, opts: { deadlineMs?: number } = {}) {
+  async function execute(
+    deployment: string,
+    body: Record<string, unknown> | string,
+    opts: { deadlineMs?: number } = {},
+  ) {
     const id = ++seq;
     const clientSubject = `${s.gatewayReply}.test.${id}`;
     const outcomeSubject = `${s.routerOutcome}.test.${id}`;
@@ -93,9 +97,11 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
         text: new TextDecoder().decode(m.data),
       };
     };
-    const clientSub = nc.subscribe(clientSubject, { callback: (_e, m) => {
+    const clientSub = nc.subscribe(clientSubject, {
+      callback: (_e, m) => {
         frames.push(toFrame(m));
-      } });
+      },
+    });
     const outcome = new Promise<Frame>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no outcome for ${deployment} within 10 s`)), 10_000);
       nc.subscribe(outcomeSubject, {
@@ -114,7 +120,10 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     h.set(H.deadline, String(Date.now() + (opts.deadlineMs ?? 10_000)));
     h.set(H.deployment, deployment);
     h.set(H.clientReply, clientSubject);
-    nc.publish(s.chatExecute, typeof body === 'string' ? body : JSON.stringify(body), { reply: outcomeSubject, headers: h });
+    nc.publish(s.chatExecute, typeof body === 'string' ? body : JSON.stringify(body), {
+      reply: outcomeSubject,
+      headers: h,
+    });
     const result = await outcome;
     await nc.flush();
     clientSub.unsubscribe();
@@ -130,8 +139,19 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     const completion = JSON.parse(f.text);
     expect(completion.object).toBe('chat.completion');
     expect(completion.choices[0].message.content).toBe('Hello from the fake OpenAI');
-    const usage = { promptTokens: fakePromptTokensOf(messages), completionTokens: 5, cachedTokens: 0, reasoningTokens: 0 };
-    expect(f.meta).toMatchObject({ status: 200, deploymentId: 'dep-openai', provider: 'openai', upstreamModel: 'gpt-upstream', usage });
+    const usage = {
+      promptTokens: fakePromptTokensOf(messages),
+      completionTokens: 5,
+      cachedTokens: 0,
+      reasoningTokens: 0,
+    };
+    expect(f.meta).toMatchObject({
+      status: 200,
+      deploymentId: 'dep-openai',
+      provider: 'openai',
+      upstreamModel: 'gpt-upstream',
+      usage,
+    });
     expect(f.meta!.latencyMs).toBeGreaterThan(0);
     expect(outcome.kind).toBe('response');
     expect(outcome.text).toBe('');
@@ -149,10 +169,13 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     expect(frames.at(-1)!.kind).toBe('done');
     const sse = chunks.map((c) => c.text).join('');
     expect(sse).not.toContain('[DONE]');
-    const events = sse.split('\n\n').filter(Boolean).map((e) => {
-      expect(e.startsWith('data: ')).toBe(true);
-      return JSON.parse(e.slice(6));
-    });
+    const events = sse
+      .split('\n\n')
+      .filter(Boolean)
+      .map((e) => {
+        expect(e.startsWith('data: ')).toBe(true);
+        return JSON.parse(e.slice(6));
+      });
     expect(events.every((e) => e.object === 'chat.completion.chunk' && !('usage' in e))).toBe(true);
     expect(events.map((e) => e.choices[0]?.delta.content ?? '').join('')).toBe('Hello from the fake OpenAI');
     expect(events.some((e) => e.choices.length === 0)).toBe(false);
@@ -165,20 +188,42 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
   });
 
   it('stream with include_usage: forwards the usage chunk with choices: []', async () => {
-    const { frames } = await execute('dep-cached', { model: 'x', messages, stream: true, stream_options: { include_usage: true } });
-    const events = frames.filter((f) => f.kind === 'chunk').map((c) => c.text).join('').split('\n\n').filter(Boolean).map((e) => JSON.parse(e.slice(6)));
+    const { frames } = await execute('dep-cached', {
+      model: 'x',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const events = frames
+      .filter((f) => f.kind === 'chunk')
+      .map((c) => c.text)
+      .join('')
+      .split('\n\n')
+      .filter(Boolean)
+      .map((e) => JSON.parse(e.slice(6)));
     const last = events.at(-1);
     expect(last.choices).toEqual([]);
     expect(last.usage.completion_tokens).toBe(5);
     const prompt = fakePromptTokensOf(messages);
-    expect(frames.at(-1)!.meta!.usage).toEqual({ promptTokens: prompt, completionTokens: 5, cachedTokens: Math.floor(prompt / 2), reasoningTokens: 1 });
+    expect(frames.at(-1)!.meta!.usage).toEqual({
+      promptTokens: prompt,
+      completionTokens: 5,
+      cachedTokens: Math.floor(prompt / 2),
+      reasoningTokens: 1,
+    });
   });
 
   it('upstream 429 → error outcome to the router only, with retryAfter', async () => {
     const { frames, outcome } = await execute('dep-429', { model: 'x', messages });
     expect(frames).toHaveLength(0);
     expect(outcome.kind).toBe('error');
-    expect(outcome.meta).toMatchObject({ status: 429, errorType: 'rate_limit_error', errorCode: 'rate_limit_exceeded', retryAfter: 7, deploymentId: 'dep-429' });
+    expect(outcome.meta).toMatchObject({
+      status: 429,
+      errorType: 'rate_limit_error',
+      errorCode: 'rate_limit_exceeded',
+      retryAfter: 7,
+      deploymentId: 'dep-429',
+    });
     expect(JSON.parse(outcome.text).error.type).toBe('rate_limit_error');
   });
 
@@ -242,9 +287,16 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
   it('fake provider answers in process, streamed and not', async () => {
     const plain = await execute('dep-fake', { model: 'demo', messages });
     expect(plain.frames[0]!.kind).toBe('response');
-    expect(JSON.parse(plain.frames[0]!.text).choices[0].message.content).toContain('Tell me something about switchyards');
+    expect(JSON.parse(plain.frames[0]!.text).choices[0].message.content).toContain(
+      'Tell me something about switchyards',
+    );
     expect(plain.outcome.meta).toMatchObject({ status: 200, provider: 'fake', upstreamModel: 'echo' });
-    const streamed = await execute('dep-fake', { model: 'demo', messages, stream: true, stream_options: { include_usage: true } });
+    const streamed = await execute('dep-fake', {
+      model: 'demo',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks = streamed.frames.filter((f) => f.kind === 'chunk');
     expect(chunks.map((c) => c.text).join('')).toContain('"choices":[]');
     expect(streamed.frames.at(-1)!.meta!.usage!.completionTokens).toBeGreaterThan(0);
@@ -252,7 +304,9 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
 
   it('handles many concurrent attempts over the keep-alive pool', async () => {
     const before = up.requests;
-    const results = await Promise.all(Array.from({ length: 64 }, (_, i) => execute('dep-openai', { model: 'x', messages, stream: i % 2 === 0 })));
+    const results = await Promise.all(
+      Array.from({ length: 64 }, (_, i) => execute('dep-openai', { model: 'x', messages, stream: i % 2 === 0 })),
+    );
     expect(results.every((r) => r.outcome.meta!.status === 200)).toBe(true);
     expect(up.requests).toBe(before + 64);
   });

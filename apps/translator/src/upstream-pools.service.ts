@@ -33,6 +33,10 @@ export class UpstreamPools implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(pools.map((p) => p.close().catch((e: Error) => this.logger.warn(`closing an upstream pool failed: ${e.message}`))));
+    await Promise.all(
+      pools.map((p) =>
+        p.close().catch((e: Error) => this.logger.warn(`closing an upstream pool failed: ${e.message}`)),
+      ),
+    );
   }
 }

@@ -10,3 +10,4 @@ export * from './openai/openai.stream';
 export * from './openai/openai.errors';
 export * from './fake/fake.adapter';
 export * from './fake/fake.responder';
+export * from './provider-deployment';

@@ -1,4 +1,4 @@
-import type { Deployment } from '@switchyard/config';
+import type { ProviderDeployment } from './provider-deployment';
 import type { GatewayError, TokenUsage } from '@switchyard/contracts';
 import type { ChatCompletionRequest } from './openai-types';
 import type { SseEvent } from './sse/sse.parser';
@@ -84,12 +84,12 @@ export interface ProviderAdapter {
   readonly streamFraming: StreamFraming;
   readonly transport: 'http' | 'in-process';
   /** Builds the upstream request for one chat attempt against `deployment`. */
-  buildRequest(input: ChatInput, deployment: Deployment): UpstreamRequest;
+  buildRequest(input: ChatInput, deployment: ProviderDeployment): UpstreamRequest;
   /** Interprets a successful (2xx) non-streaming body. Throws a GatewayError-shaped error if it is unusable. */
   parseResponse(text: string, input: ChatInput): ParsedResponse;
   createStreamTranslator(opts: StreamTranslatorOptions): StreamTranslator;
   /** Maps a non-2xx upstream reply to the error the client (or the router's retry logic) sees. */
-  normaliseError(reply: UpstreamErrorInput, deployment: Deployment): GatewayError;
+  normaliseError(reply: UpstreamErrorInput, deployment: ProviderDeployment): GatewayError;
   /** In-process transport only: answers the request built by buildRequest(). */
   serve?(request: UpstreamRequest): LocalReply;
 }

@@ -1,15 +1,27 @@
-import type { Deployment } from '@switchyard/config';
+import type { ProviderDeployment } from './provider-deployment';
 import { fakeAdapter } from './fake/fake.adapter';
 import { createOpenAICompatibleAdapter } from './openai/openai.adapter';
 import { OPENAI_COMPATIBLE_PROFILES } from './openai/openai.request';
 import type { ProviderAdapter } from './provider-adapter';
 
 /** Providers whose API is not OpenAI's even behind an api_base: they need their own adapter. */
-const NOT_OPENAI_COMPATIBLE = new Set(['azure', 'azure_ai', 'anthropic', 'gemini', 'vertex_ai', 'bedrock', 'cohere', 'cohere_chat', 'sagemaker']);
+const NOT_OPENAI_COMPATIBLE = new Set([
+  'azure',
+  'azure_ai',
+  'anthropic',
+  'gemini',
+  'vertex_ai',
+  'bedrock',
+  'cohere',
+  'cohere_chat',
+  'sagemaker',
+]);
 
 export class UnsupportedProviderError extends Error {
   constructor(readonly provider: string) {
-    super(`provider '${provider}' is not supported yet; supported: openai, fake, or any OpenAI-compatible server via api_base`);
+    super(
+      `provider '${provider}' is not supported yet; supported: openai, fake, or any OpenAI-compatible server via api_base`,
+    );
     this.name = 'UnsupportedProviderError';
   }
 }
@@ -17,7 +29,7 @@ export class UnsupportedProviderError extends Error {
 const cache = new Map<string, ProviderAdapter>();
 
 /** The adapter for a deployment, by its provider prefix. Throws UnsupportedProviderError for an unknown one. */
-export function adapterFor(deployment: Pick<Deployment, 'provider' | 'apiBase'>): ProviderAdapter {
+export function adapterFor(deployment: Pick<ProviderDeployment, 'provider' | 'apiBase'>): ProviderAdapter {
   const { provider } = deployment;
   if (provider === 'fake') return fakeAdapter;
   const known = OPENAI_COMPATIBLE_PROFILES[provider];

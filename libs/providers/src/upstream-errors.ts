@@ -11,7 +11,10 @@ export function headerValue(headers: Record<string, string | string[] | undefine
  * Seconds to wait, from `retry-after-ms` (preferred, more precise) or `retry-after` (seconds or an
  * HTTP date). Undefined when absent or unreadable.
  */
-export function parseRetryAfter(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {
+export function parseRetryAfter(
+  headers: Record<string, string | string[] | undefined>,
+  now = Date.now(),
+): number | undefined {
   const ms = headerValue(headers, 'retry-after-ms');
   if (ms !== undefined && ms.trim() !== '') {
     const n = Number(ms);
@@ -59,7 +62,11 @@ function errorCode(err: unknown): string | undefined {
 }
 
 function isAbort(err: unknown): boolean {
-  return err !== null && typeof err === 'object' && ((err as { name?: unknown }).name === 'AbortError' || (err as { code?: unknown }).code === 'UND_ERR_ABORTED');
+  return (
+    err !== null &&
+    typeof err === 'object' &&
+    ((err as { name?: unknown }).name === 'AbortError' || (err as { code?: unknown }).code === 'UND_ERR_ABORTED')
+  );
 }
 
 function where(ctx: UpstreamContext): string {
@@ -85,10 +92,12 @@ export function upstreamTimeout(ctx: UpstreamContext, afterMs?: number): Gateway
 export function transportError(err: unknown, ctx: UpstreamContext, timedOut = false): GatewayError {
   const code = errorCode(err);
   if (timedOut || (code !== undefined && TIMEOUT_CODES.has(code))) return upstreamTimeout(ctx);
-  const detail = code ?? (isAbort(err) ? 'aborted' : err instanceof Error ? err.message.slice(0, 200) : 'unknown error');
-  const hint = code !== undefined && CONNECTION_CODES.has(code)
-    ? 'Check that the provider is reachable and the deployment\'s api_base is right; another deployment may serve the request.'
-    : 'Retry the request; if it keeps failing, check the provider\'s status.';
+  const detail =
+    code ?? (isAbort(err) ? 'aborted' : err instanceof Error ? err.message.slice(0, 200) : 'unknown error');
+  const hint =
+    code !== undefined && CONNECTION_CODES.has(code)
+      ? "Check that the provider is reachable and the deployment's api_base is right; another deployment may serve the request."
+      : "Retry the request; if it keeps failing, check the provider's status.";
   return {
     status: 502,
     type: 'api_error',

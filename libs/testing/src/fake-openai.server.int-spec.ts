@@ -23,7 +23,12 @@ describe('startFakeOpenAI (checked with the official openai SDK)', () => {
   });
 
   it('streams chunks with a final usage chunk when include_usage is set', async () => {
-    const s = await client.chat.completions.create({ model: 'fake-gpt', messages, stream: true, stream_options: { include_usage: true } });
+    const s = await client.chat.completions.create({
+      model: 'fake-gpt',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     let usage: OpenAI.CompletionUsage | null | undefined;
     let finish: string | null = null;
@@ -38,15 +43,27 @@ describe('startFakeOpenAI (checked with the official openai SDK)', () => {
   });
 
   it('injects errors by model name', async () => {
-    await expect(client.chat.completions.create({ model: 'fake-429', messages })).rejects.toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
+    await expect(client.chat.completions.create({ model: 'fake-429', messages })).rejects.toMatchObject({
+      status: 429,
+      code: 'rate_limit_exceeded',
+    });
     try {
       await client.chat.completions.create({ model: 'fake-429', messages });
     } catch (e) {
       expect((e as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('7');
     }
-    await expect(client.chat.completions.create({ model: 'fake-400', messages })).rejects.toMatchObject({ status: 400, type: 'invalid_request_error' });
-    await expect(client.chat.completions.create({ model: 'fake-500', messages })).rejects.toMatchObject({ status: 500 });
-    const noAuth = await fetch(`${up.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'fake-gpt', messages }) });
+    await expect(client.chat.completions.create({ model: 'fake-400', messages })).rejects.toMatchObject({
+      status: 400,
+      type: 'invalid_request_error',
+    });
+    await expect(client.chat.completions.create({ model: 'fake-500', messages })).rejects.toMatchObject({
+      status: 500,
+    });
+    const noAuth = await fetch(`${up.url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fake-gpt', messages }),
+    });
     expect(noAuth.status).toBe(401);
     expect(((await noAuth.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
   });

@@ -72,7 +72,9 @@ export function fakePromptTokensOf(messages: unknown): number {
   for (const m of messages) {
     const c = (m as { content?: unknown } | null)?.content;
     if (typeof c === 'string') chars += c.length;
-    else if (Array.isArray(c)) for (const p of c) if (p && typeof (p as { text?: unknown }).text === 'string') chars += (p as { text: string }).text.length;
+    else if (Array.isArray(c))
+      for (const p of c)
+        if (p && typeof (p as { text?: unknown }).text === 'string') chars += (p as { text: string }).text.length;
   }
   return Math.ceil(chars / 4);
 }
@@ -116,8 +118,15 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     res.end(text);
   };
 
-  const sendError = (res: ServerResponse, status: number, message: string, type: string, code: string | null, param: string | null = null, extra: Record<string, string> = {}): void =>
-    sendJson(res, status, { error: { message, type, param, code } }, extra);
+  const sendError = (
+    res: ServerResponse,
+    status: number,
+    message: string,
+    type: string,
+    code: string | null,
+    param: string | null = null,
+    extra: Record<string, string> = {},
+  ): void => sendJson(res, status, { error: { message, type, param, code } }, extra);
 
   const usageOf = (model: string, promptTokens: number) => {
     const cached = model === 'fake-cached';
@@ -126,7 +135,12 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       completion_tokens: pieces.length,
       total_tokens: promptTokens + pieces.length,
       prompt_tokens_details: { cached_tokens: cached ? Math.floor(promptTokens / 2) : 0, audio_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: cached ? 1 : 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+      completion_tokens_details: {
+        reasoning_tokens: cached ? 1 : 0,
+        audio_tokens: 0,
+        accepted_prediction_tokens: 0,
+        rejected_prediction_tokens: 0,
+      },
     };
   };
 
@@ -143,24 +157,70 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : '';
     if (token === '' || (opts.apiKey !== undefined && token !== opts.apiKey)) {
-      return sendError(res, 401, `Incorrect API key provided: ${token ? `${token.slice(0, 3)}***` : '(none)'}.`, 'invalid_request_error', 'invalid_api_key');
+      return sendError(
+        res,
+        401,
+        `Incorrect API key provided: ${token ? `${token.slice(0, 3)}***` : '(none)'}.`,
+        'invalid_request_error',
+        'invalid_api_key',
+      );
     }
     if (typeof body.model !== 'string' || !Array.isArray(body.messages)) {
-      return sendError(res, 400, "You must provide a model parameter and a 'messages' array.", 'invalid_request_error', null, 'messages');
+      return sendError(
+        res,
+        400,
+        "You must provide a model parameter and a 'messages' array.",
+        'invalid_request_error',
+        null,
+        'messages',
+      );
     }
     const model = body.model;
     const stream = body.stream === true;
     switch (model) {
       case 'fake-400':
-        return sendError(res, 400, "Invalid value for 'messages' (fake-400).", 'invalid_request_error', 'invalid_value', 'messages');
+        return sendError(
+          res,
+          400,
+          "Invalid value for 'messages' (fake-400).",
+          'invalid_request_error',
+          'invalid_value',
+          'messages',
+        );
       case 'fake-401':
-        return sendError(res, 401, 'Incorrect API key provided: sk-fak***.', 'invalid_request_error', 'invalid_api_key');
+        return sendError(
+          res,
+          401,
+          'Incorrect API key provided: sk-fak***.',
+          'invalid_request_error',
+          'invalid_api_key',
+        );
       case 'fake-404':
-        return sendError(res, 404, 'The model `fake-404` does not exist or you do not have access to it.', 'invalid_request_error', 'model_not_found');
+        return sendError(
+          res,
+          404,
+          'The model `fake-404` does not exist or you do not have access to it.',
+          'invalid_request_error',
+          'model_not_found',
+        );
       case 'fake-429':
-        return sendError(res, 429, 'Rate limit reached for fake-429 on requests per min (RPM): Limit 1, Used 1, Requested 1. Please try again in 7s.', 'requests', 'rate_limit_exceeded', null, { 'retry-after': '7' });
+        return sendError(
+          res,
+          429,
+          'Rate limit reached for fake-429 on requests per min (RPM): Limit 1, Used 1, Requested 1. Please try again in 7s.',
+          'requests',
+          'rate_limit_exceeded',
+          null,
+          { 'retry-after': '7' },
+        );
       case 'fake-500':
-        return sendError(res, 500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null);
+        return sendError(
+          res,
+          500,
+          'The server had an error while processing your request. Sorry about that!',
+          'server_error',
+          null,
+        );
       case 'fake-503':
         return sendError(res, 503, 'The engine is currently overloaded, please try again later.', 'server_error', null);
       case 'fake-drop':
@@ -181,29 +241,56 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
           object: 'chat.completion',
           created,
           model,
-          choices: [{ index: 0, message: { role: 'assistant', content: answer, refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: answer, refusal: null, annotations: [] },
+              logprobs: null,
+              finish_reason: 'stop',
+            },
+          ],
           usage: usageOf(model, promptTokens),
           service_tier: 'default',
           system_fingerprint: 'fp_fake',
         });
       }
-      streamAnswer(res, { id, created, model, promptTokens, includeUsage: body.stream_options?.include_usage === true });
+      streamAnswer(res, {
+        id,
+        created,
+        model,
+        promptTokens,
+        includeUsage: body.stream_options?.include_usage === true,
+      });
     });
   };
 
-  const streamAnswer = (res: ServerResponse, s: { id: string; created: number; model: string; promptTokens: number; includeUsage: boolean }): void => {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': requestId() });
+  const streamAnswer = (
+    res: ServerResponse,
+    s: { id: string; created: number; model: string; promptTokens: number; includeUsage: boolean },
+  ): void => {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-request-id': requestId(),
+    });
     const head = `{"id":"${s.id}","object":"chat.completion.chunk","created":${s.created},"model":${JSON.stringify(s.model)},"service_tier":"default","system_fingerprint":"fp_fake","choices":`;
     const tail = s.includeUsage ? ',"usage":null}' : '}';
     const event = (choices: string): string => `data: ${head}${choices}${tail}\n\n`;
-    const events: string[] = [event('[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]')];
-    for (const p of pieces) events.push(event(`[{"index":0,"delta":{"content":${JSON.stringify(p)}},"logprobs":null,"finish_reason":null}]`));
+    const events: string[] = [
+      event(
+        '[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]',
+      ),
+    ];
+    for (const p of pieces)
+      events.push(event(`[{"index":0,"delta":{"content":${JSON.stringify(p)}},"logprobs":null,"finish_reason":null}]`));
     if (s.model === 'fake-drop') {
       res.write(events[0]! + events[1]!, () => res.socket?.destroy());
       return;
     }
     if (s.model === 'fake-stream-error') {
-      res.end(`${events[0]!}${events[1]!}data: {"error":{"message":"The server had an error while processing your request (fake-stream-error).","type":"server_error","param":null,"code":null}}\n\n`);
+      res.end(
+        `${events[0]!}${events[1]!}data: {"error":{"message":"The server had an error while processing your request (fake-stream-error).","type":"server_error","param":null,"code":null}}\n\n`,
+      );
       return;
     }
     events.push(event('[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]'));
@@ -230,17 +317,30 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     if (req.method === 'POST' && url.startsWith('/v1/chat/completions')) {
       const parts: Buffer[] = [];
       req.on('data', (c: Buffer) => parts.push(c));
-      req.on('end', () => chat(req, res, parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8')));
+      req.on('end', () =>
+        chat(req, res, parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8')),
+      );
       return;
     }
     if (req.method === 'GET' && url.startsWith('/v1/models')) {
       return sendJson(res, 200, {
         object: 'list',
-        data: ['fake-gpt', 'fake-slow', 'fake-429', 'fake-500', 'fake-400'].map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'switchyard-fake' })),
+        data: ['fake-gpt', 'fake-slow', 'fake-429', 'fake-500', 'fake-400'].map((id) => ({
+          id,
+          object: 'model',
+          created: 1700000000,
+          owned_by: 'switchyard-fake',
+        })),
       });
     }
     req.resume();
-    sendError(res, 404, `Unknown request URL: ${req.method} ${url}. This fake serves POST /v1/chat/completions and GET /v1/models.`, 'invalid_request_error', 'unknown_url');
+    sendError(
+      res,
+      404,
+      `Unknown request URL: ${req.method} ${url}. This fake serves POST /v1/chat/completions and GET /v1/models.`,
+      'invalid_request_error',
+      'unknown_url',
+    );
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

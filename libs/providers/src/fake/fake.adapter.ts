@@ -1,4 +1,4 @@
-import type { Deployment } from '@switchyard/config';
+import type { ProviderDeployment } from '../provider-deployment';
 import { normaliseOpenAIError } from '../openai/openai.errors';
 import { buildOpenAIRequest } from '../openai/openai.request';
 import { parseOpenAIResponse } from '../openai/openai.response';
@@ -14,8 +14,13 @@ export const fakeAdapter: ProviderAdapter = {
   provider: 'fake',
   streamFraming: 'sse',
   transport: 'in-process',
-  buildRequest: (input, deployment: Deployment) =>
-    buildOpenAIRequest({ provider: 'fake' }, input, deployment, `fake://local/${encodeURIComponent(deployment.model)}/chat/completions`),
+  buildRequest: (input, deployment: ProviderDeployment) =>
+    buildOpenAIRequest(
+      { provider: 'fake' },
+      input,
+      deployment,
+      `fake://local/${encodeURIComponent(deployment.model)}/chat/completions`,
+    ),
   parseResponse: (text) => parseOpenAIResponse(text),
   createStreamTranslator: (opts) => createOpenAIStreamTranslator(opts),
   normaliseError: (reply, deployment) => normaliseOpenAIError(reply, deployment),

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage, CompletionUsage, FinishReason, OpenAIErrorEnvelope } from '../openai-types';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatMessage,
+  CompletionUsage,
+  FinishReason,
+  OpenAIErrorEnvelope,
+} from '../openai-types';
 import type { LocalReply, UpstreamRequest } from '../provider-adapter';
 
 /**
@@ -28,7 +36,8 @@ export function messageText(m: ChatMessage): string {
   if (typeof c === 'string') return c;
   if (!Array.isArray(c)) return '';
   let text = '';
-  for (const part of c) if (part.type === 'text' && typeof part.text === 'string') text += (text ? '\n' : '') + part.text;
+  for (const part of c)
+    if (part.type === 'text' && typeof part.text === 'string') text += (text ? '\n' : '') + part.text;
   return text;
 }
 
@@ -71,23 +80,42 @@ function usageOf(prompt: number, completion: number): CompletionUsage {
     completion_tokens: completion,
     total_tokens: prompt + completion,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
 }
 
 function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): LocalReply {
-  return { status, headers: { 'content-type': 'application/json', ...headers }, chunks: [encoder.encode(JSON.stringify(body))] };
+  return {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+    chunks: [encoder.encode(JSON.stringify(body))],
+  };
 }
 
-function errorReply(status: number, message: string, type: string, code: string | null, param: string | null = null, headers: Record<string, string> = {}): LocalReply {
+function errorReply(
+  status: number,
+  message: string,
+  type: string,
+  code: string | null,
+  param: string | null = null,
+  headers: Record<string, string> = {},
+): LocalReply {
   const body: OpenAIErrorEnvelope = { error: { message, type, param, code } };
   return jsonReply(status, body, headers);
 }
 
 function parseBody(body: string | Uint8Array): ChatCompletionRequest | undefined {
   try {
-    const doc: unknown = JSON.parse(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
-    if (doc === null || typeof doc !== 'object' || !Array.isArray((doc as ChatCompletionRequest).messages)) return undefined;
+    const doc: unknown = JSON.parse(
+      typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
+    );
+    if (doc === null || typeof doc !== 'object' || !Array.isArray((doc as ChatCompletionRequest).messages))
+      return undefined;
     return doc as ChatCompletionRequest;
   } catch {
     return undefined;
@@ -101,19 +129,49 @@ function positiveInt(v: unknown): number | undefined {
 export function serveFake(request: UpstreamRequest): LocalReply {
   const body = parseBody(request.body);
   if (body === undefined) {
-    return errorReply(400, "We could not parse the JSON body of your request, or it has no 'messages' array.", 'invalid_request_error', null, 'messages');
+    return errorReply(
+      400,
+      "We could not parse the JSON body of your request, or it has no 'messages' array.",
+      'invalid_request_error',
+      null,
+      'messages',
+    );
   }
   const model = body.model;
   switch (model) {
     case 'fake-400':
-      return errorReply(400, 'Invalid request (fake-400 trigger).', 'invalid_request_error', 'invalid_value', 'messages');
+      return errorReply(
+        400,
+        'Invalid request (fake-400 trigger).',
+        'invalid_request_error',
+        'invalid_value',
+        'messages',
+      );
     case 'fake-429':
-      return errorReply(429, 'Rate limit reached for requests (fake-429 trigger). Please try again in 7s.', 'requests', 'rate_limit_exceeded', null, { 'retry-after': '7' });
+      return errorReply(
+        429,
+        'Rate limit reached for requests (fake-429 trigger). Please try again in 7s.',
+        'requests',
+        'rate_limit_exceeded',
+        null,
+        { 'retry-after': '7' },
+      );
     case 'fake-500':
-      return errorReply(500, 'The server had an error while processing your request (fake-500 trigger).', 'server_error', null);
+      return errorReply(
+        500,
+        'The server had an error while processing your request (fake-500 trigger).',
+        'server_error',
+        null,
+      );
   }
   if (body.n !== undefined && body.n !== null && body.n !== 1) {
-    return errorReply(400, `The fake provider answers with one choice only; set n to 1 or leave it out (got ${String(body.n)}).`, 'invalid_request_error', 'unsupported_value', 'n');
+    return errorReply(
+      400,
+      `The fake provider answers with one choice only; set n to 1 or leave it out (got ${String(body.n)}).`,
+      'invalid_request_error',
+      'unsupported_value',
+      'n',
+    );
   }
   const maxTokens = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens);
   const { text, finish } = cutToTokens(fakeAnswer(model, body.messages), maxTokens);
@@ -128,7 +186,14 @@ export function serveFake(request: UpstreamRequest): LocalReply {
       object: 'chat.completion',
       created,
       model,
-      choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null, annotations: [] }, logprobs: null, finish_reason: finish }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: text, refusal: null, annotations: [] },
+          logprobs: null,
+          finish_reason: finish,
+        },
+      ],
       usage,
       service_tier: 'default',
       system_fingerprint: null,
@@ -138,14 +203,30 @@ export function serveFake(request: UpstreamRequest): LocalReply {
 
   const withUsage = body.stream_options?.include_usage === true;
   const chunk = (choices: ChatCompletionChunk['choices'], u?: CompletionUsage): Uint8Array => {
-    const c: ChatCompletionChunk = { id, object: 'chat.completion.chunk', created, model, service_tier: 'default', system_fingerprint: null, choices };
+    const c: ChatCompletionChunk = {
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model,
+      service_tier: 'default',
+      system_fingerprint: null,
+      choices,
+    };
     if (withUsage) c.usage = u ?? null;
     return encoder.encode(`data: ${JSON.stringify(c)}\n\n`);
   };
-  const chunks: Uint8Array[] = [chunk([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }])];
+  const chunks: Uint8Array[] = [
+    chunk([
+      { index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null },
+    ]),
+  ];
   const words = text.length > 0 ? text.split(' ') : [];
   words.forEach((w, i) => {
-    chunks.push(chunk([{ index: 0, delta: { content: i < words.length - 1 ? `${w} ` : w }, logprobs: null, finish_reason: null }]));
+    chunks.push(
+      chunk([
+        { index: 0, delta: { content: i < words.length - 1 ? `${w} ` : w }, logprobs: null, finish_reason: null },
+      ]),
+    );
   });
   chunks.push(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finish }]));
   if (withUsage) chunks.push(chunk([], usage));

@@ -1,4 +1,4 @@
-import type { Deployment } from '@switchyard/config';
+import type { ProviderDeployment } from '../provider-deployment';
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../openai-types';
 import type { ChatInput, LocalReply } from '../provider-adapter';
@@ -8,11 +8,18 @@ import { fakeAnswer, fakeTokenCount } from './fake.responder';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const dep: Deployment = { id: 'fake-1', modelName: 'demo', provider: 'fake', model: 'echo', weight: 1 };
+const dep: ProviderDeployment = { id: 'fake-1', modelName: 'demo', provider: 'fake', model: 'echo' };
 const adapter = adapterFor(dep);
 
-function run(body: Partial<ChatCompletionRequest>, d: Deployment = dep): { reply: LocalReply; input: ChatInput } {
-  const full = { model: 'demo', messages: [{ role: 'user', content: 'Hello there, fake model' }], ...body } as ChatCompletionRequest;
+function run(
+  body: Partial<ChatCompletionRequest>,
+  d: ProviderDeployment = dep,
+): { reply: LocalReply; input: ChatInput } {
+  const full = {
+    model: 'demo',
+    messages: [{ role: 'user', content: 'Hello there, fake model' }],
+    ...body,
+  } as ChatCompletionRequest;
   const input: ChatInput = { body: full, raw: enc.encode(JSON.stringify(full)), stream: full.stream === true };
   return { reply: adapter.serve!(adapter.buildRequest(input, d)), input };
 }
@@ -40,7 +47,12 @@ describe('fake provider', () => {
       total_tokens: fakeTokenCount('Hello there, fake model') + fakeTokenCount(answer),
     });
     const parsed = adapter.parseResponse(text(reply), input);
-    expect(parsed.usage).toEqual({ promptTokens: 6, completionTokens: fakeTokenCount(answer), cachedTokens: 0, reasoningTokens: 0 });
+    expect(parsed.usage).toEqual({
+      promptTokens: 6,
+      completionTokens: fakeTokenCount(answer),
+      cachedTokens: 0,
+      reasoningTokens: 0,
+    });
   });
 
   it('streams several chunks in the OpenAI format and honours include_usage', () => {
@@ -53,7 +65,10 @@ describe('fake provider', () => {
       let out = '';
       for (const c of reply.chunks) for (const ev of parser.push(c)) out += tr.push(ev);
       tr.end();
-      const events = out.split('\n\n').filter(Boolean).map((e) => JSON.parse(e.slice('data: '.length)) as ChatCompletionChunk);
+      const events = out
+        .split('\n\n')
+        .filter(Boolean)
+        .map((e) => JSON.parse(e.slice('data: '.length)) as ChatCompletionChunk);
       expect(events[0]!.choices[0]!.delta).toEqual({ role: 'assistant', content: '', refusal: null });
       const content = events.flatMap((e) => e.choices.map((c) => c.delta.content ?? '')).join('');
       expect(content).toBe(fakeAnswer('echo', [{ role: 'user', content: 'Hello there, fake model' }]));
@@ -83,7 +98,9 @@ describe('fake provider', () => {
 
   it('injects errors through the model name', () => {
     const r429 = run({}, { ...dep, model: 'fake-429' }).reply;
-    expect(adapter.normaliseError({ status: r429.status, body: text(r429), headers: r429.headers }, dep)).toMatchObject({ status: 429, retryAfter: 7 });
+    expect(adapter.normaliseError({ status: r429.status, body: text(r429), headers: r429.headers }, dep)).toMatchObject(
+      { status: 429, retryAfter: 7 },
+    );
     expect(run({}, { ...dep, model: 'fake-500' }).reply.status).toBe(500);
     expect(run({}, { ...dep, model: 'fake-400' }).reply.status).toBe(400);
   });

@@ -103,7 +103,12 @@ export interface ChatCompletionChunkDelta {
   role?: 'assistant';
   content?: string | null;
   refusal?: string | null;
-  tool_calls?: Array<{ index: number; id?: string; type?: 'function'; function?: { name?: string; arguments?: string } }>;
+  tool_calls?: Array<{
+    index: number;
+    id?: string;
+    type?: 'function';
+    function?: { name?: string; arguments?: string };
+  }>;
   [field: string]: unknown;
 }
 

@@ -1,4 +1,4 @@
-import type { Deployment } from '@switchyard/config';
+import type { ProviderDeployment } from '../provider-deployment';
 import type { ProviderAdapter } from '../provider-adapter';
 import { normaliseOpenAIError } from './openai.errors';
 import { buildOpenAIRequest, OPENAI_COMPATIBLE_PROFILES, type OpenAICompatibleProfile } from './openai.request';
@@ -14,7 +14,7 @@ export function createOpenAICompatibleAdapter(profile: OpenAICompatibleProfile):
     provider: profile.provider,
     streamFraming: 'sse',
     transport: 'http',
-    buildRequest: (input, deployment: Deployment) => buildOpenAIRequest(profile, input, deployment),
+    buildRequest: (input, deployment: ProviderDeployment) => buildOpenAIRequest(profile, input, deployment),
     parseResponse: (text) => parseOpenAIResponse(text),
     createStreamTranslator: (opts) => createOpenAIStreamTranslator(opts),
     normaliseError: (reply, deployment) => normaliseOpenAIError(reply, deployment),

@@ -1,4 +1,4 @@
-import type { Deployment } from '@switchyard/config';
+import type { ProviderDeployment } from '../provider-deployment';
 import type { GatewayError } from '@switchyard/contracts';
 import type { UpstreamErrorInput } from '../provider-adapter';
 import { parseRetryAfter } from '../upstream-errors';
@@ -24,7 +24,13 @@ function str(v: unknown): string | undefined {
  * (`{"error": "text"}`, `{"object": "error", "message": ...}`, `{"detail": ...}`).
  */
 export function extractOpenAIError(body: string): ExtractedError {
-  const none: ExtractedError = { message: undefined, type: undefined, code: undefined, param: undefined, shaped: false };
+  const none: ExtractedError = {
+    message: undefined,
+    type: undefined,
+    code: undefined,
+    param: undefined,
+    shaped: false,
+  };
   if (body.length === 0) return none;
   let doc: unknown;
   try {
@@ -38,7 +44,13 @@ export function extractOpenAIError(body: string): ExtractedError {
   if (e !== null && typeof e === 'object' && !Array.isArray(e)) {
     const eo = e as Record<string, unknown>;
     const message = str(eo['message']);
-    return { message, type: str(eo['type']), code: str(eo['code']), param: str(eo['param']), shaped: message !== undefined };
+    return {
+      message,
+      type: str(eo['type']),
+      code: str(eo['code']),
+      param: str(eo['param']),
+      shaped: message !== undefined,
+    };
   }
   if (typeof e === 'string') return { ...none, message: e };
   const detail = d['detail'];
@@ -53,13 +65,11 @@ export function extractOpenAIError(body: string): ExtractedError {
 
 /** Upstream messages can quote an API key or name the operator's organisation: mask both. */
 export function scrubSecrets(message: string): string {
-  return message
-    .replace(/\b(sk|rk|pk)-[A-Za-z0-9_*-]{4,}/g, '$1-***')
-    .replace(/\borg-[A-Za-z0-9]{6,}\b/g, 'org-***');
+  return message.replace(/\b(sk|rk|pk)-[A-Za-z0-9_*-]{4,}/g, '$1-***').replace(/\borg-[A-Za-z0-9]{6,}\b/g, 'org-***');
 }
 
 /** Maps a non-2xx reply from an OpenAI-compatible upstream to the error the gateway reports. */
-export function normaliseOpenAIError(reply: UpstreamErrorInput, deployment: Deployment): GatewayError {
+export function normaliseOpenAIError(reply: UpstreamErrorInput, deployment: ProviderDeployment): GatewayError {
   const { status } = reply;
   const x = extractOpenAIError(reply.body);
   const upstreamMessage = x.message !== undefined ? scrubSecrets(x.message) : undefined;

@@ -1,4 +1,4 @@
-import type { Deployment } from '@switchyard/config';
+import type { ProviderDeployment } from '../provider-deployment';
 import type { ChatCompletionRequest } from '../openai-types';
 import type { ChatInput, UpstreamRequest } from '../provider-adapter';
 
@@ -24,17 +24,17 @@ export const OPENAI_COMPATIBLE_PROFILES: Readonly<Record<string, OpenAICompatibl
   openai_compatible: { provider: 'openai_compatible' },
 };
 
-export function chatCompletionsUrl(profile: OpenAICompatibleProfile, deployment: Deployment): string {
+export function chatCompletionsUrl(profile: OpenAICompatibleProfile, deployment: ProviderDeployment): string {
   const base = deployment.apiBase ?? profile.defaultApiBase;
   if (base === undefined) {
     throw new Error(
-      `Deployment '${deployment.id}' (${deployment.provider}/${deployment.model}) has no api_base; set litellm_params.api_base to the server's URL (ending in /v1).`,
+      `ProviderDeployment '${deployment.id}' (${deployment.provider}/${deployment.model}) has no api_base; set litellm_params.api_base to the server's URL (ending in /v1).`,
     );
   }
   return `${base}/chat/completions`;
 }
 
-export function openAIHeaders(deployment: Deployment): Record<string, string> {
+export function openAIHeaders(deployment: ProviderDeployment): Record<string, string> {
   const h: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (deployment.apiKey) h['authorization'] = `Bearer ${deployment.apiKey}`;
   if (deployment.organization) h['openai-organization'] = deployment.organization;
@@ -46,7 +46,7 @@ export function openAIHeaders(deployment: Deployment): Record<string, string> {
  * `stream_options.include_usage: true`, so usage is always recorded. When neither needs changing, the
  * client's bytes go out as they came in.
  */
-export function openAIRequestBody(input: ChatInput, deployment: Deployment): string | Uint8Array {
+export function openAIRequestBody(input: ChatInput, deployment: ProviderDeployment): string | Uint8Array {
   const b = input.body;
   const needsModel = b.model !== deployment.model;
   const needsUsage = input.stream && b.stream_options?.include_usage !== true;
@@ -59,7 +59,7 @@ export function openAIRequestBody(input: ChatInput, deployment: Deployment): str
 export function buildOpenAIRequest(
   profile: OpenAICompatibleProfile,
   input: ChatInput,
-  deployment: Deployment,
+  deployment: ProviderDeployment,
   url = chatCompletionsUrl(profile, deployment),
 ): UpstreamRequest {
   const headers = openAIHeaders(deployment);

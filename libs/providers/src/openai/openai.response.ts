@@ -27,14 +27,24 @@ export function parseOpenAIResponse(text: string): ParsedResponse {
     doc = JSON.parse(text);
   } catch {
     throw new ProviderError({
-      status: 502, type: 'api_error', code: 'upstream_bad_response', param: null, retryable: true,
-      message: 'The provider answered with a body that is not JSON. Retry the request; if it keeps failing, check the deployment\'s api_base.',
+      status: 502,
+      type: 'api_error',
+      code: 'upstream_bad_response',
+      param: null,
+      retryable: true,
+      message:
+        "The provider answered with a body that is not JSON. Retry the request; if it keeps failing, check the deployment's api_base.",
     });
   }
   if (doc === null || typeof doc !== 'object' || !Array.isArray((doc as ChatCompletion).choices)) {
     throw new ProviderError({
-      status: 502, type: 'api_error', code: 'upstream_bad_response', param: null, retryable: true,
-      message: 'The provider answered with JSON that is not a chat completion (no "choices"). Check that the deployment\'s api_base points at an OpenAI-compatible server.',
+      status: 502,
+      type: 'api_error',
+      code: 'upstream_bad_response',
+      param: null,
+      retryable: true,
+      message:
+        'The provider answered with JSON that is not a chat completion (no "choices"). Check that the deployment\'s api_base points at an OpenAI-compatible server.',
     });
   }
   return { body: null, usage: toTokenUsage((doc as ChatCompletion).usage) };

@@ -1,6 +1,6 @@
+import type { ProviderDeployment } from '../provider-deployment';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Deployment } from '@switchyard/config';
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletionRequest } from '../openai-types';
 import { ProviderError, type ChatInput } from '../provider-adapter';
@@ -14,8 +14,14 @@ import { parseOpenAIResponse } from './openai.response';
 const fx = (name: string): string => readFileSync(join(__dirname, '__fixtures__', name), 'utf8');
 const enc = new TextEncoder();
 
-const dep = (over: Partial<Deployment> = {}): Deployment => ({
-  id: 'dep-1', modelName: 'gpt-4o-mini', provider: 'openai', model: 'gpt-4o-mini', apiKey: 'sk-test-secret-123456', apiKeyEnv: 'OPENAI_API_KEY', weight: 1, ...over,
+const dep = (over: Partial<ProviderDeployment> = {}): ProviderDeployment => ({
+  id: 'dep-1',
+  modelName: 'gpt-4o-mini',
+  provider: 'openai',
+  model: 'gpt-4o-mini',
+  apiKey: 'sk-test-secret-123456',
+  apiKeyEnv: 'OPENAI_API_KEY',
+  ...over,
 });
 
 function input(body: ChatCompletionRequest): ChatInput {
@@ -59,11 +65,21 @@ describe('openai request mapping', () => {
   });
 
   it('always asks upstream for usage on streams, keeping other stream options', () => {
-    const i = input({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_obfuscation: false } });
+    const i = input({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      stream_options: { include_obfuscation: false },
+    });
     const req = openAIAdapter.buildRequest(i, dep());
     expect(req.headers['accept']).toBe('text/event-stream');
     expect(bodyOf(req.body).stream_options).toEqual({ include_obfuscation: false, include_usage: true });
-    const already = input({ model: 'gpt-4o-mini', messages: [], stream: true, stream_options: { include_usage: true } });
+    const already = input({
+      model: 'gpt-4o-mini',
+      messages: [],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(openAIAdapter.buildRequest(already, dep()).body).toBe(already.raw);
   });
 
@@ -82,7 +98,9 @@ describe('openai response and usage', () => {
   });
 
   it('reports zero usage when the upstream omits it', () => {
-    const { usage } = parseOpenAIResponse(JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [] }));
+    const { usage } = parseOpenAIResponse(
+      JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [] }),
+    );
     expect(usage).toEqual({ promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 });
   });
 
@@ -140,12 +158,18 @@ describe('openai stream translation', () => {
   });
 
   it('turns an error event inside the stream into a retryable error and stops forwarding', () => {
-    const withError = 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}\n\n' +
+    const withError =
+      'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}\n\n' +
       'data: {"error":{"message":"The server had an error","type":"server_error","param":null,"code":null}}\n\n' +
       'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"b"},"finish_reason":null}]}\n\n';
     const { out, state } = translate(withError, false);
     expect(out.split('\n\n').filter(Boolean)).toHaveLength(1);
-    expect(state.error).toMatchObject({ status: 502, type: 'server_error', message: 'The server had an error', retryable: true });
+    expect(state.error).toMatchObject({
+      status: 502,
+      type: 'server_error',
+      message: 'The server had an error',
+      retryable: true,
+    });
   });
 
   it('reports a stream that ends without finishing as truncated', () => {
@@ -165,10 +189,17 @@ describe('openai error mapping', () => {
   const h = {};
   it('passes 400/404/409/413/422 through with the upstream error', () => {
     expect(normaliseOpenAIError({ status: 400, body: fx('error-400.json'), headers: h }, dep())).toEqual({
-      status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'temperature',
-      message: "Invalid value for 'temperature': expected a number between 0 and 2.", retryable: false,
+      status: 400,
+      type: 'invalid_request_error',
+      code: 'invalid_value',
+      param: 'temperature',
+      message: "Invalid value for 'temperature': expected a number between 0 and 2.",
+      retryable: false,
     });
-    expect(normaliseOpenAIError({ status: 404, body: fx('error-404.json'), headers: h }, dep())).toMatchObject({ status: 404, code: 'model_not_found' });
+    expect(normaliseOpenAIError({ status: 404, body: fx('error-404.json'), headers: h }, dep())).toMatchObject({
+      status: 404,
+      code: 'model_not_found',
+    });
     for (const status of [409, 413, 422]) {
       expect(normaliseOpenAIError({ status, body: fx('error-400.json'), headers: h }, dep()).status).toBe(status);
     }
@@ -178,18 +209,32 @@ describe('openai error mapping', () => {
     const e = normaliseOpenAIError({ status: 422, body: '{"detail":"field required"}', headers: h }, dep());
     expect(e).toMatchObject({ status: 422, type: 'invalid_request_error', retryable: false });
     expect(e.message).toContain('field required');
-    expect(normaliseOpenAIError({ status: 400, body: '<html>bad</html>', headers: h }, dep()).message).toContain('<html>bad</html>');
+    expect(normaliseOpenAIError({ status: 400, body: '<html>bad</html>', headers: h }, dep()).message).toContain(
+      '<html>bad</html>',
+    );
   });
 
   it('maps 429 to rate_limit_error with retryAfter from retry-after, an HTTP date, or retry-after-ms', () => {
-    const e = normaliseOpenAIError({ status: 429, body: fx('error-429.json'), headers: { 'retry-after': '20' } }, dep());
-    expect(e).toMatchObject({ status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', retryAfter: 20, retryable: true });
+    const e = normaliseOpenAIError(
+      { status: 429, body: fx('error-429.json'), headers: { 'retry-after': '20' } },
+      dep(),
+    );
+    expect(e).toMatchObject({
+      status: 429,
+      type: 'rate_limit_error',
+      code: 'rate_limit_exceeded',
+      retryAfter: 20,
+      retryable: true,
+    });
     expect(e.message).not.toContain('org-AbCdEf123456');
     const date = new Date(Date.now() + 30_000).toUTCString();
     const d = normaliseOpenAIError({ status: 429, body: '', headers: { 'retry-after': date } }, dep()).retryAfter!;
     expect(d).toBeGreaterThanOrEqual(28);
     expect(d).toBeLessThanOrEqual(31);
-    expect(normaliseOpenAIError({ status: 429, body: '', headers: { 'retry-after-ms': '1500', 'retry-after': '9' } }, dep()).retryAfter).toBe(1.5);
+    expect(
+      normaliseOpenAIError({ status: 429, body: '', headers: { 'retry-after-ms': '1500', 'retry-after': '9' } }, dep())
+        .retryAfter,
+    ).toBe(1.5);
   });
 
   it('maps 401/403 to 502 naming the deployment and never echoing the key', () => {
@@ -204,18 +249,34 @@ describe('openai error mapping', () => {
   });
 
   it('maps 5xx to a retryable 502', () => {
-    const e = normaliseOpenAIError({ status: 503, body: '{"error":{"message":"overloaded","type":"server_error","param":null,"code":null}}', headers: { 'retry-after': '2' } }, dep());
+    const e = normaliseOpenAIError(
+      {
+        status: 503,
+        body: '{"error":{"message":"overloaded","type":"server_error","param":null,"code":null}}',
+        headers: { 'retry-after': '2' },
+      },
+      dep(),
+    );
     expect(e).toMatchObject({ status: 502, type: 'api_error', code: 'upstream_error', retryable: true, retryAfter: 2 });
     expect(e.message).toContain('overloaded');
   });
 
   it('maps transport failures: refused/reset → 502 retryable, timeouts → 504', () => {
     const ctx = { deploymentId: 'dep-1', provider: 'openai', origin: 'http://127.0.0.1:1' };
-    const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+    const refused = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    });
     expect(transportError(refused, ctx)).toMatchObject({ status: 502, retryable: true });
-    expect(transportError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), ctx).message).toContain('ECONNRESET');
-    expect(transportError(Object.assign(new Error('t'), { code: 'UND_ERR_HEADERS_TIMEOUT' }), ctx)).toMatchObject({ status: 504, code: 'timeout' });
-    expect(transportError(Object.assign(new Error('aborted'), { name: 'AbortError' }), ctx, true)).toMatchObject({ status: 504 });
+    expect(transportError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), ctx).message).toContain(
+      'ECONNRESET',
+    );
+    expect(transportError(Object.assign(new Error('t'), { code: 'UND_ERR_HEADERS_TIMEOUT' }), ctx)).toMatchObject({
+      status: 504,
+      code: 'timeout',
+    });
+    expect(transportError(Object.assign(new Error('aborted'), { name: 'AbortError' }), ctx, true)).toMatchObject({
+      status: 504,
+    });
   });
 });
 
@@ -231,11 +292,18 @@ describe('adapterFor', () => {
 
   it('names what is supported for an unknown provider', () => {
     expect(() => adapterFor({ provider: 'anthropic' })).toThrow(UnsupportedProviderError);
-    expect(() => adapterFor({ provider: 'x' })).toThrow("provider 'x' is not supported yet; supported: openai, fake, or any OpenAI-compatible server via api_base");
+    expect(() => adapterFor({ provider: 'x' })).toThrow(
+      "provider 'x' is not supported yet; supported: openai, fake, or any OpenAI-compatible server via api_base",
+    );
     expect(() => adapterFor({ provider: 'azure', apiBase: 'https://r.example/' })).toThrow(/azure/);
   });
 
   it('asks for api_base when a self-hosted provider has none', () => {
-    expect(() => adapterFor({ provider: 'hosted_vllm' }).buildRequest(input({ model: 'm', messages: [] }), dep({ provider: 'hosted_vllm' }))).toThrow(/api_base/);
+    expect(() =>
+      adapterFor({ provider: 'hosted_vllm' }).buildRequest(
+        input({ model: 'm', messages: [] }),
+        dep({ provider: 'hosted_vllm' }),
+      ),
+    ).toThrow(/api_base/);
   });
 });

@@ -21,7 +21,10 @@ export function initialStreamState(): StreamState {
 
 function streamError(e: unknown): GatewayError {
   const eo = e !== null && typeof e === 'object' ? (e as Record<string, unknown>) : {};
-  const message = typeof eo['message'] === 'string' ? scrubSecrets(eo['message']) : 'The provider reported an error in the middle of the stream.';
+  const message =
+    typeof eo['message'] === 'string'
+      ? scrubSecrets(eo['message'])
+      : 'The provider reported an error in the middle of the stream.';
   return {
     status: 502,
     type: typeof eo['type'] === 'string' ? eo['type'] : 'api_error',
@@ -36,7 +39,11 @@ function hasContent(choices: ChatCompletionChunk['choices']): boolean {
   for (const c of choices) {
     const d = c.delta;
     if (d === undefined || d === null) continue;
-    if ((typeof d.content === 'string' && d.content.length > 0) || (typeof d.refusal === 'string' && d.refusal.length > 0)) return true;
+    if (
+      (typeof d.content === 'string' && d.content.length > 0) ||
+      (typeof d.refusal === 'string' && d.refusal.length > 0)
+    )
+      return true;
     if (Array.isArray(d.tool_calls) && d.tool_calls.length > 0) return true;
   }
   return false;
@@ -66,7 +73,11 @@ export function reduceOpenAIStream(state: StreamState, event: SseEvent, opts: St
   }
   if (event.event !== '' && event.event !== 'message') return '';
 
-  const mustParse = !state.contentSeen || MAY_CARRY_USAGE.test(data) || (!state.finished && MAY_FINISH.test(data)) || MAY_BE_ERROR.test(data);
+  const mustParse =
+    !state.contentSeen ||
+    MAY_CARRY_USAGE.test(data) ||
+    (!state.finished && MAY_FINISH.test(data)) ||
+    MAY_BE_ERROR.test(data);
   if (!mustParse) return forward(data, opts);
 
   let chunk: ChatCompletionChunk;

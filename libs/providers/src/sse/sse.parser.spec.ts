@@ -68,7 +68,8 @@ describe('SseParser', () => {
   });
 
   it('skips comments, joins multi-line data, keeps event names and ids', () => {
-    const text = ': keep-alive\n\nevent: error\nid: 42\ndata: {"a":\ndata:1}\n\ndata\n\nretry: 10\ndata:  two spaces\n\n';
+    const text =
+      ': keep-alive\n\nevent: error\nid: 42\ndata: {"a":\ndata:1}\n\ndata\n\nretry: 10\ndata:  two spaces\n\n';
     expect(parseAll([text])).toEqual([
       { event: 'error', data: '{"a":\n1}', id: '42' },
       { event: '', data: '', id: '42' },
