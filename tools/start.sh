@@ -69,8 +69,9 @@ show_failure() {
   local svc=$1
   sy_fail "$svc is not healthy. Last lines of $(sy_rel "$SY_LOGS/$svc.log"):"
   tail -n 30 "$SY_LOGS/$svc.log" >&2 || true
-  sy_fail "Fix the cause (config: $SWITCHYARD_CONFIG; environment variables in README.md), then run bash tools/start.sh again."
-  sy_fail "The other services are still running; bash tools/stop.sh stops them."
+  bash tools/stop.sh --quiet >/dev/null
+  sy_fail "Stopped the other services. Fix the cause (config: $SWITCHYARD_CONFIG; environment variables in README.md),"
+  sy_fail "then run bash tools/start.sh again."
 }
 
 sy_step "waiting for /health on gateway (:$GATEWAY_PORT) and admin (:$ADMIN_PORT)..."
@@ -94,10 +95,11 @@ fi
 
 # Only the well-known demo key is printed; a real key stays out of terminals and logs.
 if [[ "$SWITCHYARD_MASTER_KEY" == sk-switchyard-demo ]]; then
-  key=sk-switchyard-demo py_key='"sk-switchyard-demo"' js_key="'sk-switchyard-demo'"
+  key=sk-switchyard-demo py_key='"sk-switchyard-demo"' js_key="'sk-switchyard-demo'" py_import=
   key_note="sk-switchyard-demo (demo value: set SWITCHYARD_MASTER_KEY for anything else)"
 else
   key='$SWITCHYARD_MASTER_KEY' py_key='os.environ["SWITCHYARD_MASTER_KEY"]' js_key='process.env.SWITCHYARD_MASTER_KEY'
+  py_import=$'\n  import os'
   key_note='the value of $SWITCHYARD_MASTER_KEY'
 fi
 cat <<EOF
@@ -113,8 +115,7 @@ Try it:
     -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \\
     -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello!"}]}'
 
-With the official openai client (Python):
-  import os
+With the official openai client (Python):$py_import
   from openai import OpenAI
   client = OpenAI(base_url="http://localhost:$GATEWAY_PORT/v1", api_key=$py_key)
   print(client.chat.completions.create(model="gpt-4o-mini",

@@ -22,7 +22,7 @@ for svc in gateway router translator spend admin; do
   [[ -f "$pidfile" ]] || continue
   pid="$(cat "$pidfile")"
   # Only signal the pid if it is still our service (pids are reused after a reboot or crash).
-  if [[ -n "$pid" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "dist/apps/$svc/src/main.js"; then
+  if [[ -n "$pid" ]] && [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "dist/apps/$svc/src/main.js"; then
     kill -TERM "$pid" 2>/dev/null || true
     if ! sy_wait 10 sy_pid_gone "$pid"; then
       sy_info "$svc (pid $pid) did not stop within 10s; killing it"
