@@ -103,7 +103,7 @@ model_list:
     expect(sawUsage).toBe(false);
     expect(plainText.length).toBeGreaterThan(0);
 
-    const ch = createAnalyticsClient({ url: stack.clickhouse.url, database: stack.clickhouse.database });
+    const ch = createAnalyticsClient({ url: stack.clickhouse.url });
     try {
       const rows = await waitFor(
         async () => {

@@ -13,8 +13,25 @@ export class OpenAIExceptionFilter implements ExceptionFilter {
     const reply = ctx.getResponse<FastifyReply>();
     const req = ctx.getRequest<FastifyRequest>();
     if (reply.sent || reply.raw.headersSent) return;
-    sendError(reply, toGatewayError(exception, req, this.logger));
+    const error = toGatewayError(exception, req, this.logger);
+    // Answering before the client has finished sending makes it fail with EPIPE instead of reading
+    // our 413: read and discard the rest of the body first, up to a cap.
+    if (error.status === 413 && !req.raw.complete) return afterDraining(req.raw, () => sendError(reply, error));
+    sendError(reply, error);
   }
+}
+
+/** Bytes of an oversized body we are willing to discard so the client can read the error; past it we hang up. */
+const DRAIN_CAP_BYTES = 64 * 1024 * 1024;
+
+function afterDraining(raw: FastifyRequest['raw'], then: () => void): void {
+  let seen = 0;
+  raw.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DRAIN_CAP_BYTES) raw.destroy();
+  });
+  raw.once('end', then);
+  raw.resume();
 }
 
 export function toGatewayError(exception: unknown, req: { method: string; url: string }, logger: Logger): GatewayError {
