@@ -111,6 +111,21 @@ function peakMemoryMiB(pid: number): number {
   }
 }
 
+/** CPU time (user + system) a process has used so far, in ms; NaN if it is gone. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of /proc/<pid>/stat, counted in clock ticks (100 per second here).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+function cpuSnapshot(pids: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(pids).map(([svc, pid]) => [svc, cpuMs(pid)]));
+}
+
 const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2).padStart(8) : '     n/a');
 
 async function main(): Promise<void> {
@@ -131,6 +146,7 @@ async function main(): Promise<void> {
     const gatewayAuth = `Bearer ${stack.masterKey}`;
 
     const rows: Row[] = [];
+    const cpuRows: string[] = [];
     for (const stream of [false, true]) {
       for (const rate of args.rates) {
         const kind = stream ? 'stream TTFT' : 'non-stream';
@@ -138,7 +154,14 @@ async function main(): Promise<void> {
         await openLoop(rate, args.warmup, () => once(direct, upPath, directAuth, stream));
         const d = summarise(`direct   ${kind} @${rate}/s`, await openLoop(rate, args.seconds, () => once(direct, upPath, directAuth, stream)));
         await openLoop(rate, args.warmup, () => once(gateway, '/v1/chat/completions', gatewayAuth, stream));
-        const g = summarise(`gateway  ${kind} @${rate}/s`, await openLoop(rate, args.seconds, () => once(gateway, '/v1/chat/completions', gatewayAuth, stream)));
+        const before = cpuSnapshot(stack.pids);
+        const run = await openLoop(rate, args.seconds, () => once(gateway, '/v1/chat/completions', gatewayAuth, stream));
+        const after = cpuSnapshot(stack.pids);
+        const g = summarise(`gateway  ${kind} @${rate}/s`, run);
+        cpuRows.push(
+          `${`${kind} @${rate}/s`.padEnd(24)}` +
+            Object.keys(stack.pids).map((svc) => (((after[svc]! - before[svc]!) * 1000) / run.samples.length).toFixed(0).padStart(11)).join(''),
+        );
         rows.push(d, g, { label: `added    ${kind} @${rate}/s`, p50: g.p50 - d.p50, p95: g.p95 - d.p95, p99: g.p99 - d.p99, achieved: NaN, errors: NaN });
       }
     }
@@ -147,6 +170,9 @@ async function main(): Promise<void> {
     for (const r of rows) {
       console.log(`${r.label.padEnd(34)}${f(r.p50)} ${f(r.p95)} ${f(r.p99)} ${Number.isFinite(r.achieved) ? r.achieved.toFixed(0).padStart(7) : '       '} ${Number.isFinite(r.errors) ? String(r.errors).padStart(7) : ''}`);
     }
+    console.log('\nCPU time per request through the gateway, µs (10 ms clock ticks: indicative)');
+    console.log(`${'run'.padEnd(24)}${Object.keys(stack.pids).map((s) => s.padStart(11)).join('')}`);
+    for (const r of cpuRows) console.log(r);
     console.log('\npeak memory (VmHWM) per service, MiB');
     for (const [svc, pid] of Object.entries(stack.pids)) console.log(`  ${svc.padEnd(12)} ${peakMemoryMiB(pid).toFixed(1)}`);
     await direct.close();
