@@ -13,7 +13,7 @@ describe('gateway end to end', () => {
   let stack: Stack;
   // Admin responses are checked field by field below; a loose record keeps those checks readable.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  let admin: (method: string, path: string, body?: unknown) => Promise<{ status: number; json: Record<string, any> }>;
+  let admin: (method: string, path: string, body?: unknown) => Promise<{ status: number; json: any }>;
 
   beforeAll(async () => {
     upstream = await startFakeOpenAI();
