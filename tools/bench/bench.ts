@@ -10,9 +10,12 @@
  * gateway. Non-streaming requests report total latency; streaming requests report time to first
  * token. Prints p50/p95/p99, achieved throughput and each service's peak memory (VmHWM).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
-import { startFakeOpenAI, startStack, type Stack } from '@switchyard/testing';
+import { startStack, type Stack } from '@switchyard/testing';
 
 interface Args {
   rates: number[];
@@ -128,14 +131,24 @@ function cpuSnapshot(pids: Record<string, number>): Record<string, number> {
 
 const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2).padStart(8) : '     n/a');
 
+/** Starts tools/bench/fake-upstream in its own process and returns its base URL. */
+async function spawnUpstream(latencyMs: number): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, [join(__dirname, 'fake-upstream.js'), String(latencyMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).once('line', resolve);
+    proc.once('exit', (code) => reject(new Error(`fake upstream exited with code ${code}`)));
+  });
+  return { url: (JSON.parse(line) as { url: string }).url, proc };
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   console.log(`==> starting fake upstream (latency ${args.upstreamLatency} ms) and the full stack`);
-  const upstream = await startFakeOpenAI({ latencyMs: args.upstreamLatency });
+  const upstream = await spawnUpstream(args.upstreamLatency);
   let stack: Stack | undefined;
   try {
     stack = await startStack({
-      env: { BENCH_UPSTREAM_KEY: 'sk-bench-upstream' },
+      env: { BENCH_UPSTREAM_KEY: 'sk-bench-upstream', ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}) },
       configYaml: `model_list:\n  - model_name: gpt-4o-mini\n    litellm_params: { model: openai/gpt-4o-mini, api_base: ${upstream.url}, api_key: os.environ/BENCH_UPSTREAM_KEY }\n`,
     });
     const up = new URL(upstream.url);
@@ -174,12 +187,13 @@ async function main(): Promise<void> {
     console.log(`${'run'.padEnd(24)}${Object.keys(stack.pids).map((s) => s.padStart(11)).join('')}`);
     for (const r of cpuRows) console.log(r);
     console.log('\npeak memory (VmHWM) per service, MiB');
+    console.log(`  ${'upstream'.padEnd(12)} ${peakMemoryMiB(upstream.proc.pid!).toFixed(1)}  (the fake provider, not Switchyard)`);
     for (const [svc, pid] of Object.entries(stack.pids)) console.log(`  ${svc.padEnd(12)} ${peakMemoryMiB(pid).toFixed(1)}`);
     await direct.close();
     await gateway.close();
   } finally {
     await stack?.stop();
-    await upstream.close();
+    upstream.proc.kill('SIGTERM');
   }
 }
 
