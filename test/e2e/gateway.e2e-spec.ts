@@ -32,6 +32,8 @@ model_list:
     litellm_params: { model: openai/fake-429, api_base: ${upstream.url}, api_key: os.environ/FAKE_UPSTREAM_KEY }
   - model_name: demo
     litellm_params: { model: fake/gpt-4o-mini }
+  - model_name: large
+    litellm_params: { model: openai/fake-large, api_base: ${upstream.url}, api_key: os.environ/FAKE_UPSTREAM_KEY }
 `,
     });
     admin = async (method, path, body) => {
@@ -160,7 +162,7 @@ model_list:
 
   it('lists only the models a key may use', async () => {
     const all = await client(stack.masterKey).models.list();
-    expect(all.data.map((m) => m.id).sort()).toEqual(['demo', 'gpt-4o', 'gpt-4o-mini', 'limited']);
+    expect(all.data.map((m) => m.id).sort()).toEqual(['demo', 'gpt-4o', 'gpt-4o-mini', 'large', 'limited']);
     const { key } = await newKey({ models: ['gpt-4o'] });
     const some = await client(key).models.list();
     expect(some.data.map((m) => m.id)).toEqual(['gpt-4o']);
@@ -206,6 +208,22 @@ model_list:
       { timeoutMs: 1000, intervalMs: 20 },
     );
     expect(refusedAt).toBeGreaterThan(0);
+  });
+
+  it('carries answers and requests larger than one NATS message, or refuses them with 413', async () => {
+    const big = await client(stack.masterKey).chat.completions.create({ model: 'large', messages: [{ role: 'user', content: 'a lot' }] });
+    expect(big.choices[0]?.message.content).toHaveLength(2_640_000);
+    expect(big.usage?.completion_tokens).toBe(660_000);
+
+    // NATS carries at most max_payload (1 MiB by default) in one message: the gateway refuses
+    // what it could not forward, with the limit in the message, instead of failing inside.
+    const tooBig = await client(stack.masterKey)
+      .chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x'.repeat(1_500_000) }] })
+      .catch((e: unknown) => e);
+    expect((tooBig as { status?: number }).status).toBe(413);
+    expect((tooBig as Error).message).toMatch(/larger than the limit of \d+ bytes/);
+    const fits = await client(stack.masterKey).chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'y'.repeat(900_000) }] });
+    expect(fits.usage?.prompt_tokens).toBeGreaterThan(200_000);
   });
 
   it('never answers malformed input with a 500', async () => {

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { ConfigModule } from '@switchyard/config';
 import { DbModule, KeysRepository } from '@switchyard/db';
 import { NatsModule } from '@switchyard/nats';
@@ -9,7 +8,6 @@ import { ChatController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
-import { OpenAIExceptionFilter } from './http/openai-exception.filter';
 import { ModelsController } from './models/models.controller';
 import { ModelsService } from './models/models.service';
 import { UsagePublisherService } from './usage/usage-publisher.service';
@@ -25,7 +23,6 @@ import { UsagePublisherService } from './usage/usage-publisher.service';
     ModelsService,
     HealthService,
     UsagePublisherService,
-    { provide: APP_FILTER, useClass: OpenAIExceptionFilter },
   ],
 })
 export class GatewayModule {}

@@ -3,19 +3,39 @@ process.env.SWITCHYARD_SERVICE = 'gateway';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { loadEnv } from '@switchyard/config';
+import { FRAME_HEADER_ROOM } from '@switchyard/contracts';
+import { NATS } from '@switchyard/nats';
 import { GatewayModule } from './gateway.module';
 import { registerJsonBodyParser } from './http/json-body.parser';
+import { OpenAIExceptionFilter } from './http/openai-exception.filter';
+
+/**
+ * The body travels to the router as one NATS message, so it can be no larger than the server's
+ * max_payload (1 MiB by default) less room for headers. Say so at boot rather than fail per request.
+ */
+function effectiveBodyLimit(configured: number, nc: NatsConnection): number {
+  const busLimit = nc.info!.max_payload - FRAME_HEADER_ROOM;
+  if (configured <= busLimit) return configured;
+  new Logger('gateway').warn(
+    `SWITCHYARD_MAX_BODY_BYTES=${configured} exceeds what NATS carries in one message (max_payload ${nc.info!.max_payload}); ` +
+      `accepting bodies up to ${busLimit} bytes. Raise max_payload in the NATS server config to accept larger requests.`,
+  );
+  return busLimit;
+}
 
 async function bootstrap(): Promise<void> {
   const env = loadEnv();
   const adapter = new FastifyAdapter({ bodyLimit: env.SWITCHYARD_MAX_BODY_BYTES, keepAliveTimeout: 65_000, logger: false });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule, adapter, { logger: ['error', 'warn', 'log'] });
   app.enableShutdownHooks();
+  const bodyLimit = effectiveBodyLimit(env.SWITCHYARD_MAX_BODY_BYTES, app.get<NatsConnection>(NATS));
+  app.useGlobalFilters(new OpenAIExceptionFilter(bodyLimit));
   // Nest installs Fastify's default body parsers during init; ours replace them afterwards. Their
   // errors (400 bad JSON, 413 too large) reach OpenAIExceptionFilter through Nest's error handler.
   await app.init();
-  registerJsonBodyParser(app.getHttpAdapter().getInstance(), env.SWITCHYARD_MAX_BODY_BYTES);
+  registerJsonBodyParser(app.getHttpAdapter().getInstance(), bodyLimit);
   await app.listen(env.GATEWAY_PORT, env.GATEWAY_HOST);
   new Logger('gateway').log(`ready: OpenAI-compatible API on http://${env.GATEWAY_HOST}:${env.GATEWAY_PORT}/v1`);
 }

@@ -8,6 +8,7 @@ import {
 } from '@nats-io/transport-node';
 import {
   errorBody,
+  FRAME_HEADER_ROOM,
   H,
   QUEUE_GROUPS,
   type FrameKind,
@@ -33,6 +34,7 @@ import { UpstreamPools } from './upstream-pools.service';
 
 /** Chunk frames carry nothing but their kind: one shared header set (NATS encodes headers at publish time). */
 const CHUNK_HEADERS = frameHeaders('chunk');
+const PART_OPTS = { headers: frameHeaders('part') };
 const CHUNK_OPTS = { headers: CHUNK_HEADERS };
 const EMPTY = new Uint8Array(0);
 /** Error bodies are read to classify the failure; past this size the rest is dropped. */
@@ -253,7 +255,14 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     }
     const meta = this.meta(a.prepared, 200, parsed.usage, a.t0);
     const hdrs = frameHeaders('response', meta, a.requestId);
-    this.nc.publish(a.clientReply, parsed.body === null ? bytes : Buffer.from(parsed.body, 'utf8'), { headers: hdrs });
+    const body = parsed.body === null ? bytes : Buffer.from(parsed.body, 'utf8');
+    // A body larger than one NATS message may carry goes ahead in `part` frames; `response` ends it.
+    const room = Math.max(64 * 1024, this.nc.info!.max_payload - FRAME_HEADER_ROOM);
+    let offset = 0;
+    for (; body.length - offset > room; offset += room) {
+      this.nc.publish(a.clientReply, body.subarray(offset, offset + room), PART_OPTS);
+    }
+    this.nc.publish(a.clientReply, offset ? body.subarray(offset) : body, { headers: hdrs });
     a.msg.respond(EMPTY, { headers: hdrs });
   }
 

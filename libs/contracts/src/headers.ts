@@ -19,15 +19,18 @@ export const H = {
   frame: 'sy-frame',
   /** JSON of FrameMeta on `response`, `done` and `error` frames. */
   meta: 'sy-meta',
-  /** Comma-separated model names the caller may use; absent means all. Used by the router for aliases. */
-  allowedModels: 'sy-allowed-models',
 } as const;
 
 /**
  * Reply frames sent to the gateway's per-request reply subject.
- * - `response`: the whole non-streaming answer; body is the OpenAI JSON to send as is.
+ * - `response`: the non-streaming answer (or its last piece); body is the OpenAI JSON to send as is.
+ * - `part`: a leading piece of a non-streaming answer too large for one NATS message (the server's
+ *   max_payload); the gateway writes it through, and the `response` frame that follows ends the body.
  * - `chunk`: body is one or more complete SSE events (`data: {...}\n\n`), written to the client as is.
  * - `done`: the stream ended normally; the gateway writes `data: [DONE]`.
  * - `error`: body is the OpenAI error envelope; meta carries status and retry hint.
  */
-export type FrameKind = 'response' | 'chunk' | 'done' | 'error';
+export type FrameKind = 'response' | 'part' | 'chunk' | 'done' | 'error';
+
+/** Room left in each NATS message for headers when a body is cut to fit max_payload. */
+export const FRAME_HEADER_ROOM = 16 * 1024;

@@ -26,8 +26,12 @@ import type { AddressInfo } from 'node:net';
  * - fake-drop  → stream: role chunk + one content chunk, then the connection is destroyed;
  *                non-stream: the connection is destroyed before any response
  * - fake-stream-error → stream: one content chunk, then `data: {"error": {...}}`
+ * - fake-large → non-stream answer of about 2.6 MB (bigger than one NATS message), completion_tokens = length / 4
  * - fake-cached → usage reports cached_tokens = floor(prompt_tokens / 2) and reasoning_tokens = 1
  */
+
+/** The `fake-large` answer: 2,640,000 characters, so 660,000 tokens at four characters a token. */
+const LARGE_ANSWER = 'All work and no play. '.repeat(120_000);
 export interface FakeOpenAIOptions {
   port?: number;
   /** Delay before the response headers (time to first byte), ms. Default 0. */
@@ -244,12 +248,15 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
           choices: [
             {
               index: 0,
-              message: { role: 'assistant', content: answer, refusal: null, annotations: [] },
+              message: { role: 'assistant', content: model === 'fake-large' ? LARGE_ANSWER : answer, refusal: null, annotations: [] },
               logprobs: null,
               finish_reason: 'stop',
             },
           ],
-          usage: usageOf(model, promptTokens),
+          usage:
+            model === 'fake-large'
+              ? { ...usageOf(model, promptTokens), completion_tokens: LARGE_ANSWER.length / 4, total_tokens: promptTokens + LARGE_ANSWER.length / 4 }
+              : usageOf(model, promptTokens),
           service_tier: 'default',
           system_fingerprint: 'fp_fake',
         });

@@ -141,11 +141,23 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
             finish(200, { meta });
             return;
           }
+          case 'part':
+            // A leading piece of an answer too large for one NATS message: sent on as it comes, chunked.
+            if (!res.headersSent) {
+              outcome.firstByteAt = Date.now();
+              res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId });
+            }
+            res.write(msg.data);
+            return;
           case 'response': {
             const meta = parseMeta(msg);
-            outcome.firstByteAt = Date.now();
-            res.writeHead(200, { 'content-type': 'application/json', 'content-length': msg.data.length, 'x-request-id': requestId });
-            res.end(msg.data);
+            if (res.headersSent) {
+              res.end(msg.data);
+            } else {
+              outcome.firstByteAt = Date.now();
+              res.writeHead(200, { 'content-type': 'application/json', 'content-length': msg.data.length, 'x-request-id': requestId });
+              res.end(msg.data);
+            }
             finish(200, { meta });
             return;
           }
@@ -174,15 +186,21 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
         if (!res.writableFinished && !finished) outcome.errorType = 'client_disconnected';
       });
 
-      this.nc.publish(this.subjects.chatRoute, raw, {
-        reply: channel.subject,
-        headers: natsHeaders({
-          [H.requestId]: requestId,
-          [H.model]: summary.model,
-          [H.stream]: summary.stream ? '1' : '0',
-          [H.deadline]: String(deadline),
-        }),
-      });
+      try {
+        this.nc.publish(this.subjects.chatRoute, raw, {
+          reply: channel.subject,
+          headers: natsHeaders({
+            [H.requestId]: requestId,
+            [H.model]: summary.model,
+            [H.stream]: summary.stream ? '1' : '0',
+            [H.deadline]: String(deadline),
+          }),
+        });
+      } catch (e) {
+        // Closed or draining connection (the body limit already keeps bodies under max_payload).
+        this.logger.error(`request ${requestId}: could not hand the request to NATS: ${(e as Error).message}`);
+        fail(Errors.unavailable('The gateway lost its connection to the message bus. Retry in a moment.'));
+      }
     });
   }
 

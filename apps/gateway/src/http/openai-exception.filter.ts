@@ -8,12 +8,14 @@ import { sendError } from './send-error';
 export class OpenAIExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
 
+  constructor(private readonly bodyLimit: number) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const reply = ctx.getResponse<FastifyReply>();
     const req = ctx.getRequest<FastifyRequest>();
     if (reply.sent || reply.raw.headersSent) return;
-    const error = toGatewayError(exception, req, this.logger);
+    const error = toGatewayError(exception, req, this.logger, this.bodyLimit);
     // Answering before the client has finished sending makes it fail with EPIPE instead of reading
     // our 413: read and discard the rest of the body first, up to a cap.
     if (error.status === 413 && !req.raw.complete) return afterDraining(req.raw, () => sendError(reply, error));
@@ -34,16 +36,16 @@ function afterDraining(raw: FastifyRequest['raw'], then: () => void): void {
   raw.resume();
 }
 
-export function toGatewayError(exception: unknown, req: { method: string; url: string }, logger: Logger): GatewayError {
+export function toGatewayError(exception: unknown, req: { method: string; url: string }, logger: Logger, bodyLimit: number): GatewayError {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    if (status === 413) return Errors.payloadTooLarge(Number(process.env.SWITCHYARD_MAX_BODY_BYTES) || 4 * 1024 * 1024);
+    if (status === 413) return Errors.payloadTooLarge(bodyLimit);
     if (status === 404) return Errors.notFound(`Unknown request URL: ${req.method} ${req.url.split('?')[0]}. See the API reference for valid endpoints.`);
     if (status === 405) return { ...Errors.invalidRequest(`Method ${req.method} is not allowed on ${req.url.split('?')[0]}.`), status };
     return { ...Errors.invalidRequest(exception.message), status };
   }
   const e = exception as { statusCode?: number; code?: string; message?: string };
-  if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return Errors.payloadTooLarge(Number(process.env.SWITCHYARD_MAX_BODY_BYTES) || 4 * 1024 * 1024);
+  if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return Errors.payloadTooLarge(bodyLimit);
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return { ...Errors.invalidRequest(e.message ?? 'Bad request.'), status: e.statusCode };
   }
