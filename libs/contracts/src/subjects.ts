@@ -9,6 +9,11 @@ export interface Subjects {
   readonly chatRoute: string;
   /** router → translator: run one attempt against one deployment (queue group `translator`). */
   readonly chatExecute: string;
+  /**
+   * gateway → every translator (no queue group): the client of request `sy-request-id` went away; the
+   * translator holding it aborts the upstream call and reports the usage so far.
+   */
+  readonly chatCancel: string;
   /** Wildcard root of one gateway instance's reply subjects: `<gatewayReply>.<instance>.<seq>`. */
   readonly gatewayReply: string;
   /** Wildcard root of one router instance's attempt-outcome subjects: `<routerOutcome>.<instance>.<seq>`. */
@@ -34,6 +39,7 @@ export function subjects(prefix = 'sy'): Subjects {
     prefix,
     chatRoute: `${prefix}.router.chat.route`,
     chatExecute: `${prefix}.translator.chat.execute`,
+    chatCancel: `${prefix}.translator.chat.cancel`,
     gatewayReply: `${prefix}.gateway.reply`,
     routerOutcome: `${prefix}.router.outcome`,
     usageRecorded: `${prefix}.usage.request.recorded`,

@@ -180,10 +180,12 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
         }
       });
 
-      // A client that goes away stops nothing upstream yet, but its usage is still recorded: we keep
-      // listening until the translator reports the tokens it used.
+      // A client that goes away: the translator stops the upstream call, and we keep listening until it
+      // reports the tokens used so far, so the request is still billed and recorded (status 499).
       res.on('close', () => {
-        if (!res.writableFinished && !finished) outcome.errorType = 'client_disconnected';
+        if (res.writableFinished || finished) return;
+        outcome.errorType = 'client_disconnected';
+        this.nc.publish(this.subjects.chatCancel, undefined, { headers: natsHeaders({ [H.requestId]: requestId }) });
       });
 
       try {
