@@ -9,7 +9,7 @@ import { masterKeyProvider } from './auth/master-key.provider';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
-import { KeyEventsPublisher } from './keys/key-events.publisher';
+import { KeyEventsPublisher } from '@switchyard/nats';
 import { KeysController } from './keys/keys.controller';
 import { KeysService } from './keys/keys.service';
 import { LitellmController } from './litellm/litellm.controller';

@@ -3,13 +3,13 @@ import { AnalyticsModule } from '@switchyard/analytics';
 import { ConfigModule } from '@switchyard/config';
 import { DbModule } from '@switchyard/db';
 import { JobsModule } from '@switchyard/jobs';
-import { NatsModule } from '@switchyard/nats';
+import { KeyEventsPublisher, NatsModule } from '@switchyard/nats';
 import { KeyExpiryJobs } from './keys/key-expiry.jobs';
 import { UsageBatchService } from './usage/usage-batch.service';
 import { UsageConsumerService } from './usage/usage-consumer.service';
 
 @Module({
   imports: [ConfigModule, NatsModule, DbModule, AnalyticsModule, JobsModule],
-  providers: [UsageBatchService, UsageConsumerService, KeyExpiryJobs],
+  providers: [UsageBatchService, UsageConsumerService, KeyExpiryJobs, KeyEventsPublisher],
 })
 export class SpendModule {}

@@ -6,7 +6,7 @@ import { budgetToNanos, nanosToUsdOrNull } from '../common/money';
 import { isUuid, parseInput } from '../common/parse-input';
 import { TeamsService } from '../teams/teams.service';
 import { parseDurationSeconds } from './duration';
-import { KeyEventsPublisher } from './key-events.publisher';
+import { KeyEventsPublisher } from '@switchyard/nats';
 import { CreateKeySchema, type CreatedKeyJson, type KeyJson } from './keys.schemas';
 
 /** Public view of a key: never the secret, never the hash. */

@@ -4,7 +4,7 @@ import { AuditRepository, KeysRepository, TeamsRepository, type TeamRecord } fro
 import { ApiException } from '../common/api.exception';
 import { budgetToNanos, nanosToUsdOrNull } from '../common/money';
 import { isUuid, parseInput } from '../common/parse-input';
-import { KeyEventsPublisher } from '../keys/key-events.publisher';
+import { KeyEventsPublisher } from '@switchyard/nats';
 import { CreateTeamSchema, type TeamJson } from './teams.schemas';
 
 export function toTeamJson(t: TeamRecord): TeamJson {

@@ -1,11 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { KeyChangedEventSchema, type KeyChangedEvent, type Subjects } from '@switchyard/contracts';
-import { NATS, SUBJECTS, utf8 } from '@switchyard/nats';
+import { NATS, SUBJECTS } from './nats.module';
+import { utf8 } from './nats-headers';
 
 const FLUSH_TIMEOUT_MS = 2000;
 
-/** Tells every gateway that keys changed, so they drop them from their caches. */
+/**
+ * Tells every gateway that keys changed (revoked, expired, deleted), so they drop them from their caches.
+ * Used by admin and by the spend service's expiry sweep.
+ */
 @Injectable()
 export class KeyEventsPublisher {
   private readonly logger = new Logger('KeyEventsPublisher');
