@@ -26,6 +26,26 @@ run_step() {
   fi
 }
 
+# Checks docker-compose.yml with whichever Compose is installed. Neither is needed: tools/compose.spec.ts (unit tests)
+# validates the file against the Compose Specification schema on every machine.
+compose_config() {
+  if command -v docker >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then
+    docker compose -f docker-compose.yml config -q
+  elif command -v docker-compose >/dev/null 2>&1; then
+    local version
+    version="$(docker-compose version --short 2>/dev/null || true)"
+    if [[ "$version" == 1.* ]]; then
+      # docker-compose 1.x predates the top-level `name:` key of the current spec; check the rest of the file.
+      sy_info "docker-compose $version: checking the file without its top-level name: key"
+      sed '/^name:/d' docker-compose.yml | docker-compose -f - --project-directory . -p switchyard config -q
+    else
+      docker-compose -f docker-compose.yml config -q
+    fi
+  else
+    sy_info "neither docker compose nor docker-compose is installed: relying on the schema test (tools/compose.spec.ts)"
+  fi
+}
+
 sy_check_node
 sy_dirs
 step "install"
@@ -40,6 +60,7 @@ run_step build npm run --silent build
 run_step typecheck npx tsc -p tsconfig.json --noEmit
 # The module-boundary rule reads Nx's cached project graph and silently skips itself without one (fresh clone).
 run_step lint bash -c 'npx nx show projects >/dev/null && npx eslint .'
+run_step "compose config" compose_config
 for project in unit e2e; do
   run_step "tests ($project)" npx vitest run --project "$project" --passWithNoTests \
     --reporter=default --reporter=json --outputFile="$RESULTS/$project.json"
