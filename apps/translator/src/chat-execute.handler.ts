@@ -19,12 +19,15 @@ import {
 } from '@switchyard/contracts';
 import { NATS, SUBJECTS } from '@switchyard/nats';
 import {
+  estimateUsage,
+  promptCharsOf,
   ProviderError,
   SseParser,
   transportError,
   upstreamTimeout,
   type ChatCompletionRequest,
   type ChatInput,
+  type StreamState,
   type UpstreamRequest,
 } from '@switchyard/providers';
 import { performance } from 'node:perf_hooks';
@@ -39,6 +42,22 @@ const CHUNK_OPTS = { headers: CHUNK_HEADERS };
 const EMPTY = new Uint8Array(0);
 /** Error bodies are read to classify the failure; past this size the rest is dropped. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/**
+ * A cancel can overtake its request (the client left while the router was still choosing a deployment);
+ * its id is remembered this long, so the attempt that arrives afterwards is not started at all.
+ */
+const EARLY_CANCEL_TTL_MS = 60_000;
+const EARLY_CANCEL_MAX = 10_000;
+/** What an attempt ended by a client that went away reports: nginx's "client closed request". */
+const CLIENT_DISCONNECTED: GatewayError = {
+  status: 499,
+  type: 'client_disconnected',
+  code: 'client_disconnected',
+  param: null,
+  retryable: false,
+  message: 'The client closed the connection before the answer was complete; the upstream call was stopped.',
+};
+const NO_USAGE: TokenUsage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
 
 function frameHeaders(kind: FrameKind, meta?: FrameMeta, requestId?: string): MsgHdrs {
   const h = natsHeaders();
@@ -57,14 +76,21 @@ interface UpstreamReply {
   discard: () => void;
 }
 
-/** One attempt's bookkeeping. */
+/** One attempt's bookkeeping; registered by request id while in flight, so a cancel can reach it. */
 interface Attempt {
   msg: Msg;
   requestId: string;
   clientReply: string;
   prepared: PreparedDeployment;
+  input: ChatInput;
   t0: number;
+  abort: AbortController;
   timedOut: boolean;
+  /** The attempt's final frame and outcome were sent (or are being sent): nothing more may be published. */
+  settled: boolean;
+  /** The stream's translator state once the stream started: usage and generated characters so far. */
+  stream?: Readonly<StreamState>;
+  ttftMs?: number;
 }
 
 /**
@@ -76,7 +102,12 @@ interface Attempt {
 export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ChatExecuteHandler');
   private sub?: Subscription;
+  private cancelSub?: Subscription;
   private inflight = 0;
+  /** In-flight attempts by request id. */
+  private readonly attempts = new Map<string, Attempt>();
+  /** Request ids cancelled before their attempt arrived → when to forget them (insertion order = age). */
+  private readonly earlyCancels = new Map<string, number>();
 
   constructor(
     @Inject(NATS) private readonly nc: NatsConnection,
@@ -111,6 +142,16 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
         });
       },
     });
+    // Broadcast, no queue group: every instance hears every cancel, and the one holding the request acts.
+    this.cancelSub = this.nc.subscribe(this.subjects.chatCancel, {
+      callback: (err, msg) => {
+        if (err) {
+          this.logger.error(`cancel subscription error: ${err.message}`);
+          return;
+        }
+        this.cancel(msg.headers?.get(H.requestId) ?? '');
+      },
+    });
     this.logger.log(
       `listening on ${this.subjects.chatExecute} (queue ${QUEUE_GROUPS.translator}) with ${this.catalog.size} deployment(s)`,
     );
@@ -118,7 +159,73 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
 
   async onApplicationShutdown(): Promise<void> {
     // drain() lets in-flight callbacks start; their upstream calls finish before NATS itself drains.
-    await this.sub?.drain().catch(() => undefined);
+    await Promise.all([this.sub?.drain(), this.cancelSub?.drain()]).catch(() => undefined);
+  }
+
+  /**
+   * The client of `requestId` went away: abort the upstream call and end the attempt with a 499 carrying
+   * the best usage known, so the request is still billed. Ignored when the attempt is not in flight here.
+   */
+  cancel(requestId: string): void {
+    if (!requestId) return;
+    const a = this.attempts.get(requestId);
+    if (a === undefined) {
+      this.rememberEarlyCancel(requestId);
+      return;
+    }
+    if (!settle(a)) return; // its answer is already complete
+    a.abort.abort();
+    // Usage the upstream reported wins; otherwise an estimate from characters, since OpenAI reports usage
+    // only at the end of a stream and a call aborted earlier reports none.
+    const usage =
+      a.stream?.usage ??
+      estimateUsage({
+        promptChars: promptCharsOf(a.input.body.messages),
+        completionChars: a.stream?.generatedChars ?? 0,
+      });
+    this.logger.debug(`request ${requestId}: client disconnected, upstream call aborted`);
+    this.endCancelled(a.msg, requestId, a.clientReply, a.prepared, a.t0, usage, a.ttftMs);
+  }
+
+  /** One final `error` frame (499) to the client, and a `done` outcome to the router so it does not retry or relay. */
+  private endCancelled(
+    msg: Msg,
+    requestId: string,
+    clientReply: string,
+    prepared: PreparedDeployment | undefined,
+    t0: number,
+    usage: TokenUsage,
+    ttftMs?: number,
+  ): void {
+    const meta: FrameMeta = prepared
+      ? { ...this.meta(prepared, CLIENT_DISCONNECTED.status, usage, t0, ttftMs), ...errorMeta(CLIENT_DISCONNECTED) }
+      : {
+          status: CLIENT_DISCONNECTED.status,
+          usage,
+          latencyMs: round(performance.now() - t0),
+          ...errorMeta(CLIENT_DISCONNECTED),
+        };
+    this.nc.publish(clientReply, Buffer.from(JSON.stringify(errorBody(CLIENT_DISCONNECTED)), 'utf8'), {
+      headers: frameHeaders('error', meta, requestId),
+    });
+    if (msg.reply) msg.respond(EMPTY, { headers: frameHeaders('done', meta, requestId) });
+  }
+
+  private rememberEarlyCancel(requestId: string): void {
+    const now = Date.now();
+    for (const [id, expires] of this.earlyCancels) {
+      if (expires > now && this.earlyCancels.size < EARLY_CANCEL_MAX) break;
+      this.earlyCancels.delete(id);
+    }
+    this.earlyCancels.set(requestId, now + EARLY_CANCEL_TTL_MS);
+  }
+
+  /** True (and forgotten) when `requestId` was cancelled before its attempt arrived. */
+  private takeEarlyCancel(requestId: string): boolean {
+    const expires = this.earlyCancels.get(requestId);
+    if (expires === undefined) return false;
+    this.earlyCancels.delete(requestId);
+    return expires > Date.now();
   }
 
   get inflightCount(): number {
@@ -140,6 +247,10 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
         prepared,
         badRequest(`The ${H.clientReply} header is missing; the router must send the gateway's reply subject.`),
       );
+    }
+    if (requestId && this.takeEarlyCancel(requestId)) {
+      // The client left before this attempt got here: no upstream call, so no tokens to bill.
+      return this.endCancelled(msg, requestId, clientReply, prepared, t0, NO_USAGE);
     }
     if (prepared === undefined) {
       return this.replyError(msg, requestId, undefined, {
@@ -181,24 +292,39 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
       );
     }
 
-    const attempt: Attempt = { msg, requestId, clientReply, prepared, t0, timedOut: false };
     const abort = new AbortController();
+    const attempt: Attempt = {
+      msg,
+      requestId,
+      clientReply,
+      prepared,
+      input,
+      t0,
+      abort,
+      timedOut: false,
+      settled: false,
+    };
     const timer = setTimeout(() => {
       attempt.timedOut = true;
       abort.abort();
     }, budget);
+    if (requestId) this.attempts.set(requestId, attempt);
     this.inflight++;
     try {
-      const reply = await this.call(prepared, request, abort.signal);
+      // Once cancelled, an upstream failure is only the abort we caused: the 499 was sent, nothing more is.
+      const reply = abort.signal.aborted ? new Error('aborted') : await this.call(prepared, request, abort.signal);
       if (reply instanceof Error) {
+        if (!settle(attempt)) return;
         return this.replyError(msg, requestId, prepared, transportError(reply, prepared.ctx, attempt.timedOut), t0);
       }
+      if (attempt.settled) return reply.discard();
       if (reply.status < 200 || reply.status >= 300) return await this.upstreamFailed(attempt, reply);
       if (input.stream) await this.relayStream(attempt, input, reply);
       else await this.relayResponse(attempt, input, reply);
     } finally {
       clearTimeout(timer);
       this.inflight--;
+      if (this.attempts.get(requestId) === attempt) this.attempts.delete(requestId);
     }
   }
 
@@ -244,8 +370,10 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     try {
       bytes = await readAll(reply.body, Infinity);
     } catch (e) {
+      if (!settle(a)) return;
       return this.replyError(a.msg, a.requestId, a.prepared, transportError(e, a.prepared.ctx, a.timedOut), a.t0);
     }
+    if (!settle(a)) return;
     let parsed;
     try {
       parsed = a.prepared.adapter!.parseResponse(bytes.toString('utf8'), input);
@@ -271,16 +399,17 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
       includeUsage: input.body.stream_options?.include_usage === true,
     });
     const state = translator.state;
+    a.stream = state;
     const parser = new SseParser();
     let sentAny = false;
-    let ttftMs: number | undefined;
     let failure: GatewayError | undefined;
 
     const feed = (events: ReturnType<SseParser['push']>): void => {
+      if (a.settled) return; // cancelled: the client is gone
       let out = '';
       for (let i = 0; i < events.length; i++) {
         out += translator.push(events[i]!);
-        if (ttftMs === undefined && state.contentSeen) ttftMs = performance.now() - a.t0;
+        if (a.ttftMs === undefined && state.contentSeen) a.ttftMs = performance.now() - a.t0;
         if (state.error !== undefined) break;
       }
       if (out.length > 0) {
@@ -300,10 +429,10 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
       } else {
         for await (const piece of reply.body) {
           feed(parser.push(piece));
-          if (state.error !== undefined) break;
+          if (state.error !== undefined || a.settled) break;
         }
       }
-      if (state.error === undefined) {
+      if (state.error === undefined && !a.settled) {
         feed(parser.end());
         translator.end();
       }
@@ -311,7 +440,9 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     } catch (e) {
       failure = transportError(e, a.prepared.ctx, a.timedOut);
     }
-    if (failure !== undefined) reply.discard();
+    if (failure !== undefined || a.settled) reply.discard();
+    if (!settle(a)) return; // cancelled: the 499 went out already, and the abort is no failure
+    const ttftMs = a.ttftMs;
 
     if (failure === undefined) {
       const meta = this.meta(a.prepared, 200, state.usage, a.t0, ttftMs);
@@ -343,6 +474,7 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     } catch {
       // The status is what matters; a body cut short only loses detail.
     }
+    if (!settle(a)) return;
     const error = a.prepared.adapter!.normaliseError(
       { status: reply.status, body: text, headers: reply.headers },
       a.prepared.deployment,
@@ -406,6 +538,13 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     if (e.status >= 500) this.logger.warn(line);
     else this.logger.debug(line);
   }
+}
+
+/** Marks the attempt's ending as sent; false when it already was (by a cancel, or the normal ending). */
+function settle(a: Attempt): boolean {
+  if (a.settled) return false;
+  a.settled = true;
+  return true;
 }
 
 function errorMeta(e: GatewayError): Pick<FrameMeta, 'errorType' | 'errorCode' | 'retryAfter'> {

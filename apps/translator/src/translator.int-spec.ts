@@ -8,7 +8,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { FrameMetaSchema, H, subjects, type FrameKind, type FrameMeta, type Subjects } from '@switchyard/contracts';
-import { startFakeOpenAI, fakePromptTokensOf, type FakeUpstream } from '@switchyard/testing';
+import { startFakeOpenAI, fakeAnswerPieces, fakePromptTokensOf, waitFor, type FakeUpstream } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TranslatorModule } from './translator.module';
 
@@ -34,6 +34,8 @@ async function closedPort(): Promise<number> {
 
 describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => {
   let up: FakeUpstream;
+  /** Streams slowly (a chunk every 100 ms), so a stream can be cancelled part-way. */
+  let paced: FakeUpstream;
   let app: INestApplicationContext;
   let nc: NatsConnection;
   let s: Subjects;
@@ -41,6 +43,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
 
   beforeAll(async () => {
     up = await startFakeOpenAI({ chunks: 5, apiKey: API_KEY });
+    paced = await startFakeOpenAI({ chunks: 40, chunkIntervalMs: 100, apiKey: API_KEY });
     const dead = await closedPort();
     const dir = mkdtempSync(join(tmpdir(), 'sy-translator-'));
     const dep = (id: string, model: string, extra = '') =>
@@ -55,6 +58,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
       dep('dep-drop', 'openai/fake-drop') +
       dep('dep-stream-error', 'openai/fake-stream-error') +
       dep('dep-cached', 'openai/fake-cached') +
+      `  - model_name: dep-paced\n    litellm_params: { model: "openai/gpt-paced", api_base: "${paced.url}", api_key: "os.environ/SY_TEST_UPSTREAM_KEY" }\n    model_info: { id: dep-paced }\n` +
       `  - model_name: dep-badkey\n    litellm_params: { model: "openai/gpt-upstream", api_base: "${up.url}", api_key: "sk-wrong-key-999999" }\n    model_info: { id: dep-badkey }\n` +
       `  - model_name: dep-refused\n    litellm_params: { model: "openai/gpt-x", api_base: "http://127.0.0.1:${dead}/v1", api_key: "k" }\n    model_info: { id: dep-refused }\n` +
       '  - model_name: demo\n    litellm_params: { model: "fake/echo" }\n    model_info: { id: dep-fake }\n' +
@@ -77,15 +81,30 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     await nc?.drain();
     await app?.close();
     await up?.close();
+    await paced?.close();
   });
 
   /** Sends one attempt as the router would; resolves with the client frames and the router outcome. */
   async function execute(
     deployment: string,
     body: Record<string, unknown> | string,
-    opts: { deadlineMs?: number } = {},
+    opts: { deadlineMs?: number; requestId?: string } = {},
+  ) {
+    const started = await begin(deployment, body, opts);
+    const result = await started.outcome;
+    await nc.flush();
+    started.close();
+    return { frames: started.frames, outcome: result };
+  }
+
+  /** Sends one attempt; returns at once with the frames as they arrive and the outcome to come. */
+  async function begin(
+    deployment: string,
+    body: Record<string, unknown> | string,
+    opts: { deadlineMs?: number; requestId?: string } = {},
   ) {
     const id = ++seq;
+    const requestId = opts.requestId ?? `req_test_${id}`;
     const clientSubject = `${s.gatewayReply}.test.${id}`;
     const outcomeSubject = `${s.routerOutcome}.test.${id}`;
     const frames: Frame[] = [];
@@ -114,7 +133,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     });
     await nc.flush();
     const h = headers();
-    h.set(H.requestId, `req_test_${id}`);
+    h.set(H.requestId, requestId);
     const stream = typeof body === 'object' && body.stream === true;
     h.set(H.stream, stream ? '1' : '0');
     h.set(H.deadline, String(Date.now() + (opts.deadlineMs ?? 10_000)));
@@ -124,11 +143,25 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
       reply: outcomeSubject,
       headers: h,
     });
-    const result = await outcome;
-    await nc.flush();
-    clientSub.unsubscribe();
-    return { frames, outcome: result };
+    return { requestId, frames, outcome, close: () => clientSub.unsubscribe() };
   }
+
+  /** What the gateway sends when the client of `requestId` goes away. */
+  function publishCancel(requestId: string): void {
+    const h = headers();
+    h.set(H.requestId, requestId);
+    nc.publish(s.chatCancel, undefined, { headers: h });
+  }
+
+  const contentOf = (frames: Frame[]): string =>
+    frames
+      .filter((f) => f.kind === 'chunk')
+      .flatMap((f) => f.text.split('\n\n').filter(Boolean))
+      .map(
+        (e) =>
+          (JSON.parse(e.slice(6)) as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content ?? '',
+      )
+      .join('');
 
   it('non-stream: one response frame with the chat.completion and usage, meta to the router', async () => {
     const before = up.requests;
@@ -310,4 +343,121 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     expect(results.every((r) => r.outcome.meta!.status === 200)).toBe(true);
     expect(up.requests).toBe(before + 64);
   });
+
+  describe('client disconnected (translator.chat.cancel)', () => {
+    const finals = (frames: Frame[]) => frames.filter((f) => f.kind !== 'chunk' && f.kind !== 'part');
+
+    it('stream cancelled after the first chunk: upstream socket closed, one 499 error frame with estimated usage, no done', async () => {
+      const abortedBefore = paced.aborted;
+      const run = await begin('dep-paced', { model: 'x', messages, stream: true });
+      await waitFor(() => contentOf(run.frames).length > 0, { what: 'the first content chunk' });
+      publishCancel(run.requestId);
+      const outcome = await run.outcome;
+      await waitFor(() => paced.aborted === abortedBefore + 1, {
+        what: 'the fake upstream to see its connection closed',
+      });
+      // Anything the translator published before this next answer has arrived by the time it does.
+      await execute('dep-openai', { model: 'x', messages });
+      run.close();
+
+      const last = finals(run.frames);
+      expect(last).toHaveLength(1);
+      expect(last[0]!.kind).toBe('error');
+      const meta = last[0]!.meta!;
+      expect(meta).toMatchObject({
+        status: 499,
+        errorType: 'client_disconnected',
+        deploymentId: 'dep-paced',
+        provider: 'openai',
+        upstreamModel: 'gpt-paced',
+      });
+      expect(JSON.parse(last[0]!.text).error.type).toBe('client_disconnected');
+      // The usage chunk comes at the end of a stream, so this is the estimate: a token per four characters.
+      const streamed = contentOf(run.frames);
+      expect(streamed.length).toBeLessThan(fakeAnswerLength(40));
+      expect(meta.usage).toEqual({
+        promptTokens: Math.ceil(messages[0]!.content.length / 4),
+        completionTokens: Math.ceil(streamed.length / 4),
+        cachedTokens: 0,
+        reasoningTokens: 0,
+      });
+      expect(meta.usage!.completionTokens).toBeGreaterThan(0);
+      expect(meta.ttftMs).toBeGreaterThan(0);
+      expect(meta.latencyMs).toBeGreaterThanOrEqual(meta.ttftMs!);
+      // The router hears the attempt is over, as a `done` (an `error` outcome would be relayed or retried).
+      expect(outcome.kind).toBe('done');
+      expect(outcome.meta).toMatchObject({ status: 499, errorType: 'client_disconnected', usage: meta.usage });
+    });
+
+    it('non-stream call waiting on a slow upstream: cancelled at once with a 499 and the prompt estimate', async () => {
+      const [requestsBefore, abortedBefore] = [up.requests, up.aborted];
+      const t = Date.now();
+      const run = await begin('dep-slow', { model: 'x', messages }, { deadlineMs: 60_000 });
+      await waitFor(() => up.requests === requestsBefore + 1, { what: 'the upstream to receive the call' });
+      publishCancel(run.requestId);
+      const outcome = await run.outcome;
+      expect(Date.now() - t).toBeLessThan(5_000);
+      await waitFor(() => up.aborted === abortedBefore + 1, { what: 'the fake upstream to see its connection closed' });
+      await execute('dep-openai', { model: 'x', messages });
+      run.close();
+      expect(run.frames).toHaveLength(1);
+      expect(run.frames[0]!.kind).toBe('error');
+      expect(run.frames[0]!.meta).toMatchObject({
+        status: 499,
+        errorType: 'client_disconnected',
+        deploymentId: 'dep-slow',
+        usage: { promptTokens: Math.ceil(messages[0]!.content.length / 4), completionTokens: 0 },
+      });
+      expect(run.frames[0]!.meta!.ttftMs).toBeUndefined();
+      expect(outcome.kind).toBe('done');
+      expect(outcome.meta!.status).toBe(499);
+    });
+
+    it('a cancel for an unknown or finished request does nothing', async () => {
+      const seen: string[] = [];
+      const watch = [`${s.gatewayReply}.>`, `${s.routerOutcome}.>`].map((subject) =>
+        nc.subscribe(subject, {
+          callback: (_e, m) => {
+            seen.push(m.subject);
+          },
+        }),
+      );
+      await nc.flush();
+      const finished = await execute('dep-openai', { model: 'x', messages });
+      expect(finished.outcome.meta!.status).toBe(200);
+      seen.length = 0;
+      publishCancel('req_nobody_has_this');
+      publishCancel(`req_test_${seq}`); // the one that just finished
+      publishCancel('');
+      const after = await execute('dep-openai', { model: 'x', messages });
+      for (const w of watch) w.unsubscribe();
+      expect(after.frames.map((f) => f.kind)).toEqual(['response']);
+      expect(after.outcome.meta!.status).toBe(200);
+      // Only the second request's own frame and outcome went by.
+      expect(seen).toHaveLength(2);
+    });
+
+    it('a cancel that overtakes its request: the upstream is never called, the attempt ends with a 499', async () => {
+      const requestsBefore = up.requests;
+      publishCancel('req_left_early');
+      const { frames, outcome } = await execute(
+        'dep-openai',
+        { model: 'x', messages },
+        { requestId: 'req_left_early' },
+      );
+      expect(up.requests).toBe(requestsBefore);
+      expect(frames).toHaveLength(1);
+      expect(frames[0]!.kind).toBe('error');
+      expect(frames[0]!.meta).toMatchObject({
+        status: 499,
+        errorType: 'client_disconnected',
+        usage: { promptTokens: 0, completionTokens: 0 },
+      });
+      expect(outcome.kind).toBe('done');
+    });
+  });
 });
+
+function fakeAnswerLength(chunks: number): number {
+  return fakeAnswerPieces(chunks).join('').length;
+}

@@ -11,3 +11,4 @@ export * from './openai/openai.errors';
 export * from './fake/fake.adapter';
 export * from './fake/fake.responder';
 export * from './provider-deployment';
+export * from './usage/usage.estimate';

@@ -45,6 +45,11 @@ export interface StreamState {
   /** The upstream said it is done (`[DONE]`, or its equivalent). */
   done: boolean;
   usage: TokenUsage | undefined;
+  /**
+   * Characters of generated text (content, refusal, reasoning, tool-call arguments) seen so far: what a
+   * usage estimate counts when the stream is cut short before the upstream reported `usage`.
+   */
+  generatedChars: number;
   /** The upstream reported an error inside the stream; nothing more should be forwarded. */
   error: GatewayError | undefined;
 }

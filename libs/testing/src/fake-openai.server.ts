@@ -55,6 +55,8 @@ export interface FakeUpstream {
   readonly port: number;
   /** Number of chat completion requests received (all outcomes). */
   readonly requests: number;
+  /** Chat completion requests whose client closed the connection before the answer was complete. */
+  readonly aborted: number;
   readonly lastRequest?: FakeUpstreamRequest;
   close(): Promise<void>;
 }
@@ -95,6 +97,8 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const answer = pieces.join('');
   const timers = new Set<NodeJS.Timeout>();
   let requests = 0;
+  let aborted = 0;
+  let closing = false;
   let lastRequest: FakeUpstreamRequest | undefined;
   let seq = 0;
 
@@ -150,6 +154,10 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
 
   const chat = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
     requests++;
+    let dropping = false; // fake-drop: the server cuts the connection itself, no client abort
+    res.on('close', () => {
+      if (!res.writableFinished && !dropping && !closing) aborted++;
+    });
     let body: ChatBody;
     try {
       body = JSON.parse(raw) as ChatBody;
@@ -228,6 +236,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       case 'fake-503':
         return sendError(res, 503, 'The engine is currently overloaded, please try again later.', 'server_error', null);
       case 'fake-drop':
+        dropping = true;
         if (!stream) {
           req.socket.destroy();
           return;
@@ -364,11 +373,15 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     get requests() {
       return requests;
     },
+    get aborted() {
+      return aborted;
+    },
     get lastRequest() {
       return lastRequest;
     },
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         for (const t of timers) clearTimeout(t);
         timers.clear();
         server.close(() => resolve());

@@ -4,6 +4,7 @@ import type { StreamState, StreamTranslator, StreamTranslatorOptions } from '../
 import type { SseEvent } from '../sse/sse.parser';
 import { scrubSecrets } from './openai.errors';
 import { toTokenUsage } from './openai.response';
+import { generatedCharsOfChunk } from '../usage/usage.estimate';
 
 /*
  * Chunks go to the client byte for byte as the upstream sent them; a chunk is parsed only when it can
@@ -16,7 +17,14 @@ const MAY_FINISH = /"finish_reason"\s*:\s*"/;
 const MAY_BE_ERROR = /^\s*\{\s*"error"\s*:/;
 
 export function initialStreamState(): StreamState {
-  return { contentSeen: false, finished: false, done: false, usage: undefined, error: undefined };
+  return {
+    contentSeen: false,
+    finished: false,
+    done: false,
+    usage: undefined,
+    generatedChars: 0,
+    error: undefined,
+  };
 }
 
 function streamError(e: unknown): GatewayError {
@@ -72,6 +80,7 @@ export function reduceOpenAIStream(state: StreamState, event: SseEvent, opts: St
     return '';
   }
   if (event.event !== '' && event.event !== 'message') return '';
+  state.generatedChars += generatedCharsOfChunk(data);
 
   const mustParse =
     !state.contentSeen ||
