@@ -93,8 +93,7 @@ model_list:
         { timeoutMs: 20_000, what: 'the usage row of the aborted request' },
       );
       expect(Number(row.status)).toBe(499);
-      // error_type is not asserted: for a stream the gateway currently records 'api_error' here (its fail()
-      // overwrites the client_disconnected it noted on close); reported to the gateway's owner.
+      expect(row.error_type).toBe('client_disconnected');
       expect(Number(row.prompt_tokens)).toBeGreaterThan(0);
       expect(Number(row.completion_tokens)).toBeGreaterThan(0);
       // Cut after a few of the 60 pieces: an estimate of what was streamed, not the whole answer.

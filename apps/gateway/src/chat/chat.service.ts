@@ -111,7 +111,8 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
         } else if (!res.headersSent) {
           writeError(res, error, { 'x-request-id': requestId });
         }
-        finish(error.status, { meta, errorType: error.type });
+        // A client that went away keeps that reason, whatever error the upstream side ended with.
+        finish(error.status, { meta, errorType: outcome.errorType ?? error.type });
       };
 
       const timer = setTimeout(
