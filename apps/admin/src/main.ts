@@ -16,7 +16,8 @@ async function bootstrap(): Promise<void> {
   const env = app.get<Env>(ENV);
   app.useLogger(LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(env.LOG_LEVEL) + 1));
   app.use(requireJsonBody);
-  app.useBodyParser('json', { limit: env.SWITCHYARD_MAX_BODY_BYTES });
+  // Admin bodies are small JSON documents; 1 MiB unless the operator says otherwise.
+  app.useBodyParser('json', { limit: env.SWITCHYARD_MAX_BODY_BYTES ?? 1024 * 1024 });
   app.disable('x-powered-by');
   app.enableShutdownHooks();
   setupDocs(app);

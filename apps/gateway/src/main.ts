@@ -15,8 +15,9 @@ import { OpenAIExceptionFilter } from './http/openai-exception.filter';
  * The body travels to the router as one NATS message, so it can be no larger than the server's
  * max_payload (1 MiB by default) less room for headers. Say so at boot rather than fail per request.
  */
-function effectiveBodyLimit(configured: number, nc: NatsConnection): number {
+function effectiveBodyLimit(configured: number | undefined, nc: NatsConnection): number {
   const busLimit = nc.info!.max_payload - FRAME_HEADER_ROOM;
+  if (configured === undefined) return busLimit;
   if (configured <= busLimit) return configured;
   new Logger('gateway').warn(
     `SWITCHYARD_MAX_BODY_BYTES=${configured} exceeds what NATS carries in one message (max_payload ${nc.info!.max_payload}); ` +
@@ -27,7 +28,7 @@ function effectiveBodyLimit(configured: number, nc: NatsConnection): number {
 
 async function bootstrap(): Promise<void> {
   const env = loadEnv();
-  const adapter = new FastifyAdapter({ bodyLimit: env.SWITCHYARD_MAX_BODY_BYTES, keepAliveTimeout: 65_000, logger: false });
+  const adapter = new FastifyAdapter({ bodyLimit: env.SWITCHYARD_MAX_BODY_BYTES ?? 64 * 1024 * 1024, keepAliveTimeout: 65_000, logger: false });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule, adapter, { logger: ['error', 'warn', 'log'] });
   app.enableShutdownHooks();
   const bodyLimit = effectiveBodyLimit(env.SWITCHYARD_MAX_BODY_BYTES, app.get<NatsConnection>(NATS));

@@ -21,7 +21,11 @@ export const EnvSchema = z.object({
   SWITCHYARD_NATS_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/).default('sy'),
   /** Prefix of every Redis key and BullMQ queue. */
   SWITCHYARD_REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_:-]{1,64}$/).default('sy'),
-  SWITCHYARD_MAX_BODY_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+  /**
+   * Largest request body accepted. Unset: as large as one NATS message can carry (the server's
+   * max_payload less room for headers; 1 MiB by default), since the body crosses NATS in one message.
+   */
+  SWITCHYARD_MAX_BODY_BYTES: z.coerce.number().int().positive().optional(),
   /** Identifies one process in reply subjects and logs; random when unset. */
   SWITCHYARD_INSTANCE_ID: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/).optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),

@@ -43,7 +43,7 @@ export const Errors = {
   }),
   payloadTooLarge: (limitBytes: number): GatewayError => ({
     status: 413,
-    message: `Request body is larger than the limit of ${limitBytes} bytes. Send a smaller request or raise SWITCHYARD_MAX_BODY_BYTES.`,
+    message: `Request body is larger than the limit of ${limitBytes} bytes. Send a smaller request (the limit is SWITCHYARD_MAX_BODY_BYTES, at most what one NATS message carries).`,
     type: 'invalid_request_error', param: null, code: 'request_too_large',
   }),
   rateLimited: (message: string, retryAfter?: number): GatewayError => ({
