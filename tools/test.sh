@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Quick start, part 2: installs, brings up the infrastructure, builds, type-checks, lints, and runs the
+# Quick start, part 2: installs, brings up the infrastructure, builds, type-checks, lints, checks formatting, and runs the
 # unit and end-to-end tests. Ends with one line "N passed, M failed"; exits non-zero if anything failed.
 #   bash tools/test.sh
 # The tests use their own databases, NATS/Redis prefixes and ports, so they can run beside tools/start.sh.
@@ -60,6 +60,7 @@ run_step build npm run --silent build
 run_step typecheck npx tsc -p tsconfig.json --noEmit
 # The module-boundary rule reads Nx's cached project graph and silently skips itself without one (fresh clone).
 run_step lint bash -c 'npx nx show projects >/dev/null && npx eslint .'
+run_step format npx prettier --check .
 run_step "compose config" compose_config
 for project in unit e2e; do
   run_step "tests ($project)" npx vitest run --project "$project" --passWithNoTests \

@@ -68,7 +68,10 @@ model_list:
     const expected = { prompt: 0, completion: 0 };
 
     for (let i = 0; i < 3; i++) {
-      const res = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `hello ${i}` }] });
+      const res = await openai.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: `hello ${i}` }],
+      });
       expect(res.object).toBe('chat.completion');
       expect(res.choices[0]?.message.content).toBeTruthy();
       expect(res.usage?.prompt_tokens).toBeGreaterThan(0);
@@ -97,7 +100,11 @@ model_list:
     expected.completion += usage!.completion_tokens;
 
     // A stream without include_usage: no usage chunk reaches the client, but usage is still recorded.
-    const plain = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'again' }], stream: true });
+    const plain = await openai.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'again' }],
+      stream: true,
+    });
     let sawUsage = false;
     let plainText = '';
     for await (const chunk of plain) {
@@ -135,10 +142,15 @@ model_list:
       const pg = new Client({ connectionString: stack.databaseUrl });
       await pg.connect();
       try {
-        const spend = await waitFor(async () => {
-          const r = await pg.query<{ spend_nanos: string }>('SELECT spend_nanos FROM api_keys WHERE id = $1', [keyId]);
-          return BigInt(r.rows[0]!.spend_nanos) === BigInt(rows.cost) ? r.rows[0]!.spend_nanos : undefined;
-        }, { timeoutMs: 10_000 });
+        const spend = await waitFor(
+          async () => {
+            const r = await pg.query<{ spend_nanos: string }>('SELECT spend_nanos FROM api_keys WHERE id = $1', [
+              keyId,
+            ]);
+            return BigInt(r.rows[0]!.spend_nanos) === BigInt(rows.cost) ? r.rows[0]!.spend_nanos : undefined;
+          },
+          { timeoutMs: 10_000 },
+        );
         expect(BigInt(spend)).toBe(BigInt(rows.cost));
       } finally {
         await pg.end();
@@ -155,7 +167,10 @@ model_list:
   });
 
   it('answers from the built-in fake provider without any provider key', async () => {
-    const res = await client(stack.masterKey).chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'ping' }] });
+    const res = await client(stack.masterKey).chat.completions.create({
+      model: 'demo',
+      messages: [{ role: 'user', content: 'ping' }],
+    });
     expect(res.choices[0]?.message.content).toBeTruthy();
     expect(res.usage?.total_tokens).toBeGreaterThan(0);
   });
@@ -166,15 +181,18 @@ model_list:
     const { key } = await newKey({ models: ['gpt-4o'] });
     const some = await client(key).models.list();
     expect(some.data.map((m) => m.id)).toEqual(['gpt-4o']);
-    await expect(client(key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
+    await expect(
+      client(key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('speaks OpenAI errors: wrong key, unknown model, bad request, upstream 429 with its retry hint', async () => {
-    await expect(client('sk-not-a-real-key-000000').chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(
-      AuthenticationError,
-    );
+    await expect(
+      client('sk-not-a-real-key-000000').chat.completions.create({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+    ).rejects.toBeInstanceOf(AuthenticationError);
     await expect(client(stack.masterKey).models.list()).resolves.toBeDefined();
     const missing = await client(stack.masterKey)
       .chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] })
@@ -202,7 +220,10 @@ model_list:
     expect((await admin('DELETE', `/v1/keys/${id}`)).status).toBe(200);
     const refusedAt = await waitFor(
       async () => {
-        const e = await openai.models.list().then(() => undefined, (err: unknown) => err);
+        const e = await openai.models.list().then(
+          () => undefined,
+          (err: unknown) => err,
+        );
         return e instanceof AuthenticationError ? Date.now() : undefined;
       },
       { timeoutMs: 1000, intervalMs: 20 },
@@ -211,7 +232,10 @@ model_list:
   });
 
   it('carries answers and requests larger than one NATS message, or refuses them with 413', async () => {
-    const big = await client(stack.masterKey).chat.completions.create({ model: 'large', messages: [{ role: 'user', content: 'a lot' }] });
+    const big = await client(stack.masterKey).chat.completions.create({
+      model: 'large',
+      messages: [{ role: 'user', content: 'a lot' }],
+    });
     expect(big.choices[0]?.message.content).toHaveLength(2_640_000);
     expect(big.usage?.completion_tokens).toBe(660_000);
 
@@ -222,7 +246,10 @@ model_list:
       .catch((e: unknown) => e);
     expect((tooBig as { status?: number }).status).toBe(413);
     expect((tooBig as Error).message).toMatch(/larger than the limit of \d+ bytes/);
-    const fits = await client(stack.masterKey).chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'y'.repeat(900_000) }] });
+    const fits = await client(stack.masterKey).chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'y'.repeat(900_000) }],
+    });
     expect(fits.usage?.prompt_tokens).toBeGreaterThan(200_000);
   });
 

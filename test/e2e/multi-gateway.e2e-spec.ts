@@ -33,7 +33,12 @@ model_list:
     const port = await freePort();
     secondUrl = `http://127.0.0.1:${port}`;
     second = spawn(process.execPath, [join(repoRoot(), 'dist/apps/gateway/src/main.js')], {
-      env: { PATH: process.env.PATH, ...stack.env, GATEWAY_PORT: String(port), SWITCHYARD_INSTANCE_ID: 'second-gateway' },
+      env: {
+        PATH: process.env.PATH,
+        ...stack.env,
+        GATEWAY_PORT: String(port),
+        SWITCHYARD_INSTANCE_ID: 'second-gateway',
+      },
       stdio: 'ignore',
     });
     await waitFor(async () => (await fetch(`${secondUrl}/health`).catch(() => undefined))?.status === 200, {
@@ -75,10 +80,23 @@ model_list:
     // Both instances have the key in their caches before it is revoked.
     for (const gw of [stack.gatewayUrl, secondUrl]) await client(gw, key).models.list();
     const revokedAt = Date.now();
-    expect((await fetch(`${stack.adminUrl}/v1/keys/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${stack.masterKey}` } })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${stack.adminUrl}/v1/keys/${id}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${stack.masterKey}` },
+        })
+      ).status,
+    ).toBe(200);
     for (const gw of [stack.gatewayUrl, secondUrl]) {
       await waitFor(
-        async () => (await client(gw, key).models.list().then(() => undefined, (e: unknown) => e)) instanceof AuthenticationError,
+        async () =>
+          (await client(gw, key)
+            .models.list()
+            .then(
+              () => undefined,
+              (e: unknown) => e,
+            )) instanceof AuthenticationError,
         { timeoutMs: 1000 - (Date.now() - revokedAt), intervalMs: 10, what: `${gw} to refuse the revoked key` },
       );
     }

@@ -74,7 +74,12 @@ model_list:
 
   it('survives garbage on every subject it listens to, and still records exactly one usage row per request', async () => {
     const s = subjects(stack.natsPrefix);
-    const junk = [new Uint8Array(0), new TextEncoder().encode('{not json'), new TextEncoder().encode('{"model":5}'), new Uint8Array([0xff, 0x00, 0xfe])];
+    const junk = [
+      new Uint8Array(0),
+      new TextEncoder().encode('{not json'),
+      new TextEncoder().encode('{"model":5}'),
+      new Uint8Array([0xff, 0x00, 0xfe]),
+    ];
     const inbox = `${s.gatewayReply}.junk.1`;
     for (const data of junk) {
       // Commands without headers, with a reply and without, with headers that lie.
@@ -109,14 +114,18 @@ model_list:
       const url = svc === 'gateway' ? stack.gatewayUrl : stack.adminUrl;
       expect((await fetch(`${url}/health`)).status).toBe(200);
     }
-    for (const [svc, pid] of Object.entries(stack.pids)) expect(() => process.kill(pid, 0), `${svc} is still running`).not.toThrow();
+    for (const [svc, pid] of Object.entries(stack.pids))
+      expect(() => process.kill(pid, 0), `${svc} is still running`).not.toThrow();
 
     // Every real request so far is one row; the junk is none. (400 balanced + 1 nowhere + 1 here.)
     const ch = createAnalyticsClient({ url: stack.clickhouse.url });
     try {
       const rows = await waitFor(
         async () => {
-          const r = await ch.query({ query: `SELECT count() AS n FROM ${stack.clickhouse.database}.usage FINAL`, format: 'JSONEachRow' });
+          const r = await ch.query({
+            query: `SELECT count() AS n FROM ${stack.clickhouse.database}.usage FINAL`,
+            format: 'JSONEachRow',
+          });
           const n = Number(((await r.json()) as { n: string }[])[0]?.n);
           return n >= 402 ? n : undefined;
         },

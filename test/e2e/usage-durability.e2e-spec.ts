@@ -24,7 +24,9 @@ describe('usage while spend is down', () => {
   let spend: ChildProcess | undefined;
 
   beforeAll(async () => {
-    stack = await startStack({ configYaml: 'model_list:\n  - model_name: echo\n    litellm_params: { model: fake/gpt-4o-mini }\n' });
+    stack = await startStack({
+      configYaml: 'model_list:\n  - model_name: echo\n    litellm_params: { model: fake/gpt-4o-mini }\n',
+    });
   });
 
   afterAll(async () => {
@@ -47,7 +49,10 @@ describe('usage while spend is down', () => {
     let prompt = 0;
     let completion = 0;
     for (let i = 0; i < 12; i++) {
-      const res = await openai.chat.completions.create({ model: 'echo', messages: [{ role: 'user', content: `during the outage ${i}` }] });
+      const res = await openai.chat.completions.create({
+        model: 'echo',
+        messages: [{ role: 'user', content: `during the outage ${i}` }],
+      });
       prompt += res.usage!.prompt_tokens;
       completion += res.usage!.completion_tokens;
     }
@@ -69,18 +74,24 @@ describe('usage while spend is down', () => {
         env: { PATH: process.env.PATH, ...stack.env },
         stdio: 'ignore',
       });
-      const row = await waitFor(async () => {
-        const r = await count();
-        return Number(r.n) >= 12 ? r : undefined;
-      }, { timeoutMs: 30_000, what: '12 usage rows after spend restarts' });
+      const row = await waitFor(
+        async () => {
+          const r = await count();
+          return Number(r.n) >= 12 ? r : undefined;
+        },
+        { timeoutMs: 30_000, what: '12 usage rows after spend restarts' },
+      );
       expect(Number(row.n)).toBe(12);
       expect(Number(row.p)).toBe(prompt);
       expect(Number(row.c)).toBe(completion);
 
-      const spent = await waitFor(async () => {
-        const r = await pg.query<{ spend_nanos: string }>('SELECT spend_nanos FROM api_keys WHERE id = $1', [keyId]);
-        return BigInt(r.rows[0]!.spend_nanos) > 0n ? r.rows[0]!.spend_nanos : undefined;
-      }, { timeoutMs: 10_000, what: 'the key to be billed' });
+      const spent = await waitFor(
+        async () => {
+          const r = await pg.query<{ spend_nanos: string }>('SELECT spend_nanos FROM api_keys WHERE id = $1', [keyId]);
+          return BigInt(r.rows[0]!.spend_nanos) > 0n ? r.rows[0]!.spend_nanos : undefined;
+        },
+        { timeoutMs: 10_000, what: 'the key to be billed' },
+      );
       expect(BigInt(spent)).toBe(BigInt(row.cost));
     } finally {
       await pg.end();

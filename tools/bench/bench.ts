@@ -30,8 +30,14 @@ function parseArgs(argv: string[]): Args {
     return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
   };
   const rates = get('rates', '200,1000').split(',').map(Number);
-  if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error('--rates takes positive numbers, e.g. --rates 200,1000');
-  return { rates, seconds: Number(get('seconds', '10')), warmup: Number(get('warmup', '2')), upstreamLatency: Number(get('upstream-latency', '0')) };
+  if (rates.some((r) => !Number.isFinite(r) || r <= 0))
+    throw new Error('--rates takes positive numbers, e.g. --rates 200,1000');
+  return {
+    rates,
+    seconds: Number(get('seconds', '10')),
+    warmup: Number(get('warmup', '2')),
+    upstreamLatency: Number(get('upstream-latency', '0')),
+  };
 }
 
 interface Sample {
@@ -68,7 +74,11 @@ async function once(pool: Pool, path: string, auth: string, stream: boolean): Pr
 }
 
 /** Fires requests at `rate` per second for `seconds`, on schedule, and collects every outcome. */
-async function openLoop(rate: number, seconds: number, fire: () => Promise<Sample>): Promise<{ samples: Sample[]; achieved: number }> {
+async function openLoop(
+  rate: number,
+  seconds: number,
+  fire: () => Promise<Sample>,
+): Promise<{ samples: Sample[]; achieved: number }> {
   const total = Math.round(rate * seconds);
   const interval = 1000 / rate;
   const samples: Sample[] = [];
@@ -102,7 +112,14 @@ interface Row {
 
 function summarise(label: string, run: { samples: Sample[]; achieved: number }): Row {
   const ok = run.samples.filter((s) => s.ok).map((s) => s.ms);
-  return { label, p50: pct(ok, 50), p95: pct(ok, 95), p99: pct(ok, 99), achieved: run.achieved, errors: run.samples.length - ok.length };
+  return {
+    label,
+    p50: pct(ok, 50),
+    p95: pct(ok, 95),
+    p99: pct(ok, 99),
+    achieved: run.achieved,
+    errors: run.samples.length - ok.length,
+  };
 }
 
 function peakMemoryMiB(pid: number): number {
@@ -133,7 +150,9 @@ const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2).padStart(8) : '     
 
 /** Starts tools/bench/fake-upstream in its own process and returns its base URL. */
 async function spawnUpstream(latencyMs: number): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, [join(__dirname, 'fake-upstream.js'), String(latencyMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [join(__dirname, 'fake-upstream.js'), String(latencyMs)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).once('line', resolve);
     proc.once('exit', (code) => reject(new Error(`fake upstream exited with code ${code}`)));
@@ -148,7 +167,10 @@ async function main(): Promise<void> {
   let stack: Stack | undefined;
   try {
     stack = await startStack({
-      env: { BENCH_UPSTREAM_KEY: 'sk-bench-upstream', ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}) },
+      env: {
+        BENCH_UPSTREAM_KEY: 'sk-bench-upstream',
+        ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
+      },
       configYaml: `model_list:\n  - model_name: gpt-4o-mini\n    litellm_params: { model: openai/gpt-4o-mini, api_base: ${upstream.url}, api_key: os.environ/BENCH_UPSTREAM_KEY }\n`,
     });
     const up = new URL(upstream.url);
@@ -163,32 +185,57 @@ async function main(): Promise<void> {
     for (const stream of [false, true]) {
       for (const rate of args.rates) {
         const kind = stream ? 'stream TTFT' : 'non-stream';
-        console.log(`==> ${kind} at ${rate} req/s: warming up ${args.warmup} s, measuring ${args.seconds} s each for direct and gateway`);
+        console.log(
+          `==> ${kind} at ${rate} req/s: warming up ${args.warmup} s, measuring ${args.seconds} s each for direct and gateway`,
+        );
         await openLoop(rate, args.warmup, () => once(direct, upPath, directAuth, stream));
-        const d = summarise(`direct   ${kind} @${rate}/s`, await openLoop(rate, args.seconds, () => once(direct, upPath, directAuth, stream)));
+        const d = summarise(
+          `direct   ${kind} @${rate}/s`,
+          await openLoop(rate, args.seconds, () => once(direct, upPath, directAuth, stream)),
+        );
         await openLoop(rate, args.warmup, () => once(gateway, '/v1/chat/completions', gatewayAuth, stream));
         const before = cpuSnapshot(stack.pids);
-        const run = await openLoop(rate, args.seconds, () => once(gateway, '/v1/chat/completions', gatewayAuth, stream));
+        const run = await openLoop(rate, args.seconds, () =>
+          once(gateway, '/v1/chat/completions', gatewayAuth, stream),
+        );
         const after = cpuSnapshot(stack.pids);
         const g = summarise(`gateway  ${kind} @${rate}/s`, run);
         cpuRows.push(
           `${`${kind} @${rate}/s`.padEnd(24)}` +
-            Object.keys(stack.pids).map((svc) => (((after[svc]! - before[svc]!) * 1000) / run.samples.length).toFixed(0).padStart(11)).join(''),
+            Object.keys(stack.pids)
+              .map((svc) => (((after[svc]! - before[svc]!) * 1000) / run.samples.length).toFixed(0).padStart(11))
+              .join(''),
         );
-        rows.push(d, g, { label: `added    ${kind} @${rate}/s`, p50: g.p50 - d.p50, p95: g.p95 - d.p95, p99: g.p99 - d.p99, achieved: NaN, errors: NaN });
+        rows.push(d, g, {
+          label: `added    ${kind} @${rate}/s`,
+          p50: g.p50 - d.p50,
+          p95: g.p95 - d.p95,
+          p99: g.p99 - d.p99,
+          achieved: NaN,
+          errors: NaN,
+        });
       }
     }
     console.log('\nlatency in ms (stream rows: time to first token)');
     console.log(`${'run'.padEnd(34)}     p50      p95      p99   req/s  errors`);
     for (const r of rows) {
-      console.log(`${r.label.padEnd(34)}${f(r.p50)} ${f(r.p95)} ${f(r.p99)} ${Number.isFinite(r.achieved) ? r.achieved.toFixed(0).padStart(7) : '       '} ${Number.isFinite(r.errors) ? String(r.errors).padStart(7) : ''}`);
+      console.log(
+        `${r.label.padEnd(34)}${f(r.p50)} ${f(r.p95)} ${f(r.p99)} ${Number.isFinite(r.achieved) ? r.achieved.toFixed(0).padStart(7) : '       '} ${Number.isFinite(r.errors) ? String(r.errors).padStart(7) : ''}`,
+      );
     }
     console.log('\nCPU time per request through the gateway, µs (10 ms clock ticks: indicative)');
-    console.log(`${'run'.padEnd(24)}${Object.keys(stack.pids).map((s) => s.padStart(11)).join('')}`);
+    console.log(
+      `${'run'.padEnd(24)}${Object.keys(stack.pids)
+        .map((s) => s.padStart(11))
+        .join('')}`,
+    );
     for (const r of cpuRows) console.log(r);
     console.log('\npeak memory (VmHWM) per service, MiB');
-    console.log(`  ${'upstream'.padEnd(12)} ${peakMemoryMiB(upstream.proc.pid!).toFixed(1)}  (the fake provider, not Switchyard)`);
-    for (const [svc, pid] of Object.entries(stack.pids)) console.log(`  ${svc.padEnd(12)} ${peakMemoryMiB(pid).toFixed(1)}`);
+    console.log(
+      `  ${'upstream'.padEnd(12)} ${peakMemoryMiB(upstream.proc.pid!).toFixed(1)}  (the fake provider, not Switchyard)`,
+    );
+    for (const [svc, pid] of Object.entries(stack.pids))
+      console.log(`  ${svc.padEnd(12)} ${peakMemoryMiB(pid).toFixed(1)}`);
     await direct.close();
     await gateway.close();
   } finally {

@@ -28,8 +28,14 @@ function effectiveBodyLimit(configured: number | undefined, nc: NatsConnection):
 
 async function bootstrap(): Promise<void> {
   const env = loadEnv();
-  const adapter = new FastifyAdapter({ bodyLimit: env.SWITCHYARD_MAX_BODY_BYTES ?? 64 * 1024 * 1024, keepAliveTimeout: 65_000, logger: false });
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule, adapter, { logger: ['error', 'warn', 'log'] });
+  const adapter = new FastifyAdapter({
+    bodyLimit: env.SWITCHYARD_MAX_BODY_BYTES ?? 64 * 1024 * 1024,
+    keepAliveTimeout: 65_000,
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule, adapter, {
+    logger: ['error', 'warn', 'log'],
+  });
   app.enableShutdownHooks();
   const bodyLimit = effectiveBodyLimit(env.SWITCHYARD_MAX_BODY_BYTES, app.get<NatsConnection>(NATS));
   app.useGlobalFilters(new OpenAIExceptionFilter(bodyLimit));

@@ -1,7 +1,15 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { CONFIG, type Deployment, type SwitchyardConfig } from '@switchyard/config';
-import { Errors, errorBody, H, QUEUE_GROUPS, type FrameMeta, type GatewayError, type Subjects } from '@switchyard/contracts';
+import {
+  Errors,
+  errorBody,
+  H,
+  QUEUE_GROUPS,
+  type FrameMeta,
+  type GatewayError,
+  type Subjects,
+} from '@switchyard/contracts';
 import { INSTANCE_ID, isNoResponders, NATS, natsHeaders, ReplyInbox, SUBJECTS, utf8 } from '@switchyard/nats';
 import { pickWeighted, resolveGroup, type ModelCatalog } from '@switchyard/routing';
 
@@ -76,7 +84,12 @@ export class ChatRouteHandler implements OnApplicationBootstrap, OnApplicationSh
       clearTimeout(timer);
       outcome.close();
       if (isNoResponders(reply)) {
-        this.fail(msg, Errors.unavailable('No translator service is running to reach the provider. Start apps/translator and retry.'));
+        this.fail(
+          msg,
+          Errors.unavailable(
+            'No translator service is running to reach the provider. Start apps/translator and retry.',
+          ),
+        );
         return;
       }
       if (reply.headers?.get(H.frame) === 'error') {
@@ -99,7 +112,12 @@ export class ChatRouteHandler implements OnApplicationBootstrap, OnApplicationSh
 
   private fail(msg: Msg, error: GatewayError): void {
     if (!msg.reply) return;
-    const meta: FrameMeta = { status: error.status, errorType: error.type, errorCode: error.code ?? undefined, retryAfter: error.retryAfter };
+    const meta: FrameMeta = {
+      status: error.status,
+      errorType: error.type,
+      errorCode: error.code ?? undefined,
+      retryAfter: error.retryAfter,
+    };
     msg.respond(utf8.encode(JSON.stringify(errorBody(error))), {
       headers: natsHeaders({
         [H.requestId]: msg.headers?.get(H.requestId),

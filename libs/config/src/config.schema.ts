@@ -24,10 +24,7 @@ export const ModelEntrySchema = z
   .object({
     model_name: z.string().min(1),
     litellm_params: LitellmParamsSchema,
-    model_info: z
-      .object({ id: z.string().optional(), base_model: z.string().optional() })
-      .passthrough()
-      .optional(),
+    model_info: z.object({ id: z.string().optional(), base_model: z.string().optional() }).passthrough().optional(),
   })
   .passthrough();
 
@@ -36,7 +33,9 @@ export const RouterSettingsSchema = z
     routing_strategy: z.string().default('simple-shuffle'),
     num_retries: z.number().int().nonnegative().default(0),
     timeout: z.number().positive().default(600),
-    model_group_alias: z.record(z.string(), z.union([z.string(), z.object({ model: z.string() }).passthrough()])).optional(),
+    model_group_alias: z
+      .record(z.string(), z.union([z.string(), z.object({ model: z.string() }).passthrough()]))
+      .optional(),
   })
   .passthrough();
 

@@ -40,11 +40,35 @@ describe('buildConfig', () => {
     const c = buildConfig(parse(litellm), env);
     expect(c.deployments).toHaveLength(3);
     const [a, b, local] = c.deployments;
-    expect(a).toMatchObject({ modelName: 'gpt-4o', provider: 'openai', model: 'gpt-4o', apiKey: 'sk-openai', apiKeyEnv: 'OPENAI_API_KEY', weight: 3 });
-    expect(b).toMatchObject({ provider: 'azure', model: 'gpt-4o-eu', apiBase: 'https://example-eu.openai.azure.com', apiVersion: '2024-10-21', rpm: 600, weight: 1 });
-    expect(local).toMatchObject({ id: 'my-local', provider: 'openai', model: 'llama-3', apiBase: 'http://127.0.0.1:8000/v1' });
+    expect(a).toMatchObject({
+      modelName: 'gpt-4o',
+      provider: 'openai',
+      model: 'gpt-4o',
+      apiKey: 'sk-openai',
+      apiKeyEnv: 'OPENAI_API_KEY',
+      weight: 3,
+    });
+    expect(b).toMatchObject({
+      provider: 'azure',
+      model: 'gpt-4o-eu',
+      apiBase: 'https://example-eu.openai.azure.com',
+      apiVersion: '2024-10-21',
+      rpm: 600,
+      weight: 1,
+    });
+    expect(local).toMatchObject({
+      id: 'my-local',
+      provider: 'openai',
+      model: 'llama-3',
+      apiBase: 'http://127.0.0.1:8000/v1',
+    });
     expect(c.groups.get('gpt-4o')?.map((d) => d.id)).toEqual([a!.id, b!.id]);
-    expect(c.routerSettings).toEqual({ routingStrategy: 'simple-shuffle', numRetries: 2, timeoutMs: 30_000, aliases: { fast: 'gpt-4o' } });
+    expect(c.routerSettings).toEqual({
+      routingStrategy: 'simple-shuffle',
+      numRetries: 2,
+      timeoutMs: 30_000,
+      aliases: { fast: 'gpt-4o' },
+    });
     expect(c.masterKey).toBe('sk-master-123');
   });
 
@@ -56,7 +80,9 @@ describe('buildConfig', () => {
   });
 
   it('prefers SWITCHYARD_MASTER_KEY over the file', () => {
-    expect(buildConfig(parse(litellm), { ...env, SWITCHYARD_MASTER_KEY: 'sk-env-master' }).masterKey).toBe('sk-env-master');
+    expect(buildConfig(parse(litellm), { ...env, SWITCHYARD_MASTER_KEY: 'sk-env-master' }).masterKey).toBe(
+      'sk-env-master',
+    );
   });
 
   it('names a missing environment variable and where it is used', () => {
@@ -67,13 +93,26 @@ describe('buildConfig', () => {
 
   it('rejects an entry without a model, pointing at it', () => {
     expect(() => buildConfig({ model_list: [{ model_name: 'x', litellm_params: {} }] }, {})).toThrow(ConfigError);
-    expect(() => buildConfig({ model_list: [{ model_name: 'x', litellm_params: {} }] }, {})).toThrow(/model_list\.0\.litellm_params\.model/);
+    expect(() => buildConfig({ model_list: [{ model_name: 'x', litellm_params: {} }] }, {})).toThrow(
+      /model_list\.0\.litellm_params\.model/,
+    );
   });
 
   it('rejects duplicate model_info ids and a non-URL api_base', () => {
-    const dup = { model_list: [1, 2].map(() => ({ model_name: 'm', litellm_params: { model: 'fake/m' }, model_info: { id: 'same' } })) };
+    const dup = {
+      model_list: [1, 2].map(() => ({
+        model_name: 'm',
+        litellm_params: { model: 'fake/m' },
+        model_info: { id: 'same' },
+      })),
+    };
     expect(() => buildConfig(dup, {})).toThrow(/share model_info.id "same"/);
-    expect(() => buildConfig({ model_list: [{ model_name: 'm', litellm_params: { model: 'openai/m', api_base: 'file:///etc' } }] }, {})).toThrow(/http\(s\) URL/);
+    expect(() =>
+      buildConfig(
+        { model_list: [{ model_name: 'm', litellm_params: { model: 'openai/m', api_base: 'file:///etc' } }] },
+        {},
+      ),
+    ).toThrow(/http\(s\) URL/);
   });
 
   it('accepts an empty document', () => {

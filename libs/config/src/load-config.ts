@@ -9,13 +9,19 @@ const ENV_REF = 'os.environ/';
 export class ConfigError extends Error {}
 
 /** Resolves LiteLLM's `os.environ/NAME` references. A missing variable is an error naming it. */
-export function resolveSecret(value: string | undefined, env: NodeJS.ProcessEnv, where: string): { value?: string; envName?: string } {
+export function resolveSecret(
+  value: string | undefined,
+  env: NodeJS.ProcessEnv,
+  where: string,
+): { value?: string; envName?: string } {
   if (value === undefined) return {};
   if (!value.startsWith(ENV_REF)) return { value };
   const name = value.slice(ENV_REF.length);
   const resolved = env[name];
   if (resolved === undefined || resolved === '') {
-    throw new ConfigError(`${where} refers to environment variable ${name}, which is not set. Export ${name} or change the config.`);
+    throw new ConfigError(
+      `${where} refers to environment variable ${name}, which is not set. Export ${name} or change the config.`,
+    );
   }
   return { value: resolved, envName: name };
 }
@@ -30,7 +36,9 @@ function splitProviderModel(model: string): { provider: string; model: string } 
 function deploymentId(entry: ConfigFile['model_list'][number], index: number): string {
   if (entry.model_info?.id) return entry.model_info.id;
   const { api_key: _secret, ...params } = entry.litellm_params;
-  const digest = createHash('sha256').update(JSON.stringify([entry.model_name, params, index])).digest('hex');
+  const digest = createHash('sha256')
+    .update(JSON.stringify([entry.model_name, params, index]))
+    .digest('hex');
   return `dep-${digest.slice(0, 16)}`;
 }
 
@@ -70,7 +78,8 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv = process.env):
   });
   const ids = new Set<string>();
   for (const d of deployments) {
-    if (ids.has(d.id)) throw new ConfigError(`Two model_list entries share model_info.id "${d.id}"; ids must be unique.`);
+    if (ids.has(d.id))
+      throw new ConfigError(`Two model_list entries share model_info.id "${d.id}"; ids must be unique.`);
     ids.add(d.id);
   }
   const groups = new Map<string, Deployment[]>();

@@ -12,20 +12,33 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
   try {
     // noAsyncTraces: the client would otherwise build an Error (with a stack trace) for every request it
     // makes, JetStream publishes included, just in case it fails; on the hot path that costs more than the publish.
-    return await connect({ servers: url.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true });
+    return await connect({
+      servers: url.split(','),
+      name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      noAsyncTraces: true,
+    });
   } catch (e) {
-    throw new Error(`Cannot connect to NATS at ${url}: ${(e as Error).message}. Start nats-server with JetStream (-js) or set NATS_URL.`);
+    throw new Error(
+      `Cannot connect to NATS at ${url}: ${(e as Error).message}. Start nats-server with JetStream (-js) or set NATS_URL.`,
+    );
   }
 }
 
 @Global()
 @Module({
   providers: [
-    { provide: INSTANCE_ID, useFactory: (env: Env) => env.SWITCHYARD_INSTANCE_ID ?? randomBytes(6).toString('hex'), inject: [ENV] },
+    {
+      provide: INSTANCE_ID,
+      useFactory: (env: Env) => env.SWITCHYARD_INSTANCE_ID ?? randomBytes(6).toString('hex'),
+      inject: [ENV],
+    },
     { provide: SUBJECTS, useFactory: (env: Env): Subjects => subjects(env.SWITCHYARD_NATS_PREFIX), inject: [ENV] },
     {
       provide: NATS,
-      useFactory: (env: Env, id: string) => connectNats(env.NATS_URL, `switchyard-${process.env.SWITCHYARD_SERVICE ?? 'svc'}-${id}`),
+      useFactory: (env: Env, id: string) =>
+        connectNats(env.NATS_URL, `switchyard-${process.env.SWITCHYARD_SERVICE ?? 'svc'}-${id}`),
       inject: [ENV, INSTANCE_ID],
     },
   ],

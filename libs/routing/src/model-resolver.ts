@@ -57,6 +57,7 @@ export function matchesWildcard(pattern: string, value: string): boolean {
 export function listModelNames<D extends RoutableDeployment>(catalog: ModelCatalog<D>): string[] {
   const names = new Set<string>();
   for (const [name, deps] of catalog.groups) if (deps.length && !name.includes('*')) names.add(name);
-  for (const [alias, target] of Object.entries(catalog.aliases)) if (catalog.groups.get(target)?.length) names.add(alias);
+  for (const [alias, target] of Object.entries(catalog.aliases))
+    if (catalog.groups.get(target)?.length) names.add(alias);
   return [...names].sort();
 }

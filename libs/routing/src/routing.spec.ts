@@ -9,7 +9,9 @@ const catalog = (deps: RoutableDeployment[], aliases: Record<string, string> = {
 };
 
 describe('resolveGroup', () => {
-  const c = catalog([d('a', 'gpt-4o'), d('b', 'gpt-4o'), d('c', 'openai/*'), d('e', 'openai/gpt-4*'), d('f', '*')], { fast: 'gpt-4o' });
+  const c = catalog([d('a', 'gpt-4o'), d('b', 'gpt-4o'), d('c', 'openai/*'), d('e', 'openai/gpt-4*'), d('f', '*')], {
+    fast: 'gpt-4o',
+  });
 
   it('finds an exact group with all its deployments', () => {
     expect(resolveGroup(c, 'gpt-4o')?.deployments.map((x) => x.id)).toEqual(['a', 'b']);
@@ -58,7 +60,7 @@ describe('pickWeighted', () => {
   });
   it('balances in proportion to weight', () => {
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const counts: Record<string, number> = { a: 0, b: 0 };
     for (let i = 0; i < 30_000; i++) counts[pickWeighted(deps, rand)!.id]!++;
     expect(counts.a! / counts.b!).toBeGreaterThan(1.85);

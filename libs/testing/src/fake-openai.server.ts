@@ -257,14 +257,23 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
           choices: [
             {
               index: 0,
-              message: { role: 'assistant', content: model === 'fake-large' ? LARGE_ANSWER : answer, refusal: null, annotations: [] },
+              message: {
+                role: 'assistant',
+                content: model === 'fake-large' ? LARGE_ANSWER : answer,
+                refusal: null,
+                annotations: [],
+              },
               logprobs: null,
               finish_reason: 'stop',
             },
           ],
           usage:
             model === 'fake-large'
-              ? { ...usageOf(model, promptTokens), completion_tokens: LARGE_ANSWER.length / 4, total_tokens: promptTokens + LARGE_ANSWER.length / 4 }
+              ? {
+                  ...usageOf(model, promptTokens),
+                  completion_tokens: LARGE_ANSWER.length / 4,
+                  total_tokens: promptTokens + LARGE_ANSWER.length / 4,
+                }
               : usageOf(model, promptTokens),
           service_tier: 'default',
           system_fingerprint: 'fp_fake',

@@ -17,17 +17,15 @@ export function requireJsonBody(req: Req, res: Res, next: () => void): void {
   const hasBody = (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
   const type = String(req.headers['content-type'] ?? '');
   if (hasBody && !/^application\/([\w.+-]+\+)?json\b/i.test(type.trim())) {
-    res
-      .status(415)
-      .json(
-        errorBody({
-          ...Errors.invalidRequest(
-            'Send the request body as JSON with Content-Type: application/json.',
-            null,
-            'unsupported_media_type',
-          ),
-        }),
-      );
+    res.status(415).json(
+      errorBody({
+        ...Errors.invalidRequest(
+          'Send the request body as JSON with Content-Type: application/json.',
+          null,
+          'unsupported_media_type',
+        ),
+      }),
+    );
     return;
   }
   next();

@@ -38,9 +38,11 @@ export class AuthService {
     const digest = sha256(secret);
     if (this.masterDigest && timingSafeEqual(digest, this.masterDigest)) return { ok: true, principal: MASTER };
     const record = await this.cache.get(digest.toString('hex'));
-    if (!record) return fail(`Incorrect API key provided: ${redact(secret)}. Create a key with POST /v1/keys on the admin API.`);
+    if (!record)
+      return fail(`Incorrect API key provided: ${redact(secret)}. Create a key with POST /v1/keys on the admin API.`);
     if (record.revokedAt) return fail(`The API key ${redact(secret)} has been revoked. Ask an admin for a new key.`);
-    if (record.expiresAt && record.expiresAt.getTime() <= Date.now()) return fail(`The API key ${redact(secret)} has expired. Ask an admin for a new key.`);
+    if (record.expiresAt && record.expiresAt.getTime() <= Date.now())
+      return fail(`The API key ${redact(secret)} has expired. Ask an admin for a new key.`);
     return { ok: true, principal: { kind: 'key', keyId: record.id, teamId: record.teamId, models: record.models } };
   }
 }

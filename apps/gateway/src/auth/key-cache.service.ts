@@ -51,7 +51,8 @@ export class KeyCacheService implements OnApplicationBootstrap, OnApplicationShu
   async get(hash: string): Promise<KeyRecord | undefined> {
     const hit = this.entries.get(hash);
     const now = Date.now();
-    if (hit && now - hit.loadedAt < (hit.record ? KeyCacheService.TTL_MS : KeyCacheService.MISS_TTL_MS)) return hit.record;
+    if (hit && now - hit.loadedAt < (hit.record ? KeyCacheService.TTL_MS : KeyCacheService.MISS_TTL_MS))
+      return hit.record;
     let pending = this.loading.get(hash);
     if (!pending) {
       pending = this.keys.findByHash(hash).finally(() => this.loading.delete(hash));

@@ -5,8 +5,17 @@ const ok = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] };
 
 describe('validateChatRequest', () => {
   it('accepts a minimal request and reads the fields the gateway needs', () => {
-    const r = validateChatRequest({ ...ok, stream: true, stream_options: { include_usage: true }, user: 'u1', metadata: { tags: ['a', 1] } });
-    expect(r).toEqual({ ok: true, value: { model: 'gpt-4o', stream: true, includeUsage: true, user: 'u1', tags: ['a'] } });
+    const r = validateChatRequest({
+      ...ok,
+      stream: true,
+      stream_options: { include_usage: true },
+      user: 'u1',
+      metadata: { tags: ['a', 1] },
+    });
+    expect(r).toEqual({
+      ok: true,
+      value: { model: 'gpt-4o', stream: true, includeUsage: true, user: 'u1', tags: ['a'] },
+    });
   });
 
   it.each([

@@ -22,13 +22,24 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function checkNumber(body: Record<string, unknown>, name: string, min: number, max: number, integer = false): Result | undefined {
+function checkNumber(
+  body: Record<string, unknown>,
+  name: string,
+  min: number,
+  max: number,
+  integer = false,
+): Result | undefined {
   const v = body[name];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-    return bad(`Invalid type for '${name}': expected ${integer ? 'an integer' : 'a number'}, but got ${describe(v)}.`, name, 'invalid_type');
+    return bad(
+      `Invalid type for '${name}': expected ${integer ? 'an integer' : 'a number'}, but got ${describe(v)}.`,
+      name,
+      'invalid_type',
+    );
   }
-  if (v < min || v > max) return bad(`Invalid '${name}': ${v} is out of range; it must be between ${min} and ${max}.`, name, 'invalid_value');
+  if (v < min || v > max)
+    return bad(`Invalid '${name}': ${v} is out of range; it must be between ${min} and ${max}.`, name, 'invalid_value');
   return undefined;
 }
 
@@ -47,14 +58,30 @@ export function validateChatRequest(body: unknown): Result {
   const { model, messages, stream } = body;
   if (model === undefined) return bad("Missing required parameter: 'model'.", 'model', 'missing_required_parameter');
   if (typeof model !== 'string' || model.length === 0) {
-    return bad(`Invalid type for 'model': expected a non-empty string, but got ${describe(model)}.`, 'model', 'invalid_type');
+    return bad(
+      `Invalid type for 'model': expected a non-empty string, but got ${describe(model)}.`,
+      'model',
+      'invalid_type',
+    );
   }
-  if (messages === undefined) return bad("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
-  if (!Array.isArray(messages)) return bad(`Invalid type for 'messages': expected an array, but got ${describe(messages)}.`, 'messages', 'invalid_type');
-  if (messages.length === 0) return bad("Invalid 'messages': empty array. Expected an array with minimum length 1.", 'messages', 'empty_array');
+  if (messages === undefined)
+    return bad("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
+  if (!Array.isArray(messages))
+    return bad(
+      `Invalid type for 'messages': expected an array, but got ${describe(messages)}.`,
+      'messages',
+      'invalid_type',
+    );
+  if (messages.length === 0)
+    return bad("Invalid 'messages': empty array. Expected an array with minimum length 1.", 'messages', 'empty_array');
   for (let i = 0; i < messages.length; i++) {
     const m: unknown = messages[i];
-    if (!isObject(m)) return bad(`Invalid type for 'messages[${i}]': expected an object, but got ${describe(m)}.`, `messages[${i}]`, 'invalid_type');
+    if (!isObject(m))
+      return bad(
+        `Invalid type for 'messages[${i}]': expected an object, but got ${describe(m)}.`,
+        `messages[${i}]`,
+        'invalid_type',
+      );
     if (typeof m.role !== 'string' || !ROLES.has(m.role)) {
       return bad(
         `Invalid value for 'messages[${i}].role': expected one of ${[...ROLES].join(', ')}.`,
@@ -64,7 +91,11 @@ export function validateChatRequest(body: unknown): Result {
     }
     const c = m.content;
     if (c !== undefined && c !== null && typeof c !== 'string' && !Array.isArray(c)) {
-      return bad(`Invalid type for 'messages[${i}].content': expected a string or an array of content parts.`, `messages[${i}].content`, 'invalid_type');
+      return bad(
+        `Invalid type for 'messages[${i}].content': expected a string or an array of content parts.`,
+        `messages[${i}].content`,
+        'invalid_type',
+      );
     }
   }
   if (stream !== undefined && stream !== null && typeof stream !== 'boolean') {
@@ -72,8 +103,14 @@ export function validateChatRequest(body: unknown): Result {
   }
   const so = body.stream_options;
   if (so !== undefined && so !== null) {
-    if (!isObject(so)) return bad("Invalid type for 'stream_options': expected an object.", 'stream_options', 'invalid_type');
-    if (stream !== true) return bad("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options', 'invalid_value');
+    if (!isObject(so))
+      return bad("Invalid type for 'stream_options': expected an object.", 'stream_options', 'invalid_type');
+    if (stream !== true)
+      return bad(
+        "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+        'stream_options',
+        'invalid_value',
+      );
   }
   const numeric =
     checkNumber(body, 'temperature', 0, 2) ??
@@ -85,13 +122,22 @@ export function validateChatRequest(body: unknown): Result {
     checkNumber(body, 'frequency_penalty', -2, 2);
   if (numeric) return numeric;
   const stop = body.stop;
-  if (stop !== undefined && stop !== null && typeof stop !== 'string' && !(Array.isArray(stop) && stop.every((s) => typeof s === 'string'))) {
+  if (
+    stop !== undefined &&
+    stop !== null &&
+    typeof stop !== 'string' &&
+    !(Array.isArray(stop) && stop.every((s) => typeof s === 'string'))
+  ) {
     return bad("Invalid type for 'stop': expected a string or an array of strings.", 'stop', 'invalid_type');
   }
   const user = body.user;
-  if (user !== undefined && typeof user !== 'string') return bad("Invalid type for 'user': expected a string.", 'user', 'invalid_type');
+  if (user !== undefined && typeof user !== 'string')
+    return bad("Invalid type for 'user': expected a string.", 'user', 'invalid_type');
   const metadata = body.metadata;
-  const tags = isObject(metadata) && Array.isArray(metadata.tags) ? metadata.tags.filter((t): t is string => typeof t === 'string').slice(0, 32) : [];
+  const tags =
+    isObject(metadata) && Array.isArray(metadata.tags)
+      ? metadata.tags.filter((t): t is string => typeof t === 'string').slice(0, 32)
+      : [];
   return {
     ok: true,
     value: {

@@ -68,7 +68,11 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
     const summary = auth.ok ? validateChatRequest(req.body) : undefined;
     const base = { requestId, startedAt, principal, summary: summary?.ok ? summary.value : undefined };
 
-    const rejection = !auth.ok ? auth.error : summary && !summary.ok ? summary.error : this.checkModel(principal!, (summary as { value: ChatRequestSummary }).value.model);
+    const rejection = !auth.ok
+      ? auth.error
+      : summary && !summary.ok
+        ? summary.error
+        : this.checkModel(principal!, (summary as { value: ChatRequestSummary }).value.model);
     if (rejection) {
       sendError(reply, rejection);
       this.record(base, { status: rejection.status, errorType: rejection.type });
@@ -84,7 +88,13 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /** Sends the request on its way and writes what comes back; resolves when the client's answer is complete. */
-  private relay(requestId: string, summary: ChatRequestSummary, req: FastifyRequest, reply: FastifyReply, startedAt: number): Promise<Outcome> {
+  private relay(
+    requestId: string,
+    summary: ChatRequestSummary,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    startedAt: number,
+  ): Promise<Outcome> {
     const raw = (req as FastifyRequest & { rawBody?: Buffer }).rawBody!;
     const deadline = startedAt + this.timeoutMs;
     // From here on the response is written by hand, frame by frame, without Fastify's serialisation.
@@ -107,7 +117,9 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
       const fail = (error: GatewayError, meta?: FrameMeta) => {
         if (streaming) {
           // Headers are gone: tell an SSE client in-band, as OpenAI does, then end the stream.
-          res.end(`data: ${JSON.stringify({ error: { message: error.message, type: error.type, param: error.param, code: error.code } })}\n\n`);
+          res.end(
+            `data: ${JSON.stringify({ error: { message: error.message, type: error.type, param: error.param, code: error.code } })}\n\n`,
+          );
         } else if (!res.headersSent) {
           writeError(res, error, { 'x-request-id': requestId });
         }
@@ -116,7 +128,12 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
       };
 
       const timer = setTimeout(
-        () => fail(Errors.timeout(`The model did not answer within ${Math.round(this.timeoutMs / 1000)} s (router_settings.timeout). Retry, or raise the timeout.`)),
+        () =>
+          fail(
+            Errors.timeout(
+              `The model did not answer within ${Math.round(this.timeoutMs / 1000)} s (router_settings.timeout). Retry, or raise the timeout.`,
+            ),
+          ),
         this.timeoutMs,
       );
       const channel = this.inbox.open((msg: Msg) => {
@@ -156,7 +173,11 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
               res.end(msg.data);
             } else {
               outcome.firstByteAt = Date.now();
-              res.writeHead(200, { 'content-type': 'application/json', 'content-length': msg.data.length, 'x-request-id': requestId });
+              res.writeHead(200, {
+                'content-type': 'application/json',
+                'content-length': msg.data.length,
+                'x-request-id': requestId,
+              });
               res.end(msg.data);
             }
             finish(200, { meta });
@@ -166,7 +187,10 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
             const meta = parseMeta(msg);
             const status = meta?.status ?? 502;
             if (!streaming && !res.headersSent) {
-              const h: Record<string, string | number> = { 'content-type': 'application/json', 'x-request-id': requestId };
+              const h: Record<string, string | number> = {
+                'content-type': 'application/json',
+                'x-request-id': requestId,
+              };
               if (meta?.retryAfter !== undefined) h['retry-after'] = String(Math.ceil(meta.retryAfter));
               res.writeHead(status, h);
               res.end(msg.data);

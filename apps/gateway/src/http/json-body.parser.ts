@@ -13,9 +13,14 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
     try {
       done(null, JSON.parse(buf.toString('utf8')));
     } catch (e) {
-      const err = Object.assign(new Error(`We could not parse the JSON body of your request: ${(e as Error).message}. Send valid JSON with Content-Type: application/json.`), {
-        statusCode: 400,
-      });
+      const err = Object.assign(
+        new Error(
+          `We could not parse the JSON body of your request: ${(e as Error).message}. Send valid JSON with Content-Type: application/json.`,
+        ),
+        {
+          statusCode: 400,
+        },
+      );
       done(err, undefined);
     }
   });

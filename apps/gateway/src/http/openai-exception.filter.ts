@@ -36,12 +36,21 @@ function afterDraining(raw: FastifyRequest['raw'], then: () => void): void {
   raw.resume();
 }
 
-export function toGatewayError(exception: unknown, req: { method: string; url: string }, logger: Logger, bodyLimit: number): GatewayError {
+export function toGatewayError(
+  exception: unknown,
+  req: { method: string; url: string },
+  logger: Logger,
+  bodyLimit: number,
+): GatewayError {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     if (status === 413) return Errors.payloadTooLarge(bodyLimit);
-    if (status === 404) return Errors.notFound(`Unknown request URL: ${req.method} ${req.url.split('?')[0]}. See the API reference for valid endpoints.`);
-    if (status === 405) return { ...Errors.invalidRequest(`Method ${req.method} is not allowed on ${req.url.split('?')[0]}.`), status };
+    if (status === 404)
+      return Errors.notFound(
+        `Unknown request URL: ${req.method} ${req.url.split('?')[0]}. See the API reference for valid endpoints.`,
+      );
+    if (status === 405)
+      return { ...Errors.invalidRequest(`Method ${req.method} is not allowed on ${req.url.split('?')[0]}.`), status };
     return { ...Errors.invalidRequest(exception.message), status };
   }
   const e = exception as { statusCode?: number; code?: string; message?: string };
@@ -49,6 +58,10 @@ export function toGatewayError(exception: unknown, req: { method: string; url: s
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return { ...Errors.invalidRequest(e.message ?? 'Bad request.'), status: e.statusCode };
   }
-  logger.error(`unhandled error on ${req.method} ${req.url.split('?')[0]}: ${(exception as Error)?.stack ?? String(exception)}`);
-  return Errors.internal('The gateway hit an unexpected error. It has been logged; retry, and report it if it persists.');
+  logger.error(
+    `unhandled error on ${req.method} ${req.url.split('?')[0]}: ${(exception as Error)?.stack ?? String(exception)}`,
+  );
+  return Errors.internal(
+    'The gateway hit an unexpected error. It has been logged; retry, and report it if it persists.',
+  );
 }

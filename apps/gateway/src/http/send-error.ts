@@ -11,7 +11,10 @@ function errorHeaders(error: GatewayError): Record<string, string> {
 
 /** Writes a GatewayError as OpenAI's error envelope with its status and retry hint. */
 export function sendError(reply: FastifyReply, error: GatewayError): void {
-  void reply.code(error.status).headers(errorHeaders(error)).send(JSON.stringify(errorBody(error)));
+  void reply
+    .code(error.status)
+    .headers(errorHeaders(error))
+    .send(JSON.stringify(errorBody(error)));
 }
 
 /** The same, on a raw response the handler has taken over (reply.hijack()). */

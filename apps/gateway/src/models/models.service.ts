@@ -38,12 +38,18 @@ export class ModelsService {
   async get(req: FastifyRequest, reply: FastifyReply, id: string): Promise<void> {
     const auth = await this.auth.authenticate(req.headers.authorization);
     if (!auth.ok) return sendError(reply, auth.error);
-    if (!mayUseModel(auth.principal, id) || !resolveGroup(this.catalog, id)) return sendError(reply, Errors.modelNotFound(id));
+    if (!mayUseModel(auth.principal, id) || !resolveGroup(this.catalog, id))
+      return sendError(reply, Errors.modelNotFound(id));
     void reply.send(this.toObject(id));
   }
 
   private toObject(name: string): ModelObject {
     const group = resolveGroup(this.catalog, name);
-    return { id: name, object: 'model', created: this.created, owned_by: group?.deployments[0]?.provider ?? 'switchyard' };
+    return {
+      id: name,
+      object: 'model',
+      created: this.created,
+      owned_by: group?.deployments[0]?.provider ?? 'switchyard',
+    };
   }
 }

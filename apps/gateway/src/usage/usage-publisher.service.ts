@@ -65,10 +65,13 @@ export class UsagePublisherService implements OnApplicationBootstrap, OnApplicat
         return;
       } catch (e) {
         if (attempt >= UsagePublisherService.MAX_ATTEMPTS) {
-          this.logger.error(`usage event ${requestId} could not be stored after ${attempt} attempts: ${(e as Error).message}. Check NATS JetStream.`);
+          this.logger.error(
+            `usage event ${requestId} could not be stored after ${attempt} attempts: ${(e as Error).message}. Check NATS JetStream.`,
+          );
           return;
         }
-        if (attempt === 1) this.logger.warn(`usage event ${requestId} not stored yet (${(e as Error).message}); retrying`);
+        if (attempt === 1)
+          this.logger.warn(`usage event ${requestId} not stored yet (${(e as Error).message}); retrying`);
         await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
       }
     }
