@@ -1,36 +1,73 @@
 import { z } from 'zod';
 
 /**
+ * Bounds that keep every event storable: spend writes request, key and team ids to Postgres `text`
+ * (which refuses U+0000) and the row to ClickHouse (UInt64 tokens, DateTime seconds, UInt32 ms, UInt16
+ * status, UInt8 fallback depth). An event outside them can never be stored, so it is rejected when it
+ * is decoded instead of coming back forever.
+ */
+export const USAGE_EVENT_LIMITS = {
+  /** Per token count: far above any context window, far below 2^53. */
+  maxTokens: 1_000_000_000,
+  /** 2020-01-01T00:00:00Z and 2100-01-01T00:00:00Z in epoch ms. */
+  minTs: Date.UTC(2020, 0, 1),
+  maxTs: Date.UTC(2100, 0, 1),
+  /** One day in ms, for latency and time to first token. */
+  maxDurationMs: 86_400_000,
+  maxStatus: 999,
+  maxFallbackDepth: 255,
+} as const;
+
+const NUL = /\u0000/;
+const NUL_ALL = /\u0000/g;
+
+/** An id or name the gateway or the config produces: rejected when it holds U+0000 (Postgres refuses it). */
+const id = () => z.string().refine((s) => !NUL.test(s), 'must not contain U+0000');
+
+/**
+ * A string the client chose (model name, `user`, tags): U+0000 is replaced by U+FFFD rather than rejected,
+ * so a client cannot make its own request's usage event invalid, and therefore unbilled.
+ */
+const clientText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .transform((s) => s.replace(NUL_ALL, '\uFFFD'));
+
+const tokens = () => z.number().int().nonnegative().max(USAGE_EVENT_LIMITS.maxTokens);
+const durationMs = () => z.number().nonnegative().max(USAGE_EVENT_LIMITS.maxDurationMs);
+
+/**
  * One event per client request, whatever its outcome, published by the gateway to JetStream
  * (message id = requestId, so a retried publish is deduplicated) and consumed by spend.
  */
 export const UsageRecordedEventSchema = z.object({
-  requestId: z.string().min(1).max(128),
+  requestId: id().min(1).max(128),
   /** Epoch milliseconds when the gateway received the request. */
-  ts: z.number().int().nonnegative(),
-  keyId: z.string().nullable(),
-  teamId: z.string().nullable(),
-  userId: z.string().nullable().default(null),
-  endUser: z.string().max(256).nullable().default(null),
+  ts: z.number().int().min(USAGE_EVENT_LIMITS.minTs).max(USAGE_EVENT_LIMITS.maxTs),
+  keyId: id().nullable(),
+  teamId: id().nullable(),
+  userId: id().nullable().default(null),
+  endUser: clientText(256).nullable().default(null),
   /** Model name the client asked for. */
-  requestedModel: z.string().max(256),
-  deploymentId: z.string().nullable(),
-  provider: z.string().nullable(),
+  requestedModel: clientText(256),
+  deploymentId: id().nullable(),
+  provider: id().nullable(),
   /** Model the upstream was asked for (what pricing uses). */
-  upstreamModel: z.string().nullable(),
-  status: z.number().int(),
-  errorType: z.string().nullable().default(null),
-  promptTokens: z.number().int().nonnegative(),
-  completionTokens: z.number().int().nonnegative(),
-  cachedTokens: z.number().int().nonnegative().default(0),
-  reasoningTokens: z.number().int().nonnegative().default(0),
+  upstreamModel: id().nullable(),
+  status: z.number().int().nonnegative().max(USAGE_EVENT_LIMITS.maxStatus),
+  errorType: id().nullable().default(null),
+  promptTokens: tokens(),
+  completionTokens: tokens(),
+  cachedTokens: tokens().default(0),
+  reasoningTokens: tokens().default(0),
   /** Total time in the gateway, ms. */
-  latencyMs: z.number().nonnegative(),
-  ttftMs: z.number().nonnegative().nullable().default(null),
+  latencyMs: durationMs(),
+  ttftMs: durationMs().nullable().default(null),
   stream: z.boolean(),
   cacheHit: z.boolean().default(false),
-  fallbackDepth: z.number().int().nonnegative().default(0),
-  tags: z.array(z.string().max(128)).max(32).default([]),
+  fallbackDepth: z.number().int().nonnegative().max(USAGE_EVENT_LIMITS.maxFallbackDepth).default(0),
+  tags: z.array(clientText(128)).max(32).default([]),
 });
 export type UsageRecordedEvent = z.infer<typeof UsageRecordedEventSchema>;
 export type UsageRecordedEventInput = z.input<typeof UsageRecordedEventSchema>;
