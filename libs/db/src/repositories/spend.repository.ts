@@ -36,12 +36,14 @@ export class SpendRepository {
       const inserted = await trx
         .insertInto('processed_usage')
         .values(
-          [...unique.values()].map((e) => ({
-            request_id: e.requestId,
-            key_id: e.keyId,
-            team_id: e.teamId,
-            cost_nanos: e.costNanos.toString(),
-          })),
+          [...unique.values()]
+            .sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0))
+            .map((e) => ({
+              request_id: e.requestId,
+              key_id: e.keyId,
+              team_id: e.teamId,
+              cost_nanos: e.costNanos.toString(),
+            })),
         )
         .onConflict((oc) => oc.column('request_id').doNothing())
         .returning('request_id')
