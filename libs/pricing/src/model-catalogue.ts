@@ -96,14 +96,16 @@ export function listModels(): readonly ModelInfo[] {
  * command-r-plus-08-2024, gemini-2.5-flash-preview-05-20), snapshot numbers (gpt-4-0613, mistral-large-2411,
  * gemini-1.5-pro-002), "-latest", and bedrock-style "-v1:0".
  */
+const PREVIEW_SUFFIX = /-(?:preview|exp)(?:-\d{2}-\d{2}|-\d{4})?$/;
+const SNAPSHOT_NUMBER = /-\d{3,4}$/;
 const VERSION_SUFFIXES: RegExp[] = [
   /-v\d+(?::\d+)?$/,
   /-\d{4}-\d{2}-\d{2}$/,
   /-\d{8}$/,
   /-\d{2}-\d{4}$/,
-  /-(?:preview|exp)(?:-\d{2}-\d{2}|-\d{4})?$/,
+  PREVIEW_SUFFIX,
   /-\d{2}-\d{2}$/,
-  /-\d{3,4}$/,
+  SNAPSHOT_NUMBER,
   /-latest$/,
 ];
 
@@ -120,11 +122,16 @@ function candidates(model: string): string[] {
     if (dot) bases.push(dot[1]);
     for (let base of bases) {
       out.push(base);
+      // "gpt-4-1106-preview" is not "gpt-4-1106" and certainly not "gpt-4": once a preview suffix is gone,
+      // the snapshot number before it names a different model, so it is kept.
+      let previewStripped = false;
       for (let changed = true; changed;) {
         changed = false;
         for (const re of VERSION_SUFFIXES) {
+          if (re === SNAPSHOT_NUMBER && previewStripped) continue;
           const stripped = base.replace(re, '');
           if (stripped !== base && stripped.length > 0) {
+            if (re === PREVIEW_SUFFIX) previewStripped = true;
             base = stripped;
             out.push(base);
             changed = true;

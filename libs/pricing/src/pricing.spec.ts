@@ -175,3 +175,47 @@ describe('costOf', () => {
     );
   });
 });
+
+describe('well-known snapshots priced apart from their family', () => {
+  const usage = { promptTokens: 1_000_000, completionTokens: 1_000_000, cachedTokens: 0 };
+  it.each([
+    // GPT-4 Turbo previews: $10 in / $30 out per 1M, not gpt-4's $30 / $60.
+    ['gpt-4-1106-preview', 'gpt-4-turbo-preview', 10_000_000_000n, 30_000_000_000n],
+    ['gpt-4-0125-preview', 'gpt-4-turbo-preview', 10_000_000_000n, 30_000_000_000n],
+    ['gpt-4-turbo-preview', 'gpt-4-turbo-preview', 10_000_000_000n, 30_000_000_000n],
+    ['openai/gpt-4-1106-preview', 'gpt-4-turbo-preview', 10_000_000_000n, 30_000_000_000n],
+    // The first GPT-4o snapshot and ChatGPT's: $5 / $15, not gpt-4o's $2.50 / $10.
+    ['chatgpt-4o-latest', 'chatgpt-4o-latest', 5_000_000_000n, 15_000_000_000n],
+    ['gpt-4o-2024-05-13', 'gpt-4o-2024-05-13', 5_000_000_000n, 15_000_000_000n],
+    ['azure/gpt-4o-2024-05-13', 'gpt-4o-2024-05-13', 5_000_000_000n, 15_000_000_000n],
+  ])('%s is priced as %s', (model, name, input, output) => {
+    const info = lookupModel(model);
+    expect(info?.name).toBe(name);
+    expect(info?.inputNanosPerMTok).toBe(input);
+    expect(info?.outputNanosPerMTok).toBe(output);
+    expect(costOf(model, usage)).toBe(input + output);
+  });
+
+  it('prices a small request exactly in nanos', () => {
+    // 1234 × 10_000 + 567 × 30_000 = 29_350_000 nanos
+    expect(costOf('gpt-4-1106-preview', { promptTokens: 1234, completionTokens: 567 })).toBe(29_350_000n);
+    // 1234 × 5_000 + 567 × 15_000 = 14_675_000 nanos; no cached discount on these
+    expect(costOf('chatgpt-4o-latest', { promptTokens: 1234, completionTokens: 567, cachedTokens: 1000 })).toBe(
+      14_675_000n,
+    );
+    expect(costOf('gpt-4o-2024-05-13', { promptTokens: 1234, completionTokens: 567 })).toBe(14_675_000n);
+    // The later gpt-4o snapshots keep gpt-4o's price: 1234 × 2_500 + 567 × 10_000 = 8_755_000
+    expect(costOf('gpt-4o-2024-08-06', { promptTokens: 1234, completionTokens: 567 })).toBe(8_755_000n);
+    // gpt-4 itself is unchanged: 1234 × 30_000 + 567 × 60_000 = 71_040_000
+    expect(costOf('gpt-4-0613', { promptTokens: 1234, completionTokens: 567 })).toBe(71_040_000n);
+  });
+
+  it('does not strip a snapshot number once a preview suffix is gone', () => {
+    // An unknown GPT-4 preview snapshot is not priced as gpt-4 ($30 / $60): unknown beats wrong.
+    expect(lookupModel('gpt-4-0613-preview')).toBeUndefined();
+    expect(lookupModel('gpt-4-1106-vision-preview')?.name).not.toBe('gpt-4');
+    // Preview suffixes that follow a family name still resolve.
+    expect(lookupModel('gemini-2.5-flash-preview-05-20')?.name).toBe('gemini-2.5-flash');
+    expect(lookupModel('gpt-4.1-preview')?.name).toBe('gpt-4.1');
+  });
+});
