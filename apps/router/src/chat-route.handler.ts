@@ -1,6 +1,13 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { CONFIG, type Deployment, type SwitchyardConfig } from '@switchyard/config';
+import { CONFIG, modelCatalog, type Deployment, type SwitchyardConfig } from '@switchyard/config';
 import {
   Errors,
   errorBody,
@@ -19,7 +26,7 @@ import { pickWeighted, resolveGroup, type ModelCatalog } from '@switchyard/routi
  * which keeps the router off the path of response bytes and stream chunks.
  */
 @Injectable()
-export class ChatRouteHandler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ChatRouteHandler implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('ChatRouteHandler');
   private readonly catalog: ModelCatalog<Deployment>;
   private sub?: Subscription;
@@ -31,11 +38,13 @@ export class ChatRouteHandler implements OnApplicationBootstrap, OnApplicationSh
     @Inject(INSTANCE_ID) private readonly instanceId: string,
     @Inject(CONFIG) config: SwitchyardConfig,
   ) {
-    this.catalog = { groups: config.groups, aliases: config.routerSettings.aliases };
+    this.catalog = modelCatalog(config);
   }
 
   onApplicationBootstrap(): void {
-    this.inbox = new ReplyInbox(this.nc, this.subjects.routerOutcome, this.instanceId);
+    this.inbox = new ReplyInbox(this.nc, this.subjects.routerOutcome, this.instanceId, (e, subject) =>
+      this.logger.error(`handling the outcome on ${subject} failed: ${e.message}`),
+    );
     this.sub = this.nc.subscribe(this.subjects.chatRoute, {
       queue: QUEUE_GROUPS.router,
       callback: (err, msg) => {
@@ -53,10 +62,26 @@ export class ChatRouteHandler implements OnApplicationBootstrap, OnApplicationSh
     });
   }
 
+  /**
+   * Stop taking requests, then give attempts in flight a moment to report: an attempt that fails
+   * before its first byte is relayed from here, and dropping it would leave its client waiting for
+   * the whole timeout.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.sub?.drain().catch(() => undefined);
+    const until = Date.now() + ChatRouteHandler.SHUTDOWN_GRACE_MS;
+    while ((this.inbox?.pending ?? 0) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    if (this.inbox?.pending) this.logger.warn(`stopping with ${this.inbox.pending} attempts still in flight`);
+  }
+
   onApplicationShutdown(): void {
     this.sub?.unsubscribe();
     this.inbox?.unsubscribe();
   }
+
+  static readonly SHUTDOWN_GRACE_MS = 10_000;
+  /** Node timers hold at most 2^31-1 ms; a deadline header further out is treated as that far. */
+  static readonly MAX_WAIT_MS = 2 ** 31 - 1 - 5_000;
 
   private route(msg: Msg): void {
     const headers = msg.headers;
@@ -77,7 +102,8 @@ export class ChatRouteHandler implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private dispatch(msg: Msg, clientReply: string, requestId: string, deployment: Deployment, incoming: MsgHdrs): void {
-    const deadline = Number(incoming.get(H.deadline)) || Date.now() + 600_000;
+    const now = Date.now();
+    const deadline = Math.min(Number(incoming.get(H.deadline)) || now + 600_000, now + ChatRouteHandler.MAX_WAIT_MS);
     const inbox = this.inbox!;
     const timer = setTimeout(() => outcome.close(), Math.max(0, deadline - Date.now()) + 1000);
     const outcome = inbox.open((reply) => {

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 
+/** Timeouts are seconds, as in LiteLLM; one day is the most a single model call may take here. */
+const MAX_TIMEOUT_S = 86_400;
+const TIMEOUT_MESSAGE = `timeout is in seconds and at most ${MAX_TIMEOUT_S} (one day)`;
+
 /**
  * The YAML config in LiteLLM's shape, so an existing LiteLLM proxy config loads unchanged.
  * Unknown keys are kept (passthrough): LiteLLM configs carry many settings we do not act on yet.
@@ -13,8 +17,8 @@ export const LitellmParamsSchema = z
     weight: z.number().positive().optional(),
     rpm: z.number().int().positive().optional(),
     tpm: z.number().int().positive().optional(),
-    timeout: z.number().positive().optional(),
-    stream_timeout: z.number().positive().optional(),
+    timeout: z.number().positive().max(MAX_TIMEOUT_S, TIMEOUT_MESSAGE).optional(),
+    stream_timeout: z.number().positive().max(MAX_TIMEOUT_S, TIMEOUT_MESSAGE).optional(),
     max_retries: z.number().int().nonnegative().optional(),
     organization: z.string().optional(),
   })
@@ -32,7 +36,7 @@ export const RouterSettingsSchema = z
   .object({
     routing_strategy: z.string().default('simple-shuffle'),
     num_retries: z.number().int().nonnegative().default(0),
-    timeout: z.number().positive().default(600),
+    timeout: z.number().positive().max(MAX_TIMEOUT_S, TIMEOUT_MESSAGE).default(600),
     model_group_alias: z
       .record(z.string(), z.union([z.string(), z.object({ model: z.string() }).passthrough()]))
       .optional(),

@@ -129,3 +129,11 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
     throw e;
   }
 }
+
+/** The deployment groups and aliases, in the shape routing resolves models against. */
+export function modelCatalog(config: SwitchyardConfig): {
+  groups: SwitchyardConfig['groups'];
+  aliases: SwitchyardConfig['routerSettings']['aliases'];
+} {
+  return { groups: config.groups, aliases: config.routerSettings.aliases };
+}

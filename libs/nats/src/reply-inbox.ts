@@ -14,14 +14,27 @@ export class ReplyInbox {
   private readonly base: string;
   private seq = 0;
 
-  constructor(nc: NatsConnection, root: string, instanceId: string) {
+  constructor(
+    nc: NatsConnection,
+    root: string,
+    instanceId: string,
+    private readonly onError: (e: Error, subject: string) => void = (e, subject) =>
+      console.error(`reply handler for ${subject} failed: ${e.stack ?? e.message}`),
+  ) {
     this.base = `${root}.${instanceId}.`;
     this.sub = nc.subscribe(`${this.base}*`, {
       callback: (err, msg) => {
         if (err) return;
         const token = msg.subject.slice(this.base.length);
         const handler = this.handlers.get(token);
-        if (handler) handler(msg);
+        if (!handler) return;
+        // A throw escaping a subscription callback stops the NATS client's reader for good (every later
+        // message on the connection is lost), so no handler may ever throw through here.
+        try {
+          handler(msg);
+        } catch (e) {
+          this.onError(e as Error, msg.subject);
+        }
       },
     });
   }

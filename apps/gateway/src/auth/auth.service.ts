@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { CONFIG, type SwitchyardConfig } from '@switchyard/config';
 import { Errors, type GatewayError } from '@switchyard/contracts';
@@ -19,6 +19,7 @@ const MASTER: Principal = { kind: 'master', keyId: null, teamId: null, models: [
 
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger('Auth');
   private readonly masterDigest?: Buffer;
 
   constructor(
@@ -37,7 +38,16 @@ export class AuthService {
     }
     const digest = sha256(secret);
     if (this.masterDigest && timingSafeEqual(digest, this.masterDigest)) return { ok: true, principal: MASTER };
-    const record = await this.cache.get(digest.toString('hex'));
+    let record;
+    try {
+      record = await this.cache.get(digest.toString('hex'));
+    } catch (e) {
+      this.logger.error(`key lookup failed: ${(e as Error).message}. Check Postgres (DATABASE_URL).`);
+      return {
+        ok: false,
+        error: Errors.unavailable('The gateway cannot check API keys right now. Retry in a moment.'),
+      };
+    }
     if (!record)
       return fail(`Incorrect API key provided: ${redact(secret)}. Create a key with POST /v1/keys on the admin API.`);
     if (record.revokedAt) return fail(`The API key ${redact(secret)} has been revoked. Ask an admin for a new key.`);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { KeyChangedEventSchema, type Subjects } from '@switchyard/contracts';
 import { KeysRepository, type KeyRecord } from '@switchyard/db';
@@ -14,10 +14,15 @@ type Entry = { record: KeyRecord | undefined; loadedAt: number };
  */
 @Injectable()
 export class KeyCacheService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('KeyCache');
   private readonly entries = new Map<string, Entry>();
   /** One database lookup per hash at a time, however many requests arrive with it. */
   private readonly loading = new Map<string, Promise<KeyRecord | undefined>>();
+  /**
+   * Bumped by every change notification and every reconnect. A lookup that was in flight meanwhile may
+   * have read a row from before the change: its result serves the requests waiting on it but is not
+   * cached, so the next request reads the row again.
+   */
+  private generation = 0;
   private sub?: Subscription;
   static readonly TTL_MS = 60_000;
   /** Unknown keys are remembered briefly, so a flood of bad keys does not become a flood of queries. */
@@ -35,12 +40,20 @@ export class KeyCacheService implements OnApplicationBootstrap, OnApplicationShu
       callback: (err, msg) => {
         if (err) return;
         const parsed = KeyChangedEventSchema.safeParse(safeJson(msg.string()));
-        if (parsed.success) this.entries.delete(parsed.data.keyHash);
+        if (!parsed.success) return;
+        this.generation++;
+        this.entries.delete(parsed.data.keyHash);
+        this.loading.delete(parsed.data.keyHash);
       },
     });
     // Reconnecting after an outage may have cost us notifications: start from an empty cache.
     void (async () => {
-      for await (const s of this.nc.status()) if (s.type === 'reconnect') this.entries.clear();
+      for await (const s of this.nc.status()) {
+        if (s.type !== 'reconnect') continue;
+        this.generation++;
+        this.entries.clear();
+        this.loading.clear();
+      }
     })().catch(() => undefined);
   }
 
@@ -50,18 +63,32 @@ export class KeyCacheService implements OnApplicationBootstrap, OnApplicationShu
 
   async get(hash: string): Promise<KeyRecord | undefined> {
     const hit = this.entries.get(hash);
-    const now = Date.now();
-    if (hit && now - hit.loadedAt < (hit.record ? KeyCacheService.TTL_MS : KeyCacheService.MISS_TTL_MS))
+    if (hit && Date.now() - hit.loadedAt < (hit.record ? KeyCacheService.TTL_MS : KeyCacheService.MISS_TTL_MS)) {
       return hit.record;
-    let pending = this.loading.get(hash);
-    if (!pending) {
-      pending = this.keys.findByHash(hash).finally(() => this.loading.delete(hash));
-      this.loading.set(hash, pending);
     }
-    const record = await pending;
-    if (this.entries.size >= KeyCacheService.MAX_ENTRIES) this.entries.clear();
-    this.entries.set(hash, { record, loadedAt: Date.now() });
-    return record;
+    const inFlight = this.loading.get(hash);
+    if (inFlight) return inFlight;
+    const startedAt = this.generation;
+    const pending: Promise<KeyRecord | undefined> = this.keys.findByHash(hash).then(
+      (record) => {
+        this.forget(hash, pending);
+        if (this.generation === startedAt) {
+          if (this.entries.size >= KeyCacheService.MAX_ENTRIES) this.entries.clear();
+          this.entries.set(hash, { record, loadedAt: Date.now() });
+        }
+        return record;
+      },
+      (e: unknown) => {
+        this.forget(hash, pending);
+        throw e;
+      },
+    );
+    this.loading.set(hash, pending);
+    return pending;
+  }
+
+  private forget(hash: string, lookup: Promise<KeyRecord | undefined>): void {
+    if (this.loading.get(hash) === lookup) this.loading.delete(hash);
   }
 }
 

@@ -2,11 +2,10 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { CONFIG, type SwitchyardConfig } from '@switchyard/config';
+import { CONFIG, modelCatalog, type Deployment, type SwitchyardConfig } from '@switchyard/config';
 import { Errors, H, type FrameMeta, type GatewayError, type Subjects } from '@switchyard/contracts';
 import { INSTANCE_ID, isNoResponders, NATS, natsHeaders, ReplyInbox, SUBJECTS } from '@switchyard/nats';
 import { resolveGroup, type ModelCatalog } from '@switchyard/routing';
-import type { Deployment } from '@switchyard/config';
 import { AuthService, mayUseModel, type Principal } from '../auth/auth.service';
 import { sendError, writeError } from '../http/send-error';
 import { UsagePublisherService } from '../usage/usage-publisher.service';
@@ -38,6 +37,8 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
   private inbox!: ReplyInbox;
   private readonly catalog: ModelCatalog<Deployment>;
   private readonly timeoutMs: number;
+  /** How much longer than the translator's deadline we wait for its final report. */
+  static readonly TIMEOUT_GRACE_MS = 2000;
 
   constructor(
     @Inject(NATS) private readonly nc: NatsConnection,
@@ -47,12 +48,14 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(AuthService) private readonly auth: AuthService,
     @Inject(UsagePublisherService) private readonly usage: UsagePublisherService,
   ) {
-    this.catalog = { groups: config.groups, aliases: config.routerSettings.aliases };
+    this.catalog = modelCatalog(config);
     this.timeoutMs = config.routerSettings.timeoutMs;
   }
 
   onApplicationBootstrap(): void {
-    this.inbox = new ReplyInbox(this.nc, this.subjects.gatewayReply, this.instanceId);
+    this.inbox = new ReplyInbox(this.nc, this.subjects.gatewayReply, this.instanceId, (e, subject) =>
+      this.logger.error(`relaying a frame from ${subject} failed: ${e.message}`),
+    );
   }
 
   onApplicationShutdown(): void {
@@ -122,11 +125,16 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
           );
         } else if (!res.headersSent) {
           writeError(res, error, { 'x-request-id': requestId });
+        } else {
+          // Part of a JSON body is out: cutting the connection is the only honest way to say it is incomplete.
+          res.destroy();
         }
         // A client that went away keeps that reason, whatever error the upstream side ended with.
         finish(error.status, { meta, errorType: outcome.errorType ?? error.type });
       };
 
+      // The translator gives up at `deadline` and reports what it knows (deployment, usage); we wait a
+      // little longer so that report, not our own timeout, ends the request.
       const timer = setTimeout(
         () =>
           fail(
@@ -134,10 +142,19 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
               `The model did not answer within ${Math.round(this.timeoutMs / 1000)} s (router_settings.timeout). Retry, or raise the timeout.`,
             ),
           ),
-        this.timeoutMs,
+        this.timeoutMs + ChatService.TIMEOUT_GRACE_MS,
       );
       const channel = this.inbox.open((msg: Msg) => {
         if (finished) return;
+        try {
+          onFrame(msg);
+        } catch (e) {
+          // A frame we cannot relay (it breaks the protocol): end this request, never the connection.
+          this.logger.error(`request ${requestId}: could not relay a frame: ${(e as Error).message}`);
+          fail(Errors.upstreamFailed('The answer could not be relayed. Retry the request.'));
+        }
+      });
+      const onFrame = (msg: Msg): void => {
         if (isNoResponders(msg)) {
           fail(Errors.unavailable('No router service is running to take this request. Start apps/router and retry.'));
           return;
@@ -147,13 +164,13 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
             if (!streaming) {
               streaming = true;
               outcome.firstByteAt = Date.now();
-              res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': requestId });
+              if (!res.headersSent) res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': requestId });
             }
             res.write(msg.data);
             return;
           case 'done': {
             const meta = parseMeta(msg);
-            if (!streaming) res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': requestId });
+            if (!res.headersSent) res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': requestId });
             streaming = true;
             res.end(DONE);
             finish(200, { meta });
@@ -203,7 +220,7 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
           default:
             this.logger.warn(`request ${requestId}: ignoring a frame of unknown kind`);
         }
-      });
+      };
 
       // A client that goes away: the translator stops the upstream call, and we keep listening until it
       // reports the tokens used so far, so the request is still billed and recorded (status 499).
@@ -270,9 +287,10 @@ function parseMeta(msg: Msg): FrameMeta | undefined {
   if (!raw) return undefined;
   try {
     // Written by our translator or router from the same FrameMeta type; a schema pass here would only
-    // cost time on every request. A malformed header still cannot crash the relay.
+    // cost time on every request. The status must still be one Node can write.
     const meta = JSON.parse(raw) as FrameMeta;
-    return typeof meta === 'object' && meta !== null && typeof meta.status === 'number' ? meta : undefined;
+    const status = (meta as { status?: unknown } | null)?.status;
+    return typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599 ? meta : undefined;
   } catch {
     return undefined;
   }

@@ -1,10 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CONFIG, type Deployment, type SwitchyardConfig } from '@switchyard/config';
+import { CONFIG, modelCatalog, type Deployment, type SwitchyardConfig } from '@switchyard/config';
 import { Errors } from '@switchyard/contracts';
 import { listModelNames, resolveGroup, type ModelCatalog } from '@switchyard/routing';
 import { AuthService, mayUseModel } from '../auth/auth.service';
 import { sendError } from '../http/send-error';
+
+/** Azure-style clients send the key as `api-key`; chat accepts it, so the model list does too. */
+function apiKeyHeader(req: FastifyRequest): string | undefined {
+  const v = req.headers['api-key'];
+  return Array.isArray(v) ? v[0] : v;
+}
 
 /** OpenAI's model object; `created` is when this gateway started, as configs carry no dates. */
 interface ModelObject {
@@ -23,11 +29,11 @@ export class ModelsService {
     @Inject(AuthService) private readonly auth: AuthService,
     @Inject(CONFIG) config: SwitchyardConfig,
   ) {
-    this.catalog = { groups: config.groups, aliases: config.routerSettings.aliases };
+    this.catalog = modelCatalog(config);
   }
 
   async list(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const auth = await this.auth.authenticate(req.headers.authorization);
+    const auth = await this.auth.authenticate(req.headers.authorization, apiKeyHeader(req));
     if (!auth.ok) return sendError(reply, auth.error);
     const data = listModelNames(this.catalog)
       .filter((name) => mayUseModel(auth.principal, name))
@@ -36,7 +42,7 @@ export class ModelsService {
   }
 
   async get(req: FastifyRequest, reply: FastifyReply, id: string): Promise<void> {
-    const auth = await this.auth.authenticate(req.headers.authorization);
+    const auth = await this.auth.authenticate(req.headers.authorization, apiKeyHeader(req));
     if (!auth.ok) return sendError(reply, auth.error);
     if (!mayUseModel(auth.principal, id) || !resolveGroup(this.catalog, id))
       return sendError(reply, Errors.modelNotFound(id));

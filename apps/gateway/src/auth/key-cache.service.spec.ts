@@ -1,0 +1,82 @@
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import { describe, expect, it } from 'vitest';
+import { subjects } from '@switchyard/contracts';
+import type { KeyRecord, KeysRepository } from '@switchyard/db';
+import { KeyCacheService } from './key-cache.service';
+
+const record = (revoked: boolean): KeyRecord =>
+  ({
+    id: 'k1',
+    keyHash: 'h1',
+    teamId: null,
+    models: [],
+    revokedAt: revoked ? new Date() : null,
+    expiresAt: null,
+  }) as unknown as KeyRecord;
+
+/** A repository whose lookups the test resolves by hand, and a NATS stub that lets it deliver events. */
+function setup() {
+  const lookups: ((r: KeyRecord | undefined) => void)[] = [];
+  const repo = {
+    findByHash: () => new Promise<KeyRecord | undefined>((r) => lookups.push(r)),
+  } as unknown as KeysRepository;
+  let deliver: (data: unknown) => void = () => undefined;
+  const nc = {
+    subscribe: (_s: string, opts: { callback: (err: unknown, msg: Msg) => void }) => {
+      deliver = (data) => opts.callback(null, { string: () => JSON.stringify(data) } as Msg);
+      return { unsubscribe: () => undefined };
+    },
+    status: () => ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise(() => undefined) }) }),
+  } as unknown as NatsConnection;
+  const cache = new KeyCacheService(repo, nc, subjects('t'));
+  cache.onApplicationBootstrap();
+  return { cache, lookups, revoke: () => deliver({ keyId: 'k1', keyHash: 'h1', reason: 'revoked' }) };
+}
+
+describe('KeyCacheService', () => {
+  it('shares one lookup between concurrent requests and then serves from memory', async () => {
+    const { cache, lookups } = setup();
+    const a = cache.get('h1');
+    const b = cache.get('h1');
+    expect(lookups).toHaveLength(1);
+    lookups[0]!(record(false));
+    expect(await a).toBe(await b);
+    await cache.get('h1');
+    expect(lookups).toHaveLength(1);
+  });
+
+  it('drops a key when it is revoked', async () => {
+    const { cache, lookups, revoke } = setup();
+    const first = cache.get('h1');
+    lookups[0]!(record(false));
+    await first;
+    revoke();
+    const again = cache.get('h1');
+    expect(lookups).toHaveLength(2);
+    lookups[1]!(record(true));
+    expect((await again)?.revokedAt).not.toBeNull();
+  });
+
+  it('does not cache a row read before a revocation that arrived during the lookup', async () => {
+    const { cache, lookups, revoke } = setup();
+    const stale = cache.get('h1');
+    revoke(); // committed in Postgres after our SELECT started
+    lookups[0]!(record(false));
+    expect((await stale)?.revokedAt).toBeNull(); // the request already in flight keeps its answer
+    const next = cache.get('h1');
+    expect(lookups).toHaveLength(2); // but the stale row was not cached
+    lookups[1]!(record(true));
+    expect((await next)?.revokedAt).not.toBeNull();
+  });
+
+  it('lets a failed lookup fail its requests without poisoning the cache', async () => {
+    const { cache, lookups } = setup();
+    const failing = cache.get('h1');
+    expect(lookups).toHaveLength(1);
+    // Reject through the same resolver slot: the stub only resolves, so fail via a thrown record access.
+    lookups[0]!(Promise.reject(new Error('db down')) as unknown as KeyRecord);
+    await expect(failing).rejects.toThrow('db down');
+    void cache.get('h1');
+    expect(lookups).toHaveLength(2);
+  });
+});
