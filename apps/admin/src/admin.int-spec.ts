@@ -335,6 +335,20 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
       ['GET', '/v1/spend?from=yesterday', undefined, 400, 'from'],
       ['GET', '/v1/spend?to=2025-02-30', undefined, 400, 'to'],
       ['GET', '/v1/spend?team_id=abc', undefined, 400, 'team_id'],
+      // Postgres cannot store NUL; each is a 400 naming the field, not a 500 from the insert.
+      ['POST', '/v1/teams', { team_alias: 'a\u0000b' }, 400, 'team_alias'],
+      ['POST', '/v1/teams', { models: ['gpt\u0000'] }, 400, 'models.0'],
+      ['POST', '/v1/teams', { metadata: { owner: { name: 'x\u0000' } } }, 400, 'metadata.owner.name'],
+      ['POST', '/v1/teams', { metadata: { 'k\u0000': 1 } }, 400, 'metadata'],
+      ['POST', '/v1/keys', { key_alias: '\u0000' }, 400, 'key_alias'],
+      ['POST', '/v1/keys', { metadata: { tags: ['ok', '\u0000'] } }, 400, 'metadata.tags.1'],
+      ['POST', '/key/generate', { key_alias: 'x\u0000' }, 400, 'key_alias'],
+      ['POST', '/team/new', { team_alias: 'x\u0000' }, 400, 'team_alias'],
+      // Outside what ClickHouse DateTime holds (1970 to 2106): 400, not a 503.
+      ['GET', '/v1/spend?from=0000-01-01', undefined, 400, 'from'],
+      ['GET', '/v1/spend?from=1969-12-31', undefined, 400, 'from'],
+      ['GET', '/v1/spend?to=99999999999', undefined, 400, 'to'],
+      ['GET', '/v1/spend?to=2106-02-08', undefined, 400, 'to'],
     ];
     for (const [method, path, body, status, param] of cases) {
       const r = await api(method, path, body);
@@ -359,6 +373,76 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
     expect(((await text.json()) as { error: { code: string } }).error.code).toBe('unsupported_media_type');
     const badPath = await api('GET', '/v1/keys/%FF');
     expect(badPath.status).toBe(400);
+    // A lone surrogate passes zod but Postgres' jsonb refuses it (SQLSTATE 22P02): still a 400, no SQL in it.
+    const surrogate = await api('POST', '/v1/teams', undefined, { raw: '{"metadata":{"x":"\\ud800"}}' });
+    expect(surrogate.status).toBe(400);
+    expect(surrogate.json.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_value' });
+    expect(surrogate.text).not.toMatch(/insert|jsonb|teams/i);
+    expect(output).not.toMatch(/ApiExceptionFilter.*failed/);
+  });
+
+  it('returns exact nano-dollar amounts as decimal strings beside the USD floats', async () => {
+    const team = await api('POST', '/v1/teams', { max_budget: 0.1 });
+    expect(team.json).toMatchObject({ max_budget: 0.1, max_budget_nanos: '100000000', spend: 0, spend_nanos: '0' });
+    const key = await api('POST', '/v1/keys', { team_id: team.json.id });
+    expect(key.json).toMatchObject({ max_budget: null, max_budget_nanos: null, spend: 0, spend_nanos: '0' });
+    await pg.query(
+      `update api_keys set spend_nanos = '9007199254740993', max_budget_nanos = '9007199254740995' where id = $1`,
+      [key.json.id],
+    );
+    const fetched = await api('GET', `/v1/keys/${key.json.id}`);
+    expect(fetched.json).toMatchObject({ spend_nanos: '9007199254740993', max_budget_nanos: '9007199254740995' });
+    const listed = await api('GET', '/v1/teams');
+    expect(listed.json.data.find((t: { id: string }) => t.id === team.json.id).spend_nanos).toBe('0');
+    const doc = await api('GET', '/docs-json', undefined, { auth: null });
+    const schemaOf = (path: string, method: string, status: string) =>
+      doc.json.paths[path][method].responses[status].content['application/json'].schema;
+    expect(schemaOf('/v1/keys/{id}', 'get', '200').properties).toHaveProperty('spend_nanos');
+    expect(schemaOf('/v1/keys/{id}', 'get', '200').properties).toHaveProperty('max_budget_nanos');
+    expect(schemaOf('/v1/teams/{id}', 'get', '200').properties).toHaveProperty('spend_nanos');
+    expect(schemaOf('/v1/spend', 'get', '200').properties.data.items.properties).toHaveProperty('spend_nanos');
+  });
+
+  it('never leaves a live key in a team deleted while keys are being created for it', async () => {
+    for (let round = 0; round < 5; round++) {
+      const team = (await api('POST', '/v1/teams', { team_alias: `race-${round}` })).json;
+      keyEvents.length = 0;
+      // Four lanes of five back-to-back creations; the deletions go out once a few (more each round) have
+      // answered, so creations land before, during and after them.
+      type Reply = Awaited<ReturnType<typeof api>>;
+      let answered = 0;
+      let release!: () => void;
+      const started = new Promise<void>((r) => (release = r));
+      const threshold = 1 + round * 3;
+      const lane = async (l: number): Promise<Reply[]> => {
+        const replies: Reply[] = [];
+        for (let i = 0; i < 5; i++) {
+          replies.push(await api('POST', '/v1/keys', { team_id: team.id, key_alias: `k${l}-${i}` }));
+          if (++answered === threshold) release();
+        }
+        return replies;
+      };
+      const creates = Promise.all([0, 1, 2, 3].map(lane)).then((r) => r.flat());
+      await started;
+      // Two deletions of the same team race too: one wins, the other sees 404 only after the winner committed.
+      const deletes = Promise.all([api('DELETE', `/v1/teams/${team.id}`), api('DELETE', `/v1/teams/${team.id}`)]);
+      const [created, deleted] = await Promise.all([creates, deletes]);
+      for (const c of created) expect([201, 404], c.text).toContain(c.status);
+      expect(deleted.map((d) => d.status).sort()).toEqual([200, 404]);
+      const winner = deleted.find((d) => d.status === 200)!;
+      const ok = created.filter((c) => c.status === 201).map((c) => c.json.id as string);
+      for (const c of created.filter((x) => x.status === 404)) expect(c.json.error.param).toBe('team_id');
+
+      const live = await pg.query('select id from api_keys where team_id = $1 and revoked_at is null', [team.id]);
+      expect(live.rows).toEqual([]);
+      const all = await pg.query('select id from api_keys where team_id = $1', [team.id]);
+      expect(all.rows.map((r) => r.id).sort()).toEqual([...ok].sort());
+      expect(winner.json.revoked_keys).toBe(ok.length);
+      await until('KeyChanged for every revoked key', async () =>
+        ok.every((id) => keyEvents.some((e) => e.keyId === id)) ? true : undefined,
+      );
+      expect(keyEvents.filter((e) => ok.includes(e.keyId))).toHaveLength(ok.length);
+    }
   });
 
   it('reports spend by team and by model from ClickHouse', async () => {
@@ -387,12 +471,12 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
     const byModel = await api('GET', '/v1/spend?group_by=model&from=2025-06-01&to=2025-06-02');
     expect(byModel.status).toBe(200);
     expect(byModel.json.data).toEqual([
-      { group: 'gpt-4o', spend: 2, requests: 2, prompt_tokens: 30, completion_tokens: 10 },
-      { group: 'claude', spend: 1e-9, requests: 1, prompt_tokens: 1, completion_tokens: 5 },
+      { group: 'gpt-4o', spend: 2, spend_nanos: '2000000000', requests: 2, prompt_tokens: 30, completion_tokens: 10 },
+      { group: 'claude', spend: 1e-9, spend_nanos: '1', requests: 1, prompt_tokens: 1, completion_tokens: 5 },
     ]);
     const byTeam = await api('GET', `/v1/spend?group_by=team&team_id=${teamA}&from=1748736000`);
     expect(byTeam.json.data).toEqual([
-      { group: teamA, spend: 2, requests: 2, prompt_tokens: 30, completion_tokens: 10 },
+      { group: teamA, spend: 2, spend_nanos: '2000000000', requests: 2, prompt_tokens: 30, completion_tokens: 10 },
     ]);
     const empty = await api('GET', '/v1/spend?group_by=model&from=2025-07-01T00:00:00Z');
     expect(empty.json).toEqual({ data: [] });
@@ -411,5 +495,24 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
     const del = await api('POST', '/key/delete', { keys: [gen.json.key] });
     expect(del).toMatchObject({ status: 200, json: { deleted_keys: [gen.json.id] } });
     await until('KeyChanged from /key/delete', async () => keyEvents.find((e) => e.keyId === gen.json.id), 1000);
+  });
+
+  it('/key/delete revokes nothing when any key in the list does not exist', async () => {
+    const a = (await api('POST', '/v1/keys', {})).json;
+    const b = (await api('POST', '/v1/keys', {})).json;
+    const unknown = randomUUID();
+    for (const bad of [unknown, 'not-a-uuid', 'sk-sy-' + 'x'.repeat(40)]) {
+      const r = await api('POST', '/key/delete', { keys: [a.id, b.key, bad] });
+      expect(r.status, bad).toBe(404);
+      expect(r.json.error).toMatchObject({ code: 'not_found', param: 'keys' });
+      expect(r.text).not.toContain(b.key);
+      if (!bad.startsWith('sk-')) expect(r.json.error.message).toContain(bad);
+    }
+    const rows = await pg.query('select id from api_keys where id = any($1) and revoked_at is not null', [
+      [a.id, b.id],
+    ]);
+    expect(rows.rows).toEqual([]);
+    const del = await api('POST', '/key/delete', { keys: [a.id, b.key] });
+    expect(del).toMatchObject({ status: 200, json: { deleted_keys: [a.id, b.id] } });
   });
 });

@@ -8,10 +8,11 @@ import { AuditRepository } from './repositories/audit.repository';
 import { KeysRepository } from './repositories/keys.repository';
 import { SpendRepository } from './repositories/spend.repository';
 import { TeamsRepository } from './repositories/teams.repository';
+import { UnitOfWork } from './unit-of-work';
 
-const repositories = [TeamsRepository, KeysRepository, SpendRepository, AuditRepository];
+const repositories = [TeamsRepository, KeysRepository, SpendRepository, AuditRepository, UnitOfWork];
 
-/** Provides DB (Kysely<Database> on DATABASE_URL) and the repositories; closes the pool on shutdown. */
+/** Provides DB (Kysely<Database> on DATABASE_URL), the repositories and UnitOfWork; closes the pool on shutdown. */
 @Global()
 @Module({
   providers: [{ provide: DB, useFactory: (env: Env) => createDb(env.DATABASE_URL), inject: [ENV] }, ...repositories],

@@ -9,3 +9,4 @@ export * from './repositories/teams.repository';
 export * from './repositories/keys.repository';
 export * from './repositories/spend.repository';
 export * from './repositories/audit.repository';
+export * from './unit-of-work';

@@ -33,4 +33,18 @@ describe('toGatewayError', () => {
     expect(e.status).toBe(500);
     expect(e.message).not.toContain('secret');
   });
+  it('maps Postgres data exceptions (class 22) to a 400 without the server text', () => {
+    for (const code of ['22021', '22P05', '22003']) {
+      const pgError = Object.assign(new Error('invalid byte sequence near INSERT INTO "teams" secret'), {
+        code,
+        severity: 'ERROR',
+      });
+      const e = toGatewayError(pgError);
+      expect(e).toMatchObject({ status: 400, type: 'invalid_request_error', code: 'invalid_value' });
+      expect(e.message).not.toMatch(/INSERT|teams|secret/);
+    }
+    // Other SQLSTATEs (a unique violation, a deadlock) stay server errors.
+    expect(toGatewayError(Object.assign(new Error('x'), { code: '23505', severity: 'ERROR' })).status).toBe(500);
+    expect(toGatewayError(Object.assign(new Error('x'), { code: '40P01', severity: 'ERROR' })).status).toBe(500);
+  });
 });

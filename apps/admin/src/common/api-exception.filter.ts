@@ -21,6 +21,14 @@ export function toGatewayError(exception: unknown, req?: Pick<HttpRequest, 'meth
       : { ...Errors.payloadTooLarge(0), message: 'Request body is too large. Send a smaller request.' };
   }
   if (raw?.type === 'entity.parse.failed') return malformedJson();
+  if (isPostgresDataException(exception)) {
+    // Class 22 is "data exception": the value, not the server, is at fault. Never echo Postgres' text (it can quote SQL).
+    return Errors.invalidRequest(
+      'A value in the request cannot be stored (for example a NUL character or an out-of-range number). Check the strings and numbers you sent.',
+      null,
+      'invalid_value',
+    );
+  }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     // Only Nest's own layers raise HttpException here: body parsing (400) and route matching (404).
@@ -54,6 +62,12 @@ export function toGatewayError(exception: unknown, req?: Pick<HttpRequest, 'meth
     };
   }
   return Errors.internal('Internal error in the admin service; see its log. Retry later.');
+}
+
+/** A pg DatabaseError of SQLSTATE class 22 (data exception: 22021 bad byte sequence, 22P05 untranslatable character, ...). */
+function isPostgresDataException(e: unknown): boolean {
+  const err = e as { code?: unknown; severity?: unknown } | null;
+  return typeof err?.code === 'string' && /^22[0-9A-Z]{3}$/.test(err.code) && typeof err.severity === 'string';
 }
 
 function malformedJson(): GatewayError {

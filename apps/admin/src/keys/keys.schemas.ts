@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UsdAmountSchema } from '../common/money';
-import { MetadataSchema, ModelListSchema } from '../teams/teams.schemas';
+import { textSchema } from '../common/text.schemas';
+import { MetadataSchema, ModelListSchema, NanosSchema } from '../teams/teams.schemas';
 
 export const CreateKeySchema = z.strictObject({
   team_id: z.string().nullable().optional(),
@@ -9,7 +10,7 @@ export const CreateKeySchema = z.strictObject({
   /** USD. */
   max_budget: UsdAmountSchema.nullable().optional(),
   metadata: MetadataSchema.optional(),
-  key_alias: z.string().min(1).max(256).nullable().optional(),
+  key_alias: textSchema(1, 256).nullable().optional(),
   /** Lifetime: "30d", "12h", "15m", "45s" or seconds. Exclusive with expires_at. */
   duration: z
     .union([z.string().max(32), z.number()])
@@ -26,8 +27,10 @@ export const KeyJsonSchema = z.object({
   key_alias: z.string().nullable(),
   team_id: z.string().nullable(),
   models: z.array(z.string()),
-  max_budget: z.number().nullable(),
-  spend: z.number(),
+  max_budget: z.number().nullable().describe('USD, for display; max_budget_nanos is exact'),
+  max_budget_nanos: NanosSchema.nullable(),
+  spend: z.number().describe('USD, for display; spend_nanos is exact'),
+  spend_nanos: NanosSchema,
   metadata: MetadataSchema,
   expires_at: z.string().nullable(),
   revoked_at: z.string().nullable(),

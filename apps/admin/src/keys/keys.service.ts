@@ -1,10 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Errors, nanosToUsd } from '@switchyard/contracts';
-import { AuditRepository, KeysRepository, generateKeySecret, hashKey, keyPrefix, type KeyRecord } from '@switchyard/db';
+import {
+  AuditRepository,
+  KeysRepository,
+  TeamsRepository,
+  UnitOfWork,
+  generateKeySecret,
+  hashKey,
+  keyPrefix,
+  type KeyRecord,
+  type NewKey,
+} from '@switchyard/db';
 import { ApiException } from '../common/api.exception';
 import { budgetToNanos, nanosToUsdOrNull } from '../common/money';
 import { isUuid, parseInput } from '../common/parse-input';
-import { TeamsService } from '../teams/teams.service';
+import { teamNotFound } from '../teams/teams.service';
 import { parseDurationSeconds } from './duration';
 import { KeyEventsPublisher } from '@switchyard/nats';
 import { CreateKeySchema, type CreatedKeyJson, type KeyJson } from './keys.schemas';
@@ -18,7 +28,9 @@ export function toKeyJson(k: KeyRecord): KeyJson {
     team_id: k.teamId,
     models: k.models,
     max_budget: nanosToUsdOrNull(k.maxBudgetNanos),
+    max_budget_nanos: k.maxBudgetNanos?.toString() ?? null,
     spend: nanosToUsd(k.spendNanos),
+    spend_nanos: k.spendNanos.toString(),
     metadata: k.metadata,
     expires_at: k.expiresAt?.toISOString() ?? null,
     revoked_at: k.revokedAt?.toISOString() ?? null,
@@ -30,7 +42,8 @@ export function toKeyJson(k: KeyRecord): KeyJson {
 export class KeysService {
   constructor(
     @Inject(KeysRepository) private readonly keys: KeysRepository,
-    @Inject(TeamsService) private readonly teams: TeamsService,
+    @Inject(TeamsRepository) private readonly teams: TeamsRepository,
+    @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(AuditRepository) private readonly audit: AuditRepository,
     @Inject(KeyEventsPublisher) private readonly keyEvents: KeyEventsPublisher,
   ) {}
@@ -38,9 +51,8 @@ export class KeysService {
   async create(body: unknown): Promise<CreatedKeyJson> {
     const input = parseInput(CreateKeySchema, body);
     const expiresAt = this.expiryOf(input.duration, input.expires_at);
-    if (input.team_id != null) await this.teams.require(input.team_id, 'team_id');
     const secret = generateKeySecret();
-    const key = await this.keys.create({
+    const newKey: NewKey = {
       keyHash: hashKey(secret),
       keyPrefix: keyPrefix(secret),
       keyAlias: input.key_alias ?? null,
@@ -49,7 +61,9 @@ export class KeysService {
       maxBudgetNanos: budgetToNanos(input.max_budget),
       metadata: input.metadata ?? {},
       expiresAt,
-    });
+    };
+    const teamId = input.team_id;
+    const key = teamId == null ? await this.keys.create(newKey) : await this.createInLiveTeam(teamId, newKey);
     await this.audit.record({
       actor: 'master_key',
       action: 'key.created',
@@ -58,6 +72,21 @@ export class KeysService {
       details: { team_id: key.teamId, key_alias: key.keyAlias },
     });
     return { ...toKeyJson(key), key: secret };
+  }
+
+  /**
+   * The team row stays locked FOR SHARE until the key is inserted and committed, so a concurrent team
+   * deletion either waits and then revokes this key too, or commits first and this creation is a 404.
+   */
+  private async createInLiveTeam(teamId: string, newKey: NewKey): Promise<KeyRecord> {
+    const notFound = new ApiException({ ...teamNotFound(teamId), param: 'team_id' });
+    if (!isUuid(teamId)) throw notFound;
+    const key = await this.uow.run(async (trx) => {
+      if (!(await this.teams.getForShare(teamId, trx))) return undefined;
+      return this.keys.create(newKey, trx);
+    });
+    if (!key) throw notFound;
+    return key;
   }
 
   async list(teamId?: unknown): Promise<{ data: KeyJson[] }> {

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { Errors } from '@switchyard/contracts';
-import { KEY_SECRET_PREFIX, KeysRepository, hashKey } from '@switchyard/db';
+import { KEY_SECRET_PREFIX, KeysRepository, hashKey, keyPrefix } from '@switchyard/db';
 import { ApiException } from '../common/api.exception';
-import { parseInput } from '../common/parse-input';
+import { isUuid, parseInput } from '../common/parse-input';
 import { CreateKeySchema, type CreatedKeyJson, type KeyJson } from '../keys/keys.schemas';
 import { KeysService } from '../keys/keys.service';
 import { CreateTeamSchema, type TeamJson } from '../teams/teams.schemas';
@@ -34,21 +34,36 @@ export class LitellmService {
     return { ...created, expires: created.expires_at, token_id: created.id };
   }
 
-  /** Accepts key ids or the secrets themselves, as LiteLLM does. */
+  /**
+   * Accepts key ids or the secrets themselves, as LiteLLM does. Every entry is resolved first: if any
+   * does not exist, nothing is revoked.
+   */
   async deleteKeys(body: unknown): Promise<{ deleted_keys: string[] }> {
     const { keys } = parseInput(DeleteKeysSchema, pick(body, ['keys']));
     const ids: string[] = [];
+    const missing: string[] = [];
     for (const k of keys) {
-      const id = k.startsWith(KEY_SECRET_PREFIX) ? (await this.keysRepo.findByHash(hashKey(k)))?.id : k;
-      if (!id)
-        throw new ApiException({
-          ...Errors.notFound('A key in "keys" does not exist. Nothing after it was revoked.'),
-          param: 'keys',
-        });
-      ids.push(id);
+      const isSecret = k.startsWith(KEY_SECRET_PREFIX);
+      const found = isSecret
+        ? await this.keysRepo.findByHash(hashKey(k))
+        : isUuid(k)
+          ? await this.keysRepo.get(k)
+          : undefined;
+      if (found) ids.push(found.id);
+      // Never echo a secret back: a missing one is named by its display prefix.
+      else missing.push(isSecret ? keyPrefix(k) : JSON.stringify(k).slice(0, 80));
+    }
+    if (missing.length > 0) {
+      throw new ApiException({
+        ...Errors.notFound(
+          `These keys do not exist: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', ...' : ''}. ` +
+            'Nothing was revoked; remove them from "keys" and retry. List keys with GET /v1/keys.',
+        ),
+        param: 'keys',
+      });
     }
     for (const id of ids) await this.keys.revoke(id);
-    return { deleted_keys: keys.map((k) => (k.startsWith(KEY_SECRET_PREFIX) ? ids[keys.indexOf(k)]! : k)) };
+    return { deleted_keys: ids };
   }
 
   async keyInfo(key: unknown): Promise<{ key: string; info: KeyJson }> {

@@ -42,4 +42,21 @@ describe('parseSpendQuery', () => {
     expect(paramOf(() => parseSpendQuery({ team_id: 'x' }))).toBe('team_id');
     expect(paramOf(() => parseSpendQuery({ group_by: ['team', 'model'] }))).toBe('group_by');
   });
+  it.each([
+    ['from', '0000-01-01'],
+    ['from', '1969-12-31'],
+    ['from', '1970-01-01T00:30:00+01:00'],
+    ['to', '99999999999'],
+    ['to', '4294967296'],
+    ['to', '2106-02-08'],
+    ['to', '9999-12-31T23:59:59Z'],
+  ])('rejects %s=%s outside what ClickHouse DateTime holds', (name, value) => {
+    expect(paramOf(() => parseSpendQuery({ [name]: value }))).toBe(name);
+  });
+  it('accepts the ends of the DateTime range', () => {
+    const q = parseSpendQuery({ from: '1970-01-01', to: '2106-02-07T06:28:15.900Z' });
+    expect(q.from?.getTime()).toBe(0);
+    expect(q.to?.toISOString()).toBe('2106-02-07T06:28:15.900Z');
+    expect(parseSpendQuery({ to: '4294967295' }).to?.getTime()).toBe((2 ** 32 - 1) * 1000);
+  });
 });

@@ -49,6 +49,10 @@ function single(query: Record<string, unknown>, name: string): string | undefine
   return v;
 }
 
+/** ClickHouse DateTime holds whole seconds from the epoch up to 2^32 - 1 (2106-02-07T06:28:15Z). */
+export const MIN_INSTANT = new Date(0);
+export const MAX_INSTANT = new Date((2 ** 32 - 1) * 1000);
+
 function instant(query: Record<string, unknown>, name: string): Date | undefined {
   const v = single(query, name);
   if (v === undefined || v === '') return undefined;
@@ -57,6 +61,15 @@ function instant(query: Record<string, unknown>, name: string): Date | undefined
     throw new ApiException(
       Errors.invalidRequest(
         `Invalid ${name}: use an ISO 8601 date ("2025-06-01"), date-time ("2025-06-01T12:00:00Z") or epoch seconds.`,
+        name,
+      ),
+    );
+  }
+  // Rows are stored to the second, so only whole seconds count against the upper bound.
+  if (at.getTime() < MIN_INSTANT.getTime() || Math.floor(at.getTime() / 1000) * 1000 > MAX_INSTANT.getTime()) {
+    throw new ApiException(
+      Errors.invalidRequest(
+        `Invalid ${name}: ${v} is outside the range usage is stored for; use a time from 1970-01-01 to 2106-02-07.`,
         name,
       ),
     );

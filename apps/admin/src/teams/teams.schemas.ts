@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import { UsdAmountSchema } from '../common/money';
+import { MetadataSchema, textSchema } from '../common/text.schemas';
 
-export const ModelListSchema = z.array(z.string().min(1).max(256)).max(1000);
-export const MetadataSchema = z.record(z.string(), z.unknown());
+export { MetadataSchema };
+export const ModelListSchema = z.array(textSchema(1, 256)).max(1000);
+/** Exact amounts in nano-dollars (1e-9 USD), as decimal strings: JSON numbers cannot hold every bigint. */
+export const NanosSchema = z
+  .string()
+  .regex(/^-?\d+$/)
+  .describe('Nano-dollars (1e-9 USD) as a decimal string; exact');
 
 export const CreateTeamSchema = z.strictObject({
-  team_alias: z.string().min(1).max(256).nullable().optional(),
+  team_alias: textSchema(1, 256).nullable().optional(),
   /** USD. */
   max_budget: UsdAmountSchema.nullable().optional(),
   /** Models members of the team may use; empty or absent means all. */
@@ -17,8 +23,10 @@ export type CreateTeamInput = z.infer<typeof CreateTeamSchema>;
 export const TeamJsonSchema = z.object({
   id: z.string(),
   team_alias: z.string().nullable(),
-  max_budget: z.number().nullable(),
-  spend: z.number(),
+  max_budget: z.number().nullable().describe('USD, for display; max_budget_nanos is exact'),
+  max_budget_nanos: NanosSchema.nullable(),
+  spend: z.number().describe('USD, for display; spend_nanos is exact'),
+  spend_nanos: NanosSchema,
   models: z.array(z.string()),
   metadata: MetadataSchema,
   created_at: z.string(),

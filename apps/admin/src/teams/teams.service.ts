@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Errors, nanosToUsd } from '@switchyard/contracts';
-import { AuditRepository, KeysRepository, TeamsRepository, type TeamRecord } from '@switchyard/db';
+import { AuditRepository, KeysRepository, TeamsRepository, UnitOfWork, type TeamRecord } from '@switchyard/db';
 import { ApiException } from '../common/api.exception';
 import { budgetToNanos, nanosToUsdOrNull } from '../common/money';
 import { isUuid, parseInput } from '../common/parse-input';
@@ -12,7 +12,9 @@ export function toTeamJson(t: TeamRecord): TeamJson {
     id: t.id,
     team_alias: t.teamAlias,
     max_budget: nanosToUsdOrNull(t.maxBudgetNanos),
+    max_budget_nanos: t.maxBudgetNanos?.toString() ?? null,
     spend: nanosToUsd(t.spendNanos),
+    spend_nanos: t.spendNanos.toString(),
     models: t.models,
     metadata: t.metadata,
     created_at: t.createdAt.toISOString(),
@@ -27,6 +29,7 @@ export class TeamsService {
     @Inject(KeysRepository) private readonly keys: KeysRepository,
     @Inject(AuditRepository) private readonly audit: AuditRepository,
     @Inject(KeyEventsPublisher) private readonly keyEvents: KeyEventsPublisher,
+    @Inject(UnitOfWork) private readonly uow: UnitOfWork,
   ) {}
 
   async create(body: unknown): Promise<TeamJson> {
@@ -55,12 +58,21 @@ export class TeamsService {
     return toTeamJson(await this.require(id));
   }
 
-  /** Deletes the team and revokes its keys; gateways are told to drop those keys at once. */
+  /**
+   * Deletes the team and revokes its keys; gateways are told to drop those keys at once.
+   * One transaction marks the team deleted first (its row lock makes concurrent key creations wait, then
+   * fail) and then revokes every key committed before it. A concurrent deletion of the same team waits
+   * for that commit and then finds nothing to delete: 404, with nothing revoked by it, so every revoked
+   * key is announced exactly by the deletion that revoked it.
+   */
   async delete(id: string): Promise<{ id: string; deleted: true; revoked_keys: number }> {
-    await this.require(id);
-    const revoked = await this.keys.revokeByTeam(id);
-    const team = await this.teams.softDelete(id);
-    if (!team) throw new ApiException(teamNotFound(id));
+    if (!isUuid(id)) throw new ApiException(teamNotFound(id));
+    const at = new Date();
+    const revoked = await this.uow.run(async (trx) => {
+      if (!(await this.teams.softDelete(id, at, trx))) return undefined;
+      return this.keys.revokeByTeam(id, at, trx);
+    });
+    if (!revoked) throw new ApiException(teamNotFound(id));
     await this.keyEvents.publish(revoked.map((k) => ({ keyId: k.id, keyHash: k.keyHash, reason: 'revoked' as const })));
     await this.audit.record({
       actor: 'master_key',
@@ -80,7 +92,7 @@ export class TeamsService {
   }
 }
 
-function teamNotFound(id: string) {
+export function teamNotFound(id: string) {
   return Errors.notFound(
     `Team ${JSON.stringify(id).slice(0, 80)} does not exist or was deleted. List teams with GET /v1/teams.`,
   );

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { DB } from '../db.token';
 import type { ApiKeyRow, Database } from '../database.types';
 
@@ -54,8 +54,9 @@ export function toKeyRecord(row: ApiKeyRow): KeyRecord {
 export class KeysRepository {
   constructor(@Inject(DB) private readonly db: Kysely<Database>) {}
 
-  async create(key: NewKey): Promise<KeyRecord> {
-    const row = await this.db
+  /** Inserts the key; inside `trx` when given (the caller holds whatever locks the insert depends on). */
+  async create(key: NewKey, trx?: Transaction<Database>): Promise<KeyRecord> {
+    const row = await (trx ?? this.db)
       .insertInto('api_keys')
       .values({
         key_hash: key.keyHash,
@@ -100,9 +101,9 @@ export class KeysRepository {
     return row && toKeyRecord(row);
   }
 
-  /** Revokes every live key of a team and returns them. */
-  async revokeByTeam(teamId: string, at: Date = new Date()): Promise<KeyRecord[]> {
-    const rows = await this.db
+  /** Revokes every live key of a team and returns them; inside `trx` when given. */
+  async revokeByTeam(teamId: string, at: Date = new Date(), trx?: Transaction<Database>): Promise<KeyRecord[]> {
+    const rows = await (trx ?? this.db)
       .updateTable('api_keys')
       .set({ revoked_at: at, updated_at: at })
       .where('team_id', '=', teamId)

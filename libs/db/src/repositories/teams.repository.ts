@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { DB } from '../db.token';
 import type { Database, TeamRow } from '../database.types';
 
@@ -75,9 +75,27 @@ export class TeamsRepository {
     return row && toTeamRecord(row);
   }
 
-  /** Marks the team deleted; undefined when it does not exist or was already deleted. */
-  async softDelete(id: string, at: Date = new Date()): Promise<TeamRecord | undefined> {
-    const row = await this.db
+  /**
+   * The live team, row-locked FOR SHARE until `trx` ends: a concurrent softDelete waits for it, and it
+   * waits for a concurrent softDelete (then sees the team deleted). Undefined when missing or deleted.
+   */
+  async getForShare(id: string, trx: Transaction<Database>): Promise<TeamRecord | undefined> {
+    const row = await trx
+      .selectFrom('teams')
+      .selectAll()
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .forShare()
+      .executeTakeFirst();
+    return row && toTeamRecord(row);
+  }
+
+  /**
+   * Marks the team deleted (inside `trx` when given, which then holds the row lock until it ends);
+   * undefined when it does not exist or was already deleted.
+   */
+  async softDelete(id: string, at: Date = new Date(), trx?: Transaction<Database>): Promise<TeamRecord | undefined> {
+    const row = await (trx ?? this.db)
       .updateTable('teams')
       .set({ deleted_at: at, updated_at: at })
       .where('id', '=', id)
