@@ -7,7 +7,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import IORedis from 'ioredis';
 import type { Kysely } from 'kysely';
 import { Client } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   countUsageRows,
   createAnalyticsClient,
@@ -23,9 +23,18 @@ import {
   type KeyChangedEvent,
   type UsageRecordedEventInput,
 } from '@switchyard/contracts';
-import { createDb, hashKey, KeysRepository, migrateDatabase, TeamsRepository, type Database } from '@switchyard/db';
+import {
+  createDb,
+  hashKey,
+  KeysRepository,
+  migrateDatabase,
+  SpendRepository,
+  TeamsRepository,
+  type Database,
+} from '@switchyard/db';
 import { costOf } from '@switchyard/pricing';
 import { SpendModule } from './spend.module';
+import { MAX_DELIVERIES, UsageConsumerService } from './usage/usage-consumer.service';
 
 const run = randomBytes(5).toString('hex');
 const pgBase = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -215,6 +224,81 @@ describe('spend service', () => {
     await until('the late event', async () => (await countUsageRows(ch, chDb)) === N + 1);
     expect((await keys.get(keyId))?.spendNanos).toBe(expectedKey + cost(late));
   });
+
+  it('bills the rest of a batch when one event always fails in Postgres, and dead-letters that one', async () => {
+    // No event that passes UsageRecordedEventSchema makes Postgres fail any more (U+0000 in ids, the
+    // only one we knew, is rejected at decode), so the repository refuses one request id the way Postgres
+    // refuses U+0000 in text.
+    const spendRepo = app!.get(SpendRepository);
+    const consumer = app!.get(UsageConsumerService);
+    const poisonId = `req-${run}-poison`;
+    let poisonTries = 0;
+    const realRecordSpend = SpendRepository.prototype.recordSpend.bind(spendRepo);
+    const spy = vi.spyOn(spendRepo, 'recordSpend').mockImplementation(async (entries) => {
+      if (entries.some((e) => e.requestId === poisonId)) {
+        poisonTries++;
+        throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+      }
+      return realRecordSpend(entries);
+    });
+    try {
+      const keys = new KeysRepository(db);
+      const poisonKeyId = (await keys.create({ keyHash: hashKey(`sk-p-${run}`), keyPrefix: 'sk-p' })).id;
+      const deadBefore = consumer.deadLettered;
+      const events: UsageRecordedEventInput[] = Array.from({ length: 20 }, (_, i) => ({
+        requestId: i === 7 ? poisonId : `req-${run}-p${i}`,
+        ts: Date.now(),
+        keyId: poisonKeyId,
+        teamId: null,
+        requestedModel: 'gpt-4o',
+        deploymentId: 'dep-1',
+        provider: 'openai',
+        upstreamModel: 'gpt-4o',
+        status: 200,
+        promptTokens: 100 + i,
+        completionTokens: 10,
+        latencyMs: 5,
+        stream: false,
+      }));
+      const expected = events
+        .filter((e) => e.requestId !== poisonId)
+        .reduce((a, e) => a + costOf('gpt-4o', { promptTokens: e.promptTokens, completionTokens: 10 }), 0n);
+      const js = jetstream(nc);
+      const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+      await Promise.all(events.map((e) => js.publish(s.usageRecorded, enc(e), { msgID: e.requestId as string })));
+
+      // The 19 others are billed on the first delivery, not after the poison gives up.
+      await until(
+        'the valid events of the batch to be billed',
+        async () => (await keys.get(poisonKeyId))?.spendNanos === expected,
+        10_000,
+      );
+      // Postgres is written before ClickHouse: the last rows may still be on their way.
+      await until(
+        'their rows in ClickHouse',
+        async () => (await countUsageRows(ch, chDb, { keyId: poisonKeyId })) === 19,
+      );
+      expect(consumer.deadLettered).toBe(deadBefore);
+
+      // The poison comes back with backoff (2 + 4 + 8 + 16 s) and is terminated at delivery MAX_DELIVERIES.
+      await until('the poison to be dead-lettered', async () => consumer.deadLettered === deadBefore + 1, 50_000);
+      expect(poisonTries).toBeGreaterThanOrEqual(MAX_DELIVERIES);
+      const jsm = await jetstreamManager(nc);
+      await until('the consumer to drain', async () => {
+        const info = await jsm.consumers.info(s.usageStream, s.usageConsumer);
+        return info.num_pending === 0 && info.num_ack_pending === 0;
+      });
+      const ledger = await db
+        .selectFrom('processed_usage')
+        .select('request_id')
+        .where('request_id', '=', poisonId)
+        .executeTakeFirst();
+      expect(ledger).toBeUndefined();
+      expect((await keys.get(poisonKeyId))?.spendNanos).toBe(expected);
+    } finally {
+      spy.mockRestore();
+    }
+  }, 90_000);
 
   it('revokes expired keys on the BullMQ schedule and announces them', async () => {
     const event = await until('a key.changed event for the expired key', async () =>

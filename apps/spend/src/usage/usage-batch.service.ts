@@ -5,11 +5,54 @@ import type { UsageRecordedEvent } from '@switchyard/contracts';
 import { SpendRepository } from '@switchyard/db';
 import { priceUsageEvent } from './usage-pricing';
 
+/** Why a store refused a batch, as far as the consumer must know to decide what to retry. */
+export type UsageStoreFailure =
+  /** The store is down, missing its schema, overloaded, or hit a transient conflict: retry everything later. */
+  | 'unavailable'
+  /** The store refused the data itself (a Postgres data or constraint error, a ClickHouse parse error). */
+  | 'rejected'
+  /** Anything else. */
+  | 'unknown';
+
+export class UsageStoreError extends Error {
+  constructor(
+    message: string,
+    readonly store: 'postgres' | 'clickhouse',
+    readonly failure: UsageStoreFailure,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'UsageStoreError';
+  }
+}
+
+/** SQLSTATE classes: 08 connection, 53 resources, 57 operator intervention, 58 system, 3D no such database, 40 rollback (deadlock, serialization). */
+const PG_UNAVAILABLE = /^(?:08|53|57|58|3D|40)...$|^42P01$/;
+/** SQLSTATE classes 22 (data exception, e.g. U+0000 in text, bigint out of range) and 23 (integrity constraint). */
+const PG_REJECTED = /^(?:22|23)...$/;
+const UNAVAILABLE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|socket hang up|timeout|timed out|Connection terminated|UNKNOWN_DATABASE|UNKNOWN_TABLE|doesn't exist|does not exist|TOO_MANY_SIMULTANEOUS|MEMORY_LIMIT|Authentication|password/i;
+const CH_REJECTED =
+  /CANNOT_PARSE|Cannot parse|CANNOT_READ|INCORRECT_DATA|TYPE_MISMATCH|ARGUMENT_OUT_OF_BOUND|TOO_LARGE_STRING_SIZE|CANNOT_CONVERT/i;
+
+/** Classifies a store error by its Postgres SQLSTATE, socket error code or message (following `cause`). */
+export function classifyStoreFailure(error: unknown): UsageStoreFailure {
+  const chain: unknown[] = [];
+  for (let e = error; e instanceof Error && chain.length < 5; e = (e as Error & { cause?: unknown }).cause)
+    chain.push(e);
+  const codes = chain.map((e) => (e as { code?: unknown }).code).filter((c): c is string => typeof c === 'string');
+  const text = chain.map((e) => (e as Error).message).join(' | ');
+  if (codes.some((c) => PG_REJECTED.test(c))) return 'rejected';
+  if (codes.some((c) => PG_UNAVAILABLE.test(c)) || UNAVAILABLE.test(`${codes.join(' ')} ${text}`)) return 'unavailable';
+  if (CH_REJECTED.test(text)) return 'rejected';
+  return 'unknown';
+}
+
 /**
  * Makes a batch of usage events durable: spend in Postgres (ledger + key and team totals, one
  * transaction, each request id counted once), then rows in ClickHouse (ReplacingMergeTree collapses a
- * redelivered row). Either step failing throws; the caller naks and the whole batch comes back, which
- * both steps tolerate.
+ * redelivered row). Either step failing throws a UsageStoreError; the caller retries the batch, or
+ * parts of it, which both steps tolerate.
  */
 @Injectable()
 export class UsageBatchService {
@@ -45,15 +88,24 @@ export class UsageBatchService {
         })),
       );
     } catch (e) {
-      throw new Error(
-        `Postgres recordSpend failed for ${events.length} events: ${(e as Error).message}. Check DATABASE_URL and that db migrations ran.`,
+      const failure = classifyStoreFailure(e);
+      const hint = failure === 'unavailable' ? ' Check DATABASE_URL and that db migrations ran.' : '';
+      throw new UsageStoreError(
+        `Postgres recordSpend failed for ${events.length} events: ${(e as Error).message}.${hint}`,
+        'postgres',
+        failure,
+        e,
       );
     }
-    await insertUsageRows(
-      this.clickhouse,
-      this.database,
-      priced.map((p) => usageRowFromEvent(p.event, p.costNanos)),
-    );
+    try {
+      await insertUsageRows(
+        this.clickhouse,
+        this.database,
+        priced.map((p) => usageRowFromEvent(p.event, p.costNanos)),
+      );
+    } catch (e) {
+      throw new UsageStoreError((e as Error).message, 'clickhouse', classifyStoreFailure(e), e);
+    }
     return { newlyCounted: newIds.length };
   }
 }
