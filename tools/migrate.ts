@@ -4,9 +4,9 @@
  *
  *   node dist/tools/migrate.js [--only postgres|clickhouse]
  */
-import { migrateAnalytics } from '@switchyard/analytics';
+import { migrateAnalytics, redactUrl } from '@switchyard/analytics';
 import { loadEnv } from '@switchyard/config';
-import { migrateDatabase } from '@switchyard/db';
+import { migrateDatabase, redactDatabaseUrl } from '@switchyard/db';
 
 type Target = 'postgres' | 'clickhouse';
 const TARGETS: readonly Target[] = ['postgres', 'clickhouse'];
@@ -26,24 +26,13 @@ function parseArgs(argv: string[]): Target[] {
   return [value];
 }
 
-/** Shows where a URL points without its password. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
-
 async function main(): Promise<void> {
   const targets = parseArgs(process.argv.slice(2));
   const env = loadEnv();
   const log = (line: string): void => console.log(`    ${line}`);
 
   if (targets.includes('postgres')) {
-    console.log(`==> Postgres migrations on ${redact(env.DATABASE_URL)}`);
+    console.log(`==> Postgres migrations on ${redactDatabaseUrl(env.DATABASE_URL)}`);
     try {
       await migrateDatabase(env.DATABASE_URL, log);
     } catch (e) {
@@ -54,7 +43,7 @@ async function main(): Promise<void> {
     }
   }
   if (targets.includes('clickhouse')) {
-    console.log(`==> ClickHouse migrations on ${redact(env.CLICKHOUSE_URL)} database ${env.CLICKHOUSE_DATABASE}`);
+    console.log(`==> ClickHouse migrations on ${redactUrl(env.CLICKHOUSE_URL)} database ${env.CLICKHOUSE_DATABASE}`);
     try {
       await migrateAnalytics(
         {

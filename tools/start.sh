@@ -98,8 +98,10 @@ if [[ "$SWITCHYARD_MASTER_KEY" == sk-switchyard-demo ]]; then
   key=sk-switchyard-demo py_key='"sk-switchyard-demo"' js_key="'sk-switchyard-demo'" py_import=
   key_note="sk-switchyard-demo (demo value: set SWITCHYARD_MASTER_KEY for anything else)"
 else
+  # shellcheck disable=SC2016 # printed literally, for the user's shell
   key='$SWITCHYARD_MASTER_KEY' py_key='os.environ["SWITCHYARD_MASTER_KEY"]' js_key='process.env.SWITCHYARD_MASTER_KEY'
   py_import=$'\n  import os'
+  # shellcheck disable=SC2016
   key_note='the value of $SWITCHYARD_MASTER_KEY'
 fi
 cat <<EOF

@@ -29,6 +29,7 @@ sy_dirs() { mkdir -p "$SY_DATA" "$SY_LOGS" "$SY_RUN"; }
 
 # sy_port_open HOST PORT: true when something accepts TCP connections there (no nc needed).
 sy_port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
+sy_port_closed() { ! sy_port_open 127.0.0.1 "$1"; }
 
 # sy_wait SECONDS CMD...: runs CMD every 0.5 s until it succeeds or SECONDS pass.
 sy_wait() {
@@ -54,6 +55,18 @@ sy_as_root() {
     return 1
   fi
 }
+
+# sy_as_root_quiet CMD...: like sy_as_root, but silently fails when root is not available (for probes).
+sy_as_root_quiet() {
+  if sy_is_root; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo -n "$@"
+  else
+    "$@"
+  fi
+}
+sy_can_root() { sy_is_root || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }; }
 
 sy_pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
@@ -99,8 +112,9 @@ sy_ensure_curl() {
 
 # ---------------------------------------------------------------- Postgres
 
-sy_pg_ready() { pg_isready -q -h 127.0.0.1 -p "$SY_PG_PORT" -t 2 >/dev/null 2>&1; }
-sy_pg_trust_ok() { psql -h 127.0.0.1 -p "$SY_PG_PORT" -U postgres -d postgres -w -Atqc 'select 1' >/dev/null 2>&1; }
+# sy_pg_ready [PORT] / sy_pg_trust_ok [PORT]: answers / lets user postgres in without a password (default SY_PG_PORT).
+sy_pg_ready() { pg_isready -q -h 127.0.0.1 -p "${1:-$SY_PG_PORT}" -t 2 >/dev/null 2>&1; }
+sy_pg_trust_ok() { psql -h 127.0.0.1 -p "${1:-$SY_PG_PORT}" -U postgres -d postgres -w -Atqc 'select 1' >/dev/null 2>&1; }
 
 sy_pg_check_login() {
   if sy_pg_trust_ok; then return 0; fi
@@ -122,15 +136,118 @@ sy_pg_debian_cluster() {
 
 sy_pg_bindir() {
   local v
-  v="$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -n 1)"
+  v="$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n 1)"
   [[ -n "$v" && -x "/usr/lib/postgresql/$v/bin/initdb" ]] && echo "/usr/lib/postgresql/$v/bin"
+}
+
+# The scripts' own cluster lives in $SY_DATA/postgres, or, when the postgres user cannot reach the data folder
+# (a repository under /root, mode 700), in /var/lib/postgresql/switchyard-<id> with $SY_DATA/postgres a symlink to it.
+SY_PG_LINK="$SY_DATA/postgres"
+
+# Prints the folder of our own cluster (following the symlink); does not create anything.
+sy_pg_own_dir() {
+  if [[ -L "$SY_PG_LINK" ]]; then readlink -f "$SY_PG_LINK"; else printf '%s\n' "$SY_PG_LINK"; fi
+}
+
+# Port our own cluster runs on (line 4 of postmaster.pid), when it runs and answers.
+sy_pg_own_port() {
+  local dir port
+  dir="$(sy_pg_own_dir)"
+  port="$(sy_as_root_quiet sed -n 4p "$dir/postmaster.pid" 2>/dev/null || true)"
+  [[ "$port" =~ ^[0-9]+$ ]] && sy_pg_ready "$port" && echo "$port"
+}
+
+# Log file of our own cluster: under .data/logs, or beside the cluster when the postgres user cannot write there.
+sy_pg_own_log() {
+  local dir
+  dir="$(sy_pg_own_dir)"
+  if [[ "$dir" == "$SY_PG_LINK" ]]; then echo "$SY_LOGS/postgres.log"; else echo "$dir.log"; fi
+}
+
+# Decides (once) where our own cluster lives; prints what it chose when it is outside the data folder.
+sy_pg_place_own() {
+  [[ -L "$SY_PG_LINK" || -f "$SY_PG_LINK/PG_VERSION" ]] && return 0
+  if sy_as_root runuser -u postgres -- test -x "$SY_DATA"; then return 0; fi
+  local dir
+  dir="/var/lib/postgresql/switchyard-$(printf '%s' "$SY_DATA" | sha256sum | cut -c1-8)"
+  sy_info "the postgres user cannot reach $SY_DATA (a parent folder is private, e.g. /root):"
+  sy_info "the cluster goes to $dir instead ($(sy_rel "$SY_PG_LINK") links to it)"
+  if [[ -d "$SY_PG_LINK" ]] && ! rmdir "$SY_PG_LINK" 2>/dev/null; then
+    sy_fail "$SY_PG_LINK holds files but no cluster (a failed initdb?). Remove it and run the command again."
+    return 1
+  fi
+  sy_as_root mkdir -p "$dir" && sy_as_root chown postgres:postgres "$dir" && sy_as_root chmod 700 "$dir" || return 1
+  ln -s "$dir" "$SY_PG_LINK"
+}
+
+# initdb's locale: C.UTF-8 where the C library has it, else C (the caller's locale may not be generated).
+sy_pg_locale() { if locale -a 2>/dev/null | grep -qix 'c\.utf-\?8'; then echo C.UTF-8; else echo C; fi; }
+
+# sy_pg_start_own PORT: creates (once) and starts the scripts' own trust-auth cluster on 127.0.0.1:PORT.
+sy_pg_start_own() {
+  local port=$1 bindir pgdata log
+  bindir="$(sy_pg_bindir || true)"
+  [[ -n "$bindir" ]] || { sy_fail "initdb is missing under /usr/lib/postgresql: install the postgresql package."; return 1; }
+  sy_pg_place_own || return 1
+  pgdata="$(sy_pg_own_dir)"
+  log="$(sy_pg_own_log)"
+  if ! sy_as_root_quiet test -f "$pgdata/PG_VERSION"; then
+    sy_step "Postgres: creating a cluster under $(sy_rel "$pgdata") (trust auth)..."
+    mkdir -p "$pgdata" 2>/dev/null || sy_as_root mkdir -p "$pgdata" || return 1
+    sy_as_root chown postgres:postgres "$pgdata" && sy_as_root chmod 700 "$pgdata" || return 1
+    if ! sy_as_root runuser -u postgres -- env LC_ALL=C "$bindir/initdb" -D "$pgdata" -U postgres --auth=trust \
+      -E UTF8 --locale="$(sy_pg_locale)" >"$SY_LOGS/postgres-initdb.log" 2>&1; then
+      tail -n 20 "$SY_LOGS/postgres-initdb.log" >&2
+      sy_fail "initdb failed (log: $SY_LOGS/postgres-initdb.log). Remove $pgdata and try again."
+      return 1
+    fi
+  fi
+  sy_step "Postgres: starting the cluster under $(sy_rel "$pgdata") on 127.0.0.1:$port..."
+  sy_as_root runuser -u postgres -- mkdir -p "$pgdata/socket" || return 1
+  sy_as_root touch "$log" && sy_as_root chown postgres:postgres "$log" || return 1
+  if ! sy_as_root runuser -u postgres -- env LC_ALL=C "$bindir/pg_ctl" -D "$pgdata" -l "$log" -w -t "$SY_INFRA_TIMEOUT" \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pgdata/socket" start >/dev/null; then
+    sy_as_root tail -n 20 "$log" >&2
+    sy_fail "Postgres did not start (log: $log). Is port $port taken? Set SY_PG_PORT and DATABASE_URL."
+    return 1
+  fi
+  if ! sy_wait "$SY_INFRA_TIMEOUT" sy_pg_ready "$port"; then
+    sy_fail "Postgres did not answer on 127.0.0.1:$port within ${SY_INFRA_TIMEOUT}s; see $log."
+    return 1
+  fi
+  sy_step "Postgres: started, answering on 127.0.0.1:$port (log: $(sy_rel "$log"))"
+}
+
+# The Postgres on SY_PG_PORT refuses passwordless login and no DATABASE_URL was given: run our own trust-auth cluster
+# beside it on the next free port (or reuse it when it already runs) and point DATABASE_URL at it.
+sy_pg_use_own_beside() {
+  local port
+  if ! port="$(sy_pg_own_port)"; then
+    port="$(sy_free_port $((SY_PG_PORT + 1)))" || { sy_fail "No free port above $SY_PG_PORT for Postgres."; return 1; }
+    sy_pg_start_own "$port" || return 1
+  fi
+  if ! sy_pg_trust_ok "$port"; then
+    sy_fail "Switchyard's own cluster on 127.0.0.1:$port refuses passwordless login too; see $(sy_pg_own_dir)/pg_hba.conf."
+    return 1
+  fi
+  SY_PG_PORT=$port
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/switchyard"
+  export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:$port/postgres}"
+  sy_step "Postgres: using Switchyard's own trust-auth cluster on 127.0.0.1:$port (the other one is left as it is)"
+  sy_info "DATABASE_URL=$DATABASE_URL (exported for the services and tests; set DATABASE_URL yourself to use another)"
 }
 
 sy_ensure_postgres() {
   sy_dirs
   if sy_pg_ready; then
-    sy_step "Postgres: already answering on 127.0.0.1:$SY_PG_PORT"
-    sy_pg_check_login
+    if sy_pg_trust_ok || [[ -n "${DATABASE_URL:-}" ]]; then
+      sy_step "Postgres: already answering on 127.0.0.1:$SY_PG_PORT"
+      sy_pg_check_login
+      return
+    fi
+    sy_step "Postgres: answering on 127.0.0.1:$SY_PG_PORT, but it refuses passwordless login as postgres"
+    sy_info "(Debian's default pg_hba.conf asks for a password on 127.0.0.1: scram-sha-256)"
+    sy_pg_use_own_beside
     return
   fi
   local cluster ver name
@@ -142,52 +259,38 @@ sy_ensure_postgres() {
       sy_fail "pg_ctlcluster $ver $name start failed: see /var/log/postgresql/postgresql-$ver-$name.log"
       return 1
     fi
-  else
-    local pgdata="$SY_DATA/postgres" bindir
-    bindir="$(sy_pg_bindir || true)"
-    if [[ -z "$bindir" ]]; then
-      sy_step "Postgres: not installed"
-      local before
-      before="$(pg_lsclusters --no-header 2>/dev/null || true)"
-      sy_apt_install postgresql || return 1
-      bindir="$(sy_pg_bindir || true)"
-      [[ -n "$bindir" ]] || { sy_fail "postgresql was installed but initdb is missing under /usr/lib/postgresql."; return 1; }
-      # The Debian package creates an empty 'main' cluster with password auth; replace it with our trust-auth one.
-      if [[ -z "$before" ]]; then
-        while read -r ver name _; do
-          [[ -n "${ver:-}" ]] || continue
-          sy_info "removing the empty cluster $ver/$name the package created (Switchyard keeps its own under $(sy_rel "$SY_DATA/postgres"))"
-          sy_as_root pg_dropcluster --stop "$ver" "$name" || true
-        done < <(pg_lsclusters --no-header 2>/dev/null || true)
-      fi
-    fi
-    if [[ ! -f "$pgdata/PG_VERSION" ]]; then
-      sy_step "Postgres: creating a cluster under $(sy_rel "$SY_DATA/postgres") (trust auth, 127.0.0.1:$SY_PG_PORT)..."
-      mkdir -p "$pgdata"
-      sy_as_root chown postgres:postgres "$pgdata" && chmod 700 "$pgdata" || return 1
-      if ! sy_as_root runuser -u postgres -- "$bindir/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 \
-        >"$SY_LOGS/postgres-initdb.log" 2>&1; then
-        tail -n 20 "$SY_LOGS/postgres-initdb.log" >&2
-        sy_fail "initdb failed (log: $SY_LOGS/postgres-initdb.log). Remove $pgdata and try again."
-        return 1
-      fi
-    fi
-    sy_step "Postgres: starting under $(sy_rel "$SY_DATA/postgres")..."
-    mkdir -p "$pgdata/socket"
-    sy_as_root chown postgres:postgres "$pgdata/socket"
-    touch "$SY_LOGS/postgres.log" && sy_as_root chown postgres:postgres "$SY_LOGS/postgres.log"
-    if ! sy_as_root runuser -u postgres -- "$bindir/pg_ctl" -D "$pgdata" -l "$SY_LOGS/postgres.log" -w -t "$SY_INFRA_TIMEOUT" \
-      -o "-c listen_addresses=127.0.0.1 -c port=$SY_PG_PORT -c unix_socket_directories=$pgdata/socket" start >/dev/null; then
-      tail -n 20 "$SY_LOGS/postgres.log" >&2
-      sy_fail "Postgres did not start (log: $SY_LOGS/postgres.log). Is port $SY_PG_PORT taken? Set SY_PG_PORT and DATABASE_URL."
+    if ! sy_wait "$SY_INFRA_TIMEOUT" sy_pg_ready; then
+      sy_fail "Postgres did not answer on 127.0.0.1:$SY_PG_PORT within ${SY_INFRA_TIMEOUT}s; check its log."
       return 1
     fi
+    if sy_pg_trust_ok || [[ -n "${DATABASE_URL:-}" ]]; then
+      sy_step "Postgres: started Debian cluster $ver/$name, answering on 127.0.0.1:$SY_PG_PORT"
+      sy_pg_check_login
+      return
+    fi
+    # It was stopped before we came: leave it stopped, as we found it.
+    sy_info "cluster $ver/$name refuses passwordless login as postgres (Debian's default scram-sha-256); stopping it again"
+    sy_as_root pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" stop || true
+    sy_pg_use_own_beside
+    return
   fi
-  if ! sy_wait "$SY_INFRA_TIMEOUT" sy_pg_ready; then
-    sy_fail "Postgres did not answer on 127.0.0.1:$SY_PG_PORT within ${SY_INFRA_TIMEOUT}s; check its log."
-    return 1
+  if [[ -z "$(sy_pg_bindir || true)" ]]; then
+    sy_step "Postgres: not installed"
+    local before
+    before="$(pg_lsclusters --no-header 2>/dev/null || true)"
+    sy_apt_install postgresql || return 1
+    [[ -n "$(sy_pg_bindir || true)" ]] || { sy_fail "postgresql was installed but initdb is missing under /usr/lib/postgresql."; return 1; }
+    # The package creates (and, where services may start, starts) a 'main' cluster with password auth on 5432;
+    # drop it: Switchyard keeps its own trust-auth cluster.
+    if [[ -z "$before" ]]; then
+      while read -r ver name _; do
+        [[ -n "${ver:-}" ]] || continue
+        sy_info "removing the empty cluster $ver/$name the package created (Switchyard keeps its own under $(sy_rel "$SY_PG_LINK"))"
+        sy_as_root pg_dropcluster --stop "$ver" "$name" || true
+      done < <(pg_lsclusters --no-header 2>/dev/null || true)
+    fi
   fi
-  sy_step "Postgres: started, answering on 127.0.0.1:$SY_PG_PORT"
+  sy_pg_start_own "$SY_PG_PORT" || return 1
   sy_pg_check_login
 }
 
@@ -204,7 +307,8 @@ sy_ensure_redis() {
   if ! command -v redis-server >/dev/null 2>&1; then
     sy_step "Redis: not installed"
     sy_apt_install redis-server || return 1
-    # The package may have started its own service on the default port.
+    # Under systemd the package starts its service on 127.0.0.1:6379 (no password, as Switchyard expects) and at every
+    # boot: it is reused. Where policy-rc.d kept it from starting (containers), Switchyard starts its own below.
     if sy_redis_ready; then sy_step "Redis: answering on 127.0.0.1:$SY_REDIS_PORT (started by the package)"; return 0; fi
   fi
   if sy_port_open 127.0.0.1 "$SY_REDIS_PORT"; then
@@ -230,6 +334,7 @@ sy_ensure_redis() {
 
 # Prints the server's INFO line (it is sent on connect and says whether JetStream is enabled).
 sy_nats_info() {
+  # shellcheck disable=SC2016 # $line expands in the inner shell
   timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$SY_NATS_PORT"' || exit 1; IFS= read -r -t 2 line <&3 && printf "%s\n" "$line"' 2>/dev/null
 }
 
@@ -244,26 +349,80 @@ sy_nats_check_js() {
   fi
   if [[ "$info" != *'"jetstream":true'* ]]; then
     sy_fail "NATS answers on 127.0.0.1:$SY_NATS_PORT but JetStream is OFF; Switchyard needs it for usage events."
-    sy_fail "Restart that nats-server with JetStream enabled: nats-server -js -sd <storage dir> (or 'jetstream {}' in its config)."
+    sy_fail "Restart that nats-server with JetStream enabled: nats-server -js -sd <storage dir> (or 'jetstream {}' in its config),"
+    sy_fail "or set SY_NATS_PORT=$((SY_NATS_PORT + 1)) and the scripts start their own beside it (NATS_URL follows)."
     return 1
+  fi
+}
+
+# Config file of the Debian package's nats-server service (ExecStart=/usr/sbin/nats-server -c /etc/nats-server.conf).
+SY_NATS_PKG_CONF="${SY_NATS_PKG_CONF:-/etc/nats-server.conf}"
+
+# sy_listener_pid PORT: pid of the process listening on 127.0.0.1:PORT (empty when unknown).
+sy_listener_pid() {
+  command -v ss >/dev/null 2>&1 || return 0
+  sy_as_root_quiet ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2
+}
+
+# sy_is_pkg_nats PID: true when PID is the packaged service's nats-server (started with its config file).
+sy_is_pkg_nats() {
+  [[ -n "$1" && -r "/proc/$1/cmdline" ]] || return 1
+  tr '\0' '\n' <"/proc/$1/cmdline" | grep -qxF -- "$SY_NATS_PKG_CONF"
+}
+
+# sy_disable_pkg_service NAME [PID]: stops a Debian package's service and keeps it from starting at boot.
+# With systemd as PID 1: systemctl disable --now; otherwise its init script (if any), then PID itself if still alive.
+# In containers whose policy-rc.d kept the package from starting it, this finds nothing running and changes nothing.
+sy_disable_pkg_service() {
+  local name=$1 pid=${2:-}
+  if [[ -d /run/systemd/system ]]; then
+    sy_as_root systemctl disable --now "$name" >/dev/null 2>&1 || sy_info "systemctl disable --now $name failed"
+  elif [[ -x "/etc/init.d/$name" ]]; then
+    sy_as_root service "$name" stop >/dev/null 2>&1 || true
+    if command -v update-rc.d >/dev/null 2>&1; then sy_as_root update-rc.d "$name" disable >/dev/null 2>&1 || true; fi
+  fi
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    sy_as_root start-stop-daemon --stop --quiet --oknodo --pid "$pid" --retry TERM/10/KILL/5 || return 1
   fi
 }
 
 sy_ensure_nats() {
   sy_dirs
+  if [[ ! -x /usr/sbin/nats-server ]]; then
+    sy_step "NATS: not installed"
+    sy_apt_install nats-server || return 1
+    # The package enables its service, which (under systemd) starts at once and at every boot from
+    # /etc/nats-server.conf on 4222, without JetStream. Switchyard runs its own server with JetStream instead.
+    sy_info "disabling the nats-server service the package set up (no JetStream; Switchyard starts its own)"
+    local pkg_pid
+    pkg_pid="$(sy_listener_pid "$SY_NATS_PORT")"
+    sy_is_pkg_nats "$pkg_pid" || pkg_pid=
+    sy_disable_pkg_service nats-server "$pkg_pid"
+    sy_wait 15 sy_port_closed "$SY_NATS_PORT" || true
+  fi
+  if sy_port_open 127.0.0.1 "$SY_NATS_PORT"; then
+    local info pid
+    info="$(sy_nats_info || true)"
+    if [[ "$info" == INFO* && "$info" != *'"jetstream":true'* ]]; then
+      pid="$(sy_listener_pid "$SY_NATS_PORT")"
+      if sy_is_pkg_nats "$pid" && sy_can_root; then
+        sy_step "NATS: the packaged nats-server service answers on 127.0.0.1:$SY_NATS_PORT without JetStream"
+        sy_info "stopping and disabling it (pid $pid, config $SY_NATS_PKG_CONF); Switchyard starts its own with JetStream"
+        if [[ -d /run/systemd/system ]]; then
+          sy_info "to get it back: bash tools/stop.sh --infra && systemctl enable --now nats-server"
+        fi
+        sy_disable_pkg_service nats-server "$pid" || { sy_fail "Could not stop the nats-server service (pid $pid)."; return 1; }
+        if ! sy_wait 15 sy_port_closed "$SY_NATS_PORT"; then
+          sy_fail "Port $SY_NATS_PORT is still taken after stopping the nats-server service; free it or set SY_NATS_PORT and NATS_URL."
+          return 1
+        fi
+      fi
+    fi
+  fi
   if sy_port_open 127.0.0.1 "$SY_NATS_PORT"; then
     sy_nats_check_js || return 1
     sy_step "NATS: already answering on 127.0.0.1:$SY_NATS_PORT (JetStream on)"
     return 0
-  fi
-  if [[ ! -x /usr/sbin/nats-server ]]; then
-    sy_step "NATS: not installed"
-    sy_apt_install nats-server || return 1
-    if sy_port_open 127.0.0.1 "$SY_NATS_PORT"; then
-      sy_nats_check_js || return 1
-      sy_step "NATS: answering on 127.0.0.1:$SY_NATS_PORT (started by the package)"
-      return 0
-    fi
   fi
   mkdir -p "$SY_DATA/nats"
   sy_step "NATS: starting under $(sy_rel "$SY_DATA/nats") (JetStream on)..."
@@ -360,11 +519,13 @@ sy_stop_infra() {
   sy_stop_pidfile ClickHouse "$SY_RUN/clickhouse.pid"
   sy_stop_pidfile NATS "$SY_RUN/nats.pid"
   sy_stop_pidfile Redis "$SY_RUN/redis.pid"
-  if [[ -f "$SY_DATA/postgres/postmaster.pid" ]]; then
+  local pgdata
+  pgdata="$(sy_pg_own_dir)"
+  if sy_as_root_quiet test -f "$pgdata/postmaster.pid"; then
     local bindir
     bindir="$(sy_pg_bindir || true)"
-    sy_step "Postgres: stopping the cluster under $(sy_rel "$SY_DATA/postgres")..."
-    sy_as_root runuser -u postgres -- "$bindir/pg_ctl" -D "$SY_DATA/postgres" -m fast -w stop >/dev/null || true
+    sy_step "Postgres: stopping the cluster under $(sy_rel "$pgdata")..."
+    sy_as_root runuser -u postgres -- "$bindir/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null || true
   fi
 }
 
@@ -372,7 +533,11 @@ sy_stop_infra() {
 
 # Points the services at the servers above when the ports were moved and the URLs were not given.
 sy_export_infra_env() {
-  [[ "$SY_PG_PORT" != 5432 ]] && export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:$SY_PG_PORT/switchyard}"
+  if [[ "$SY_PG_PORT" != 5432 ]]; then
+    export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:$SY_PG_PORT/switchyard}"
+    # Integration tests that create their own databases connect to the maintenance database here.
+    export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:$SY_PG_PORT/postgres}"
+  fi
   [[ "$SY_REDIS_PORT" != 6379 ]] && export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$SY_REDIS_PORT}"
   [[ "$SY_NATS_PORT" != 4222 ]] && export NATS_URL="${NATS_URL:-nats://127.0.0.1:$SY_NATS_PORT}"
   [[ "$SY_CH_HTTP_PORT" != 8123 ]] && export CLICKHOUSE_URL="${CLICKHOUSE_URL:-http://127.0.0.1:$SY_CH_HTTP_PORT}"

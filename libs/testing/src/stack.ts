@@ -168,15 +168,27 @@ async function terminate(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Children still running when the test process exits are killed, so a crashed test leaves no strays. */
+/**
+ * Children still running when the test process ends are killed, so a crashed or interrupted test leaves no strays:
+ * on 'exit', and on SIGTERM/SIGINT (which skip 'exit' hooks). SIGKILL runs no code at all; for that case every service
+ * is started through tools/lib/child-guard.js, which stops it when its stdin pipe from this process closes.
+ */
 const liveChildren = new Set<ChildProcess>();
 let exitHookInstalled = false;
+function killLiveChildren(): void {
+  for (const c of liveChildren) if (!exited(c)) c.kill('SIGKILL');
+}
+function onSignal(signal: NodeJS.Signals): void {
+  killLiveChildren();
+  // With no other handler left, end the way the signal would have without ours.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
 function trackChild(child: ChildProcess): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const c of liveChildren) if (!exited(c)) c.kill('SIGKILL');
-    });
+    process.once('exit', killLiveChildren);
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
   }
   liveChildren.add(child);
   child.once('exit', () => liveChildren.delete(child));
@@ -290,14 +302,17 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
   const childEnv: NodeJS.ProcessEnv = { NO_COLOR: '1', ...process.env, ...env };
   if (childEnv.NODE_OPTIONS?.includes('vitest')) delete childEnv.NODE_OPTIONS;
   const pids: Record<string, number> = {};
+  const guard = join(root, 'tools/lib/child-guard.js');
   for (const svc of services) {
     const fd = openSync(join(logDir, `${svc}.log`), 'a');
     try {
-      const child = spawn(process.execPath, [join(root, 'dist/apps', svc, 'src/main.js')], {
+      // stdin is a pipe this process never writes to: child-guard.js stops the service when it closes.
+      const child = spawn(process.execPath, ['-r', guard, join(root, 'dist/apps', svc, 'src/main.js')], {
         cwd: root,
         env: childEnv,
-        stdio: ['ignore', fd, fd],
+        stdio: ['pipe', fd, fd],
       });
+      child.stdin?.on('error', () => undefined);
       children.set(svc, child);
       trackChild(child);
       if (child.pid === undefined) return await fail(`startStack: could not spawn ${svc}.`);
