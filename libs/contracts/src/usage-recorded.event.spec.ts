@@ -52,10 +52,13 @@ describe('UsageRecordedEventSchema bounds', () => {
     expect(rejectedAt({ ts: 1_700_000_000 })).toEqual(['ts']);
   });
 
-  it('bounds latency and time to first token to one day in ms', () => {
-    expect(accepts({ latencyMs: 86_400_000, ttftMs: 86_400_000 })).toBe(true);
-    expect(rejectedAt({ latencyMs: 86_400_001 })).toEqual(['latencyMs']);
-    expect(rejectedAt({ ttftMs: 86_400_001 })).toEqual(['ttftMs']);
+  it('bounds latency and time to first token to two days in ms (a one-day timeout plus grace still fits)', () => {
+    expect(USAGE_EVENT_LIMITS.maxDurationMs).toBe(172_800_000);
+    expect(accepts({ latencyMs: 86_400_000 + 2_000 + 60_000, ttftMs: 86_400_000 })).toBe(true);
+    expect(accepts({ latencyMs: 172_800_000, ttftMs: 172_800_000 })).toBe(true);
+    expect(rejectedAt({ latencyMs: 172_800_001 })).toEqual(['latencyMs']);
+    expect(rejectedAt({ ttftMs: 172_800_001 })).toEqual(['ttftMs']);
+    expect(rejectedAt({ latencyMs: 1e12 })).toEqual(['latencyMs']);
     expect(accepts({ ttftMs: null })).toBe(true);
   });
 

@@ -12,8 +12,12 @@ export const USAGE_EVENT_LIMITS = {
   /** 2020-01-01T00:00:00Z and 2100-01-01T00:00:00Z in epoch ms. */
   minTs: Date.UTC(2020, 0, 1),
   maxTs: Date.UTC(2100, 0, 1),
-  /** One day in ms, for latency and time to first token. */
-  maxDurationMs: 86_400_000,
+  /**
+   * Latency and time to first token, ms: two days. Config timeouts are capped at one day, and the gateway
+   * waits a grace period past them and then still writes the answer, so a real event can exceed one day
+   * by a little; a bound at exactly one day could reject (and so leave unbilled) such a request.
+   */
+  maxDurationMs: 2 * 86_400_000,
   maxStatus: 999,
   maxFallbackDepth: 255,
 } as const;
