@@ -24,6 +24,7 @@ interface Outcome {
   status: number;
   meta?: FrameMeta;
   errorType?: string;
+  /** performance.now() when the first byte went to the client. */
   firstByteAt?: number;
 }
 
@@ -64,12 +65,14 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
 
   async complete(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const startedAt = Date.now();
+    // Durations come from the monotonic clock: a wall clock stepped back mid-request must not yield a negative latency.
+    const t0 = performance.now();
     const requestId = `req_${randomUUID().replace(/-/g, '')}`;
     reply.header('x-request-id', requestId);
     const auth = await this.auth.authenticate(req.headers.authorization, header(req.headers['api-key']));
     const principal: Principal | undefined = auth.ok ? auth.principal : undefined;
     const summary = auth.ok ? validateChatRequest(req.body) : undefined;
-    const base = { requestId, startedAt, principal, summary: summary?.ok ? summary.value : undefined };
+    const base = { requestId, startedAt, t0, principal, summary: summary?.ok ? summary.value : undefined };
 
     const rejection = !auth.ok
       ? auth.error
@@ -163,7 +166,7 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
           case 'chunk':
             if (!streaming) {
               streaming = true;
-              outcome.firstByteAt = Date.now();
+              outcome.firstByteAt = performance.now();
               if (!res.headersSent) res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': requestId });
             }
             res.write(msg.data);
@@ -179,7 +182,7 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
           case 'part':
             // A leading piece of an answer too large for one NATS message: sent on as it comes, chunked.
             if (!res.headersSent) {
-              outcome.firstByteAt = Date.now();
+              outcome.firstByteAt = performance.now();
               res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId });
             }
             res.write(msg.data);
@@ -189,7 +192,7 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
             if (res.headersSent) {
               res.end(msg.data);
             } else {
-              outcome.firstByteAt = Date.now();
+              outcome.firstByteAt = performance.now();
               res.writeHead(200, {
                 'content-type': 'application/json',
                 'content-length': msg.data.length,
@@ -249,7 +252,7 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private record(
-    base: { requestId: string; startedAt: number; principal?: Principal; summary?: ChatRequestSummary },
+    base: { requestId: string; startedAt: number; t0: number; principal?: Principal; summary?: ChatRequestSummary },
     outcome: Outcome,
   ): void {
     const meta = outcome.meta;
@@ -272,8 +275,8 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
       completionTokens: u?.completionTokens ?? 0,
       cachedTokens: u?.cachedTokens ?? 0,
       reasoningTokens: u?.reasoningTokens ?? 0,
-      latencyMs: Date.now() - base.startedAt,
-      ttftMs: base.summary?.stream && outcome.firstByteAt ? outcome.firstByteAt - base.startedAt : null,
+      latencyMs: performance.now() - base.t0,
+      ttftMs: base.summary?.stream && outcome.firstByteAt ? outcome.firstByteAt - base.t0 : null,
       stream: base.summary?.stream ?? false,
       cacheHit: false,
       fallbackDepth: meta?.fallbackDepth ?? 0,

@@ -56,19 +56,20 @@ export class SpendRepository {
         addTo(keyTotals, e.keyId, e.costNanos);
         addTo(teamTotals, e.teamId, e.costNanos);
       }
-      // Rows are updated in id order so concurrent batches lock them in the same order (no deadlock).
-      for (const [id, amount] of [...keyTotals].sort(([a], [b]) => a.localeCompare(b))) {
-        if (amount === 0n) continue;
-        await trx
-          .updateTable('api_keys')
-          .set({ spend_nanos: sql<string>`spend_nanos + ${amount.toString()}::bigint` })
-          .where('id', '=', id)
-          .execute();
-      }
+      // Locks are taken teams first, then keys, each in id order: the order team deletion uses (the team
+      // row, then its keys), so spend and deletion, or two spend batches, can never deadlock.
       for (const [id, amount] of [...teamTotals].sort(([a], [b]) => a.localeCompare(b))) {
         if (amount === 0n) continue;
         await trx
           .updateTable('teams')
+          .set({ spend_nanos: sql<string>`spend_nanos + ${amount.toString()}::bigint` })
+          .where('id', '=', id)
+          .execute();
+      }
+      for (const [id, amount] of [...keyTotals].sort(([a], [b]) => a.localeCompare(b))) {
+        if (amount === 0n) continue;
+        await trx
+          .updateTable('api_keys')
           .set({ spend_nanos: sql<string>`spend_nanos + ${amount.toString()}::bigint` })
           .where('id', '=', id)
           .execute();
