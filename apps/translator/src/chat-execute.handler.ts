@@ -1,31 +1,23 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
-  headers as natsHeaders,
-  type Msg,
-  type MsgHdrs,
-  type NatsConnection,
-  type Subscription,
-} from '@nats-io/transport-node';
-import {
-  errorBody,
   FRAME_HEADER_ROOM,
   H,
   QUEUE_GROUPS,
-  type FrameKind,
   type FrameMeta,
   type GatewayError,
   type Subjects,
   type TokenUsage,
 } from '@switchyard/contracts';
-import { NATS, SUBJECTS } from '@switchyard/nats';
+import { errorFrame, frameHeaders, NATS, SUBJECTS } from '@switchyard/nats';
 import {
   estimateUsage,
+  parseChatRequest,
   promptCharsOf,
   ProviderError,
   SseParser,
   transportError,
   upstreamTimeout,
-  type ChatCompletionRequest,
   type ChatInput,
   type StreamState,
   type UpstreamRequest,
@@ -58,14 +50,16 @@ const CLIENT_DISCONNECTED: GatewayError = {
   message: 'The client closed the connection before the answer was complete; the upstream call was stopped.',
 };
 const NO_USAGE: TokenUsage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
-
-function frameHeaders(kind: FrameKind, meta?: FrameMeta, requestId?: string): MsgHdrs {
-  const h = natsHeaders();
-  h.set(H.frame, kind);
-  if (meta !== undefined) h.set(H.meta, JSON.stringify(meta));
-  if (requestId) h.set(H.requestId, requestId);
-  return h;
-}
+/** What a bug that escaped every expected failure path reports. */
+const INTERNAL_ERROR: GatewayError = {
+  status: 500,
+  type: 'api_error',
+  code: 'internal_error',
+  param: null,
+  retryable: true,
+  message:
+    'The translator failed unexpectedly while running this request. Retry it; if it keeps failing, check the translator logs.',
+};
 
 /** An upstream answer: HTTP (undici body stream) or in process (array of pieces); both are iterable. */
 interface UpstreamReply {
@@ -90,6 +84,8 @@ interface Attempt {
   settled: boolean;
   /** The stream's translator state once the stream started: usage and generated characters so far. */
   stream?: Readonly<StreamState>;
+  /** Part of the answer reached the client: a failure now ends the client's stream, not the router's wait. */
+  chunksSent: boolean;
   ttftMs?: number;
 }
 
@@ -120,36 +116,32 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
   onApplicationBootstrap(): void {
     this.sub = this.nc.subscribe(this.subjects.chatExecute, {
       queue: QUEUE_GROUPS.translator,
+      // A throw out of a nats.js subscription callback stops the client's reader for good: nothing may escape.
       callback: (err, msg) => {
-        if (err) {
-          this.logger.error(`subscription error: ${err.message}`);
-          return;
+        try {
+          if (err) {
+            this.logger.error(`subscription error: ${err.message}`);
+            return;
+          }
+          this.handle(msg).catch((e: unknown) => this.failUnexpectedly(msg, undefined, e));
+        } catch (e) {
+          this.logger.error(`execute callback failed: ${describe(e)}`);
         }
-        this.handle(msg).catch((e: unknown) => {
-          // Only a bug gets here: every expected failure is turned into an error outcome inside handle().
-          this.logger.error(
-            `request ${msg.headers?.get(H.requestId) ?? '?'}: unexpected failure: ${(e as Error).message}`,
-          );
-          this.replyError(msg, msg.headers?.get(H.requestId) ?? '', undefined, {
-            status: 500,
-            type: 'api_error',
-            code: 'internal_error',
-            param: null,
-            retryable: true,
-            message:
-              'The translator failed unexpectedly while running this request. Retry it; if it keeps failing, check the translator logs.',
-          });
-        });
       },
     });
     // Broadcast, no queue group: every instance hears every cancel, and the one holding the request acts.
     this.cancelSub = this.nc.subscribe(this.subjects.chatCancel, {
       callback: (err, msg) => {
-        if (err) {
-          this.logger.error(`cancel subscription error: ${err.message}`);
-          return;
+        try {
+          if (err) {
+            this.logger.error(`cancel subscription error: ${err.message}`);
+            return;
+          }
+          this.cancel(msg.headers?.get(H.requestId) ?? '');
+        } catch (e) {
+          // Publishing the 499 fails when the connection is closing; the attempt is over either way.
+          this.logger.error(`cancel callback failed: ${describe(e)}`);
         }
-        this.cancel(msg.headers?.get(H.requestId) ?? '');
       },
     });
     this.logger.log(
@@ -175,16 +167,28 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     }
     if (!settle(a)) return; // its answer is already complete
     a.abort.abort();
-    // Usage the upstream reported wins; otherwise an estimate from characters, since OpenAI reports usage
-    // only at the end of a stream and a call aborted earlier reports none.
-    const usage =
-      a.stream?.usage ??
-      estimateUsage({
-        promptChars: promptCharsOf(a.input.body.messages),
-        completionChars: a.stream?.generatedChars ?? 0,
-      });
     this.logger.debug(`request ${requestId}: client disconnected, upstream call aborted`);
-    this.endCancelled(a.msg, requestId, a.clientReply, a.prepared, a.t0, usage, a.ttftMs);
+    this.endCancelled(a.msg, requestId, a.clientReply, a.prepared, a.t0, usageSoFar(a), a.ttftMs);
+  }
+
+  /**
+   * Last resort for a bug (or a publish on a closing connection) that escaped the expected failure paths.
+   * Never throws: it runs inside a promise's catch, where a throw would be an unhandled rejection.
+   */
+  private failUnexpectedly(msg: Msg, a: Attempt | undefined, e: unknown): void {
+    let requestId = a?.requestId ?? '';
+    try {
+      requestId ||= msg.headers?.get(H.requestId) ?? '';
+      this.logger.error(`request ${requestId || '?'}: unexpected failure: ${describe(e)}`);
+      if (a !== undefined) {
+        if (!settle(a)) return; // its final frame and outcome went out (or were being sent when it failed)
+        a.abort.abort();
+        if (a.chunksSent) return this.endMidStream(a, INTERNAL_ERROR);
+      }
+      this.replyError(msg, requestId, a?.prepared, INTERNAL_ERROR, a?.t0);
+    } catch (e2) {
+      this.logger.error(`request ${requestId || '?'}: could not report the failure: ${describe(e2)}`);
+    }
   }
 
   /** One final `error` frame (499) to the client, and a `done` outcome to the router so it does not retry or relay. */
@@ -197,18 +201,15 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     usage: TokenUsage,
     ttftMs?: number,
   ): void {
-    const meta: FrameMeta = prepared
-      ? { ...this.meta(prepared, CLIENT_DISCONNECTED.status, usage, t0, ttftMs), ...errorMeta(CLIENT_DISCONNECTED) }
-      : {
-          status: CLIENT_DISCONNECTED.status,
-          usage,
-          latencyMs: round(performance.now() - t0),
-          ...errorMeta(CLIENT_DISCONNECTED),
-        };
-    this.nc.publish(clientReply, Buffer.from(JSON.stringify(errorBody(CLIENT_DISCONNECTED)), 'utf8'), {
-      headers: frameHeaders('error', meta, requestId),
-    });
-    if (msg.reply) msg.respond(EMPTY, { headers: frameHeaders('done', meta, requestId) });
+    const frame = errorFrame(
+      CLIENT_DISCONNECTED,
+      prepared
+        ? this.meta(prepared, CLIENT_DISCONNECTED.status, usage, t0, ttftMs)
+        : { usage, latencyMs: round(performance.now() - t0) },
+      requestId,
+    );
+    this.nc.publish(clientReply, frame.data, { headers: frame.headers });
+    if (msg.reply) msg.respond(EMPTY, { headers: frameHeaders('done', frame.meta, requestId) });
   }
 
   private rememberEarlyCancel(requestId: string): void {
@@ -266,7 +267,7 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
       return this.replyError(msg, requestId, prepared, prepared.unavailable!);
     }
 
-    const body = parseBody(msg.data);
+    const body = parseChatRequest(msg.data);
     if (typeof body === 'string') return this.replyError(msg, requestId, prepared, badRequest(body));
     const input: ChatInput = { body, raw: msg.data, stream: body.stream === true };
 
@@ -303,6 +304,7 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
       abort,
       timedOut: false,
       settled: false,
+      chunksSent: false,
     };
     const timer = setTimeout(() => {
       attempt.timedOut = true;
@@ -321,6 +323,8 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
       if (reply.status < 200 || reply.status >= 300) return await this.upstreamFailed(attempt, reply);
       if (input.stream) await this.relayStream(attempt, input, reply);
       else await this.relayResponse(attempt, input, reply);
+    } catch (e) {
+      this.failUnexpectedly(msg, attempt, e);
     } finally {
       clearTimeout(timer);
       this.inflight--;
@@ -366,22 +370,29 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
   }
 
   private async relayResponse(a: Attempt, input: ChatInput, reply: UpstreamReply): Promise<void> {
-    let bytes: Buffer;
+    const limit = this.options.maxResponseBytes;
+    let bytes: Buffer | undefined;
     try {
-      bytes = await readAll(reply.body, Infinity);
+      bytes = await readAll(reply.body, limit, 'stop');
     } catch (e) {
       if (!settle(a)) return;
       return this.replyError(a.msg, a.requestId, a.prepared, transportError(e, a.prepared.ctx, a.timedOut), a.t0);
     }
+    if (bytes === undefined) reply.discard();
     if (!settle(a)) return;
+    if (bytes === undefined) return this.replyError(a.msg, a.requestId, a.prepared, tooLarge(a.prepared, limit), a.t0);
     let parsed;
     try {
-      parsed = a.prepared.adapter!.parseResponse(bytes.toString('utf8'), input);
+      parsed = a.prepared.adapter!.parseResponse(bytes, input);
     } catch (e) {
       if (!(e instanceof ProviderError)) throw e;
       return this.replyError(a.msg, a.requestId, a.prepared, e.gatewayError, a.t0);
     }
-    const meta = this.meta(a.prepared, 200, parsed.usage, a.t0);
+    // Some OpenAI-compatible servers leave usage out: bill an estimate rather than nothing.
+    const usage =
+      parsed.usage ??
+      estimateUsage({ promptChars: promptCharsOf(input.body.messages), completionChars: parsed.generatedChars ?? 0 });
+    const meta = this.meta(a.prepared, 200, usage, a.t0);
     const hdrs = frameHeaders('response', meta, a.requestId);
     const body = parsed.body === null ? bytes : Buffer.from(parsed.body, 'utf8');
     // A body larger than one NATS message may carry goes ahead in `part` frames; `response` ends it.
@@ -401,7 +412,8 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     const state = translator.state;
     a.stream = state;
     const parser = new SseParser();
-    let sentAny = false;
+    /** A throw while publishing is NATS failing (a closing connection), not the upstream. */
+    let publishing = false;
     let failure: GatewayError | undefined;
 
     const feed = (events: ReturnType<SseParser['push']>): void => {
@@ -413,8 +425,10 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
         if (state.error !== undefined) break;
       }
       if (out.length > 0) {
+        a.chunksSent = true;
+        publishing = true;
         this.nc.publish(a.clientReply, Buffer.from(out, 'utf8'), CHUNK_OPTS);
-        sentAny = true;
+        publishing = false;
       }
     };
 
@@ -438,6 +452,10 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
       }
       failure = state.error;
     } catch (e) {
+      if (publishing) {
+        reply.discard();
+        throw e; // handle() ends the attempt as an unexpected failure
+      }
       failure = transportError(e, a.prepared.ctx, a.timedOut);
     }
     if (failure !== undefined || a.settled) reply.discard();
@@ -445,32 +463,36 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     const ttftMs = a.ttftMs;
 
     if (failure === undefined) {
-      const meta = this.meta(a.prepared, 200, state.usage, a.t0, ttftMs);
+      const meta = this.meta(a.prepared, 200, usageSoFar(a), a.t0, ttftMs);
       const hdrs = frameHeaders('done', meta, a.requestId);
       this.nc.publish(a.clientReply, EMPTY, { headers: hdrs });
       a.msg.respond(EMPTY, { headers: hdrs });
       return;
     }
-    if (!sentAny) return this.replyError(a.msg, a.requestId, a.prepared, failure, a.t0);
+    if (!a.chunksSent) return this.replyError(a.msg, a.requestId, a.prepared, failure, a.t0);
+    this.endMidStream(a, failure);
+  }
 
-    // Part of the answer already reached the client: end its stream with the error, and tell the router
-    // the attempt is over with a `done` outcome carrying the error status, so it does not retry into a
-    // stream that has already begun.
-    const meta: FrameMeta = {
-      ...this.meta(a.prepared, failure.status, state.usage, a.t0, ttftMs),
-      ...errorMeta(failure),
-    };
+  /**
+   * Part of the answer already reached the client: end its stream with the error, and tell the router the
+   * attempt is over with a `done` outcome carrying the error status (and the usage so far, to bill), so it
+   * does not retry into a stream that has already begun.
+   */
+  private endMidStream(a: Attempt, failure: GatewayError): void {
+    const frame = errorFrame(
+      failure,
+      this.meta(a.prepared, failure.status, usageSoFar(a), a.t0, a.ttftMs),
+      a.requestId,
+    );
     this.logFailure(a.requestId, a.prepared, failure, true);
-    this.nc.publish(a.clientReply, Buffer.from(JSON.stringify(errorBody(failure)), 'utf8'), {
-      headers: frameHeaders('error', meta, a.requestId),
-    });
-    a.msg.respond(EMPTY, { headers: frameHeaders('done', meta, a.requestId) });
+    this.nc.publish(a.clientReply, frame.data, { headers: frame.headers });
+    a.msg.respond(EMPTY, { headers: frameHeaders('done', frame.meta, a.requestId) });
   }
 
   private async upstreamFailed(a: Attempt, reply: UpstreamReply): Promise<void> {
     let text = '';
     try {
-      text = (await readAll(reply.body, MAX_ERROR_BODY_BYTES)).toString('utf8');
+      text = (await readAll(reply.body, MAX_ERROR_BODY_BYTES, 'drop')).toString('utf8');
     } catch {
       // The status is what matters; a body cut short only loses detail.
     }
@@ -492,17 +514,16 @@ export class ChatExecuteHandler implements OnApplicationBootstrap, OnApplication
     upstreamStatus?: number,
   ): void {
     if (!msg.reply) return;
-    const meta: FrameMeta = { status: error.status, ...errorMeta(error) };
+    const extra: Partial<FrameMeta> = {};
     if (prepared !== undefined) {
-      meta.deploymentId = prepared.deployment.id;
-      meta.provider = prepared.deployment.provider;
-      meta.upstreamModel = prepared.deployment.model;
+      extra.deploymentId = prepared.deployment.id;
+      extra.provider = prepared.deployment.provider;
+      extra.upstreamModel = prepared.deployment.model;
     }
-    if (t0 !== undefined) meta.latencyMs = round(performance.now() - t0);
+    if (t0 !== undefined) extra.latencyMs = round(performance.now() - t0);
     this.logFailure(requestId, prepared, error, false, upstreamStatus);
-    msg.respond(Buffer.from(JSON.stringify(errorBody(error)), 'utf8'), {
-      headers: frameHeaders('error', meta, requestId),
-    });
+    const frame = errorFrame(error, extra, requestId);
+    msg.respond(frame.data, { headers: frame.headers });
   }
 
   private meta(
@@ -547,11 +568,32 @@ function settle(a: Attempt): boolean {
   return true;
 }
 
-function errorMeta(e: GatewayError): Pick<FrameMeta, 'errorType' | 'errorCode' | 'retryAfter'> {
-  const m: Pick<FrameMeta, 'errorType' | 'errorCode' | 'retryAfter'> = { errorType: e.type };
-  if (e.code) m.errorCode = e.code;
-  if (e.retryAfter !== undefined) m.retryAfter = e.retryAfter;
-  return m;
+/**
+ * The attempt's usage as far as it went: what the upstream reported, else an estimate from characters
+ * (the prompt, and what was generated so far). OpenAI reports usage only at the end of a stream, a call
+ * aborted earlier reports none, and some compatible servers ignore stream_options: tokens the provider
+ * processed are billed to us either way, so a final frame never reports zero for them.
+ */
+function usageSoFar(a: Attempt): TokenUsage {
+  return (
+    a.stream?.usage ??
+    estimateUsage({ promptChars: promptCharsOf(a.input.body.messages), completionChars: a.stream?.generatedChars ?? 0 })
+  );
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function tooLarge(p: PreparedDeployment, limit: number): GatewayError {
+  return {
+    status: 502,
+    type: 'api_error',
+    code: 'upstream_response_too_large',
+    param: null,
+    retryable: false,
+    message: `The answer of deployment '${p.deployment.id}' is larger than the translator accepts (${limit} bytes). Ask for a shorter answer (max_tokens, fewer choices) or stream it; the gateway operator can raise SWITCHYARD_MAX_RESPONSE_BYTES.`,
+  };
 }
 
 function round(ms: number): number {
@@ -573,27 +615,32 @@ function misconfigured(p: PreparedDeployment, e: Error): GatewayError {
   };
 }
 
-/** JSON.parse plus the few checks the translation relies on; the gateway validated the rest. Returns the problem as text. */
-function parseBody(data: Uint8Array): ChatCompletionRequest | string {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
-  } catch {
-    return 'The request body is not valid JSON. Send a JSON object with "model" and "messages".';
-  }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
-    return 'The request body must be a JSON object with "model" and "messages".';
-  if (!Array.isArray((doc as ChatCompletionRequest).messages)) return 'The request body needs a "messages" array.';
-  return doc as ChatCompletionRequest;
-}
-
-async function readAll(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, limit: number): Promise<Buffer> {
+/**
+ * The body's bytes, at most about `limit` of them. Past the limit, 'drop' keeps reading (so the connection
+ * can be reused) and returns what it kept; 'stop' stops reading and returns undefined.
+ */
+async function readAll(
+  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  limit: number,
+  overflow: 'drop',
+): Promise<Buffer>;
+async function readAll(
+  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  limit: number,
+  overflow: 'stop',
+): Promise<Buffer | undefined>;
+async function readAll(
+  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  limit: number,
+  overflow: 'drop' | 'stop',
+): Promise<Buffer | undefined> {
   const parts: Uint8Array[] = [];
   let size = 0;
   for await (const piece of body) {
-    if (size >= limit) continue; // keep reading so the connection can be reused, but drop the rest
+    if (size >= limit) continue;
     parts.push(piece);
     size += piece.byteLength;
+    if (size > limit && overflow === 'stop') return undefined;
   }
   if (parts.length === 1) {
     const only = parts[0]!;

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -32,10 +33,69 @@ async function closedPort(): Promise<number> {
   });
 }
 
+/** Bytes of a non-streamed answer the translator buffers in these tests (SWITCHYARD_MAX_RESPONSE_BYTES). */
+const MAX_RESPONSE_BYTES = 256 * 1024;
+
+/**
+ * A bare OpenAI-compatible upstream of the kind the shared fake does not imitate, by requested model:
+ * `no-usage` answers (streamed or not) without any usage and ignores stream_options; `huge` answers
+ * with a body past MAX_RESPONSE_BYTES; `html-404` is a web server's 404 page at a wrong api_base.
+ */
+async function startBareUpstream(): Promise<{
+  url: string;
+  bodies: Record<string, unknown>[];
+  close(): Promise<void>;
+}> {
+  const bodies: Record<string, unknown>[] = [];
+  const server: Server = createHttpServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>;
+      bodies.push(body);
+      const base = { id: 'chatcmpl-bare', created: 1, model: body['model'] };
+      if (body['model'] === 'html-404') {
+        res.writeHead(404, { 'content-type': 'text/html' });
+        return res.end('<html><body><h1>404 Not Found</h1><hr><center>nginx</center></body></html>');
+      }
+      if (body['model'] === 'huge') {
+        const content = 'x'.repeat(MAX_RESPONSE_BYTES + 1024);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ ...base, object: 'chat.completion', choices: [{ message: { content } }] }));
+      }
+      const words = ['Twelve ', 'characters ', 'each, ', 'nearly.'];
+      if (body['stream'] !== true) {
+        const message = { role: 'assistant', content: words.join('') };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(
+          JSON.stringify({
+            ...base,
+            object: 'chat.completion',
+            choices: [{ index: 0, message, finish_reason: 'stop' }],
+          }),
+        );
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const chunk = (delta: unknown, finish: string | null) =>
+        `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      for (const w of words) res.write(chunk({ content: w }, null));
+      res.end(chunk({}, 'stop') + 'data: [DONE]\n\n');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    bodies,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => {
   let up: FakeUpstream;
   /** Streams slowly (a chunk every 100 ms), so a stream can be cancelled part-way. */
   let paced: FakeUpstream;
+  let bare: Awaited<ReturnType<typeof startBareUpstream>>;
   let app: INestApplicationContext;
   let nc: NatsConnection;
   let s: Subjects;
@@ -44,6 +104,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
   beforeAll(async () => {
     up = await startFakeOpenAI({ chunks: 5, apiKey: API_KEY });
     paced = await startFakeOpenAI({ chunks: 40, chunkIntervalMs: 100, apiKey: API_KEY });
+    bare = await startBareUpstream();
     const dead = await closedPort();
     const dir = mkdtempSync(join(tmpdir(), 'sy-translator-'));
     const dep = (id: string, model: string, extra = '') =>
@@ -61,6 +122,12 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
       `  - model_name: dep-paced\n    litellm_params: { model: "openai/gpt-paced", api_base: "${paced.url}", api_key: "os.environ/SY_TEST_UPSTREAM_KEY" }\n    model_info: { id: dep-paced }\n` +
       `  - model_name: dep-badkey\n    litellm_params: { model: "openai/gpt-upstream", api_base: "${up.url}", api_key: "sk-wrong-key-999999" }\n    model_info: { id: dep-badkey }\n` +
       `  - model_name: dep-refused\n    litellm_params: { model: "openai/gpt-x", api_base: "http://127.0.0.1:${dead}/v1", api_key: "k" }\n    model_info: { id: dep-refused }\n` +
+      ['no-usage', 'huge', 'html-404']
+        .map(
+          (m) =>
+            `  - model_name: dep-${m}\n    litellm_params: { model: "openai/${m}", api_base: "${bare.url}", api_key: "k" }\n    model_info: { id: dep-${m} }\n`,
+        )
+        .join('') +
       '  - model_name: demo\n    litellm_params: { model: "fake/echo" }\n    model_info: { id: dep-fake }\n' +
       '  - model_name: claude\n    litellm_params: { model: "anthropic/claude-x", api_key: "k" }\n    model_info: { id: dep-anthropic }\n';
     const configPath = join(dir, 'config.yaml');
@@ -72,6 +139,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     process.env.SWITCHYARD_NATS_PREFIX = prefix;
     process.env.SY_TEST_UPSTREAM_KEY = API_KEY;
     process.env.SWITCHYARD_SERVICE = 'translator';
+    process.env.SWITCHYARD_MAX_RESPONSE_BYTES = String(MAX_RESPONSE_BYTES);
     app = await NestFactory.createApplicationContext(TranslatorModule, { logger: ['error'] });
     await app.init();
     nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
@@ -82,6 +150,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     await app?.close();
     await up?.close();
     await paced?.close();
+    await bare?.close();
   });
 
   /** Sends one attempt as the router would; resolves with the client frames and the router outcome. */
@@ -300,7 +369,70 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
       expect(JSON.parse(last.text).error.message).toBeTruthy();
       expect(outcome.kind).toBe('done');
       expect(outcome.meta!.status).toBe(502);
+      // Billed for what was processed: the upstream's usage never came, so an estimate.
+      expect(outcome.meta!.usage!.promptTokens).toBeGreaterThan(0);
+      expect(outcome.meta!.usage!.completionTokens).toBeGreaterThan(0);
+      expect(last.meta!.usage).toEqual(outcome.meta!.usage);
     }
+  });
+
+  describe('upstreams that bend the API', () => {
+    const promptTokens = Math.ceil(messages[0]!.content.length / 4);
+    const answer = 'Twelve characters each, nearly.';
+
+    it('a stream that ends without a usage chunk is billed an estimate, not zero', async () => {
+      const { frames, outcome } = await execute('dep-no-usage', { model: 'x', messages, stream: true });
+      expect(bare.bodies.at(-1)!['stream_options']).toEqual({ include_usage: true }); // asked, and ignored
+      expect(contentOf(frames)).toBe(answer);
+      const done = frames.at(-1)!;
+      expect(done.kind).toBe('done');
+      const usage = {
+        promptTokens,
+        completionTokens: Math.ceil(answer.length / 4),
+        cachedTokens: 0,
+        reasoningTokens: 0,
+      };
+      expect(done.meta!.usage).toEqual(usage);
+      expect(outcome.meta!.usage).toEqual(usage);
+    });
+
+    it('a non-streamed answer without usage is billed an estimate from the request and the answer', async () => {
+      const { frames, outcome } = await execute('dep-no-usage', { model: 'x', messages });
+      expect(frames[0]!.kind).toBe('response');
+      expect(JSON.parse(frames[0]!.text).choices[0].message.content).toBe(answer);
+      const usage = {
+        promptTokens,
+        completionTokens: Math.ceil(answer.length / 4),
+        cachedTokens: 0,
+        reasoningTokens: 0,
+      };
+      expect(frames[0]!.meta!.usage).toEqual(usage);
+      expect(outcome.meta!.usage).toEqual(usage);
+    });
+
+    it('strips non-string metadata (LiteLLM tags) before the upstream sees it', async () => {
+      await execute('dep-no-usage', { model: 'x', messages, metadata: { user: 'u-1', tags: ['team-a'], n: 2 } });
+      expect(bare.bodies.at(-1)!['metadata']).toEqual({ user: 'u-1' });
+      expect(bare.bodies.at(-1)!['model']).toBe('no-usage');
+    });
+
+    it('an answer larger than SWITCHYARD_MAX_RESPONSE_BYTES → 502 to the router, nothing to the client', async () => {
+      const { frames, outcome } = await execute('dep-huge', { model: 'x', messages });
+      expect(frames).toHaveLength(0);
+      expect(outcome.kind).toBe('error');
+      expect(outcome.meta).toMatchObject({ status: 502, errorCode: 'upstream_response_too_large' });
+      expect(JSON.parse(outcome.text).error.message).toContain('SWITCHYARD_MAX_RESPONSE_BYTES');
+      // The translator is still serving.
+      expect((await execute('dep-no-usage', { model: 'x', messages })).outcome.meta!.status).toBe(200);
+    });
+
+    it("a web server's 404 page at a wrong api_base → retryable 502 for the operator", async () => {
+      const { outcome } = await execute('dep-html-404', { model: 'x', messages });
+      expect(outcome.meta).toMatchObject({ status: 502, errorCode: 'upstream_error' });
+      const message = JSON.parse(outcome.text).error.message as string;
+      expect(message).toContain('api_base');
+      expect(message).not.toContain('nginx');
+    });
   });
 
   it('bad input and unknown or unsupported deployments → error outcomes, never a crash', async () => {

@@ -6,6 +6,11 @@ export interface TranslatorOptions {
   keepAliveMs: number;
   /** Used when a request carries no deadline header, ms. */
   defaultTimeoutMs: number;
+  /**
+   * Largest non-streamed answer buffered from an upstream, bytes; a larger one fails with a 502 instead
+   * of filling the translator's memory. Env SWITCHYARD_MAX_RESPONSE_BYTES, default 64 MiB.
+   */
+  maxResponseBytes: number;
 }
 
 export const TRANSLATOR_OPTIONS = Symbol('TRANSLATOR_OPTIONS');
@@ -24,5 +29,6 @@ export function loadTranslatorOptions(env: NodeJS.ProcessEnv = process.env): Tra
     upstreamConnections: positiveInt(env, 'SWITCHYARD_UPSTREAM_CONNECTIONS', 128),
     keepAliveMs: positiveInt(env, 'SWITCHYARD_UPSTREAM_KEEPALIVE_MS', 30_000),
     defaultTimeoutMs: 600_000,
+    maxResponseBytes: positiveInt(env, 'SWITCHYARD_MAX_RESPONSE_BYTES', 64 * 1024 * 1024),
   };
 }

@@ -3,3 +3,4 @@ export * from './nats.module';
 export * from './nats-headers';
 export * from './usage-stream';
 export * from './key-events.publisher';
+export * from './frames';

@@ -12,3 +12,4 @@ export * from './fake/fake.adapter';
 export * from './fake/fake.responder';
 export * from './provider-deployment';
 export * from './usage/usage.estimate';
+export * from './json/json.scan';

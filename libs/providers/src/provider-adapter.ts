@@ -34,7 +34,10 @@ export interface UpstreamErrorInput {
 export interface ParsedResponse {
   /** Replacement body for the client, or `null` to forward the upstream bytes unchanged (cheapest). */
   body: string | null;
-  usage: TokenUsage;
+  /** Usage as the upstream reported it; undefined when the answer carried none (the caller estimates). */
+  usage: TokenUsage | undefined;
+  /** Characters of generated text, set when `usage` is undefined: what the estimate counts. */
+  generatedChars?: number;
 }
 
 export interface StreamState {
@@ -90,8 +93,8 @@ export interface ProviderAdapter {
   readonly transport: 'http' | 'in-process';
   /** Builds the upstream request for one chat attempt against `deployment`. */
   buildRequest(input: ChatInput, deployment: ProviderDeployment): UpstreamRequest;
-  /** Interprets a successful (2xx) non-streaming body. Throws a GatewayError-shaped error if it is unusable. */
-  parseResponse(text: string, input: ChatInput): ParsedResponse;
+  /** Interprets a successful (2xx) non-streaming body (text or UTF-8 bytes). Throws a ProviderError if it is unusable. */
+  parseResponse(body: string | Uint8Array, input: ChatInput): ParsedResponse;
   createStreamTranslator(opts: StreamTranslatorOptions): StreamTranslator;
   /** Maps a non-2xx upstream reply to the error the client (or the router's retry logic) sees. */
   normaliseError(reply: UpstreamErrorInput, deployment: ProviderDeployment): GatewayError;

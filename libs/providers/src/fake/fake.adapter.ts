@@ -21,7 +21,7 @@ export const fakeAdapter: ProviderAdapter = {
       deployment,
       `fake://local/${encodeURIComponent(deployment.model)}/chat/completions`,
     ),
-  parseResponse: (text) => parseOpenAIResponse(text),
+  parseResponse: (body) => parseOpenAIResponse(body),
   createStreamTranslator: (opts) => createOpenAIStreamTranslator(opts),
   normaliseError: (reply, deployment) => normaliseOpenAIError(reply, deployment),
   serve: (request) => serveFake(request),

@@ -2,21 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
-  ChatCompletionRequest,
   ChatMessage,
   CompletionUsage,
   FinishReason,
   OpenAIErrorEnvelope,
 } from '../openai-types';
 import type { LocalReply, UpstreamRequest } from '../provider-adapter';
+import { parseChatRequest } from '../openai/openai.request';
+import { estimateTokens, messageText, promptCharsOf } from '../usage/usage.estimate';
 
 /**
  * The built-in `fake` provider's "server": answers an OpenAI chat request in process, with OpenAI's
  * exact wire format, so the demo config works with no provider key and no network.
  *
  * - Answer: deterministic, derived from the last user message (echoes its first words).
- * - Tokens: ceil(characters / 4) of each message's text, summed, for the prompt; the same rule on the
- *   answer for the completion.
+ * - Tokens: the gateway's own estimate (usage.estimate: ceil(characters / 4)) of the messages' text for
+ *   the prompt, and of the answer for the completion.
  * - Streams: one role chunk, one content chunk per word, a finish chunk, and (with
  *   stream_options.include_usage) a usage chunk with `choices: []`; then `[DONE]`.
  * - max_tokens / max_completion_tokens cut the answer at a word boundary (finish_reason "length").
@@ -26,26 +27,6 @@ import type { LocalReply, UpstreamRequest } from '../provider-adapter';
 
 const encoder = new TextEncoder();
 const ECHO_WORDS = 12;
-
-export function fakeTokenCount(text: string): number {
-  return Math.ceil(text.length / 4);
-}
-
-export function messageText(m: ChatMessage): string {
-  const c = m.content;
-  if (typeof c === 'string') return c;
-  if (!Array.isArray(c)) return '';
-  let text = '';
-  for (const part of c)
-    if (part.type === 'text' && typeof part.text === 'string') text += (text ? '\n' : '') + part.text;
-  return text;
-}
-
-export function fakePromptTokens(messages: ChatMessage[]): number {
-  let n = 0;
-  for (const m of messages) n += fakeTokenCount(messageText(m));
-  return n;
-}
 
 /** The fake's answer to a conversation, before any max_tokens cut. */
 export function fakeAnswer(model: string, messages: ChatMessage[]): string {
@@ -63,12 +44,12 @@ export function fakeAnswer(model: string, messages: ChatMessage[]): string {
 }
 
 function cutToTokens(answer: string, maxTokens: number | undefined): { text: string; finish: FinishReason } {
-  if (maxTokens === undefined || fakeTokenCount(answer) <= maxTokens) return { text: answer, finish: 'stop' };
+  if (maxTokens === undefined || estimateTokens(answer.length) <= maxTokens) return { text: answer, finish: 'stop' };
   const words = answer.split(' ');
   let text = '';
   for (const w of words) {
     const next = text ? `${text} ${w}` : w;
-    if (fakeTokenCount(next) > maxTokens) break;
+    if (estimateTokens(next.length) > maxTokens) break;
     text = next;
   }
   return { text, finish: 'length' };
@@ -109,26 +90,13 @@ function errorReply(
   return jsonReply(status, body, headers);
 }
 
-function parseBody(body: string | Uint8Array): ChatCompletionRequest | undefined {
-  try {
-    const doc: unknown = JSON.parse(
-      typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
-    );
-    if (doc === null || typeof doc !== 'object' || !Array.isArray((doc as ChatCompletionRequest).messages))
-      return undefined;
-    return doc as ChatCompletionRequest;
-  } catch {
-    return undefined;
-  }
-}
-
 function positiveInt(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
 }
 
 export function serveFake(request: UpstreamRequest): LocalReply {
-  const body = parseBody(request.body);
-  if (body === undefined) {
+  const body = parseChatRequest(request.body);
+  if (typeof body === 'string') {
     return errorReply(
       400,
       "We could not parse the JSON body of your request, or it has no 'messages' array.",
@@ -175,8 +143,8 @@ export function serveFake(request: UpstreamRequest): LocalReply {
   }
   const maxTokens = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens);
   const { text, finish } = cutToTokens(fakeAnswer(model, body.messages), maxTokens);
-  const promptTokens = fakePromptTokens(body.messages);
-  const usage = usageOf(promptTokens, fakeTokenCount(text));
+  const promptTokens = estimateTokens(promptCharsOf(body.messages));
+  const usage = usageOf(promptTokens, estimateTokens(text.length));
   const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
   const created = Math.floor(Date.now() / 1000);
 

@@ -4,7 +4,8 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from 
 import type { ChatInput, LocalReply } from '../provider-adapter';
 import { adapterFor } from '../provider.registry';
 import { SseParser } from '../sse/sse.parser';
-import { fakeAnswer, fakeTokenCount } from './fake.responder';
+import { fakeAnswer } from './fake.responder';
+import { estimateTokens } from '../usage/usage.estimate';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -42,14 +43,14 @@ describe('fake provider', () => {
     expect(answer).toContain('Hello there, fake model');
     expect(body.choices[0]!.finish_reason).toBe('stop');
     expect(body.usage).toMatchObject({
-      prompt_tokens: fakeTokenCount('Hello there, fake model'),
-      completion_tokens: fakeTokenCount(answer),
-      total_tokens: fakeTokenCount('Hello there, fake model') + fakeTokenCount(answer),
+      prompt_tokens: estimateTokens('Hello there, fake model'.length),
+      completion_tokens: estimateTokens(answer.length),
+      total_tokens: estimateTokens('Hello there, fake model'.length) + estimateTokens(answer.length),
     });
     const parsed = adapter.parseResponse(text(reply), input);
     expect(parsed.usage).toEqual({
       promptTokens: 6,
-      completionTokens: fakeTokenCount(answer),
+      completionTokens: estimateTokens(answer.length),
       cachedTokens: 0,
       reasoningTokens: 0,
     });
@@ -77,7 +78,7 @@ describe('fake provider', () => {
       expect(usageChunks).toHaveLength(includeUsage ? 1 : 0);
       if (!includeUsage) expect(events.every((e) => !('usage' in e))).toBe(true);
       // Usage is recorded either way (the adapter always asks upstream for it).
-      expect(tr.state.usage?.completionTokens).toBe(fakeTokenCount(content));
+      expect(tr.state.usage?.completionTokens).toBe(estimateTokens(content.length));
       expect(tr.state.done).toBe(true);
     }
   });

@@ -15,7 +15,7 @@ export function createOpenAICompatibleAdapter(profile: OpenAICompatibleProfile):
     streamFraming: 'sse',
     transport: 'http',
     buildRequest: (input, deployment: ProviderDeployment) => buildOpenAIRequest(profile, input, deployment),
-    parseResponse: (text) => parseOpenAIResponse(text),
+    parseResponse: (body) => parseOpenAIResponse(body),
     createStreamTranslator: (opts) => createOpenAIStreamTranslator(opts),
     normaliseError: (reply, deployment) => normaliseOpenAIError(reply, deployment),
   };

@@ -86,6 +86,23 @@ export function normaliseOpenAIError(reply: UpstreamErrorInput, deployment: Prov
       retryable: true,
     };
   }
+  // 402: the provider account behind the deployment is out of credit. A 404 that is not OpenAI's error
+  // envelope comes from whatever answers at a wrong api_base (an nginx or HTML page), not from the API.
+  // Both are the operator's to fix, not the client's: retryable 502, so another deployment may serve it.
+  if (status === 402 || (status === 404 && !x.shaped)) {
+    const what =
+      status === 402
+        ? `The provider refused ${dep} with HTTP 402 (payment required): its account is out of credit or billing is not set up. The gateway operator should check that deployment's provider account`
+        : `The upstream of ${dep} answered HTTP 404 with a body that is not an OpenAI API error, so the URL does not lead to an OpenAI-compatible API. The gateway operator should check that deployment's api_base (it usually ends in /v1)`;
+    return {
+      status: 502,
+      type: 'api_error',
+      code: 'upstream_error',
+      param: null,
+      message: `${what}; another deployment may serve the request.`,
+      retryable: true,
+    };
+  }
   if (status === 429) {
     return {
       status: 429,

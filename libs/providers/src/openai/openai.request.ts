@@ -1,6 +1,7 @@
 import type { ProviderDeployment } from '../provider-deployment';
 import type { ChatCompletionRequest } from '../openai-types';
 import type { ChatInput, UpstreamRequest } from '../provider-adapter';
+import { editTopLevel } from '../json/json.scan';
 
 /** Per-provider defaults of the OpenAI-compatible family: where the API lives when no api_base is set. */
 export interface OpenAICompatibleProfile {
@@ -42,18 +43,81 @@ export function openAIHeaders(deployment: ProviderDeployment): Record<string, st
 }
 
 /**
- * The upstream body: the client's request unchanged except `model` (the deployment's), and for streams
- * `stream_options.include_usage: true`, so usage is always recorded. When neither needs changing, the
- * client's bytes go out as they came in.
+ * The `metadata` to send upstream, when it must differ from the client's: OpenAI takes a map of string
+ * values only and rejects anything else, while LiteLLM-style clients put `tags` (an array, read by the
+ * gateway) and other values there. Non-string entries are dropped; string ones are kept as they are (the
+ * provider's own limits on count and length are left to it, which answers with a 400 the client sees).
+ * Undefined: send it unchanged. Null: leave the member out (nothing was left).
+ */
+export function upstreamMetadata(metadata: unknown): Record<string, string> | null | undefined {
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return undefined;
+  const kept: Record<string, string> = {};
+  let dropped = false;
+  let any = false;
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v === 'string') {
+      kept[k] = v;
+      any = true;
+    } else dropped = true;
+  }
+  if (!dropped) return undefined;
+  return any ? kept : null;
+}
+
+/**
+ * The upstream body: the client's request unchanged except `model` (the deployment's), for streams
+ * `stream_options.include_usage: true` (so usage is always recorded), and `metadata` without non-string
+ * values. When nothing needs changing, the client's bytes go out as they came in; otherwise only the
+ * edited top-level members are rewritten in the client's bytes (messages are never re-serialised), with
+ * a full JSON.stringify as the fallback when the bytes cannot be edited safely (see editTopLevel).
  */
 export function openAIRequestBody(input: ChatInput, deployment: ProviderDeployment): string | Uint8Array {
   const b = input.body;
-  const needsModel = b.model !== deployment.model;
-  const needsUsage = input.stream && b.stream_options?.include_usage !== true;
-  if (!needsModel && !needsUsage) return input.raw;
+  const edits: Record<string, string | null> = {};
+  let edited = false;
+  if (b.model !== deployment.model) {
+    edits['model'] = JSON.stringify(deployment.model);
+    edited = true;
+  }
+  let streamOptions: ChatCompletionRequest['stream_options'];
+  if (input.stream && b.stream_options?.include_usage !== true) {
+    const so = b.stream_options;
+    streamOptions = { ...(so !== null && typeof so === 'object' && !Array.isArray(so) ? so : {}), include_usage: true };
+    edits['stream_options'] = JSON.stringify(streamOptions);
+    edited = true;
+  }
+  const metadata = upstreamMetadata(b['metadata']);
+  if (metadata !== undefined) {
+    edits['metadata'] = metadata === null ? null : JSON.stringify(metadata);
+    edited = true;
+  }
+  if (!edited) return input.raw;
+  const spliced = editTopLevel(input.raw, edits);
+  if (spliced !== undefined) return spliced;
   const out: ChatCompletionRequest = { ...b, model: deployment.model };
-  if (needsUsage) out.stream_options = { ...(b.stream_options ?? {}), include_usage: true };
+  if (streamOptions !== undefined) out.stream_options = streamOptions;
+  if (metadata === null) delete out['metadata'];
+  else if (metadata !== undefined) out['metadata'] = metadata;
   return JSON.stringify(out);
+}
+
+/**
+ * The client's request body, parsed, with the few checks translation relies on (the gateway validated
+ * the rest). Returns what is wrong as text, for a 400.
+ */
+export function parseChatRequest(data: string | Uint8Array): ChatCompletionRequest | string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(
+      typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'),
+    );
+  } catch {
+    return 'The request body is not valid JSON. Send a JSON object with "model" and "messages".';
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    return 'The request body must be a JSON object with "model" and "messages".';
+  if (!Array.isArray((doc as ChatCompletionRequest).messages)) return 'The request body needs a "messages" array.';
+  return doc as ChatCompletionRequest;
 }
 
 export function buildOpenAIRequest(

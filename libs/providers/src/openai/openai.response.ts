@@ -1,6 +1,7 @@
 import type { TokenUsage } from '@switchyard/contracts';
 import type { ChatCompletion, CompletionUsage } from '../openai-types';
 import { ProviderError, type ParsedResponse } from '../provider-adapter';
+import { topLevelObjectFromEnd } from '../json/json.scan';
 
 function count(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
@@ -17,35 +18,73 @@ export function toTokenUsage(u: CompletionUsage | null | undefined): TokenUsage 
   };
 }
 
+function badResponse(message: string): ProviderError {
+  return new ProviderError({
+    status: 502,
+    type: 'api_error',
+    code: 'upstream_bad_response',
+    param: null,
+    retryable: true,
+    message,
+  });
+}
+
+const NOT_JSON =
+  "The provider answered with a body that is not JSON. Retry the request; if it keeps failing, check the deployment's api_base.";
+const NOT_A_COMPLETION =
+  'The provider answered with JSON that is not a chat completion (no "choices"). Check that the deployment\'s api_base points at an OpenAI-compatible server.';
+
+/** Characters of generated text in a parsed chat.completion: what a usage estimate counts when `usage` is missing. */
+export function generatedCharsOfCompletion(doc: ChatCompletion): number {
+  let chars = 0;
+  const len = (v: unknown): number => (typeof v === 'string' ? v.length : 0);
+  for (const c of doc.choices) {
+    const m = (c as { message?: Record<string, unknown> } | null)?.message;
+    if (m === null || typeof m !== 'object') continue;
+    chars += len(m['content']) + len(m['refusal']) + len(m['reasoning_content']);
+    const calls = m['tool_calls'];
+    if (Array.isArray(calls))
+      for (const call of calls)
+        chars += len((call as { function?: { arguments?: unknown } } | null)?.function?.arguments);
+  }
+  return chars;
+}
+
 /**
  * A 2xx chat.completion body: the bytes go to the client unchanged (body: null); only usage is read.
+ * The body is forwarded as is, so it is not parsed whole: `usage` is found from the end (where OpenAI
+ * puts it, after the choices) and only that object is parsed, after cheap checks that the body is an
+ * object with "choices". When that fails (no usage, or an unusual layout), the whole body is parsed.
  * A body that is not a chat completion is the upstream's fault: 502, so the router may try elsewhere.
  */
-export function parseOpenAIResponse(text: string): ParsedResponse {
+export function parseOpenAIResponse(body: string | Uint8Array): ParsedResponse {
+  const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  let first = 0;
+  while (first < b.length && (b[first] === 0x20 || b[first] === 0x0a || b[first] === 0x0d || b[first] === 0x09))
+    first++;
+  if (b[first] === 0x7b && b.indexOf('"choices"') !== -1) {
+    const usageText = topLevelObjectFromEnd(b, 'usage');
+    if (usageText !== undefined) {
+      try {
+        return { body: null, usage: toTokenUsage(JSON.parse(usageText) as CompletionUsage) };
+      } catch {
+        // fall through to the full parse, which reports what is wrong
+      }
+    }
+  }
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = JSON.parse(typeof body === 'string' ? body : b.toString('utf8'));
   } catch {
-    throw new ProviderError({
-      status: 502,
-      type: 'api_error',
-      code: 'upstream_bad_response',
-      param: null,
-      retryable: true,
-      message:
-        "The provider answered with a body that is not JSON. Retry the request; if it keeps failing, check the deployment's api_base.",
-    });
+    throw badResponse(NOT_JSON);
   }
   if (doc === null || typeof doc !== 'object' || !Array.isArray((doc as ChatCompletion).choices)) {
-    throw new ProviderError({
-      status: 502,
-      type: 'api_error',
-      code: 'upstream_bad_response',
-      param: null,
-      retryable: true,
-      message:
-        'The provider answered with JSON that is not a chat completion (no "choices"). Check that the deployment\'s api_base points at an OpenAI-compatible server.',
-    });
+    throw badResponse(NOT_A_COMPLETION);
   }
-  return { body: null, usage: toTokenUsage((doc as ChatCompletion).usage) };
+  const completion = doc as ChatCompletion;
+  const u = completion.usage;
+  if (u !== null && typeof u === 'object') return { body: null, usage: toTokenUsage(u) };
+  // No usage (some compatible servers leave it out): the caller estimates from the generated text.
+  return { body: null, usage: undefined, generatedChars: generatedCharsOfCompletion(completion) };
 }

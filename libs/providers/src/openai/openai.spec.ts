@@ -83,6 +83,33 @@ describe('openai request mapping', () => {
     expect(openAIAdapter.buildRequest(already, dep()).body).toBe(already.raw);
   });
 
+  it('edits only model and stream_options in the client bytes, re-serialising nothing else', () => {
+    const raw =
+      '{ "model" : "my-alias", "messages": [{"role":"user","content":"x  \\u00e9 \\"model\\": 1"}], "stream": true }';
+    const i: ChatInput = { body: JSON.parse(raw) as ChatCompletionRequest, raw: enc.encode(raw), stream: true };
+    const out = new TextDecoder().decode(openAIAdapter.buildRequest(i, dep()).body as Uint8Array);
+    expect(out).toBe(
+      '{"stream_options":{"include_usage":true}, "model" : "gpt-4o-mini", "messages": [{"role":"user","content":"x  \\u00e9 \\"model\\": 1"}], "stream": true }',
+    );
+    // Duplicate keys cannot be edited safely: the body is re-serialised from the parse (last key wins).
+    const dup = '{"model":"gpt-4o-mini","messages":[],"model":"expensive"}';
+    const d: ChatInput = { body: JSON.parse(dup) as ChatCompletionRequest, raw: enc.encode(dup), stream: false };
+    expect(bodyOf(openAIAdapter.buildRequest(d, dep()).body)).toEqual({ model: 'gpt-4o-mini', messages: [] });
+  });
+
+  it('drops metadata values that are not strings (LiteLLM tags), keeping string ones', () => {
+    const base = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }] };
+    const mixed = input({ ...base, metadata: { user: 'u-1', tags: ['a', 'b'], n: 3, nested: { a: 'b' }, ok: '' } });
+    expect(bodyOf(openAIAdapter.buildRequest(mixed, dep()).body)).toEqual({
+      ...base,
+      metadata: { user: 'u-1', ok: '' },
+    });
+    const onlyTags = input({ ...base, metadata: { tags: ['a'] } });
+    expect(bodyOf(openAIAdapter.buildRequest(onlyTags, dep()).body)).toEqual(base);
+    const strings = input({ ...base, metadata: { user: 'u-1' } });
+    expect(openAIAdapter.buildRequest(strings, dep()).body).toBe(strings.raw);
+  });
+
   it('sends no Authorization header for a deployment without a key', () => {
     const req = openAIAdapter.buildRequest(input({ model: 'x', messages: [] }), dep({ apiKey: undefined }));
     expect(req.headers['authorization']).toBeUndefined();
@@ -97,11 +124,50 @@ describe('openai response and usage', () => {
     });
   });
 
-  it('reports zero usage when the upstream omits it', () => {
-    const { usage } = parseOpenAIResponse(
-      JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [] }),
-    );
-    expect(usage).toEqual({ promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 });
+  it('reports no usage, and the generated characters to estimate from, when the upstream omits it', () => {
+    const answer = {
+      id: 'x',
+      object: 'chat.completion',
+      created: 1,
+      model: 'm',
+      choices: [
+        { index: 0, message: { role: 'assistant', content: 'Hello "you"', refusal: null }, finish_reason: 'stop' },
+        {
+          index: 1,
+          message: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ function: { name: 'f', arguments: '{"q":1}' } }],
+          },
+        },
+      ],
+    };
+    expect(parseOpenAIResponse(JSON.stringify(answer))).toEqual({
+      body: null,
+      usage: undefined,
+      generatedChars: 11 + 7,
+    });
+    expect(parseOpenAIResponse(JSON.stringify({ ...answer, usage: null })).usage).toBeUndefined();
+  });
+
+  it('reads usage from the end of the body, not from content that mentions it', () => {
+    const usage = { prompt_tokens: 10, completion_tokens: 4, completion_tokens_details: { reasoning_tokens: 1 } };
+    const expected = { promptTokens: 10, completionTokens: 4, cachedTokens: 0, reasoningTokens: 1 };
+    const message = (content: string) => ({ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' });
+    const trap = 'The field "usage": {"prompt_tokens": 999, "completion_tokens": 999} is what you pay for';
+    const bodies = [
+      { id: 'a', choices: [message(trap)], usage },
+      // usage before the choices, and the bare word as content after it: located by the full parse
+      { id: 'b', usage, choices: [message(trap), message('usage')] },
+      // a nested "usage" after the real one
+      { id: 'c', choices: [message(trap)], usage, x_provider: { usage: { prompt_tokens: 999 } } },
+    ];
+    for (const body of bodies) {
+      for (const text of [JSON.stringify(body), JSON.stringify(body, null, 2)]) {
+        expect(parseOpenAIResponse(text).usage).toEqual(expected);
+        expect(parseOpenAIResponse(enc.encode(text)).usage).toEqual(expected);
+      }
+    }
   });
 
   it('rejects a body that is not a chat completion with a retryable 502', () => {
@@ -202,6 +268,31 @@ describe('openai error mapping', () => {
     });
     for (const status of [409, 413, 422]) {
       expect(normaliseOpenAIError({ status, body: fx('error-400.json'), headers: h }, dep()).status).toBe(status);
+    }
+  });
+
+  it("maps 402 and a 404 that is not the API's to a retryable 502 for the operator, echoing nothing", () => {
+    const d = dep();
+    const credit = normaliseOpenAIError(
+      {
+        status: 402,
+        body: '{"error":{"message":"Insufficient balance for sk-live-abcdef123456","type":"billing"}}',
+        headers: h,
+      },
+      d,
+    );
+    expect(credit).toMatchObject({ status: 502, type: 'api_error', code: 'upstream_error', retryable: true });
+    expect(credit.message).toContain("check that deployment's provider account");
+    expect(credit.message).toContain("deployment 'dep-1'");
+    const html = '<html><body><h1>404 Not Found</h1><p>nginx sk-test-secret-123456</p></body></html>';
+    for (const body of [html, '', '{"detail":"Not Found"}']) {
+      const e = normaliseOpenAIError({ status: 404, body, headers: h }, d);
+      expect(e).toMatchObject({ status: 502, type: 'api_error', code: 'upstream_error', retryable: true });
+      expect(e.message).toContain("check that deployment's api_base");
+      expect(e.message).not.toContain('nginx');
+    }
+    for (const e of [credit, normaliseOpenAIError({ status: 404, body: html, headers: h }, d)]) {
+      expect(e.message).not.toContain('sk-');
     }
   });
 

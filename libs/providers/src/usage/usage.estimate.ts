@@ -17,20 +17,26 @@ export function estimateTokens(chars: number): number {
   return chars > 0 ? Math.ceil(chars / CHARS_PER_TOKEN) : 0;
 }
 
+/** The text one message carries: its string content, or its text parts joined by newlines. */
+export function messageText(m: ChatMessage): string {
+  const c = m.content;
+  if (typeof c === 'string') return c;
+  if (!Array.isArray(c)) return '';
+  let text = '';
+  for (const part of c) {
+    const t = (part as { text?: unknown } | null)?.text;
+    if (typeof t === 'string') text += (text ? '\n' : '') + t;
+  }
+  return text;
+}
+
 /** Characters of the text the messages carry: string contents, text parts, and tool-call arguments. */
 export function promptCharsOf(messages: readonly ChatMessage[] | undefined): number {
   if (!Array.isArray(messages)) return 0;
   let chars = 0;
   for (const m of messages) {
     if (m === null || typeof m !== 'object') continue;
-    const c = m.content;
-    if (typeof c === 'string') chars += c.length;
-    else if (Array.isArray(c)) {
-      for (const part of c) {
-        const text = (part as { text?: unknown } | null)?.text;
-        if (typeof text === 'string') chars += text.length;
-      }
-    }
+    chars += messageText(m).length;
     if (Array.isArray(m.tool_calls)) {
       for (const call of m.tool_calls) {
         const args = call?.function?.arguments;
