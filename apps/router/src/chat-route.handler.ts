@@ -8,16 +8,8 @@ import {
 } from '@nestjs/common';
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { CONFIG, modelCatalog, type Deployment, type SwitchyardConfig } from '@switchyard/config';
-import {
-  Errors,
-  errorBody,
-  H,
-  QUEUE_GROUPS,
-  type FrameMeta,
-  type GatewayError,
-  type Subjects,
-} from '@switchyard/contracts';
-import { INSTANCE_ID, isNoResponders, NATS, natsHeaders, ReplyInbox, SUBJECTS, utf8 } from '@switchyard/nats';
+import { Errors, H, QUEUE_GROUPS, type GatewayError, type Subjects } from '@switchyard/contracts';
+import { errorFrame, INSTANCE_ID, isNoResponders, NATS, natsHeaders, ReplyInbox, SUBJECTS } from '@switchyard/nats';
 import { pickWeighted, resolveGroup, type ModelCatalog } from '@switchyard/routing';
 
 /**
@@ -138,18 +130,7 @@ export class ChatRouteHandler implements OnApplicationBootstrap, BeforeApplicati
 
   private fail(msg: Msg, error: GatewayError): void {
     if (!msg.reply) return;
-    const meta: FrameMeta = {
-      status: error.status,
-      errorType: error.type,
-      errorCode: error.code ?? undefined,
-      retryAfter: error.retryAfter,
-    };
-    msg.respond(utf8.encode(JSON.stringify(errorBody(error))), {
-      headers: natsHeaders({
-        [H.requestId]: msg.headers?.get(H.requestId),
-        [H.frame]: 'error',
-        [H.meta]: JSON.stringify(meta),
-      }),
-    });
+    const frame = errorFrame(error, {}, msg.headers?.get(H.requestId));
+    msg.respond(frame.data, { headers: frame.headers });
   }
 }
