@@ -253,6 +253,40 @@ model_list:
     expect(fits.usage?.prompt_tokens).toBeGreaterThan(200_000);
   });
 
+  it('records a usage event even for bodies refused before they could be read', async () => {
+    const { id: keyId, key } = await newKey();
+    const post = (body: string | Buffer) =>
+      fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body,
+      });
+    const bad = await post('{"model": "gpt-4o", "messages": [');
+    const huge = await post(Buffer.alloc(2 * 1024 * 1024, 0x61));
+    expect([bad.status, huge.status]).toEqual([400, 413]);
+    const ids = [bad.headers.get('x-request-id'), huge.headers.get('x-request-id')];
+    expect(ids.every((id) => /^req_[0-9a-f]{32}$/.test(id ?? ''))).toBe(true);
+
+    const ch = createAnalyticsClient({ url: stack.clickhouse.url });
+    try {
+      const rows = await waitFor(
+        async () => {
+          const r = await ch.query({
+            query: `SELECT request_id, status FROM ${stack.clickhouse.database}.usage FINAL WHERE key_id = '${keyId}' ORDER BY status`,
+            format: 'JSONEachRow',
+          });
+          const found = (await r.json()) as { request_id: string; status: number }[];
+          return found.length === 2 ? found : undefined;
+        },
+        { timeoutMs: 20_000, what: 'two usage rows for the refused requests' },
+      );
+      expect(rows.map((r) => Number(r.status))).toEqual([400, 413]);
+      expect(rows.map((r) => r.request_id)).toEqual(ids);
+    } finally {
+      await ch.close();
+    }
+  });
+
   it('never answers malformed input with a 500', async () => {
     const post = (body: string | Buffer, headers: Record<string, string> = {}) =>
       fetch(`${stack.gatewayUrl}/v1/chat/completions`, {

@@ -88,6 +88,26 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
     this.record(base, outcome);
   }
 
+  /**
+   * A chat completion refused before our handler ran (its body could not be parsed, or was too large):
+   * it still gets a request id and a usage event, attributed to its key when the key is valid.
+   */
+  recordRejection(req: FastifyRequest, error: GatewayError): string {
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    const requestId = `req_${randomUUID().replace(/-/g, '')}`;
+    void this.auth
+      .authenticate(req.headers.authorization, header(req.headers['api-key']))
+      .then(
+        (auth) => (auth.ok ? auth.principal : undefined),
+        () => undefined,
+      )
+      .then((principal) =>
+        this.record({ requestId, startedAt, t0, principal }, { status: error.status, errorType: error.type }),
+      );
+    return requestId;
+  }
+
   private checkModel(principal: Principal, model: string): GatewayError | undefined {
     if (!mayUseModel(principal, model) || !resolveGroup(this.catalog, model)) return Errors.modelNotFound(model);
     return undefined;

@@ -8,7 +8,14 @@ import { sendError } from './send-error';
 export class OpenAIExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
 
-  constructor(private readonly bodyLimit: number) {}
+  /**
+   * @param onChatRejected called for a chat completion refused before its handler ran (unparsable or
+   *   oversized body): it records the request's usage event and returns its request id.
+   */
+  constructor(
+    private readonly bodyLimit: number,
+    private readonly onChatRejected?: (req: FastifyRequest, error: GatewayError) => string,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -16,12 +23,17 @@ export class OpenAIExceptionFilter implements ExceptionFilter {
     const req = ctx.getRequest<FastifyRequest>();
     if (reply.sent || reply.raw.headersSent) return;
     const error = toGatewayError(exception, req, this.logger, this.bodyLimit);
+    if (this.onChatRejected && req.method === 'POST' && CHAT_PATH.test(req.url)) {
+      reply.header('x-request-id', this.onChatRejected(req, error));
+    }
     // Answering before the client has finished sending makes it fail with EPIPE instead of reading
     // our 413: read and discard the rest of the body first, up to a cap.
     if (error.status === 413 && !req.raw.complete) return afterDraining(req.raw, () => sendError(reply, error));
     sendError(reply, error);
   }
 }
+
+const CHAT_PATH = /^\/(v1\/)?chat\/completions(\?|$)/;
 
 /** Bytes of an oversized body we are willing to discard so the client can read the error; past it we hang up. */
 const DRAIN_CAP_BYTES = 64 * 1024 * 1024;
