@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from 'pg';
 import { createAnalyticsClient } from '@switchyard/analytics';
-import { startFakeOpenAI, startStack, waitFor, type FakeUpstream, type Stack } from '@switchyard/testing';
+import {
+  type FakeUpstream,
+  keySpendNanos,
+  type Stack,
+  startFakeOpenAI,
+  startStack,
+  waitFor,
+} from '@switchyard/testing';
 
 /**
  * A client that goes away in the middle of a stream: the gateway tells the translator, which stops the
@@ -100,22 +106,14 @@ model_list:
       expect(Number(row.completion_tokens)).toBeLessThan(60);
       expect(BigInt(row.cost_nanos)).toBeGreaterThan(0n);
 
-      const pg = new Client({ connectionString: stack.databaseUrl });
-      await pg.connect();
-      try {
-        const spend = await waitFor(
-          async () => {
-            const r = await pg.query<{ spend_nanos: string }>('SELECT spend_nanos FROM api_keys WHERE id = $1', [
-              keyId,
-            ]);
-            return BigInt(r.rows[0]!.spend_nanos) > 0n ? BigInt(r.rows[0]!.spend_nanos) : undefined;
-          },
-          { what: 'the key spend in Postgres' },
-        );
-        expect(spend).toBe(BigInt(row.cost_nanos));
-      } finally {
-        await pg.end();
-      }
+      const spend = await waitFor(
+        async () => {
+          const nanos = await keySpendNanos(stack.databaseUrl, keyId);
+          return nanos > 0n ? nanos : undefined;
+        },
+        { what: 'the key spend in Postgres' },
+      );
+      expect(spend).toBe(BigInt(row.cost_nanos));
     } finally {
       await ch.close();
     }

@@ -1,8 +1,14 @@
 import OpenAI, { AuthenticationError, BadRequestError, NotFoundError, RateLimitError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from 'pg';
 import { createAnalyticsClient } from '@switchyard/analytics';
-import { startFakeOpenAI, startStack, waitFor, type FakeUpstream, type Stack } from '@switchyard/testing';
+import {
+  type FakeUpstream,
+  keySpendNanos,
+  type Stack,
+  startFakeOpenAI,
+  startStack,
+  waitFor,
+} from '@switchyard/testing';
 
 /**
  * One journey through the whole system: the official OpenAI SDK → gateway → NATS → router → translator
@@ -139,22 +145,14 @@ model_list:
       expect(BigInt(rows.cost)).toBeGreaterThan(0n);
 
       // Postgres holds the same money, to the nano-dollar.
-      const pg = new Client({ connectionString: stack.databaseUrl });
-      await pg.connect();
-      try {
-        const spend = await waitFor(
-          async () => {
-            const r = await pg.query<{ spend_nanos: string }>('SELECT spend_nanos FROM api_keys WHERE id = $1', [
-              keyId,
-            ]);
-            return BigInt(r.rows[0]!.spend_nanos) === BigInt(rows.cost) ? r.rows[0]!.spend_nanos : undefined;
-          },
-          { timeoutMs: 10_000 },
-        );
-        expect(BigInt(spend)).toBe(BigInt(rows.cost));
-      } finally {
-        await pg.end();
-      }
+      const spend = await waitFor(
+        async () => {
+          const nanos = await keySpendNanos(stack.databaseUrl, keyId);
+          return nanos === BigInt(rows.cost) ? nanos : undefined;
+        },
+        { timeoutMs: 10_000, what: 'the key spend in Postgres' },
+      );
+      expect(spend).toBe(BigInt(rows.cost));
     } finally {
       await ch.close();
     }

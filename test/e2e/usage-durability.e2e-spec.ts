@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalyticsClient } from '@switchyard/analytics';
-import { repoRoot, startStack, waitFor, type Stack } from '@switchyard/testing';
+import { keySpendNanos, repoRoot, type Stack, startStack, waitFor } from '@switchyard/testing';
 
 function exited(pid: number): boolean {
   try {
@@ -58,8 +57,6 @@ describe('usage while spend is down', () => {
     }
 
     const ch = createAnalyticsClient({ url: stack.clickhouse.url });
-    const pg = new Client({ connectionString: stack.databaseUrl });
-    await pg.connect();
     try {
       const count = async () => {
         const r = await ch.query({
@@ -87,14 +84,13 @@ describe('usage while spend is down', () => {
 
       const spent = await waitFor(
         async () => {
-          const r = await pg.query<{ spend_nanos: string }>('SELECT spend_nanos FROM api_keys WHERE id = $1', [keyId]);
-          return BigInt(r.rows[0]!.spend_nanos) > 0n ? r.rows[0]!.spend_nanos : undefined;
+          const nanos = await keySpendNanos(stack.databaseUrl, keyId);
+          return nanos > 0n ? nanos : undefined;
         },
         { timeoutMs: 10_000, what: 'the key to be billed' },
       );
-      expect(BigInt(spent)).toBe(BigInt(row.cost));
+      expect(spent).toBe(BigInt(row.cost));
     } finally {
-      await pg.end();
       await ch.close();
     }
   });

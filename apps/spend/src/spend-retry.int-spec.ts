@@ -7,6 +7,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import IORedis from 'ioredis';
 import type { Kysely } from 'kysely';
 import { Client } from 'pg';
+import { waitFor } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   countUsageRows,
@@ -32,15 +33,8 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `sprt${run}`;
 const s = subjects(prefix);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Polls with the shared waitFor, keeping this file's own default deadline. */
+const until = <T>(what: string, probe: () => Promise<T>, timeoutMs = 30_000) => waitFor(probe, { what, timeoutMs });
 
 describe('spend service when ClickHouse is not ready', () => {
   let db: Kysely<Database>;

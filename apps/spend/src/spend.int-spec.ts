@@ -7,6 +7,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import IORedis from 'ioredis';
 import type { Kysely } from 'kysely';
 import { Client } from 'pg';
+import { waitFor } from '@switchyard/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   countUsageRows,
@@ -47,21 +48,8 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `spit${run}`;
 const s = subjects(prefix);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Polls with the shared waitFor, keeping this file's own default deadline. */
+const until = <T>(what: string, probe: () => Promise<T>, timeoutMs = 30_000) => waitFor(probe, { what, timeoutMs });
 
 describe('spend service', () => {
   let db: Kysely<Database>;

@@ -368,3 +368,16 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
     stop,
   };
 }
+
+/** A virtual key's spend in Postgres, in nano-dollars (what spend has billed to it so far). */
+export async function keySpendNanos(databaseUrl: string, keyId: string): Promise<bigint> {
+  const pg = new PgClient({ connectionString: databaseUrl });
+  await pg.connect();
+  try {
+    const r = await pg.query<{ spend_nanos: string }>('SELECT spend_nanos FROM api_keys WHERE id = $1', [keyId]);
+    if (!r.rows[0]) throw new Error(`no key ${keyId} in ${databaseUrl}`);
+    return BigInt(r.rows[0].spend_nanos);
+  } finally {
+    await pg.end();
+  }
+}
