@@ -64,10 +64,7 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async complete(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const startedAt = Date.now();
-    // Durations come from the monotonic clock: a wall clock stepped back mid-request must not yield a negative latency.
-    const t0 = performance.now();
-    const requestId = `req_${randomUUID().replace(/-/g, '')}`;
+    const { requestId, startedAt, t0 } = beginRequest();
     reply.header('x-request-id', requestId);
     const auth = await this.auth.authenticate(req.headers.authorization, header(req.headers['api-key']));
     const principal: Principal | undefined = auth.ok ? auth.principal : undefined;
@@ -78,7 +75,7 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
       ? auth.error
       : summary && !summary.ok
         ? summary.error
-        : this.checkModel(principal!, (summary as { value: ChatRequestSummary }).value.model);
+        : this.checkModel(principal!, base.summary!.model);
     if (rejection) {
       sendError(reply, rejection);
       this.record(base, { status: rejection.status, errorType: rejection.type });
@@ -93,9 +90,7 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
    * it still gets a request id and a usage event, attributed to its key when the key is valid.
    */
   recordRejection(req: FastifyRequest, error: GatewayError): string {
-    const startedAt = Date.now();
-    const t0 = performance.now();
-    const requestId = `req_${randomUUID().replace(/-/g, '')}`;
+    const { requestId, startedAt, t0 } = beginRequest();
     void this.auth
       .authenticate(req.headers.authorization, header(req.headers['api-key']))
       .then(
@@ -303,6 +298,14 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
       tags: base.summary?.tags ?? [],
     });
   }
+}
+
+/**
+ * A request's identity and clocks: `startedAt` (wall clock) dates its usage event, while durations come
+ * from `t0` on the monotonic clock, so a wall clock stepped back mid-request never yields a negative latency.
+ */
+function beginRequest(): { requestId: string; startedAt: number; t0: number } {
+  return { requestId: `req_${randomUUID().replace(/-/g, '')}`, startedAt: Date.now(), t0: performance.now() };
 }
 
 function parseMeta(msg: Msg): FrameMeta | undefined {
