@@ -49,7 +49,13 @@ const CLIENT_DISCONNECTED: GatewayError = {
   retryable: false,
   message: 'The client closed the connection before the answer was complete; the upstream call was stopped.',
 };
-const NO_USAGE: TokenUsage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
+const NO_USAGE: TokenUsage = {
+  promptTokens: 0,
+  completionTokens: 0,
+  cachedTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+};
 /** What a bug that escaped every expected failure path reports. */
 const INTERNAL_ERROR: GatewayError = {
   status: 500,

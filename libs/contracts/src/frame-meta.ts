@@ -1,9 +1,21 @@
 import { z } from 'zod';
 
+/**
+ * Token usage, normalised to one convention whatever the provider reports (OpenAI's, which is inclusive):
+ * - `promptTokens`: every input token, cached reads and cache writes included;
+ * - `cachedTokens`: input tokens read from the provider's prompt cache (a part of `promptTokens`);
+ * - `cacheWriteTokens`: input tokens written to the prompt cache (a part of `promptTokens`; Anthropic's
+ *   `cache_creation_input_tokens`), so uncached input = prompt - cached - cacheWrite;
+ * - `completionTokens`: every output token, reasoning included;
+ * - `reasoningTokens`: output tokens spent on reasoning (a part of `completionTokens`).
+ * Adapters of providers that count differently (Anthropic's `input_tokens` excludes cache reads and
+ * writes) convert to this before reporting.
+ */
 export const TokenUsageSchema = z.object({
   promptTokens: z.number().int().nonnegative(),
   completionTokens: z.number().int().nonnegative(),
   cachedTokens: z.number().int().nonnegative().default(0),
+  cacheWriteTokens: z.number().int().nonnegative().default(0),
   reasoningTokens: z.number().int().nonnegative().default(0),
 });
 export type TokenUsage = z.infer<typeof TokenUsageSchema>;

@@ -1,4 +1,31 @@
 /**
+ * What went wrong, in terms routing can act on (retry elsewhere, fall back to a bigger context window,
+ * cool a deployment down) and every client API can render in its own envelope.
+ */
+export type ErrorKind =
+  /** The request itself is wrong (bad JSON, a parameter the model does not take): no deployment will do better. */
+  | 'bad_request'
+  /** Credentials were refused: the client's key at the edge, or a deployment's provider key upstream. */
+  | 'auth'
+  | 'permission'
+  | 'not_found'
+  | 'rate_limited'
+  /** The prompt does not fit the model's context window: a model with a larger one may take it. */
+  | 'context_window'
+  /** The provider's content filter refused the prompt or the answer. */
+  | 'content_policy'
+  | 'timeout'
+  /** The provider failed (5xx, a broken stream, an unusable answer). */
+  | 'upstream_5xx'
+  /** Nothing could take the request: no service listening, the upstream unreachable, a deployment not usable. */
+  | 'unavailable'
+  /** Capacity: a translator at its in-flight bound, a provider saying it is overloaded. */
+  | 'overloaded'
+  | 'too_large'
+  | 'client_disconnected'
+  | 'internal';
+
+/**
  * The one error shape every service speaks, mapped to HTTP only at the edge. Matches OpenAI's
  * `{"error": {"message", "type", "param", "code"}}` envelope.
  */
@@ -12,6 +39,8 @@ export interface GatewayError {
   retryAfter?: number;
   /** Whether another deployment might succeed where this one failed (used by routing). */
   retryable?: boolean;
+  /** What went wrong, for routing and for rendering in the client's API. */
+  kind?: ErrorKind;
 }
 
 export interface OpenAIErrorBody {

@@ -63,7 +63,9 @@ export const UsageRecordedEventSchema = z.object({
   errorType: id().nullable().default(null),
   promptTokens: tokens(),
   completionTokens: tokens(),
+  /** Token fields follow TokenUsage's convention (frame-meta.ts): cached and cache-write tokens are part of promptTokens. */
   cachedTokens: tokens().default(0),
+  cacheWriteTokens: tokens().default(0),
   reasoningTokens: tokens().default(0),
   /** Total time in the gateway, ms. */
   latencyMs: durationMs(),

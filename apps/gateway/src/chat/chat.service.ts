@@ -289,6 +289,7 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
       promptTokens: u?.promptTokens ?? 0,
       completionTokens: u?.completionTokens ?? 0,
       cachedTokens: u?.cachedTokens ?? 0,
+      cacheWriteTokens: u?.cacheWriteTokens ?? 0,
       reasoningTokens: u?.reasoningTokens ?? 0,
       latencyMs: performance.now() - base.t0,
       ttftMs: base.summary?.stream && outcome.firstByteAt ? outcome.firstByteAt - base.t0 : null,

@@ -52,6 +52,7 @@ describe('fake provider', () => {
       promptTokens: 6,
       completionTokens: estimateTokens(answer.length),
       cachedTokens: 0,
+      cacheWriteTokens: 0,
       reasoningTokens: 0,
     });
   });

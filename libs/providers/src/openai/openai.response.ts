@@ -9,11 +9,12 @@ function count(v: unknown): number {
 
 /** OpenAI usage → TokenUsage, including cached prompt tokens and reasoning tokens. */
 export function toTokenUsage(u: CompletionUsage | null | undefined): TokenUsage {
-  if (!u) return { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
+  if (!u) return { promptTokens: 0, completionTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
   return {
     promptTokens: count(u.prompt_tokens),
     completionTokens: count(u.completion_tokens),
     cachedTokens: count(u.prompt_tokens_details?.cached_tokens),
+    cacheWriteTokens: 0,
     reasoningTokens: count(u.completion_tokens_details?.reasoning_tokens),
   };
 }

@@ -120,7 +120,7 @@ describe('openai response and usage', () => {
   it('extracts usage with cached and reasoning tokens and forwards bytes unchanged', () => {
     expect(parseOpenAIResponse(fx('chat-completion.json'))).toEqual({
       body: null,
-      usage: { promptTokens: 2019, completionTokens: 11, cachedTokens: 1920, reasoningTokens: 3 },
+      usage: { promptTokens: 2019, completionTokens: 11, cachedTokens: 1920, cacheWriteTokens: 0, reasoningTokens: 3 },
     });
   });
 
@@ -152,7 +152,13 @@ describe('openai response and usage', () => {
 
   it('reads usage from the end of the body, not from content that mentions it', () => {
     const usage = { prompt_tokens: 10, completion_tokens: 4, completion_tokens_details: { reasoning_tokens: 1 } };
-    const expected = { promptTokens: 10, completionTokens: 4, cachedTokens: 0, reasoningTokens: 1 };
+    const expected = {
+      promptTokens: 10,
+      completionTokens: 4,
+      cachedTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 1,
+    };
     const message = (content: string) => ({ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' });
     const trap = 'The field "usage": {"prompt_tokens": 999, "completion_tokens": 999} is what you pay for';
     const bodies = [
@@ -189,7 +195,13 @@ describe('openai stream translation', () => {
   it('forwards content chunks, records usage, drops the usage chunk and usage:null when not asked', () => {
     const { out, state } = translate(sse, false);
     expect(state).toMatchObject({ contentSeen: true, finished: true, done: true, error: undefined });
-    expect(state.usage).toEqual({ promptTokens: 19, completionTokens: 10, cachedTokens: 8, reasoningTokens: 2 });
+    expect(state.usage).toEqual({
+      promptTokens: 19,
+      completionTokens: 10,
+      cachedTokens: 8,
+      cacheWriteTokens: 0,
+      reasoningTokens: 2,
+    });
     const events = out.split('\n\n').filter(Boolean);
     expect(events).toHaveLength(5);
     for (const e of events) {

@@ -16,6 +16,7 @@ describe('usage estimate', () => {
       promptTokens: 9,
       completionTokens: 3,
       cachedTokens: 0,
+      cacheWriteTokens: 0,
       reasoningTokens: 0,
     });
   });

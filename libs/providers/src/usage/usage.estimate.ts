@@ -71,6 +71,7 @@ export function estimateUsage(chars: { promptChars: number; completionChars: num
     promptTokens: estimateTokens(chars.promptChars),
     completionTokens: estimateTokens(chars.completionChars),
     cachedTokens: 0,
+    cacheWriteTokens: 0,
     reasoningTokens: 0,
   };
 }
