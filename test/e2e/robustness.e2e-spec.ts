@@ -83,20 +83,20 @@ model_list:
     const inbox = `${s.gatewayReply}.junk.1`;
     for (const data of junk) {
       // Commands without headers, with a reply and without, with headers that lie.
-      nc.publish(s.chatRoute, data);
-      nc.publish(s.chatRoute, data, { reply: inbox });
+      nc.publish(s.routeRequest, data);
+      nc.publish(s.routeRequest, data, { reply: inbox });
       const h = headers();
       h.set(H.requestId, 'req_junk');
       h.set(H.model, 'balanced');
-      h.set(H.deadline, 'soon');
-      nc.publish(s.chatRoute, data, { reply: inbox, headers: h });
+      h.set(H.timeoutMs, 'soon');
+      nc.publish(s.routeRequest, data, { reply: inbox, headers: h });
       const e = headers();
       e.set(H.requestId, 'req_junk');
       e.set(H.deployment, 'no-such-deployment');
       e.set(H.clientReply, inbox);
-      nc.publish(s.chatExecute, data, { reply: inbox, headers: e });
-      nc.publish(s.chatExecute, data);
-      nc.publish(s.chatCancel, data);
+      nc.publish(s.executeAttempt, data, { reply: inbox, headers: e });
+      nc.publish(s.executeAttempt, data);
+      nc.publish(s.attemptCancel, data);
       nc.publish(s.keyChanged, data);
       nc.publish(`${s.gatewayReply}.whatever.1`, data);
     }

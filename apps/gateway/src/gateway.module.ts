@@ -4,6 +4,7 @@ import { DbModule, KeysRepository } from '@switchyard/db';
 import { NatsModule } from '@switchyard/nats';
 import { AuthService } from './auth/auth.service';
 import { KeyCacheService } from './auth/key-cache.service';
+import { KeyEventsController } from './auth/key-events.controller';
 import { ChatController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
 import { HealthController } from './health/health.controller';
@@ -14,7 +15,7 @@ import { UsagePublisherService } from './usage/usage-publisher.service';
 
 @Module({
   imports: [ConfigModule, NatsModule, DbModule],
-  controllers: [ChatController, ModelsController, HealthController],
+  controllers: [ChatController, ModelsController, HealthController, KeyEventsController],
   providers: [
     KeysRepository,
     KeyCacheService,

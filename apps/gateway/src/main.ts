@@ -6,7 +6,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { NatsConnection } from '@nats-io/transport-node';
 import { loadEnv } from '@switchyard/config';
 import { FRAME_HEADER_ROOM } from '@switchyard/contracts';
-import { NATS } from '@switchyard/nats';
+import { connectNatsTransport, NATS } from '@switchyard/nats';
 import { ChatService } from './chat/chat.service';
 import { GatewayModule } from './gateway.module';
 import { registerJsonBodyParser } from './http/json-body.parser';
@@ -43,6 +43,9 @@ async function bootstrap(): Promise<void> {
   app.useGlobalFilters(new OpenAIExceptionFilter(bodyLimit, (req, error) => chat.recordRejection(req, error)));
   // Nest installs Fastify's default body parsers during init; ours replace them afterwards. Their
   // errors (400 bad JSON, 413 too large) reach OpenAIExceptionFilter through Nest's error handler.
+  // NATS handlers (key change events) are served by our transport, next to the HTTP routes.
+  connectNatsTransport(app);
+  await app.startAllMicroservices();
   await app.init();
   registerJsonBodyParser(app.getHttpAdapter().getInstance(), bodyLimit);
   await app.listen(env.GATEWAY_PORT, env.GATEWAY_HOST);

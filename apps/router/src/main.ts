@@ -1,14 +1,14 @@
 import 'reflect-metadata';
 process.env.SWITCHYARD_SERVICE = 'router';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { createNatsMicroservice } from '@switchyard/nats';
 import { RouterModule } from './router.module';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(RouterModule, { logger: ['error', 'warn', 'log'] });
+  const app = await createNatsMicroservice(RouterModule, { logger: ['error', 'warn', 'log'] });
   app.enableShutdownHooks();
-  await app.init();
-  new Logger('router').log('ready: routing chat requests from NATS');
+  await app.listen();
+  new Logger('router').log('ready: routing requests from NATS');
 }
 
 bootstrap().catch((e: Error) => {

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@switchyard/config';
 import { NatsModule } from '@switchyard/nats';
-import { ChatRouteHandler } from './chat-route.handler';
+import { RequestRouter } from './request-router.service';
+import { RouteController } from './route.controller';
 
 @Module({
   imports: [ConfigModule, NatsModule],
-  providers: [ChatRouteHandler],
+  controllers: [RouteController],
+  providers: [RequestRouter],
 })
 export class RouterModule {}

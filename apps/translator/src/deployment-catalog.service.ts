@@ -36,6 +36,7 @@ export class DeploymentCatalog {
       } catch (e) {
         const message = e instanceof UnsupportedProviderError ? e.message : (e as Error).message;
         unavailable = {
+          kind: 'unavailable',
           status: 501,
           type: 'api_error',
           code: 'provider_not_supported',

@@ -1,14 +1,17 @@
 import 'reflect-metadata';
 process.env.SWITCHYARD_SERVICE = 'translator';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { createNatsMicroservice } from '@switchyard/nats';
+import { DeploymentCatalog } from './deployment-catalog.service';
 import { TranslatorModule } from './translator.module';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(TranslatorModule, { logger: ['error', 'warn', 'log'] });
+  const app = await createNatsMicroservice(TranslatorModule, { logger: ['error', 'warn', 'log'] });
   app.enableShutdownHooks();
-  await app.init();
-  new Logger('translator').log('ready: running chat attempts from NATS against provider upstreams');
+  await app.listen();
+  new Logger('translator').log(
+    `ready: running attempts from NATS against provider upstreams (${app.get(DeploymentCatalog).size} deployment(s))`,
+  );
 }
 
 bootstrap().catch((e: Error) => {

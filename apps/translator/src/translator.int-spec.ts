@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
-import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import type { INestMicroservice } from '@nestjs/common';
+import { createNatsMicroservice } from '@switchyard/nats';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { FrameMetaSchema, H, subjects, type FrameKind, type FrameMeta, type Subjects } from '@switchyard/contracts';
 import { startFakeOpenAI, fakeAnswerPieces, fakePromptTokensOf, waitFor, type FakeUpstream } from '@switchyard/testing';
@@ -96,7 +96,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
   /** Streams slowly (a chunk every 100 ms), so a stream can be cancelled part-way. */
   let paced: FakeUpstream;
   let bare: Awaited<ReturnType<typeof startBareUpstream>>;
-  let app: INestApplicationContext;
+  let app: INestMicroservice;
   let nc: NatsConnection;
   let s: Subjects;
   let seq = 0;
@@ -140,8 +140,8 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     process.env.SY_TEST_UPSTREAM_KEY = API_KEY;
     process.env.SWITCHYARD_SERVICE = 'translator';
     process.env.SWITCHYARD_MAX_RESPONSE_BYTES = String(MAX_RESPONSE_BYTES);
-    app = await NestFactory.createApplicationContext(TranslatorModule, { logger: ['error'] });
-    await app.init();
+    app = await createNatsMicroservice(TranslatorModule, { logger: ['error'] });
+    await app.listen();
     nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
   });
 
@@ -205,10 +205,11 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     h.set(H.requestId, requestId);
     const stream = typeof body === 'object' && body.stream === true;
     h.set(H.stream, stream ? '1' : '0');
-    h.set(H.deadline, String(Date.now() + (opts.deadlineMs ?? 10_000)));
+    h.set(H.timeoutMs, String(opts.deadlineMs ?? 10_000));
+    h.set(H.attempt, '1');
     h.set(H.deployment, deployment);
     h.set(H.clientReply, clientSubject);
-    nc.publish(s.chatExecute, typeof body === 'string' ? body : JSON.stringify(body), {
+    nc.publish(s.executeAttempt, typeof body === 'string' ? body : JSON.stringify(body), {
       reply: outcomeSubject,
       headers: h,
     });
@@ -219,7 +220,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
   function publishCancel(requestId: string): void {
     const h = headers();
     h.set(H.requestId, requestId);
-    nc.publish(s.chatCancel, undefined, { headers: h });
+    nc.publish(s.attemptCancel, undefined, { headers: h });
   }
 
   const contentOf = (frames: Frame[]): string =>
@@ -245,6 +246,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
       promptTokens: fakePromptTokensOf(messages),
       completionTokens: 5,
       cachedTokens: 0,
+      cacheWriteTokens: 0,
       reasoningTokens: 0,
     };
     expect(f.meta).toMatchObject({
@@ -311,6 +313,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
       promptTokens: prompt,
       completionTokens: 5,
       cachedTokens: Math.floor(prompt / 2),
+      cacheWriteTokens: 0,
       reasoningTokens: 1,
     });
   });
@@ -326,13 +329,13 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
       retryAfter: 7,
       deploymentId: 'dep-429',
     });
-    expect(JSON.parse(outcome.text).error.type).toBe('rate_limit_error');
+    expect(JSON.parse(outcome.text).type).toBe('rate_limit_error');
   });
 
   it('upstream 400 passes through; 500 becomes a retryable 502', async () => {
     const bad = await execute('dep-400', { model: 'x', messages });
     expect(bad.outcome.meta).toMatchObject({ status: 400, errorType: 'invalid_request_error' });
-    expect(JSON.parse(bad.outcome.text).error.param).toBe('messages');
+    expect(JSON.parse(bad.outcome.text).param).toBe('messages');
     const five = await execute('dep-500', { model: 'x', messages, stream: true });
     expect(five.frames).toHaveLength(0);
     expect(five.outcome.meta).toMatchObject({ status: 502, errorType: 'api_error', errorCode: 'upstream_error' });
@@ -366,7 +369,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
       const last = frames.at(-1)!;
       expect(last.kind).toBe('error');
       expect(last.meta!.status).toBe(502);
-      expect(JSON.parse(last.text).error.message).toBeTruthy();
+      expect(JSON.parse(last.text).message).toBeTruthy();
       expect(outcome.kind).toBe('done');
       expect(outcome.meta!.status).toBe(502);
       // Billed for what was processed: the upstream's usage never came, so an estimate.
@@ -390,6 +393,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
         promptTokens,
         completionTokens: Math.ceil(answer.length / 4),
         cachedTokens: 0,
+        cacheWriteTokens: 0,
         reasoningTokens: 0,
       };
       expect(done.meta!.usage).toEqual(usage);
@@ -404,6 +408,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
         promptTokens,
         completionTokens: Math.ceil(answer.length / 4),
         cachedTokens: 0,
+        cacheWriteTokens: 0,
         reasoningTokens: 0,
       };
       expect(frames[0]!.meta!.usage).toEqual(usage);
@@ -421,7 +426,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
       expect(frames).toHaveLength(0);
       expect(outcome.kind).toBe('error');
       expect(outcome.meta).toMatchObject({ status: 502, errorCode: 'upstream_response_too_large' });
-      expect(JSON.parse(outcome.text).error.message).toContain('SWITCHYARD_MAX_RESPONSE_BYTES');
+      expect(JSON.parse(outcome.text).message).toContain('SWITCHYARD_MAX_RESPONSE_BYTES');
       // The translator is still serving.
       expect((await execute('dep-no-usage', { model: 'x', messages })).outcome.meta!.status).toBe(200);
     });
@@ -429,7 +434,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     it("a web server's 404 page at a wrong api_base → retryable 502 for the operator", async () => {
       const { outcome } = await execute('dep-html-404', { model: 'x', messages });
       expect(outcome.meta).toMatchObject({ status: 502, errorCode: 'upstream_error' });
-      const message = JSON.parse(outcome.text).error.message as string;
+      const message = JSON.parse(outcome.text).message as string;
       expect(message).toContain('api_base');
       expect(message).not.toContain('nginx');
     });
@@ -444,7 +449,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     expect(unknown.outcome.meta).toMatchObject({ status: 503, errorCode: 'unknown_deployment' });
     const anthropic = await execute('dep-anthropic', { model: 'x', messages });
     expect(anthropic.outcome.meta).toMatchObject({ status: 501, errorCode: 'provider_not_supported' });
-    expect(JSON.parse(anthropic.outcome.text).error.message).toContain("provider 'anthropic' is not supported yet");
+    expect(JSON.parse(anthropic.outcome.text).message).toContain("provider 'anthropic' is not supported yet");
     // Still serving afterwards.
     expect((await execute('dep-openai', { model: 'x', messages })).outcome.meta!.status).toBe(200);
   });
@@ -503,7 +508,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
         provider: 'openai',
         upstreamModel: 'gpt-paced',
       });
-      expect(JSON.parse(last[0]!.text).error.type).toBe('client_disconnected');
+      expect(JSON.parse(last[0]!.text).type).toBe('client_disconnected');
       // The usage chunk comes at the end of a stream, so this is the estimate: a token per four characters.
       const streamed = contentOf(run.frames);
       expect(streamed.length).toBeLessThan(fakeAnswerLength(40));
@@ -511,6 +516,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
         promptTokens: Math.ceil(messages[0]!.content.length / 4),
         completionTokens: Math.ceil(streamed.length / 4),
         cachedTokens: 0,
+        cacheWriteTokens: 0,
         reasoningTokens: 0,
       });
       expect(meta.usage!.completionTokens).toBeGreaterThan(0);

@@ -11,6 +11,12 @@ export interface TranslatorOptions {
    * of filling the translator's memory. Env SWITCHYARD_MAX_RESPONSE_BYTES, default 64 MiB.
    */
   maxResponseBytes: number;
+  /**
+   * Attempts this translator runs at once; one more is refused at once with a retryable `overloaded` error
+   * the router can act on (another translator, another deployment), instead of queueing without bound.
+   * Env SWITCHYARD_TRANSLATOR_MAX_INFLIGHT, default 4096.
+   */
+  maxInflight: number;
 }
 
 export const TRANSLATOR_OPTIONS = Symbol('TRANSLATOR_OPTIONS');
@@ -30,5 +36,6 @@ export function loadTranslatorOptions(env: NodeJS.ProcessEnv = process.env): Tra
     keepAliveMs: positiveInt(env, 'SWITCHYARD_UPSTREAM_KEEPALIVE_MS', 30_000),
     defaultTimeoutMs: 600_000,
     maxResponseBytes: positiveInt(env, 'SWITCHYARD_MAX_RESPONSE_BYTES', 64 * 1024 * 1024),
+    maxInflight: positiveInt(env, 'SWITCHYARD_TRANSLATOR_MAX_INFLIGHT', 4096),
   };
 }

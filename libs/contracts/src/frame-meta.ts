@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_KINDS, type ErrorKind } from './gateway-error';
 
 /**
  * Token usage, normalised to one convention whatever the provider reports (OpenAI's, which is inclusive):
@@ -20,22 +21,81 @@ export const TokenUsageSchema = z.object({
 });
 export type TokenUsage = z.infer<typeof TokenUsageSchema>;
 
-/** What the translator knows about an attempt, carried in the `sy-meta` header of the last frame. */
-export const FrameMetaSchema = z.object({
-  status: z.number().int(),
-  deploymentId: z.string().optional(),
-  provider: z.string().optional(),
-  upstreamModel: z.string().optional(),
-  usage: TokenUsageSchema.optional(),
+/** One attempt of a request, as the route trail records it. */
+export interface AttemptRecord {
+  /** 1 for the first attempt. */
+  attempt: number;
+  deploymentId: string;
+  provider?: string;
+  /** HTTP-like status the attempt ended with (200 on success). */
+  status: number;
+  errorKind?: ErrorKind;
+  /** Upstream latency of the attempt, ms. */
+  latencyMs?: number;
+  usage?: TokenUsage;
+}
+
+/** The attempts of one request so far, oldest first. Travels with each execute command (H.trail). */
+export type RouteTrail = AttemptRecord[];
+
+/** At most this many attempts are carried in a trail; older ones are dropped (the count stays in `attempt`). */
+export const MAX_TRAIL = 16;
+
+/** What the translator knows about an attempt, carried in the `sy-meta` header of its final frame. */
+export interface FrameMeta {
+  status: number;
+  /** The attempt this frame belongs to (also in H.attempt). */
+  attempt?: number;
+  deploymentId?: string;
+  provider?: string;
+  upstreamModel?: string;
+  usage?: TokenUsage;
   /** Upstream latency, request start to last byte, ms. */
-  latencyMs: z.number().nonnegative().optional(),
+  latencyMs?: number;
   /** Upstream time to first token, ms (streams only). */
-  ttftMs: z.number().nonnegative().optional(),
+  ttftMs?: number;
   /** Seconds the client should wait before retrying (from the upstream's Retry-After), on errors. */
-  retryAfter: z.number().nonnegative().optional(),
-  errorType: z.string().optional(),
-  errorCode: z.string().optional(),
+  retryAfter?: number;
+  errorKind?: ErrorKind;
+  /** The error's code (ErrorCode or the provider's), on errors. */
+  errorCode?: string;
+  /** The OpenAI-style error type, on errors (recorded on the usage event). */
+  errorType?: string;
   /** Position of the deployment in the fallback chain: 0 is the first choice. */
-  fallbackDepth: z.number().int().nonnegative().optional(),
-});
-export type FrameMeta = z.infer<typeof FrameMetaSchema>;
+  fallbackDepth?: number;
+  /** Every attempt of the request, this one last (final frames only). */
+  trail?: RouteTrail;
+}
+
+const ms = () => z.number().nonnegative();
+/** Runtime check of FrameMeta, for tests and for frames from outside this process's trust (not the hot path). */
+export const FrameMetaSchema = z
+  .object({
+    status: z.number().int(),
+    attempt: z.number().int().positive().optional(),
+    deploymentId: z.string().optional(),
+    provider: z.string().optional(),
+    upstreamModel: z.string().optional(),
+    usage: TokenUsageSchema.optional(),
+    latencyMs: ms().optional(),
+    ttftMs: ms().optional(),
+    retryAfter: ms().optional(),
+    errorKind: z.enum(ERROR_KINDS as [ErrorKind, ...ErrorKind[]]).optional(),
+    errorCode: z.string().optional(),
+    errorType: z.string().optional(),
+    fallbackDepth: z.number().int().nonnegative().optional(),
+    trail: z
+      .array(
+        z.object({
+          attempt: z.number().int().positive(),
+          deploymentId: z.string(),
+          provider: z.string().optional(),
+          status: z.number().int(),
+          errorKind: z.enum(ERROR_KINDS as [ErrorKind, ...ErrorKind[]]).optional(),
+          latencyMs: ms().optional(),
+          usage: TokenUsageSchema.optional(),
+        }),
+      )
+      .optional(),
+  })
+  .passthrough();

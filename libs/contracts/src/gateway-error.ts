@@ -25,6 +25,23 @@ export type ErrorKind =
   | 'client_disconnected'
   | 'internal';
 
+export const ERROR_KINDS: readonly ErrorKind[] = [
+  'bad_request',
+  'auth',
+  'permission',
+  'not_found',
+  'rate_limited',
+  'context_window',
+  'content_policy',
+  'timeout',
+  'upstream_5xx',
+  'unavailable',
+  'overloaded',
+  'too_large',
+  'client_disconnected',
+  'internal',
+];
+
 /**
  * The one error shape every service speaks, mapped to HTTP only at the edge. Matches OpenAI's
  * `{"error": {"message", "type", "param", "code"}}` envelope.
@@ -40,7 +57,7 @@ export interface GatewayError {
   /** Whether another deployment might succeed where this one failed (used by routing). */
   retryable?: boolean;
   /** What went wrong, for routing and for rendering in the client's API. */
-  kind?: ErrorKind;
+  kind: ErrorKind;
 }
 
 export interface OpenAIErrorBody {
@@ -54,6 +71,7 @@ export function errorBody(e: Pick<GatewayError, 'message' | 'type' | 'param' | '
 /** Constructors for the errors the gateway itself raises, with OpenAI's statuses and types. */
 export const Errors = {
   invalidRequest: (message: string, param: string | null = null, code: string | null = null): GatewayError => ({
+    kind: 'bad_request',
     status: 400,
     message,
     type: 'invalid_request_error',
@@ -61,6 +79,7 @@ export const Errors = {
     code,
   }),
   unauthorized: (message: string): GatewayError => ({
+    kind: 'auth',
     status: 401,
     message,
     type: 'invalid_request_error',
@@ -68,6 +87,7 @@ export const Errors = {
     code: 'invalid_api_key',
   }),
   permissionDenied: (message: string): GatewayError => ({
+    kind: 'permission',
     status: 403,
     message,
     type: 'permission_error',
@@ -75,6 +95,7 @@ export const Errors = {
     code: null,
   }),
   modelNotFound: (model: string): GatewayError => ({
+    kind: 'not_found',
     status: 404,
     message: `The model \`${model}\` does not exist or you do not have access to it.`,
     type: 'invalid_request_error',
@@ -82,6 +103,7 @@ export const Errors = {
     code: 'model_not_found',
   }),
   notFound: (message: string): GatewayError => ({
+    kind: 'not_found',
     status: 404,
     message,
     type: 'invalid_request_error',
@@ -89,6 +111,7 @@ export const Errors = {
     code: 'not_found',
   }),
   payloadTooLarge: (limitBytes: number): GatewayError => ({
+    kind: 'too_large',
     status: 413,
     message: `Request body is larger than the limit of ${limitBytes} bytes. Send a smaller request (the limit is SWITCHYARD_MAX_BODY_BYTES, at most what one NATS message carries).`,
     type: 'invalid_request_error',
@@ -96,6 +119,7 @@ export const Errors = {
     code: 'request_too_large',
   }),
   rateLimited: (message: string, retryAfter?: number): GatewayError => ({
+    kind: 'rate_limited',
     status: 429,
     message,
     type: 'rate_limit_error',
@@ -104,6 +128,7 @@ export const Errors = {
     retryAfter,
   }),
   upstreamFailed: (message: string): GatewayError => ({
+    kind: 'upstream_5xx',
     status: 502,
     message,
     type: 'api_error',
@@ -112,6 +137,7 @@ export const Errors = {
     retryable: true,
   }),
   unavailable: (message: string): GatewayError => ({
+    kind: 'unavailable',
     status: 503,
     message,
     type: 'api_error',
@@ -120,6 +146,7 @@ export const Errors = {
     retryable: true,
   }),
   timeout: (message: string): GatewayError => ({
+    kind: 'timeout',
     status: 504,
     message,
     type: 'api_error',
@@ -128,6 +155,7 @@ export const Errors = {
     retryable: true,
   }),
   internal: (message: string): GatewayError => ({
+    kind: 'internal',
     status: 500,
     message,
     type: 'api_error',

@@ -1,6 +1,6 @@
 /**
- * NATS header names. Metadata travels in headers so the router can forward a request body without
- * parsing or re-serialising it.
+ * NATS header names of the request protocol (v2). Metadata travels in headers so the router can forward
+ * a request body without parsing or re-serialising it.
  */
 export const H = {
   /** Request id, set by the gateway, kept through every hop, the usage event and the response header. */
@@ -9,12 +9,29 @@ export const H = {
   model: 'sy-model',
   /** "1" when the client asked for a stream. */
   stream: 'sy-stream',
+  /** The API the client speaks (ClientApi): the translator picks the encoder by it. */
+  clientApi: 'sy-client-api',
+  /**
+   * JSON of the gateway's RequestSummary (what admission learnt of the body), so later hops need not
+   * parse a body they only pass through.
+   */
+  summary: 'sy-summary',
   /** Gateway reply subject for data frames (router → translator). */
   clientReply: 'sy-client-reply',
   /** Deployment chosen by the router (router → translator). */
   deployment: 'sy-deployment',
-  /** Deadline as epoch milliseconds; past it, nobody waits for the answer any more. */
-  deadline: 'sy-deadline',
+  /**
+   * Attempt number (1, 2, ...) of the request, set by the router on each execute command and echoed on
+   * every frame the translator sends: the gateway takes frames only from the attempt that committed.
+   */
+  attempt: 'sy-attempt',
+  /**
+   * Milliseconds left before nobody waits for the answer any more, as of publishing. Remaining time, not a
+   * wall-clock deadline, so hosts with skewed clocks agree; each hop subtracts the time it spent.
+   */
+  timeoutMs: 'sy-timeout-ms',
+  /** JSON RouteTrail: the request's earlier attempts (router → translator). */
+  trail: 'sy-trail',
   /** Kind of a reply frame: see FrameKind. */
   frame: 'sy-frame',
   /** JSON of FrameMeta on `response`, `done` and `error` frames. */
@@ -22,15 +39,31 @@ export const H = {
 } as const;
 
 /**
- * Reply frames sent to the gateway's per-request reply subject.
- * - `response`: the non-streaming answer (or its last piece); body is the OpenAI JSON to send as is.
+ * Reply frames sent to the gateway's per-request reply subject, each with H.attempt.
+ * - `response`: the non-streaming answer (or its last piece), already in the client's API.
  * - `part`: a leading piece of a non-streaming answer too large for one NATS message (the server's
  *   max_payload); the gateway writes it through, and the `response` frame that follows ends the body.
- * - `chunk`: body is one or more complete SSE events (`data: {...}\n\n`), written to the client as is.
- * - `done`: the stream ended normally; the gateway writes `data: [DONE]`.
- * - `error`: body is the OpenAI error envelope; meta carries status and retry hint.
+ * - `chunk`: one or more complete stream events in the client's API, written to the client as they are.
+ * - `done`: the stream ended normally; the gateway writes the client API's terminator.
+ * - `error`: body is the structured GatewayError as JSON (never a client envelope: the gateway renders it
+ *   in the client's API); meta carries status and usage.
  */
 export type FrameKind = 'response' | 'part' | 'chunk' | 'done' | 'error';
 
+/** The frames that end an answer. */
+export const FINAL_FRAMES: ReadonlySet<string> = new Set<FrameKind>(['response', 'done', 'error']);
+
 /** Room left in each NATS message for headers when a body is cut to fit max_payload. */
 export const FRAME_HEADER_ROOM = 16 * 1024;
+
+/** The client APIs the gateway speaks; H.clientApi names one. */
+export type ClientApi = 'openai.chat' | 'anthropic.messages' | 'openai.responses' | 'openai.embeddings';
+export const CLIENT_APIS: readonly ClientApi[] = [
+  'openai.chat',
+  'anthropic.messages',
+  'openai.responses',
+  'openai.embeddings',
+];
+export function isClientApi(v: string | undefined): v is ClientApi {
+  return v !== undefined && (CLIENT_APIS as readonly string[]).includes(v);
+}

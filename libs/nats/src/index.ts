@@ -4,3 +4,8 @@ export * from './nats-headers';
 export * from './usage-stream';
 export * from './key-events.publisher';
 export * from './frames';
+export * from './transport/nats.transport';
+export * from './transport/nats.client';
+export * from './transport/nats.decorators';
+export * from './transport/nats-request';
+export * from './transport/nats-microservice';

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { KeyChangedEventSchema, type KeyChangedEvent, type Subjects } from '@switchyard/contracts';
-import { NATS, SUBJECTS } from './nats.module';
+import { Events, KeyChangedEventSchema, type KeyChangedEvent } from '@switchyard/contracts';
+import { NATS, NATS_CLIENT } from './nats.module.tokens';
 import { utf8 } from './nats-headers';
+import type { NatsClient } from './transport/nats.client';
 
 const FLUSH_TIMEOUT_MS = 2000;
 
@@ -16,13 +17,13 @@ export class KeyEventsPublisher {
 
   constructor(
     @Inject(NATS) private readonly nc: NatsConnection,
-    @Inject(SUBJECTS) private readonly subjects: Subjects,
+    @Inject(NATS_CLIENT) private readonly client: NatsClient,
   ) {}
 
   async publish(events: KeyChangedEvent[]): Promise<void> {
     if (events.length === 0) return;
     for (const e of events)
-      this.nc.publish(this.subjects.keyChanged, utf8.encode(JSON.stringify(KeyChangedEventSchema.parse(e))));
+      this.client.notify(Events.keyChanged, { data: utf8.encode(JSON.stringify(KeyChangedEventSchema.parse(e))) });
     // The change is already durable in Postgres; waiting for the flush only bounds how long gateways may lag.
     let timer: NodeJS.Timeout | undefined;
     try {

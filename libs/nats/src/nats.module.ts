@@ -3,10 +3,16 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { subjects, type Subjects } from '@switchyard/contracts';
 import { ENV, type Env } from '@switchyard/config';
+import { INSTANCE_ID, NATS, NATS_CLIENT, SUBJECTS } from './nats.module.tokens';
+import { NatsClient } from './transport/nats.client';
+import { NatsTransports } from './transport/nats-microservice';
 
-export const NATS = Symbol('NATS_CONNECTION');
-export const SUBJECTS = Symbol('NATS_SUBJECTS');
-export const INSTANCE_ID = Symbol('INSTANCE_ID');
+/** The service this process runs (gateway, router, ...): names its connection and its reply subjects. */
+export function serviceName(): string {
+  return process.env.SWITCHYARD_SERVICE ?? 'svc';
+}
+
+export { INSTANCE_ID, NATS, NATS_CLIENT, SUBJECTS } from './nats.module.tokens';
 
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
   try {
@@ -37,12 +43,22 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
     { provide: SUBJECTS, useFactory: (env: Env): Subjects => subjects(env.SWITCHYARD_NATS_PREFIX), inject: [ENV] },
     {
       provide: NATS,
-      useFactory: (env: Env, id: string) =>
-        connectNats(env.NATS_URL, `switchyard-${process.env.SWITCHYARD_SERVICE ?? 'svc'}-${id}`),
+      useFactory: (env: Env, id: string) => connectNats(env.NATS_URL, `switchyard-${serviceName()}-${id}`),
       inject: [ENV, INSTANCE_ID],
     },
+    {
+      provide: NATS_CLIENT,
+      useFactory: (nc: NatsConnection, s: Subjects, id: string) => {
+        const logger = new Logger('NatsClient');
+        return new NatsClient(nc, s.prefix, `${s.prefix}.${serviceName()}.reply`, id, (e, subject) =>
+          logger.error(`handling a reply on ${subject} failed: ${e.message}`),
+        );
+      },
+      inject: [NATS, SUBJECTS, INSTANCE_ID],
+    },
+    NatsTransports,
   ],
-  exports: [NATS, SUBJECTS, INSTANCE_ID],
+  exports: [NATS, SUBJECTS, INSTANCE_ID, NATS_CLIENT, NatsTransports],
 })
 export class NatsModule implements OnApplicationShutdown {
   private readonly logger = new Logger('NatsModule');

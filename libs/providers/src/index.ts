@@ -13,3 +13,4 @@ export * from './fake/fake.responder';
 export * from './provider-deployment';
 export * from './usage/usage.estimate';
 export * from './json/json.scan';
+export * from './errors/error-classifier';

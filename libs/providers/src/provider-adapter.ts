@@ -1,10 +1,16 @@
 import type { ProviderDeployment } from './provider-deployment';
-import type { GatewayError, TokenUsage } from '@switchyard/contracts';
+import type { ClientApi, GatewayError, TokenUsage } from '@switchyard/contracts';
 import type { ChatCompletionRequest } from './openai-types';
 import type { SseEvent } from './sse/sse.parser';
 
 /** How an upstream frames a streamed response body. Declared by the adapter, never guessed by shared code. */
 export type StreamFraming = 'sse';
+
+/**
+ * The API an adapter's upstream speaks, in the gateway's client-API terms: when a request's client API is
+ * the same, its bytes pass through (edited only where needed) and answers are only scanned for usage.
+ */
+export type UpstreamApi = ClientApi | 'native';
 
 /** What the translator got from the client, through the router: parsed once, raw bytes kept for pass-through. */
 export interface ChatInput {
@@ -74,7 +80,7 @@ export interface StreamTranslatorOptions {
   includeUsage: boolean;
 }
 
-/** An in-process upstream's answer (the `fake` provider): status, headers and body pieces. */
+/** The built-in fake provider's answer (served in process by the translator): status, headers and body pieces. */
 export interface LocalReply {
   status: number;
   headers: Record<string, string>;
@@ -82,15 +88,14 @@ export interface LocalReply {
   chunks: Uint8Array[];
 }
 
-/**
- * One provider API. Pure: describes the HTTP request and interprets the reply; does no I/O itself.
- * `transport: 'in-process'` adapters (the built-in fake) answer through `serve()` instead of HTTP.
- */
+/** One provider API. Pure: describes the HTTP request and interprets the reply; does no I/O itself. */
 export interface ProviderAdapter {
   /** Provider name as written in `litellm_params.model` ("openai", "groq", "fake", ...). */
   readonly provider: string;
+  /** The API its upstream speaks; `native` when it is none of the gateway's client APIs. */
+  readonly api: UpstreamApi;
+  /** How its streamed answers are framed: the translator picks the decoder by it. */
   readonly streamFraming: StreamFraming;
-  readonly transport: 'http' | 'in-process';
   /** Builds the upstream request for one chat attempt against `deployment`. */
   buildRequest(input: ChatInput, deployment: ProviderDeployment): UpstreamRequest;
   /** Interprets a successful (2xx) non-streaming body (text or UTF-8 bytes). Throws a ProviderError if it is unusable. */
@@ -98,8 +103,6 @@ export interface ProviderAdapter {
   createStreamTranslator(opts: StreamTranslatorOptions): StreamTranslator;
   /** Maps a non-2xx upstream reply to the error the client (or the router's retry logic) sees. */
   normaliseError(reply: UpstreamErrorInput, deployment: ProviderDeployment): GatewayError;
-  /** In-process transport only: answers the request built by buildRequest(). */
-  serve?(request: UpstreamRequest): LocalReply;
 }
 
 /** Thrown by adapters when a request or response cannot be translated; carries the error to report. */

@@ -76,6 +76,7 @@ function where(ctx: UpstreamContext): string {
 /** The attempt ran out of time (the request deadline or the deployment's timeout): 504, retryable. */
 export function upstreamTimeout(ctx: UpstreamContext, afterMs?: number): GatewayError {
   return {
+    kind: 'timeout',
     status: 504,
     type: 'api_error',
     code: 'timeout',
@@ -99,6 +100,7 @@ export function transportError(err: unknown, ctx: UpstreamContext, timedOut = fa
       ? "Check that the provider is reachable and the deployment's api_base is right; another deployment may serve the request."
       : "Retry the request; if it keeps failing, check the provider's status.";
   return {
+    kind: code !== undefined && CONNECTION_CODES.has(code) ? 'unavailable' : 'upstream_5xx',
     status: 502,
     type: 'api_error',
     code: 'upstream_unreachable',

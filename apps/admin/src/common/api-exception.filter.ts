@@ -49,11 +49,19 @@ export function toGatewayError(exception: unknown, req?: Pick<HttpRequest, 'meth
       );
     }
     if (status < 500)
-      return { status, message: exception.message, type: 'invalid_request_error', param: null, code: null };
+      return {
+        kind: 'bad_request',
+        status,
+        message: exception.message,
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      };
   }
   const status = raw?.statusCode ?? raw?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return {
+      kind: 'bad_request',
       status,
       message: 'The request could not be read. Check its Content-Type and encoding.',
       type: 'invalid_request_error',

@@ -1,8 +1,8 @@
-import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { describe, expect, it } from 'vitest';
-import { subjects } from '@switchyard/contracts';
 import type { KeyRecord, KeysRepository } from '@switchyard/db';
 import { KeyCacheService } from './key-cache.service';
+import { KeyEventsController } from './key-events.controller';
 
 const record = (revoked: boolean): KeyRecord =>
   ({
@@ -14,23 +14,19 @@ const record = (revoked: boolean): KeyRecord =>
     expiresAt: null,
   }) as unknown as KeyRecord;
 
-/** A repository whose lookups the test resolves by hand, and a NATS stub that lets it deliver events. */
+/** A repository whose lookups the test resolves by hand, and the controller that delivers key events. */
 function setup() {
   const lookups: ((r: KeyRecord | undefined) => void)[] = [];
   const repo = {
     findByHash: () => new Promise<KeyRecord | undefined>((r) => lookups.push(r)),
   } as unknown as KeysRepository;
-  let deliver: (data: unknown) => void = () => undefined;
   const nc = {
-    subscribe: (_s: string, opts: { callback: (err: unknown, msg: Msg) => void }) => {
-      deliver = (data) => opts.callback(null, { string: () => JSON.stringify(data) } as Msg);
-      return { unsubscribe: () => undefined };
-    },
     status: () => ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise(() => undefined) }) }),
   } as unknown as NatsConnection;
-  const cache = new KeyCacheService(repo, nc, subjects('t'));
+  const cache = new KeyCacheService(repo, nc);
   cache.onApplicationBootstrap();
-  return { cache, lookups, revoke: () => deliver({ keyId: 'k1', keyHash: 'h1', reason: 'revoked' }) };
+  const events = new KeyEventsController(cache);
+  return { cache, lookups, revoke: () => events.changed({ keyId: 'k1', keyHash: 'h1', reason: 'revoked' }) };
 }
 
 describe('KeyCacheService', () => {

@@ -1,8 +1,7 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { KeyChangedEventSchema, type Subjects } from '@switchyard/contracts';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { KeysRepository, type KeyRecord } from '@switchyard/db';
-import { NATS, SUBJECTS } from '@switchyard/nats';
+import { NATS } from '@switchyard/nats';
 
 /** A key found in Postgres, or the fact that none exists for that hash. */
 type Entry = { record: KeyRecord | undefined; loadedAt: number };
@@ -13,7 +12,7 @@ type Entry = { record: KeyRecord | undefined; loadedAt: number };
  * safety net for a notification missed while disconnected from NATS.
  */
 @Injectable()
-export class KeyCacheService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class KeyCacheService implements OnApplicationBootstrap {
   private readonly entries = new Map<string, Entry>();
   /** One database lookup per hash at a time, however many requests arrive with it. */
   private readonly loading = new Map<string, Promise<KeyRecord | undefined>>();
@@ -23,7 +22,6 @@ export class KeyCacheService implements OnApplicationBootstrap, OnApplicationShu
    * cached, so the next request reads the row again.
    */
   private generation = 0;
-  private sub?: Subscription;
   static readonly TTL_MS = 60_000;
   /** Unknown keys are remembered briefly, so a flood of bad keys does not become a flood of queries. */
   static readonly MISS_TTL_MS = 1_000;
@@ -32,20 +30,16 @@ export class KeyCacheService implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     @Inject(KeysRepository) private readonly keys: KeysRepository,
     @Inject(NATS) private readonly nc: NatsConnection,
-    @Inject(SUBJECTS) private readonly subjects: Subjects,
   ) {}
 
+  /** A key changed or was revoked (KeyEventsController): forget it, and any lookup of it in flight. */
+  invalidate(keyHash: string): void {
+    this.generation++;
+    this.entries.delete(keyHash);
+    this.loading.delete(keyHash);
+  }
+
   onApplicationBootstrap(): void {
-    this.sub = this.nc.subscribe(this.subjects.keyChanged, {
-      callback: (err, msg) => {
-        if (err) return;
-        const parsed = KeyChangedEventSchema.safeParse(safeJson(msg.string()));
-        if (!parsed.success) return;
-        this.generation++;
-        this.entries.delete(parsed.data.keyHash);
-        this.loading.delete(parsed.data.keyHash);
-      },
-    });
     // Reconnecting after an outage may have cost us notifications: start from an empty cache.
     void (async () => {
       for await (const s of this.nc.status()) {
@@ -55,10 +49,6 @@ export class KeyCacheService implements OnApplicationBootstrap, OnApplicationShu
         this.loading.clear();
       }
     })().catch(() => undefined);
-  }
-
-  onApplicationShutdown(): void {
-    this.sub?.unsubscribe();
   }
 
   async get(hash: string): Promise<KeyRecord | undefined> {
@@ -89,13 +79,5 @@ export class KeyCacheService implements OnApplicationBootstrap, OnApplicationShu
 
   private forget(hash: string, lookup: Promise<KeyRecord | undefined>): void {
     if (this.loading.get(hash) === lookup) this.loading.delete(hash);
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

@@ -1,23 +1,27 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Msg } from '@nats-io/transport-node';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { CONFIG, modelCatalog, type Deployment, type SwitchyardConfig } from '@switchyard/config';
-import { Errors, H, type FrameMeta, type GatewayError, type Subjects } from '@switchyard/contracts';
-import { INSTANCE_ID, isNoResponders, NATS, natsHeaders, ReplyInbox, SUBJECTS } from '@switchyard/nats';
+import { Commands, Errors, Events, H, type FrameMeta, type GatewayError } from '@switchyard/contracts';
+import {
+  frameAttempt,
+  frameKind,
+  isNoResponders,
+  NATS_CLIENT,
+  NatsClient,
+  natsHeaders,
+  parseMeta,
+  readErrorFrame,
+} from '@switchyard/nats';
 import { resolveGroup, type ModelCatalog } from '@switchyard/routing';
 import { AuthService, mayUseModel, type Principal } from '../auth/auth.service';
 import { sendError, writeError } from '../http/send-error';
 import { UsagePublisherService } from '../usage/usage-publisher.service';
+import { openAIChatCodec as codec } from '../codecs/openai-chat.codec';
 import { validateChatRequest, type ChatRequestSummary } from './chat-request.validator';
 
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
-  connection: 'keep-alive',
-  'x-accel-buffering': 'no',
-};
-const DONE = Buffer.from('data: [DONE]\n\n');
+const EMPTY = new Uint8Array(0);
 
 /** What one request has learnt by the time it ends; becomes its usage event. */
 interface Outcome {
@@ -33,34 +37,21 @@ interface Outcome {
  * NATS, then relay the frames the translator sends to this request's reply subject to the client.
  */
 @Injectable()
-export class ChatService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ChatService {
   private readonly logger = new Logger('ChatService');
-  private inbox!: ReplyInbox;
   private readonly catalog: ModelCatalog<Deployment>;
   private readonly timeoutMs: number;
   /** How much longer than the translator's deadline we wait for its final report. */
   static readonly TIMEOUT_GRACE_MS = 2000;
 
   constructor(
-    @Inject(NATS) private readonly nc: NatsConnection,
-    @Inject(SUBJECTS) private readonly subjects: Subjects,
-    @Inject(INSTANCE_ID) private readonly instanceId: string,
+    @Inject(NATS_CLIENT) private readonly client: NatsClient,
     @Inject(CONFIG) config: SwitchyardConfig,
     @Inject(AuthService) private readonly auth: AuthService,
     @Inject(UsagePublisherService) private readonly usage: UsagePublisherService,
   ) {
     this.catalog = modelCatalog(config);
     this.timeoutMs = config.routerSettings.timeoutMs;
-  }
-
-  onApplicationBootstrap(): void {
-    this.inbox = new ReplyInbox(this.nc, this.subjects.gatewayReply, this.instanceId, (e, subject) =>
-      this.logger.error(`relaying a frame from ${subject} failed: ${e.message}`),
-    );
-  }
-
-  onApplicationShutdown(): void {
-    this.inbox?.unsubscribe();
   }
 
   async complete(req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -81,7 +72,7 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
       this.record(base, { status: rejection.status, errorType: rejection.type });
       return;
     }
-    const outcome = await this.relay(requestId, base.summary!, req, reply, startedAt);
+    const outcome = await this.relay(requestId, base.summary!, req, reply);
     this.record(base, outcome);
   }
 
@@ -114,15 +105,17 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
     summary: ChatRequestSummary,
     req: FastifyRequest,
     reply: FastifyReply,
-    startedAt: number,
   ): Promise<Outcome> {
     const raw = (req as FastifyRequest & { rawBody?: Buffer }).rawBody!;
-    const deadline = startedAt + this.timeoutMs;
     // From here on the response is written by hand, frame by frame, without Fastify's serialisation.
     reply.hijack();
     return new Promise<Outcome>((resolve) => {
       let streaming = false;
       let finished = false;
+      /** The attempt whose frames the client gets: the first to send content. 0 until one does. */
+      let committed = 0;
+      /** Filled once the request is on its way; read by finish(), which may run before that. */
+      const replies: { subscription?: { unsubscribe(): void } } = {};
       const outcome: Outcome = { status: 0 };
       const res = reply.raw;
 
@@ -130,7 +123,7 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
         if (finished) return;
         finished = true;
         clearTimeout(timer);
-        channel.close();
+        replies.subscription?.unsubscribe();
         Object.assign(outcome, extra);
         outcome.status = status;
         resolve(outcome);
@@ -138,9 +131,7 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
       const fail = (error: GatewayError, meta?: FrameMeta) => {
         if (streaming) {
           // Headers are gone: tell an SSE client in-band, as OpenAI does, then end the stream.
-          res.end(
-            `data: ${JSON.stringify({ error: { message: error.message, type: error.type, param: error.param, code: error.code } })}\n\n`,
-          );
+          res.end(codec.streamError(error));
         } else if (!res.headersSent) {
           writeError(res, error, { 'x-request-id': requestId });
         } else {
@@ -162,35 +153,34 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
           ),
         this.timeoutMs + ChatService.TIMEOUT_GRACE_MS,
       );
-      const channel = this.inbox.open((msg: Msg) => {
-        if (finished) return;
-        try {
-          onFrame(msg);
-        } catch (e) {
-          // A frame we cannot relay (it breaks the protocol): end this request, never the connection.
-          this.logger.error(`request ${requestId}: could not relay a frame: ${(e as Error).message}`);
-          fail(Errors.upstreamFailed('The answer could not be relayed. Retry the request.'));
-        }
-      });
       const onFrame = (msg: Msg): void => {
         if (isNoResponders(msg)) {
           fail(Errors.unavailable('No router service is running to take this request. Start apps/router and retry.'));
           return;
         }
-        switch (msg.headers?.get(H.frame)) {
+        const kind = frameKind(msg);
+        const attempt = frameAttempt(msg);
+        // Frames of an attempt other than the one that committed are never the client's (an attempt the
+        // router gave up on may still be sending). Errors before any commit come from the router.
+        if (committed === 0) {
+          if (kind === 'chunk' || kind === 'part' || kind === 'response' || kind === 'done') committed = attempt;
+        } else if (attempt !== committed) {
+          return;
+        }
+        switch (kind) {
           case 'chunk':
             if (!streaming) {
               streaming = true;
               outcome.firstByteAt = performance.now();
-              if (!res.headersSent) res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': requestId });
+              if (!res.headersSent) res.writeHead(200, { ...codec.streamHeaders, 'x-request-id': requestId });
             }
             res.write(msg.data);
             return;
           case 'done': {
             const meta = parseMeta(msg);
-            if (!res.headersSent) res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': requestId });
+            if (!res.headersSent) res.writeHead(200, { ...codec.streamHeaders, 'x-request-id': requestId });
             streaming = true;
-            res.end(DONE);
+            res.end(codec.terminator);
             finish(200, { meta });
             return;
           }
@@ -198,7 +188,7 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
             // A leading piece of an answer too large for one NATS message: sent on as it comes, chunked.
             if (!res.headersSent) {
               outcome.firstByteAt = performance.now();
-              res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId });
+              res.writeHead(200, { 'content-type': codec.jsonContentType, 'x-request-id': requestId });
             }
             res.write(msg.data);
             return;
@@ -209,7 +199,7 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
             } else {
               outcome.firstByteAt = performance.now();
               res.writeHead(200, {
-                'content-type': 'application/json',
+                'content-type': codec.jsonContentType,
                 'content-length': msg.data.length,
                 'x-request-id': requestId,
               });
@@ -220,18 +210,12 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
           }
           case 'error': {
             const meta = parseMeta(msg);
-            const status = meta?.status ?? 502;
+            const error = readErrorFrame(msg, meta);
             if (!streaming && !res.headersSent) {
-              const h: Record<string, string | number> = {
-                'content-type': 'application/json',
-                'x-request-id': requestId,
-              };
-              if (meta?.retryAfter !== undefined) h['retry-after'] = String(Math.ceil(meta.retryAfter));
-              res.writeHead(status, h);
-              res.end(msg.data);
-              finish(status, { meta, errorType: meta?.errorType });
+              writeError(res, error, { 'x-request-id': requestId }, codec);
+              finish(error.status, { meta, errorType: meta?.errorType ?? error.type });
             } else {
-              fail({ ...Errors.upstreamFailed('The upstream stream failed part-way.'), status }, meta);
+              fail(error, meta);
             }
             return;
           }
@@ -245,24 +229,45 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
       res.on('close', () => {
         if (res.writableFinished || finished) return;
         outcome.errorType = 'client_disconnected';
-        this.nc.publish(this.subjects.chatCancel, undefined, { headers: natsHeaders({ [H.requestId]: requestId }) });
+        try {
+          this.client.notify(Events.attemptCancel, {
+            data: EMPTY,
+            headers: natsHeaders({ [H.requestId]: requestId }),
+          });
+        } catch (e) {
+          this.logger.warn(`request ${requestId}: could not tell translators the client left: ${(e as Error).message}`);
+        }
       });
 
-      try {
-        this.nc.publish(this.subjects.chatRoute, raw, {
-          reply: channel.subject,
+      replies.subscription = this.client
+        .send(Commands.routeRequest, {
+          data: raw,
           headers: natsHeaders({
             [H.requestId]: requestId,
             [H.model]: summary.model,
             [H.stream]: summary.stream ? '1' : '0',
-            [H.deadline]: String(deadline),
+            [H.clientApi]: codec.api,
+            [H.timeoutMs]: String(this.timeoutMs),
           }),
+        })
+        .subscribe({
+          next: (msg: Msg) => {
+            if (finished) return;
+            try {
+              onFrame(msg);
+            } catch (e) {
+              // A frame we cannot relay (it breaks the protocol): end this request, never the connection.
+              this.logger.error(`request ${requestId}: could not relay a frame: ${(e as Error).message}`);
+              fail(Errors.upstreamFailed('The answer could not be relayed. Retry the request.'));
+            }
+          },
+          error: (e: Error) => {
+            // Closed or draining connection (the body limit already keeps bodies under max_payload).
+            this.logger.error(`request ${requestId}: could not hand the request to NATS: ${e.message}`);
+            fail(Errors.unavailable('The gateway lost its connection to the message bus. Retry in a moment.'));
+          },
         });
-      } catch (e) {
-        // Closed or draining connection (the body limit already keeps bodies under max_payload).
-        this.logger.error(`request ${requestId}: could not hand the request to NATS: ${(e as Error).message}`);
-        fail(Errors.unavailable('The gateway lost its connection to the message bus. Retry in a moment.'));
-      }
+      if (finished) replies.subscription.unsubscribe();
     });
   }
 
@@ -307,20 +312,6 @@ export class ChatService implements OnApplicationBootstrap, OnApplicationShutdow
  */
 function beginRequest(): { requestId: string; startedAt: number; t0: number } {
   return { requestId: `req_${randomUUID().replace(/-/g, '')}`, startedAt: Date.now(), t0: performance.now() };
-}
-
-function parseMeta(msg: Msg): FrameMeta | undefined {
-  const raw = msg.headers?.get(H.meta);
-  if (!raw) return undefined;
-  try {
-    // Written by our translator or router from the same FrameMeta type; a schema pass here would only
-    // cost time on every request. The status must still be one Node can write.
-    const meta = JSON.parse(raw) as FrameMeta;
-    const status = (meta as { status?: unknown } | null)?.status;
-    return typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599 ? meta : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function header(v: string | string[] | undefined): string | undefined {

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
-import { errorBody, type GatewayError } from '@switchyard/contracts';
+import type { GatewayError } from '@switchyard/contracts';
+import { openAIChatCodec, type ClientCodec } from '../codecs/openai-chat.codec';
 
 function errorHeaders(error: GatewayError): Record<string, string> {
   const h: Record<string, string> = { 'content-type': 'application/json' };
@@ -9,16 +10,18 @@ function errorHeaders(error: GatewayError): Record<string, string> {
   return h;
 }
 
-/** Writes a GatewayError as OpenAI's error envelope with its status and retry hint. */
-export function sendError(reply: FastifyReply, error: GatewayError): void {
-  void reply
-    .code(error.status)
-    .headers(errorHeaders(error))
-    .send(JSON.stringify(errorBody(error)));
+/** Writes a GatewayError in the client API's envelope (OpenAI's by default) with its status and retry hint. */
+export function sendError(reply: FastifyReply, error: GatewayError, codec: ClientCodec = openAIChatCodec): void {
+  void reply.code(error.status).headers(errorHeaders(error)).send(codec.errorBody(error));
 }
 
 /** The same, on a raw response the handler has taken over (reply.hijack()). */
-export function writeError(res: ServerResponse, error: GatewayError, extra: Record<string, string> = {}): void {
+export function writeError(
+  res: ServerResponse,
+  error: GatewayError,
+  extra: Record<string, string> = {},
+  codec: ClientCodec = openAIChatCodec,
+): void {
   res.writeHead(error.status, { ...errorHeaders(error), ...extra });
-  res.end(JSON.stringify(errorBody(error)));
+  res.end(codec.errorBody(error));
 }

@@ -4,7 +4,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from 
 import type { ChatInput, LocalReply } from '../provider-adapter';
 import { adapterFor } from '../provider.registry';
 import { SseParser } from '../sse/sse.parser';
-import { fakeAnswer } from './fake.responder';
+import { fakeAnswer, serveFake } from './fake.responder';
 import { estimateTokens } from '../usage/usage.estimate';
 
 const enc = new TextEncoder();
@@ -22,7 +22,7 @@ function run(
     ...body,
   } as ChatCompletionRequest;
   const input: ChatInput = { body: full, raw: enc.encode(JSON.stringify(full)), stream: full.stream === true };
-  return { reply: adapter.serve!(adapter.buildRequest(input, d)), input };
+  return { reply: serveFake(adapter.buildRequest(input, d)), input };
 }
 
 function text(reply: LocalReply): string {

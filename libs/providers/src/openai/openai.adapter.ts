@@ -12,8 +12,8 @@ import { createOpenAIStreamTranslator } from './openai.stream';
 export function createOpenAICompatibleAdapter(profile: OpenAICompatibleProfile): ProviderAdapter {
   return {
     provider: profile.provider,
+    api: 'openai.chat',
     streamFraming: 'sse',
-    transport: 'http',
     buildRequest: (input, deployment: ProviderDeployment) => buildOpenAIRequest(profile, input, deployment),
     parseResponse: (body) => parseOpenAIResponse(body),
     createStreamTranslator: (opts) => createOpenAIStreamTranslator(opts),

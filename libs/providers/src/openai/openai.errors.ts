@@ -2,6 +2,7 @@ import type { ProviderDeployment } from '../provider-deployment';
 import type { GatewayError } from '@switchyard/contracts';
 import type { UpstreamErrorInput } from '../provider-adapter';
 import { parseRetryAfter } from '../upstream-errors';
+import { classifyUpstream } from '../errors/error-classifier';
 
 /** Statuses that are the client's own doing: passed through with the upstream's status and error. */
 const CLIENT_STATUSES = new Set([400, 404, 409, 413, 422]);
@@ -74,10 +75,12 @@ export function normaliseOpenAIError(reply: UpstreamErrorInput, deployment: Prov
   const x = extractOpenAIError(reply.body);
   const upstreamMessage = x.message !== undefined ? scrubSecrets(x.message) : undefined;
   const dep = `deployment '${deployment.id}' (${deployment.provider}/${deployment.model})`;
+  const kind = classifyUpstream(status, { code: x.code, type: x.type, message: x.message, shaped: x.shaped });
 
   if (status === 401 || status === 403) {
     const env = deployment.apiKeyEnv ? ` (environment variable ${deployment.apiKeyEnv})` : '';
     return {
+      kind,
       status: 502,
       type: 'api_error',
       code: 'upstream_auth_failed',
@@ -95,6 +98,7 @@ export function normaliseOpenAIError(reply: UpstreamErrorInput, deployment: Prov
         ? `The provider refused ${dep} with HTTP 402 (payment required): its account is out of credit or billing is not set up. The gateway operator should check that deployment's provider account`
         : `The upstream of ${dep} answered HTTP 404 with a body that is not an OpenAI API error, so the URL does not lead to an OpenAI-compatible API. The gateway operator should check that deployment's api_base (it usually ends in /v1)`;
     return {
+      kind,
       status: 502,
       type: 'api_error',
       code: 'upstream_error',
@@ -105,6 +109,7 @@ export function normaliseOpenAIError(reply: UpstreamErrorInput, deployment: Prov
   }
   if (status === 429) {
     return {
+      kind,
       status: 429,
       type: 'rate_limit_error',
       code: x.code ?? 'rate_limit_exceeded',
@@ -117,6 +122,7 @@ export function normaliseOpenAIError(reply: UpstreamErrorInput, deployment: Prov
   if (CLIENT_STATUSES.has(status) || (status >= 400 && status < 500 && status !== 408)) {
     if (x.shaped) {
       return {
+        kind,
         status,
         type: x.type ?? 'invalid_request_error',
         code: x.code ?? null,
@@ -126,6 +132,7 @@ export function normaliseOpenAIError(reply: UpstreamErrorInput, deployment: Prov
       };
     }
     return {
+      kind,
       status,
       type: 'invalid_request_error',
       code: null,
@@ -136,6 +143,7 @@ export function normaliseOpenAIError(reply: UpstreamErrorInput, deployment: Prov
   }
   if (status === 408) {
     return {
+      kind,
       status: 504,
       type: 'api_error',
       code: 'timeout',
@@ -145,6 +153,7 @@ export function normaliseOpenAIError(reply: UpstreamErrorInput, deployment: Prov
     };
   }
   return {
+    kind,
     status: 502,
     type: 'api_error',
     code: 'upstream_error',

@@ -21,6 +21,7 @@ export function toTokenUsage(u: CompletionUsage | null | undefined): TokenUsage 
 
 function badResponse(message: string): ProviderError {
   return new ProviderError({
+    kind: 'upstream_5xx',
     status: 502,
     type: 'api_error',
     code: 'upstream_bad_response',

@@ -267,6 +267,7 @@ describe('openai error mapping', () => {
   const h = {};
   it('passes 400/404/409/413/422 through with the upstream error', () => {
     expect(normaliseOpenAIError({ status: 400, body: fx('error-400.json'), headers: h }, dep())).toEqual({
+      kind: 'bad_request',
       status: 400,
       type: 'invalid_request_error',
       code: 'invalid_value',
@@ -275,6 +276,7 @@ describe('openai error mapping', () => {
       retryable: false,
     });
     expect(normaliseOpenAIError({ status: 404, body: fx('error-404.json'), headers: h }, dep())).toMatchObject({
+      kind: 'not_found',
       status: 404,
       code: 'model_not_found',
     });
@@ -390,7 +392,9 @@ describe('adapterFor', () => {
     const custom = adapterFor({ provider: 'my_vllm', apiBase: 'http://gpu:8000/v1' });
     expect(custom.provider).toBe('my_vllm');
     expect(custom.streamFraming).toBe('sse');
-    expect(adapterFor({ provider: 'fake' }).transport).toBe('in-process');
+    // The fake is HTTP-shaped too: it speaks OpenAI's API at its own origin, which the translator serves in process.
+    expect(adapterFor({ provider: 'fake' }).api).toBe('openai.chat');
+    expect(adapterFor({ provider: 'fake' }).buildRequest).toBeTypeOf('function');
   });
 
   it('names what is supported for an unknown provider', () => {

@@ -3,6 +3,7 @@ import type { ChatCompletionChunk } from '../openai-types';
 import type { StreamState, StreamTranslator, StreamTranslatorOptions } from '../provider-adapter';
 import type { SseEvent } from '../sse/sse.parser';
 import { scrubSecrets } from './openai.errors';
+import { classifyUpstream } from '../errors/error-classifier';
 import { toTokenUsage } from './openai.response';
 import { generatedCharsOfChunk } from '../usage/usage.estimate';
 
@@ -33,10 +34,19 @@ function streamError(e: unknown): GatewayError {
     typeof eo['message'] === 'string'
       ? scrubSecrets(eo['message'])
       : 'The provider reported an error in the middle of the stream.';
+  const type = typeof eo['type'] === 'string' ? eo['type'] : 'api_error';
+  const code = typeof eo['code'] === 'string' ? eo['code'] : 'upstream_stream_error';
+  // A stream error has no HTTP status: it is the provider failing, unless it names a refusal of the input.
+  const asRefusal = classifyUpstream(400, { code, type, message });
+  const kind =
+    asRefusal === 'context_window' || asRefusal === 'content_policy'
+      ? asRefusal
+      : classifyUpstream(500, { code, type, message });
   return {
+    kind,
     status: 502,
-    type: typeof eo['type'] === 'string' ? eo['type'] : 'api_error',
-    code: typeof eo['code'] === 'string' ? eo['code'] : 'upstream_stream_error',
+    type,
+    code,
     param: null,
     message,
     retryable: true,
@@ -140,6 +150,7 @@ export function createOpenAIStreamTranslator(opts: StreamTranslatorOptions): Str
         return;
       }
       state.error = {
+        kind: 'upstream_5xx',
         status: 502,
         type: 'api_error',
         code: 'upstream_stream_truncated',

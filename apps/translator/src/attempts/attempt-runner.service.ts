@@ -1,0 +1,210 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { H, type TokenUsage } from '@switchyard/contracts';
+import type { NatsRequest } from '@switchyard/nats';
+import {
+  parseChatRequest,
+  ProviderError,
+  transportError,
+  upstreamTimeout,
+  type ChatInput,
+  type UpstreamRequest,
+} from '@switchyard/providers';
+import { performance } from 'node:perf_hooks';
+import { DeploymentCatalog } from '../deployment-catalog.service';
+import { FramePublisher } from '../relay/frame-publisher.service';
+import { ResponseRelay } from '../relay/response-relay.service';
+import { StreamRelay } from '../relay/stream-relay.service';
+import { TRANSLATOR_OPTIONS, type TranslatorOptions } from '../translator.options';
+import { readAll, UpstreamClient, type UpstreamReply } from '../upstream/upstream-client.service';
+import { round, settle, usageSoFar, type Attempt } from './attempt';
+import { AttemptRegistry } from './attempt-registry.service';
+import {
+  badRequest,
+  CLIENT_DISCONNECTED,
+  describe,
+  INTERNAL_ERROR,
+  misconfigured,
+  overloaded,
+  unknownDeployment,
+} from './translator-errors';
+
+const NO_USAGE: TokenUsage = {
+  promptTokens: 0,
+  completionTokens: 0,
+  cachedTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+};
+
+/**
+ * Runs one attempt for the router: checks it, builds the upstream request through the deployment's
+ * adapter, calls the upstream, and hands the reply to the response or stream relay. Answers go straight to
+ * the gateway's reply subject (H.clientReply); the outcome goes to the router on the command's reply.
+ */
+@Injectable()
+export class AttemptRunner {
+  private readonly logger = new Logger('AttemptRunner');
+
+  constructor(
+    @Inject(DeploymentCatalog) private readonly catalog: DeploymentCatalog,
+    @Inject(AttemptRegistry) private readonly registry: AttemptRegistry,
+    @Inject(UpstreamClient) private readonly upstream: UpstreamClient,
+    @Inject(FramePublisher) private readonly frames: FramePublisher,
+    @Inject(ResponseRelay) private readonly responses: ResponseRelay,
+    @Inject(StreamRelay) private readonly streams: StreamRelay,
+    @Inject(TRANSLATOR_OPTIONS) private readonly options: TranslatorOptions,
+  ) {}
+
+  async run(request: NatsRequest): Promise<void> {
+    const t0 = performance.now();
+    if (!request.reply || !request.headers) return; // not a router request: nobody to answer
+    const requestId = request.header(H.requestId);
+    const attemptNo = Number(request.header(H.attempt)) || 1;
+    const clientReply = request.header(H.clientReply);
+    const deploymentId = request.header(H.deployment);
+    const prepared = this.catalog.get(deploymentId);
+    const fail = (error: Parameters<FramePublisher['failBeforeCommit']>[4], p = prepared) =>
+      this.frames.failBeforeCommit(request, requestId, attemptNo, p, error, t0);
+    if (!clientReply) {
+      return fail(
+        badRequest(`The ${H.clientReply} header is missing; the router must send the gateway's reply subject.`),
+      );
+    }
+    if (requestId && this.registry.takeEarlyCancel(requestId)) {
+      // The client left before this attempt got here: no upstream call, so no tokens to bill.
+      const meta = prepared
+        ? { status: 499, deploymentId: prepared.deployment.id, provider: prepared.deployment.provider }
+        : { status: 499 };
+      return this.frames.cancelledBeforeStart(request, requestId, attemptNo, clientReply, CLIENT_DISCONNECTED, {
+        ...meta,
+        upstreamModel: prepared?.deployment.model,
+        usage: NO_USAGE,
+        latencyMs: round(performance.now() - t0),
+      });
+    }
+    if (prepared === undefined) return fail(unknownDeployment(deploymentId), undefined);
+    if (prepared.unavailable !== undefined || prepared.adapter === undefined) return fail(prepared.unavailable!);
+    if (!this.registry.hasRoom()) return fail(overloaded(this.registry.limit));
+
+    const body = parseChatRequest(request.data);
+    if (typeof body === 'string') return fail(badRequest(body));
+    const input: ChatInput = { body, raw: request.data, stream: body.stream === true };
+
+    const header = request.header(H.timeoutMs);
+    const remaining = header === '' ? NaN : Number(header);
+    let budget = Number.isFinite(remaining) && remaining >= 0 ? remaining : this.options.defaultTimeoutMs;
+    const depTimeout = prepared.deployment.timeoutMs;
+    if (depTimeout !== undefined && depTimeout < budget) budget = depTimeout;
+    if (budget <= 0) return fail(upstreamTimeout(prepared.ctx, 0));
+
+    let upstreamRequest: UpstreamRequest;
+    try {
+      upstreamRequest = prepared.adapter.buildRequest(input, prepared.deployment);
+    } catch (e) {
+      return fail(e instanceof ProviderError ? e.gatewayError : misconfigured(prepared, e as Error));
+    }
+
+    const abort = new AbortController();
+    const a: Attempt = {
+      request,
+      requestId,
+      attempt: attemptNo,
+      clientReply,
+      prepared,
+      input,
+      t0,
+      abort,
+      timedOut: false,
+      settled: false,
+      committed: false,
+    };
+    const timer = setTimeout(() => {
+      a.timedOut = true;
+      abort.abort();
+    }, budget);
+    this.registry.add(a);
+    try {
+      // Once cancelled, an upstream failure is only the abort we caused: the 499 was sent, nothing more is.
+      const reply = abort.signal.aborted
+        ? new Error('aborted')
+        : await this.upstream.call(prepared, upstreamRequest, abort.signal);
+      if (reply instanceof Error) {
+        if (!settle(a)) return;
+        return fail(transportError(reply, prepared.ctx, a.timedOut));
+      }
+      if (a.settled) return reply.discard();
+      if (reply.status < 200 || reply.status >= 300) return await this.upstreamFailed(a, reply);
+      if (input.stream) await this.streams.relay(a, reply);
+      else await this.responses.relay(a, reply);
+    } catch (e) {
+      this.failUnexpectedly(a, e);
+    } finally {
+      clearTimeout(timer);
+      this.registry.remove(a);
+    }
+  }
+
+  /**
+   * The client of `requestId` went away: abort its attempts' upstream calls and end each with a 499
+   * carrying the best usage known, so the request is still billed.
+   */
+  cancel(requestId: string, attempt?: number): void {
+    if (!requestId) return;
+    for (const a of this.registry.takeForCancel(requestId, attempt)) {
+      if (!settle(a)) continue; // its answer is already complete
+      a.abort.abort();
+      this.logger.debug(`request ${requestId} attempt ${a.attempt}: client disconnected, upstream call aborted`);
+      this.frames.endCommitted(
+        a,
+        CLIENT_DISCONNECTED,
+        this.frames.meta(a, CLIENT_DISCONNECTED.status, usageSoFar(a), a.ttftMs),
+      );
+    }
+  }
+
+  private async upstreamFailed(a: Attempt, reply: UpstreamReply): Promise<void> {
+    let text = '';
+    try {
+      text = (await readAll(reply.body, MAX_ERROR_BODY_BYTES, 'drop')).toString('utf8');
+    } catch {
+      // The status is what matters; a body cut short only loses detail.
+    }
+    if (!settle(a)) return;
+    const error = a.prepared.adapter!.normaliseError(
+      { status: reply.status, body: text, headers: reply.headers },
+      a.prepared.deployment,
+    );
+    this.frames.failBeforeCommit(a.request, a.requestId, a.attempt, a.prepared, error, a.t0, reply.status);
+  }
+
+  /**
+   * Last resort for a bug (or a publish on a closing connection) that escaped the expected failure paths.
+   * Never throws: it runs inside a promise's catch, where a throw would be an unhandled rejection.
+   */
+  private failUnexpectedly(a: Attempt, e: unknown): void {
+    try {
+      this.logger.error(`request ${a.requestId || '?'}: unexpected failure: ${describe(e)}`);
+      if (!settle(a)) return; // its final frame and outcome went out (or were being sent when it failed)
+      a.abort.abort();
+      if (a.committed) {
+        this.frames.logFailure(a.requestId, a.prepared, INTERNAL_ERROR, true);
+        return this.frames.endCommitted(
+          a,
+          INTERNAL_ERROR,
+          this.frames.meta(a, INTERNAL_ERROR.status, usageSoFar(a), a.ttftMs),
+        );
+      }
+      this.frames.failBeforeCommit(a.request, a.requestId, a.attempt, a.prepared, INTERNAL_ERROR, a.t0);
+    } catch (e2) {
+      this.logger.error(`request ${a.requestId || '?'}: could not report the failure: ${describe(e2)}`);
+    }
+  }
+
+  /** Attempts in flight (for shutdown and tests). */
+  get inflightCount(): number {
+    return this.registry.size;
+  }
+}
+
+/** Error bodies are read to classify the failure; past this size the rest is dropped. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;

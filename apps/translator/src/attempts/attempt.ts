@@ -1,0 +1,54 @@
+import type { TokenUsage } from '@switchyard/contracts';
+import { estimateUsage, promptCharsOf, type ChatInput, type StreamState } from '@switchyard/providers';
+import type { NatsRequest } from '@switchyard/nats';
+import type { PreparedDeployment } from '../deployment-catalog.service';
+
+/** One attempt of a request against one deployment, while it runs in this translator. */
+export interface Attempt {
+  request: NatsRequest;
+  requestId: string;
+  /** The router's attempt number (1, 2, ...), echoed on every frame. */
+  attempt: number;
+  /** The gateway's reply subject: data frames go there. */
+  clientReply: string;
+  prepared: PreparedDeployment;
+  input: ChatInput;
+  /** performance.now() when the attempt arrived. */
+  t0: number;
+  abort: AbortController;
+  timedOut: boolean;
+  /** The attempt's final frame and outcome were sent (or are being sent): nothing more may be published. */
+  settled: boolean;
+  /** The stream's translator state once the stream started: usage and generated characters so far. */
+  stream?: Readonly<StreamState>;
+  /**
+   * Content reached the client: the attempt committed. Before, a failure goes back to the router, which may
+   * retry or fall back; after, a failure ends the client's stream.
+   */
+  committed: boolean;
+  ttftMs?: number;
+}
+
+/** Marks the attempt's ending as sent; false when it already was (by a cancel, or the normal ending). */
+export function settle(a: Attempt): boolean {
+  if (a.settled) return false;
+  a.settled = true;
+  return true;
+}
+
+/**
+ * The attempt's usage as far as it went: what the upstream reported, else an estimate from characters
+ * (the prompt, and what was generated so far). OpenAI reports usage only at the end of a stream, a call
+ * aborted earlier reports none, and some compatible servers ignore stream_options: tokens the provider
+ * processed are billed to us either way, so a final frame never reports zero for them.
+ */
+export function usageSoFar(a: Attempt): TokenUsage {
+  return (
+    a.stream?.usage ??
+    estimateUsage({ promptChars: promptCharsOf(a.input.body.messages), completionChars: a.stream?.generatedChars ?? 0 })
+  );
+}
+
+export function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

@@ -1,0 +1,90 @@
+import type { GatewayError } from '@switchyard/contracts';
+import type { PreparedDeployment } from '../deployment-catalog.service';
+
+/** What an attempt ended by a client that went away reports: nginx's "client closed request". */
+export const CLIENT_DISCONNECTED: GatewayError = {
+  kind: 'client_disconnected',
+  status: 499,
+  type: 'client_disconnected',
+  code: 'client_disconnected',
+  param: null,
+  retryable: false,
+  message: 'The client closed the connection before the answer was complete; the upstream call was stopped.',
+};
+
+/** What a bug that escaped every expected failure path reports. */
+export const INTERNAL_ERROR: GatewayError = {
+  kind: 'internal',
+  status: 500,
+  type: 'api_error',
+  code: 'internal_error',
+  param: null,
+  retryable: true,
+  message:
+    'The translator failed unexpectedly while running this request. Retry it; if it keeps failing, check the translator logs.',
+};
+
+export function overloaded(limit: number): GatewayError {
+  return {
+    kind: 'overloaded',
+    status: 503,
+    type: 'api_error',
+    code: 'translator_overloaded',
+    param: null,
+    retryable: true,
+    retryAfter: 1,
+    message: `The translator is running its maximum of ${limit} attempts at once (SWITCHYARD_TRANSLATOR_MAX_INFLIGHT). Retry in a moment; the operator can add translator instances or raise the limit.`,
+  };
+}
+
+export function tooLarge(p: PreparedDeployment, limit: number): GatewayError {
+  return {
+    kind: 'upstream_5xx',
+    status: 502,
+    type: 'api_error',
+    code: 'upstream_response_too_large',
+    param: null,
+    retryable: false,
+    message: `The answer of deployment '${p.deployment.id}' is larger than the translator accepts (${limit} bytes). Ask for a shorter answer (max_tokens, fewer choices) or stream it; the gateway operator can raise SWITCHYARD_MAX_RESPONSE_BYTES.`,
+  };
+}
+
+export function badRequest(message: string): GatewayError {
+  return {
+    kind: 'bad_request',
+    status: 400,
+    type: 'invalid_request_error',
+    code: null,
+    param: null,
+    message,
+    retryable: false,
+  };
+}
+
+export function misconfigured(p: PreparedDeployment, e: Error): GatewayError {
+  return {
+    kind: 'unavailable',
+    status: 502,
+    type: 'api_error',
+    code: 'deployment_misconfigured',
+    param: null,
+    retryable: true,
+    message: `Deployment '${p.deployment.id}' cannot be called: ${e.message}`,
+  };
+}
+
+export function unknownDeployment(deploymentId: string): GatewayError {
+  return {
+    kind: 'unavailable',
+    status: 503,
+    type: 'api_error',
+    code: 'unknown_deployment',
+    param: null,
+    retryable: true,
+    message: `Deployment '${deploymentId}' is not in this translator's config. Make sure every service loads the same SWITCHYARD_CONFIG and restart the translator after changing it.`,
+  };
+}
+
+export function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { estimateUsage, promptCharsOf, ProviderError } from '@switchyard/providers';
+import { settle, type Attempt } from '../attempts/attempt';
+import { tooLarge } from '../attempts/translator-errors';
+import { TRANSLATOR_OPTIONS, type TranslatorOptions } from '../translator.options';
+import { readAll, type UpstreamReply } from '../upstream/upstream-client.service';
+import { transportError } from '@switchyard/providers';
+import { FramePublisher } from './frame-publisher.service';
+
+/** A non-streamed answer: read it whole (bounded), interpret it, send it to the client in one go. */
+@Injectable()
+export class ResponseRelay {
+  constructor(
+    @Inject(FramePublisher) private readonly frames: FramePublisher,
+    @Inject(TRANSLATOR_OPTIONS) private readonly options: TranslatorOptions,
+  ) {}
+
+  async relay(a: Attempt, reply: UpstreamReply): Promise<void> {
+    const limit = this.options.maxResponseBytes;
+    let bytes: Buffer | undefined;
+    try {
+      bytes = await readAll(reply.body, limit, 'stop');
+    } catch (e) {
+      if (!settle(a)) return;
+      return this.fail(a, transportError(e, a.prepared.ctx, a.timedOut));
+    }
+    if (bytes === undefined) reply.discard();
+    if (!settle(a)) return;
+    if (bytes === undefined) return this.fail(a, tooLarge(a.prepared, limit));
+    let parsed;
+    try {
+      parsed = a.prepared.adapter!.parseResponse(bytes, a.input);
+    } catch (e) {
+      if (!(e instanceof ProviderError)) throw e;
+      return this.fail(a, e.gatewayError);
+    }
+    // Some OpenAI-compatible servers leave usage out: bill an estimate rather than nothing.
+    const usage =
+      parsed.usage ??
+      estimateUsage({
+        promptChars: promptCharsOf(a.input.body.messages),
+        completionChars: parsed.generatedChars ?? 0,
+      });
+    a.committed = true;
+    const body = parsed.body === null ? bytes : Buffer.from(parsed.body, 'utf8');
+    this.frames.response(a, body, this.frames.meta(a, 200, usage));
+  }
+
+  private fail(a: Attempt, error: Parameters<FramePublisher['failBeforeCommit']>[4]): void {
+    this.frames.failBeforeCommit(a.request, a.requestId, a.attempt, a.prepared, error, a.t0);
+  }
+}

@@ -1,0 +1,90 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { GatewayError } from '@switchyard/contracts';
+import { SseParser, transportError, type SseEvent } from '@switchyard/providers';
+import { performance } from 'node:perf_hooks';
+import { settle, usageSoFar, type Attempt } from '../attempts/attempt';
+import type { UpstreamReply } from '../upstream/upstream-client.service';
+import { FramePublisher } from './frame-publisher.service';
+
+/**
+ * A streamed answer: decodes the upstream's framing, translates each event for the client, and sends the
+ * chunks to the gateway as they come.
+ *
+ * Commit point: nothing goes to the client until the first content, tool-call or refusal delta. The
+ * preamble (OpenAI's empty role chunk, say) is held back meanwhile, so an attempt that fails before saying
+ * anything real fails back to the router, which may still retry or fall back, and the client never saw it.
+ */
+@Injectable()
+export class StreamRelay {
+  constructor(@Inject(FramePublisher) private readonly frames: FramePublisher) {}
+
+  async relay(a: Attempt, reply: UpstreamReply): Promise<void> {
+    const translator = a.prepared.adapter!.createStreamTranslator({
+      includeUsage: a.input.body.stream_options?.include_usage === true,
+    });
+    const state = translator.state;
+    a.stream = state;
+    const parser = new SseParser();
+    /** Wire text held back until the attempt commits. */
+    let held = '';
+    /** A throw while publishing is NATS failing (a closing connection), not the upstream. */
+    let publishing = false;
+    let failure: GatewayError | undefined;
+
+    const send = (text: string): void => {
+      a.committed = true;
+      publishing = true;
+      this.frames.chunk(a, Buffer.from(text, 'utf8'));
+      publishing = false;
+    };
+    const feed = (events: SseEvent[]): void => {
+      if (a.settled) return; // cancelled: the client is gone
+      let out = '';
+      for (let i = 0; i < events.length; i++) {
+        out += translator.push(events[i]!);
+        if (a.ttftMs === undefined && state.contentSeen) a.ttftMs = performance.now() - a.t0;
+        if (state.error !== undefined) break;
+      }
+      if (out.length === 0) return;
+      if (a.committed) return send(out);
+      held += out;
+      if (state.contentSeen) {
+        const text = held;
+        held = '';
+        send(text);
+      }
+    };
+
+    try {
+      for await (const piece of reply.body) {
+        feed(parser.push(piece));
+        if (state.error !== undefined || a.settled) break;
+      }
+      if (state.error === undefined && !a.settled) {
+        feed(parser.end());
+        translator.end();
+      }
+      failure = state.error;
+    } catch (e) {
+      if (publishing) {
+        reply.discard();
+        throw e; // the runner ends the attempt as an unexpected failure
+      }
+      failure = transportError(e, a.prepared.ctx, a.timedOut);
+    }
+    if (failure !== undefined || a.settled) reply.discard();
+    if (!settle(a)) return; // cancelled: the 499 went out already, and the abort is no failure
+
+    if (failure === undefined) {
+      // A complete answer without any content (an empty reply) commits at its end.
+      if (held.length > 0) send(held);
+      this.frames.done(a, this.frames.meta(a, 200, usageSoFar(a), a.ttftMs));
+      return;
+    }
+    if (!a.committed) {
+      return this.frames.failBeforeCommit(a.request, a.requestId, a.attempt, a.prepared, failure, a.t0);
+    }
+    this.frames.logFailure(a.requestId, a.prepared, failure, true);
+    this.frames.endCommitted(a, failure, this.frames.meta(a, failure.status, usageSoFar(a), a.ttftMs));
+  }
+}
