@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { Msg, MsgHdrs, NatsConnection, SubscriptionOptions } from '@nats-io/transport-node';
 import { Logger } from '@nestjs/common';
-import type { SwitchyardConfig } from '@switchyard/config';
+import type { ResolvedDeployment } from '@switchyard/config';
 import { H, subjects } from '@switchyard/contracts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChatExecuteHandler } from './chat-execute.handler';
@@ -67,16 +67,16 @@ describe('ChatExecuteHandler on a closing connection', () => {
     const errors = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const s = subjects('unit');
     const { nc, deliver } = closingConnection();
-    const config = {
-      deployments: [{ id: 'dep-fake', modelName: 'demo', provider: 'fake', model: 'echo', weight: 1 }],
-    } as unknown as SwitchyardConfig;
+    const deployments = [
+      { id: 'dep-fake', modelName: 'demo', provider: 'fake', model: 'echo', weight: 1 },
+    ] as unknown as ResolvedDeployment[];
     const options: TranslatorOptions = {
       upstreamConnections: 1,
       keepAliveMs: 1000,
       defaultTimeoutMs: 10_000,
       maxResponseBytes: 1024 * 1024,
     };
-    const handler = new ChatExecuteHandler(nc, s, new DeploymentCatalog(config), {} as UpstreamPools, options);
+    const handler = new ChatExecuteHandler(nc, s, new DeploymentCatalog(deployments), {} as UpstreamPools, options);
     handler.onApplicationBootstrap();
 
     const messages = [{ role: 'user', content: 'hello there' }];

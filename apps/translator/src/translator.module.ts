@@ -7,7 +7,7 @@ import { loadTranslatorOptions, TRANSLATOR_OPTIONS } from './translator.options'
 import { UpstreamPools } from './upstream-pools.service';
 
 @Module({
-  imports: [ConfigModule, NatsModule],
+  imports: [ConfigModule.withProviderSecrets(), NatsModule],
   providers: [
     { provide: TRANSLATOR_OPTIONS, useFactory: () => loadTranslatorOptions() },
     DeploymentCatalog,

@@ -11,5 +11,6 @@ export * from './openai/openai.errors';
 export * from './fake/fake.adapter';
 export * from './fake/fake.responder';
 export * from './provider-deployment';
+export * from './provider-params';
 export * from './usage/usage.estimate';
 export * from './json/json.scan';
