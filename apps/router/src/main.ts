@@ -2,10 +2,11 @@ import 'reflect-metadata';
 process.env.SWITCHYARD_SERVICE = 'router';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { nestLogLevels } from '@switchyard/config';
 import { RouterModule } from './router.module';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(RouterModule, { logger: ['error', 'warn', 'log'] });
+  const app = await NestFactory.createApplicationContext(RouterModule, { logger: nestLogLevels() });
   app.enableShutdownHooks();
   await app.init();
   new Logger('router').log('ready: routing chat requests from NATS');

@@ -2,10 +2,11 @@ import 'reflect-metadata';
 process.env.SWITCHYARD_SERVICE = 'translator';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { nestLogLevels } from '@switchyard/config';
 import { TranslatorModule } from './translator.module';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(TranslatorModule, { logger: ['error', 'warn', 'log'] });
+  const app = await NestFactory.createApplicationContext(TranslatorModule, { logger: nestLogLevels() });
   app.enableShutdownHooks();
   await app.init();
   new Logger('translator').log('ready: running chat attempts from NATS against provider upstreams');
