@@ -218,7 +218,9 @@ describe("translator's view", () => {
     );
     expect(c.deployments[0]!.params).toMatchObject({ aws_region_name: 'us-east-1', watsonx_region_name: 'eu-de' });
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(warn.mock.calls[0]![0]).toMatch(/model_list\[0\] \(m\)\.litellm_params: aws_region_name, watsonx_region_name/);
+    expect(warn.mock.calls[0]![0]).toMatch(
+      /model_list\[0\] \(m\)\.litellm_params: aws_region_name, watsonx_region_name/,
+    );
   });
 
   it('honours custom_llm_provider as LiteLLM does', () => {
@@ -236,7 +238,9 @@ describe('deployment ids', () => {
       view(parse(yaml), env).deployments.map((d) => d.id);
     const full = ids(fullEnv, buildConfig);
     expect(ids(routingEnv, buildRoutingConfig)).toEqual(full);
-    const rotated = Object.fromEntries(Object.entries(providerEnv).map(([k, v]) => [k, k === 'AZURE_RPM' ? v : `${v}-2`]));
+    const rotated = Object.fromEntries(
+      Object.entries(providerEnv).map(([k, v]) => [k, k === 'AZURE_RPM' ? v : `${v}-2`]),
+    );
     expect(ids({ ...fullEnv, ...rotated }, buildConfig)).toEqual(full);
     expect(new Set(full).size).toBe(full.length);
   });
@@ -273,7 +277,15 @@ describe('deployment ids', () => {
       model_list: [
         {
           model_name: 'x',
-          litellm_params: { timeout: 5, model: 'azure/x', api_key: 'k', api_version: 'v', extra: 1, rpm: 3, api_base: 'http://a' },
+          litellm_params: {
+            timeout: 5,
+            model: 'azure/x',
+            api_key: 'k',
+            api_version: 'v',
+            extra: 1,
+            rpm: 3,
+            api_base: 'http://a',
+          },
         },
       ],
     });
@@ -299,7 +311,10 @@ describe('typed validation', () => {
       expect(() => buildRoutingConfig(one({ [field]: value }), {}), field).toThrow(pattern);
     }
     expect(() =>
-      buildConfig({ model_list: [{ model_name: 'b', litellm_params: { model: 'bedrock/b', aws_region_name: 5 } }] }, {}),
+      buildConfig(
+        { model_list: [{ model_name: 'b', litellm_params: { model: 'bedrock/b', aws_region_name: 5 } }] },
+        {},
+      ),
     ).toThrow(/model_list\[0\] \(b\)\.litellm_params\.aws_region_name/);
   });
 
@@ -308,6 +323,8 @@ describe('typed validation', () => {
     expect(() => buildConfig(one({ rpm: 'os.environ/RPM' }), { RPM: 'lots' })).toThrow(
       /model_list\[0\] \(m\)\.litellm_params\.rpm: .*\(from environment variable RPM\)/,
     );
-    expect(() => buildRoutingConfig(one({ rpm: 'os.environ/RPM' }), { RPM: 'lots' })).toThrow(/environment variable RPM/);
+    expect(() => buildRoutingConfig(one({ rpm: 'os.environ/RPM' }), { RPM: 'lots' })).toThrow(
+      /environment variable RPM/,
+    );
   });
 });

@@ -137,7 +137,9 @@ function parseEntry(entry: Entry, index: number): ParsedEntry {
   const raw: Params = entry.litellm_params;
   for (const field of ['model', 'custom_llm_provider']) {
     if (isEnvRef(raw[field])) {
-      throw new ConfigError(`${where}.litellm_params.${field} must be written in the config, not read from the environment.`);
+      throw new ConfigError(
+        `${where}.litellm_params.${field} must be written in the config, not read from the environment.`,
+      );
     }
   }
   const custom = typeof raw['custom_llm_provider'] === 'string' ? raw['custom_llm_provider'] : undefined;
@@ -178,7 +180,10 @@ function resolveFields(
       fromEnv.set(field, resolved.envName!);
     } else if (field === 'extra_headers' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
       values[field] = Object.fromEntries(
-        Object.entries(value).map(([header, v]) => [header, isEnvRef(v) ? resolveSecret(v, env, `${where}.${header}`).value : v]),
+        Object.entries(value).map(([header, v]) => [
+          header,
+          isEnvRef(v) ? resolveSecret(v, env, `${where}.${header}`).value : v,
+        ]),
       );
     } else {
       values[field] = value;
@@ -267,7 +272,11 @@ function parseFile(doc: unknown): ConfigFile {
   return parsed.data;
 }
 
-function assemble<D extends Deployment>(file: ConfigFile, deployments: D[], env: NodeJS.ProcessEnv): SwitchyardConfig<D> {
+function assemble<D extends Deployment>(
+  file: ConfigFile,
+  deployments: D[],
+  env: NodeJS.ProcessEnv,
+): SwitchyardConfig<D> {
   const ids = new Set<string>();
   for (const d of deployments) {
     if (ids.has(d.id))

@@ -10,6 +10,8 @@ describe('nestLogLevels', () => {
 
   it('defaults to log, and names a wrong value', () => {
     expect(nestLogLevels({})).toEqual(['error', 'warn', 'log']);
-    expect(() => nestLogLevels({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL: must be one of error, warn, log, debug, verbose, got "loud"/);
+    expect(() => nestLogLevels({ LOG_LEVEL: 'loud' })).toThrow(
+      /LOG_LEVEL: must be one of error, warn, log, debug, verbose, got "loud"/,
+    );
   });
 });
