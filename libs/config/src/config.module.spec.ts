@@ -23,7 +23,8 @@ class RoutingApp {}
 @Module({ imports: [ConfigModule.withProviderSecrets()] })
 class TranslatorApp {}
 
-const boot = (module: object) => NestFactory.createApplicationContext(module, { logger: false });
+const boot = (module: typeof RoutingApp | typeof TranslatorApp) =>
+  NestFactory.createApplicationContext(module, { logger: false });
 
 describe('ConfigModule', () => {
   const saved = { ...process.env };
