@@ -4,9 +4,9 @@
  *
  *   node dist/tools/migrate.js [--only postgres|clickhouse]
  */
-import { migrateAnalytics, redactUrl } from '@switchyard/analytics';
-import { loadEnv } from '@switchyard/config';
-import { migrateDatabase, redactDatabaseUrl } from '@switchyard/db';
+import { migrateAnalytics } from '@switchyard/analytics';
+import { loadEnv, redactUrl } from '@switchyard/config';
+import { migrateDatabase } from '@switchyard/db';
 
 type Target = 'postgres' | 'clickhouse';
 const TARGETS: readonly Target[] = ['postgres', 'clickhouse'];
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const log = (line: string): void => console.log(`    ${line}`);
 
   if (targets.includes('postgres')) {
-    console.log(`==> Postgres migrations on ${redactDatabaseUrl(env.DATABASE_URL)}`);
+    console.log(`==> Postgres migrations on ${redactUrl(env.DATABASE_URL)}`);
     try {
       await migrateDatabase(env.DATABASE_URL, log);
     } catch (e) {

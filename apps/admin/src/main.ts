@@ -4,17 +4,18 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ENV, type Env } from '@switchyard/config';
+import { ENV, nestLogLevels, type Env } from '@switchyard/config';
 import { AdminModule } from './admin.module';
 import { requireJsonBody } from './common/require-json.middleware';
 import { setupDocs } from './docs/swagger';
 
-const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
-
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AdminModule, { bodyParser: false, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(AdminModule, {
+    bodyParser: false,
+    abortOnError: false,
+    logger: nestLogLevels(),
+  });
   const env = app.get<Env>(ENV);
-  app.useLogger(LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(env.LOG_LEVEL) + 1));
   app.use(requireJsonBody);
   // Admin bodies are small JSON documents; 1 MiB unless the operator says otherwise.
   app.useBodyParser('json', { limit: env.SWITCHYARD_MAX_BODY_BYTES ?? 1024 * 1024 });

@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { loadEnv } from '@switchyard/config';
+import { loadEnv, nestLogLevels } from '@switchyard/config';
 import { FRAME_HEADER_ROOM } from '@switchyard/contracts';
 import { connectNatsTransport, NATS } from '@switchyard/nats';
 import { ChatService } from './chat/chat.service';
@@ -35,7 +35,7 @@ async function bootstrap(): Promise<void> {
     logger: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule, adapter, {
-    logger: ['error', 'warn', 'log'],
+    logger: nestLogLevels(env),
   });
   app.enableShutdownHooks();
   const bodyLimit = effectiveBodyLimit(env.SWITCHYARD_MAX_BODY_BYTES, app.get<NatsConnection>(NATS));

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 process.env.SWITCHYARD_SERVICE = 'router';
 import { Logger } from '@nestjs/common';
+import { nestLogLevels } from '@switchyard/config';
 import { createNatsMicroservice } from '@switchyard/nats';
 import { RouterModule } from './router.module';
 
 async function bootstrap(): Promise<void> {
-  const app = await createNatsMicroservice(RouterModule, { logger: ['error', 'warn', 'log'] });
+  const app = await createNatsMicroservice(RouterModule, { logger: nestLogLevels() });
   app.enableShutdownHooks();
   await app.listen();
   new Logger('router').log('ready: routing requests from NATS');

@@ -1,18 +1,15 @@
 import 'reflect-metadata';
 process.env.SWITCHYARD_SERVICE = 'spend';
-import { Logger, type LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadEnv } from '@switchyard/config';
+import { loadEnv, nestLogLevels } from '@switchyard/config';
 import { subjects } from '@switchyard/contracts';
 import { SpendModule } from './spend.module';
-
-// LOG_LEVEL names the most verbose level to print.
-const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 async function bootstrap(): Promise<void> {
   const env = loadEnv();
   const app = await NestFactory.createApplicationContext(SpendModule, {
-    logger: LEVELS.slice(0, LEVELS.indexOf(env.LOG_LEVEL) + 1),
+    logger: nestLogLevels(env),
   });
   app.enableShutdownHooks();
   await app.init();

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CONFIG, type Deployment, type SwitchyardConfig } from '@switchyard/config';
+import { PROVIDER_DEPLOYMENTS, type ResolvedDeployment } from '@switchyard/config';
 import type { GatewayError } from '@switchyard/contracts';
 import {
   adapterFor,
@@ -10,7 +10,7 @@ import {
 
 /** A deployment resolved once at boot: its adapter (or why it has none) and what every attempt reuses. */
 export interface PreparedDeployment {
-  deployment: Deployment;
+  deployment: ResolvedDeployment;
   adapter: ProviderAdapter | undefined;
   /** Set when the deployment cannot be served by this translator. */
   unavailable: GatewayError | undefined;
@@ -27,8 +27,8 @@ export class DeploymentCatalog {
   private readonly logger = new Logger('DeploymentCatalog');
   private readonly byId = new Map<string, PreparedDeployment>();
 
-  constructor(@Inject(CONFIG) config: SwitchyardConfig) {
-    for (const deployment of config.deployments) {
+  constructor(@Inject(PROVIDER_DEPLOYMENTS) deployments: readonly ResolvedDeployment[]) {
+    for (const deployment of deployments) {
       let adapter: ProviderAdapter | undefined;
       let unavailable: GatewayError | undefined;
       try {

@@ -13,7 +13,7 @@ import { UpstreamClient } from './upstream/upstream-client.service';
 import { UpstreamPools } from './upstream/upstream-pools.service';
 
 @Module({
-  imports: [ConfigModule, NatsModule],
+  imports: [ConfigModule.withProviderSecrets(), NatsModule],
   controllers: [ExecuteController],
   providers: [
     { provide: TRANSLATOR_OPTIONS, useFactory: () => loadTranslatorOptions() },

@@ -25,17 +25,8 @@ export function createAnalyticsClient(opts: Pick<AnalyticsOptions, 'url' | 'user
   });
 }
 
-/** The URL without credentials, for error messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return '(unparseable CLICKHOUSE_URL)';
-  }
-}
+/** The URL without credentials, for error messages: the one helper every service uses. */
+export { redactUrl } from '@switchyard/config';
 
 /** Wraps a ClickHouse failure in an error that says what failed and what to check. Never swallows. */
 export function analyticsError(action: string, database: string, cause: unknown): Error {

@@ -7,20 +7,12 @@ const TIMEOUT_MESSAGE = `timeout is in seconds and at most ${MAX_TIMEOUT_S} (one
 /**
  * The YAML config in LiteLLM's shape, so an existing LiteLLM proxy config loads unchanged.
  * Unknown keys are kept (passthrough): LiteLLM configs carry many settings we do not act on yet.
+ * Only `model` is checked here: the provider settings are typed per provider family (see
+ * PROVIDER_PARAMS_SCHEMAS in @switchyard/providers) once the provider is known, by buildConfig.
  */
 export const LitellmParamsSchema = z
   .object({
     model: z.string().min(1, 'litellm_params.model is required, e.g. "openai/gpt-4o"'),
-    api_base: z.string().optional(),
-    api_key: z.string().optional(),
-    api_version: z.string().optional(),
-    weight: z.number().positive().optional(),
-    rpm: z.number().int().positive().optional(),
-    tpm: z.number().int().positive().optional(),
-    timeout: z.number().positive().max(MAX_TIMEOUT_S, TIMEOUT_MESSAGE).optional(),
-    stream_timeout: z.number().positive().max(MAX_TIMEOUT_S, TIMEOUT_MESSAGE).optional(),
-    max_retries: z.number().int().nonnegative().optional(),
-    organization: z.string().optional(),
   })
   .passthrough();
 

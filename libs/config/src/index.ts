@@ -3,3 +3,5 @@ export * from './config.schema';
 export * from './switchyard-config';
 export * from './load-config';
 export * from './config.module';
+export * from './redact-url';
+export * from './nest-log-levels';

@@ -77,6 +77,8 @@ describe('buildConfig', () => {
     const two = buildConfig(parse(litellm), { ...env, OPENAI_API_KEY: 'rotated' }).deployments.map((d) => d.id);
     expect(one).toEqual(two);
     expect(new Set(one).size).toBe(3);
+    // The ids earlier versions derived: usage history and deployment health are keyed by them.
+    expect(one).toEqual(['dep-ce37326c422c9428', 'dep-6a2f33528b884c4c', 'my-local']);
   });
 
   it('prefers SWITCHYARD_MASTER_KEY over the file', () => {

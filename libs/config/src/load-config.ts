@@ -1,12 +1,26 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import type { z } from 'zod';
+import {
+  PROVIDER_PARAMS_SCHEMAS,
+  REQUEST_DEFAULT_KEYS,
+  SECRET_FIELDS,
+  providerFamily,
+  type ProviderFamily,
+  type ProviderParams,
+} from '@switchyard/providers';
 import { ConfigFileSchema, type ConfigFile } from './config.schema';
-import type { Deployment, SwitchyardConfig } from './switchyard-config';
+import type { Deployment, ResolvedDeployment, SwitchyardConfig } from './switchyard-config';
 
 const ENV_REF = 'os.environ/';
 
 export class ConfigError extends Error {}
+
+export interface LoadConfigOptions {
+  /** Told once per load about what is kept but not understood (unknown litellm_params fields). */
+  warn?: (message: string) => void;
+}
 
 /** Resolves LiteLLM's `os.environ/NAME` references. A missing variable is an error naming it. */
 export function resolveSecret(
@@ -26,63 +40,250 @@ export function resolveSecret(
   return { value: resolved, envName: name };
 }
 
-function splitProviderModel(model: string): { provider: string; model: string } {
+type Entry = ConfigFile['model_list'][number];
+type Params = Record<string, unknown>;
+
+/** What routing acts on: resolved in every view, from the environment too when the file refers to it. */
+const ROUTING_FIELDS = ['weight', 'rpm', 'tpm', 'order', 'timeout', 'stream_timeout', 'max_retries'] as const;
+
+/**
+ * The order in which litellm_params have always been hashed into a deployment id (then the rest as
+ * written). Changing it changes the id of every deployment, and with it usage history and health state.
+ */
+const ID_FIELD_ORDER = [
+  'model',
+  'api_base',
+  'api_version',
+  'weight',
+  'rpm',
+  'tpm',
+  'timeout',
+  'stream_timeout',
+  'max_retries',
+  'organization',
+];
+
+function isEnvRef(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith(ENV_REF);
+}
+
+function splitProviderModel(model: string, custom: string | undefined): { provider: string; model: string } {
+  if (custom !== undefined) {
+    return { provider: custom, model: model.startsWith(`${custom}/`) ? model.slice(custom.length + 1) : model };
+  }
   const slash = model.indexOf('/');
   // LiteLLM treats a bare model name as OpenAI's.
   if (slash <= 0) return { provider: 'openai', model };
   return { provider: model.slice(0, slash), model: model.slice(slash + 1) };
 }
 
-function deploymentId(entry: ConfigFile['model_list'][number], index: number): string {
+/** Derived from the entry as written, without any credential field, so rotating a secret keeps the id. */
+function deploymentId(entry: Entry, index: number): string {
   if (entry.model_info?.id) return entry.model_info.id;
-  const { api_key: _secret, ...params } = entry.litellm_params;
+  const raw: Params = entry.litellm_params;
+  const params: Params = {};
+  for (const key of [...ID_FIELD_ORDER, ...Object.keys(raw)]) {
+    if (key in params || SECRET_FIELDS.has(key) || raw[key] === undefined) continue;
+    params[key] = raw[key];
+  }
   const digest = createHash('sha256')
     .update(JSON.stringify([entry.model_name, params, index]))
     .digest('hex');
   return `dep-${digest.slice(0, 16)}`;
 }
 
-/** Validates a parsed config document and resolves it into the shape the services use. */
-export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv = process.env): SwitchyardConfig {
+function familySchema(family: ProviderFamily): z.ZodObject {
+  return PROVIDER_PARAMS_SCHEMAS[family];
+}
+
+function fieldSchema(family: ProviderFamily, field: string): z.ZodType | undefined {
+  return familySchema(family).shape[field];
+}
+
+/** An environment value for a typed field: as text when the field takes text, else as JSON ("600", "true"). */
+function coerce(schema: z.ZodType | undefined, text: string): unknown {
+  if (schema === undefined || schema.safeParse(text).success) return text;
+  try {
+    const value: unknown = JSON.parse(text);
+    return schema.safeParse(value).success ? value : text;
+  } catch {
+    return text;
+  }
+}
+
+/** One model_list entry, checked and split into what every view shares. */
+interface ParsedEntry {
+  where: string;
+  raw: Params;
+  id: string;
+  modelName: string;
+  provider: string;
+  family: ProviderFamily;
+  model: string;
+  baseModel?: string;
+}
+
+function issuesError(where: string, error: z.ZodError, fromEnv: ReadonlyMap<string, string>): ConfigError {
+  const lines = error.issues.map((i) => {
+    const field = String(i.path[0] ?? '');
+    const origin = fromEnv.has(field) ? ` (from environment variable ${fromEnv.get(field)})` : '';
+    return `${where}.litellm_params.${i.path.join('.')}: ${i.message}${origin}`;
+  });
+  return new ConfigError(lines.join('\n'));
+}
+
+function parseEntry(entry: Entry, index: number): ParsedEntry {
+  const where = `model_list[${index}] (${entry.model_name})`;
+  const raw: Params = entry.litellm_params;
+  for (const field of ['model', 'custom_llm_provider']) {
+    if (isEnvRef(raw[field])) {
+      throw new ConfigError(
+        `${where}.litellm_params.${field} must be written in the config, not read from the environment.`,
+      );
+    }
+  }
+  const custom = typeof raw['custom_llm_provider'] === 'string' ? raw['custom_llm_provider'] : undefined;
+  const { provider, model } = splitProviderModel(entry.litellm_params.model, custom);
+  const family = providerFamily(provider);
+  // Values written in the file are checked in every view, so a typo fails every service alike; values from
+  // the environment are checked where they are resolved.
+  const literal = Object.fromEntries(Object.entries(raw).filter(([, v]) => !isEnvRef(v)));
+  const checked = familySchema(family).loose().safeParse(literal);
+  if (!checked.success) throw issuesError(where, checked.error, new Map());
+  const baseModel = entry.model_info?.base_model;
+  return {
+    where,
+    raw,
+    id: deploymentId(entry, index),
+    modelName: entry.model_name,
+    provider,
+    family,
+    model,
+    baseModel: typeof baseModel === 'string' ? baseModel : undefined,
+  };
+}
+
+/** Resolves `os.environ/` references of the given fields (all when `only` is undefined); others are left out. */
+function resolveFields(
+  p: ParsedEntry,
+  env: NodeJS.ProcessEnv,
+  only: readonly string[] | undefined,
+): { values: Params; fromEnv: Map<string, string> } {
+  const values: Params = {};
+  const fromEnv = new Map<string, string>();
+  for (const [field, value] of Object.entries(p.raw)) {
+    if (only !== undefined && !only.includes(field)) continue;
+    const where = `${p.where}.litellm_params.${field}`;
+    if (isEnvRef(value)) {
+      const resolved = resolveSecret(value, env, where);
+      values[field] = coerce(fieldSchema(p.family, field), resolved.value!);
+      fromEnv.set(field, resolved.envName!);
+    } else if (field === 'extra_headers' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      values[field] = Object.fromEntries(
+        Object.entries(value).map(([header, v]) => [
+          header,
+          isEnvRef(v) ? resolveSecret(v, env, `${where}.${header}`).value : v,
+        ]),
+      );
+    } else {
+      values[field] = value;
+    }
+  }
+  return { values, fromEnv };
+}
+
+function checkApiBase(where: string, apiBase: unknown): string | undefined {
+  if (apiBase === undefined) return undefined;
+  if (typeof apiBase !== 'string' || !/^https?:\/\//.test(apiBase)) {
+    throw new ConfigError(`${where}.litellm_params.api_base must be an http(s) URL.`);
+  }
+  return apiBase.replace(/\/+$/, '');
+}
+
+function routingDeployment(p: ParsedEntry, typed: Params): Deployment {
+  const num = (field: string): number | undefined => typed[field] as number | undefined;
+  const seconds = (field: string): number | undefined => (num(field) !== undefined ? num(field)! * 1000 : undefined);
+  return {
+    id: p.id,
+    modelName: p.modelName,
+    provider: p.provider,
+    family: p.family,
+    model: p.model,
+    apiBase: isEnvRef(p.raw['api_base']) ? undefined : checkApiBase(p.where, p.raw['api_base']),
+    weight: num('weight') ?? 1,
+    rpm: num('rpm'),
+    tpm: num('tpm'),
+    order: num('order'),
+    timeoutMs: seconds('timeout'),
+    streamTimeoutMs: seconds('stream_timeout'),
+    maxRetries: num('max_retries'),
+    baseModel: p.baseModel,
+  };
+}
+
+/** The routing view of one entry: routing fields resolved, no provider setting or credential. */
+function toRouting(p: ParsedEntry, env: NodeJS.ProcessEnv): Deployment {
+  const { values, fromEnv } = resolveFields(p, env, ROUTING_FIELDS);
+  const typed = familySchema(p.family).safeParse({ ...values, model: p.raw['model'] });
+  if (!typed.success) throw issuesError(p.where, typed.error, fromEnv);
+  return routingDeployment(p, typed.data);
+}
+
+/** The translator's view of one entry: every field resolved and typed; unknown fields kept and reported. */
+function toResolved(p: ParsedEntry, env: NodeJS.ProcessEnv, warn: (message: string) => void): ResolvedDeployment {
+  const { values, fromEnv } = resolveFields(p, env, undefined);
+  const schema = familySchema(p.family);
+  const typed = schema.loose().safeParse(values);
+  if (!typed.success) throw issuesError(p.where, typed.error, fromEnv);
+  const unknown = Object.keys(values).filter((field) => !(field in schema.shape));
+  if (unknown.length > 0) {
+    warn(
+      `${p.where}.litellm_params: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a setting' : 'are not settings'} ` +
+        `Switchyard knows for ${p.family} deployments; kept, but not acted on. Check the spelling if it should be.`,
+    );
+  }
+  const settings: Params = { family: p.family };
+  const requestDefaults: Params = {};
+  for (const [field, value] of Object.entries(typed.data as Params)) {
+    if (field === 'model' || value === undefined) continue;
+    if (REQUEST_DEFAULT_KEYS.has(field)) requestDefaults[field] = value;
+    else settings[field] = value;
+  }
+  const text = (field: string): string | undefined =>
+    typeof settings[field] === 'string' ? (settings[field] as string) : undefined;
+  return {
+    ...routingDeployment(p, typed.data as Params),
+    apiBase: checkApiBase(p.where, settings['api_base']),
+    apiKey: text('api_key'),
+    apiKeyEnv: fromEnv.get('api_key'),
+    apiVersion: text('api_version'),
+    organization: text('organization'),
+    params: settings as ProviderParams,
+    requestDefaults,
+  };
+}
+
+function parseFile(doc: unknown): ConfigFile {
   const parsed = ConfigFileSchema.safeParse(doc ?? {});
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new ConfigError(`Invalid config:\n${lines.join('\n')}`);
   }
-  const file = parsed.data;
-  const deployments: Deployment[] = file.model_list.map((entry, index) => {
-    const where = `model_list[${index}] (${entry.model_name})`;
-    const p = entry.litellm_params;
-    const { provider, model } = splitProviderModel(p.model);
-    const key = resolveSecret(p.api_key, env, `${where}.litellm_params.api_key`);
-    const base = resolveSecret(p.api_base, env, `${where}.litellm_params.api_base`);
-    if (base.value !== undefined && !/^https?:\/\//.test(base.value)) {
-      throw new ConfigError(`${where}.litellm_params.api_base must be an http(s) URL.`);
-    }
-    return {
-      id: deploymentId(entry, index),
-      modelName: entry.model_name,
-      provider,
-      model,
-      apiBase: base.value?.replace(/\/+$/, ''),
-      apiKey: key.value,
-      apiKeyEnv: key.envName,
-      apiVersion: p.api_version,
-      organization: p.organization,
-      weight: p.weight ?? 1,
-      rpm: p.rpm,
-      tpm: p.tpm,
-      timeoutMs: p.timeout !== undefined ? p.timeout * 1000 : undefined,
-      baseModel: typeof entry.model_info?.base_model === 'string' ? entry.model_info.base_model : undefined,
-    };
-  });
+  return parsed.data;
+}
+
+function assemble<D extends Deployment>(
+  file: ConfigFile,
+  deployments: D[],
+  env: NodeJS.ProcessEnv,
+): SwitchyardConfig<D> {
   const ids = new Set<string>();
   for (const d of deployments) {
     if (ids.has(d.id))
       throw new ConfigError(`Two model_list entries share model_info.id "${d.id}"; ids must be unique.`);
     ids.add(d.id);
   }
-  const groups = new Map<string, Deployment[]>();
+  const groups = new Map<string, D[]>();
   for (const d of deployments) {
     const list = groups.get(d.modelName) ?? [];
     list.push(d);
@@ -107,32 +308,76 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv = process.env):
   };
 }
 
-/** Reads and resolves the YAML config at `path`. Errors name the file and what to fix. */
-export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): SwitchyardConfig {
-  if (!path) return buildConfig({}, env);
+/**
+ * The translator's view of a parsed config document: every deployment with its provider settings typed
+ * and its credentials resolved. A missing variable fails, naming it and the model_list entry.
+ */
+export function buildConfig(
+  doc: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadConfigOptions = {},
+): SwitchyardConfig<ResolvedDeployment> {
+  const file = parseFile(doc);
+  const warn = options.warn ?? (() => undefined);
+  const deployments = file.model_list.map((entry, index) => toResolved(parseEntry(entry, index), env, warn));
+  return assemble(file, deployments, env);
+}
+
+/**
+ * The routing view every service but the translator loads: deployments with what routing needs (ids,
+ * groups, weights, limits, timeouts), no provider credential and no provider setting. Provider variables
+ * need not be set. The master key is still resolved (the gateway and admin check it).
+ */
+export function buildRoutingConfig(doc: unknown, env: NodeJS.ProcessEnv = process.env): SwitchyardConfig {
+  const file = parseFile(doc);
+  const deployments = file.model_list.map((entry, index) => toRouting(parseEntry(entry, index), env));
+  return assemble(file, deployments, env);
+}
+
+function readConfigDocument(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new ConfigError(`Cannot read config file ${path} (SWITCHYARD_CONFIG): ${(e as Error).message}`);
   }
-  let doc: unknown;
   try {
-    doc = parse(text);
+    return parse(text);
   } catch (e) {
     throw new ConfigError(`Config file ${path} is not valid YAML: ${(e as Error).message}`);
   }
+}
+
+function fromFile<T>(path: string | undefined, build: (doc: unknown) => T): T {
+  if (!path) return build({});
+  const doc = readConfigDocument(path);
   try {
-    return buildConfig(doc, env);
+    return build(doc);
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(`${path}: ${e.message}`);
     throw e;
   }
 }
 
+/** Reads the YAML config at `path` into the translator's view (see buildConfig). Errors name the file and what to fix. */
+export function loadConfig(
+  path: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadConfigOptions = {},
+): SwitchyardConfig<ResolvedDeployment> {
+  return fromFile(path, (doc) => buildConfig(doc, env, options));
+}
+
+/** Reads the YAML config at `path` into the routing view (see buildRoutingConfig). */
+export function loadRoutingConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): SwitchyardConfig {
+  return fromFile(path, (doc) => buildRoutingConfig(doc, env));
+}
+
 /** The deployment groups and aliases, in the shape routing resolves models against. */
-export function modelCatalog(config: SwitchyardConfig): {
-  groups: SwitchyardConfig['groups'];
+export function modelCatalog<D extends Deployment>(
+  config: SwitchyardConfig<D>,
+): {
+  groups: SwitchyardConfig<D>['groups'];
   aliases: SwitchyardConfig['routerSettings']['aliases'];
 } {
   return { groups: config.groups, aliases: config.routerSettings.aliases };

@@ -1,26 +1,49 @@
-/** The resolved configuration every service works from. */
+import type { ProviderFamily, ProviderParams } from '@switchyard/providers';
+
+/**
+ * A deployment as routing sees it: no provider credentials, no provider settings. Every service holds
+ * these (the routing view); only the translator holds `ResolvedDeployment`s.
+ */
 export interface Deployment {
-  /** Stable id: model_info.id, or derived from the entry so every service computes the same one. */
+  /** Stable id: model_info.id, or derived from the entry without its secrets, so every view computes the same one. */
   id: string;
   /** The group (public model name) this deployment serves. */
   modelName: string;
-  /** Provider prefix of litellm_params.model ("openai", "fake", ...). */
+  /** Provider prefix of litellm_params.model, or litellm_params.custom_llm_provider ("openai", "fake", ...). */
   provider: string;
+  /** Which settings schema the provider's litellm_params follow. */
+  family: ProviderFamily;
   /** Model name sent upstream (litellm_params.model without the provider prefix). */
   model: string;
+  /**
+   * litellm_params.api_base when written in the file. An `os.environ/` api_base is resolved by the
+   * translator only, so in the routing view it is absent.
+   */
   apiBase?: string;
+  weight: number;
+  rpm?: number;
+  tpm?: number;
+  /** litellm_params.order: lower orders are tried first. */
+  order?: number;
+  timeoutMs?: number;
+  streamTimeoutMs?: number;
+  maxRetries?: number;
+  /** Pricing lookups use this when set (model_info.base_model). */
+  baseModel?: string;
+}
+
+/** A deployment with its provider settings and credentials resolved: the translator's view. */
+export interface ResolvedDeployment extends Deployment {
   /** Resolved secret. Never logged, never sent over NATS. */
   apiKey?: string;
   /** Name of the environment variable the key came from, for error messages. */
   apiKeyEnv?: string;
   apiVersion?: string;
   organization?: string;
-  weight: number;
-  rpm?: number;
-  tpm?: number;
-  timeoutMs?: number;
-  /** Pricing lookups use this when set (model_info.base_model). */
-  baseModel?: string;
+  /** Every provider setting of litellm_params, typed by family; credentials resolved. */
+  params: ProviderParams;
+  /** OpenAI chat parameters from litellm_params: defaults for requests that do not set them. */
+  requestDefaults: Readonly<Record<string, unknown>>;
 }
 
 export interface RouterSettings {
@@ -30,10 +53,11 @@ export interface RouterSettings {
   aliases: Record<string, string>;
 }
 
-export interface SwitchyardConfig {
-  deployments: Deployment[];
+/** The resolved configuration. `D` is `Deployment` in the routing view, `ResolvedDeployment` in the translator's. */
+export interface SwitchyardConfig<D extends Deployment = Deployment> {
+  deployments: D[];
   /** model_name → deployments, in config order. */
-  groups: Map<string, Deployment[]>;
+  groups: Map<string, D[]>;
   routerSettings: RouterSettings;
   masterKey?: string;
 }

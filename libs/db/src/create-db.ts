@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import { Pool } from 'pg';
+import { redactUrl } from '@switchyard/config';
 import type { Database } from './database.types';
 
 /** A pooled Kysely instance. Call `destroy()` when done (DbModule does it on shutdown). */
@@ -10,13 +11,7 @@ export function createDb(databaseUrl: string, opts: { max?: number } = {}): Kyse
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
-/** The URL without its password, for messages. */
+/** The URL without its password, for messages (the shared redactUrl of @switchyard/config). */
 export function redactDatabaseUrl(databaseUrl: string): string {
-  try {
-    const u = new URL(databaseUrl);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable DATABASE_URL)';
-  }
+  return redactUrl(databaseUrl);
 }

@@ -2,7 +2,7 @@ import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nes
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { subjects, type Subjects } from '@switchyard/contracts';
-import { ENV, type Env } from '@switchyard/config';
+import { ENV, redactUrl, redactUrlsIn, type Env } from '@switchyard/config';
 import { INSTANCE_ID, NATS, NATS_CLIENT, SUBJECTS } from './nats.module.tokens';
 import { NatsClient } from './transport/nats.client';
 import { NatsTransports } from './transport/nats-microservice';
@@ -27,7 +27,8 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
     });
   } catch (e) {
     throw new Error(
-      `Cannot connect to NATS at ${url}: ${(e as Error).message}. Start nats-server with JetStream (-js) or set NATS_URL.`,
+      // The URL may carry a user and password or a token: never in a message.
+      `Cannot connect to NATS at ${redactUrl(url)}: ${redactUrlsIn((e as Error).message)}. Start nats-server with JetStream (-js) or set NATS_URL.`,
     );
   }
 }

@@ -11,6 +11,7 @@ export * from './openai/openai.errors';
 export * from './fake/fake.adapter';
 export * from './fake/fake.responder';
 export * from './provider-deployment';
+export * from './provider-params';
 export * from './usage/usage.estimate';
 export * from './json/json.scan';
 export * from './errors/error-classifier';

@@ -1,6 +1,8 @@
+import type { ProviderParams } from './provider-params';
+
 /**
- * What an adapter needs to know about a deployment. `Deployment` from @switchyard/config satisfies it
- * structurally; providers stay free of the config library (module boundaries: domain → contracts only).
+ * What an adapter needs to know about a deployment. The translator's deployments from @switchyard/config
+ * satisfy it structurally; providers stay free of the config library (module boundaries: domain → contracts only).
  */
 export interface ProviderDeployment {
   id: string;
@@ -17,4 +19,14 @@ export interface ProviderDeployment {
   apiKeyEnv?: string;
   apiVersion?: string;
   organization?: string;
+  /**
+   * Every provider setting of litellm_params, typed by family, credentials resolved (aws_*, vertex_*,
+   * azure_ad_token, extra_headers, ...). Absent: none configured.
+   */
+  params?: ProviderParams;
+  /**
+   * OpenAI chat parameters given in litellm_params (temperature, max_tokens, stop, ...): defaults for
+   * requests that do not set them, as in LiteLLM. Absent: none.
+   */
+  requestDefaults?: Readonly<Record<string, unknown>>;
 }

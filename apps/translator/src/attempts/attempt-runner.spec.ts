@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { Msg, MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import { Logger } from '@nestjs/common';
-import type { SwitchyardConfig } from '@switchyard/config';
+import type { ResolvedDeployment } from '@switchyard/config';
 import { H } from '@switchyard/contracts';
 import { NatsRequest } from '@switchyard/nats';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -44,9 +44,9 @@ function executeMsg(body: unknown, requestId: string): Msg & { respond: ReturnTy
 }
 
 function runner(maxInflight = 16) {
-  const config = {
-    deployments: [{ id: 'dep-fake', modelName: 'demo', provider: 'fake', model: 'echo', weight: 1 }],
-  } as unknown as SwitchyardConfig;
+  const deployments = [
+    { id: 'dep-fake', modelName: 'demo', provider: 'fake', model: 'echo', weight: 1 },
+  ] as unknown as ResolvedDeployment[];
   const options: TranslatorOptions = {
     upstreamConnections: 1,
     keepAliveMs: 1000,
@@ -57,7 +57,7 @@ function runner(maxInflight = 16) {
   const frames = new FramePublisher(closingConnection);
   const registry = new AttemptRegistry(options);
   const run = new AttemptRunner(
-    new DeploymentCatalog(config),
+    new DeploymentCatalog(deployments),
     registry,
     new UpstreamClient(new UpstreamPools(options)),
     frames,
