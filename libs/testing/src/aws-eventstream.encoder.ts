@@ -56,7 +56,8 @@ export function encodeAwsHeaders(headers: Record<string, AwsHeaderValue>): Uint8
   const parts: Uint8Array[] = [];
   for (const [name, value] of Object.entries(headers)) {
     const nameBytes = utf8.encode(name);
-    if (nameBytes.length === 0 || nameBytes.length > 255) throw new RangeError(`Header name "${name}" must be 1 to 255 bytes.`);
+    if (nameBytes.length === 0 || nameBytes.length > 255)
+      throw new RangeError(`Header name "${name}" must be 1 to 255 bytes.`);
     parts.push(Uint8Array.of(nameBytes.length), nameBytes, headerValueBytes(value));
   }
   return Buffer.concat(parts);
@@ -93,5 +94,8 @@ export const awsHeaders = {
 
 /** A Bedrock-style event message whose payload is `body` as JSON. */
 export function encodeAwsJsonEvent(eventType: string, body: unknown): Uint8Array {
-  return encodeAwsEventStreamMessage({ headers: awsHeaders.event(eventType), payload: utf8.encode(JSON.stringify(body)) });
+  return encodeAwsEventStreamMessage({
+    headers: awsHeaders.event(eventType),
+    payload: utf8.encode(JSON.stringify(body)),
+  });
 }

@@ -101,7 +101,10 @@ export function parseAwsHeaders(bytes: Uint8Array): Record<string, AwsHeaderValu
         need(len);
         const raw = bytes.slice(at, at + len);
         at += len;
-        value = type === AWS_HEADER_TYPE.binary ? { type: 'binary', value: raw } : { type: 'string', value: utf8.decode(raw) };
+        value =
+          type === AWS_HEADER_TYPE.binary
+            ? { type: 'binary', value: raw }
+            : { type: 'string', value: utf8.decode(raw) };
         break;
       }
       case AWS_HEADER_TYPE.uuid: {
@@ -173,9 +176,14 @@ export function createAwsEventStreamDecoder(opts: FrameDecoderOptions = {}): Fra
       if (crc32(buf.subarray(start, start + 8)) !== view.getUint32(8)) {
         fail('bad_prelude_crc', `AWS event stream message ${n}: the prelude CRC does not match.`, out);
       }
-      if (total > max) fail('frame_too_large', `AWS event stream message ${n} is ${total} bytes, over the ${max} byte bound.`, out);
+      if (total > max)
+        fail('frame_too_large', `AWS event stream message ${n} is ${total} bytes, over the ${max} byte bound.`, out);
       if (total < AWS_MIN_MESSAGE_BYTES || headersLen > total - AWS_MIN_MESSAGE_BYTES) {
-        fail('invalid_frame', `AWS event stream message ${n}: lengths are inconsistent (total ${total}, headers ${headersLen}).`, out);
+        fail(
+          'invalid_frame',
+          `AWS event stream message ${n}: lengths are inconsistent (total ${total}, headers ${headersLen}).`,
+          out,
+        );
       }
       if (avail < total) return;
       const message = buf.subarray(start, start + total);
@@ -186,7 +194,11 @@ export function createAwsEventStreamDecoder(opts: FrameDecoderOptions = {}): Fra
       try {
         headers = parseAwsHeaders(message.subarray(AWS_PRELUDE_BYTES, AWS_PRELUDE_BYTES + headersLen));
       } catch (e) {
-        fail('invalid_frame', `AWS event stream message ${n}: ${e instanceof HeaderError ? e.message : 'a header name or value is not UTF-8'}.`, out);
+        fail(
+          'invalid_frame',
+          `AWS event stream message ${n}: ${e instanceof HeaderError ? e.message : 'a header name or value is not UTF-8'}.`,
+          out,
+        );
       }
       // A copy: the buffer is reused for the next messages.
       const payload = message.slice(AWS_PRELUDE_BYTES + headersLen, total - 4);

@@ -55,7 +55,11 @@ export function createJsonStreamDecoder(opts: FrameDecoderOptions = {}): FrameDe
   let elementNo = 0;
   let failed: FrameDecodeError | undefined;
 
-  function fail(code: 'invalid_json' | 'invalid_frame' | 'frame_too_large' | 'truncated', message: string, events: unknown[]): never {
+  function fail(
+    code: 'invalid_json' | 'invalid_frame' | 'frame_too_large' | 'truncated',
+    message: string,
+    events: unknown[],
+  ): never {
     failed = new FrameDecodeError('json', code, message, events);
     pieces = [];
     throw failed;
@@ -116,7 +120,11 @@ export function createJsonStreamDecoder(opts: FrameDecoderOptions = {}): FrameDe
             continue;
           }
           if (b === COMMA || b === RBRACK || b === RBRACE) {
-            fail('invalid_frame', `Unexpected "${String.fromCharCode(b)}" where a JSON array element should start.`, out);
+            fail(
+              'invalid_frame',
+              `Unexpected "${String.fromCharCode(b)}" where a JSON array element should start.`,
+              out,
+            );
           }
           beginElement(b);
           elementStart = i;
