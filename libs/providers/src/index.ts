@@ -32,3 +32,5 @@ export * from './framing/json-stream.decoder';
 export * from './framing/aws-eventstream.decoder';
 export * from './framing/bedrock-event';
 export * from './framing/crc32';
+export * from './params/param-map.types';
+export * from './params/param-map.engine';
