@@ -247,10 +247,10 @@ describe('ParamMap typing', () => {
     const maps: Array<ParamMap<AnthropicLikeWire>> = [
       // @ts-expect-error `max_token` is not a field of the OpenAI request
       { provider: 'x', unknownFields: 'reject', rules: { max_token: { kind: 'map' } } },
-      // @ts-expect-error `stop_sequence` is not a field of the wire request
       {
         provider: 'x',
         unknownFields: 'reject',
+        // @ts-expect-error `stop_sequence` is not a field of the wire request
         rules: { stop: { kind: 'map', to: 'stop_sequence', transform: () => [] } },
       },
       // @ts-expect-error string | string[] does not fit stop_sequences (string[]) without a transform
