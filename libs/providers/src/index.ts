@@ -34,3 +34,8 @@ export * from './framing/bedrock-event';
 export * from './framing/crc32';
 export * from './params/param-map.types';
 export * from './params/param-map.engine';
+export * from './canonical/canonical-event.types';
+export * from './canonical/encoders/openai-usage';
+export * from './canonical/encoders/openai-chat.encoder';
+export * from './canonical/encoders/openai-chat.aggregator';
+export * from './canonical/decoders/openai-chat.decoder';
