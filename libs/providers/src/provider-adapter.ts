@@ -3,8 +3,7 @@ import type { ClientApi, GatewayError, TokenUsage } from '@switchyard/contracts'
 import type { ChatCompletionRequest } from './openai-types';
 import type { SseEvent } from './sse/sse.parser';
 
-/** How an upstream frames a streamed response body. Declared by the adapter, never guessed by shared code. */
-export type StreamFraming = 'sse';
+import type { FramedEvent, StreamFraming } from './framing/framing.types';
 
 /**
  * The API an adapter's upstream speaks, in the gateway's client-API terms: when a request's client API is
@@ -64,13 +63,14 @@ export interface StreamState {
 }
 
 /**
- * Turns upstream stream events into OpenAI chunk SSE text: a reducer over typed state that the caller
- * feeds one event at a time. State is updated in place (one object per stream, nothing per event).
+ * Turns upstream stream events (of the adapter's framing: SSE events, AWS event-stream messages, JSON
+ * values) into the client's wire text: a reducer over typed state that the caller feeds one event at a
+ * time. State is updated in place (one object per stream, nothing per event).
  */
-export interface StreamTranslator {
+export interface StreamTranslator<E = SseEvent> {
   readonly state: Readonly<StreamState>;
-  /** Feeds one upstream event; returns the SSE text (`data: {...}\n\n`) to forward, or '' for none. */
-  push(event: SseEvent): string;
+  /** Feeds one upstream event; returns the wire text (`data: {...}\n\n`) to forward, or '' for none. */
+  push(event: E): string;
   /** The upstream body ended; records an error in state if it ended before the stream was complete. */
   end(): void;
 }
@@ -88,19 +88,22 @@ export interface LocalReply {
   chunks: Uint8Array[];
 }
 
-/** One provider API. Pure: describes the HTTP request and interprets the reply; does no I/O itself. */
-export interface ProviderAdapter {
+/**
+ * One provider API. Pure: describes the HTTP request and interprets the reply; does no I/O itself. Its
+ * stream framing is declared here and decoded by the decoder made for it (framing/), never by an if-chain.
+ */
+export interface ProviderAdapter<F extends StreamFraming = StreamFraming> {
   /** Provider name as written in `litellm_params.model` ("openai", "groq", "fake", ...). */
   readonly provider: string;
   /** The API its upstream speaks; `native` when it is none of the gateway's client APIs. */
   readonly api: UpstreamApi;
   /** How its streamed answers are framed: the translator picks the decoder by it. */
-  readonly streamFraming: StreamFraming;
+  readonly streamFraming: F;
   /** Builds the upstream request for one chat attempt against `deployment`. */
   buildRequest(input: ChatInput, deployment: ProviderDeployment): UpstreamRequest;
   /** Interprets a successful (2xx) non-streaming body (text or UTF-8 bytes). Throws a ProviderError if it is unusable. */
   parseResponse(body: string | Uint8Array, input: ChatInput): ParsedResponse;
-  createStreamTranslator(opts: StreamTranslatorOptions): StreamTranslator;
+  createStreamTranslator(opts: StreamTranslatorOptions): StreamTranslator<FramedEvent[F]>;
   /** Maps a non-2xx upstream reply to the error the client (or the router's retry logic) sees. */
   normaliseError(reply: UpstreamErrorInput, deployment: ProviderDeployment): GatewayError;
 }

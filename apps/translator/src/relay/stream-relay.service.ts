@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { GatewayError } from '@switchyard/contracts';
-import { SseParser, transportError, type SseEvent } from '@switchyard/providers';
+import {
+  createFrameDecoder,
+  FrameDecodeError,
+  transportError,
+  type FramedEvent,
+  type StreamFraming,
+} from '@switchyard/providers';
 import { performance } from 'node:perf_hooks';
 import { settle, usageSoFar, type Attempt } from '../attempts/attempt';
 import type { UpstreamReply } from '../upstream/upstream-client.service';
@@ -19,12 +25,14 @@ export class StreamRelay {
   constructor(@Inject(FramePublisher) private readonly frames: FramePublisher) {}
 
   async relay(a: Attempt, reply: UpstreamReply): Promise<void> {
-    const translator = a.prepared.adapter!.createStreamTranslator({
+    const adapter = a.prepared.adapter!;
+    const translator = adapter.createStreamTranslator({
       includeUsage: a.input.body.stream_options?.include_usage === true,
     });
     const state = translator.state;
     a.stream = state;
-    const parser = new SseParser();
+    // The decoder is the one made for the framing the adapter declares (SSE, AWS event stream, JSON, NDJSON).
+    const decoder = createFrameDecoder(adapter.streamFraming);
     /** Wire text held back until the attempt commits. */
     let held = '';
     /** A throw while publishing is NATS failing (a closing connection), not the upstream. */
@@ -37,7 +45,7 @@ export class StreamRelay {
       this.frames.chunk(a, Buffer.from(text, 'utf8'));
       publishing = false;
     };
-    const feed = (events: SseEvent[]): void => {
+    const feed = (events: FramedEvent[StreamFraming][]): void => {
       if (a.settled) return; // cancelled: the client is gone
       let out = '';
       for (let i = 0; i < events.length; i++) {
@@ -57,11 +65,11 @@ export class StreamRelay {
 
     try {
       for await (const piece of reply.body) {
-        feed(parser.push(piece));
+        feed(decoder.push(piece));
         if (state.error !== undefined || a.settled) break;
       }
       if (state.error === undefined && !a.settled) {
-        feed(parser.end());
+        feed(decoder.end());
         translator.end();
       }
       failure = state.error;
@@ -70,7 +78,13 @@ export class StreamRelay {
         reply.discard();
         throw e; // the runner ends the attempt as an unexpected failure
       }
-      failure = transportError(e, a.prepared.ctx, a.timedOut);
+      if (e instanceof FrameDecodeError) {
+        // What decoded before the fault still counts (it may have committed the attempt).
+        feed(e.events as FramedEvent[StreamFraming][]);
+        failure = undecodable(a, e);
+      } else {
+        failure = transportError(e, a.prepared.ctx, a.timedOut);
+      }
     }
     if (failure !== undefined || a.settled) reply.discard();
     if (!settle(a)) return; // cancelled: the 499 went out already, and the abort is no failure
@@ -87,4 +101,16 @@ export class StreamRelay {
     this.frames.logFailure(a.requestId, a.prepared, failure, true);
     this.frames.endCommitted(a, failure, this.frames.meta(a, failure.status, usageSoFar(a), a.ttftMs));
   }
+}
+
+function undecodable(a: Attempt, e: FrameDecodeError): GatewayError {
+  return {
+    kind: 'upstream_5xx',
+    status: 502,
+    type: 'api_error',
+    code: 'upstream_bad_stream',
+    param: null,
+    retryable: true,
+    message: `The stream of deployment '${a.prepared.deployment.id}' could not be decoded (${e.framing}: ${e.code}). Retry the request; another deployment may serve it.`,
+  };
 }

@@ -1,0 +1,143 @@
+import type { GatewayError, TokenUsage } from '@switchyard/contracts';
+import type { ChatCompletion, ChatCompletionChoice, ChatToolCall } from '../../openai-types';
+import { ProviderError } from '../../provider-adapter';
+import type { CanonicalEvent, CanonicalFinishReason, EventOf } from '../canonical-event.types';
+import { toOpenAIUsage } from './openai-usage';
+
+interface ChoiceState {
+  content: string | null;
+  refusal: string | null;
+  reasoning: string | null;
+  tools: Map<number, ChatToolCall>;
+  finish: CanonicalFinishReason | null;
+}
+
+/**
+ * Builds one non-streamed `chat.completion` from canonical events: what a client that did not ask for a
+ * stream gets when the provider only streams, or when the adapter works in events either way.
+ */
+export class OpenAIChatAggregator {
+  private head: EventOf<'message_start'> | undefined;
+  private readonly choices = new Map<number, ChoiceState>();
+  private usage: TokenUsage | undefined;
+  private failure: GatewayError | undefined;
+
+  constructor(private readonly opts: { reasoning?: 'reasoning_content' | 'omit' } = {}) {}
+
+  push(event: CanonicalEvent): void {
+    switch (event.type) {
+      case 'message_start':
+        this.head = event;
+        return;
+      case 'role':
+        this.choice(event.choice);
+        return;
+      case 'text_delta': {
+        const c = this.choice(event.choice);
+        c.content = (c.content ?? '') + event.text;
+        return;
+      }
+      case 'refusal_delta': {
+        const c = this.choice(event.choice);
+        c.refusal = (c.refusal ?? '') + event.text;
+        return;
+      }
+      case 'reasoning_delta': {
+        const c = this.choice(event.choice);
+        c.reasoning = (c.reasoning ?? '') + event.text;
+        return;
+      }
+      case 'tool_call_start':
+        this.choice(event.choice).tools.set(event.index, {
+          id: event.id,
+          type: 'function',
+          function: { name: event.name, arguments: '' },
+        });
+        return;
+      case 'tool_call_delta': {
+        const call = this.choice(event.choice).tools.get(event.index);
+        // Arguments for a call that never started cannot be attributed; the provider's stream is broken.
+        if (call === undefined) {
+          this.failure ??= {
+            status: 502,
+            type: 'api_error',
+            code: 'upstream_bad_response',
+            param: null,
+            retryable: true,
+            kind: 'upstream_5xx',
+            message: `The provider streamed arguments for tool call ${event.index} before starting it. Retry the request.`,
+          };
+          return;
+        }
+        call.function.arguments += event.arguments;
+        return;
+      }
+      case 'finish':
+        this.choice(event.choice).finish = event.reason;
+        return;
+      case 'usage':
+        this.usage = event.usage;
+        return;
+      case 'error':
+        this.failure ??= event.error;
+        return;
+    }
+  }
+
+  /** The error the stream ended with, if any. */
+  get error(): GatewayError | undefined {
+    return this.failure;
+  }
+
+  /** The completion; throws a ProviderError if the stream reported an error or never started. */
+  result(): ChatCompletion {
+    if (this.failure !== undefined) throw new ProviderError(this.failure);
+    const head = this.head;
+    if (head === undefined) {
+      throw new ProviderError({
+        status: 502,
+        type: 'api_error',
+        code: 'upstream_bad_response',
+        param: null,
+        retryable: true,
+        kind: 'upstream_5xx',
+        message: 'The provider ended the answer before it began. Retry the request.',
+      });
+    }
+    const choices: ChatCompletionChoice[] = [...this.choices.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, c]) => {
+        const message: ChatCompletionChoice['message'] = { role: 'assistant', content: c.content, refusal: c.refusal };
+        if (c.reasoning !== null && this.opts.reasoning !== 'omit') message['reasoning_content'] = c.reasoning;
+        if (c.tools.size > 0) message.tool_calls = [...c.tools.entries()].sort(([a], [b]) => a - b).map(([, t]) => t);
+        message.annotations = [];
+        return { index, message, logprobs: null, finish_reason: c.finish };
+      });
+    return {
+      id: head.id,
+      object: 'chat.completion',
+      created: head.created,
+      model: head.model,
+      choices,
+      ...(this.usage !== undefined && { usage: toOpenAIUsage(this.usage) }),
+      ...(head.serviceTier !== undefined && { service_tier: head.serviceTier }),
+      ...(head.systemFingerprint !== undefined && { system_fingerprint: head.systemFingerprint }),
+    };
+  }
+
+  private choice(index: number): ChoiceState {
+    let c = this.choices.get(index);
+    if (c === undefined) {
+      c = { content: null, refusal: null, reasoning: null, tools: new Map(), finish: null };
+      this.choices.set(index, c);
+    }
+    return c;
+  }
+}
+
+/** All events at once: the completion they describe. */
+export function aggregateOpenAIChat(events: Iterable<CanonicalEvent>): ChatCompletion {
+  const agg = new OpenAIChatAggregator();
+  for (const e of events) agg.push(e);
+  return agg.result();
+}
