@@ -30,3 +30,4 @@ export * from './canonical/encoders/openai-usage';
 export * from './canonical/encoders/openai-chat.encoder';
 export * from './canonical/encoders/openai-chat.aggregator';
 export * from './canonical/decoders/openai-chat.decoder';
+export * from './framing/aws-eventstream.encoder';

@@ -1,4 +1,3 @@
 export * from './stack';
 export * from './wait-for';
 export * from './fake-openai.server';
-export * from './aws-eventstream.encoder';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { awsHeaders, encodeAwsEventStreamMessage, encodeAwsJsonEvent } from '@switchyard/testing';
+import { awsHeaders, encodeAwsEventStreamMessage, encodeAwsJsonEvent } from './aws-eventstream.encoder';
 import { SseParser } from '../sse/sse.parser';
 import { readAwsServiceMessage } from './bedrock-event';
 import { crc32, crc32Portable } from './crc32';

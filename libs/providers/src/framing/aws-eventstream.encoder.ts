@@ -1,4 +1,6 @@
-import { AWS_HEADER_TYPE, crc32, type AwsEventStreamMessage, type AwsHeaderValue } from '@switchyard/providers';
+import { AWS_HEADER_TYPE } from './aws-eventstream.decoder';
+import { crc32 } from './crc32';
+import type { AwsEventStreamMessage, AwsHeaderValue } from './framing.types';
 
 /*
  * Writes AWS event stream messages (`application/vnd.amazon.eventstream`), for fake upstreams (Bedrock)
