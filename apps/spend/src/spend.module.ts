@@ -7,9 +7,10 @@ import { KeyEventsPublisher, NatsModule } from '@switchyard/nats';
 import { KeyExpiryJobs } from './keys/key-expiry.jobs';
 import { UsageBatchService } from './usage/usage-batch.service';
 import { UsageConsumerService } from './usage/usage-consumer.service';
+import { UsageLedgerJobs } from './usage/usage-ledger.jobs';
 
 @Module({
   imports: [ConfigModule, NatsModule, DbModule, AnalyticsModule, JobsModule],
-  providers: [UsageBatchService, UsageConsumerService, KeyExpiryJobs, KeyEventsPublisher],
+  providers: [UsageBatchService, UsageConsumerService, KeyExpiryJobs, UsageLedgerJobs, KeyEventsPublisher],
 })
 export class SpendModule {}

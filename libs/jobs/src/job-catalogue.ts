@@ -31,6 +31,15 @@ export const JOB_CATALOGUE = {
     backoffMs: 2_000,
     description: 'Revokes keys whose expires_at has passed and tells every gateway to drop them.',
   },
+  'usage.ledger-prune': {
+    queue: QUEUES.maintenance,
+    payload: z.object({}).strict(),
+    repeatEveryMs: 10 * 60_000,
+    attempts: 3,
+    backoffMs: 10_000,
+    description:
+      'Deletes processed_usage rows older than SWITCHYARD_USAGE_LEDGER_RETENTION_HOURS, in small batches, once no usage event can be redelivered for them.',
+  },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = keyof typeof JOB_CATALOGUE;
