@@ -31,6 +31,15 @@ export const JOB_CATALOGUE = {
     backoffMs: 2_000,
     description: 'Revokes keys whose expires_at has passed and tells every gateway to drop them.',
   },
+  'usage.backlog-check': {
+    queue: QUEUES.maintenance,
+    payload: z.object({}).strict(),
+    repeatEveryMs: 60_000,
+    attempts: 1,
+    backoffMs: 1_000,
+    description:
+      'Warns, then errs, when unprocessed usage events approach the stream bounds (max age deletes them; max bytes refuses publishes).',
+  },
   'usage.ledger-prune': {
     queue: QUEUES.maintenance,
     payload: z.object({}).strict(),

@@ -41,6 +41,8 @@ describe('JobRegistry with Nest discovery', () => {
   class OtherJobs {
     @JobHandler('usage.ledger-prune')
     async prune(): Promise<void> {}
+    @JobHandler('usage.backlog-check')
+    async backlog(): Promise<void> {}
   }
   @Injectable()
   class DuplicateSweep {

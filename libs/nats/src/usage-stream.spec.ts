@@ -1,7 +1,7 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type StreamInfo } from '@nats-io/jetstream';
 import { describe, expect, it } from 'vitest';
 import { subjects } from '@switchyard/contracts';
-import { reconcileUsageStream, usageStreamConfig, USAGE_DUPLICATE_WINDOW_MS } from './usage-stream';
+import { reconcileUsageStream, usageBacklog, usageStreamConfig, USAGE_DUPLICATE_WINDOW_MS } from './usage-stream';
 
 const HOUR_NS = 3600 * 1e9;
 const s = subjects('unit');
@@ -109,5 +109,34 @@ describe('reconcileUsageStream', () => {
       NOW,
     );
     expect(toUnlimited.update).toEqual({ max_age: 0 });
+  });
+});
+
+describe('usageBacklog', () => {
+  it('is quiet while unprocessed events use under half of both bounds', () => {
+    const b = usageBacklog(existing({}, { bytes: 1000, messages: 2, firstTs: '2026-01-09T00:00:00Z' }), NOW);
+    expect(b).toMatchObject({ messages: 2, bytes: 1000, oldestAgeMs: 24 * 3_600_000 });
+    expect(b?.alert).toBeUndefined();
+  });
+
+  it('warns, then errs, as the oldest event nears the max age that would delete it', () => {
+    const warn = usageBacklog(existing({}, { bytes: 1, messages: 1, firstTs: '2026-01-05T00:00:00Z' }), NOW);
+    expect(warn?.alert).toMatchObject({
+      level: 'warn',
+      message: expect.stringMatching(/5 d old.*deletes events older than 7 d/),
+    });
+    const error = usageBacklog(existing({}, { bytes: 1, messages: 1, firstTs: '2026-01-04T00:00:00Z' }), NOW);
+    expect(error?.alert?.level).toBe('error');
+  });
+
+  it('errs as the backlog nears max_bytes, and says nothing for a stream of another retention', () => {
+    const full = usageBacklog(
+      existing({}, { bytes: 0.9 * 1024 ** 3, messages: 9, firstTs: '2026-01-09T23:00:00Z' }),
+      NOW,
+    );
+    expect(full?.alert).toMatchObject({ level: 'error', message: expect.stringMatching(/90 % of max_bytes/) });
+    expect(
+      usageBacklog(existing({ retention: RetentionPolicy.Limits }, { bytes: 2 * 1024 ** 3, messages: 9 }), NOW),
+    ).toBeUndefined();
   });
 });

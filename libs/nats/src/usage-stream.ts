@@ -180,3 +180,40 @@ function withHint(e: Error): Error {
   }
   return new Error(`JetStream is not usable: ${e.message}. Start nats-server with -js (JetStream enabled).`);
 }
+
+/** Share of a bound at which spend's backlog check warns, and at which it logs an error. */
+export const BACKLOG_WARN_SHARE = 0.5;
+export const BACKLOG_ERROR_SHARE = 0.8;
+
+export interface UsageBacklog {
+  messages: number;
+  bytes: number;
+  oldestAgeMs: number;
+  /** How close the backlog is to the nearer bound (max_age or max_bytes), 0..1. */
+  share: number;
+  alert?: { level: 'warn' | 'error'; message: string };
+}
+
+/**
+ * How much of the usage stream's bounds the unprocessed events use. Only meaningful for a work-queue
+ * stream, where every event still in it is one spend has not processed; undefined for any other.
+ */
+export function usageBacklog(info: StreamInfo, now = Date.now()): UsageBacklog | undefined {
+  if (info.config.retention !== RetentionPolicy.Workqueue) return undefined;
+  const { messages, bytes } = info.state;
+  const oldestAgeMs = messages > 0 ? Math.max(0, now - Date.parse(info.state.first_ts)) : 0;
+  const ageShare = info.config.max_age > 0 ? (oldestAgeMs * 1e6) / info.config.max_age : 0;
+  const byteShare = info.config.max_bytes > 0 ? bytes / info.config.max_bytes : 0;
+  const share = Math.max(ageShare, byteShare);
+  const backlog: UsageBacklog = { messages, bytes, oldestAgeMs, share };
+  if (share < BACKLOG_WARN_SHARE) return backlog;
+  const consequence =
+    ageShare >= byteShare
+      ? `the oldest is ${formatAge(oldestAgeMs * 1e6)} old and JetStream deletes events older than ${formatAge(info.config.max_age)} (SWITCHYARD_USAGE_STREAM_MAX_AGE_HOURS) whether processed or not`
+      : `they fill ${Math.round(byteShare * 100)} % of max_bytes ${info.config.max_bytes} (SWITCHYARD_USAGE_STREAM_MAX_BYTES), beyond which gateways' publishes are refused`;
+  backlog.alert = {
+    level: share >= BACKLOG_ERROR_SHARE ? 'error' : 'warn',
+    message: `usage stream ${info.config.name} holds ${messages} unprocessed event(s) (${bytes} bytes): ${consequence}. Check that spend is consuming (its log, ClickHouse and Postgres).`,
+  };
+  return backlog;
+}
