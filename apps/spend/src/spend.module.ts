@@ -5,11 +5,20 @@ import { DbModule } from '@switchyard/db';
 import { JobsModule } from '@switchyard/jobs';
 import { KeyEventsPublisher, NatsModule } from '@switchyard/nats';
 import { KeyExpiryJobs } from './keys/key-expiry.jobs';
+import { UsageBacklogJobs } from './usage/usage-backlog.jobs';
 import { UsageBatchService } from './usage/usage-batch.service';
 import { UsageConsumerService } from './usage/usage-consumer.service';
+import { UsageLedgerJobs } from './usage/usage-ledger.jobs';
 
 @Module({
   imports: [ConfigModule, NatsModule, DbModule, AnalyticsModule, JobsModule],
-  providers: [UsageBatchService, UsageConsumerService, KeyExpiryJobs, KeyEventsPublisher],
+  providers: [
+    UsageBatchService,
+    UsageConsumerService,
+    KeyExpiryJobs,
+    UsageLedgerJobs,
+    UsageBacklogJobs,
+    KeyEventsPublisher,
+  ],
 })
 export class SpendModule {}

@@ -41,11 +41,49 @@ export const EnvSchema = z.object({
     .regex(/^[a-zA-Z0-9_-]{1,64}$/)
     .optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  /**
+   * Largest size of the JetStream usage stream. Processed events leave it at once (work-queue retention), so
+   * this bounds the backlog spend has not processed yet; when it is full, publishes are refused and the
+   * gateway retries them (nothing is discarded to make room). JetStream reserves this much storage.
+   */
+  SWITCHYARD_USAGE_STREAM_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(1024 ** 3),
+  /** How long an unprocessed usage event may wait for spend before JetStream deletes it; 0 = no limit. */
+  SWITCHYARD_USAGE_STREAM_MAX_AGE_HOURS: z.coerce.number().int().min(0).default(168),
+  /**
+   * How long processed request ids stay in the processed_usage ledger (it recognises a redelivered event).
+   * Must outlive an event's time in the stream: defaults to the stream's max age plus a day, and with no
+   * stream max age the ledger is kept for good unless this is set.
+   */
+  SWITCHYARD_USAGE_LEDGER_RETENTION_HOURS: z.coerce.number().int().positive().optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
+/** Margin the ledger keeps beyond the stream's max age, for clock skew and a delivery in flight at expiry. */
+export const USAGE_LEDGER_MARGIN_HOURS = 24;
+
+/** Hours the processed_usage ledger keeps a request id, or undefined to keep them all (no stream max age). */
+export function usageLedgerRetentionHours(env: Env): number | undefined {
+  if (env.SWITCHYARD_USAGE_LEDGER_RETENTION_HOURS !== undefined) return env.SWITCHYARD_USAGE_LEDGER_RETENTION_HOURS;
+  if (env.SWITCHYARD_USAGE_STREAM_MAX_AGE_HOURS === 0) return undefined;
+  return env.SWITCHYARD_USAGE_STREAM_MAX_AGE_HOURS + USAGE_LEDGER_MARGIN_HOURS;
+}
+
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const parsed = EnvSchema.safeParse(source);
+  const parsed = EnvSchema.superRefine((env, ctx) => {
+    const ledger = env.SWITCHYARD_USAGE_LEDGER_RETENTION_HOURS;
+    const stream = env.SWITCHYARD_USAGE_STREAM_MAX_AGE_HOURS;
+    if (ledger !== undefined && stream > 0 && ledger <= stream) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SWITCHYARD_USAGE_LEDGER_RETENTION_HOURS'],
+        message: `must be more than SWITCHYARD_USAGE_STREAM_MAX_AGE_HOURS (${stream}): a usage event can be redelivered as long as it is in the stream, and the ledger is what recognises it`,
+      });
+    }
+  }).safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid environment:\n${lines.join('\n')}\nFix these variables and start again.`);

@@ -6,3 +6,4 @@ export * from './gateway-error';
 export * from './usage-recorded.event';
 export * from './key-changed.event';
 export * from './money';
+export * from './health-report';

@@ -31,6 +31,24 @@ export const JOB_CATALOGUE = {
     backoffMs: 2_000,
     description: 'Revokes keys whose expires_at has passed and tells every gateway to drop them.',
   },
+  'usage.backlog-check': {
+    queue: QUEUES.maintenance,
+    payload: z.object({}).strict(),
+    repeatEveryMs: 60_000,
+    attempts: 1,
+    backoffMs: 1_000,
+    description:
+      'Warns, then errs, when unprocessed usage events approach the stream bounds (max age deletes them; max bytes refuses publishes).',
+  },
+  'usage.ledger-prune': {
+    queue: QUEUES.maintenance,
+    payload: z.object({}).strict(),
+    repeatEveryMs: 10 * 60_000,
+    attempts: 3,
+    backoffMs: 10_000,
+    description:
+      'Deletes processed_usage rows older than SWITCHYARD_USAGE_LEDGER_RETENTION_HOURS, in small batches, once no usage event can be redelivered for them.',
+  },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = keyof typeof JOB_CATALOGUE;

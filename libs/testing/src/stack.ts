@@ -243,6 +243,8 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
     CLICKHOUSE_PASSWORD: base.CLICKHOUSE_PASSWORD,
     SWITCHYARD_NATS_PREFIX: prefix,
     SWITCHYARD_REDIS_PREFIX: prefix,
+    // JetStream reserves a stream's max_bytes on disk; stacks run in parallel, so each reserves little.
+    SWITCHYARD_USAGE_STREAM_MAX_BYTES: String(256 * 1024 ** 2),
     ...opts.env,
   };
   const databaseUrl = env.DATABASE_URL;

@@ -1,8 +1,9 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { HealthReport } from '@switchyard/contracts';
 import type { HttpResponse } from '../common/http.types';
 import { Public } from '../auth/public.decorator';
-import { HealthService, type HealthReport } from './health.service';
+import { HealthService } from './health.service';
 
 @ApiTags('health')
 @Controller('health')
@@ -10,13 +11,33 @@ export class HealthController {
   constructor(@Inject(HealthService) private readonly health: HealthService) {}
 
   @Public()
+  @Get('liveness')
+  @ApiOperation({ summary: 'Liveness: the process answers; touches no dependency (always 200)' })
+  @ApiResponse({ status: 200 })
+  liveness(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Public()
+  @Get('readiness')
+  @ApiOperation({
+    summary:
+      'Readiness: 200 ok or degraded (ClickHouse or NATS down), 503 when Postgres is down; one check per dependency',
+  })
+  @ApiResponse({ status: 200 })
+  @ApiResponse({ status: 503 })
+  async readiness(@Res({ passthrough: true }) res: HttpResponse): Promise<HealthReport> {
+    const r = await this.health.readiness();
+    res.status(r.status === 'unavailable' ? 503 : 200);
+    return r;
+  }
+
+  @Public()
   @Get()
-  @ApiOperation({ summary: 'Readiness: Postgres, ClickHouse and NATS reachable (200), else 503 naming what is down' })
+  @ApiOperation({ summary: 'Same as /health/readiness (kept for existing probes)' })
   @ApiResponse({ status: 200 })
   @ApiResponse({ status: 503 })
   async get(@Res({ passthrough: true }) res: HttpResponse): Promise<HealthReport> {
-    const r = await this.health.check();
-    res.status(r.status === 'ok' ? 200 : 503);
-    return r;
+    return this.readiness(res);
   }
 }

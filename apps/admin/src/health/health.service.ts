@@ -2,29 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { sql, type Kysely } from 'kysely';
 import { CLICKHOUSE, type ClickHouseClient } from '@switchyard/analytics';
+import { runHealthChecks, type HealthReport } from '@switchyard/contracts';
 import { DB, type Database } from '@switchyard/db';
 import { NATS } from '@switchyard/nats';
 
-const CHECK_TIMEOUT_MS = 2000;
-
-export interface HealthReport {
-  status: 'ok' | 'unavailable';
-  down?: string[];
-  details?: Record<string, string>;
-}
-
-async function within(ms: number, check: () => Promise<void>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      check(),
-      new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
+/**
+ * Readiness of the admin API. Postgres holds everything it manages, so without it the admin is
+ * `unavailable` (503). ClickHouse (spend reports) and NATS (key-change notifications) down make it
+ * `degraded` (200): the rest of the API still works.
+ */
 @Injectable()
 export class HealthService {
   constructor(
@@ -33,8 +19,8 @@ export class HealthService {
     @Inject(NATS) private readonly nc: NatsConnection,
   ) {}
 
-  async check(): Promise<HealthReport> {
-    const checks: Record<string, () => Promise<void>> = {
+  async readiness(): Promise<HealthReport> {
+    const checks = await runHealthChecks({
       postgres: async () => {
         await sql`select 1`.execute(this.db);
       },
@@ -46,18 +32,13 @@ export class HealthService {
         if (this.nc.isClosed()) throw new Error('connection closed');
         await this.nc.flush();
       },
-    };
-    const details: Record<string, string> = {};
-    await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => {
-        try {
-          await within(CHECK_TIMEOUT_MS, check);
-        } catch (e) {
-          details[name] = (e as Error)?.message?.slice(0, 200) ?? 'unreachable';
-        }
-      }),
-    );
-    const down = Object.keys(details).sort();
-    return down.length ? { status: 'unavailable', down, details } : { status: 'ok' };
+    });
+    const status: HealthReport['status'] =
+      checks.postgres.status === 'down'
+        ? 'unavailable'
+        : Object.values(checks).some((c) => c.status === 'down')
+          ? 'degraded'
+          : 'ok';
+    return { status, checks };
   }
 }

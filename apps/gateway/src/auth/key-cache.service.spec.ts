@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { KeyRecord, KeysRepository } from '@switchyard/db';
 import { KeyCacheService } from './key-cache.service';
 import { KeyEventsController } from './key-events.controller';
@@ -74,5 +74,62 @@ describe('KeyCacheService', () => {
     await expect(failing).rejects.toThrow('db down');
     void cache.get('h1');
     expect(lookups).toHaveLength(2);
+  });
+
+  describe('while Postgres is down', () => {
+    afterEach(() => vi.useRealTimers());
+    const fail = (lookup: (r: KeyRecord | undefined) => void) =>
+      lookup(Promise.reject(new Error('db down')) as unknown as KeyRecord);
+
+    it('keeps serving a key loaded within MAX_STALE_MS, at once, and retries the lookup behind it', async () => {
+      vi.useFakeTimers();
+      const { cache, lookups } = setup();
+      const first = cache.get('h1');
+      lookups[0]!(record(false));
+      await first;
+      expect(cache.servableKeys()).toBe(1);
+
+      vi.advanceTimersByTime(KeyCacheService.TTL_MS + 1);
+      const afterTtl = cache.get('h1');
+      fail(lookups[1]!);
+      expect((await afterTtl)?.id).toBe('k1');
+
+      // Known outage: answered from memory without waiting, while one lookup runs behind it.
+      const quick = cache.get('h1');
+      expect(lookups).toHaveLength(3);
+      expect((await quick)?.id).toBe('k1');
+      fail(lookups[2]!);
+      for (let i = 0; i < 5; i++) await Promise.resolve(); // let the lookup behind it settle
+
+      vi.advanceTimersByTime(KeyCacheService.MAX_STALE_MS);
+      expect(cache.servableKeys()).toBe(0);
+      const tooOld = cache.get('h1');
+      fail(lookups[3]!);
+      await expect(tooOld).rejects.toThrow('db down');
+    });
+
+    it('never serves a remembered miss or an unknown key from memory', async () => {
+      const { cache, lookups } = setup();
+      const miss = cache.get('h1');
+      lookups[0]!(undefined);
+      expect(await miss).toBeUndefined();
+      expect(cache.servableKeys()).toBe(0);
+      const other = cache.get('h2');
+      fail(lookups[1]!);
+      await expect(other).rejects.toThrow('db down');
+    });
+
+    it('drops a stale key when it is revoked', async () => {
+      vi.useFakeTimers();
+      const { cache, lookups, revoke } = setup();
+      const first = cache.get('h1');
+      lookups[0]!(record(false));
+      await first;
+      revoke();
+      expect(cache.servableKeys()).toBe(0);
+      const after = cache.get('h1');
+      fail(lookups[1]!);
+      await expect(after).rejects.toThrow('db down');
+    });
   });
 });

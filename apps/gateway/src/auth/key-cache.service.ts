@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { KeysRepository, type KeyRecord } from '@switchyard/db';
 import { NATS } from '@switchyard/nats';
@@ -10,6 +10,11 @@ type Entry = { record: KeyRecord | undefined; loadedAt: number };
  * In-process cache of virtual keys by hash, so steady-state requests touch no database. Admin publishes
  * a KeyChanged event when a key is revoked or changed and every gateway drops it at once; the TTL is a
  * safety net for a notification missed while disconnected from NATS.
+ *
+ * When Postgres cannot be reached, a key found before keeps being served for up to MAX_STALE_MS after it
+ * was loaded (stale-if-error): revocations still arrive over NATS, and a reconnect to NATS empties the
+ * cache, so a stale entry is one no notification has invalidated. The gateway reports itself `degraded`
+ * meanwhile (see HealthService).
  */
 @Injectable()
 export class KeyCacheService implements OnApplicationBootstrap {
@@ -26,6 +31,11 @@ export class KeyCacheService implements OnApplicationBootstrap {
   /** Unknown keys are remembered briefly, so a flood of bad keys does not become a flood of queries. */
   static readonly MISS_TTL_MS = 1_000;
   static readonly MAX_ENTRIES = 100_000;
+  /** How long after its load a key is still served while Postgres is down. */
+  static readonly MAX_STALE_MS = 15 * 60_000;
+  private readonly logger = new Logger('KeyCache');
+  /** Set while lookups fail and stale keys are served, so the switch is logged once per outage. */
+  private servingStale = false;
 
   constructor(
     @Inject(KeysRepository) private readonly keys: KeysRepository,
@@ -57,11 +67,27 @@ export class KeyCacheService implements OnApplicationBootstrap {
       return hit.record;
     }
     const inFlight = this.loading.get(hash);
-    if (inFlight) return inFlight;
+    // While Postgres is known to be failing, a stale key answers at once and the lookup retries behind it,
+    // so requests do not wait on a database that may hang rather than refuse.
+    const stale = this.servingStale && hit?.record && Date.now() - hit.loadedAt < KeyCacheService.MAX_STALE_MS;
+    if (inFlight) return stale ? hit.record : inFlight;
+    const lookup = this.lookup(hash);
+    if (stale) {
+      lookup.catch(() => undefined);
+      return hit.record;
+    }
+    return lookup;
+  }
+
+  private lookup(hash: string): Promise<KeyRecord | undefined> {
     const startedAt = this.generation;
     const pending: Promise<KeyRecord | undefined> = this.keys.findByHash(hash).then(
       (record) => {
         this.forget(hash, pending);
+        if (this.servingStale) {
+          this.servingStale = false;
+          this.logger.log('key lookups answer again; stale keys are no longer served');
+        }
         if (this.generation === startedAt) {
           if (this.entries.size >= KeyCacheService.MAX_ENTRIES) this.entries.clear();
           this.entries.set(hash, { record, loadedAt: Date.now() });
@@ -70,11 +96,28 @@ export class KeyCacheService implements OnApplicationBootstrap {
       },
       (e: unknown) => {
         this.forget(hash, pending);
+        const stale = this.entries.get(hash);
+        if (stale?.record && Date.now() - stale.loadedAt < KeyCacheService.MAX_STALE_MS) {
+          if (!this.servingStale) {
+            this.servingStale = true;
+            this.logger.warn(
+              `key lookups fail (${(e as Error).message}); serving keys cached in the last ${KeyCacheService.MAX_STALE_MS / 60_000} min until Postgres answers again. Check DATABASE_URL.`,
+            );
+          }
+          return stale.record;
+        }
         throw e;
       },
     );
     this.loading.set(hash, pending);
     return pending;
+  }
+
+  /** Keys (not remembered misses) that would be served now without Postgres: loaded within MAX_STALE_MS. */
+  servableKeys(now = Date.now()): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (e.record && now - e.loadedAt < KeyCacheService.MAX_STALE_MS) n++;
+    return n;
   }
 
   private forget(hash: string, lookup: Promise<KeyRecord | undefined>): void {

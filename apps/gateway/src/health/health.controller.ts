@@ -2,13 +2,26 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { HealthService } from './health.service';
 
-@Controller()
+@Controller('health')
 export class HealthController {
   constructor(@Inject(HealthService) private readonly health: HealthService) {}
 
-  @Get('health')
+  /** The process is up and its event loop turns; touches no dependency. For restart decisions. */
+  @Get('liveness')
+  liveness(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Whether to send traffic here: 200 `ok` or `degraded`, 503 `unavailable`, with each dependency's check. */
+  @Get('readiness')
+  async readiness(@Res() reply: FastifyReply): Promise<void> {
+    const report = await this.health.readiness();
+    void reply.code(report.status === 'unavailable' ? 503 : 200).send(report);
+  }
+
+  /** Kept for the scripts and tools that probe it: the same as readiness. */
+  @Get()
   async check(@Res() reply: FastifyReply): Promise<void> {
-    const report = await this.health.check();
-    void reply.code(report.status === 'ok' ? 200 : 503).send(report);
+    return this.readiness(reply);
   }
 }

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Subjects, UsageRecordedEvent } from '@switchyard/contracts';
-import { ensureUsageStream, NATS, SUBJECTS, utf8 } from '@switchyard/nats';
+import { ENV, type Env } from '@switchyard/config';
+import { ensureUsageStream, isUsageStreamFull, NATS, SUBJECTS, usageStreamBounds, utf8 } from '@switchyard/nats';
 
 /**
  * Publishes one usage event per request to JetStream, off the client's critical path: the response is
@@ -20,6 +21,8 @@ export class UsagePublisherService implements OnApplicationBootstrap, OnApplicat
   private readonly inFlight = new Set<Promise<void>>();
   private batch: UsageRecordedEvent[] = [];
   private timer?: NodeJS.Timeout;
+  /** Usage events given up on (never stored in JetStream): their spend is lost, and each is logged at error level. */
+  dropped = 0;
   static readonly MAX_ATTEMPTS = 60;
   /** How long an event may wait for companions before it is published. */
   static readonly BATCH_WINDOW_MS = 20;
@@ -28,10 +31,11 @@ export class UsagePublisherService implements OnApplicationBootstrap, OnApplicat
   constructor(
     @Inject(NATS) private readonly nc: NatsConnection,
     @Inject(SUBJECTS) private readonly subjects: Subjects,
+    @Inject(ENV) private readonly env: Env,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await ensureUsageStream(this.nc, this.subjects);
+    await ensureUsageStream(this.nc, this.subjects, usageStreamBounds(this.env), this.logger);
     this.js = jetstream(this.nc);
   }
 
@@ -64,14 +68,22 @@ export class UsagePublisherService implements OnApplicationBootstrap, OnApplicat
         await this.js.publish(this.subjects.usageRecorded, data, { msgID: requestId, timeout: 5000 });
         return;
       } catch (e) {
+        const full = isUsageStreamFull(e);
+        const why = full
+          ? `the usage stream ${this.subjects.usageStream} is full (SWITCHYARD_USAGE_STREAM_MAX_BYTES=${this.env.SWITCHYARD_USAGE_STREAM_MAX_BYTES}): spend is down or behind; check the spend service`
+          : 'check NATS JetStream';
         if (attempt >= UsagePublisherService.MAX_ATTEMPTS) {
+          this.dropped++;
           this.logger.error(
-            `usage event ${requestId} could not be stored after ${attempt} attempts: ${(e as Error).message}. Check NATS JetStream.`,
+            `usage event ${requestId} DROPPED after ${attempt} attempts, its spend is not recorded: ${(e as Error).message}; ${why}.`,
+          );
+          this.logger.error(
+            `metric usage_events_dropped_total=${this.dropped} request_id=${requestId} reason=${full ? 'stream_full' : 'publish_failed'}`,
           );
           return;
         }
         if (attempt === 1)
-          this.logger.warn(`usage event ${requestId} not stored yet (${(e as Error).message}); retrying`);
+          this.logger.warn(`usage event ${requestId} not stored yet (${(e as Error).message}); retrying; ${why}`);
         await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
       }
     }

@@ -15,7 +15,8 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { UsageRecordedEventSchema, type Subjects, type UsageRecordedEvent } from '@switchyard/contracts';
-import { ensureUsageStream, NATS, SUBJECTS, utf8 } from '@switchyard/nats';
+import { ENV, type Env } from '@switchyard/config';
+import { ensureUsageStream, NATS, SUBJECTS, usageStreamBounds, utf8 } from '@switchyard/nats';
 import { UsageBatchService, UsageStoreError, type UsageStoreFailure } from './usage-batch.service';
 
 export const USAGE_BATCH_SIZE = 500;
@@ -70,10 +71,11 @@ export class UsageConsumerService implements OnApplicationBootstrap, BeforeAppli
     @Inject(NATS) private readonly nc: NatsConnection,
     @Inject(SUBJECTS) private readonly subjects: Subjects,
     @Inject(UsageBatchService) private readonly batches: UsageBatchService,
+    @Inject(ENV) private readonly env: Env,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await ensureUsageStream(this.nc, this.subjects);
+    await ensureUsageStream(this.nc, this.subjects, usageStreamBounds(this.env), this.logger);
     await this.ensureConsumer();
     this.running = true;
     this.loop = this.run();

@@ -1,5 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { loadEnv } from '@switchyard/config';
 import { subjects, type UsageRecordedEvent, type UsageRecordedEventInput } from '@switchyard/contracts';
 import { costOf } from '@switchyard/pricing';
 import { describe, expect, it, vi } from 'vitest';
@@ -57,7 +58,7 @@ function expectSettledOnce(msgs: FakeMsg[]) {
 function consumer(process: (events: UsageRecordedEvent[]) => Promise<{ newlyCounted: number }>) {
   const nc = { flush: vi.fn(async () => undefined) } as unknown as NatsConnection;
   const batches = { process: vi.fn(process) } as unknown as UsageBatchService;
-  return { service: new UsageConsumerService(nc, subjects('unit'), batches), batches };
+  return { service: new UsageConsumerService(nc, subjects('unit'), batches, loadEnv({})), batches };
 }
 
 describe('UsageConsumerService.handle', () => {

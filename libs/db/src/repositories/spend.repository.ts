@@ -77,4 +77,25 @@ export class SpendRepository {
       return inserted.map((r) => r.request_id);
     });
   }
+
+  /**
+   * Deletes up to `limit` ledger rows processed before `before`, oldest first, and returns how many went.
+   * One short statement (the processed_at index finds them); rows another transaction holds are skipped.
+   */
+  async pruneProcessedUsage(before: Date, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('processed_usage')
+      .where('request_id', 'in', (qb) =>
+        qb
+          .selectFrom('processed_usage')
+          .select('request_id')
+          .where('processed_at', '<', before)
+          .orderBy('processed_at')
+          .limit(limit)
+          .forUpdate()
+          .skipLocked(),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }
