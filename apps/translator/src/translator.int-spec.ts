@@ -17,6 +17,8 @@ interface Frame {
   kind: FrameKind;
   meta: FrameMeta | undefined;
   text: string;
+  /** H.attempt of the frame. */
+  attempt: string;
 }
 
 const API_KEY = 'sk-int-test-0123456789';
@@ -118,6 +120,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
       dep('dep-slow', 'openai/fake-slow') +
       dep('dep-drop', 'openai/fake-drop') +
       dep('dep-stream-error', 'openai/fake-stream-error') +
+      dep('dep-drop-early', 'openai/fake-drop-early') +
       dep('dep-cached', 'openai/fake-cached') +
       `  - model_name: dep-paced\n    litellm_params: { model: "openai/gpt-paced", api_base: "${paced.url}", api_key: "os.environ/SY_TEST_UPSTREAM_KEY" }\n    model_info: { id: dep-paced }\n` +
       `  - model_name: dep-badkey\n    litellm_params: { model: "openai/gpt-upstream", api_base: "${up.url}", api_key: "sk-wrong-key-999999" }\n    model_info: { id: dep-badkey }\n` +
@@ -157,7 +160,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
   async function execute(
     deployment: string,
     body: Record<string, unknown> | string,
-    opts: { deadlineMs?: number; requestId?: string } = {},
+    opts: { deadlineMs?: number; requestId?: string; attempt?: number } = {},
   ) {
     const started = await begin(deployment, body, opts);
     const result = await started.outcome;
@@ -170,7 +173,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
   async function begin(
     deployment: string,
     body: Record<string, unknown> | string,
-    opts: { deadlineMs?: number; requestId?: string } = {},
+    opts: { deadlineMs?: number; requestId?: string; attempt?: number } = {},
   ) {
     const id = ++seq;
     const requestId = opts.requestId ?? `req_test_${id}`;
@@ -183,6 +186,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
         kind: m.headers?.get(H.frame) as FrameKind,
         meta: raw ? FrameMetaSchema.parse(JSON.parse(raw)) : undefined,
         text: new TextDecoder().decode(m.data),
+        attempt: m.headers?.get(H.attempt) ?? '',
       };
     };
     const clientSub = nc.subscribe(clientSubject, {
@@ -206,7 +210,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     const stream = typeof body === 'object' && body.stream === true;
     h.set(H.stream, stream ? '1' : '0');
     h.set(H.timeoutMs, String(opts.deadlineMs ?? 10_000));
-    h.set(H.attempt, '1');
+    h.set(H.attempt, String(opts.attempt ?? 1));
     h.set(H.deployment, deployment);
     h.set(H.clientReply, clientSubject);
     nc.publish(s.executeAttempt, typeof body === 'string' ? body : JSON.stringify(body), {
@@ -360,6 +364,31 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     const { outcome } = await execute('dep-refused', { model: 'x', messages });
     expect(outcome.meta).toMatchObject({ status: 502, errorCode: 'upstream_unreachable' });
     expect(outcome.text).toContain('ECONNREFUSED');
+  });
+
+  it('every frame echoes the attempt number it was sent with, meta included', async () => {
+    const streamed = await execute('dep-openai', { model: 'x', messages, stream: true }, { attempt: 3 });
+    expect(streamed.frames.length).toBeGreaterThan(1);
+    expect(new Set(streamed.frames.map((f) => f.attempt))).toEqual(new Set(['3']));
+    expect(streamed.outcome.attempt).toBe('3');
+    expect(streamed.outcome.meta!.attempt).toBe(3);
+    const plain = await execute('dep-openai', { model: 'x', messages }, { attempt: 2 });
+    expect(plain.frames.map((f) => f.attempt)).toEqual(['2']);
+    const failed = await execute('dep-429', { model: 'x', messages }, { attempt: 4 });
+    expect(failed.outcome.attempt).toBe('4');
+    expect(failed.outcome.meta!.attempt).toBe(4);
+  });
+
+  it('commit point: a stream that fails after its preamble but before any content reaches the client as nothing, and the router gets a retryable error', async () => {
+    const { frames, outcome } = await execute('dep-drop-early', { model: 'x', messages, stream: true });
+    // The role chunk was held back: the client saw nothing, so another attempt could still answer it.
+    expect(frames).toEqual([]);
+    expect(outcome.kind).toBe('error');
+    const error = JSON.parse(outcome.text) as { kind: string; retryable: boolean; status: number };
+    expect(error.retryable).toBe(true);
+    expect(error.status).toBe(502);
+    expect(['upstream_5xx', 'unavailable']).toContain(error.kind);
+    expect(outcome.meta!.errorKind).toBe(error.kind);
   });
 
   it('stream broken after chunks were sent → error frame to the client, done outcome with the error status', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_KINDS, type ErrorKind } from './gateway-error';
 
 /**
  * Bounds that keep every event storable: spend writes request, key and team ids to Postgres `text`
@@ -74,6 +75,33 @@ export const UsageRecordedEventSchema = z.object({
   cacheHit: z.boolean().default(false),
   fallbackDepth: z.number().int().nonnegative().max(USAGE_EVENT_LIMITS.maxFallbackDepth).default(0),
   tags: z.array(clientText(128)).max(32).default([]),
+  /** The route trail: every attempt of the request (deployment, status, error kind, latency, usage), oldest first. */
+  attempts: z
+    .array(
+      z.object({
+        attempt: z
+          .number()
+          .int()
+          .positive()
+          .max(USAGE_EVENT_LIMITS.maxFallbackDepth + 1),
+        deploymentId: id().max(256),
+        provider: id().max(64).optional(),
+        status: z.number().int().nonnegative().max(USAGE_EVENT_LIMITS.maxStatus),
+        errorKind: z.enum(ERROR_KINDS as [ErrorKind, ...ErrorKind[]]).optional(),
+        latencyMs: durationMs().optional(),
+        usage: z
+          .object({
+            promptTokens: tokens(),
+            completionTokens: tokens(),
+            cachedTokens: tokens().default(0),
+            cacheWriteTokens: tokens().default(0),
+            reasoningTokens: tokens().default(0),
+          })
+          .optional(),
+      }),
+    )
+    .max(16)
+    .default([]),
 });
 export type UsageRecordedEvent = z.infer<typeof UsageRecordedEventSchema>;
 export type UsageRecordedEventInput = z.input<typeof UsageRecordedEventSchema>;

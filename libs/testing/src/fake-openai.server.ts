@@ -26,6 +26,7 @@ import type { AddressInfo } from 'node:net';
  * - fake-drop  → stream: role chunk + one content chunk, then the connection is destroyed;
  *                non-stream: the connection is destroyed before any response
  * - fake-stream-error → stream: one content chunk, then `data: {"error": {...}}`
+ * - fake-drop-early → stream: the role chunk only (no content), then the connection is destroyed
  * - fake-large → non-stream answer of about 2.6 MB (bigger than one NATS message), completion_tokens = length / 4
  * - fake-cached → usage reports cached_tokens = floor(prompt_tokens / 2) and reasoning_tokens = 1
  */
@@ -236,6 +237,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       case 'fake-503':
         return sendError(res, 503, 'The engine is currently overloaded, please try again later.', 'server_error', null);
       case 'fake-drop':
+      case 'fake-drop-early':
         dropping = true;
         if (!stream) {
           req.socket.destroy();
@@ -310,6 +312,10 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       events.push(event(`[{"index":0,"delta":{"content":${JSON.stringify(p)}},"logprobs":null,"finish_reason":null}]`));
     if (s.model === 'fake-drop') {
       res.write(events[0]! + events[1]!, () => res.socket?.destroy());
+      return;
+    }
+    if (s.model === 'fake-drop-early') {
+      res.write(events[0]!, () => res.socket?.destroy());
       return;
     }
     if (s.model === 'fake-stream-error') {

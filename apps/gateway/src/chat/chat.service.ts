@@ -300,8 +300,9 @@ export class ChatService {
       ttftMs: base.summary?.stream && outcome.firstByteAt ? outcome.firstByteAt - base.t0 : null,
       stream: base.summary?.stream ?? false,
       cacheHit: false,
-      fallbackDepth: meta?.fallbackDepth ?? 0,
+      fallbackDepth: meta?.fallbackDepth ?? Math.max(0, (meta?.trail?.length ?? 1) - 1),
       tags: base.summary?.tags ?? [],
+      attempts: meta?.trail ?? [],
     });
   }
 }

@@ -16,7 +16,7 @@ import { ResponseRelay } from '../relay/response-relay.service';
 import { StreamRelay } from '../relay/stream-relay.service';
 import { TRANSLATOR_OPTIONS, type TranslatorOptions } from '../translator.options';
 import { readAll, UpstreamClient, type UpstreamReply } from '../upstream/upstream-client.service';
-import { round, settle, usageSoFar, type Attempt } from './attempt';
+import { readTrail, round, settle, usageSoFar, type Attempt } from './attempt';
 import { AttemptRegistry } from './attempt-registry.service';
 import {
   badRequest,
@@ -63,8 +63,9 @@ export class AttemptRunner {
     const clientReply = request.header(H.clientReply);
     const deploymentId = request.header(H.deployment);
     const prepared = this.catalog.get(deploymentId);
+    const trail = readTrail(request.header(H.trail));
     const fail = (error: Parameters<FramePublisher['failBeforeCommit']>[4], p = prepared) =>
-      this.frames.failBeforeCommit(request, requestId, attemptNo, p, error, t0);
+      this.frames.failBeforeCommit(request, requestId, attemptNo, p, error, t0, undefined, trail);
     if (!clientReply) {
       return fail(
         badRequest(`The ${H.clientReply} header is missing; the router must send the gateway's reply subject.`),
@@ -117,6 +118,7 @@ export class AttemptRunner {
       timedOut: false,
       settled: false,
       committed: false,
+      trail,
     };
     const timer = setTimeout(() => {
       a.timedOut = true;
@@ -174,7 +176,7 @@ export class AttemptRunner {
       { status: reply.status, body: text, headers: reply.headers },
       a.prepared.deployment,
     );
-    this.frames.failBeforeCommit(a.request, a.requestId, a.attempt, a.prepared, error, a.t0, reply.status);
+    this.frames.failBeforeCommit(a.request, a.requestId, a.attempt, a.prepared, error, a.t0, reply.status, a.trail);
   }
 
   /**
@@ -194,7 +196,16 @@ export class AttemptRunner {
           this.frames.meta(a, INTERNAL_ERROR.status, usageSoFar(a), a.ttftMs),
         );
       }
-      this.frames.failBeforeCommit(a.request, a.requestId, a.attempt, a.prepared, INTERNAL_ERROR, a.t0);
+      this.frames.failBeforeCommit(
+        a.request,
+        a.requestId,
+        a.attempt,
+        a.prepared,
+        INTERNAL_ERROR,
+        a.t0,
+        undefined,
+        a.trail,
+      );
     } catch (e2) {
       this.logger.error(`request ${a.requestId || '?'}: could not report the failure: ${describe(e2)}`);
     }

@@ -1,4 +1,10 @@
-import type { TokenUsage } from '@switchyard/contracts';
+import {
+  MAX_TRAIL,
+  type AttemptRecord,
+  type GatewayError,
+  type RouteTrail,
+  type TokenUsage,
+} from '@switchyard/contracts';
 import { estimateUsage, promptCharsOf, type ChatInput, type StreamState } from '@switchyard/providers';
 import type { NatsRequest } from '@switchyard/nats';
 import type { PreparedDeployment } from '../deployment-catalog.service';
@@ -27,6 +33,48 @@ export interface Attempt {
    */
   committed: boolean;
   ttftMs?: number;
+  /** The request's earlier attempts (H.trail), oldest first. */
+  trail: RouteTrail;
+}
+
+/**
+ * The route trail a request carries (H.trail): earlier attempts, as the router recorded them. A header that
+ * is absent or not a trail reads as none; at most MAX_TRAIL entries are kept (the newest).
+ */
+export function readTrail(header: string): RouteTrail {
+  if (header === '') return [];
+  try {
+    const v = JSON.parse(header) as unknown;
+    if (!Array.isArray(v)) return [];
+    const trail = v.filter(
+      (r): r is AttemptRecord =>
+        typeof r === 'object' &&
+        r !== null &&
+        Number.isInteger((r as AttemptRecord).attempt) &&
+        typeof (r as AttemptRecord).deploymentId === 'string' &&
+        Number.isInteger((r as AttemptRecord).status),
+    );
+    return trail.slice(-MAX_TRAIL);
+  } catch {
+    return [];
+  }
+}
+
+/** The trail with this attempt's own record added: what its final frame reports. */
+export function trailWith(
+  trail: RouteTrail,
+  a: { attempt: number; deploymentId: string; provider?: string },
+  status: number,
+  latencyMs: number | undefined,
+  usage: TokenUsage | undefined,
+  error?: GatewayError,
+): RouteTrail {
+  const record: AttemptRecord = { attempt: a.attempt, deploymentId: a.deploymentId, status };
+  if (a.provider !== undefined) record.provider = a.provider;
+  if (error !== undefined) record.errorKind = error.kind;
+  if (latencyMs !== undefined) record.latencyMs = latencyMs;
+  if (usage !== undefined) record.usage = usage;
+  return [...trail, record].slice(-MAX_TRAIL);
 }
 
 /** Marks the attempt's ending as sent; false when it already was (by a cancel, or the normal ending). */

@@ -1,9 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { FRAME_HEADER_ROOM, type FrameMeta, type GatewayError, type TokenUsage } from '@switchyard/contracts';
+import {
+  FRAME_HEADER_ROOM,
+  type FrameMeta,
+  type GatewayError,
+  type RouteTrail,
+  type TokenUsage,
+} from '@switchyard/contracts';
 import { errorFrame, frameHeaders, NATS, type NatsRequest } from '@switchyard/nats';
 import { performance } from 'node:perf_hooks';
-import { round, type Attempt } from '../attempts/attempt';
+import { round, trailWith, type Attempt } from '../attempts/attempt';
 import type { PreparedDeployment } from '../deployment-catalog.service';
 
 const EMPTY = new Uint8Array(0);
@@ -56,6 +62,8 @@ export class FramePublisher {
    * into an answer that has already begun.
    */
   endCommitted(a: Attempt, error: GatewayError, meta: FrameMeta): void {
+    const own = meta.trail?.at(-1);
+    if (own !== undefined) own.errorKind = error.kind;
     const frame = errorFrame(error, meta, a.requestId, a.attempt);
     this.nc.publish(a.clientReply, frame.data, { headers: frame.headers });
     a.request.respond(EMPTY, frameHeaders('done', frame.meta, a.requestId, a.attempt));
@@ -73,6 +81,7 @@ export class FramePublisher {
     error: GatewayError,
     t0?: number,
     upstreamStatus?: number,
+    trail: RouteTrail = [],
   ): void {
     if (!request.reply) return;
     const extra: Partial<FrameMeta> = {};
@@ -82,6 +91,14 @@ export class FramePublisher {
       extra.upstreamModel = prepared.deployment.model;
     }
     if (t0 !== undefined) extra.latencyMs = round(performance.now() - t0);
+    extra.trail = trailWith(
+      trail,
+      { attempt, deploymentId: prepared?.deployment.id ?? '', provider: prepared?.deployment.provider },
+      error.status,
+      extra.latencyMs,
+      undefined,
+      error,
+    );
     this.logFailure(requestId, prepared, error, false, upstreamStatus);
     const frame = errorFrame(error, extra, requestId, attempt);
     request.respond(frame.data, frame.headers);
@@ -113,6 +130,13 @@ export class FramePublisher {
     };
     if (usage !== undefined) meta.usage = usage;
     if (ttftMs !== undefined) meta.ttftMs = round(ttftMs);
+    meta.trail = trailWith(
+      a.trail,
+      { attempt: a.attempt, deploymentId: p.deployment.id, provider: p.deployment.provider },
+      status,
+      meta.latencyMs,
+      usage,
+    );
     return meta;
   }
 
