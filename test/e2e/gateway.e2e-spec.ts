@@ -173,6 +173,37 @@ model_list:
     expect(res.usage?.total_tokens).toBeGreaterThan(0);
   });
 
+  it('reads routing hints (OpenRouter models/provider, LiteLLM fallbacks) at the gateway and never sends them upstream', async () => {
+    const body = {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user' as const, content: 'route me' }],
+      models: ['gpt-4o-mini', 'gpt-4o'],
+      provider: { order: ['openai'], allow_fallbacks: true },
+      route: 'fallback',
+      fallbacks: ['gpt-4o'],
+      temperature: 0.5,
+    };
+    const res = await client(stack.masterKey).chat.completions.create(
+      body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming,
+    );
+    expect(res.choices[0]?.message.content).toBeTruthy();
+    const sent = upstream.lastRequest!.body as Record<string, unknown>;
+    expect(sent).toMatchObject({ model: 'gpt-4o-mini', temperature: 0.5, messages: body.messages });
+    for (const member of ['models', 'provider', 'route', 'fallbacks']) expect(sent).not.toHaveProperty(member);
+
+    // A hint of the wrong shape is the client's mistake: a 400 naming it, and nothing goes upstream.
+    const before = upstream.requests;
+    const bad = await client(stack.masterKey)
+      .chat.completions.create({
+        ...body,
+        models: 'gpt-4o',
+      } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming)
+      .catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(BadRequestError);
+    expect((bad as BadRequestError).param).toBe('models');
+    expect(upstream.requests).toBe(before);
+  });
+
   it('lists only the models a key may use', async () => {
     const all = await client(stack.masterKey).models.list();
     expect(all.data.map((m) => m.id).sort()).toEqual(['demo', 'gpt-4o', 'gpt-4o-mini', 'large', 'limited']);

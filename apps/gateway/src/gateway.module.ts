@@ -6,12 +6,16 @@ import { AuthService } from './auth/auth.service';
 import { KeyCacheService } from './auth/key-cache.service';
 import { KeyEventsController } from './auth/key-events.controller';
 import { ChatController } from './chat/chat.controller';
-import { ChatService } from './chat/chat.service';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ModelsController } from './models/models.controller';
 import { ModelsService } from './models/models.service';
+import { ADMISSION_CHECKS } from './pipeline/admission-check';
+import { AdmissionService } from './pipeline/admission.service';
+import { FrameRelay } from './pipeline/frame-relay.service';
+import { RequestPipeline } from './pipeline/request-pipeline.service';
 import { UsagePublisherService } from './usage/usage-publisher.service';
+import { UsageRecorder } from './usage/usage-recorder.service';
 
 @Module({
   imports: [ConfigModule, NatsModule, DbModule],
@@ -20,7 +24,12 @@ import { UsagePublisherService } from './usage/usage-publisher.service';
     KeysRepository,
     KeyCacheService,
     AuthService,
-    ChatService,
+    // Where rate limits and budget reservations will go: each an AdmissionCheck, run after model access.
+    { provide: ADMISSION_CHECKS, useValue: [] },
+    AdmissionService,
+    FrameRelay,
+    UsageRecorder,
+    RequestPipeline,
     ModelsService,
     HealthService,
     UsagePublisherService,

@@ -7,7 +7,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { loadEnv, nestLogLevels } from '@switchyard/config';
 import { FRAME_HEADER_ROOM } from '@switchyard/contracts';
 import { connectNatsTransport, NATS } from '@switchyard/nats';
-import { ChatService } from './chat/chat.service';
+import { RequestPipeline } from './pipeline/request-pipeline.service';
 import { GatewayModule } from './gateway.module';
 import { registerJsonBodyParser } from './http/json-body.parser';
 import { OpenAIExceptionFilter } from './http/openai-exception.filter';
@@ -39,8 +39,8 @@ async function bootstrap(): Promise<void> {
   });
   app.enableShutdownHooks();
   const bodyLimit = effectiveBodyLimit(env.SWITCHYARD_MAX_BODY_BYTES, app.get<NatsConnection>(NATS));
-  const chat = app.get(ChatService);
-  app.useGlobalFilters(new OpenAIExceptionFilter(bodyLimit, (req, error) => chat.recordRejection(req, error)));
+  const pipeline = app.get(RequestPipeline);
+  app.useGlobalFilters(new OpenAIExceptionFilter(bodyLimit, (req, error) => pipeline.recordRejection(req, error)));
   // Nest installs Fastify's default body parsers during init; ours replace them afterwards. Their
   // errors (400 bad JSON, 413 too large) reach OpenAIExceptionFilter through Nest's error handler.
   // NATS handlers (key change events) are served by our transport, next to the HTTP routes.

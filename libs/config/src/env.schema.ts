@@ -35,6 +35,15 @@ export const EnvSchema = z.object({
    * max_payload less room for headers; 1 MiB by default), since the body crosses NATS in one message.
    */
   SWITCHYARD_MAX_BODY_BYTES: z.coerce.number().int().positive().optional(),
+  /**
+   * Most answer bytes the gateway holds for one client that is not reading them; past it the request ends as
+   * a 499 (`client_too_slow`) and the upstream call stops. Bounds gateway memory per slow client.
+   */
+  SWITCHYARD_MAX_CLIENT_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024 * 1024),
   /** Identifies one process in reply subjects and logs; random when unset. */
   SWITCHYARD_INSTANCE_ID: z
     .string()

@@ -7,3 +7,4 @@ export * from './usage-recorded.event';
 export * from './key-changed.event';
 export * from './money';
 export * from './health-report';
+export * from './request-summary';

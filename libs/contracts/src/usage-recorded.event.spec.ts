@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { decodeSummary, encodeSummary } from './request-summary';
 import { USAGE_EVENT_LIMITS, UsageRecordedEventSchema, type UsageRecordedEventInput } from './usage-recorded.event';
 
 const valid: UsageRecordedEventInput = {
@@ -104,5 +105,26 @@ describe('UsageRecordedEventSchema bounds', () => {
     expect(rejectedAt({ endUser: 'u'.repeat(257) })).toEqual(['endUser']);
     expect(rejectedAt({ tags: ['t'.repeat(129)] })).toEqual(['tags.0']);
     expect(rejectedAt({ tags: Array.from({ length: 33 }, () => 't') })).toEqual(['tags']);
+  });
+});
+
+describe('request summary header', () => {
+  it('round-trips, and stays 7-bit whatever the client wrote', () => {
+    const summary = {
+      model: 'gpt-4o',
+      stream: true,
+      includeUsage: false,
+      user: 'zoë 😀\n"quoted"',
+      tags: ['ünï'],
+      promptChars: 12,
+      strip: ['models'],
+      models: ['a', 'b'],
+    };
+    const header = encodeSummary(summary);
+    expect(/^[\x20-\x7e]*$/.test(header)).toBe(true);
+    expect(decodeSummary(header)).toEqual(summary);
+    expect(decodeSummary('')).toBeUndefined();
+    expect(decodeSummary('{"model":1}')).toBeUndefined();
+    expect(decodeSummary('not json')).toBeUndefined();
   });
 });

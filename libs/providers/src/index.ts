@@ -31,3 +31,4 @@ export * from './canonical/encoders/openai-chat.encoder';
 export * from './canonical/encoders/openai-chat.aggregator';
 export * from './canonical/decoders/openai-chat.decoder';
 export * from './framing/aws-eventstream.encoder';
+export * from './chat-input';

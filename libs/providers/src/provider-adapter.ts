@@ -1,5 +1,5 @@
 import type { ProviderDeployment } from './provider-deployment';
-import type { ClientApi, GatewayError, TokenUsage } from '@switchyard/contracts';
+import type { ClientApi, GatewayError, RequestSummary, TokenUsage } from '@switchyard/contracts';
 import type { ChatCompletionRequest } from './openai-types';
 import type { SseEvent } from './sse/sse.parser';
 
@@ -11,13 +11,19 @@ import type { FramedEvent, StreamFraming } from './framing/framing.types';
  */
 export type UpstreamApi = ClientApi | 'native';
 
-/** What the translator got from the client, through the router: parsed once, raw bytes kept for pass-through. */
+/**
+ * What the translator got from the client, through the router (made by chatInput()): the raw bytes, kept
+ * for pass-through, the gateway's summary of them, and the parsed body, parsed on first use only.
+ */
 export interface ChatInput {
-  body: ChatCompletionRequest;
   /** The client's JSON bytes as received; adapters send these unchanged when they need no edit. */
-  raw: Uint8Array;
+  readonly raw: Uint8Array;
+  /** What the gateway learnt of the body: model, stream, usage options, prompt size, gateway-only members. */
+  readonly summary: RequestSummary;
   /** True when the client asked for a stream (`stream: true`). */
-  stream: boolean;
+  readonly stream: boolean;
+  /** The parsed body. Parsed on first read: adapters that translate need it; pass-through does not. */
+  readonly body: ChatCompletionRequest;
 }
 
 /** A described HTTP request; the translator owns the connection pools and performs it. */

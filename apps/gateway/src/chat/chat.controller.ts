@@ -1,13 +1,14 @@
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ChatService } from './chat.service';
+import { openAIChatCodec } from '../codecs/openai-chat.codec';
+import { RequestPipeline } from '../pipeline/request-pipeline.service';
 
 @Controller()
 export class ChatController {
-  constructor(@Inject(ChatService) private readonly chat: ChatService) {}
+  constructor(@Inject(RequestPipeline) private readonly pipeline: RequestPipeline) {}
 
   @Post(['v1/chat/completions', 'chat/completions'])
   complete(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.chat.complete(req, reply);
+    return this.pipeline.handle(req, reply, openAIChatCodec);
   }
 }

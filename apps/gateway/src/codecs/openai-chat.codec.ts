@@ -1,28 +1,23 @@
-import { errorBody, type ClientApi, type GatewayError } from '@switchyard/contracts';
+import { errorBody } from '@switchyard/contracts';
+import type { ClientCodec } from './client-codec';
+import { validateChatRequest } from './openai-chat.validator';
 
 /**
- * How the OpenAI Chat Completions API frames what the gateway writes itself: its error envelope (as a
- * whole response, and in-band in a stream that already started) and its stream terminator. The bytes of
- * answers come from the translator, already in this API.
+ * The OpenAI Chat Completions API: requests checked as OpenAI checks them (openai-chat.validator.ts), errors
+ * in `{"error": {"message", "type", "param", "code"}}` (in a stream, one more data event carrying it), and
+ * `data: [DONE]` at the end of a stream.
  */
-export const openAIChatCodec = {
-  api: 'openai.chat' as ClientApi,
-  /** `{"error": {"message", "type", "param", "code"}}` */
-  errorBody(e: GatewayError): string {
-    return JSON.stringify(errorBody(e));
-  },
-  /** OpenAI reports an error inside a stream as one more data event carrying the envelope. */
-  streamError(e: GatewayError): string {
-    return `data: ${JSON.stringify(errorBody(e))}\n\n`;
-  },
+export const openAIChatCodec: ClientCodec = {
+  api: 'openai.chat',
+  summarise: validateChatRequest,
+  errorBody: (e) => JSON.stringify(errorBody(e)),
+  streamError: (e) => `data: ${JSON.stringify(errorBody(e))}\n\n`,
   terminator: Buffer.from('data: [DONE]\n\n'),
   streamHeaders: {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
-  } as Record<string, string>,
+  },
   jsonContentType: 'application/json',
 };
-
-export type ClientCodec = typeof openAIChatCodec;

@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { GatewayError } from '@switchyard/contracts';
-import { openAIChatCodec, type ClientCodec } from '../codecs/openai-chat.codec';
+import type { ClientCodec } from '../codecs/client-codec';
+import { openAIChatCodec } from '../codecs/openai-chat.codec';
 
 function errorHeaders(error: GatewayError): Record<string, string> {
   const h: Record<string, string> = { 'content-type': 'application/json' };

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { H, type TokenUsage } from '@switchyard/contracts';
+import { decodeSummary, H, type TokenUsage } from '@switchyard/contracts';
 import type { NatsRequest } from '@switchyard/nats';
 import {
-  parseChatRequest,
+  chatInput,
   ProviderError,
   transportError,
   upstreamTimeout,
@@ -87,9 +87,14 @@ export class AttemptRunner {
     if (prepared.unavailable !== undefined || prepared.adapter === undefined) return fail(prepared.unavailable!);
     if (!this.registry.hasRoom()) return fail(overloaded(this.registry.limit));
 
-    const body = parseChatRequest(request.data);
-    if (typeof body === 'string') return fail(badRequest(body));
-    const input: ChatInput = { body, raw: request.data, stream: body.stream === true };
+    // The gateway's summary of the body (H.summary) spares a parse of a body we only pass through.
+    let input: ChatInput;
+    try {
+      input = chatInput(request.data, decodeSummary(request.header(H.summary)));
+    } catch (e) {
+      if (e instanceof ProviderError) return fail(e.gatewayError);
+      throw e;
+    }
 
     const header = request.header(H.timeoutMs);
     const remaining = header === '' ? NaN : Number(header);

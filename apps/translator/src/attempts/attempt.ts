@@ -5,7 +5,7 @@ import {
   type RouteTrail,
   type TokenUsage,
 } from '@switchyard/contracts';
-import { estimateUsage, promptCharsOf, type ChatInput, type StreamState } from '@switchyard/providers';
+import { estimateUsage, type ChatInput, type StreamState } from '@switchyard/providers';
 import type { NatsRequest } from '@switchyard/nats';
 import type { PreparedDeployment } from '../deployment-catalog.service';
 
@@ -93,7 +93,7 @@ export function settle(a: Attempt): boolean {
 export function usageSoFar(a: Attempt): TokenUsage {
   return (
     a.stream?.usage ??
-    estimateUsage({ promptChars: promptCharsOf(a.input.body.messages), completionChars: a.stream?.generatedChars ?? 0 })
+    estimateUsage({ promptChars: a.input.summary.promptChars, completionChars: a.stream?.generatedChars ?? 0 })
   );
 }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { estimateUsage, promptCharsOf, ProviderError } from '@switchyard/providers';
+import { estimateUsage, ProviderError } from '@switchyard/providers';
 import { settle, type Attempt } from '../attempts/attempt';
 import { tooLarge } from '../attempts/translator-errors';
 import { TRANSLATOR_OPTIONS, type TranslatorOptions } from '../translator.options';
@@ -37,10 +37,7 @@ export class ResponseRelay {
     // Some OpenAI-compatible servers leave usage out: bill an estimate rather than nothing.
     const usage =
       parsed.usage ??
-      estimateUsage({
-        promptChars: promptCharsOf(a.input.body.messages),
-        completionChars: parsed.generatedChars ?? 0,
-      });
+      estimateUsage({ promptChars: a.input.summary.promptChars, completionChars: parsed.generatedChars ?? 0 });
     a.committed = true;
     const body = parsed.body === null ? bytes : Buffer.from(parsed.body, 'utf8');
     this.frames.response(a, body, this.frames.meta(a, 200, usage));

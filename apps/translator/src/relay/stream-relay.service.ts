@@ -27,7 +27,7 @@ export class StreamRelay {
   async relay(a: Attempt, reply: UpstreamReply): Promise<void> {
     const adapter = a.prepared.adapter!;
     const translator = adapter.createStreamTranslator({
-      includeUsage: a.input.body.stream_options?.include_usage === true,
+      includeUsage: a.input.summary.includeUsage,
     });
     const state = translator.state;
     a.stream = state;

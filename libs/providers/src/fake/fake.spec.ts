@@ -2,6 +2,7 @@ import type { ProviderDeployment } from '../provider-deployment';
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../openai-types';
 import type { ChatInput, LocalReply } from '../provider-adapter';
+import { chatInput } from '../chat-input';
 import { adapterFor } from '../provider.registry';
 import { SseParser } from '../sse/sse.parser';
 import { fakeAnswer, serveFake } from './fake.responder';
@@ -21,7 +22,7 @@ function run(
     messages: [{ role: 'user', content: 'Hello there, fake model' }],
     ...body,
   } as ChatCompletionRequest;
-  const input: ChatInput = { body: full, raw: enc.encode(JSON.stringify(full)), stream: full.stream === true };
+  const input: ChatInput = chatInput(enc.encode(JSON.stringify(full)));
   return { reply: serveFake(adapter.buildRequest(input, d)), input };
 }
 

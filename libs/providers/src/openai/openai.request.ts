@@ -72,32 +72,39 @@ export function upstreamMetadata(metadata: unknown): Record<string, string> | nu
  * a full JSON.stringify as the fallback when the bytes cannot be edited safely (see editTopLevel).
  */
 export function openAIRequestBody(input: ChatInput, deployment: ProviderDeployment): string | Uint8Array {
-  const b = input.body;
+  // Decided from the gateway's summary: the body itself is parsed only when metadata needs cleaning, or
+  // when the bytes cannot be edited in place (see below).
+  const s = input.summary;
   const edits: Record<string, string | null> = {};
   let edited = false;
-  if (b.model !== deployment.model) {
+  if (s.model !== deployment.model) {
     edits['model'] = JSON.stringify(deployment.model);
     edited = true;
   }
   let streamOptions: ChatCompletionRequest['stream_options'];
-  if (input.stream && b.stream_options?.include_usage !== true) {
-    const so = b.stream_options;
-    streamOptions = { ...(so !== null && typeof so === 'object' && !Array.isArray(so) ? so : {}), include_usage: true };
+  if (input.stream && !s.includeUsage) {
+    streamOptions = { ...(s.streamOptions ?? {}), include_usage: true };
     edits['stream_options'] = JSON.stringify(streamOptions);
     edited = true;
   }
-  const metadata = upstreamMetadata(b['metadata']);
+  const metadata = s.metadataNeedsEdit ? upstreamMetadata(input.body['metadata']) : undefined;
   if (metadata !== undefined) {
     edits['metadata'] = metadata === null ? null : JSON.stringify(metadata);
+    edited = true;
+  }
+  // Members only the gateway reads (routing hints): a provider would refuse them as unknown parameters.
+  for (const member of s.strip) {
+    edits[member] = null;
     edited = true;
   }
   if (!edited) return input.raw;
   const spliced = editTopLevel(input.raw, edits);
   if (spliced !== undefined) return spliced;
-  const out: ChatCompletionRequest = { ...b, model: deployment.model };
+  const out: ChatCompletionRequest = { ...input.body, model: deployment.model };
   if (streamOptions !== undefined) out.stream_options = streamOptions;
   if (metadata === null) delete out['metadata'];
   else if (metadata !== undefined) out['metadata'] = metadata;
+  for (const member of s.strip) delete out[member];
   return JSON.stringify(out);
 }
 

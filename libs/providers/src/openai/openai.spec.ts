@@ -1,9 +1,10 @@
 import type { ProviderDeployment } from '../provider-deployment';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ChatCompletionRequest } from '../openai-types';
 import { ProviderError, type ChatInput } from '../provider-adapter';
+import { chatInput } from '../chat-input';
 import { adapterFor, UnsupportedProviderError } from '../provider.registry';
 import { SseParser } from '../sse/sse.parser';
 import { transportError } from '../upstream-errors';
@@ -25,7 +26,7 @@ const dep = (over: Partial<ProviderDeployment> = {}): ProviderDeployment => ({
 });
 
 function input(body: ChatCompletionRequest): ChatInput {
-  return { body, raw: enc.encode(JSON.stringify(body)), stream: body.stream === true };
+  return chatInput(enc.encode(JSON.stringify(body)));
 }
 
 function bodyOf(b: string | Uint8Array): ChatCompletionRequest {
@@ -86,15 +87,50 @@ describe('openai request mapping', () => {
   it('edits only model and stream_options in the client bytes, re-serialising nothing else', () => {
     const raw =
       '{ "model" : "my-alias", "messages": [{"role":"user","content":"x  \\u00e9 \\"model\\": 1"}], "stream": true }';
-    const i: ChatInput = { body: JSON.parse(raw) as ChatCompletionRequest, raw: enc.encode(raw), stream: true };
+    const i: ChatInput = chatInput(enc.encode(raw));
     const out = new TextDecoder().decode(openAIAdapter.buildRequest(i, dep()).body as Uint8Array);
     expect(out).toBe(
       '{"stream_options":{"include_usage":true}, "model" : "gpt-4o-mini", "messages": [{"role":"user","content":"x  \\u00e9 \\"model\\": 1"}], "stream": true }',
     );
     // Duplicate keys cannot be edited safely: the body is re-serialised from the parse (last key wins).
     const dup = '{"model":"gpt-4o-mini","messages":[],"model":"expensive"}';
-    const d: ChatInput = { body: JSON.parse(dup) as ChatCompletionRequest, raw: enc.encode(dup), stream: false };
+    const d: ChatInput = chatInput(enc.encode(dup));
     expect(bodyOf(openAIAdapter.buildRequest(d, dep()).body)).toEqual({ model: 'gpt-4o-mini', messages: [] });
+  });
+
+  it('removes the members only the gateway reads (routing hints) and edits nothing else', () => {
+    const raw =
+      '{"model":"gpt-4o-mini","models":["a","b"],"messages":[{"role":"user","content":"hi"}],"provider":{"order":["x"]},"temperature":0.2}';
+    const out = new TextDecoder().decode(
+      openAIAdapter.buildRequest(chatInput(enc.encode(raw)), dep()).body as Uint8Array,
+    );
+    expect(JSON.parse(out)).toEqual({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+      temperature: 0.2,
+    });
+    expect(out).toContain('"messages":[{"role":"user","content":"hi"}]');
+  });
+
+  it('builds the upstream body from the gateway summary without parsing the body again', () => {
+    const raw = enc.encode('{"model":"alias","messages":[{"role":"user","content":"hi"}],"stream":true}');
+    const i = chatInput(raw, {
+      model: 'alias',
+      stream: true,
+      includeUsage: false,
+      tags: [],
+      promptChars: 2,
+      strip: [],
+    });
+    const spy = vi.spyOn(JSON, 'parse');
+    const out = new TextDecoder().decode(openAIAdapter.buildRequest(i, dep()).body as Uint8Array);
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+    expect(JSON.parse(out)).toMatchObject({
+      model: 'gpt-4o-mini',
+      stream: true,
+      stream_options: { include_usage: true },
+    });
   });
 
   it('drops metadata values that are not strings (LiteLLM tags), keeping string ones', () => {

@@ -1,22 +1,18 @@
-import { Errors, type GatewayError } from '@switchyard/contracts';
+import { Errors, GATEWAY_ONLY_FIELDS, type GatewayError, type RequestSummary } from '@switchyard/contracts';
+import { promptCharsOf, type ChatMessage } from '@switchyard/providers';
 
-/** The fields of a chat request the gateway itself needs; everything else is passed through untouched. */
-export interface ChatRequestSummary {
-  model: string;
-  stream: boolean;
-  includeUsage: boolean;
-  user?: string;
-  tags: string[];
-}
+/** At most this many models in a request-level list. */
+export const MAX_REQUEST_MODELS = 16;
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
-type Result = { ok: true; value: ChatRequestSummary } | { ok: false; error: GatewayError };
+type Result = { ok: true; value: RequestSummary } | { ok: false; error: GatewayError };
 
-const bad = (message: string, param: string | null, code: string | null = null): Result => ({
-  ok: false,
+const refuse = (message: string, param: string | null, code: string | null = null) => ({
+  ok: false as const,
   error: Errors.invalidRequest(message, param, code),
 });
+const bad = (message: string, param: string | null, code: string | null = null): Result => refuse(message, param, code);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -138,14 +134,63 @@ export function validateChatRequest(body: unknown): Result {
     isObject(metadata) && Array.isArray(metadata.tags)
       ? metadata.tags.filter((t): t is string => typeof t === 'string').slice(0, 32)
       : [];
-  return {
-    ok: true,
-    value: {
-      model,
-      stream: stream === true,
-      includeUsage: isObject(so) && so.include_usage === true,
-      user: typeof user === 'string' ? user.slice(0, 256) : undefined,
-      tags: tags.map((t) => t.slice(0, 128)),
-    },
+  const routing = readRoutingHints(body);
+  if (!routing.ok) return routing;
+  const value: RequestSummary = {
+    model,
+    stream: stream === true,
+    includeUsage: isObject(so) && so.include_usage === true,
+    tags: tags.map((t) => t.slice(0, 128)),
+    promptChars: promptCharsOf(messages as ChatMessage[]),
+    strip: routing.strip,
   };
+  if (typeof user === 'string') value.user = user.slice(0, 256);
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  if (typeof maxTokens === 'number') value.maxTokens = maxTokens;
+  if (routing.models.length > 0) value.models = routing.models;
+  if (routing.provider !== undefined) value.provider = routing.provider;
+  if (isObject(so)) value.streamOptions = so;
+  if (isObject(metadata) && Object.values(metadata).some((v) => typeof v !== 'string')) value.metadataNeedsEdit = true;
+  return { ok: true, value };
+}
+
+/**
+ * The routing hints a request may carry: OpenRouter's `models` (models to try in order) and `provider`
+ * (provider preferences), LiteLLM's `fallbacks` (model names to try after `model`); and which
+ * gateway-only members are present, to strip before the body goes upstream.
+ */
+function readRoutingHints(
+  body: Record<string, unknown>,
+):
+  { ok: true; models: string[]; provider?: Record<string, unknown>; strip: string[] } | Extract<Result, { ok: false }> {
+  const strip = GATEWAY_ONLY_FIELDS.filter((f) => body[f] !== undefined);
+  const models: string[] = [];
+  for (const name of ['models', 'fallbacks'] as const) {
+    const list = body[name];
+    if (list === undefined || list === null) continue;
+    if (!Array.isArray(list) || !list.every((m) => typeof m === 'string' && m.length > 0 && m.length <= 256)) {
+      return refuse(
+        `Invalid type for '${name}': expected an array of model names (non-empty strings of at most 256 characters).`,
+        name,
+        'invalid_type',
+      );
+    }
+    models.push(...(list as string[]));
+  }
+  if (models.length > MAX_REQUEST_MODELS) {
+    return refuse(
+      `Too many models in 'models' and 'fallbacks': ${models.length}; at most ${MAX_REQUEST_MODELS} may be given.`,
+      body.models !== undefined ? 'models' : 'fallbacks',
+      'invalid_value',
+    );
+  }
+  const provider = body.provider;
+  if (provider !== undefined && provider !== null && !isObject(provider)) {
+    return refuse(
+      "Invalid type for 'provider': expected an object of provider preferences.",
+      'provider',
+      'invalid_type',
+    );
+  }
+  return { ok: true, models, provider: isObject(provider) ? provider : undefined, strip };
 }

@@ -1,0 +1,21 @@
+import type { ClientApi, GatewayError, RequestSummary } from '@switchyard/contracts';
+
+/**
+ * One client API at the gateway's edge (OpenAI chat today; Anthropic messages, OpenAI responses and
+ * embeddings next): how its requests are validated into a RequestSummary, and how the gateway writes what
+ * it writes itself in that API (errors, the stream's terminator). Answer bytes come from the translator,
+ * already encoded for this API.
+ */
+export interface ClientCodec {
+  readonly api: ClientApi;
+  /** Validates a parsed body; the summary is what admission, routing and usage need of it. */
+  summarise(body: unknown): { ok: true; value: RequestSummary } | { ok: false; error: GatewayError };
+  /** A whole error response body in this API's envelope. */
+  errorBody(e: GatewayError): string;
+  /** An error inside a stream that already started, in this API's framing. */
+  streamError(e: GatewayError): string;
+  /** Written when a stream ends normally. */
+  readonly terminator: Uint8Array;
+  readonly streamHeaders: Readonly<Record<string, string>>;
+  readonly jsonContentType: string;
+}

@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { GatewayError } from '@switchyard/contracts';
+import type { ClientCodec } from '../codecs/client-codec';
+import { sendError } from '../http/send-error';
+import { UsageRecorder } from '../usage/usage-recorder.service';
+import { AdmissionService } from './admission.service';
+import { FrameRelay } from './frame-relay.service';
+import type { RequestBase } from './outcome';
+
+/**
+ * One request through any front door: admission (auth → validation → model access → limits), then the
+ * relay from the router's frames to the client, then its usage event. The codec says which client API.
+ */
+@Injectable()
+export class RequestPipeline {
+  constructor(
+    @Inject(AdmissionService) private readonly admission: AdmissionService,
+    @Inject(FrameRelay) private readonly relay: FrameRelay,
+    @Inject(UsageRecorder) private readonly usage: UsageRecorder,
+  ) {}
+
+  async handle(req: FastifyRequest, reply: FastifyReply, codec: ClientCodec): Promise<void> {
+    const base: RequestBase = beginRequest();
+    reply.header('x-request-id', base.requestId);
+    const admitted = await this.admission.admit(req, codec, base.requestId);
+    base.principal = admitted.principal;
+    base.summary = admitted.summary;
+    if (!admitted.ok) {
+      sendError(reply, admitted.error, codec);
+      this.usage.record(base, { status: admitted.error.status, errorType: admitted.error.type });
+      return;
+    }
+    const outcome = await this.relay.relay(base.requestId, admitted.summary, req, reply, codec);
+    this.usage.record(base, outcome);
+  }
+
+  /**
+   * A request refused before its handler ran (its body could not be parsed, or was too large): it still
+   * gets a request id and a usage event, attributed to its key when the key is valid.
+   */
+  recordRejection(req: FastifyRequest, error: GatewayError): string {
+    const base = beginRequest();
+    void this.admission
+      .principalOf(req)
+      .then((principal) => this.usage.record({ ...base, principal }, { status: error.status, errorType: error.type }));
+    return base.requestId;
+  }
+}
+
+/**
+ * A request's identity and clocks: `startedAt` (wall clock) dates its usage event, while durations come
+ * from `t0` on the monotonic clock, so a wall clock stepped back mid-request never yields a negative latency.
+ */
+function beginRequest(): RequestBase {
+  return { requestId: `req_${randomUUID().replace(/-/g, '')}`, startedAt: Date.now(), t0: performance.now() };
+}

@@ -1,0 +1,68 @@
+/**
+ * Top-level members of an OpenAI-shaped request that only the gateway reads (routing hints of OpenRouter and
+ * LiteLLM): validated at the edge, carried in the summary, and removed before the body goes upstream, where
+ * a provider would refuse them as unknown parameters.
+ */
+export const GATEWAY_ONLY_FIELDS = [
+  'models',
+  'provider',
+  'route',
+  'transforms',
+  'fallbacks',
+  'context_window_fallback_dict',
+  'num_retries',
+] as const;
+
+/**
+ * What the gateway's admission learnt of a request body, whatever the client API: sent with the request
+ * (H.summary) so the router and the translator act on it without parsing a body they only pass through.
+ */
+export interface RequestSummary {
+  /** The model the client asked for. */
+  model: string;
+  stream: boolean;
+  /** The client asked for the usage chunk at the end of its stream. */
+  includeUsage: boolean;
+  /** The client's end-user id (`user`), bounded. */
+  user?: string;
+  tags: string[];
+  /** The most output tokens the client allows (`max_tokens` / `max_completion_tokens`). */
+  maxTokens?: number;
+  /** Characters of prompt text (message text and tool-call arguments): the basis of usage estimates. */
+  promptChars: number;
+  /** A request-level list of models to try in order (OpenRouter's `models`, LiteLLM's `fallbacks`). */
+  models?: string[];
+  /** OpenRouter's provider routing preferences (`provider`), as the client sent them. */
+  provider?: Record<string, unknown>;
+  /** Top-level members only the gateway reads: removed before the body goes upstream. */
+  strip: string[];
+  /** The client's `stream_options`, when it sent some (the translator merges `include_usage` into it). */
+  streamOptions?: Record<string, unknown>;
+  /** `metadata` holds values other than strings (OpenAI refuses them upstream; the translator drops them). */
+  metadataNeedsEdit?: boolean;
+}
+
+/** JSON for the H.summary header: non-ASCII escaped, so the header stays 7-bit whatever the client wrote. */
+export function encodeSummary(s: RequestSummary): string {
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The summary a header carries; undefined when absent or not one (the receiver then reads the body). */
+export function decodeSummary(header: string): RequestSummary | undefined {
+  if (header === '') return undefined;
+  try {
+    const s = JSON.parse(header) as Partial<RequestSummary> | null;
+    if (
+      s === null ||
+      typeof s !== 'object' ||
+      typeof s.model !== 'string' ||
+      typeof s.stream !== 'boolean' ||
+      typeof s.promptChars !== 'number' ||
+      !Array.isArray(s.strip)
+    )
+      return undefined;
+    return s as RequestSummary;
+  } catch {
+    return undefined;
+  }
+}
