@@ -3,6 +3,7 @@ import { ConfigModule } from '@switchyard/config';
 import { NatsModule } from '@switchyard/nats';
 import { AttemptRegistry } from './attempts/attempt-registry.service';
 import { AttemptRunner } from './attempts/attempt-runner.service';
+import { CredentialsService } from './credentials/credentials.service';
 import { DeploymentCatalog } from './deployment-catalog.service';
 import { ExecuteController } from './execute.controller';
 import { FramePublisher } from './relay/frame-publisher.service';
@@ -20,6 +21,7 @@ import { UpstreamPools } from './upstream/upstream-pools.service';
     DeploymentCatalog,
     UpstreamPools,
     UpstreamClient,
+    CredentialsService,
     AttemptRegistry,
     FramePublisher,
     ResponseRelay,

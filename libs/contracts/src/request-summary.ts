@@ -28,6 +28,8 @@ export interface RequestSummary {
   tags: string[];
   /** The most output tokens the client allows (`max_tokens` / `max_completion_tokens`). */
   maxTokens?: number;
+  /** Choices asked for (`n`), when more than one. */
+  n?: number;
   /** Characters of prompt text (message text and tool-call arguments): the basis of usage estimates. */
   promptChars: number;
   /** A request-level list of models to try in order (OpenRouter's `models`, LiteLLM's `fallbacks`). */

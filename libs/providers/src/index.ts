@@ -32,3 +32,4 @@ export * from './canonical/encoders/openai-chat.aggregator';
 export * from './canonical/decoders/openai-chat.decoder';
 export * from './framing/aws-eventstream.encoder';
 export * from './chat-input';
+export * from './credentials/credentials.types';

@@ -3,6 +3,7 @@ import type { ClientApi, GatewayError, RequestSummary, TokenUsage } from '@switc
 import type { ChatCompletionRequest } from './openai-types';
 import type { SseEvent } from './sse/sse.parser';
 
+import type { CredentialSource, RequestContext } from './credentials/credentials.types';
 import type { FramedEvent, StreamFraming } from './framing/framing.types';
 
 /**
@@ -77,13 +78,23 @@ export interface StreamTranslator<E = SseEvent> {
   readonly state: Readonly<StreamState>;
   /** Feeds one upstream event; returns the wire text (`data: {...}\n\n`) to forward, or '' for none. */
   push(event: E): string;
-  /** The upstream body ended; records an error in state if it ended before the stream was complete. */
-  end(): void;
+  /**
+   * The upstream body ended: returns the wire text of any final chunks (a usage chunk, a closing event) to
+   * forward, or '', and records an error in state if the stream ended before it was complete.
+   */
+  end(): string;
 }
 
 export interface StreamTranslatorOptions {
   /** The client asked for `stream_options.include_usage`: forward the final usage-only chunk. */
   includeUsage: boolean;
+  /** What the translator knows of the request, for adapters that write chunks of their own. */
+  request?: {
+    /** The model the client asked for (what its chunks name). */
+    model: string;
+    /** The number of choices asked for (`n`). */
+    n: number;
+  };
 }
 
 /** The built-in fake provider's answer (served in process by the translator): status, headers and body pieces. */
@@ -105,13 +116,21 @@ export interface ProviderAdapter<F extends StreamFraming = StreamFraming> {
   readonly api: UpstreamApi;
   /** How its streamed answers are framed: the translator picks the decoder by it. */
   readonly streamFraming: F;
-  /** Builds the upstream request for one chat attempt against `deployment`. */
-  buildRequest(input: ChatInput, deployment: ProviderDeployment): UpstreamRequest;
+  /** How its credentials are obtained; the translator's credentials service resolves and caches them. */
+  readonly credentials: CredentialSource;
+  /** Chat completions. Later operations (`embeddings`, ...) sit beside it, each with its own handlers. */
+  readonly chat: ChatOperation<F>;
+  /** Maps a non-2xx upstream reply to the error the client (or the router's retry logic) sees. */
+  normaliseError(reply: UpstreamErrorInput, deployment: ProviderDeployment): GatewayError;
+}
+
+/** One operation of a provider API: how to ask, and how to read the answer, whole or streamed. */
+export interface ChatOperation<F extends StreamFraming = StreamFraming> {
+  /** Builds the upstream request for one attempt against `deployment`, with the resolved credentials. */
+  buildRequest(input: ChatInput, deployment: ProviderDeployment, ctx: RequestContext): UpstreamRequest;
   /** Interprets a successful (2xx) non-streaming body (text or UTF-8 bytes). Throws a ProviderError if it is unusable. */
   parseResponse(body: string | Uint8Array, input: ChatInput): ParsedResponse;
   createStreamTranslator(opts: StreamTranslatorOptions): StreamTranslator<FramedEvent[F]>;
-  /** Maps a non-2xx upstream reply to the error the client (or the router's retry logic) sees. */
-  normaliseError(reply: UpstreamErrorInput, deployment: ProviderDeployment): GatewayError;
 }
 
 /** Thrown by adapters when a request or response cannot be translated; carries the error to report. */

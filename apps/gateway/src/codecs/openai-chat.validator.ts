@@ -147,6 +147,7 @@ export function validateChatRequest(body: unknown): Result {
   if (typeof user === 'string') value.user = user.slice(0, 256);
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   if (typeof maxTokens === 'number') value.maxTokens = maxTokens;
+  if (typeof body.n === 'number' && body.n > 1) value.n = body.n;
   if (routing.models.length > 0) value.models = routing.models;
   if (routing.provider !== undefined) value.provider = routing.provider;
   if (isObject(so)) value.streamOptions = so;

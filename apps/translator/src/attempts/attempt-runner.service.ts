@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { decodeSummary, H, type TokenUsage } from '@switchyard/contracts';
+import { decodeSummary, H, type GatewayError, type TokenUsage } from '@switchyard/contracts';
 import type { NatsRequest } from '@switchyard/nats';
 import {
   chatInput,
@@ -10,6 +10,7 @@ import {
   type UpstreamRequest,
 } from '@switchyard/providers';
 import { performance } from 'node:perf_hooks';
+import { CredentialsService } from '../credentials/credentials.service';
 import { DeploymentCatalog } from '../deployment-catalog.service';
 import { FramePublisher } from '../relay/frame-publisher.service';
 import { ResponseRelay } from '../relay/response-relay.service';
@@ -53,6 +54,7 @@ export class AttemptRunner {
     @Inject(ResponseRelay) private readonly responses: ResponseRelay,
     @Inject(StreamRelay) private readonly streams: StreamRelay,
     @Inject(TRANSLATOR_OPTIONS) private readonly options: TranslatorOptions,
+    @Inject(CredentialsService) private readonly credentials: CredentialsService,
   ) {}
 
   async run(request: NatsRequest): Promise<void> {
@@ -105,8 +107,14 @@ export class AttemptRunner {
 
     let upstreamRequest: UpstreamRequest;
     try {
-      upstreamRequest = prepared.adapter.buildRequest(input, prepared.deployment);
+      const resolving = this.credentials.get(prepared.adapter, prepared.deployment);
+      const credentials = resolving instanceof Promise ? await resolving : resolving;
+      upstreamRequest = prepared.adapter.chat.buildRequest(input, prepared.deployment, {
+        now: () => this.credentials.clock(),
+        credentials,
+      });
     } catch (e) {
+      if (isGatewayError(e)) return fail(e);
       return fail(e instanceof ProviderError ? e.gatewayError : misconfigured(prepared, e as Error));
     }
 
@@ -224,3 +232,13 @@ export class AttemptRunner {
 
 /** Error bodies are read to classify the failure; past this size the rest is dropped. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+function isGatewayError(e: unknown): e is GatewayError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as GatewayError).status === 'number' &&
+    typeof (e as GatewayError).kind === 'string' &&
+    typeof (e as GatewayError).message === 'string'
+  );
+}

@@ -5,6 +5,7 @@ import type { ResolvedDeployment } from '@switchyard/config';
 import { H } from '@switchyard/contracts';
 import { NatsRequest } from '@switchyard/nats';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CredentialsService } from '../credentials/credentials.service';
 import { DeploymentCatalog } from '../deployment-catalog.service';
 import { ExecuteController } from '../execute.controller';
 import { FramePublisher } from '../relay/frame-publisher.service';
@@ -64,6 +65,7 @@ function runner(maxInflight = 16) {
     new ResponseRelay(frames, options),
     new StreamRelay(frames),
     options,
+    new CredentialsService(),
   );
   return { run, registry, controller: new ExecuteController(run) };
 }

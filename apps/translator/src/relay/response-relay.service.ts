@@ -29,7 +29,7 @@ export class ResponseRelay {
     if (bytes === undefined) return this.fail(a, tooLarge(a.prepared, limit));
     let parsed;
     try {
-      parsed = a.prepared.adapter!.parseResponse(bytes, a.input);
+      parsed = a.prepared.adapter!.chat.parseResponse(bytes, a.input);
     } catch (e) {
       if (!(e instanceof ProviderError)) throw e;
       return this.fail(a, e.gatewayError);

@@ -26,8 +26,9 @@ export class StreamRelay {
 
   async relay(a: Attempt, reply: UpstreamReply): Promise<void> {
     const adapter = a.prepared.adapter!;
-    const translator = adapter.createStreamTranslator({
+    const translator = adapter.chat.createStreamTranslator({
       includeUsage: a.input.summary.includeUsage,
+      request: { model: a.input.summary.model, n: a.input.summary.n ?? 1 },
     });
     const state = translator.state;
     a.stream = state;
@@ -53,6 +54,10 @@ export class StreamRelay {
         if (a.ttftMs === undefined && state.contentSeen) a.ttftMs = performance.now() - a.t0;
         if (state.error !== undefined) break;
       }
+      emit(out);
+    };
+    /** Sends wire text, holding it back until the attempt commits (its first real content). */
+    const emit = (out: string): void => {
       if (out.length === 0) return;
       if (a.committed) return send(out);
       held += out;
@@ -70,7 +75,8 @@ export class StreamRelay {
       }
       if (state.error === undefined && !a.settled) {
         feed(decoder.end());
-        translator.end();
+        // The adapter's closing chunks (a usage chunk, a final event) go out like any other.
+        if (!a.settled) emit(translator.end());
       }
       failure = state.error;
     } catch (e) {

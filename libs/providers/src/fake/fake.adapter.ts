@@ -3,6 +3,7 @@ import { normaliseOpenAIError } from '../openai/openai.errors';
 import { buildOpenAIRequest } from '../openai/openai.request';
 import { parseOpenAIResponse } from '../openai/openai.response';
 import { createOpenAIStreamTranslator } from '../openai/openai.stream';
+import { staticKeyCredentials } from '../credentials/credentials.types';
 import type { ProviderAdapter } from '../provider-adapter';
 
 /**
@@ -20,14 +21,18 @@ export const fakeAdapter: ProviderAdapter = {
   provider: 'fake',
   api: 'openai.chat',
   streamFraming: 'sse',
-  buildRequest: (input, deployment: ProviderDeployment) =>
-    buildOpenAIRequest(
-      { provider: 'fake' },
-      input,
-      deployment,
-      `${FAKE_ORIGIN}/${encodeURIComponent(deployment.model)}/chat/completions`,
-    ),
-  parseResponse: (body) => parseOpenAIResponse(body),
-  createStreamTranslator: (opts) => createOpenAIStreamTranslator(opts),
+  credentials: staticKeyCredentials,
+  chat: {
+    buildRequest: (input, deployment: ProviderDeployment, ctx) =>
+      buildOpenAIRequest(
+        { provider: 'fake' },
+        input,
+        deployment,
+        ctx,
+        `${FAKE_ORIGIN}/${encodeURIComponent(deployment.model)}/chat/completions`,
+      ),
+    parseResponse: (body) => parseOpenAIResponse(body),
+    createStreamTranslator: (opts) => createOpenAIStreamTranslator(opts),
+  },
   normaliseError: (reply, deployment) => normaliseOpenAIError(reply, deployment),
 };

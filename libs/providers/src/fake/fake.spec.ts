@@ -1,4 +1,5 @@
 import type { ProviderDeployment } from '../provider-deployment';
+import { staticRequestContext } from '../credentials/credentials.types';
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../openai-types';
 import type { ChatInput, LocalReply } from '../provider-adapter';
@@ -23,7 +24,7 @@ function run(
     ...body,
   } as ChatCompletionRequest;
   const input: ChatInput = chatInput(enc.encode(JSON.stringify(full)));
-  return { reply: serveFake(adapter.buildRequest(input, d)), input };
+  return { reply: serveFake(adapter.chat.buildRequest(input, d, staticRequestContext(d))), input };
 }
 
 function text(reply: LocalReply): string {
@@ -48,7 +49,7 @@ describe('fake provider', () => {
       completion_tokens: estimateTokens(answer.length),
       total_tokens: estimateTokens('Hello there, fake model'.length) + estimateTokens(answer.length),
     });
-    const parsed = adapter.parseResponse(text(reply), input);
+    const parsed = adapter.chat.parseResponse(text(reply), input);
     expect(parsed.usage).toEqual({
       promptTokens: 6,
       completionTokens: estimateTokens(answer.length),
@@ -64,7 +65,7 @@ describe('fake provider', () => {
       expect(reply.headers['content-type']).toContain('text/event-stream');
       expect(reply.chunks.length).toBeGreaterThan(4);
       const parser = new SseParser();
-      const tr = adapter.createStreamTranslator({ includeUsage });
+      const tr = adapter.chat.createStreamTranslator({ includeUsage });
       let out = '';
       for (const c of reply.chunks) for (const ev of parser.push(c)) out += tr.push(ev);
       tr.end();

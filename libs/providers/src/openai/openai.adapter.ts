@@ -1,4 +1,5 @@
 import type { ProviderDeployment } from '../provider-deployment';
+import { staticKeyCredentials } from '../credentials/credentials.types';
 import type { ProviderAdapter } from '../provider-adapter';
 import { normaliseOpenAIError } from './openai.errors';
 import { buildOpenAIRequest, OPENAI_COMPATIBLE_PROFILES, type OpenAICompatibleProfile } from './openai.request';
@@ -14,9 +15,12 @@ export function createOpenAICompatibleAdapter(profile: OpenAICompatibleProfile):
     provider: profile.provider,
     api: 'openai.chat',
     streamFraming: 'sse',
-    buildRequest: (input, deployment: ProviderDeployment) => buildOpenAIRequest(profile, input, deployment),
-    parseResponse: (body) => parseOpenAIResponse(body),
-    createStreamTranslator: (opts) => createOpenAIStreamTranslator(opts),
+    credentials: staticKeyCredentials,
+    chat: {
+      buildRequest: (input, deployment: ProviderDeployment, ctx) => buildOpenAIRequest(profile, input, deployment, ctx),
+      parseResponse: (body) => parseOpenAIResponse(body),
+      createStreamTranslator: (opts) => createOpenAIStreamTranslator(opts),
+    },
     normaliseError: (reply, deployment) => normaliseOpenAIError(reply, deployment),
   };
 }

@@ -1,5 +1,6 @@
 import type { ProviderDeployment } from '../provider-deployment';
 import type { ChatCompletionRequest } from '../openai-types';
+import type { RequestContext } from '../credentials/credentials.types';
 import type { ChatInput, UpstreamRequest } from '../provider-adapter';
 import { editTopLevel } from '../json/json.scan';
 
@@ -35,9 +36,10 @@ export function chatCompletionsUrl(profile: OpenAICompatibleProfile, deployment:
   return `${base}/chat/completions`;
 }
 
-export function openAIHeaders(deployment: ProviderDeployment): Record<string, string> {
+export function openAIHeaders(deployment: ProviderDeployment, ctx: RequestContext): Record<string, string> {
   const h: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-  if (deployment.apiKey) h['authorization'] = `Bearer ${deployment.apiKey}`;
+  const bearer = ctx.credentials.token?.value ?? ctx.credentials.apiKey;
+  if (bearer) h['authorization'] = `Bearer ${bearer}`;
   if (deployment.organization) h['openai-organization'] = deployment.organization;
   return h;
 }
@@ -131,9 +133,10 @@ export function buildOpenAIRequest(
   profile: OpenAICompatibleProfile,
   input: ChatInput,
   deployment: ProviderDeployment,
+  ctx: RequestContext,
   url = chatCompletionsUrl(profile, deployment),
 ): UpstreamRequest {
-  const headers = openAIHeaders(deployment);
+  const headers = openAIHeaders(deployment, ctx);
   if (input.stream) headers['accept'] = 'text/event-stream';
   return { url, method: 'POST', headers, body: openAIRequestBody(input, deployment) };
 }

@@ -1,6 +1,7 @@
 import type { ProviderDeployment } from '../provider-deployment';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { staticRequestContext } from '../credentials/credentials.types';
 import { describe, expect, it, vi } from 'vitest';
 import type { ChatCompletionRequest } from '../openai-types';
 import { ProviderError, type ChatInput } from '../provider-adapter';
@@ -35,7 +36,7 @@ function bodyOf(b: string | Uint8Array): ChatCompletionRequest {
 
 function translate(sse: string, includeUsage: boolean) {
   const parser = new SseParser();
-  const tr = openAIAdapter.createStreamTranslator({ includeUsage });
+  const tr = openAIAdapter.chat.createStreamTranslator({ includeUsage });
   let out = '';
   for (const ev of [...parser.push(enc.encode(sse)), ...parser.end()]) out += tr.push(ev);
   tr.end();
@@ -45,7 +46,7 @@ function translate(sse: string, includeUsage: boolean) {
 describe('openai request mapping', () => {
   it('forwards the client bytes untouched when model already matches and no stream', () => {
     const i = input(JSON.parse(fx('chat-request.json')));
-    const req = openAIAdapter.buildRequest(i, dep());
+    const req = openAIAdapter.chat.buildRequest(i, dep(), staticRequestContext(dep()));
     expect(req.body).toBe(i.raw);
     expect(req.url).toBe('https://api.openai.com/v1/chat/completions');
     expect(req.method).toBe('POST');
@@ -55,7 +56,11 @@ describe('openai request mapping', () => {
 
   it('sets model to the deployment model and keeps every other field', () => {
     const i = input({ ...JSON.parse(fx('chat-request.json')), model: 'my-alias', seed: 7 });
-    const req = openAIAdapter.buildRequest(i, dep({ apiBase: 'http://127.0.0.1:9999/v1', organization: 'org-1' }));
+    const req = openAIAdapter.chat.buildRequest(
+      i,
+      dep({ apiBase: 'http://127.0.0.1:9999/v1', organization: 'org-1' }),
+      staticRequestContext(dep({ apiBase: 'http://127.0.0.1:9999/v1', organization: 'org-1' })),
+    );
     expect(req.url).toBe('http://127.0.0.1:9999/v1/chat/completions');
     expect(req.headers['openai-organization']).toBe('org-1');
     const b = bodyOf(req.body);
@@ -72,7 +77,7 @@ describe('openai request mapping', () => {
       stream: true,
       stream_options: { include_obfuscation: false },
     });
-    const req = openAIAdapter.buildRequest(i, dep());
+    const req = openAIAdapter.chat.buildRequest(i, dep(), staticRequestContext(dep()));
     expect(req.headers['accept']).toBe('text/event-stream');
     expect(bodyOf(req.body).stream_options).toEqual({ include_obfuscation: false, include_usage: true });
     const already = input({
@@ -81,28 +86,34 @@ describe('openai request mapping', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    expect(openAIAdapter.buildRequest(already, dep()).body).toBe(already.raw);
+    expect(openAIAdapter.chat.buildRequest(already, dep(), staticRequestContext(dep())).body).toBe(already.raw);
   });
 
   it('edits only model and stream_options in the client bytes, re-serialising nothing else', () => {
     const raw =
       '{ "model" : "my-alias", "messages": [{"role":"user","content":"x  \\u00e9 \\"model\\": 1"}], "stream": true }';
     const i: ChatInput = chatInput(enc.encode(raw));
-    const out = new TextDecoder().decode(openAIAdapter.buildRequest(i, dep()).body as Uint8Array);
+    const out = new TextDecoder().decode(
+      openAIAdapter.chat.buildRequest(i, dep(), staticRequestContext(dep())).body as Uint8Array,
+    );
     expect(out).toBe(
       '{"stream_options":{"include_usage":true}, "model" : "gpt-4o-mini", "messages": [{"role":"user","content":"x  \\u00e9 \\"model\\": 1"}], "stream": true }',
     );
     // Duplicate keys cannot be edited safely: the body is re-serialised from the parse (last key wins).
     const dup = '{"model":"gpt-4o-mini","messages":[],"model":"expensive"}';
     const d: ChatInput = chatInput(enc.encode(dup));
-    expect(bodyOf(openAIAdapter.buildRequest(d, dep()).body)).toEqual({ model: 'gpt-4o-mini', messages: [] });
+    expect(bodyOf(openAIAdapter.chat.buildRequest(d, dep(), staticRequestContext(dep())).body)).toEqual({
+      model: 'gpt-4o-mini',
+      messages: [],
+    });
   });
 
   it('removes the members only the gateway reads (routing hints) and edits nothing else', () => {
     const raw =
       '{"model":"gpt-4o-mini","models":["a","b"],"messages":[{"role":"user","content":"hi"}],"provider":{"order":["x"]},"temperature":0.2}';
     const out = new TextDecoder().decode(
-      openAIAdapter.buildRequest(chatInput(enc.encode(raw)), dep()).body as Uint8Array,
+      openAIAdapter.chat.buildRequest(chatInput(enc.encode(raw)), dep(), staticRequestContext(dep()))
+        .body as Uint8Array,
     );
     expect(JSON.parse(out)).toEqual({
       model: 'gpt-4o-mini',
@@ -123,7 +134,9 @@ describe('openai request mapping', () => {
       strip: [],
     });
     const spy = vi.spyOn(JSON, 'parse');
-    const out = new TextDecoder().decode(openAIAdapter.buildRequest(i, dep()).body as Uint8Array);
+    const out = new TextDecoder().decode(
+      openAIAdapter.chat.buildRequest(i, dep(), staticRequestContext(dep())).body as Uint8Array,
+    );
     expect(spy).not.toHaveBeenCalled();
     spy.mockRestore();
     expect(JSON.parse(out)).toMatchObject({
@@ -136,18 +149,22 @@ describe('openai request mapping', () => {
   it('drops metadata values that are not strings (LiteLLM tags), keeping string ones', () => {
     const base = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }] };
     const mixed = input({ ...base, metadata: { user: 'u-1', tags: ['a', 'b'], n: 3, nested: { a: 'b' }, ok: '' } });
-    expect(bodyOf(openAIAdapter.buildRequest(mixed, dep()).body)).toEqual({
+    expect(bodyOf(openAIAdapter.chat.buildRequest(mixed, dep(), staticRequestContext(dep())).body)).toEqual({
       ...base,
       metadata: { user: 'u-1', ok: '' },
     });
     const onlyTags = input({ ...base, metadata: { tags: ['a'] } });
-    expect(bodyOf(openAIAdapter.buildRequest(onlyTags, dep()).body)).toEqual(base);
+    expect(bodyOf(openAIAdapter.chat.buildRequest(onlyTags, dep(), staticRequestContext(dep())).body)).toEqual(base);
     const strings = input({ ...base, metadata: { user: 'u-1' } });
-    expect(openAIAdapter.buildRequest(strings, dep()).body).toBe(strings.raw);
+    expect(openAIAdapter.chat.buildRequest(strings, dep(), staticRequestContext(dep())).body).toBe(strings.raw);
   });
 
   it('sends no Authorization header for a deployment without a key', () => {
-    const req = openAIAdapter.buildRequest(input({ model: 'x', messages: [] }), dep({ apiKey: undefined }));
+    const req = openAIAdapter.chat.buildRequest(
+      input({ model: 'x', messages: [] }),
+      dep({ apiKey: undefined }),
+      staticRequestContext(dep({ apiKey: undefined })),
+    );
     expect(req.headers['authorization']).toBeUndefined();
   });
 });
@@ -263,7 +280,7 @@ describe('openai stream translation', () => {
 
   it('counts the first content chunk, not the role chunk, as first token', () => {
     const parser = new SseParser();
-    const tr = openAIAdapter.createStreamTranslator({ includeUsage: false });
+    const tr = openAIAdapter.chat.createStreamTranslator({ includeUsage: false });
     const [role, first] = parser.push(enc.encode(sse));
     tr.push(role!);
     expect(tr.state.contentSeen).toBe(false);
@@ -430,7 +447,7 @@ describe('adapterFor', () => {
     expect(custom.streamFraming).toBe('sse');
     // The fake is HTTP-shaped too: it speaks OpenAI's API at its own origin, which the translator serves in process.
     expect(adapterFor({ provider: 'fake' }).api).toBe('openai.chat');
-    expect(adapterFor({ provider: 'fake' }).buildRequest).toBeTypeOf('function');
+    expect(adapterFor({ provider: 'fake' }).chat.buildRequest).toBeTypeOf('function');
   });
 
   it('names what is supported for an unknown provider', () => {
@@ -443,9 +460,10 @@ describe('adapterFor', () => {
 
   it('asks for api_base when a self-hosted provider has none', () => {
     expect(() =>
-      adapterFor({ provider: 'hosted_vllm' }).buildRequest(
+      adapterFor({ provider: 'hosted_vllm' }).chat.buildRequest(
         input({ model: 'm', messages: [] }),
         dep({ provider: 'hosted_vllm' }),
+        staticRequestContext(dep({ provider: 'hosted_vllm' })),
       ),
     ).toThrow(/api_base/);
   });

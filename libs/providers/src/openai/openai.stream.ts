@@ -143,11 +143,12 @@ export function createOpenAIStreamTranslator(opts: StreamTranslatorOptions): Str
     state,
     push: (event) => reduceOpenAIStream(state, event, opts),
     end: () => {
-      if (state.done || state.error !== undefined) return;
+      // Pass-through: every chunk went out as it came, so the end adds none of its own.
+      if (state.done || state.error !== undefined) return '';
       // Some compatible servers close without `[DONE]`; a finished choice is a complete answer.
       if (state.finished) {
         state.done = true;
-        return;
+        return '';
       }
       state.error = {
         kind: 'upstream_5xx',
@@ -158,6 +159,7 @@ export function createOpenAIStreamTranslator(opts: StreamTranslatorOptions): Str
         message: 'The provider closed the stream before the answer was complete. Retry the request.',
         retryable: true,
       };
+      return '';
     },
   };
 }

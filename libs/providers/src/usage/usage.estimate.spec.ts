@@ -63,7 +63,7 @@ describe('usage estimate', () => {
 
   it('the OpenAI stream translator counts the generated characters it forwarded', () => {
     const sse = readFileSync(join(__dirname, '../openai/__fixtures__/chat-stream-with-usage.sse'), 'utf8');
-    const tr = openAIAdapter.createStreamTranslator({ includeUsage: false });
+    const tr = openAIAdapter.chat.createStreamTranslator({ includeUsage: false });
     let expected = 0;
     for (const e of new SseParser().push(new TextEncoder().encode(sse))) {
       tr.push(e);
