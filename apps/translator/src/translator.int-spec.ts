@@ -160,7 +160,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
   async function execute(
     deployment: string,
     body: Record<string, unknown> | string,
-    opts: { deadlineMs?: number; requestId?: string; attempt?: number } = {},
+    opts: { deadlineMs?: number; requestId?: string; attempt?: number; clientApi?: string } = {},
   ) {
     const started = await begin(deployment, body, opts);
     const result = await started.outcome;
@@ -173,7 +173,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
   async function begin(
     deployment: string,
     body: Record<string, unknown> | string,
-    opts: { deadlineMs?: number; requestId?: string; attempt?: number } = {},
+    opts: { deadlineMs?: number; requestId?: string; attempt?: number; clientApi?: string } = {},
   ) {
     const id = ++seq;
     const requestId = opts.requestId ?? `req_test_${id}`;
@@ -211,6 +211,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     h.set(H.stream, stream ? '1' : '0');
     h.set(H.timeoutMs, String(opts.deadlineMs ?? 10_000));
     h.set(H.attempt, String(opts.attempt ?? 1));
+    if (opts.clientApi) h.set(H.clientApi, opts.clientApi);
     h.set(H.deployment, deployment);
     h.set(H.clientReply, clientSubject);
     nc.publish(s.executeAttempt, typeof body === 'string' ? body : JSON.stringify(body), {
@@ -364,6 +365,21 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     const { outcome } = await execute('dep-refused', { model: 'x', messages });
     expect(outcome.meta).toMatchObject({ status: 502, errorCode: 'upstream_unreachable' });
     expect(outcome.text).toContain('ECONNREFUSED');
+  });
+
+  it('refuses a client API the deployment cannot answer in, before calling the upstream', async () => {
+    const before = up.requests;
+    const { frames, outcome } = await execute(
+      'dep-openai',
+      { model: 'x', messages },
+      { clientApi: 'anthropic.messages' },
+    );
+    expect(frames).toEqual([]);
+    expect(outcome.kind).toBe('error');
+    expect(JSON.parse(outcome.text)).toMatchObject({ status: 501, code: 'client_api_not_supported', retryable: true });
+    const explicit = await execute('dep-openai', { model: 'x', messages }, { clientApi: 'openai.chat' });
+    expect(explicit.frames.map((f) => f.kind)).toEqual(['response']);
+    expect(up.requests).toBe(before + 1);
   });
 
   it('every frame echoes the attempt number it was sent with, meta included', async () => {

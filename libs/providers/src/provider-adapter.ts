@@ -90,6 +90,8 @@ export interface StreamTranslatorOptions {
   includeUsage: boolean;
   /** What the translator knows of the request, for adapters that write chunks of their own. */
   request?: {
+    /** An id for chunks the adapter writes itself when the provider gives none (`chatcmpl-...`). */
+    id: string;
     /** The model the client asked for (what its chunks name). */
     model: string;
     /** The number of choices asked for (`n`). */

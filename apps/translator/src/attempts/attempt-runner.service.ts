@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { decodeSummary, H, type GatewayError, type TokenUsage } from '@switchyard/contracts';
+import { decodeSummary, H, isClientApi, type GatewayError, type TokenUsage } from '@switchyard/contracts';
 import type { NatsRequest } from '@switchyard/nats';
 import {
   chatInput,
@@ -20,6 +20,7 @@ import { readAll, UpstreamClient, type UpstreamReply } from '../upstream/upstrea
 import { readTrail, round, settle, usageSoFar, type Attempt } from './attempt';
 import { AttemptRegistry } from './attempt-registry.service';
 import {
+  apiMismatch,
   badRequest,
   CLIENT_DISCONNECTED,
   describe,
@@ -88,6 +89,12 @@ export class AttemptRunner {
     if (prepared === undefined) return fail(unknownDeployment(deploymentId), undefined);
     if (prepared.unavailable !== undefined || prepared.adapter === undefined) return fail(prepared.unavailable!);
     if (!this.registry.hasRoom()) return fail(overloaded(this.registry.limit));
+    // The client's API picks the encoder. Today every adapter speaks OpenAI chat and the gateway's only
+    // front door is OpenAI chat, so answers pass through; a client API this adapter cannot serve yet is
+    // refused here rather than answered in the wrong shape.
+    const clientApi = request.header(H.clientApi) || 'openai.chat';
+    if (!isClientApi(clientApi)) return fail(badRequest(`Unknown client API '${clientApi}' in ${H.clientApi}.`));
+    if (clientApi !== prepared.adapter.api) return fail(apiMismatch(prepared, clientApi));
 
     // The gateway's summary of the body (H.summary) spares a parse of a body we only pass through.
     let input: ChatInput;
@@ -101,7 +108,9 @@ export class AttemptRunner {
     const header = request.header(H.timeoutMs);
     const remaining = header === '' ? NaN : Number(header);
     let budget = Number.isFinite(remaining) && remaining >= 0 ? remaining : this.options.defaultTimeoutMs;
-    const depTimeout = prepared.deployment.timeoutMs;
+    // litellm_params.stream_timeout bounds streamed attempts; timeout bounds the others (and streams without one).
+    const depTimeout =
+      (input.stream ? prepared.deployment.streamTimeoutMs : undefined) ?? prepared.deployment.timeoutMs;
     if (depTimeout !== undefined && depTimeout < budget) budget = depTimeout;
     if (budget <= 0) return fail(upstreamTimeout(prepared.ctx, 0));
 

@@ -88,3 +88,16 @@ export function unknownDeployment(deploymentId: string): GatewayError {
 export function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** The client speaks an API this deployment's adapter cannot answer in (yet): another deployment may. */
+export function apiMismatch(p: PreparedDeployment, clientApi: string): GatewayError {
+  return {
+    kind: 'unavailable',
+    status: 501,
+    type: 'api_error',
+    code: 'client_api_not_supported',
+    param: null,
+    retryable: true,
+    message: `Deployment '${p.deployment.id}' (${p.deployment.provider}) cannot answer requests in the ${clientApi} API yet; it speaks ${p.adapter?.api ?? 'no API'}. Use a model whose deployments support it.`,
+  };
+}

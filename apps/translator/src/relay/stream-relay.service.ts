@@ -28,7 +28,7 @@ export class StreamRelay {
     const adapter = a.prepared.adapter!;
     const translator = adapter.chat.createStreamTranslator({
       includeUsage: a.input.summary.includeUsage,
-      request: { model: a.input.summary.model, n: a.input.summary.n ?? 1 },
+      request: { id: `chatcmpl-${a.requestId}`, model: a.input.summary.model, n: a.input.summary.n ?? 1 },
     });
     const state = translator.state;
     a.stream = state;

@@ -40,6 +40,9 @@ export function openAIHeaders(deployment: ProviderDeployment, ctx: RequestContex
   const h: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   const bearer = ctx.credentials.token?.value ?? ctx.credentials.apiKey;
   if (bearer) h['authorization'] = `Bearer ${bearer}`;
+  // litellm_params.extra_headers: sent with every request of the deployment, and they win.
+  const extra = deployment.params?.extra_headers;
+  if (extra !== undefined) for (const [k, v] of Object.entries(extra)) h[k.toLowerCase()] = v;
   if (deployment.organization) h['openai-organization'] = deployment.organization;
   return h;
 }
@@ -99,6 +102,12 @@ export function openAIRequestBody(input: ChatInput, deployment: ProviderDeployme
     edits[member] = null;
     edited = true;
   }
+  // Request parameters given in litellm_params are defaults, as in LiteLLM: they fill what the client left out.
+  const defaults = missingDefaults(input, deployment);
+  if (defaults !== undefined) {
+    for (const [k, v] of Object.entries(defaults)) edits[k] = JSON.stringify(v);
+    edited = true;
+  }
   if (!edited) return input.raw;
   const spliced = editTopLevel(input.raw, edits);
   if (spliced !== undefined) return spliced;
@@ -107,7 +116,22 @@ export function openAIRequestBody(input: ChatInput, deployment: ProviderDeployme
   if (metadata === null) delete out['metadata'];
   else if (metadata !== undefined) out['metadata'] = metadata;
   for (const member of s.strip) delete out[member];
+  if (defaults !== undefined) Object.assign(out, defaults);
   return JSON.stringify(out);
+}
+
+/** The deployment's request defaults the client did not set; undefined when none (the body is then not parsed). */
+function missingDefaults(input: ChatInput, deployment: ProviderDeployment): Record<string, unknown> | undefined {
+  const defaults = deployment.requestDefaults;
+  if (defaults === undefined) return undefined;
+  let missing: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(defaults)) {
+    if (v === undefined) continue;
+    const given = (input.body as Record<string, unknown>)[k];
+    if (given !== undefined && given !== null) continue;
+    (missing ??= {})[k] = v;
+  }
+  return missing;
 }
 
 /**

@@ -108,6 +108,27 @@ describe('openai request mapping', () => {
     });
   });
 
+  it('applies litellm_params request defaults the client left out, and extra_headers', () => {
+    const d = dep({
+      requestDefaults: { temperature: 0.1, max_tokens: 256, seed: 7 },
+      params: { family: 'openai', model: 'openai/gpt-4o-mini', extra_headers: { 'X-Tenant': 'acme' } },
+    } as Partial<ProviderDeployment>);
+    const req = openAIAdapter.chat.buildRequest(
+      chatInput(enc.encode('{"model":"gpt-4o-mini","messages":[],"temperature":0.9,"seed":null}')),
+      d,
+      staticRequestContext(d),
+    );
+    expect(bodyOf(req.body)).toEqual({
+      model: 'gpt-4o-mini',
+      messages: [],
+      temperature: 0.9,
+      max_tokens: 256,
+      seed: 7,
+    });
+    expect(req.headers['x-tenant']).toBe('acme');
+    expect(req.headers['authorization']).toBe('Bearer sk-test-secret-123456');
+  });
+
   it('removes the members only the gateway reads (routing hints) and edits nothing else', () => {
     const raw =
       '{"model":"gpt-4o-mini","models":["a","b"],"messages":[{"role":"user","content":"hi"}],"provider":{"order":["x"]},"temperature":0.2}';
