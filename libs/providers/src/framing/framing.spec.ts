@@ -5,6 +5,7 @@ import { awsHeaders, encodeAwsEventStreamMessage, encodeAwsJsonEvent } from './a
 import { SseParser } from '../sse/sse.parser';
 import { readAwsServiceMessage } from './bedrock-event';
 import { crc32, crc32Portable } from './crc32';
+import { splitAtRandom } from '../__fixtures__/split-at-random';
 import { createFrameDecoder } from './frame-decoder';
 import {
   FrameDecodeError,
@@ -21,26 +22,6 @@ const sseFixture = readFileSync(join(__dirname, '../openai/__fixtures__/chat-str
 const enc = new TextEncoder();
 
 /** Small deterministic PRNG so a failing split can be reproduced from its seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function splitAtRandom(bytes: Uint8Array, seed: number, maxPiece: number): Uint8Array[] {
-  const next = rng(seed);
-  const pieces: Uint8Array[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    const len = 1 + Math.floor(next() * maxPiece);
-    pieces.push(bytes.subarray(at, at + len));
-    at += len;
-  }
-  return pieces;
-}
-
 /** Decodes `pieces` in order; each is pushed as a copy that is scribbled over afterwards, so a decoder that
  * kept a reference to a caller's buffer instead of copying would fail. */
 function decodeAll<F extends StreamFraming>(

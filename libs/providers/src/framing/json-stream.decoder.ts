@@ -5,17 +5,7 @@ import {
   type FrameDecoderOptions,
 } from './framing.types';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACK = 0x5b;
-const RBRACK = 0x5d;
-const COMMA = 0x2c;
-
-function isWs(b: number): boolean {
-  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
-}
+import { BACKSLASH, COMMA, isWs, LBRACE, LBRACK, QUOTE, RBRACE, RBRACK } from '../json/json-bytes';
 
 /** Where the decoder is in the top-level document. */
 type Phase =

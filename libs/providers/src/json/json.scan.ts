@@ -6,18 +6,7 @@
  * Callers feed text that was already parsed (requests) or check what they find with JSON.parse (usage).
  */
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACK = 0x5b;
-const RBRACK = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-
-function isWs(b: number | undefined): boolean {
-  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
-}
+import { BACKSLASH, COLON, COMMA, isWs, LBRACE, LBRACK, QUOTE, RBRACE, RBRACK } from './json-bytes';
 
 function skipWs(buf: Uint8Array, i: number): number {
   while (i < buf.length && isWs(buf[i])) i++;

@@ -2,30 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SseParser, type SseEvent } from './sse.parser';
+import { splitAtRandom } from '../__fixtures__/split-at-random';
 
 const fixture = readFileSync(join(__dirname, '../openai/__fixtures__/chat-stream-with-usage.sse'));
 
 /** Small deterministic PRNG so a failing split can be reproduced from its seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function splitAtRandom(bytes: Uint8Array, seed: number, maxPiece = 17): Uint8Array[] {
-  const next = rng(seed);
-  const pieces: Uint8Array[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    const len = 1 + Math.floor(next() * maxPiece);
-    pieces.push(bytes.subarray(at, at + len));
-    at += len;
-  }
-  return pieces;
-}
-
 function parseAll(pieces: Array<Uint8Array | string>): SseEvent[] {
   const p = new SseParser();
   const out: SseEvent[] = [];
