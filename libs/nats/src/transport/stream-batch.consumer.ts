@@ -155,6 +155,7 @@ export class StreamBatchConsumer {
   stop(): Promise<void> {
     if (!this.stopping) {
       this.stopping = true;
+      if (this.loop) this.log.log(`stopping JetStream consumer ${this.describe()}: finishing the batch in hand`);
       this.wake?.();
       const fetching = this.fetching;
       if (fetching) setTimeout(() => fetching.stop(), this.fetchExpiresMs + STOP_GRACE_MS).unref();
