@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -20,6 +19,7 @@ import {
 import { subjects, type UsageRecordedEventInput } from '@switchyard/contracts';
 import { createDb, hashKey, KeysRepository, migrateDatabase, TeamsRepository, type Database } from '@switchyard/db';
 import { costOf } from '@switchyard/pricing';
+import { createNatsMicroservice } from '@switchyard/nats';
 import { SpendModule } from './spend.module';
 
 const run = randomBytes(5).toString('hex');
@@ -57,8 +57,9 @@ describe('spend service when ClickHouse is not ready', () => {
       SWITCHYARD_NATS_PREFIX: prefix,
       SWITCHYARD_REDIS_PREFIX: prefix,
     });
-    app = await NestFactory.createApplicationContext(SpendModule, { logger: false });
-    await app.init();
+    const spend = await createNatsMicroservice(SpendModule, { logger: false });
+    await spend.listen();
+    app = spend;
   });
 
   afterAll(async () => {

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -34,6 +33,7 @@ import {
   type Database,
 } from '@switchyard/db';
 import { costOf } from '@switchyard/pricing';
+import { createNatsMicroservice } from '@switchyard/nats';
 import { SpendModule } from './spend.module';
 import { MAX_DELIVERIES, UsageConsumerService } from './usage/usage-consumer.service';
 
@@ -96,8 +96,9 @@ describe('spend service', () => {
       SWITCHYARD_REDIS_PREFIX: prefix,
       SWITCHYARD_SERVICE: 'spend',
     });
-    app = await NestFactory.createApplicationContext(SpendModule, { logger: ['error', 'warn'] });
-    await app.init();
+    const spend = await createNatsMicroservice(SpendModule, { logger: ['error', 'warn'] });
+    await spend.listen();
+    app = spend;
   });
 
   afterAll(async () => {

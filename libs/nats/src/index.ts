@@ -8,4 +8,5 @@ export * from './transport/nats.transport';
 export * from './transport/nats.client';
 export * from './transport/nats.decorators';
 export * from './transport/nats-request';
+export * from './transport/stream-batch.consumer';
 export * from './transport/nats-microservice';

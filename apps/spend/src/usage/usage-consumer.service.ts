@@ -1,27 +1,29 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
-import {
-  AckPolicy,
-  DeliverPolicy,
-  jetstream,
-  jetstreamManager,
-  type ConsumerMessages,
-  type JsMsg,
-} from '@nats-io/jetstream';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { UsageRecordedEventSchema, type Subjects, type UsageRecordedEvent } from '@switchyard/contracts';
 import { ENV, type Env } from '@switchyard/config';
-import { ensureUsageStream, NATS, SUBJECTS, usageStreamBounds, utf8 } from '@switchyard/nats';
+import {
+  ensureUsageStream,
+  NATS,
+  SUBJECTS,
+  usageStreamBounds,
+  utf8,
+  type StreamConsumerOptions,
+} from '@switchyard/nats';
 import { UsageBatchService, UsageStoreError, type UsageStoreFailure } from './usage-batch.service';
 
 export const USAGE_BATCH_SIZE = 500;
-const FETCH_EXPIRES_MS = 1_000; // the client's minimum
 const ACK_WAIT_MS = 30_000;
+
+/** The durable pull consumer spend reads usage events with; the transport runs it (see UsageController). */
+export const USAGE_CONSUMER: StreamConsumerOptions = {
+  stream: (s) => s.usageStream,
+  durable: (s) => s.usageConsumer,
+  batch: USAGE_BATCH_SIZE,
+  ackWaitMs: ACK_WAIT_MS,
+  maxAckPending: USAGE_BATCH_SIZE * 10,
+};
 /** Redelivery delay when a store is unavailable, and the first step of an event's backoff. */
 export const RETRY_DELAY_MS = 2_000;
 export const MAX_RETRY_DELAY_MS = 60_000;
@@ -31,8 +33,6 @@ export const MAX_DELIVERIES = 5;
 export const MAX_STORE_ATTEMPTS = 64;
 /** A store success this recent proves the stores work, so an event failing alone is at fault. */
 const HEALTHY_WINDOW_MS = 60_000;
-
-const nanos = (ms: number): number => ms * 1_000_000;
 
 interface Decoded {
   msg: JsMsg;
@@ -47,22 +47,17 @@ export function retryDelayMs(deliveryCount: number): number {
 }
 
 /**
- * Reads usage events from JetStream with the durable pull consumer, in batches, and acks an event only
- * after UsageBatchService made it durable. When a batch fails because a store is unavailable, the whole
- * batch is nak'ed with a delay and comes back. When it fails for another reason, it is split in halves
- * until the failing events are alone: every other event is stored and acked, and an event that fails
- * alone is nak'ed with backoff, then terminated as a dead letter (logged at error level) once it has
- * been delivered MAX_DELIVERIES times and failed while the stores were demonstrably working. An event
- * that can never be valid is terminated at once. The loop never stops on an error, only on shutdown,
- * which lets the batch in hand finish first.
+ * Settles the batches of usage events the transport pulls from JetStream (UsageController, USAGE_CONSUMER),
+ * acking an event only after UsageBatchService made it durable. When a batch fails because a store is
+ * unavailable, the whole batch is nak'ed with a delay and comes back. When it fails for another reason, it
+ * is split in halves until the failing events are alone: every other event is stored and acked, and an
+ * event that fails alone is nak'ed with backoff, then terminated as a dead letter (logged at error level)
+ * once it has been delivered MAX_DELIVERIES times and failed while the stores were demonstrably working.
+ * An event that can never be valid is terminated at once.
  */
 @Injectable()
-export class UsageConsumerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class UsageConsumerService implements OnApplicationBootstrap {
   private readonly logger = new Logger('UsageConsumer');
-  private running = false;
-  private loop?: Promise<void>;
-  private fetching?: ConsumerMessages;
-  private wake?: () => void;
   private lastStoredAt = 0;
   processedBatches = 0;
   deadLettered = 0;
@@ -74,96 +69,12 @@ export class UsageConsumerService implements OnApplicationBootstrap, BeforeAppli
     @Inject(ENV) private readonly env: Env,
   ) {}
 
+  /** The usage stream must exist before the transport creates the durable consumer on it at listen(). */
   async onApplicationBootstrap(): Promise<void> {
     await ensureUsageStream(this.nc, this.subjects, usageStreamBounds(this.env), this.logger);
-    await this.ensureConsumer();
-    this.running = true;
-    this.loop = this.run();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    if (!this.running) return;
-    this.logger.log('stopping: finishing the batch in hand');
-    this.running = false;
-    this.fetching?.stop();
-    this.wake?.();
-    await this.loop;
-  }
-
-  /** Creates the durable consumer if it is missing; an existing one is used as it is. */
-  async ensureConsumer(): Promise<void> {
-    const jsm = await jetstreamManager(this.nc);
-    const stream = this.subjects.usageStream;
-    const durable = this.subjects.usageConsumer;
-    try {
-      await jsm.consumers.info(stream, durable);
-      return;
-    } catch (e) {
-      if (!/not found/i.test((e as Error).message)) throw this.hint(e as Error);
-    }
-    try {
-      await jsm.consumers.add(stream, {
-        durable_name: durable,
-        ack_policy: AckPolicy.Explicit,
-        ack_wait: nanos(ACK_WAIT_MS),
-        max_deliver: -1,
-        max_ack_pending: USAGE_BATCH_SIZE * 10,
-        deliver_policy: DeliverPolicy.All,
-        filter_subject: this.subjects.usageRecorded,
-      });
-      this.logger.log(`created durable consumer ${durable} on ${stream}`);
-    } catch (e) {
-      // Another spend instance created it first.
-      if (!/already (exists|in use)/i.test((e as Error).message)) throw this.hint(e as Error);
-    }
-  }
-
-  private hint(e: Error): Error {
-    return new Error(
-      `JetStream consumer ${this.subjects.usageConsumer} on ${this.subjects.usageStream}: ${e.message}. Check NATS_URL and that nats-server runs with -js.`,
-    );
-  }
-
-  private async run(): Promise<void> {
-    const js = jetstream(this.nc);
-    let failures = 0;
-    while (this.running) {
-      try {
-        const consumer = await js.consumers.get(this.subjects.usageStream, this.subjects.usageConsumer);
-        const iter = await consumer.fetch({ max_messages: USAGE_BATCH_SIZE, expires: FETCH_EXPIRES_MS });
-        this.fetching = iter;
-        const msgs: JsMsg[] = [];
-        for await (const m of iter) msgs.push(m);
-        this.fetching = undefined;
-        if (msgs.length > 0) await this.handle(msgs);
-        failures = 0;
-      } catch (e) {
-        this.fetching = undefined;
-        if (!this.running) break;
-        failures++;
-        const wait = Math.min(10_000, 250 * 2 ** Math.min(failures, 6));
-        this.logger.error(
-          `fetching usage events failed (${(e as Error).message}); retrying in ${wait} ms. Check NATS at NATS_URL.`,
-        );
-        if (/consumer not found|no responders/i.test((e as Error).message)) {
-          await this.ensureConsumer().catch((err: Error) => this.logger.error(err.message));
-        }
-        await this.pause(wait);
-      }
-    }
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
-  }
-
-  /** Validates, processes and acknowledges one fetched batch. Never throws. */
+  /** Validates, processes and settles (ack, nak or term) every event of one pulled batch. Never throws. */
   async handle(msgs: JsMsg[]): Promise<void> {
     const valid: Decoded[] = [];
     for (const msg of msgs) {
@@ -186,7 +97,6 @@ export class UsageConsumerService implements OnApplicationBootstrap, BeforeAppli
         await this.isolate(valid, result);
       }
     }
-    await this.nc.flush().catch(() => undefined);
   }
 
   /** Stores a group and acks it on success. */

@@ -1,26 +1,36 @@
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
+import type { JsMsg } from '@nats-io/jetstream';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { Errors, H } from '@switchyard/contracts';
-import { isObservable, type Observable } from 'rxjs';
+import { Errors, H, subjects, type Subjects } from '@switchyard/contracts';
+import { isObservable, lastValueFrom, type Observable } from 'rxjs';
 import { errorFrame } from '../frames';
 import { utf8 } from '../nats-headers';
 import type { NatsHandlerExtras } from './nats.decorators';
 import { isNatsReply, NatsContext, NatsRequest } from './nats-request';
+import {
+  StreamBatchConsumer,
+  StreamBatchContext,
+  type StreamConsumerOptions,
+  type StreamConsumerTarget,
+} from './stream-batch.consumer';
 
 /** Our transport's id: handlers declared with OnCommand/OnEvent bind to it and to no other transport. */
 export const NATS_TRANSPORT_ID = Symbol.for('switchyard.nats');
 
 /**
- * The Nest microservice transport of every Switchyard service: handlers declared with `OnCommand` and
- * `OnEvent` (built on `@MessagePattern` / `@EventPattern`) are served over the service's one
- * `@nats-io/transport-node` connection. Bodies stay raw bytes with metadata in NATS headers (no JSON
- * envelope), replies use the message's own reply subject, queue groups come from the catalogue.
+ * The Nest microservice transport of every Switchyard service: handlers declared with `OnCommand`,
+ * `OnEvent` and `OnStreamBatch` (built on `@MessagePattern` / `@EventPattern`) are served over the
+ * service's one `@nats-io/transport-node` connection. Bodies stay raw bytes with metadata in NATS headers
+ * (no JSON envelope), replies use the message's own reply subject, queue groups come from the catalogue.
+ * A batch handler reads a JetStream stream through a durable pull consumer (StreamBatchConsumer), which
+ * the instances of the service share.
  *
  * One place catches: a nats.js subscription callback that throws stops the client's reader for good, so
  * nothing escapes `dispatch`; a command whose handler failed before answering gets an `internal` error
- * frame; an event whose handler failed is logged. Nest's guards, pipes, interceptors and RPC exception
- * filters run around each handler as usual.
+ * frame; an event whose handler failed is logged; a batch whose handler failed is logged and what it left
+ * unsettled is nak'ed. Nest's guards, pipes, interceptors and RPC exception filters run around each
+ * handler as usual.
  */
 export class NatsTransport extends Server implements CustomTransportStrategy {
   override readonly transportId = NATS_TRANSPORT_ID;
@@ -28,6 +38,7 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
   private nc?: NatsConnection;
   private prefix = 'sy';
   private subs: Subscription[] = [];
+  private batchConsumers: StreamBatchConsumer[] = [];
   private draining?: Promise<void>;
 
   /** Gives the transport its connection and subject prefix; call before listen(). */
@@ -39,17 +50,49 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
 
   /** The absolute subjects this transport subscribes to, with their queue groups (for logs and tests). */
   get subscriptions(): { subject: string; queue?: string }[] {
-    return [...this.messageHandlers].map(([pattern, h]) => ({
-      subject: `${this.prefix}.${pattern}`,
-      queue: (h.extras as NatsHandlerExtras | undefined)?.queue,
-    }));
+    return [...this.messageHandlers]
+      .filter(([, h]) => !isBatchHandler(h))
+      .map(([pattern, h]) => ({
+        subject: `${this.prefix}.${pattern}`,
+        queue: (h.extras as NatsHandlerExtras | undefined)?.queue,
+      }));
   }
 
+  /** The durable JetStream consumers this transport pulls from (for logs and tests). */
+  get consumers(): StreamConsumerTarget[] {
+    const s = subjects(this.prefix);
+    return [...this.messageHandlers]
+      .filter(([, h]) => isBatchHandler(h))
+      .map(([pattern, h]) => consumerTarget(s, pattern, h));
+  }
+
+  /**
+   * Subscribes the command and event handlers, then makes sure every batch handler's durable consumer
+   * exists (a failure there fails listen(), so the service does not start half deaf) and starts pulling.
+   */
   listen(callback: (err?: unknown) => void): void {
     try {
       const nc = this.nc;
       if (nc === undefined) throw new Error('NatsTransport: bind() a NATS connection before listen().');
+      const s = subjects(this.prefix);
       for (const [pattern, handler] of this.messageHandlers) {
+        if (handler.next && [...chain(handler)].some(isBatchHandler))
+          throw new Error(
+            `NatsTransport: ${pattern} has a batch handler (OnStreamBatch) and other handlers; give the batch handler its subject alone.`,
+          );
+        if (isBatchHandler(handler)) {
+          const target = consumerTarget(s, pattern, handler);
+          this.batchConsumers.push(
+            new StreamBatchConsumer(
+              nc,
+              target,
+              consumerOf(handler)!,
+              (msgs) => this.onBatch(handler, msgs, target),
+              this.log,
+            ),
+          );
+          continue;
+        }
         const extras = (handler.extras ?? {}) as NatsHandlerExtras;
         const subject = `${this.prefix}.${pattern}`;
         const onMessage = handler.isEventHandler
@@ -71,13 +114,31 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
         });
         this.subs.push(sub);
       }
-      this.log.log(
-        `serving ${this.subscriptions.map((s) => `${s.subject}${s.queue ? ` (queue ${s.queue})` : ''}`).join(', ')}`,
-      );
-      callback();
     } catch (e) {
       callback(e);
+      return;
     }
+    Promise.all(this.batchConsumers.map((c) => c.ensureConsumer())).then(
+      () => {
+        // drain() ran meanwhile: stay stopped.
+        if (this.draining) return callback();
+        for (const c of this.batchConsumers) c.start();
+        const serving = [
+          ...this.subscriptions.map((s) => `${s.subject}${s.queue ? ` (queue ${s.queue})` : ''}`),
+          ...this.batchConsumers.map((c) => `JetStream consumer ${c.describe()}`),
+        ];
+        this.log.log(`serving ${serving.join(', ')}`);
+        callback();
+      },
+      (e: unknown) => callback(e),
+    );
+  }
+
+  /** Runs a batch handler through Nest (guards, interceptors, filters) and resolves when it is done. */
+  private async onBatch(handler: MessageHandler, msgs: JsMsg[], target: StreamConsumerTarget): Promise<void> {
+    const result: unknown = await handler(msgs, new StreamBatchContext([msgs, target]));
+    // An observable is what interceptors, or Nest's exception filters for a handler that threw, return.
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
   }
 
   private onCommand(subject: string, handler: MessageHandler, msg: Msg): void {
@@ -177,13 +238,15 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
   }
 
   /**
-   * Stops taking messages: every subscription drains (messages already received are still handled), so
-   * replicas in the same queue group take the new ones. Idempotent.
+   * Stops taking messages: every subscription drains (messages already received are still handled) and
+   * every batch consumer stops pulling once the batch in hand is handled, so replicas in the same queue
+   * group or on the same durable consumer take the new ones. Idempotent.
    */
   drain(): Promise<void> {
-    this.draining ??= Promise.all(
-      this.subs.map((s) => (s.isClosed() ? Promise.resolve() : s.drain().catch(() => undefined))),
-    ).then(() => undefined);
+    this.draining ??= Promise.all([
+      ...this.subs.map((s) => (s.isClosed() ? Promise.resolve() : s.drain().catch(() => undefined))),
+      ...this.batchConsumers.map((c) => c.stop()),
+    ]).then(() => undefined);
     return this.draining;
   }
 
@@ -199,6 +262,23 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
     if (this.nc === undefined) throw new Error('NatsTransport is not bound to a connection yet.');
     return this.nc as T;
   }
+}
+
+function consumerOf(h: MessageHandler): StreamConsumerOptions | undefined {
+  return (h.extras as NatsHandlerExtras | undefined)?.consumer;
+}
+
+function isBatchHandler(h: MessageHandler): boolean {
+  return consumerOf(h) !== undefined;
+}
+
+function* chain(h: MessageHandler): Generator<MessageHandler> {
+  for (let cur: MessageHandler | undefined = h; cur; cur = cur.next) yield cur;
+}
+
+function consumerTarget(s: Subjects, pattern: string, h: MessageHandler): StreamConsumerTarget {
+  const consumer = consumerOf(h)!;
+  return { subject: `${s.prefix}.${pattern}`, stream: consumer.stream(s), durable: consumer.durable(s) };
 }
 
 function describe(e: unknown): string {
