@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  ChatCompletionRequest,
   ChatCompletion,
   ChatCompletionChunk,
   ChatMessage,
@@ -10,6 +11,7 @@ import type {
 import type { LocalReply, UpstreamRequest } from '../provider-adapter';
 import { parseChatRequest } from '../openai/openai.request';
 import { estimateTokens, messageText, promptCharsOf } from '../usage/usage.estimate';
+import { exampleForSchema } from './fake.schema-example';
 
 /**
  * The built-in `fake` provider's "server": answers an OpenAI chat request in process, with OpenAI's
@@ -20,7 +22,12 @@ import { estimateTokens, messageText, promptCharsOf } from '../usage/usage.estim
  *   the prompt, and of the answer for the completion.
  * - Streams: one role chunk, one content chunk per word, a finish chunk, and (with
  *   stream_options.include_usage) a usage chunk with `choices: []`; then `[DONE]`.
- * - max_tokens / max_completion_tokens cut the answer at a word boundary (finish_reason "length").
+ * - max_tokens / max_completion_tokens cut a text answer at a word boundary (finish_reason "length").
+ * - With `tools` (and `tool_choice` not "none"), unless the last message is a tool result: one call of the
+ *   chosen tool (tool_choice's function, else the first) with arguments valid for its JSON Schema,
+ *   finish_reason "tool_calls"; streamed as OpenAI streams tool calls. After a tool result: a text answer
+ *   that quotes it, so tool loops (the SDK's runTools) end.
+ * - `response_format` json_schema: content is JSON valid for the schema; json_object: a JSON object.
  * - Error triggers by upstream model name (litellm_params.model "fake/<name>"):
  *   fake-400 → 400 invalid_request_error, fake-429 → 429 rate limit (retry-after: 7), fake-500 → 500.
  */
@@ -30,6 +37,11 @@ const ECHO_WORDS = 12;
 
 /** The fake's answer to a conversation, before any max_tokens cut. */
 export function fakeAnswer(model: string, messages: ChatMessage[]): string {
+  const final = messages[messages.length - 1];
+  if (final?.role === 'tool') {
+    const result = messageText(final).slice(0, 200);
+    return `This is ${model}, a fake model. The tool returned: ${result}`;
+  }
   let last = '';
   for (let i = messages.length - 1; i >= 0; i--) {
     if (messages[i]!.role === 'user') {
@@ -142,9 +154,19 @@ export function serveFake(request: UpstreamRequest): LocalReply {
     );
   }
   const maxTokens = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens);
-  const { text, finish } = cutToTokens(fakeAnswer(model, body.messages), maxTokens);
+  const call = toolCallFor(body);
+  const structured = call === undefined ? structuredAnswer(body) : undefined;
+  const { text, finish } =
+    call !== undefined
+      ? { text: '', finish: 'tool_calls' as const }
+      : structured !== undefined
+        ? { text: structured, finish: 'stop' as const }
+        : cutToTokens(fakeAnswer(model, body.messages), maxTokens);
   const promptTokens = estimateTokens(promptCharsOf(body.messages));
-  const usage = usageOf(promptTokens, estimateTokens(text.length));
+  const usage = usageOf(
+    promptTokens,
+    estimateTokens(text.length + (call ? call.name.length + call.arguments.length : 0)),
+  );
   const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
   const created = Math.floor(Date.now() / 1000);
 
@@ -157,7 +179,17 @@ export function serveFake(request: UpstreamRequest): LocalReply {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: text, refusal: null, annotations: [] },
+          message: call
+            ? {
+                role: 'assistant',
+                content: null,
+                refusal: null,
+                annotations: [],
+                tool_calls: [
+                  { id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } },
+                ],
+              }
+            : { role: 'assistant', content: text, refusal: null, annotations: [] },
           logprobs: null,
           finish_reason: finish,
         },
@@ -188,11 +220,44 @@ export function serveFake(request: UpstreamRequest): LocalReply {
       { index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null },
     ]),
   ];
-  const words = text.length > 0 ? text.split(' ') : [];
+  if (call !== undefined) {
+    // As OpenAI streams a tool call: its id and name first, then the arguments in pieces.
+    chunks.push(
+      chunk([
+        {
+          index: 0,
+          delta: {
+            tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }],
+          },
+          logprobs: null,
+          finish_reason: null,
+        },
+      ]),
+    );
+    for (let at = 0; at < call.arguments.length; at += 8) {
+      chunks.push(
+        chunk([
+          {
+            index: 0,
+            delta: { tool_calls: [{ index: 0, function: { arguments: call.arguments.slice(at, at + 8) } }] },
+            logprobs: null,
+            finish_reason: null,
+          },
+        ]),
+      );
+    }
+  }
+  const words = text.length > 0 ? (structured !== undefined ? chunkText(text, 12) : text.split(' ')) : [];
+  const joiner = structured !== undefined ? '' : ' ';
   words.forEach((w, i) => {
     chunks.push(
       chunk([
-        { index: 0, delta: { content: i < words.length - 1 ? `${w} ` : w }, logprobs: null, finish_reason: null },
+        {
+          index: 0,
+          delta: { content: i < words.length - 1 ? `${w}${joiner}` : w },
+          logprobs: null,
+          finish_reason: null,
+        },
       ]),
     );
   });
@@ -200,4 +265,49 @@ export function serveFake(request: UpstreamRequest): LocalReply {
   if (withUsage) chunks.push(chunk([], usage));
   chunks.push(encoder.encode('data: [DONE]\n\n'));
   return { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' }, chunks };
+}
+
+interface FakeToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** The tool call the fake makes for this request, if any (see the header comment). */
+function toolCallFor(body: ChatCompletionRequest): FakeToolCall | undefined {
+  const tools = Array.isArray(body.tools) ? (body.tools as FunctionTool[]) : [];
+  if (tools.length === 0 || body.tool_choice === 'none') return undefined;
+  const last = body.messages[body.messages.length - 1];
+  if (last?.role === 'tool' || last?.role === 'function') return undefined;
+  const choice = body.tool_choice as { type?: string; function?: { name?: string } } | undefined;
+  const wanted = typeof choice === 'object' && choice !== null ? choice.function?.name : undefined;
+  const tool = (wanted !== undefined ? tools.find((t) => t?.function?.name === wanted) : undefined) ?? tools[0];
+  const fn = tool?.function;
+  if (fn === undefined || typeof fn.name !== 'string') return undefined;
+  const args = exampleForSchema(fn.parameters ?? { type: 'object', properties: {} });
+  return {
+    id: `call_${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+    name: fn.name,
+    arguments: JSON.stringify(args ?? {}),
+  };
+}
+
+interface FunctionTool {
+  type?: string;
+  function?: { name?: string; parameters?: unknown };
+}
+
+/** JSON content for `response_format` json_schema / json_object; undefined for text. */
+function structuredAnswer(body: ChatCompletionRequest): string | undefined {
+  const rf = body.response_format as { type?: string; json_schema?: { schema?: unknown } } | undefined;
+  if (typeof rf !== 'object' || rf === null) return undefined;
+  if (rf.type === 'json_schema') return JSON.stringify(exampleForSchema(rf.json_schema?.schema ?? {}));
+  if (rf.type === 'json_object') return JSON.stringify({ answer: fakeAnswer(body.model, body.messages) });
+  return undefined;
+}
+
+function chunkText(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let at = 0; at < text.length; at += size) out.push(text.slice(at, at + size));
+  return out;
 }

@@ -1,5 +1,6 @@
 import type { ProviderDeployment } from '../provider-deployment';
 import { staticRequestContext } from '../credentials/credentials.types';
+import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../openai-types';
 import type { ChatInput, LocalReply } from '../provider-adapter';
@@ -107,5 +108,85 @@ describe('fake provider', () => {
     );
     expect(run({}, { ...dep, model: 'fake-500' }).reply.status).toBe(500);
     expect(run({}, { ...dep, model: 'fake-400' }).reply.status).toBe(400);
+  });
+});
+
+describe('fake provider: tools and structured outputs', () => {
+  const weather = {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      parameters: {
+        type: 'object',
+        properties: {
+          city: { type: 'string', minLength: 2 },
+          unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
+          days: { type: 'integer', minimum: 1, maximum: 7 },
+          when: { anyOf: [{ type: 'null' }, { type: 'string', format: 'date' }] },
+          tags: { type: 'array', items: { $ref: '#/$defs/tag' } },
+        },
+        required: ['city', 'unit', 'days', 'when', 'tags'],
+        additionalProperties: false,
+        $defs: { tag: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } },
+      },
+    },
+  };
+
+  it('calls the tool with arguments valid for its schema, and answers in text after a tool result', () => {
+    const validate = new Ajv({ strict: false }).compile(weather.function.parameters);
+    const { reply, input } = run({ tools: [weather], messages: [{ role: 'user', content: 'Weather in Paris?' }] });
+    const parsed = JSON.parse(text(reply)) as ChatCompletion;
+    const call = parsed.choices[0]!.message.tool_calls![0]!;
+    expect(parsed.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(parsed.choices[0]!.message.content).toBeNull();
+    expect(call.function.name).toBe('get_weather');
+    expect(validate(JSON.parse(call.function.arguments))).toBe(true);
+    expect(adapter.chat.parseResponse(text(reply), input).usage!.completionTokens).toBeGreaterThan(0);
+
+    const after = run({
+      tools: [weather],
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: call.id, content: '{"temp": 21}' },
+      ],
+    });
+    const answer = JSON.parse(text(after.reply)) as ChatCompletion;
+    expect(answer.choices[0]!.finish_reason).toBe('stop');
+    expect(answer.choices[0]!.message.content).toContain('{"temp": 21}');
+    expect(run({ tools: [weather], tool_choice: 'none' }).reply.chunks.length).toBe(1);
+    expect(JSON.parse(text(run({ tools: [weather], tool_choice: 'none' }).reply)).choices[0].finish_reason).toBe(
+      'stop',
+    );
+  });
+
+  it('streams a tool call as OpenAI does: id and name first, then the arguments in pieces', () => {
+    const { reply } = run({ tools: [weather], stream: true });
+    const events = new SseParser().push(reply.chunks.reduce((a, c) => Buffer.concat([a, c]), Buffer.alloc(0)));
+    const chunks = events.filter((e) => e.data !== '[DONE]').map((e) => JSON.parse(e.data) as ChatCompletionChunk);
+    const deltas = chunks.flatMap((c) => c.choices.flatMap((ch) => ch.delta?.tool_calls ?? []));
+    expect(deltas[0]).toMatchObject({ index: 0, type: 'function', function: { name: 'get_weather', arguments: '' } });
+    const args = deltas.map((d) => d.function?.arguments ?? '').join('');
+    expect(JSON.parse(args)).toMatchObject({ city: expect.any(String), unit: 'celsius' });
+    expect(deltas.length).toBeGreaterThan(2);
+    // (The translator asked for usage, so a usage-only chunk with no choices comes last.)
+    expect(chunks.filter((c) => c.choices.length > 0).at(-1)!.choices[0]!.finish_reason).toBe('tool_calls');
+  });
+
+  it('answers response_format json_schema with JSON valid for the schema, streamed or not', async () => {
+    const schema = weather.function.parameters;
+    const validate = new Ajv({ strict: false }).compile(schema);
+    const format = { type: 'json_schema', json_schema: { name: 'w', strict: true, schema } };
+    const plain = JSON.parse(text(run({ response_format: format }).reply)) as ChatCompletion;
+    expect(validate(JSON.parse(plain.choices[0]!.message.content!))).toBe(true);
+    const { reply } = run({ response_format: format, stream: true });
+    const events = new SseParser().push(reply.chunks.reduce((a, c) => Buffer.concat([a, c]), Buffer.alloc(0)));
+    const content = events
+      .filter((e) => e.data !== '[DONE]')
+      .map((e) => (JSON.parse(e.data) as ChatCompletionChunk).choices[0]?.delta?.content ?? '')
+      .join('');
+    expect(validate(JSON.parse(content))).toBe(true);
+    const obj = JSON.parse(text(run({ response_format: { type: 'json_object' } }).reply)) as ChatCompletion;
+    expect(typeof JSON.parse(obj.choices[0]!.message.content!)).toBe('object');
   });
 });
