@@ -3,6 +3,8 @@ import { PROVIDER_DEPLOYMENTS, type ResolvedDeployment } from '@switchyard/confi
 import type { GatewayError } from '@switchyard/contracts';
 import {
   adapterFor,
+  createRedactor,
+  deploymentSecrets,
   UnsupportedProviderError,
   type ProviderAdapter,
   type UpstreamContext,
@@ -26,8 +28,14 @@ export interface PreparedDeployment {
 export class DeploymentCatalog {
   private readonly logger = new Logger('DeploymentCatalog');
   private readonly byId = new Map<string, PreparedDeployment>();
+  /**
+   * Masks every secret any deployment was configured with (by value) and every common key shape: applied to
+   * each error message and log line that leaves the translator, since a provider may echo what it was sent.
+   */
+  readonly redact: (text: string) => string;
 
   constructor(@Inject(PROVIDER_DEPLOYMENTS) deployments: readonly ResolvedDeployment[]) {
+    this.redact = createRedactor(deployments.flatMap((d) => deploymentSecrets(d)));
     for (const deployment of deployments) {
       let adapter: ProviderAdapter | undefined;
       let unavailable: GatewayError | undefined;
@@ -41,7 +49,7 @@ export class DeploymentCatalog {
           type: 'api_error',
           code: 'provider_not_supported',
           param: null,
-          message: `Deployment '${deployment.id}' (${deployment.modelName}): ${message}.`,
+          message: `A deployment of model '${deployment.modelName}' cannot be served: ${message}.`,
           retryable: true,
         };
         this.logger.warn(

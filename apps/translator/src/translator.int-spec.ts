@@ -35,6 +35,23 @@ async function closedPort(): Promise<number> {
   });
 }
 
+/** Sockets per deployment in these tests (SWITCHYARD_UPSTREAM_CONNECTIONS). */
+const HANG_SOCKETS = 4;
+/** SWITCHYARD_UPSTREAM_FIRST_BYTE_TIMEOUT_MS in these tests. */
+const FIRST_BYTE_TIMEOUT_MS = 800;
+/** A secret header value of the echo deployments (extra_headers), of no known key shape. */
+const PROXY_SECRET = 'proxy-pass-7Qm2Vx9Lw4';
+/** One deployment per key shape, each with its key as api_key: the echoing upstream quotes it back. */
+const ECHO_KEYS: [string, string][] = [
+  ['openai', 'sk-proj-Ab12Cd34Ef56Gh78Ij90'],
+  ['anthropic', 'sk-ant-api03-Ab12Cd34Ef56Gh78Ij90-Kl'],
+  ['groq', 'gsk_Ab12Cd34Ef56Gh78Ij90Kl12Mn34'],
+  ['xai', 'xai-Ab12Cd34Ef56Gh78Ij90Kl12Mn34'],
+  ['google', 'AIzaSyAb12Cd34Ef56Gh78Ij90Kl12Mn34Op'],
+  ['aws', 'AKIAIOSFODNN7EXAMPLE'],
+  ['plain', 'an0ther-plain-s3cret-value'],
+];
+
 /** Bytes of a non-streamed answer the translator buffers in these tests (SWITCHYARD_MAX_RESPONSE_BYTES). */
 const MAX_RESPONSE_BYTES = 256 * 1024;
 
@@ -56,6 +73,49 @@ async function startBareUpstream(): Promise<{
       const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>;
       bodies.push(body);
       const base = { id: 'chatcmpl-bare', created: 1, model: body['model'] };
+      if (body['model'] === 'hang') return; // never answers: holds its socket until the caller gives up
+      if (body['model'] === 'echo') {
+        // A provider that quotes what it was sent: the credential, a header, and the client's text.
+        const said = (body['messages'] as { content: string }[]).at(-1)!.content;
+        res.writeHead(400, { 'content-type': 'application/json' });
+        return res.end(
+          JSON.stringify({
+            error: {
+              message: `Invalid credentials '${String(req.headers['authorization'])}' (x-proxy-auth: ${String(req.headers['x-proxy-auth'])}); you said: ${said}`,
+              type: 'invalid_request_error',
+            },
+          }),
+        );
+      }
+      if (body['model'] === 'absurd-usage') {
+        const message = { role: 'assistant', content: 'ok' };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(
+          JSON.stringify({
+            ...base,
+            object: 'chat.completion',
+            choices: [{ index: 0, message, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 1e300, completion_tokens: 3, total_tokens: 1e300 },
+          }),
+        );
+      }
+      if (body['model'] === 'wrong-shape') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ status: 'ok', result: { text: 'not a chat completion' } }));
+      }
+      if (body['model'] === 'json-stream') {
+        // Asked to stream, answers with a whole JSON completion.
+        const message = { role: 'assistant', content: 'a whole answer' };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(
+          JSON.stringify({
+            ...base,
+            object: 'chat.completion',
+            choices: [{ index: 0, message, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 },
+          }),
+        );
+      }
       if (body['model'] === 'html-404') {
         res.writeHead(404, { 'content-type': 'text/html' });
         return res.end('<html><body><h1>404 Not Found</h1><hr><center>nginx</center></body></html>');
@@ -125,7 +185,11 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
       `  - model_name: dep-paced\n    litellm_params: { model: "openai/gpt-paced", api_base: "${paced.url}", api_key: "os.environ/SY_TEST_UPSTREAM_KEY" }\n    model_info: { id: dep-paced }\n` +
       `  - model_name: dep-badkey\n    litellm_params: { model: "openai/gpt-upstream", api_base: "${up.url}", api_key: "sk-wrong-key-999999" }\n    model_info: { id: dep-badkey }\n` +
       `  - model_name: dep-refused\n    litellm_params: { model: "openai/gpt-x", api_base: "http://127.0.0.1:${dead}/v1", api_key: "k" }\n    model_info: { id: dep-refused }\n` +
-      ['no-usage', 'huge', 'html-404']
+      ECHO_KEYS.map(
+        ([name, key]) =>
+          `  - model_name: dep-echo-${name}\n    litellm_params: { model: "openai/echo", api_base: "${bare.url}", api_key: "${key}", extra_headers: { x-proxy-auth: "${PROXY_SECRET}" } }\n    model_info: { id: dep-echo-${name} }\n`,
+      ).join('') +
+      ['no-usage', 'huge', 'html-404', 'hang', 'absurd-usage', 'wrong-shape', 'json-stream']
         .map(
           (m) =>
             `  - model_name: dep-${m}\n    litellm_params: { model: "openai/${m}", api_base: "${bare.url}", api_key: "k" }\n    model_info: { id: dep-${m} }\n`,
@@ -143,6 +207,9 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     process.env.SY_TEST_UPSTREAM_KEY = API_KEY;
     process.env.SWITCHYARD_SERVICE = 'translator';
     process.env.SWITCHYARD_MAX_RESPONSE_BYTES = String(MAX_RESPONSE_BYTES);
+    // Few sockets per deployment, so a hanging deployment fills its pool within one test.
+    process.env.SWITCHYARD_UPSTREAM_CONNECTIONS = String(HANG_SOCKETS);
+    process.env.SWITCHYARD_UPSTREAM_FIRST_BYTE_TIMEOUT_MS = String(FIRST_BYTE_TIMEOUT_MS);
     app = await createNatsMicroservice(TranslatorModule, { logger: ['error'] });
     await app.listen();
     nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
@@ -471,9 +538,93 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
       expect(frames).toHaveLength(0);
       expect(outcome.kind).toBe('error');
       expect(outcome.meta).toMatchObject({ status: 502, errorCode: 'upstream_response_too_large' });
-      expect(JSON.parse(outcome.text).message).toContain('SWITCHYARD_MAX_RESPONSE_BYTES');
+      // The limit's environment variable is the operator's business, not the client's.
+      expect(JSON.parse(outcome.text).message).not.toContain('SWITCHYARD_MAX_RESPONSE_BYTES');
       // The translator is still serving.
       expect((await execute('dep-no-usage', { model: 'x', messages })).outcome.meta!.status).toBe(200);
+    });
+
+    it('absurd usage (prompt_tokens 1e300) is clamped to the bound and flagged, and the answer still goes out', async () => {
+      const { frames, outcome } = await execute('dep-absurd-usage', { model: 'x', messages });
+      expect(frames[0]!.kind).toBe('response');
+      expect(outcome.meta).toMatchObject({
+        status: 200,
+        usageClamped: true,
+        usage: { promptTokens: 1_000_000_000, completionTokens: 3 },
+      });
+      expect(outcome.meta!.trail!.at(-1)!.usage!.promptTokens).toBe(1_000_000_000);
+    });
+
+    it('a wrong-shaped 200 is not relayed as a success, and bills the prompt estimate, flagged', async () => {
+      const { frames, outcome } = await execute('dep-wrong-shape', { model: 'x', messages });
+      expect(frames).toHaveLength(0);
+      expect(outcome.kind).toBe('error');
+      expect(outcome.meta).toMatchObject({
+        status: 502,
+        errorCode: 'upstream_bad_response',
+        usageEstimated: true,
+        usage: { promptTokens, completionTokens: 0 },
+      });
+    });
+
+    it('a stream answered with JSON fails over (retryable 502) and bills the usage the JSON reports', async () => {
+      const { frames, outcome } = await execute('dep-json-stream', { model: 'x', messages, stream: true });
+      expect(frames).toHaveLength(0);
+      expect(outcome.kind).toBe('error');
+      expect(outcome.meta).toMatchObject({
+        status: 502,
+        errorCode: 'upstream_bad_stream',
+        usage: { promptTokens: 11, completionTokens: 4 },
+      });
+      expect(outcome.meta!.usageEstimated).toBeUndefined();
+    });
+
+    it('a timeout bills the prompt estimate, flagged', async () => {
+      const { outcome } = await execute('dep-hang', { model: 'x', messages }, { deadlineMs: 300 });
+      expect(outcome.meta).toMatchObject({
+        status: 504,
+        errorCode: 'timeout',
+        usageEstimated: true,
+        usage: { promptTokens, completionTokens: 0 },
+      });
+    });
+
+    it('a hanging deployment fills only its own sockets: a healthy one on the same origin keeps answering fast', async () => {
+      const hanging = await Promise.all(
+        Array.from({ length: HANG_SOCKETS * 2 }, () =>
+          begin('dep-hang', { model: 'x', messages }, { deadlineMs: 8000 }),
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 200)); // let them take every socket of their pool
+      for (let i = 0; i < 3; i++) {
+        const t = Date.now();
+        const { outcome } = await execute('dep-no-usage', { model: 'x', messages });
+        expect(outcome.meta!.status).toBe(200);
+        expect(Date.now() - t).toBeLessThan(1000);
+      }
+      await Promise.all(hanging.map((h) => h.outcome.finally(() => h.close())));
+    });
+
+    it('a streamed attempt that gets no headers times out at the first-byte timeout and frees its socket', async () => {
+      const t = Date.now();
+      const { outcome } = await execute('dep-hang', { model: 'x', messages, stream: true }, { deadlineMs: 8000 });
+      expect(Date.now() - t).toBeLessThan(FIRST_BYTE_TIMEOUT_MS + 1500);
+      expect(outcome.meta).toMatchObject({ status: 504, errorCode: 'timeout', usageEstimated: true });
+    });
+
+    it('a provider echoing its credentials never hands a key of any shape to the client', async () => {
+      for (const [name, key] of ECHO_KEYS) {
+        // The client quotes the same key (as a pasted secret would be): masked too, by its shape.
+        const { outcome } = await execute(`dep-echo-${name}`, {
+          model: 'x',
+          messages: [{ role: 'user', content: `is ${key} valid?` }],
+        });
+        expect(outcome.meta).toMatchObject({ status: 400 });
+        const text = outcome.text;
+        expect(text).toContain('Invalid credentials'); // the provider's message is kept, its secrets are not
+        expect(text).not.toContain(key);
+        expect(text).not.toContain(PROXY_SECRET);
+      }
     });
 
     it("a web server's 404 page at a wrong api_base → retryable 502 for the operator", async () => {

@@ -1,7 +1,18 @@
 /** Translator tuning, read once at boot from the environment. */
 export interface TranslatorOptions {
-  /** Max sockets per upstream origin (undici Pool `connections`). Env SWITCHYARD_UPSTREAM_CONNECTIONS, default 128. */
+  /**
+   * Max sockets per deployment (undici Pool `connections`): each deployment has its own pool, even when
+   * several share an origin, so one that hangs holds only its own sockets. Env SWITCHYARD_UPSTREAM_CONNECTIONS,
+   * default 128.
+   */
   upstreamConnections: number;
+  /**
+   * How long a streamed attempt may wait for the upstream's response headers, ms: past it the attempt fails
+   * as a timeout (retryable) and its socket is freed. Non-streamed answers are bounded by the request's
+   * deadline only (their headers come when the whole answer is ready). Env
+   * SWITCHYARD_UPSTREAM_FIRST_BYTE_TIMEOUT_MS, default 60000.
+   */
+  firstByteTimeoutMs: number;
   /** How long an idle upstream socket stays open for reuse, ms. Env SWITCHYARD_UPSTREAM_KEEPALIVE_MS, default 30000. */
   keepAliveMs: number;
   /** Used when a request carries no deadline header, ms. */
@@ -34,6 +45,7 @@ export function loadTranslatorOptions(env: NodeJS.ProcessEnv = process.env): Tra
   return {
     upstreamConnections: positiveInt(env, 'SWITCHYARD_UPSTREAM_CONNECTIONS', 128),
     keepAliveMs: positiveInt(env, 'SWITCHYARD_UPSTREAM_KEEPALIVE_MS', 30_000),
+    firstByteTimeoutMs: positiveInt(env, 'SWITCHYARD_UPSTREAM_FIRST_BYTE_TIMEOUT_MS', 60_000),
     defaultTimeoutMs: 600_000,
     maxResponseBytes: positiveInt(env, 'SWITCHYARD_MAX_RESPONSE_BYTES', 64 * 1024 * 1024),
     maxInflight: positiveInt(env, 'SWITCHYARD_TRANSLATOR_MAX_INFLIGHT', 4096),

@@ -8,6 +8,11 @@ export interface AnalyticsMigration {
   name: string;
   /** Statements run one by one (the HTTP interface takes one per request). Each must be idempotent. */
   statements: (db: SqlFragment) => SqlFragment[];
+  /**
+   * An error of one of its statements that means the statement already took effect (ClickHouse 18.16 has no
+   * `ADD COLUMN IF NOT EXISTS`, so an ALTER run twice by two concurrent migrators fails with "already exists").
+   */
+  alreadyApplied?: RegExp;
 }
 
 /**
@@ -53,6 +58,16 @@ ORDER BY (team_id, requested_model, request_id)`;
 
 export const ANALYTICS_MIGRATIONS: readonly AnalyticsMigration[] = [
   { name: '0001_usage', statements: (db) => [createUsage(db)] },
+  {
+    // Usage counts that are estimates (the upstream reported none) or were brought into range (it reported
+    // an absurd one), so analytics can tell them from reported counts.
+    name: '0002_usage_flags',
+    statements: (db) => [
+      sql`ALTER TABLE ${db}.usage ADD COLUMN usage_estimated UInt8 DEFAULT 0`,
+      sql`ALTER TABLE ${db}.usage ADD COLUMN usage_clamped UInt8 DEFAULT 0`,
+    ],
+    alreadyApplied: /DUPLICATE_COLUMN|Code: 44\b|column with this name already exists/,
+  },
 ];
 
 const MIGRATIONS_TABLE = 'schema_migrations';
@@ -120,7 +135,13 @@ export async function migrateAnalytics(opts: AnalyticsOptions, log: (line: strin
         continue;
       }
       step = `migration ${m.name}`;
-      for (const statement of m.statements(db)) await client.command({ query: statement.text });
+      for (const statement of m.statements(db)) {
+        try {
+          await client.command({ query: statement.text });
+        } catch (e) {
+          if (!(m.alreadyApplied?.test(e instanceof Error ? e.message : String(e)) ?? false)) throw e;
+        }
+      }
       step = `record migration ${m.name}`;
       await client.insert({
         table: `${opts.database}.${MIGRATIONS_TABLE}`,

@@ -17,6 +17,7 @@ import {
 const url = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
 const database = `sy_test_${randomBytes(6).toString('hex')}`;
 const tamperedDb = `${database}_t`;
+const poisonDb = `${database}_p`;
 let client: ClickHouseClient;
 
 const T0 = Date.UTC(2025, 0, 15, 12, 0, 0); // 2025-01-15T12:00:00Z
@@ -46,6 +47,8 @@ function row(over: Partial<UsageRow> & Pick<UsageRow, 'requestId'>): UsageRow {
     stream: false,
     cacheHit: false,
     fallbackDepth: 0,
+    usageEstimated: false,
+    usageClamped: false,
     ...over,
   };
 }
@@ -55,7 +58,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const db of [database, tamperedDb])
+  for (const db of [database, tamperedDb, poisonDb])
     await client.command({ query: sql`DROP DATABASE IF EXISTS ${lit.ident(db)}`.text });
   await client.close();
 });
@@ -72,7 +75,42 @@ describe('analytics against ClickHouse', () => {
       query: sql`SELECT name, checksum FROM ${lit.table(database, 'schema_migrations')} FINAL`.text,
       format: 'JSONEachRow',
     });
-    expect(await rs.json()).toEqual([{ name: '0001_usage', checksum: migrationChecksum(ANALYTICS_MIGRATIONS[0]) }]);
+    expect(await rs.json()).toEqual(
+      ANALYTICS_MIGRATIONS.map((m) => ({ name: m.name, checksum: migrationChecksum(m) })),
+    );
+  });
+
+  it('stores a row whose client text holds lone surrogates, with its usage flags', async () => {
+    await migrateAnalytics({ url, database: poisonDb });
+    await insertUsageRows(client, poisonDb, [
+      row({
+        requestId: 'poisoned',
+        endUser: 'u\ud800',
+        requestedModel: '\udc00m',
+        tags: ['t\ud83d'],
+        usageClamped: true,
+        usageEstimated: true,
+      }),
+    ]);
+    const rs = await client.query({
+      query:
+        sql`SELECT end_user, requested_model, tags, usage_clamped, usage_estimated FROM ${lit.table(poisonDb, 'usage')} FINAL WHERE request_id = 'poisoned'`
+          .text,
+      format: 'JSONEachRow',
+    });
+    expect(await rs.json()).toEqual([
+      { end_user: 'u\uFFFD', requested_model: '\uFFFDm', tags: ['t\uFFFD'], usage_clamped: 1, usage_estimated: 1 },
+    ]);
+  });
+
+  it('a refused insert is one concise line', async () => {
+    await migrateAnalytics({ url, database: poisonDb });
+    const bad = row({ requestId: 'x' }) as unknown as Record<string, unknown>;
+    bad['ts'] = Number.NaN;
+    const err = await insertUsageRows(client, poisonDb, [bad as unknown as UsageRow]).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).not.toContain('\n');
+    expect((err as Error).message.length).toBeLessThan(700);
   });
 
   it('refuses to run when an applied migration changed', async () => {

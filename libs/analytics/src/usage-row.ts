@@ -27,6 +27,8 @@ export interface UsageRow {
   stream: boolean;
   cacheHit: boolean;
   fallbackDepth: number;
+  usageEstimated: boolean;
+  usageClamped: boolean;
 }
 
 /** The row for a usage event priced at `costNanos`. */
@@ -56,5 +58,7 @@ export function usageRowFromEvent(e: UsageRecordedEvent, costNanos: bigint, orgI
     stream: e.stream,
     cacheHit: e.cacheHit,
     fallbackDepth: e.fallbackDepth,
+    usageEstimated: e.usageEstimated,
+    usageClamped: e.usageClamped,
   };
 }

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { nanosToUsd } from '@switchyard/contracts';
+import { clampTokens, nanosToUsd, storableText } from '@switchyard/contracts';
 import { analyticsError } from './analytics-client';
 import { lit, sql, type SqlFragment } from './sql-literal';
 import type { UsageRow } from './usage-row';
@@ -8,37 +8,47 @@ const UINT32_MAX = 4_294_967_295;
 const UINT8_MAX = 255;
 
 // Measurements beyond the column's range (a 49-day latency, a 256th fallback) are recorded as its maximum;
-// money and token counts are never capped.
+// money is never capped (token counts are bounded by the usage event, which flags a clamped one).
 const cap = (n: number, max: number): number => Math.min(Math.max(0, Math.round(n)), max);
+
+/**
+ * Every string as ClickHouse takes it (well-formed UTF-16: a lone surrogate makes it refuse the whole
+ * insert), bounded. Usage events are made storable where they are built; this keeps one row that was not
+ * from costing its whole batch its place.
+ */
+const text = (s: string): string => storableText(s, MAX_TEXT);
+const MAX_TEXT = 1024;
 
 function toRecord(r: UsageRow, version: number) {
   const date = new Date(r.ts).toISOString();
   return {
-    request_id: r.requestId,
+    request_id: text(r.requestId),
     ts: Math.floor(r.ts / 1000),
     date: date.slice(0, 10),
-    org_id: r.orgId,
-    team_id: r.teamId,
-    user_id: r.userId,
-    key_id: r.keyId,
-    end_user: r.endUser,
-    tags: r.tags,
-    requested_model: r.requestedModel,
-    deployment_id: r.deploymentId,
-    provider: r.provider,
-    upstream_model: r.upstreamModel,
+    org_id: text(r.orgId),
+    team_id: text(r.teamId),
+    user_id: text(r.userId),
+    key_id: text(r.keyId),
+    end_user: text(r.endUser),
+    tags: r.tags.map(text),
+    requested_model: text(r.requestedModel),
+    deployment_id: text(r.deploymentId),
+    provider: text(r.provider),
+    upstream_model: text(r.upstreamModel),
     status: r.status,
-    error_type: r.errorType,
-    prompt_tokens: r.promptTokens,
-    completion_tokens: r.completionTokens,
-    cached_tokens: r.cachedTokens,
-    reasoning_tokens: r.reasoningTokens,
+    error_type: text(r.errorType),
+    prompt_tokens: clampTokens(r.promptTokens),
+    completion_tokens: clampTokens(r.completionTokens),
+    cached_tokens: clampTokens(r.cachedTokens),
+    reasoning_tokens: clampTokens(r.reasoningTokens),
     cost_nanos: r.costNanos.toString(),
     latency_ms: cap(r.latencyMs, UINT32_MAX),
     ttft_ms: r.ttftMs === null ? null : cap(r.ttftMs, UINT32_MAX),
     stream: r.stream ? 1 : 0,
     cache_hit: r.cacheHit ? 1 : 0,
     fallback_depth: cap(r.fallbackDepth, UINT8_MAX),
+    usage_estimated: r.usageEstimated ? 1 : 0,
+    usage_clamped: r.usageClamped ? 1 : 0,
     inserted_at: Math.floor(version / 1000),
     version,
   };
@@ -52,8 +62,22 @@ export async function insertUsageRows(client: ClickHouseClient, database: string
   try {
     await client.insert({ table, values: rows.map((r) => toRecord(r, version)), format: 'JSONEachRow' });
   } catch (e) {
-    throw analyticsError(`insert of ${rows.length} usage row(s)`, database, e);
+    throw analyticsError(`insert of ${rows.length} usage row(s)`, database, conciseClickHouseError(e));
   }
+}
+
+/**
+ * ClickHouse's answer to a refused insert is many lines (its stack trace, and on some versions the rows it
+ * could not parse): one line of it, bounded, is what a log needs. The original stays as `cause`.
+ */
+export function conciseClickHouseError(e: unknown): Error {
+  const message = e instanceof Error ? e.message : String(e);
+  const line = message.replace(/\s*\n[\s\S]*$/, '').replace(/, e\.what\(\) = .*$/, '');
+  const out = new Error(line.length > 300 ? `${line.slice(0, 300)}…` : line);
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code !== undefined) (out as Error & { code?: unknown }).code = code;
+  (out as Error & { cause?: unknown }).cause = e;
+  return out;
 }
 
 export interface SpendReportQuery {

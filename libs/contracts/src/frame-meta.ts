@@ -50,6 +50,10 @@ export interface FrameMeta {
   provider?: string;
   upstreamModel?: string;
   usage?: TokenUsage;
+  /** `usage` is (partly) an estimate from characters: the upstream reported none. */
+  usageEstimated?: boolean;
+  /** The upstream reported a count out of range; `usage` holds it brought to the bound (USAGE_EVENT_LIMITS). */
+  usageClamped?: boolean;
   /** Upstream latency, request start to last byte, ms. */
   latencyMs?: number;
   /** Upstream time to first token, ms (streams only). */
@@ -77,6 +81,8 @@ export const FrameMetaSchema = z
     provider: z.string().optional(),
     upstreamModel: z.string().optional(),
     usage: TokenUsageSchema.optional(),
+    usageEstimated: z.boolean().optional(),
+    usageClamped: z.boolean().optional(),
     latencyMs: ms().optional(),
     ttftMs: ms().optional(),
     retryAfter: ms().optional(),

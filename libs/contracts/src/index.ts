@@ -8,3 +8,4 @@ export * from './key-changed.event';
 export * from './money';
 export * from './health-report';
 export * from './request-summary';
+export * from './storable-text';

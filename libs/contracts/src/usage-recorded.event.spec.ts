@@ -32,13 +32,28 @@ describe('UsageRecordedEventSchema bounds', () => {
     expect(e).toMatchObject({ latencyMs: 600_000, cachedTokens: 0, tags: [], endUser: null, fallbackDepth: 0 });
   });
 
-  it('bounds each token count to 1e9 integers', () => {
+  it('brings each token count into [0, 1e9] as an integer and flags it, instead of dropping the event', () => {
     for (const field of ['promptTokens', 'completionTokens', 'cachedTokens', 'reasoningTokens'] as const) {
-      expect(accepts({ [field]: USAGE_EVENT_LIMITS.maxTokens })).toBe(true);
-      expect(rejectedAt({ [field]: USAGE_EVENT_LIMITS.maxTokens + 1 })).toEqual([field]);
-      expect(rejectedAt({ [field]: 1.5 })).toEqual([field]);
-      expect(rejectedAt({ [field]: -1 })).toEqual([field]);
+      const inRange = UsageRecordedEventSchema.parse({ ...valid, [field]: USAGE_EVENT_LIMITS.maxTokens });
+      expect(inRange).toMatchObject({ [field]: 1e9, usageClamped: false });
+      for (const [raw, stored] of [
+        [1e300, 1e9],
+        [USAGE_EVENT_LIMITS.maxTokens + 1, 1e9],
+        [1.5, 1],
+        [-1, 0],
+      ] as const) {
+        expect(UsageRecordedEventSchema.parse({ ...valid, [field]: raw })).toMatchObject({
+          [field]: stored,
+          usageClamped: true,
+        });
+      }
     }
+    const e = UsageRecordedEventSchema.parse({
+      ...valid,
+      attempts: [{ attempt: 1, deploymentId: 'd', status: 200, usage: { promptTokens: 1e300, completionTokens: 3 } }],
+    });
+    expect(e.attempts[0]!.usage).toMatchObject({ promptTokens: 1e9, completionTokens: 3 });
+    expect(e.usageClamped).toBe(true);
     expect(USAGE_EVENT_LIMITS.maxTokens).toBe(1e9);
   });
 
@@ -71,16 +86,7 @@ describe('UsageRecordedEventSchema bounds', () => {
   });
 
   it('rejects U+0000 in ids and names the gateway or config produce', () => {
-    for (const field of [
-      'requestId',
-      'keyId',
-      'teamId',
-      'userId',
-      'deploymentId',
-      'provider',
-      'upstreamModel',
-      'errorType',
-    ]) {
+    for (const field of ['requestId', 'keyId', 'teamId', 'userId', 'deploymentId', 'provider', 'upstreamModel']) {
       expect(rejectedAt({ [field]: 'a\u0000b' })).toEqual([field]);
     }
   });
@@ -97,14 +103,36 @@ describe('UsageRecordedEventSchema bounds', () => {
     expect(e.tags).toEqual(['a\uFFFD', 'b']);
   });
 
+  it('replaces lone UTF-16 surrogates in client- and provider-chosen text (ClickHouse refuses them)', () => {
+    const e = UsageRecordedEventSchema.parse({
+      ...valid,
+      requestedModel: 'gpt\ud800',
+      endUser: '\udc00u',
+      tags: ['\ud83d', 'ok 😀'],
+      errorType: 'x\u0000\ud800',
+    });
+    expect(e).toMatchObject({ requestedModel: 'gpt\uFFFD', endUser: '\uFFFDu', errorType: 'x\uFFFD\uFFFD' });
+    expect(e.tags).toEqual(['\uFFFD', 'ok 😀']);
+  });
+
   it('keeps the length limits', () => {
     expect(accepts({ requestId: 'r'.repeat(128) })).toBe(true);
     expect(rejectedAt({ requestId: 'r'.repeat(129) })).toEqual(['requestId']);
     expect(rejectedAt({ requestId: '' })).toEqual(['requestId']);
-    expect(rejectedAt({ requestedModel: 'm'.repeat(257) })).toEqual(['requestedModel']);
-    expect(rejectedAt({ endUser: 'u'.repeat(257) })).toEqual(['endUser']);
-    expect(rejectedAt({ tags: ['t'.repeat(129)] })).toEqual(['tags.0']);
-    expect(rejectedAt({ tags: Array.from({ length: 33 }, () => 't') })).toEqual(['tags']);
+  });
+
+  it('cuts client text to its bound instead of rejecting the event', () => {
+    const e = UsageRecordedEventSchema.parse({
+      ...valid,
+      requestedModel: 'm'.repeat(257),
+      endUser: 'u'.repeat(255) + '😀',
+      tags: Array.from({ length: 40 }, () => 't'.repeat(200)),
+    });
+    expect(e.requestedModel).toBe('m'.repeat(256));
+    // The cut would split the emoji's surrogate pair: the half is dropped, not left lone.
+    expect(e.endUser).toBe('u'.repeat(255));
+    expect(e.tags).toHaveLength(32);
+    expect(e.tags[0]).toBe('t'.repeat(128));
   });
 });
 

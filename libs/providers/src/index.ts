@@ -15,6 +15,7 @@ export * from './provider-params';
 export * from './usage/usage.estimate';
 export * from './json/json.scan';
 export * from './errors/error-classifier';
+export * from './errors/secret-redaction';
 export * from './framing/framing.types';
 export * from './framing/frame-decoder';
 export * from './framing/sse.decoder';

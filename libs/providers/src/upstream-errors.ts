@@ -69,8 +69,9 @@ function isAbort(err: unknown): boolean {
   );
 }
 
+/** What a client message says of the upstream: the provider only (origins and deployment ids are logged). */
 function where(ctx: UpstreamContext): string {
-  return `deployment '${ctx.deploymentId}' (${ctx.provider}${ctx.origin ? ` at ${ctx.origin}` : ''})`;
+  return `the ${ctx.provider} deployment`;
 }
 
 /** The attempt ran out of time (the request deadline or the deployment's timeout): 504, retryable. */
@@ -93,11 +94,11 @@ export function upstreamTimeout(ctx: UpstreamContext, afterMs?: number): Gateway
 export function transportError(err: unknown, ctx: UpstreamContext, timedOut = false): GatewayError {
   const code = errorCode(err);
   if (timedOut || (code !== undefined && TIMEOUT_CODES.has(code))) return upstreamTimeout(ctx);
-  const detail =
-    code ?? (isAbort(err) ? 'aborted' : err instanceof Error ? err.message.slice(0, 200) : 'unknown error');
+  // The code only: a transport error's message can name the upstream's host and address.
+  const detail = code ?? (isAbort(err) ? 'aborted' : 'connection failed');
   const hint =
     code !== undefined && CONNECTION_CODES.has(code)
-      ? "Check that the provider is reachable and the deployment's api_base is right; another deployment may serve the request."
+      ? 'The gateway operator should check that the provider is reachable; another deployment may serve the request.'
       : "Retry the request; if it keeps failing, check the provider's status.";
   return {
     kind: code !== undefined && CONNECTION_CODES.has(code) ? 'unavailable' : 'upstream_5xx',

@@ -28,6 +28,8 @@ import type { AddressInfo } from 'node:net';
  * - fake-stream-error → stream: one content chunk, then `data: {"error": {...}}`
  * - fake-drop-early → stream: the role chunk only (no content), then the connection is destroyed
  * - fake-large → non-stream answer of about 2.6 MB (bigger than one NATS message), completion_tokens = length / 4
+ * - fake-echo  → 400 invalid_request_error whose message quotes the Authorization header, every `x-*` header
+ *                and the last message's text, as a provider that echoes credentials would (redaction tests)
  * - fake-cached → usage reports cached_tokens = floor(prompt_tokens / 2) and reasoning_tokens = 1
  */
 
@@ -191,6 +193,22 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     const model = body.model;
     const stream = body.stream === true;
     switch (model) {
+      case 'fake-echo': {
+        const echoed = Object.entries(req.headers)
+          .filter(([k]) => k === 'authorization' || k.startsWith('x-'))
+          .map(([k, v]) => `${k}: ${String(v)}`)
+          .join('; ');
+        const last = Array.isArray(body.messages)
+          ? (body.messages.at(-1) as { content?: unknown } | undefined)
+          : undefined;
+        return sendError(
+          res,
+          400,
+          `Invalid credentials (${echoed}); request said: ${typeof last?.content === 'string' ? last.content : ''}`,
+          'invalid_request_error',
+          'invalid_api_key',
+        );
+      }
       case 'fake-400':
         return sendError(
           res,

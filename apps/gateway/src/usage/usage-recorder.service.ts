@@ -1,15 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { clampUsageInPlace, storableText, USAGE_EVENT_LIMITS, type TokenUsage } from '@switchyard/contracts';
 import { CLIENT_ENDED, type Outcome, type RequestBase } from '../pipeline/outcome';
 import { UsagePublisherService } from './usage-publisher.service';
 
-/** Turns what a request learnt into its one usage event, whatever its outcome. */
+/**
+ * Turns what a request learnt into its one usage event, whatever its outcome. The event is made storable
+ * here, at the edge: text a client or provider chose is well-formed and bounded, and token counts are in
+ * range (an out-of-range count is brought to the bound and flagged), so no field can cost the request its
+ * ledger or analytics row.
+ */
 @Injectable()
 export class UsageRecorder {
   constructor(@Inject(UsagePublisherService) private readonly usage: UsagePublisherService) {}
 
   record(base: RequestBase, outcome: Outcome): void {
     const meta = outcome.meta;
-    const u = meta?.usage;
+    const u: TokenUsage = { ...NO_USAGE, ...meta?.usage };
+    const attempts = (meta?.trail ?? []).map((a) => (a.usage ? { ...a, usage: { ...a.usage } } : a));
+    let clamped = meta?.usageClamped === true || clampUsageInPlace(u);
+    for (const a of attempts) if (a.usage !== undefined && clampUsageInPlace(a.usage)) clamped = true;
+    const errorType = outcome.errorType ?? meta?.errorType;
     const status = outcome.errorType !== undefined && CLIENT_ENDED.has(outcome.errorType) ? 499 : outcome.status;
     this.usage.publish({
       requestId: base.requestId,
@@ -17,25 +27,35 @@ export class UsageRecorder {
       keyId: base.principal?.keyId ?? null,
       teamId: base.principal?.teamId ?? null,
       userId: null,
-      endUser: base.summary?.user ?? null,
-      requestedModel: (base.summary?.model ?? '').slice(0, 256),
+      endUser: base.summary?.user === undefined ? null : storableText(base.summary.user, 256),
+      requestedModel: storableText(base.summary?.model ?? '', 256),
       deploymentId: meta?.deploymentId ?? null,
       provider: meta?.provider ?? null,
       upstreamModel: meta?.upstreamModel ?? null,
       status,
-      errorType: outcome.errorType ?? meta?.errorType ?? null,
-      promptTokens: u?.promptTokens ?? 0,
-      completionTokens: u?.completionTokens ?? 0,
-      cachedTokens: u?.cachedTokens ?? 0,
-      cacheWriteTokens: u?.cacheWriteTokens ?? 0,
-      reasoningTokens: u?.reasoningTokens ?? 0,
+      errorType: errorType === undefined ? null : storableText(errorType, 128),
+      promptTokens: u.promptTokens,
+      completionTokens: u.completionTokens,
+      cachedTokens: u.cachedTokens,
+      cacheWriteTokens: u.cacheWriteTokens,
+      reasoningTokens: u.reasoningTokens,
+      usageEstimated: meta?.usageEstimated === true,
+      usageClamped: clamped,
       latencyMs: performance.now() - base.t0,
       ttftMs: base.summary?.stream && outcome.firstByteAt ? outcome.firstByteAt - base.t0 : null,
       stream: base.summary?.stream ?? false,
       cacheHit: false,
       fallbackDepth: meta?.fallbackDepth ?? Math.max(0, (meta?.trail?.length ?? 1) - 1),
-      tags: base.summary?.tags ?? [],
-      attempts: meta?.trail ?? [],
+      tags: (base.summary?.tags ?? []).slice(0, USAGE_EVENT_LIMITS.maxTags).map((t) => storableText(t, 128)),
+      attempts,
     });
   }
 }
+
+const NO_USAGE: TokenUsage = {
+  promptTokens: 0,
+  completionTokens: 0,
+  cachedTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+};

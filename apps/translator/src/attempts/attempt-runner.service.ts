@@ -17,7 +17,7 @@ import { ResponseRelay } from '../relay/response-relay.service';
 import { StreamRelay } from '../relay/stream-relay.service';
 import { TRANSLATOR_OPTIONS, type TranslatorOptions } from '../translator.options';
 import { readAll, UpstreamClient, type UpstreamReply } from '../upstream/upstream-client.service';
-import { readTrail, round, settle, usageSoFar, type Attempt } from './attempt';
+import { billedSoFar, promptEstimate, readTrail, round, settle, type Attempt } from './attempt';
 import { AttemptRegistry } from './attempt-registry.service';
 import {
   apiMismatch,
@@ -86,7 +86,12 @@ export class AttemptRunner {
         latencyMs: round(performance.now() - t0),
       });
     }
-    if (prepared === undefined) return fail(unknownDeployment(deploymentId), undefined);
+    if (prepared === undefined) {
+      this.logger.warn(
+        `request ${requestId || '?'}: deployment '${deploymentId}' is not in this translator's config; make sure every service loads the same SWITCHYARD_CONFIG and restart the translator after changing it`,
+      );
+      return fail(unknownDeployment(), undefined);
+    }
     if (prepared.unavailable !== undefined || prepared.adapter === undefined) return fail(prepared.unavailable!);
     if (!this.registry.hasRoom()) return fail(overloaded(this.registry.limit));
     // The client's API picks the encoder. Today every adapter speaks OpenAI chat and the gateway's only
@@ -124,7 +129,12 @@ export class AttemptRunner {
       });
     } catch (e) {
       if (isGatewayError(e)) return fail(e);
-      return fail(e instanceof ProviderError ? e.gatewayError : misconfigured(prepared, e as Error));
+      if (e instanceof ProviderError) return fail(e.gatewayError);
+      // The reason names the operator's settings: logged, not told to the client.
+      this.logger.warn(
+        `request ${requestId || '?'} deployment ${prepared.deployment.id}: cannot build the upstream request: ${this.catalog.redact(describe(e))}`,
+      );
+      return fail(misconfigured(prepared));
     }
 
     const abort = new AbortController();
@@ -146,15 +156,36 @@ export class AttemptRunner {
       a.timedOut = true;
       abort.abort();
     }, budget);
+    // A streamed answer's headers come at once from a healthy upstream: one that sends none frees its socket
+    // (and the attempt goes back to the router as a timeout) long before the request's deadline.
+    let headersTimer: NodeJS.Timeout | undefined;
+    if (input.stream && this.options.firstByteTimeoutMs < budget) {
+      headersTimer = setTimeout(() => {
+        a.timedOut = true;
+        abort.abort();
+      }, this.options.firstByteTimeoutMs);
+    }
     this.registry.add(a);
     try {
       // Once cancelled, an upstream failure is only the abort we caused: the 499 was sent, nothing more is.
       const reply = abort.signal.aborted
         ? new Error('aborted')
         : await this.upstream.call(prepared, upstreamRequest, abort.signal);
+      clearTimeout(headersTimer);
       if (reply instanceof Error) {
         if (!settle(a)) return;
-        return fail(transportError(reply, prepared.ctx, a.timedOut));
+        // A request that timed out reached the provider, which may bill its prompt; a refused one did not.
+        return this.frames.failBeforeCommit(
+          request,
+          requestId,
+          attemptNo,
+          prepared,
+          transportError(reply, prepared.ctx, a.timedOut),
+          t0,
+          undefined,
+          trail,
+          a.timedOut ? promptEstimate(a) : undefined,
+        );
       }
       if (a.settled) return reply.discard();
       if (reply.status < 200 || reply.status >= 300) return await this.upstreamFailed(a, reply);
@@ -164,6 +195,7 @@ export class AttemptRunner {
       this.failUnexpectedly(a, e);
     } finally {
       clearTimeout(timer);
+      clearTimeout(headersTimer);
       this.registry.remove(a);
     }
   }
@@ -178,10 +210,11 @@ export class AttemptRunner {
       if (!settle(a)) continue; // its answer is already complete
       a.abort.abort();
       this.logger.debug(`request ${requestId} attempt ${a.attempt}: client disconnected, upstream call aborted`);
+      const billed = billedSoFar(a);
       this.frames.endCommitted(
         a,
         CLIENT_DISCONNECTED,
-        this.frames.meta(a, CLIENT_DISCONNECTED.status, usageSoFar(a), a.ttftMs),
+        this.frames.meta(a, CLIENT_DISCONNECTED.status, billed.usage, a.ttftMs, billed.estimated),
       );
     }
   }
@@ -207,15 +240,16 @@ export class AttemptRunner {
    */
   private failUnexpectedly(a: Attempt, e: unknown): void {
     try {
-      this.logger.error(`request ${a.requestId || '?'}: unexpected failure: ${describe(e)}`);
+      this.logger.error(`request ${a.requestId || '?'}: unexpected failure: ${this.catalog.redact(describe(e))}`);
       if (!settle(a)) return; // its final frame and outcome went out (or were being sent when it failed)
       a.abort.abort();
       if (a.committed) {
         this.frames.logFailure(a.requestId, a.prepared, INTERNAL_ERROR, true);
+        const billed = billedSoFar(a);
         return this.frames.endCommitted(
           a,
           INTERNAL_ERROR,
-          this.frames.meta(a, INTERNAL_ERROR.status, usageSoFar(a), a.ttftMs),
+          this.frames.meta(a, INTERNAL_ERROR.status, billed.usage, a.ttftMs, billed.estimated),
         );
       }
       this.frames.failBeforeCommit(
@@ -229,7 +263,9 @@ export class AttemptRunner {
         a.trail,
       );
     } catch (e2) {
-      this.logger.error(`request ${a.requestId || '?'}: could not report the failure: ${describe(e2)}`);
+      this.logger.error(
+        `request ${a.requestId || '?'}: could not report the failure: ${this.catalog.redact(describe(e2))}`,
+      );
     }
   }
 

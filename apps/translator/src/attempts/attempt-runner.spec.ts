@@ -51,14 +51,16 @@ function runner(maxInflight = 16) {
   const options: TranslatorOptions = {
     upstreamConnections: 1,
     keepAliveMs: 1000,
+    firstByteTimeoutMs: 10_000,
     defaultTimeoutMs: 10_000,
     maxResponseBytes: 1024 * 1024,
     maxInflight,
   };
-  const frames = new FramePublisher(closingConnection);
+  const catalog = new DeploymentCatalog(deployments);
+  const frames = new FramePublisher(closingConnection, catalog);
   const registry = new AttemptRegistry(options);
   const run = new AttemptRunner(
-    new DeploymentCatalog(deployments),
+    catalog,
     registry,
     new UpstreamClient(new UpstreamPools(options)),
     frames,

@@ -91,10 +91,21 @@ export function settle(a: Attempt): boolean {
  * processed are billed to us either way, so a final frame never reports zero for them.
  */
 export function usageSoFar(a: Attempt): TokenUsage {
-  return (
-    a.stream?.usage ??
-    estimateUsage({ promptChars: a.input.summary.promptChars, completionChars: a.stream?.generatedChars ?? 0 })
-  );
+  return billedSoFar(a).usage;
+}
+
+/** usageSoFar, and whether it is an estimate. */
+export function billedSoFar(a: Attempt): { usage: TokenUsage; estimated: boolean } {
+  if (a.stream?.usage !== undefined) return { usage: a.stream.usage, estimated: false };
+  return {
+    usage: estimateUsage({ promptChars: a.input.summary.promptChars, completionChars: a.stream?.generatedChars ?? 0 }),
+    estimated: true,
+  };
+}
+
+/** The prompt's estimate: what a provider that received the request but answered nothing usable may bill. */
+export function promptEstimate(a: Attempt): { usage: TokenUsage; estimated: boolean } {
+  return { usage: estimateUsage({ promptChars: a.input.summary.promptChars, completionChars: 0 }), estimated: true };
 }
 
 export function round(ms: number): number {

@@ -33,7 +33,7 @@ export function overloaded(limit: number): GatewayError {
     param: null,
     retryable: true,
     retryAfter: 1,
-    message: `The translator is running its maximum of ${limit} attempts at once (SWITCHYARD_TRANSLATOR_MAX_INFLIGHT). Retry in a moment; the operator can add translator instances or raise the limit.`,
+    message: `The gateway is running its maximum of ${limit} provider calls at once. Retry in a moment.`,
   };
 }
 
@@ -45,7 +45,7 @@ export function tooLarge(p: PreparedDeployment, limit: number): GatewayError {
     code: 'upstream_response_too_large',
     param: null,
     retryable: false,
-    message: `The answer of deployment '${p.deployment.id}' is larger than the translator accepts (${limit} bytes). Ask for a shorter answer (max_tokens, fewer choices) or stream it; the gateway operator can raise SWITCHYARD_MAX_RESPONSE_BYTES.`,
+    message: `The answer of model '${p.deployment.modelName}' is larger than the gateway accepts (${limit} bytes). Ask for a shorter answer (max_tokens, fewer choices) or stream it.`,
   };
 }
 
@@ -61,7 +61,8 @@ export function badRequest(message: string): GatewayError {
   };
 }
 
-export function misconfigured(p: PreparedDeployment, e: Error): GatewayError {
+/** The deployment's settings do not make a request (the reason is logged for the operator). */
+export function misconfigured(p: PreparedDeployment): GatewayError {
   return {
     kind: 'unavailable',
     status: 502,
@@ -69,11 +70,11 @@ export function misconfigured(p: PreparedDeployment, e: Error): GatewayError {
     code: 'deployment_misconfigured',
     param: null,
     retryable: true,
-    message: `Deployment '${p.deployment.id}' cannot be called: ${e.message}`,
+    message: `A deployment of model '${p.deployment.modelName}' is misconfigured and cannot be called; another deployment may serve the request. The gateway operator finds the reason in the translator's log.`,
   };
 }
 
-export function unknownDeployment(deploymentId: string): GatewayError {
+export function unknownDeployment(): GatewayError {
   return {
     kind: 'unavailable',
     status: 503,
@@ -81,7 +82,7 @@ export function unknownDeployment(deploymentId: string): GatewayError {
     code: 'unknown_deployment',
     param: null,
     retryable: true,
-    message: `Deployment '${deploymentId}' is not in this translator's config. Make sure every service loads the same SWITCHYARD_CONFIG and restart the translator after changing it.`,
+    message: `The deployment chosen for this request is unknown to the service that calls providers (the gateway's services disagree on their config). Retry; if it persists, the gateway operator should check that every service loads the same config.`,
   };
 }
 
@@ -98,6 +99,6 @@ export function apiMismatch(p: PreparedDeployment, clientApi: string): GatewayEr
     code: 'client_api_not_supported',
     param: null,
     retryable: true,
-    message: `Deployment '${p.deployment.id}' (${p.deployment.provider}) cannot answer requests in the ${clientApi} API yet; it speaks ${p.adapter?.api ?? 'no API'}. Use a model whose deployments support it.`,
+    message: `A deployment of model '${p.deployment.modelName}' (${p.deployment.provider}) cannot answer requests in the ${clientApi} API yet; it speaks ${p.adapter?.api ?? 'no API'}. Use a model whose deployments support it.`,
   };
 }

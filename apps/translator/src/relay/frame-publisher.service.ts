@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
+  clampUsageInPlace,
   FRAME_HEADER_ROOM,
   type FrameMeta,
   type GatewayError,
@@ -10,7 +11,7 @@ import {
 import { errorFrame, frameHeaders, NATS, type NatsRequest } from '@switchyard/nats';
 import { performance } from 'node:perf_hooks';
 import { round, trailWith, type Attempt } from '../attempts/attempt';
-import type { PreparedDeployment } from '../deployment-catalog.service';
+import { DeploymentCatalog, type PreparedDeployment } from '../deployment-catalog.service';
 
 const EMPTY = new Uint8Array(0);
 
@@ -25,7 +26,16 @@ export class FramePublisher {
   private readonly chunkHeaders = new Map<number, ReturnType<typeof frameHeaders>>();
   private readonly partHeaders = new Map<number, ReturnType<typeof frameHeaders>>();
 
-  constructor(@Inject(NATS) private readonly nc: NatsConnection) {}
+  constructor(
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(DeploymentCatalog) private readonly catalog: DeploymentCatalog,
+  ) {}
+
+  /** The error as it may leave the translator: configured secrets and key shapes masked in its message. */
+  private safe(error: GatewayError): GatewayError {
+    const message = this.catalog.redact(error.message);
+    return message === error.message ? error : { ...error, message };
+  }
 
   /** Stream events for the client (already in its API's wire text). */
   chunk(a: Attempt, data: Uint8Array): void {
@@ -64,7 +74,7 @@ export class FramePublisher {
   endCommitted(a: Attempt, error: GatewayError, meta: FrameMeta): void {
     const own = meta.trail?.at(-1);
     if (own !== undefined) own.errorKind = error.kind;
-    const frame = errorFrame(error, meta, a.requestId, a.attempt);
+    const frame = errorFrame(this.safe(error), meta, a.requestId, a.attempt);
     this.nc.publish(a.clientReply, frame.data, { headers: frame.headers });
     a.request.respond(EMPTY, frameHeaders('done', frame.meta, a.requestId, a.attempt));
   }
@@ -82,9 +92,11 @@ export class FramePublisher {
     t0?: number,
     upstreamStatus?: number,
     trail: RouteTrail = [],
+    billed?: { usage: TokenUsage; estimated: boolean },
   ): void {
     if (!request.reply) return;
     const extra: Partial<FrameMeta> = {};
+    if (billed !== undefined) this.setUsage(extra, billed.usage, billed.estimated);
     if (prepared !== undefined) {
       extra.deploymentId = prepared.deployment.id;
       extra.provider = prepared.deployment.provider;
@@ -96,11 +108,11 @@ export class FramePublisher {
       { attempt, deploymentId: prepared?.deployment.id ?? '', provider: prepared?.deployment.provider },
       error.status,
       extra.latencyMs,
-      undefined,
+      extra.usage,
       error,
     );
     this.logFailure(requestId, prepared, error, false, upstreamStatus);
-    const frame = errorFrame(error, extra, requestId, attempt);
+    const frame = errorFrame(this.safe(error), extra, requestId, attempt);
     request.respond(frame.data, frame.headers);
   }
 
@@ -113,12 +125,24 @@ export class FramePublisher {
     error: GatewayError,
     meta: FrameMeta,
   ): void {
-    const frame = errorFrame(error, meta, requestId, attempt);
+    const frame = errorFrame(this.safe(error), meta, requestId, attempt);
     this.nc.publish(clientReply, frame.data, { headers: frame.headers });
     request.respond(EMPTY, frameHeaders('done', frame.meta, requestId, attempt));
   }
 
-  meta(a: Attempt, status: number, usage: TokenUsage | undefined, ttftMs?: number): FrameMeta {
+  /**
+   * Usage on a frame: counts out of range (an upstream reporting `prompt_tokens: 1e300`) are brought to the
+   * bound and flagged rather than left to make the usage event invalid; an estimate is flagged as one.
+   */
+  private setUsage(meta: Partial<FrameMeta>, usage: TokenUsage, estimated: boolean): TokenUsage {
+    const u = { ...usage };
+    if (clampUsageInPlace(u)) meta.usageClamped = true;
+    if (estimated) meta.usageEstimated = true;
+    meta.usage = u;
+    return u;
+  }
+
+  meta(a: Attempt, status: number, usage: TokenUsage | undefined, ttftMs?: number, estimated = false): FrameMeta {
     const p = a.prepared;
     const meta: FrameMeta = {
       status,
@@ -128,7 +152,7 @@ export class FramePublisher {
       upstreamModel: p.deployment.model,
       latencyMs: round(performance.now() - a.t0),
     };
-    if (usage !== undefined) meta.usage = usage;
+    if (usage !== undefined) usage = this.setUsage(meta, usage, estimated);
     if (ttftMs !== undefined) meta.ttftMs = round(ttftMs);
     meta.trail = trailWith(
       a.trail,
@@ -148,7 +172,9 @@ export class FramePublisher {
     committed: boolean,
     upstreamStatus?: number,
   ): void {
-    const where = p ? `deployment ${p.deployment.id} (${p.deployment.provider})` : 'no deployment';
+    const where = p
+      ? `deployment ${p.deployment.id} (${p.deployment.provider}${p.origin ? ` at ${p.origin}` : ''})`
+      : 'no deployment';
     const upstream = upstreamStatus !== undefined ? ` upstream HTTP ${upstreamStatus} →` : '';
     const line = `request ${requestId || '?'} ${where}:${upstream} ${e.status} ${e.kind}${e.code ? `/${e.code}` : ''}${committed ? ' (mid-stream)' : ''}`;
     if (e.status >= 500) this.logger.warn(line);

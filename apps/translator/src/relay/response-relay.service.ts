@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { estimateUsage, ProviderError } from '@switchyard/providers';
-import { settle, type Attempt } from '../attempts/attempt';
+import { promptEstimate, settle, type Attempt } from '../attempts/attempt';
 import { tooLarge } from '../attempts/translator-errors';
 import { TRANSLATOR_OPTIONS, type TranslatorOptions } from '../translator.options';
 import { readAll, type UpstreamReply } from '../upstream/upstream-client.service';
@@ -21,8 +21,9 @@ export class ResponseRelay {
     try {
       bytes = await readAll(reply.body, limit, 'stop');
     } catch (e) {
+      // Cut off mid-body (a reset, the deadline): the provider received the prompt and may bill it.
       if (!settle(a)) return;
-      return this.fail(a, transportError(e, a.prepared.ctx, a.timedOut));
+      return this.fail(a, transportError(e, a.prepared.ctx, a.timedOut), true);
     }
     if (bytes === undefined) reply.discard();
     if (!settle(a)) return;
@@ -32,7 +33,8 @@ export class ResponseRelay {
       parsed = a.prepared.adapter!.chat.parseResponse(bytes, a.input);
     } catch (e) {
       if (!(e instanceof ProviderError)) throw e;
-      return this.fail(a, e.gatewayError);
+      // A 200 that is not an answer is not relayed as one; the provider may still bill the prompt.
+      return this.fail(a, e.gatewayError, true);
     }
     // Some OpenAI-compatible servers leave usage out: bill an estimate rather than nothing.
     const usage =
@@ -40,10 +42,20 @@ export class ResponseRelay {
       estimateUsage({ promptChars: a.input.summary.promptChars, completionChars: parsed.generatedChars ?? 0 });
     a.committed = true;
     const body = parsed.body === null ? bytes : Buffer.from(parsed.body, 'utf8');
-    this.frames.response(a, body, this.frames.meta(a, 200, usage));
+    this.frames.response(a, body, this.frames.meta(a, 200, usage, undefined, parsed.usage === undefined));
   }
 
-  private fail(a: Attempt, error: Parameters<FramePublisher['failBeforeCommit']>[4]): void {
-    this.frames.failBeforeCommit(a.request, a.requestId, a.attempt, a.prepared, error, a.t0);
+  private fail(a: Attempt, error: Parameters<FramePublisher['failBeforeCommit']>[4], billed = false): void {
+    this.frames.failBeforeCommit(
+      a.request,
+      a.requestId,
+      a.attempt,
+      a.prepared,
+      error,
+      a.t0,
+      undefined,
+      a.trail,
+      billed ? promptEstimate(a) : undefined,
+    );
   }
 }

@@ -1,14 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { GatewayError } from '@switchyard/contracts';
+import type { GatewayError, TokenUsage } from '@switchyard/contracts';
 import {
   createFrameDecoder,
+  estimateUsage,
   FrameDecodeError,
   transportError,
   type FramedEvent,
   type StreamFraming,
 } from '@switchyard/providers';
 import { performance } from 'node:perf_hooks';
-import { settle, usageSoFar, type Attempt } from '../attempts/attempt';
+import { billedSoFar, settle, type Attempt } from '../attempts/attempt';
+import { readAll } from '../upstream/upstream-client.service';
 import type { UpstreamReply } from '../upstream/upstream-client.service';
 import { FramePublisher } from './frame-publisher.service';
 
@@ -26,6 +28,8 @@ export class StreamRelay {
 
   async relay(a: Attempt, reply: UpstreamReply): Promise<void> {
     const adapter = a.prepared.adapter!;
+    if (adapter.streamFraming === 'sse' && isJson(reply.headers['content-type']))
+      return this.answeredWithJson(a, reply);
     const translator = adapter.chat.createStreamTranslator({
       includeUsage: a.input.summary.includeUsage,
       request: { id: `chatcmpl-${a.requestId}`, model: a.input.summary.model, n: a.input.summary.n ?? 1 },
@@ -98,15 +102,84 @@ export class StreamRelay {
     if (failure === undefined) {
       // A complete answer without any content (an empty reply) commits at its end.
       if (held.length > 0) send(held);
-      this.frames.done(a, this.frames.meta(a, 200, usageSoFar(a), a.ttftMs));
+      const billed = billedSoFar(a);
+      this.frames.done(a, this.frames.meta(a, 200, billed.usage, a.ttftMs, billed.estimated));
       return;
     }
+    // The provider took the request and may have generated part of an answer: bill what it reported, else an estimate.
+    const billed = billedSoFar(a);
     if (!a.committed) {
-      return this.frames.failBeforeCommit(a.request, a.requestId, a.attempt, a.prepared, failure, a.t0);
+      return this.frames.failBeforeCommit(
+        a.request,
+        a.requestId,
+        a.attempt,
+        a.prepared,
+        failure,
+        a.t0,
+        undefined,
+        a.trail,
+        billed,
+      );
     }
     this.frames.logFailure(a.requestId, a.prepared, failure, true);
-    this.frames.endCommitted(a, failure, this.frames.meta(a, failure.status, usageSoFar(a), a.ttftMs));
+    this.frames.endCommitted(a, failure, this.frames.meta(a, failure.status, billed.usage, a.ttftMs, billed.estimated));
   }
+
+  /**
+   * A stream asked for, a JSON body received (a server that ignores `stream`, or a proxy's JSON error with
+   * status 200): not a stream the client can be given. It fails back to the router (retryable) carrying the
+   * usage the body reports, else the estimate, since the provider may have billed a whole answer.
+   */
+  private async answeredWithJson(a: Attempt, reply: UpstreamReply): Promise<void> {
+    let bytes: Buffer | undefined;
+    let failure: GatewayError | undefined;
+    try {
+      bytes = await readAll(reply.body, MAX_JSON_BODY_BYTES, 'drop');
+    } catch (e) {
+      failure = transportError(e, a.prepared.ctx, a.timedOut);
+    }
+    if (!settle(a)) return;
+    let billed: { usage: TokenUsage; estimated: boolean } | undefined;
+    if (bytes !== undefined) {
+      try {
+        const parsed = a.prepared.adapter!.chat.parseResponse(bytes, a.input);
+        billed =
+          parsed.usage !== undefined
+            ? { usage: parsed.usage, estimated: false }
+            : {
+                usage: estimateUsage({
+                  promptChars: a.input.summary.promptChars,
+                  completionChars: parsed.generatedChars ?? 0,
+                }),
+                estimated: true,
+              };
+      } catch {
+        // Not an answer either: only the prompt may have been billed.
+      }
+    }
+    billed ??= {
+      usage: estimateUsage({ promptChars: a.input.summary.promptChars, completionChars: 0 }),
+      estimated: true,
+    };
+    failure ??= {
+      kind: 'upstream_5xx',
+      status: 502,
+      type: 'api_error',
+      code: 'upstream_bad_stream',
+      param: null,
+      retryable: true,
+      message: `The provider of model '${a.prepared.deployment.modelName}' answered a streamed request with JSON instead of an event stream. Retry the request, or ask without stream; another deployment may serve it.`,
+    };
+    this.frames.failBeforeCommit(a.request, a.requestId, a.attempt, a.prepared, failure, a.t0, 200, a.trail, billed);
+  }
+}
+
+/** A JSON body where a stream was asked for is read to find its usage, up to this size. */
+const MAX_JSON_BODY_BYTES = 8 * 1024 * 1024;
+
+function isJson(contentType: string | string[] | undefined): boolean {
+  const v = Array.isArray(contentType) ? contentType[0] : contentType;
+  return v !== undefined && /^\s*application\/(?:[\w.+-]+\+)?json\b/i.test(v);
 }
 
 function undecodable(a: Attempt, e: FrameDecodeError): GatewayError {
@@ -117,6 +190,6 @@ function undecodable(a: Attempt, e: FrameDecodeError): GatewayError {
     code: 'upstream_bad_stream',
     param: null,
     retryable: true,
-    message: `The stream of deployment '${a.prepared.deployment.id}' could not be decoded (${e.framing}: ${e.code}). Retry the request; another deployment may serve it.`,
+    message: `The stream of model '${a.prepared.deployment.modelName}' could not be decoded (${e.framing}: ${e.code}). Retry the request; another deployment may serve it.`,
   };
 }

@@ -31,7 +31,7 @@ export class UpstreamClient {
       prepared.ctx.origin = u.origin;
     }
     try {
-      const res = await this.pools.get(prepared.origin).request({
+      const res = await this.pools.get(prepared.origin, prepared.deployment.id).request({
         path: prepared.path,
         method: request.method,
         headers: request.headers,

@@ -5,8 +5,10 @@ import { TRANSLATOR_OPTIONS, type TranslatorOptions } from '../translator.option
 import { InProcessOrigin } from './in-process-origin';
 
 /**
- * One undici keep-alive Pool per upstream origin, created on first use and reused by every request,
- * so steady-state calls skip TCP and TLS handshakes. The fake provider's origin is served in process.
+ * One undici keep-alive Pool per deployment and origin, created on first use and reused by every request,
+ * so steady-state calls skip TCP and TLS handshakes. Deployments sharing an origin get separate pools: a
+ * deployment that hangs fills only its own (SWITCHYARD_UPSTREAM_CONNECTIONS sockets), and the others on
+ * that origin keep answering. The fake provider's origin is served in process.
  */
 @Injectable()
 export class UpstreamPools implements OnApplicationShutdown {
@@ -15,11 +17,12 @@ export class UpstreamPools implements OnApplicationShutdown {
 
   constructor(@Inject(TRANSLATOR_OPTIONS) private readonly options: TranslatorOptions) {}
 
-  get(origin: string): Dispatcher {
-    let pool = this.pools.get(origin);
+  get(origin: string, deploymentId: string): Dispatcher {
+    const key = `${deploymentId}\u0000${origin}`;
+    let pool = this.pools.get(key);
     if (pool === undefined) {
       pool = origin === FAKE_ORIGIN ? new InProcessOrigin() : this.pool(origin);
-      this.pools.set(origin, pool);
+      this.pools.set(key, pool);
     }
     return pool;
   }

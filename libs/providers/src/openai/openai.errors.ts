@@ -3,6 +3,7 @@ import type { GatewayError } from '@switchyard/contracts';
 import type { UpstreamErrorInput } from '../provider-adapter';
 import { parseRetryAfter } from '../upstream-errors';
 import { classifyUpstream } from '../errors/error-classifier';
+import { redactKeyShapes } from '../errors/secret-redaction';
 
 /** Statuses that are the client's own doing: passed through with the upstream's status and error. */
 const CLIENT_STATUSES = new Set([400, 404, 409, 413, 422]);
@@ -14,6 +15,8 @@ interface ExtractedError {
   param: string | undefined;
   /** The body was OpenAI's envelope. */
   shaped: boolean;
+  /** The message came from a JSON body (not the raw text of, say, a proxy's HTML page). */
+  json?: boolean;
 }
 
 function str(v: unknown): string | undefined {
@@ -51,12 +54,14 @@ export function extractOpenAIError(body: string): ExtractedError {
       code: str(eo['code']),
       param: str(eo['param']),
       shaped: message !== undefined,
+      json: true,
     };
   }
-  if (typeof e === 'string') return { ...none, message: e };
+  if (typeof e === 'string') return { ...none, message: e, json: true };
   const detail = d['detail'];
   return {
     ...none,
+    json: true,
     message: str(d['message']) ?? (typeof detail === 'string' ? detail : undefined),
     type: str(d['type']),
     code: str(d['code']),
@@ -64,28 +69,47 @@ export function extractOpenAIError(body: string): ExtractedError {
   };
 }
 
-/** Upstream messages can quote an API key or name the operator's organisation: mask both. */
+/**
+ * Upstream messages can quote an API key or name the operator's organisation: every known key shape is
+ * masked here; the translator also masks its configured secrets by value in whatever leaves it.
+ */
 export function scrubSecrets(message: string): string {
-  return message.replace(/\b(sk|rk|pk)-[A-Za-z0-9_*-]{4,}/g, '$1-***').replace(/\borg-[A-Za-z0-9]{6,}\b/g, 'org-***');
+  return redactKeyShapes(message);
 }
 
-/** Maps a non-2xx reply from an OpenAI-compatible upstream to the error the gateway reports. */
+/** The longest provider message passed to a client. */
+const MAX_CLIENT_MESSAGE = 1000;
+
+/**
+ * A provider's message worth passing to the client: one the provider wrote for API callers (from a JSON
+ * error body), keys masked, bounded. Raw text (a proxy's HTML page, a stack trace) is summarised instead.
+ */
+function clientMessage(x: ExtractedError): string | undefined {
+  if (x.message === undefined || x.json !== true || /<\/?[a-z][\s\S]*>/i.test(x.message)) return undefined;
+  const m = scrubSecrets(x.message);
+  return m.length > MAX_CLIENT_MESSAGE ? `${m.slice(0, MAX_CLIENT_MESSAGE)}…` : m;
+}
+
+/**
+ * Maps a non-2xx reply from an OpenAI-compatible upstream to the error the gateway reports. Messages name
+ * the public model only: deployment ids, environment variables and origins are the operator's, and the
+ * translator logs them with the error's code.
+ */
 export function normaliseOpenAIError(reply: UpstreamErrorInput, deployment: ProviderDeployment): GatewayError {
   const { status } = reply;
   const x = extractOpenAIError(reply.body);
-  const upstreamMessage = x.message !== undefined ? scrubSecrets(x.message) : undefined;
-  const dep = `deployment '${deployment.id}' (${deployment.provider}/${deployment.model})`;
+  const upstreamMessage = clientMessage(x);
+  const dep = `model '${deployment.modelName}'`;
   const kind = classifyUpstream(status, { code: x.code, type: x.type, message: x.message, shaped: x.shaped });
 
   if (status === 401 || status === 403) {
-    const env = deployment.apiKeyEnv ? ` (environment variable ${deployment.apiKeyEnv})` : '';
     return {
       kind,
       status: 502,
       type: 'api_error',
       code: 'upstream_auth_failed',
       param: null,
-      message: `The provider rejected the credentials of ${dep} with HTTP ${status}. The gateway operator should check that deployment's api_key${env}; another deployment may serve the request.`,
+      message: `The provider rejected the gateway's credentials for ${dep} with HTTP ${status}. The gateway operator should check the deployment's api_key; another deployment may serve the request.`,
       retryable: true,
     };
   }
@@ -96,7 +120,7 @@ export function normaliseOpenAIError(reply: UpstreamErrorInput, deployment: Prov
     const what =
       status === 402
         ? `The provider refused ${dep} with HTTP 402 (payment required): its account is out of credit or billing is not set up. The gateway operator should check that deployment's provider account`
-        : `The upstream of ${dep} answered HTTP 404 with a body that is not an OpenAI API error, so the URL does not lead to an OpenAI-compatible API. The gateway operator should check that deployment's api_base (it usually ends in /v1)`;
+        : `The provider of ${dep} answered HTTP 404 with a body that is not an OpenAI API error, so the deployment's URL does not lead to an OpenAI-compatible API. The gateway operator should check its api_base (it usually ends in /v1)`;
     return {
       kind,
       status: 502,
@@ -158,7 +182,8 @@ export function normaliseOpenAIError(reply: UpstreamErrorInput, deployment: Prov
     type: 'api_error',
     code: 'upstream_error',
     param: null,
-    message: `The provider of ${dep} failed with HTTP ${status}${upstreamMessage ? `: ${upstreamMessage}` : ''}. Retry the request; another deployment may serve it.`,
+    // A server error's text describes the provider's insides (hosts, stack traces), not the request.
+    message: `The provider of ${dep} failed with HTTP ${status}. Retry the request; another deployment may serve it.`,
     retryAfter: parseRetryAfter(reply.headers),
     retryable: true,
   };
