@@ -30,6 +30,7 @@ import type { AddressInfo } from 'node:net';
  * - fake-large → non-stream answer of about 2.6 MB (bigger than one NATS message), completion_tokens = length / 4
  * - fake-echo  → 400 invalid_request_error whose message quotes the Authorization header, every `x-*` header
  *                and the last message's text, as a provider that echoes credentials would (redaction tests)
+ * - fake-absurd-usage → usage reports prompt_tokens 1e300 and completion_tokens -5 (a broken provider)
  * - fake-cached → usage reports cached_tokens = floor(prompt_tokens / 2) and reasoning_tokens = 1
  */
 
@@ -141,6 +142,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
 
   const usageOf = (model: string, promptTokens: number) => {
     const cached = model === 'fake-cached';
+    if (model === 'fake-absurd-usage') return { prompt_tokens: 1e300, completion_tokens: -5, total_tokens: 1e300 };
     return {
       prompt_tokens: promptTokens,
       completion_tokens: pieces.length,
