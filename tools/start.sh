@@ -113,6 +113,9 @@ if grep -q 'LOOPBACK ONLY' "$gateway_log" "$SY_LOGS/admin.log"; then
   loopback_note="$(grep -h -o 'LOOPBACK ONLY.*' "$gateway_log" | head -n 1)"
   sy_warn "$loopback_note"
 fi
+# LiteLLM settings the config uses that Switchyard does not act on (the translator names them once at boot).
+ignored_line="$(grep -h -o 'ignored: .*' "$SY_LOGS/translator.log" | head -n 1 || true)"
+[[ -n "$ignored_line" ]] && sy_warn "$ignored_line"
 cat <<EOF
 
 Switchyard is running.${loopback_note:+ ($loopback_note)}

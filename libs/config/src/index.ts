@@ -7,3 +7,4 @@ export * from './redact-url';
 export * from './nest-log-levels';
 export * from './master-key';
 export * from './litellm-yaml';
+export * from './litellm-settings';

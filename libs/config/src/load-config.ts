@@ -10,6 +10,7 @@ import {
   type ProviderParams,
 } from '@switchyard/providers';
 import { ConfigFileSchema, type ConfigFile } from './config.schema';
+import { ignoredSettingsWarning } from './litellm-settings';
 import { parseLitellmYaml } from './litellm-yaml';
 import type { Deployment, ResolvedDeployment, SwitchyardConfig } from './switchyard-config';
 
@@ -18,7 +19,7 @@ const ENV_REF = 'os.environ/';
 export class ConfigError extends Error {}
 
 export interface LoadConfigOptions {
-  /** Told once per load about what is kept but not understood (unknown litellm_params fields). */
+  /** Told once per load about what is kept but not acted on (ignored LiteLLM settings, unknown litellm_params fields). */
   warn?: (message: string) => void;
 }
 
@@ -349,6 +350,9 @@ export function buildConfig(
 ): SwitchyardConfig<ResolvedDeployment> {
   const file = parseFile(doc);
   const warn = options.warn ?? (() => undefined);
+  // Named once per boot, by the translator (the one service that loads this view).
+  const ignored = ignoredSettingsWarning(doc);
+  if (ignored !== undefined) warn(ignored);
   const deployments = expandEntries(file.model_list).map(({ entry, index }) =>
     toResolved(parseEntry(entry, index), env, warn),
   );
