@@ -110,7 +110,7 @@ else
 fi
 loopback_note=
 if grep -q 'LOOPBACK ONLY' "$gateway_log" "$SY_LOGS/admin.log"; then
-  loopback_note="$(grep -h -o 'LOOPBACK ONLY.*' "$gateway_log" | head -n 1)"
+  loopback_note="$(grep -h -o 'LOOPBACK ONLY.*' "$gateway_log" | head -n 1 || true)"
   sy_warn "$loopback_note"
 fi
 # LiteLLM settings the config uses that Switchyard does not act on (the translator names them once at boot).
