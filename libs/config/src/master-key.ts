@@ -106,7 +106,7 @@ export function masterKeyPolicy(input: {
     loopbackOnly: true,
     notice,
     warning:
-      `LOOPBACK ONLY: listening on ${host}, not on other machines' reach, because the master key is ${weak}. ` +
+      `LOOPBACK ONLY: listening on ${host}, out of other machines' reach, because the master key is ${weak}. ` +
       `To serve other machines, set SWITCHYARD_MASTER_KEY to a long random value ` +
       `(export SWITCHYARD_MASTER_KEY="sk-$(openssl rand -hex 24)") and ${input.hostVariable}=0.0.0.0.`,
   };
