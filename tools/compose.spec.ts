@@ -10,7 +10,7 @@ import Ajv from 'ajv';
 import ts from 'typescript';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { EnvSchema, loadConfig } from '@switchyard/config';
+import { DEMO_MASTER_KEY, EnvSchema, loadConfig, masterKeyPolicy, MIN_MASTER_KEY_LENGTH } from '@switchyard/config';
 
 const ROOT = resolve(__dirname, '..');
 const APPS = ['gateway', 'router', 'translator', 'spend', 'admin'] as const;
@@ -75,17 +75,30 @@ function interpolations(): { name: string; op?: string; fallback?: string }[] {
   return [...composeText.matchAll(INTERPOLATION)].map((m) => ({ name: m[1], op: m[2], fallback: m[3] }));
 }
 
-/** Compose's interpolation with nothing set in the environment: what `docker compose up` sees on a fresh machine. */
-function interpolate<T>(value: T): T {
+/**
+ * Variables the file requires (`${NAME:?message}`): `docker compose up` stops with the message when they are unset.
+ * The master key is one: the ports are published on every interface, where a weak key is refused at boot.
+ */
+const REQUIRED = ['SWITCHYARD_MASTER_KEY'];
+/** What an operator following the README exports. */
+const OPERATOR_ENV: Record<string, string> = { SWITCHYARD_MASTER_KEY: `sk-${'0f'.repeat(24)}` };
+
+/**
+ * Compose's interpolation with only the required variables set (`given`): what `docker compose up` sees on a
+ * fresh machine once the operator has exported what the file demands.
+ */
+function interpolate<T>(value: T, given: Record<string, string> = OPERATOR_ENV): T {
   if (typeof value === 'string') {
     return value.replace(INTERPOLATION, (_m, name: string, op?: string, fallback?: string) => {
       if (op === ':-' || op === '-') return fallback ?? '';
+      if ((op === ':?' || op === '?') && given[name]) return given[name];
+      if (op === ':?' || op === '?') throw new Error(`\${${name}} is required: ${fallback}`);
       throw new Error(`\${${name}} has no default: docker compose up fails or passes an empty value when it is unset.`);
     }) as T;
   }
-  if (Array.isArray(value)) return value.map((v) => interpolate(v)) as T;
+  if (Array.isArray(value)) return value.map((v) => interpolate(v, given)) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v)])) as T;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, given)])) as T;
   }
   return value;
 }
@@ -177,15 +190,45 @@ describe('docker-compose.yml', () => {
     expect(raw.name).toBe('switchyard');
   });
 
-  it('gives every interpolated variable a default and documents it in the README', () => {
+  it('gives every interpolated variable but the master key a default, and documents them in the README', () => {
     const docker =
       read('README.md')
         .split(/^## Docker$/m)[1]
         ?.split(/^## /m)[0] ?? '';
     expect(docker, 'README.md has a "## Docker" section').not.toBe('');
     for (const { name, op } of interpolations()) {
-      expect(op, `\${${name}} needs a default (\${${name}:-...})`).toBe(':-');
+      if (REQUIRED.includes(name)) expect(op, `\${${name}} is required (\${${name}:?message})`).toBe(':?');
+      else expect(op, `\${${name}} needs a default (\${${name}:-...})`).toBe(':-');
       expect(docker, `README's Docker section should name ${name}`).toContain(name);
+    }
+  });
+
+  it('requires a master key, never defaulting to the public demo key, and says how to set one', () => {
+    expect(composeText).not.toContain(DEMO_MASTER_KEY);
+    expect(() => interpolate(raw, {})).toThrow(/SWITCHYARD_MASTER_KEY} is required: .*at least 32 characters/);
+    const message = interpolations().find((i) => i.name === 'SWITCHYARD_MASTER_KEY')?.fallback ?? '';
+    expect(message).toContain(String(MIN_MASTER_KEY_LENGTH));
+  });
+
+  it('publishes gateway and admin only with a strong key: a weak one is refused at boot on their address', () => {
+    for (const [app, hostVariable] of [
+      ['gateway', 'GATEWAY_HOST'],
+      ['admin', 'ADMIN_HOST'],
+    ] as const) {
+      const env = envOf(services[app]);
+      const config = parse(readFileSync(hostPathOf(services[app], env.SWITCHYARD_CONFIG), 'utf8')) as {
+        general_settings?: { master_key?: string };
+      };
+      const configMasterKey = config.general_settings?.master_key;
+      // The host is set explicitly, so a weak key stops the service instead of hiding it on the container's loopback.
+      expect(env[hostVariable], `${app} ${hostVariable}`).toBe('0.0.0.0');
+      expect(masterKeyPolicy({ env, configMasterKey, hostVariable })).toMatchObject({ host: '0.0.0.0' });
+      for (const weak of [DEMO_MASTER_KEY, 'sk-1234']) {
+        const weakEnv = envOf(interpolate(raw, { SWITCHYARD_MASTER_KEY: weak }).services[app]);
+        expect(() => masterKeyPolicy({ env: weakEnv, configMasterKey, hostVariable }), `${app} with ${weak}`).toThrow(
+          /Refusing to listen/,
+        );
+      }
     }
   });
 

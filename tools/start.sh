@@ -10,10 +10,8 @@ SERVICES=(gateway router translator spend admin)
 HEALTH_TIMEOUT="${SY_HEALTH_TIMEOUT:-60}"
 
 export SWITCHYARD_CONFIG="${SWITCHYARD_CONFIG:-infra/config/demo.yaml}"
-if [[ -z "${SWITCHYARD_MASTER_KEY:-}" ]]; then
-  # Demo only: set your own secret SWITCHYARD_MASTER_KEY for anything else.
-  export SWITCHYARD_MASTER_KEY=sk-switchyard-demo
-fi
+# No master key is exported here: SWITCHYARD_MASTER_KEY, else the config's general_settings.master_key, else the
+# public demo key (on 127.0.0.1 only) is decided by the gateway and admin themselves (libs/config master-key.ts).
 GATEWAY_PORT="${GATEWAY_PORT:-4000}"
 ADMIN_PORT="${ADMIN_PORT:-4001}"
 export GATEWAY_PORT ADMIN_PORT
@@ -93,10 +91,16 @@ if dead="$(dead_service)"; then
   exit 1
 fi
 
+# Which key the gateway took (it logs where from, never the key itself unless it is the public demo value).
+gateway_log="$SY_LOGS/gateway.log"
 # Only the well-known demo key is printed; a real key stays out of terminals and logs.
-if [[ "$SWITCHYARD_MASTER_KEY" == sk-switchyard-demo ]]; then
+if grep -q 'master key from the public demo key' "$gateway_log"; then
   key=sk-switchyard-demo py_key='"sk-switchyard-demo"' js_key="'sk-switchyard-demo'" py_import=
-  key_note="sk-switchyard-demo (demo value: set SWITCHYARD_MASTER_KEY for anything else)"
+  key_note="sk-switchyard-demo (public demo value, loopback only: set SWITCHYARD_MASTER_KEY for anything else)"
+elif grep -q 'master key from general_settings.master_key' "$gateway_log"; then
+  key='<general_settings.master_key>' py_key='"<general_settings.master_key>"' js_key="'<general_settings.master_key>'"
+  py_import=
+  key_note="general_settings.master_key of $SWITCHYARD_CONFIG"
 else
   # shellcheck disable=SC2016 # printed literally, for the user's shell
   key='$SWITCHYARD_MASTER_KEY' py_key='os.environ["SWITCHYARD_MASTER_KEY"]' js_key='process.env.SWITCHYARD_MASTER_KEY'
@@ -104,9 +108,17 @@ else
   # shellcheck disable=SC2016
   key_note='the value of $SWITCHYARD_MASTER_KEY'
 fi
+loopback_note=
+if grep -q 'LOOPBACK ONLY' "$gateway_log" "$SY_LOGS/admin.log"; then
+  loopback_note="$(grep -h -o 'LOOPBACK ONLY.*' "$gateway_log" | head -n 1 || true)"
+  sy_warn "$loopback_note"
+fi
+# LiteLLM settings the config uses that Switchyard does not act on (the translator names them once at boot).
+ignored_line="$(grep -h -o 'ignored: .*' "$SY_LOGS/translator.log" | head -n 1 || true)"
+[[ -n "$ignored_line" ]] && sy_warn "$ignored_line"
 cat <<EOF
 
-Switchyard is running.
+Switchyard is running.${loopback_note:+ ($loopback_note)}
   gateway  http://localhost:$GATEWAY_PORT/v1   (OpenAI-compatible API)
   admin    http://localhost:$ADMIN_PORT        (API docs: http://localhost:$ADMIN_PORT/docs)
   master key: $key_note

@@ -29,6 +29,9 @@ run_step() {
 # Checks docker-compose.yml with whichever Compose is installed. Neither is needed: tools/compose.spec.ts (unit tests)
 # validates the file against the Compose Specification schema on every machine.
 compose_config() {
+  # The compose file requires a master key (it has no default); any long value lets the check run.
+  local SWITCHYARD_MASTER_KEY="${SWITCHYARD_MASTER_KEY:-sk-compose-config-check-0123456789abcdef}"
+  export SWITCHYARD_MASTER_KEY
   if command -v docker >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then
     docker compose -f docker-compose.yml config -q
   elif command -v docker-compose >/dev/null 2>&1; then

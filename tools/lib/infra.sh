@@ -24,6 +24,7 @@ sy_step() { printf '==> %s\n' "$*"; }
 sy_rel() { local p="$1"; [[ "$p" == "$SY_ROOT/"* ]] && p="${p#"$SY_ROOT/"}"; printf '%s' "$p"; }
 sy_info() { printf '    %s\n' "$*"; }
 sy_fail() { printf '!!  %s\n' "$*" >&2; }
+sy_warn() { printf '!!  %s\n' "$*" >&2; }
 
 sy_dirs() { mkdir -p "$SY_DATA" "$SY_LOGS" "$SY_RUN"; }
 

@@ -4,12 +4,17 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ENV, nestLogLevels, type Env } from '@switchyard/config';
+import { bootListenPolicy, ENV, loadEnv, loadRoutingConfig, nestLogLevels, type Env } from '@switchyard/config';
 import { AdminModule } from './admin.module';
 import { requireJsonBody } from './common/require-json.middleware';
 import { setupDocs } from './docs/swagger';
 
 async function bootstrap(): Promise<void> {
+  const { host } = bootListenPolicy(
+    'ADMIN_HOST',
+    loadRoutingConfig(loadEnv().SWITCHYARD_CONFIG).masterKeySetting,
+    new Logger('admin'),
+  );
   const app = await NestFactory.create<NestExpressApplication>(AdminModule, {
     bodyParser: false,
     abortOnError: false,
@@ -22,8 +27,8 @@ async function bootstrap(): Promise<void> {
   app.disable('x-powered-by');
   app.enableShutdownHooks();
   setupDocs(app);
-  await app.listen(env.ADMIN_PORT, env.ADMIN_HOST);
-  new Logger('admin').log(`admin ready on http://${env.ADMIN_HOST}:${env.ADMIN_PORT} (docs at /docs)`);
+  await app.listen(env.ADMIN_PORT, host);
+  new Logger('admin').log(`admin ready on http://${host}:${env.ADMIN_PORT} (docs at /docs)`);
 }
 
 bootstrap().catch((e: unknown) => {

@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { loadEnv, nestLogLevels } from '@switchyard/config';
+import { bootListenPolicy, loadEnv, loadRoutingConfig, nestLogLevels } from '@switchyard/config';
 import { FRAME_HEADER_ROOM } from '@switchyard/contracts';
 import { connectNatsTransport, NATS } from '@switchyard/nats';
 import { RequestPipeline } from './pipeline/request-pipeline.service';
@@ -29,6 +29,11 @@ function effectiveBodyLimit(configured: number | undefined, nc: NatsConnection):
 
 async function bootstrap(): Promise<void> {
   const env = loadEnv();
+  const { host } = bootListenPolicy(
+    'GATEWAY_HOST',
+    loadRoutingConfig(env.SWITCHYARD_CONFIG).masterKeySetting,
+    new Logger('gateway'),
+  );
   const adapter = new FastifyAdapter({
     bodyLimit: env.SWITCHYARD_MAX_BODY_BYTES ?? 64 * 1024 * 1024,
     keepAliveTimeout: 65_000,
@@ -48,8 +53,8 @@ async function bootstrap(): Promise<void> {
   await app.startAllMicroservices();
   await app.init();
   registerJsonBodyParser(app.getHttpAdapter().getInstance(), bodyLimit);
-  await app.listen(env.GATEWAY_PORT, env.GATEWAY_HOST);
-  new Logger('gateway').log(`ready: OpenAI-compatible API on http://${env.GATEWAY_HOST}:${env.GATEWAY_PORT}/v1`);
+  await app.listen(env.GATEWAY_PORT, host);
+  new Logger('gateway').log(`ready: OpenAI-compatible API on http://${host}:${env.GATEWAY_PORT}/v1`);
 }
 
 bootstrap().catch((e: Error) => {

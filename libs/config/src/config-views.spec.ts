@@ -93,7 +93,8 @@ describe('routing view (gateway, router, spend, admin)', () => {
       expect(d).not.toHaveProperty('params');
       expect(d).not.toHaveProperty('requestDefaults');
     }
-    expect(c.masterKey).toBe('sk-master-123');
+    // The master key is resolved only by the gateway and admin (resolveMasterKey), not in the routing view.
+    expect(c.masterKeySetting).toBe('os.environ/MASTER');
   });
 
   it('keeps no secret in memory even when the variables are set', () => {

@@ -5,7 +5,8 @@ const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).def
 /** Every environment variable Switchyard reads, validated once at boot. */
 export const EnvSchema = z.object({
   SWITCHYARD_CONFIG: z.string().optional(),
-  SWITCHYARD_MASTER_KEY: z.string().min(8).optional(),
+  /** Empty counts as unset (`\${SWITCHYARD_MASTER_KEY:-}` in Compose); its strength is judged by masterKeyPolicy. */
+  SWITCHYARD_MASTER_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
   GATEWAY_PORT: port(4000),
   ADMIN_PORT: port(4001),
   GATEWAY_HOST: z.string().default('0.0.0.0'),

@@ -5,3 +5,6 @@ export * from './load-config';
 export * from './config.module';
 export * from './redact-url';
 export * from './nest-log-levels';
+export * from './master-key';
+export * from './litellm-yaml';
+export * from './litellm-settings';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildConfig, ConfigError } from './load-config';
+import { buildConfig, buildRoutingConfig, ConfigError } from './load-config';
 
 const litellm = `
 model_list:
@@ -69,7 +69,7 @@ describe('buildConfig', () => {
       timeoutMs: 30_000,
       aliases: { fast: 'gpt-4o' },
     });
-    expect(c.masterKey).toBe('sk-master-123');
+    expect(c.masterKeySetting).toBe('os.environ/MASTER');
   });
 
   it('derives the same deployment ids on every load, without the secret in them', () => {
@@ -79,12 +79,6 @@ describe('buildConfig', () => {
     expect(new Set(one).size).toBe(3);
     // The ids earlier versions derived: usage history and deployment health are keyed by them.
     expect(one).toEqual(['dep-ce37326c422c9428', 'dep-6a2f33528b884c4c', 'my-local']);
-  });
-
-  it('prefers SWITCHYARD_MASTER_KEY over the file', () => {
-    expect(buildConfig(parse(litellm), { ...env, SWITCHYARD_MASTER_KEY: 'sk-env-master' }).masterKey).toBe(
-      'sk-env-master',
-    );
   });
 
   it('names a missing environment variable and where it is used', () => {
@@ -119,5 +113,56 @@ describe('buildConfig', () => {
 
   it('accepts an empty document', () => {
     expect(buildConfig(null, {}).deployments).toEqual([]);
+  });
+});
+
+describe('organization as a list (LiteLLM multi-organisation)', () => {
+  const doc = {
+    model_list: [
+      {
+        model_name: '*',
+        litellm_params: {
+          model: 'openai/*',
+          api_key: 'os.environ/OPENAI_API_KEY',
+          organization: ['org-1', 'org-2', 'os.environ/ORG_3'],
+        },
+      },
+      {
+        model_name: 'gpt-4o',
+        litellm_params: { model: 'openai/gpt-4o', organization: ['org-a', 'org-b'] },
+        model_info: { id: 'fixed' },
+      },
+    ],
+  };
+  const orgEnv = { OPENAI_API_KEY: 'sk-openai', ORG_3: 'org-3' };
+
+  it('makes one deployment per organisation, in list order, in the same group', () => {
+    const c = buildConfig(doc, orgEnv);
+    expect(c.deployments.map((d) => [d.modelName, d.organization])).toEqual([
+      ['*', 'org-1'],
+      ['*', 'org-2'],
+      ['*', 'org-3'],
+      ['gpt-4o', 'org-a'],
+      ['gpt-4o', 'org-b'],
+    ]);
+    expect(c.groups.get('*')).toHaveLength(3);
+    expect(c.groups.get('*')!.map((d) => [d.apiKey, d.model])).toEqual(Array(3).fill(['sk-openai', '*']));
+  });
+
+  it('gives each copy its own stable id, the same in every view', () => {
+    const ids = buildConfig(doc, orgEnv).deployments.map((d) => d.id);
+    expect(new Set(ids).size).toBe(5);
+    expect(ids.slice(3)).toEqual(['fixed/org-a', 'fixed/org-b']);
+    expect(buildRoutingConfig(doc, {}).deployments.map((d) => d.id)).toEqual(ids);
+  });
+
+  it('refuses an empty list or a non-string organisation, naming the entry', () => {
+    const bad = (organization: unknown) =>
+      buildRoutingConfig(
+        { model_list: [{ model_name: 'm', litellm_params: { model: 'openai/m', organization } }] },
+        {},
+      );
+    expect(() => bad([])).toThrow(/model_list\[0\] \(m\)\.litellm_params\.organization is an empty list/);
+    expect(() => bad(['ok', 3])).toThrow(/organization\[1\] must be an organisation id/);
   });
 });

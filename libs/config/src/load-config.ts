@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import type { z } from 'zod';
 import {
   PROVIDER_PARAMS_SCHEMAS,
@@ -11,6 +10,8 @@ import {
   type ProviderParams,
 } from '@switchyard/providers';
 import { ConfigFileSchema, type ConfigFile } from './config.schema';
+import { ignoredSettingsWarning } from './litellm-settings';
+import { parseLitellmYaml } from './litellm-yaml';
 import type { Deployment, ResolvedDeployment, SwitchyardConfig } from './switchyard-config';
 
 const ENV_REF = 'os.environ/';
@@ -18,7 +19,7 @@ const ENV_REF = 'os.environ/';
 export class ConfigError extends Error {}
 
 export interface LoadConfigOptions {
-  /** Told once per load about what is kept but not understood (unknown litellm_params fields). */
+  /** Told once per load about what is kept but not acted on (ignored LiteLLM settings, unknown litellm_params fields). */
   warn?: (message: string) => void;
 }
 
@@ -75,6 +76,41 @@ function splitProviderModel(model: string, custom: string | undefined): { provid
   // LiteLLM treats a bare model name as OpenAI's.
   if (slash <= 0) return { provider: 'openai', model };
   return { provider: model.slice(0, slash), model: model.slice(slash + 1) };
+}
+
+/** A model_list entry with the position it was written at (entries expanded from one share it). */
+interface IndexedEntry {
+  entry: Entry;
+  index: number;
+}
+
+/**
+ * LiteLLM's multi-organisation form: `organization` given as a list makes one deployment per organisation,
+ * in list order, each a copy of the entry with one organisation. LiteLLM gives the copies one id; ids are
+ * unique here, so a derived id includes the organisation and a written model_info.id gets `/<organisation>`.
+ */
+function expandEntries(list: readonly Entry[]): IndexedEntry[] {
+  return list.flatMap((entry, index): IndexedEntry[] => {
+    const orgs: unknown = entry.litellm_params['organization'];
+    if (!Array.isArray(orgs)) return [{ entry, index }];
+    const where = `model_list[${index}] (${entry.model_name}).litellm_params.organization`;
+    if (orgs.length === 0)
+      throw new ConfigError(`${where} is an empty list: name at least one organisation or remove it.`);
+    return orgs.map((org, n) => {
+      if (typeof org !== 'string' || org === '') {
+        throw new ConfigError(`${where}[${n}] must be an organisation id (a string, or os.environ/NAME).`);
+      }
+      const id = entry.model_info?.id;
+      return {
+        entry: {
+          ...entry,
+          litellm_params: { ...entry.litellm_params, organization: org },
+          ...(entry.model_info ? { model_info: { ...entry.model_info, ...(id ? { id: `${id}/${org}` } : {}) } } : {}),
+        },
+        index,
+      };
+    });
+  });
 }
 
 /** Derived from the entry as written, without any credential field, so rotating a secret keeps the id. */
@@ -272,11 +308,7 @@ function parseFile(doc: unknown): ConfigFile {
   return parsed.data;
 }
 
-function assemble<D extends Deployment>(
-  file: ConfigFile,
-  deployments: D[],
-  env: NodeJS.ProcessEnv,
-): SwitchyardConfig<D> {
+function assemble<D extends Deployment>(file: ConfigFile, deployments: D[]): SwitchyardConfig<D> {
   const ids = new Set<string>();
   for (const d of deployments) {
     if (ids.has(d.id))
@@ -294,7 +326,6 @@ function assemble<D extends Deployment>(
   for (const [alias, target] of Object.entries(rs.model_group_alias ?? {})) {
     aliases[alias] = typeof target === 'string' ? target : target.model;
   }
-  const master = resolveSecret(file.general_settings.master_key, env, 'general_settings.master_key');
   return {
     deployments,
     groups,
@@ -304,7 +335,7 @@ function assemble<D extends Deployment>(
       timeoutMs: rs.timeout * 1000,
       aliases,
     },
-    masterKey: env.SWITCHYARD_MASTER_KEY || master.value,
+    masterKeySetting: file.general_settings.master_key,
   };
 }
 
@@ -319,19 +350,26 @@ export function buildConfig(
 ): SwitchyardConfig<ResolvedDeployment> {
   const file = parseFile(doc);
   const warn = options.warn ?? (() => undefined);
-  const deployments = file.model_list.map((entry, index) => toResolved(parseEntry(entry, index), env, warn));
-  return assemble(file, deployments, env);
+  // Named once per boot, by the translator (the one service that loads this view).
+  const ignored = ignoredSettingsWarning(doc);
+  if (ignored !== undefined) warn(ignored);
+  const deployments = expandEntries(file.model_list).map(({ entry, index }) =>
+    toResolved(parseEntry(entry, index), env, warn),
+  );
+  return assemble(file, deployments);
 }
 
 /**
  * The routing view every service but the translator loads: deployments with what routing needs (ids,
  * groups, weights, limits, timeouts), no provider credential and no provider setting. Provider variables
- * need not be set. The master key is still resolved (the gateway and admin check it).
+ * need not be set, nor the master key's (only the gateway and admin resolve it: see resolveMasterKey).
  */
 export function buildRoutingConfig(doc: unknown, env: NodeJS.ProcessEnv = process.env): SwitchyardConfig {
   const file = parseFile(doc);
-  const deployments = file.model_list.map((entry, index) => toRouting(parseEntry(entry, index), env));
-  return assemble(file, deployments, env);
+  const deployments = expandEntries(file.model_list).map(({ entry, index }) =>
+    toRouting(parseEntry(entry, index), env),
+  );
+  return assemble(file, deployments);
 }
 
 function readConfigDocument(path: string): unknown {
@@ -342,7 +380,7 @@ function readConfigDocument(path: string): unknown {
     throw new ConfigError(`Cannot read config file ${path} (SWITCHYARD_CONFIG): ${(e as Error).message}`);
   }
   try {
-    return parse(text);
+    return parseLitellmYaml(text);
   } catch (e) {
     throw new ConfigError(`Config file ${path} is not valid YAML: ${(e as Error).message}`);
   }

@@ -59,5 +59,9 @@ export interface SwitchyardConfig<D extends Deployment = Deployment> {
   /** model_name → deployments, in config order. */
   groups: Map<string, D[]>;
   routerSettings: RouterSettings;
-  masterKey?: string;
+  /**
+   * general_settings.master_key as written (possibly `os.environ/NAME`), unresolved: the gateway and admin
+   * resolve it with resolveMasterKey, so no other service needs its variable.
+   */
+  masterKeySetting?: string;
 }

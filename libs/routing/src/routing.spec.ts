@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { listModelNames, matchesWildcard, pickWeighted, resolveGroup, type RoutableDeployment } from './index';
+import {
+  listModelNames,
+  matchesWildcard,
+  pickWeighted,
+  resolveGroup,
+  upstreamModelFor,
+  type RoutableDeployment,
+} from './index';
 
 const d = (id: string, modelName: string, weight = 1): RoutableDeployment => ({ id, modelName, weight });
 const catalog = (deps: RoutableDeployment[], aliases: Record<string, string> = {}) => {
@@ -65,5 +72,55 @@ describe('pickWeighted', () => {
     for (let i = 0; i < 30_000; i++) counts[pickWeighted(deps, rand)!.id]!++;
     expect(counts.a! / counts.b!).toBeGreaterThan(1.85);
     expect(counts.a! / counts.b!).toBeLessThan(2.15);
+  });
+});
+
+describe('upstreamModelFor (wildcard deployments)', () => {
+  const dep = (modelName: string, model: string, provider: string) => ({ modelName, model, provider });
+  it.each([
+    // model_name, deployment model (provider prefix already split off), provider, requested → upstream
+    ['*', '*', 'openai', 'gpt-4o', 'gpt-4o'],
+    ['*', '*', 'openai', 'openai/gpt-4o', 'gpt-4o'],
+    ['*', '*', 'openai', 'groq/llama-3.3-70b-versatile', 'groq/llama-3.3-70b-versatile'],
+    ['openai/*', '*', 'openai', 'openai/gpt-4o-mini', 'gpt-4o-mini'],
+    ['groq/*', '*', 'groq', 'groq/llama-3.3-70b-versatile', 'llama-3.3-70b-versatile'],
+    ['team-a/*', 'gpt-4o*', 'openai', 'team-a/-mini', 'gpt-4o-mini'],
+    ['fo::*:static::*', 'fo::*:static::*', 'openai', 'fo::hi:static::there', 'fo::hi:static::there'],
+    ['gpt-4o', 'gpt-4o-2024-08-06', 'openai', 'gpt-4o', 'gpt-4o-2024-08-06'],
+    // An alias pointing at a wildcard group does not match it: the requested name goes out.
+    ['groq/*', '*', 'groq', 'fast', 'fast'],
+  ])('%s → %s/%s, asked %s: sends %s', (modelName, model, provider, requested, want) => {
+    expect(upstreamModelFor(dep(modelName, model, provider), requested)).toBe(want);
+  });
+});
+
+describe('listModelNames with wildcard groups', () => {
+  const w = (id: string, modelName: string, model: string, provider: string) => ({
+    id,
+    modelName,
+    model,
+    provider,
+    weight: 1,
+  });
+  const known = [
+    { name: 'gpt-4o', provider: 'openai' },
+    { name: 'gpt-4o-mini', provider: 'openai' },
+    { name: 'llama-3.3-70b-versatile', provider: 'groq' },
+    { name: 'claude-sonnet-4', provider: 'anthropic' },
+  ];
+  const groups = (...deps: ReturnType<typeof w>[]) => {
+    const m = new Map<string, ReturnType<typeof w>[]>();
+    for (const x of deps) m.set(x.modelName, [...(m.get(x.modelName) ?? []), x]);
+    return m;
+  };
+
+  it("lists a provider wildcard's known models as clients ask for them, never the wildcard", () => {
+    const c = { groups: groups(w('g', 'groq/*', '*', 'groq'), w('o', '*', '*', 'openai')), aliases: {} };
+    expect(listModelNames(c, known)).toEqual(['gpt-4o', 'gpt-4o-mini', 'groq/llama-3.3-70b-versatile']);
+  });
+
+  it('does not list a known model twice when a concrete group serves it, nor models of other providers', () => {
+    const c = { groups: groups(w('x', 'gpt-4o', 'gpt-4o', 'openai'), w('o', 'openai/*', '*', 'openai')), aliases: {} };
+    expect(listModelNames(c, known)).toEqual(['gpt-4o', 'openai/gpt-4o', 'openai/gpt-4o-mini']);
   });
 });

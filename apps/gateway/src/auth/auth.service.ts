@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { CONFIG, type SwitchyardConfig } from '@switchyard/config';
+import { CONFIG, resolveMasterKey, type SwitchyardConfig } from '@switchyard/config';
 import { Errors, type GatewayError } from '@switchyard/contracts';
 import { KeyCacheService } from './key-cache.service';
 
@@ -20,13 +20,14 @@ const MASTER: Principal = { kind: 'master', keyId: null, teamId: null, models: [
 @Injectable()
 export class AuthService {
   private readonly logger = new Logger('Auth');
-  private readonly masterDigest?: Buffer;
+  private readonly masterDigest: Buffer;
 
   constructor(
     @Inject(KeyCacheService) private readonly cache: KeyCacheService,
     @Inject(CONFIG) config: SwitchyardConfig,
   ) {
-    if (config.masterKey) this.masterDigest = sha256(config.masterKey);
+    // The same key main.ts's listen policy judged (SWITCHYARD_MASTER_KEY, the config's, or the demo key on loopback).
+    this.masterDigest = sha256(resolveMasterKey(config.masterKeySetting, process.env).value);
   }
 
   async authenticate(authorization: string | undefined, apiKeyHeader?: string): Promise<AuthResult> {
@@ -37,7 +38,7 @@ export class AuthService {
       );
     }
     const digest = sha256(secret);
-    if (this.masterDigest && timingSafeEqual(digest, this.masterDigest)) return { ok: true, principal: MASTER };
+    if (timingSafeEqual(digest, this.masterDigest)) return { ok: true, principal: MASTER };
     let record;
     try {
       record = await this.cache.get(digest.toString('hex'));

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CONFIG, modelCatalog, type Deployment, type SwitchyardConfig } from '@switchyard/config';
 import { Errors } from '@switchyard/contracts';
-import { listModelNames, resolveGroup, type ModelCatalog } from '@switchyard/routing';
+import { listModels } from '@switchyard/pricing';
+import { listModelNames, resolveGroup, type KnownModel, type ModelCatalog } from '@switchyard/routing';
 import { AuthService, mayUseModel } from '../auth/auth.service';
 import { sendError } from '../http/send-error';
 
@@ -24,6 +25,8 @@ interface ModelObject {
 export class ModelsService {
   private readonly catalog: ModelCatalog<Deployment>;
   private readonly created = Math.floor(Date.now() / 1000);
+  /** Chat models of the price catalogue: what wildcard groups (`groq/*`, `*`) list. */
+  private readonly known: readonly KnownModel[] = listModels().filter((m) => m.mode === 'chat');
 
   constructor(
     @Inject(AuthService) private readonly auth: AuthService,
@@ -35,7 +38,7 @@ export class ModelsService {
   async list(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const auth = await this.auth.authenticate(req.headers.authorization, apiKeyHeader(req));
     if (!auth.ok) return sendError(reply, auth.error);
-    const data = listModelNames(this.catalog)
+    const data = listModelNames(this.catalog, this.known)
       .filter((name) => mayUseModel(auth.principal, name))
       .map((name) => this.toObject(name));
     void reply.send({ object: 'list', data });

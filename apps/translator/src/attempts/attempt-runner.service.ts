@@ -17,6 +17,7 @@ import { ResponseRelay } from '../relay/response-relay.service';
 import { StreamRelay } from '../relay/stream-relay.service';
 import { TRANSLATOR_OPTIONS, type TranslatorOptions } from '../translator.options';
 import { readAll, UpstreamClient, type UpstreamReply } from '../upstream/upstream-client.service';
+import { upstreamModelFor } from '@switchyard/routing';
 import { billedSoFar, promptEstimate, readTrail, round, settle, type Attempt } from './attempt';
 import { AttemptRegistry } from './attempt-registry.service';
 import {
@@ -65,7 +66,7 @@ export class AttemptRunner {
     const attemptNo = Number(request.header(H.attempt)) || 1;
     const clientReply = request.header(H.clientReply);
     const deploymentId = request.header(H.deployment);
-    const prepared = this.catalog.get(deploymentId);
+    let prepared = this.catalog.get(deploymentId);
     const trail = readTrail(request.header(H.trail));
     const fail = (error: Parameters<FramePublisher['failBeforeCommit']>[4], p = prepared) =>
       this.frames.failBeforeCommit(request, requestId, attemptNo, p, error, t0, undefined, trail);
@@ -81,7 +82,8 @@ export class AttemptRunner {
         : { status: 499 };
       return this.frames.cancelledBeforeStart(request, requestId, attemptNo, clientReply, CLIENT_DISCONNECTED, {
         ...meta,
-        upstreamModel: prepared?.deployment.model,
+        // A wildcard deployment's upstream model depends on the request, which was not read: none is known.
+        upstreamModel: prepared?.deployment.model.includes('*') ? undefined : prepared?.deployment.model,
         usage: NO_USAGE,
         latencyMs: round(performance.now() - t0),
       });
@@ -100,6 +102,7 @@ export class AttemptRunner {
     const clientApi = request.header(H.clientApi) || 'openai.chat';
     if (!isClientApi(clientApi)) return fail(badRequest(`Unknown client API '${clientApi}' in ${H.clientApi}.`));
     if (clientApi !== prepared.adapter.api) return fail(apiMismatch(prepared, clientApi));
+    const adapter = prepared.adapter;
 
     // The gateway's summary of the body (H.summary) spares a parse of a body we only pass through.
     let input: ChatInput;
@@ -108,6 +111,13 @@ export class AttemptRunner {
     } catch (e) {
       if (e instanceof ProviderError) return fail(e.gatewayError);
       throw e;
+    }
+
+    // A wildcard deployment (`model: openai/*`) sends the model the client asked for; usage, pricing and the
+    // answer then name that model, never `*`. The copy lives for this attempt only.
+    const upstreamModel = upstreamModelFor(prepared.deployment, input.summary.model);
+    if (upstreamModel !== prepared.deployment.model) {
+      prepared = { ...prepared, deployment: { ...prepared.deployment, model: upstreamModel } };
     }
 
     const header = request.header(H.timeoutMs);
@@ -121,9 +131,9 @@ export class AttemptRunner {
 
     let upstreamRequest: UpstreamRequest;
     try {
-      const resolving = this.credentials.get(prepared.adapter, prepared.deployment);
+      const resolving = this.credentials.get(adapter, prepared.deployment);
       const credentials = resolving instanceof Promise ? await resolving : resolving;
-      upstreamRequest = prepared.adapter.chat.buildRequest(input, prepared.deployment, {
+      upstreamRequest = adapter.chat.buildRequest(input, prepared.deployment, {
         now: () => this.credentials.clock(),
         credentials,
       });

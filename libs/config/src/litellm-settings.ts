@@ -1,0 +1,168 @@
+/**
+ * Every LiteLLM proxy config setting and what Switchyard does with it: the one table behind the boot warning
+ * ("ignored: router_settings.fallbacks, ...") and the README's "LiteLLM settings" table (a unit test keeps the
+ * two equal). When a feature lands, its rows move from `ignored` to `supported` or `translated`.
+ *
+ * - supported: acted on as LiteLLM does.
+ * - translated: acted on, the Switchyard way (the note says how).
+ * - ignored: accepted so that a LiteLLM config loads unchanged, not acted on; named at boot when present.
+ */
+export type SettingStatus = 'supported' | 'translated' | 'ignored';
+
+export interface LitellmSetting {
+  /** Where the setting lives: `router_settings.fallbacks`, `model_list[].litellm_params.rpm`. */
+  path: string;
+  status: SettingStatus;
+  note: string;
+  /** For a supported setting acted on for some values only: true when `value` is one of them. */
+  actsOn?: (value: unknown) => boolean;
+}
+
+const row = (path: string, status: SettingStatus, note = '', actsOn?: LitellmSetting['actsOn']): LitellmSetting => ({
+  path,
+  status,
+  note,
+  ...(actsOn ? { actsOn } : {}),
+});
+const ignored = (section: string, names: string, note = ''): LitellmSetting[] =>
+  names
+    .trim()
+    .split(/\s+/)
+    .map((name) => row(`${section}.${name}`, 'ignored', note));
+
+const SECRET_REFS = '`os.environ/NAME` references are read';
+
+export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
+  row('model_list[].model_name', 'supported', 'the group clients ask for; `*` patterns are wildcard routes'),
+  row('model_list[].litellm_params.model', 'supported', '`provider/model`; a `*` sends the model the client asked for'),
+  row('model_list[].litellm_params.api_key', 'supported', `${SECRET_REFS} by the translator only`),
+  row('model_list[].litellm_params.api_base', 'supported'),
+  row('model_list[].litellm_params.organization', 'supported', 'a list makes one deployment per organisation'),
+  row('model_list[].litellm_params.weight', 'supported', 'weighted pick within a group (simple-shuffle)'),
+  row('model_list[].litellm_params.timeout', 'supported', 'seconds, per attempt'),
+  row('model_list[].litellm_params.stream_timeout', 'supported', 'seconds, per streamed attempt'),
+  row('model_list[].litellm_params.extra_headers', 'supported'),
+  row(
+    'model_list[].litellm_params.<provider settings>',
+    'supported',
+    'typed per provider family (Azure, Bedrock, Vertex AI, ...); unknown fields are named at boot',
+  ),
+  row(
+    'model_list[].litellm_params.<chat parameters>',
+    'supported',
+    'defaults for requests that do not set them (`temperature`, `max_tokens`, ...)',
+  ),
+  ...ignored('model_list[].litellm_params', 'rpm tpm order max_retries', 'read, not enforced yet'),
+  row('model_list[].model_info.id', 'supported', 'the deployment id'),
+  row('model_list[].model_info.base_model', 'translated', 'the model priced'),
+  row(
+    'router_settings.routing_strategy',
+    'supported',
+    'simple-shuffle only; any other strategy is ignored',
+    (v) => v === undefined || v === 'simple-shuffle',
+  ),
+  row('router_settings.model_group_alias', 'supported', 'string or `{model: ...}`'),
+  row('router_settings.timeout', 'translated', "the whole request's deadline, enforced by the gateway"),
+  ...ignored(
+    'router_settings',
+    `num_retries fallbacks context_window_fallbacks content_policy_fallbacks default_fallbacks max_fallbacks
+     allowed_fails allowed_fails_policy cooldown_time disable_cooldowns retry_policy model_group_retry_policy
+     retry_after stream_timeout routing_strategy_args enable_pre_call_checks optional_pre_call_checks
+     redis_host redis_port redis_password redis_url cache_responses caching_groups client_ttl
+     default_max_parallel_requests default_priority polling_interval provider_budget_config
+     enable_tag_filtering tag_filtering_match_any default_litellm_params set_verbose debug_level`,
+  ),
+  ...ignored(
+    'litellm_settings',
+    `drop_params modify_params num_retries request_timeout fallbacks context_window_fallbacks
+     content_policy_fallbacks default_fallbacks allowed_fails cooldown_time cache cache_params
+     success_callback failure_callback callbacks service_callback set_verbose json_logs
+     turn_off_message_logging redact_user_api_key_info redact_messages_in_exceptions max_budget budget_duration
+     default_team_settings default_internal_user_params default_key_generate_params
+     upperbound_key_generate_params key_generation_settings max_end_user_budget disable_end_user_cost_tracking
+     force_ipv4 ssl_verify public_model_groups enable_json_schema_validation return_response_headers
+     check_provider_endpoint guardrails enable_preview_features langfuse_default_tags`,
+  ),
+  row(
+    'general_settings.master_key',
+    'supported',
+    'SWITCHYARD_MASTER_KEY wins; a key under 32 characters listens on loopback only',
+  ),
+  ...ignored('general_settings', 'database_url', 'Switchyard reads DATABASE_URL from the environment'),
+  ...ignored(
+    'general_settings',
+    `database_connection_pool_limit database_connection_timeout store_model_in_db store_prompts_in_spend_logs
+     disable_spend_logs disable_master_key_return disable_reset_budget disable_adding_master_key_hash_to_db
+     enable_jwt_auth litellm_jwtauth allowed_routes admin_only_routes allowed_ips enforce_user_param
+     enable_oauth2_auth use_x_forwarded_for custom_auth custom_key_generate max_parallel_requests
+     global_max_parallel_requests infer_model_from_keys background_health_checks health_check_interval
+     health_check_details alerting alerting_threshold alert_types alert_to_webhook_url alerting_args
+     ui_access_mode proxy_batch_write_at proxy_budget_rescheduler_min_time proxy_budget_rescheduler_max_time
+     allow_requests_on_db_unavailable pass_through_endpoints public_routes user_header_name
+     key_management_system key_management_settings forward_client_headers_to_llm_api
+     maximum_spend_logs_retention_period store_audit_logs max_request_size_mb max_response_size_mb`,
+  ),
+  ...ignored('', 'environment_variables', 'set the variables in the environment instead').map((s) => ({
+    ...s,
+    path: s.path.slice(1),
+  })),
+];
+
+const BY_PATH = new Map(LITELLM_SETTINGS.map((s) => [s.path, s]));
+const SECTIONS = ['router_settings', 'litellm_settings', 'general_settings'] as const;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The settings of a config document Switchyard accepts but does not act on, each named once, in table order,
+ * then the keys the table does not know (named too: a typo would otherwise be accepted in silence).
+ */
+export function ignoredSettings(doc: unknown): string[] {
+  if (!isRecord(doc)) return [];
+  const present: string[] = [];
+  const unknown: string[] = [];
+  const note = (path: string, value: unknown) => {
+    const s = BY_PATH.get(path);
+    if (s === undefined) unknown.push(`${path} (not a setting Switchyard knows)`);
+    else if (s.status === 'ignored') present.push(path);
+    else if (s.actsOn && !s.actsOn(value)) present.push(`${path}: ${String(value)}`);
+  };
+  for (const section of SECTIONS) {
+    const values = doc[section];
+    if (isRecord(values)) for (const [key, value] of Object.entries(values)) note(`${section}.${key}`, value);
+  }
+  if (doc['environment_variables'] !== undefined) note('environment_variables', doc['environment_variables']);
+  const entries = Array.isArray(doc['model_list']) ? doc['model_list'] : [];
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    const params = isRecord(entry) && isRecord(entry['litellm_params']) ? entry['litellm_params'] : {};
+    for (const key of Object.keys(params)) {
+      const path = `model_list[].litellm_params.${key}`;
+      if (BY_PATH.get(path)?.status === 'ignored' && !seen.has(path)) {
+        seen.add(path);
+        present.push(path);
+      }
+    }
+  }
+  const order = (p: string) => LITELLM_SETTINGS.findIndex((s) => p === s.path || p.startsWith(`${s.path}:`));
+  return [...present.sort((a, b) => order(a) - order(b)), ...unknown];
+}
+
+/** The boot warning for `ignoredSettings`, or undefined when every setting present is acted on. */
+export function ignoredSettingsWarning(doc: unknown): string | undefined {
+  const names = ignoredSettings(doc);
+  if (names.length === 0) return undefined;
+  return (
+    `ignored: ${names.join(', ')}. These LiteLLM settings are accepted so the config loads unchanged, ` +
+    `but Switchyard does not act on them yet (README.md, "LiteLLM settings").`
+  );
+}
+
+/** The README's table: one row per setting. */
+export function litellmSettingsTable(): string {
+  const lines = ['| setting | status | note |', '| --- | --- | --- |'];
+  for (const s of LITELLM_SETTINGS) lines.push(`| \`${s.path}\` | ${s.status} | ${s.note} |`);
+  return lines.join('\n');
+}
