@@ -5,3 +5,4 @@ export * from './load-config';
 export * from './config.module';
 export * from './redact-url';
 export * from './nest-log-levels';
+export * from './http-edge';

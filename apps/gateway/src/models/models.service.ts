@@ -6,12 +6,6 @@ import { listModelNames, resolveGroup, type ModelCatalog } from '@switchyard/rou
 import { AuthService, mayUseModel } from '../auth/auth.service';
 import { sendError } from '../http/send-error';
 
-/** Azure-style clients send the key as `api-key`; chat accepts it, so the model list does too. */
-function apiKeyHeader(req: FastifyRequest): string | undefined {
-  const v = req.headers['api-key'];
-  return Array.isArray(v) ? v[0] : v;
-}
-
 /** OpenAI's model object; `created` is when this gateway started, as configs carry no dates. */
 interface ModelObject {
   id: string;
@@ -33,7 +27,7 @@ export class ModelsService {
   }
 
   async list(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const auth = await this.auth.authenticate(req.headers.authorization, apiKeyHeader(req));
+    const auth = await this.auth.authenticate(req.headers);
     if (!auth.ok) return sendError(reply, auth.error);
     const data = listModelNames(this.catalog)
       .filter((name) => mayUseModel(auth.principal, name))
@@ -42,7 +36,7 @@ export class ModelsService {
   }
 
   async get(req: FastifyRequest, reply: FastifyReply, id: string): Promise<void> {
-    const auth = await this.auth.authenticate(req.headers.authorization, apiKeyHeader(req));
+    const auth = await this.auth.authenticate(req.headers);
     if (!auth.ok) return sendError(reply, auth.error);
     if (!mayUseModel(auth.principal, id) || !resolveGroup(this.catalog, id))
       return sendError(reply, Errors.modelNotFound(id));

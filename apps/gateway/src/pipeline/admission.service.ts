@@ -62,10 +62,6 @@ export class AdmissionService {
   }
 
   private authenticate(req: FastifyRequest) {
-    return this.auth.authenticate(req.headers.authorization, header(req.headers['api-key']));
+    return this.auth.authenticate(req.headers);
   }
-}
-
-function header(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }
