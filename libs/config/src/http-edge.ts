@@ -142,3 +142,14 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
 function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
+
+/** Applies the timeouts to a server created elsewhere (Express's, made by Nest); call before listen. */
+export function applyServerTimeouts(server: Server, s: HttpEdgeSettings): void {
+  const o = nodeServerOptions(s);
+  server.headersTimeout = o.headersTimeout!;
+  server.requestTimeout = o.requestTimeout!;
+  server.keepAliveTimeout = o.keepAliveTimeout!;
+  // Read by Node when the server starts listening.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+    o.connectionsCheckingInterval!;
+}

@@ -44,8 +44,9 @@ export function toGatewayError(exception: unknown, req?: Pick<HttpRequest, 'meth
       return malformedJson();
     }
     if (status === 404) {
+      // The path is not echoed: callers paste secrets into URLs, and an error body must not carry them back.
       return Errors.notFound(
-        `No route ${req?.method ?? ''} ${req?.path ?? ''}. See /docs for the admin API.`.replace(/\s+/g, ' '),
+        `The admin API has no ${req?.method ?? ''} route at this path. See /docs for its routes.`.replace(/\s+/g, ' '),
       );
     }
     if (status < 500)
