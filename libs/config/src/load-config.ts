@@ -121,6 +121,7 @@ interface ParsedEntry {
   family: ProviderFamily;
   model: string;
   baseModel?: string;
+  mode?: string;
 }
 
 function issuesError(where: string, error: z.ZodError, fromEnv: ReadonlyMap<string, string>): ConfigError {
@@ -160,6 +161,7 @@ function parseEntry(entry: Entry, index: number): ParsedEntry {
     family,
     model,
     baseModel: typeof baseModel === 'string' ? baseModel : undefined,
+    mode: entry.model_info?.mode,
   };
 }
 
@@ -218,6 +220,7 @@ function routingDeployment(p: ParsedEntry, typed: Params): Deployment {
     streamTimeoutMs: seconds('stream_timeout'),
     maxRetries: num('max_retries'),
     baseModel: p.baseModel,
+    mode: p.mode,
   };
 }
 
@@ -291,8 +294,10 @@ function assemble<D extends Deployment>(
   }
   const rs = file.router_settings;
   const aliases: Record<string, string> = {};
+  const hiddenAliases: string[] = [];
   for (const [alias, target] of Object.entries(rs.model_group_alias ?? {})) {
     aliases[alias] = typeof target === 'string' ? target : target.model;
+    if (typeof target !== 'string' && target.hidden === true) hiddenAliases.push(alias);
   }
   const master = resolveSecret(file.general_settings.master_key, env, 'general_settings.master_key');
   return {
@@ -303,6 +308,7 @@ function assemble<D extends Deployment>(
       numRetries: rs.num_retries,
       timeoutMs: rs.timeout * 1000,
       aliases,
+      hiddenAliases,
     },
     masterKey: env.SWITCHYARD_MASTER_KEY || master.value,
   };

@@ -5,32 +5,40 @@ import { Errors } from '@switchyard/contracts';
 import { listModelNames, resolveGroup, type ModelCatalog } from '@switchyard/routing';
 import { AuthService, mayUseModel } from '../auth/auth.service';
 import { sendError } from '../http/send-error';
+import { groupMode } from './model-mode';
 
-/** OpenAI's model object; `created` is when this gateway started, as configs carry no dates. */
+/**
+ * OpenAI's model object; `created` is when this gateway started, as configs carry no dates. `mode` is
+ * LiteLLM's model_info.mode (what /model/info shows there): `chat`, `embedding`, `image_generation`, ..., so
+ * a client can tell the models it may chat with from the others.
+ */
 interface ModelObject {
   id: string;
   object: 'model';
   created: number;
   owned_by: string;
+  mode: string;
 }
 
 @Injectable()
 export class ModelsService {
   private readonly catalog: ModelCatalog<Deployment>;
   private readonly created = Math.floor(Date.now() / 1000);
+  private readonly hidden: ReadonlySet<string>;
 
   constructor(
     @Inject(AuthService) private readonly auth: AuthService,
     @Inject(CONFIG) config: SwitchyardConfig,
   ) {
     this.catalog = modelCatalog(config);
+    this.hidden = new Set(config.routerSettings.hiddenAliases ?? []);
   }
 
   async list(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const auth = await this.auth.authenticate(req.headers);
     if (!auth.ok) return sendError(reply, auth.error);
     const data = listModelNames(this.catalog)
-      .filter((name) => mayUseModel(auth.principal, name))
+      .filter((name) => !this.hidden.has(name) && mayUseModel(auth.principal, name))
       .map((name) => this.toObject(name));
     void reply.send({ object: 'list', data });
   }
@@ -50,6 +58,7 @@ export class ModelsService {
       object: 'model',
       created: this.created,
       owned_by: group?.deployments[0]?.provider ?? 'switchyard',
+      mode: groupMode(group?.deployments ?? []),
     };
   }
 }
