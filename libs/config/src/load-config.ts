@@ -308,7 +308,7 @@ function assemble<D extends Deployment>(
       numRetries: rs.num_retries,
       timeoutMs: rs.timeout * 1000,
       aliases,
-      hiddenAliases,
+      ...(hiddenAliases.length > 0 ? { hiddenAliases } : {}),
     },
     masterKey: env.SWITCHYARD_MASTER_KEY || master.value,
   };
