@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { HttpRequest, HttpResponse } from './http.types';
 import { Errors, errorBody, type GatewayError } from '@switchyard/contracts';
@@ -87,6 +88,13 @@ function malformedJson(): GatewayError {
   );
 }
 
+/** The gateway's request id when it forwarded the call (its `req_` + 32 hex form only), else a new one. */
+function requestIdOf(req: Pick<HttpRequest, 'headers'>): string {
+  const given = req.headers['x-request-id'];
+  if (typeof given === 'string' && /^req_[0-9a-f]{32}$/.test(given)) return given;
+  return `req_${randomUUID().replace(/-/g, '')}`;
+}
+
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ApiExceptionFilter');
@@ -100,6 +108,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       this.logger.error(`${req.method} ${req.path} failed: ${(exception as Error)?.stack ?? String(exception)}`);
     }
     if (res.headersSent) return;
+    res.setHeader('x-request-id', requestIdOf(req));
     res.status(error.status).json(errorBody(error));
   }
 }
