@@ -120,25 +120,37 @@ model_list:
       .catch((e: unknown) => e);
     await waitFor(() => upstream.requests > 0 || undefined, { what: 'the slow call to reach the upstream' });
 
-    const pid = stack.pids.gateway!;
-    const sentAt = Date.now();
-    process.kill(pid, 'SIGTERM');
-    await waitFor(
-      () => {
-        try {
-          process.kill(pid, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      },
-      { timeoutMs: 10_000, intervalMs: 20, what: 'the gateway to exit' },
+    const adminStalled = await Promise.all(
+      Array.from({ length: 20 }, () => stall(Number(new URL(stack.adminUrl).port), '127.0.0.3', '/v1/teams')),
     );
-    const took = Date.now() - sentAt;
+
+    /** Sends SIGTERM and resolves with how long the process took to exit. */
+    const stop = async (pid: number, what: string): Promise<number> => {
+      const sentAt = Date.now();
+      process.kill(pid, 'SIGTERM');
+      await waitFor(
+        () => {
+          try {
+            process.kill(pid, 0);
+            return false;
+          } catch {
+            return true;
+          }
+        },
+        { timeoutMs: 10_000, intervalMs: 20, what: `${what} to exit` },
+      );
+      return Date.now() - sentAt;
+    };
+    const [gatewayTook, adminTook] = await Promise.all([
+      stop(stack.pids.gateway!, 'the gateway'),
+      stop(stack.pids.admin!, 'admin'),
+    ]);
     // Well before the request timeout (3 s) would have ended the stalled uploads on its own.
-    expect(took).toBeLessThan(GRACE_MS + 1000);
-    expect(took).toBeGreaterThanOrEqual(GRACE_MS - 100);
-    expect(stalled.every((s) => s.closedAt !== undefined)).toBe(true);
+    for (const took of [gatewayTook, adminTook]) {
+      expect(took).toBeLessThan(GRACE_MS + 1000);
+      expect(took).toBeGreaterThanOrEqual(GRACE_MS - 100);
+    }
+    expect([...stalled, ...adminStalled].every((s) => s.closedAt !== undefined)).toBe(true);
     expect(await slow).toBeInstanceOf(OpenAI.APIConnectionError);
   });
 });
