@@ -194,6 +194,8 @@ async function main(): Promise<void> {
     stack = await startStack({
       env: {
         BENCH_UPSTREAM_KEY: 'sk-bench-upstream',
+        // The bench is one client address with a pool of 256 connections, plus its probes.
+        SWITCHYARD_MAX_CONNECTIONS_PER_CLIENT: '0',
         ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
       },
       configYaml: `model_list:\n  - model_name: gpt-4o-mini\n    litellm_params: { model: openai/gpt-4o-mini, api_base: ${upstream.url}, api_key: os.environ/BENCH_UPSTREAM_KEY }\n`,

@@ -4,8 +4,17 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { bootListenPolicy, ENV, loadEnv, loadRoutingConfig, nestLogLevels, type Env } from '@switchyard/config';
+import {
+  bootListenPolicy,
+  ENV,
+  httpEdgeSettings,
+  loadEnv,
+  loadRoutingConfig,
+  nestLogLevels,
+  type Env,
+} from '@switchyard/config';
 import { AdminModule } from './admin.module';
+import { hardenAdminServer } from './common/http-edge';
 import { requireJsonBody } from './common/require-json.middleware';
 import { setupDocs } from './docs/swagger';
 
@@ -21,6 +30,11 @@ async function bootstrap(): Promise<void> {
     logger: nestLogLevels(),
   });
   const env = app.get<Env>(ENV);
+  app.use(
+    hardenAdminServer(app.getHttpServer(), httpEdgeSettings(env), (open) =>
+      new Logger('admin').warn(`shutdown: closing ${open} connection(s) still open after the grace period`),
+    ),
+  );
   app.use(requireJsonBody);
   // Admin bodies are small JSON documents; 1 MiB unless the operator says otherwise.
   app.useBodyParser('json', { limit: env.SWITCHYARD_MAX_BODY_BYTES ?? 1024 * 1024 });

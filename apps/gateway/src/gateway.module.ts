@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@switchyard/config';
 import { DbModule, KeysRepository } from '@switchyard/db';
 import { NatsModule } from '@switchyard/nats';
+import { AdminForwardController } from './admin-forward/admin-forward.controller';
+import { AdminForwardService } from './admin-forward/admin-forward.service';
 import { AuthService } from './auth/auth.service';
 import { KeyCacheService } from './auth/key-cache.service';
 import { KeyEventsController } from './auth/key-events.controller';
@@ -19,7 +21,7 @@ import { UsageRecorder } from './usage/usage-recorder.service';
 
 @Module({
   imports: [ConfigModule, NatsModule, DbModule],
-  controllers: [ChatController, ModelsController, HealthController, KeyEventsController],
+  controllers: [ChatController, ModelsController, HealthController, KeyEventsController, AdminForwardController],
   providers: [
     KeysRepository,
     KeyCacheService,
@@ -32,6 +34,7 @@ import { UsageRecorder } from './usage/usage-recorder.service';
     RequestPipeline,
     ModelsService,
     HealthService,
+    AdminForwardService,
     UsagePublisherService,
   ],
 })

@@ -4,11 +4,20 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { bootListenPolicy, loadEnv, loadRoutingConfig, nestLogLevels } from '@switchyard/config';
+import {
+  bootListenPolicy,
+  endConnectionsAfterGrace,
+  httpEdgeSettings,
+  loadEnv,
+  loadRoutingConfig,
+  nestLogLevels,
+  nodeServerOptions,
+} from '@switchyard/config';
 import { FRAME_HEADER_ROOM } from '@switchyard/contracts';
 import { connectNatsTransport, NATS } from '@switchyard/nats';
 import { RequestPipeline } from './pipeline/request-pipeline.service';
 import { GatewayModule } from './gateway.module';
+import { clientErrorHandler, frameworkError, limitConnectionsPerClient } from './http/http-edge';
 import { registerJsonBodyParser } from './http/json-body.parser';
 import { OpenAIExceptionFilter } from './http/openai-exception.filter';
 
@@ -34,11 +43,25 @@ async function bootstrap(): Promise<void> {
     loadRoutingConfig(env.SWITCHYARD_CONFIG).masterKeySetting,
     new Logger('gateway'),
   );
+  const edge = httpEdgeSettings(env);
   const adapter = new FastifyAdapter({
     bodyLimit: env.SWITCHYARD_MAX_BODY_BYTES ?? 64 * 1024 * 1024,
-    keepAliveTimeout: 65_000,
+    http: nodeServerOptions(edge),
+    keepAliveTimeout: edge.keepAliveTimeoutMs,
+    requestTimeout: edge.requestTimeoutMs,
+    clientErrorHandler: clientErrorHandler(edge),
+    frameworkErrors: frameworkError,
     logger: false,
   });
+  limitConnectionsPerClient(adapter.getInstance(), edge.maxConnectionsPerClient);
+  // A stalled upload or a long stream must not keep a stopping gateway alive past the grace period.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () =>
+      endConnectionsAfterGrace(adapter.getInstance().server, edge.shutdownGraceMs, (open) =>
+        new Logger('gateway').warn(`shutdown: closing ${open} connection(s) still open after the grace period`),
+      ),
+    );
+  }
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule, adapter, {
     logger: nestLogLevels(env),
   });

@@ -20,7 +20,15 @@ export const ModelEntrySchema = z
   .object({
     model_name: z.string().min(1),
     litellm_params: LitellmParamsSchema,
-    model_info: z.object({ id: z.string().optional(), base_model: z.string().optional() }).passthrough().optional(),
+    model_info: z
+      .object({
+        id: z.string().optional(),
+        base_model: z.string().optional(),
+        /** What the model does, in LiteLLM's words: chat (the default), embedding, image_generation, ... */
+        mode: z.string().min(1).optional(),
+      })
+      .passthrough()
+      .optional(),
   })
   .passthrough();
 
@@ -30,7 +38,11 @@ export const RouterSettingsSchema = z
     num_retries: z.number().int().nonnegative().default(0),
     timeout: z.number().positive().max(MAX_TIMEOUT_S, TIMEOUT_MESSAGE).default(600),
     model_group_alias: z
-      .record(z.string(), z.union([z.string(), z.object({ model: z.string() }).passthrough()]))
+      .record(
+        z.string(),
+        // hidden: routable, but left out of /v1/models (LiteLLM's meaning).
+        z.union([z.string(), z.object({ model: z.string(), hidden: z.boolean().optional() }).passthrough()]),
+      )
       .optional(),
   })
   .passthrough();

@@ -45,6 +45,28 @@ export const EnvSchema = z.object({
     .int()
     .positive()
     .default(8 * 1024 * 1024),
+  /** Most time a client may take to send a request's headers; past it the connection gets a 408 and is closed. */
+  SWITCHYARD_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /**
+   * Most time a client may take to send a whole request, headers and body (not the time to answer it); past it
+   * the request gets a 408 and its connection is closed. Bounds what a stalled upload holds.
+   */
+  SWITCHYARD_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** How long an idle keep-alive connection stays open between requests. */
+  SWITCHYARD_HTTP_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(65_000),
+  /**
+   * Most connections one client address may hold open at once (gateway and admin each); requests on the
+   * connections past it get a 429 and the connection is closed. 0 = no limit (for example behind a proxy that
+   * makes every client one address: bound connections there).
+   */
+  SWITCHYARD_MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(0).default(256),
+  /**
+   * On SIGTERM, how long requests in progress may finish; connections still open after it (a stalled upload,
+   * a long stream) are closed so the process exits.
+   */
+  SWITCHYARD_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Where the gateway forwards the admin routes it answers on its own port (/key/generate, /v1/teams, ...). */
+  SWITCHYARD_ADMIN_URL: z.string().url().default('http://127.0.0.1:4001'),
   /** Identifies one process in reply subjects and logs; random when unset. */
   SWITCHYARD_INSTANCE_ID: z
     .string()
@@ -84,6 +106,13 @@ export function usageLedgerRetentionHours(env: Env): number | undefined {
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = EnvSchema.superRefine((env, ctx) => {
+    if (env.SWITCHYARD_HTTP_HEADERS_TIMEOUT_MS > env.SWITCHYARD_HTTP_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SWITCHYARD_HTTP_HEADERS_TIMEOUT_MS'],
+        message: `must be at most SWITCHYARD_HTTP_REQUEST_TIMEOUT_MS (${env.SWITCHYARD_HTTP_REQUEST_TIMEOUT_MS}): the request timeout covers the headers too`,
+      });
+    }
     const ledger = env.SWITCHYARD_USAGE_LEDGER_RETENTION_HOURS;
     const stream = env.SWITCHYARD_USAGE_STREAM_MAX_AGE_HOURS;
     if (ledger !== undefined && stream > 0 && ledger <= stream) {

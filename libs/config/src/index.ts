@@ -8,3 +8,4 @@ export * from './nest-log-levels';
 export * from './master-key';
 export * from './litellm-yaml';
 export * from './litellm-settings';
+export * from './http-edge';

@@ -157,6 +157,7 @@ interface ParsedEntry {
   family: ProviderFamily;
   model: string;
   baseModel?: string;
+  mode?: string;
 }
 
 function issuesError(where: string, error: z.ZodError, fromEnv: ReadonlyMap<string, string>): ConfigError {
@@ -196,6 +197,7 @@ function parseEntry(entry: Entry, index: number): ParsedEntry {
     family,
     model,
     baseModel: typeof baseModel === 'string' ? baseModel : undefined,
+    mode: entry.model_info?.mode,
   };
 }
 
@@ -254,6 +256,7 @@ function routingDeployment(p: ParsedEntry, typed: Params): Deployment {
     streamTimeoutMs: seconds('stream_timeout'),
     maxRetries: num('max_retries'),
     baseModel: p.baseModel,
+    mode: p.mode,
   };
 }
 
@@ -323,8 +326,10 @@ function assemble<D extends Deployment>(file: ConfigFile, deployments: D[]): Swi
   }
   const rs = file.router_settings;
   const aliases: Record<string, string> = {};
+  const hiddenAliases: string[] = [];
   for (const [alias, target] of Object.entries(rs.model_group_alias ?? {})) {
     aliases[alias] = typeof target === 'string' ? target : target.model;
+    if (typeof target !== 'string' && target.hidden === true) hiddenAliases.push(alias);
   }
   return {
     deployments,
@@ -334,6 +339,7 @@ function assemble<D extends Deployment>(file: ConfigFile, deployments: D[]): Swi
       numRetries: rs.num_retries,
       timeoutMs: rs.timeout * 1000,
       aliases,
+      ...(hiddenAliases.length > 0 ? { hiddenAliases } : {}),
     },
     masterKeySetting: file.general_settings.master_key,
   };

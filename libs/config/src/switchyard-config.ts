@@ -30,6 +30,8 @@ export interface Deployment {
   maxRetries?: number;
   /** Pricing lookups use this when set (model_info.base_model). */
   baseModel?: string;
+  /** model_info.mode: what the model does (chat when unset; embedding, image_generation, ...). */
+  mode?: string;
 }
 
 /** A deployment with its provider settings and credentials resolved: the translator's view. */
@@ -51,6 +53,8 @@ export interface RouterSettings {
   numRetries: number;
   timeoutMs: number;
   aliases: Record<string, string>;
+  /** Aliases marked `hidden` in model_group_alias: routable, not listed by /v1/models. */
+  hiddenAliases?: readonly string[];
 }
 
 /** The resolved configuration. `D` is `Deployment` in the routing view, `ResolvedDeployment` in the translator's. */

@@ -234,6 +234,8 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
     ADMIN_PORT: String(adminPort),
     GATEWAY_HOST: '127.0.0.1',
     ADMIN_HOST: '127.0.0.1',
+    // The gateway forwards the admin routes it answers on its own port to this stack's admin.
+    SWITCHYARD_ADMIN_URL: `http://127.0.0.1:${adminPort}`,
     DATABASE_URL: withDatabase(base.DATABASE_URL, dbName),
     REDIS_URL: base.REDIS_URL,
     NATS_URL: base.NATS_URL,

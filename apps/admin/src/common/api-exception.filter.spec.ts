@@ -33,6 +33,12 @@ describe('toGatewayError', () => {
     expect(e.status).toBe(500);
     expect(e.message).not.toContain('secret');
   });
+  it('never echoes the path of an unknown route (a secret may be pasted into it)', () => {
+    const pasted = 'sk-live-0123456789abcdef0123456789abcdef';
+    const e = toGatewayError(new NotFoundException(), { method: 'GET', path: `/key/${pasted}` });
+    expect(e).toMatchObject({ status: 404, message: expect.stringMatching(/no GET route at this path/) });
+    expect(e.message).not.toContain(pasted);
+  });
   it('maps Postgres data exceptions (class 22) to a 400 without the server text', () => {
     for (const code of ['22021', '22P05', '22003']) {
       const pgError = Object.assign(new Error('invalid byte sequence near INSERT INTO "teams" secret'), {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { HttpRequest, HttpResponse } from './http.types';
 import { Errors, errorBody, type GatewayError } from '@switchyard/contracts';
@@ -44,8 +45,9 @@ export function toGatewayError(exception: unknown, req?: Pick<HttpRequest, 'meth
       return malformedJson();
     }
     if (status === 404) {
+      // The path is not echoed: callers paste secrets into URLs, and an error body must not carry them back.
       return Errors.notFound(
-        `No route ${req?.method ?? ''} ${req?.path ?? ''}. See /docs for the admin API.`.replace(/\s+/g, ' '),
+        `The admin API has no ${req?.method ?? ''} route at this path. See /docs for its routes.`.replace(/\s+/g, ' '),
       );
     }
     if (status < 500)
@@ -86,6 +88,13 @@ function malformedJson(): GatewayError {
   );
 }
 
+/** The gateway's request id when it forwarded the call (its `req_` + 32 hex form only), else a new one. */
+function requestIdOf(req: Pick<HttpRequest, 'headers'>): string {
+  const given = req.headers['x-request-id'];
+  if (typeof given === 'string' && /^req_[0-9a-f]{32}$/.test(given)) return given;
+  return `req_${randomUUID().replace(/-/g, '')}`;
+}
+
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ApiExceptionFilter');
@@ -99,6 +108,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       this.logger.error(`${req.method} ${req.path} failed: ${(exception as Error)?.stack ?? String(exception)}`);
     }
     if (res.headersSent) return;
+    res.setHeader('x-request-id', requestIdOf(req));
     res.status(error.status).json(errorBody(error));
   }
 }

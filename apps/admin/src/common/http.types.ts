@@ -7,6 +7,7 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   headersSent: boolean;
+  setHeader(name: string, value: string): unknown;
   status(code: number): HttpResponse;
   json(body: unknown): HttpResponse;
 }

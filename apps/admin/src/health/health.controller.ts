@@ -11,8 +11,10 @@ export class HealthController {
   constructor(@Inject(HealthService) private readonly health: HealthService) {}
 
   @Public()
-  @Get('liveness')
-  @ApiOperation({ summary: 'Liveness: the process answers; touches no dependency (always 200)' })
+  @Get(['liveness', 'liveliness'])
+  @ApiOperation({
+    summary: "Liveness: the process answers; touches no dependency (always 200). Also at LiteLLM's /health/liveliness",
+  })
   @ApiResponse({ status: 200 })
   liveness(): { status: 'ok' } {
     return { status: 'ok' };

@@ -144,6 +144,11 @@ export class KeysService {
   }
 }
 
+/** Names the key only when what the caller sent is a key id (a uuid): anything else may be a pasted secret. */
 function keyNotFound(id: string) {
-  return Errors.notFound(`Key ${JSON.stringify(id).slice(0, 80)} does not exist. List keys with GET /v1/keys.`);
+  return Errors.notFound(
+    isUuid(id)
+      ? `Key ${id} does not exist. List keys with GET /v1/keys.`
+      : 'No key has that id: key ids are uuids, as returned by POST /v1/keys. List keys with GET /v1/keys.',
+  );
 }

@@ -50,8 +50,9 @@ export class LitellmService {
           ? await this.keysRepo.get(k)
           : undefined;
       if (found) ids.push(found.id);
-      // Never echo a secret back: a missing one is named by its display prefix.
-      else missing.push(isSecret ? keyPrefix(k) : JSON.stringify(k).slice(0, 80));
+      // Never echo a secret back: a missing one is named by its display prefix, and only key ids (uuids) are
+      // named in full, since anything else may be a secret of another shape pasted here.
+      else missing.push(isSecret ? keyPrefix(k) : isUuid(k) ? k : 'an entry that is neither a key id nor a key');
     }
     if (missing.length > 0) {
       throw new ApiException({

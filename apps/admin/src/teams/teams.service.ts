@@ -92,8 +92,14 @@ export class TeamsService {
   }
 }
 
+/**
+ * Names the team only when what the caller sent is a team id (a uuid): anything else may be a secret pasted
+ * in the wrong place, and an error must not echo it.
+ */
 export function teamNotFound(id: string) {
   return Errors.notFound(
-    `Team ${JSON.stringify(id).slice(0, 80)} does not exist or was deleted. List teams with GET /v1/teams.`,
+    isUuid(id)
+      ? `Team ${id} does not exist or was deleted. List teams with GET /v1/teams.`
+      : 'No team has that id: team ids are uuids, as returned by POST /v1/teams. List teams with GET /v1/teams.',
   );
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { CONFIG, resolveMasterKey, type SwitchyardConfig } from '@switchyard/config';
 import { Errors, type GatewayError } from '@switchyard/contracts';
 import { KeyCacheService } from './key-cache.service';
@@ -30,13 +31,10 @@ export class AuthService {
     this.masterDigest = sha256(resolveMasterKey(config.masterKeySetting, process.env).value);
   }
 
-  async authenticate(authorization: string | undefined, apiKeyHeader?: string): Promise<AuthResult> {
-    const secret = bearer(authorization) ?? apiKeyHeader?.trim();
-    if (!secret) {
-      return fail(
-        "You didn't provide an API key. Send it in the Authorization header as 'Bearer YOUR_KEY' (a virtual key from the admin API, or the master key).",
-      );
-    }
+  async authenticate(headers: IncomingHttpHeaders): Promise<AuthResult> {
+    const presented = presentedKey(headers);
+    if (!presented.ok) return fail(presented.message);
+    const secret = presented.secret;
     const digest = sha256(secret);
     if (timingSafeEqual(digest, this.masterDigest)) return { ok: true, principal: MASTER };
     let record;
@@ -51,9 +49,11 @@ export class AuthService {
     }
     if (!record)
       return fail(`Incorrect API key provided: ${redact(secret)}. Create a key with POST /v1/keys on the admin API.`);
-    if (record.revokedAt) return fail(`The API key ${redact(secret)} has been revoked. Ask an admin for a new key.`);
-    if (record.expiresAt && record.expiresAt.getTime() <= Date.now())
-      return fail(`The API key ${redact(secret)} has expired. Ask an admin for a new key.`);
+    const refusal = keyRefusal(record, Date.now());
+    if (refusal === 'expired')
+      return fail(`The API key ${redact(secret)} has expired. Ask an admin for a new key, or for a later expiry.`);
+    if (refusal === 'revoked')
+      return fail(`The API key ${redact(secret)} has been revoked. Ask an admin for a new key.`);
     return { ok: true, principal: { kind: 'key', keyId: record.id, teamId: record.teamId, models: record.models } };
   }
 }
@@ -63,10 +63,62 @@ export function mayUseModel(principal: Principal, model: string): boolean {
   return principal.models.length === 0 || principal.models.includes(model);
 }
 
-function bearer(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return m?.[1];
+const NO_KEY =
+  "You didn't provide an API key. Send it in the Authorization header as 'Bearer YOUR_KEY' (a virtual key from the admin API, or the master key).";
+
+/**
+ * The key a request presents: `Authorization: Bearer <key>` (OpenAI clients), else `x-api-key` (Anthropic
+ * clients) or `api-key` (Azure clients). A header that is there but malformed is named as such, not taken
+ * for a missing key.
+ */
+export function presentedKey(
+  headers: IncomingHttpHeaders,
+): { ok: true; secret: string } | { ok: false; message: string } {
+  const authorization = first(headers.authorization)?.trim();
+  if (authorization) {
+    const m = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (m) return { ok: true, secret: m[1]! };
+    if (/^Bearer(\s|$)/i.test(authorization)) {
+      return {
+        ok: false,
+        message: /^Bearer\s*$/i.test(authorization)
+          ? `${NO_KEY.slice(0, -1)}; the Authorization header says 'Bearer' with no key after it.`
+          : "The Authorization header must be 'Bearer YOUR_KEY' with nothing after the key: it has more than one word after 'Bearer'. Send the key alone.",
+      };
+    }
+    return {
+      ok: false,
+      message:
+        "The Authorization header must be 'Bearer YOUR_KEY'; it uses another scheme. Send the key as a Bearer token (or in the x-api-key header).",
+    };
+  }
+  for (const name of ['x-api-key', 'api-key'] as const) {
+    const v = first(headers[name])?.trim();
+    if (v === undefined) continue;
+    if (/^\S+$/.test(v)) return { ok: true, secret: v };
+    return {
+      ok: false,
+      message: `The ${name} header must hold the key alone; ${v === '' ? 'it is empty' : 'it has spaces in it'}.`,
+    };
+  }
+  return { ok: false, message: NO_KEY };
+}
+
+/**
+ * Why a stored key is refused now, if it is. Keys past their expiry are revoked by spend's sweep (which
+ * stamps revoked_at at that moment), so a revocation at or after the expiry is an expiry.
+ */
+export function keyRefusal(
+  record: { revokedAt: Date | null; expiresAt: Date | null },
+  now: number,
+): 'revoked' | 'expired' | undefined {
+  const expired = record.expiresAt !== null && record.expiresAt.getTime() <= now;
+  if (record.revokedAt && !(expired && record.revokedAt.getTime() >= record.expiresAt!.getTime())) return 'revoked';
+  return expired ? 'expired' : undefined;
+}
+
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }
 
 function sha256(s: string): Buffer {

@@ -6,12 +6,16 @@ import type { ClientApi, GatewayError, RequestSummary } from '@switchyard/contra
  * it writes itself in that API (errors, the stream's terminator). Answer bytes come from the translator,
  * already encoded for this API.
  */
-export interface ClientCodec {
+/** How one client API writes a whole error response body; every codec is one. */
+export interface ErrorEnvelope {
+  /** A whole error response body in this API's envelope. */
+  errorBody(e: GatewayError): string;
+}
+
+export interface ClientCodec extends ErrorEnvelope {
   readonly api: ClientApi;
   /** Validates a parsed body; the summary is what admission, routing and usage need of it. */
   summarise(body: unknown): { ok: true; value: RequestSummary } | { ok: false; error: GatewayError };
-  /** A whole error response body in this API's envelope. */
-  errorBody(e: GatewayError): string;
   /** An error inside a stream that already started, in this API's framing. */
   streamError(e: GatewayError): string;
   /** Written when a stream ends normally. */

@@ -6,8 +6,11 @@ import { HealthService } from './health.service';
 export class HealthController {
   constructor(@Inject(HealthService) private readonly health: HealthService) {}
 
-  /** The process is up and its event loop turns; touches no dependency. For restart decisions. */
-  @Get('liveness')
+  /**
+   * The process is up and its event loop turns; touches no dependency. For restart decisions. Also at
+   * LiteLLM's spelling, /health/liveliness, which LiteLLM users' probes call.
+   */
+  @Get(['liveness', 'liveliness'])
   liveness(): { status: 'ok' } {
     return { status: 'ok' };
   }

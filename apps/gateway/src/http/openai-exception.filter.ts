@@ -1,9 +1,14 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Errors, type GatewayError } from '@switchyard/contracts';
+import { envelopeFor } from './error-envelope';
 import { sendError } from './send-error';
+import { unservedEndpointMessage } from './unserved-endpoints';
 
-/** Whatever goes wrong, the client gets OpenAI's error envelope; only a real bug is a 500, and it is logged. */
+/**
+ * Whatever goes wrong, the client gets the error envelope of its API (OpenAI's, or Anthropic's on
+ * `/v1/messages`); only a real bug is a 500, and it is logged.
+ */
 @Catch()
 export class OpenAIExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
@@ -26,25 +31,29 @@ export class OpenAIExceptionFilter implements ExceptionFilter {
     if (this.onChatRejected && req.method === 'POST' && CHAT_PATH.test(req.url)) {
       reply.header('x-request-id', this.onChatRejected(req, error));
     }
-    // Answering before the client has finished sending makes it fail with EPIPE instead of reading
-    // our 413: read and discard the rest of the body first, up to a cap.
-    if (error.status === 413 && !req.raw.complete) return afterDraining(req.raw, () => sendError(reply, error));
-    sendError(reply, error);
+    if (error.status === 413 && !req.raw.complete) discardRest(req.raw, reply);
+    sendError(reply, error, envelopeFor(req.url));
   }
 }
 
 const CHAT_PATH = /^\/(v1\/)?chat\/completions(\?|$)/;
 
-/** Bytes of an oversized body we are willing to discard so the client can read the error; past it we hang up. */
-const DRAIN_CAP_BYTES = 64 * 1024 * 1024;
+/**
+ * How long the rest of an oversized body is read and discarded after its 413 went out. The 413 is written at
+ * once, but closing a socket with unread bytes resets it, and a reset can make the client drop our answer
+ * before reading it; so we keep reading, without storing, for this long, and then close.
+ */
+export const DISCARD_WINDOW_MS = 5_000;
 
-function afterDraining(raw: FastifyRequest['raw'], then: () => void): void {
-  let seen = 0;
-  raw.on('data', (chunk: Buffer) => {
-    seen += chunk.length;
-    if (seen > DRAIN_CAP_BYTES) raw.destroy();
-  });
-  raw.once('end', then);
+function discardRest(raw: FastifyRequest['raw'], reply: FastifyReply): void {
+  // Fastify asks to close the connection after a body it stopped reading; keeping it open while we discard is
+  // what lets the client read the answer, and the connection is reusable if the body ends in time.
+  reply.removeHeader('connection');
+  const timer = setTimeout(() => raw.socket.destroy(), DISCARD_WINDOW_MS);
+  timer.unref();
+  raw.on('data', () => undefined);
+  raw.once('end', () => clearTimeout(timer));
+  raw.once('close', () => clearTimeout(timer));
   raw.resume();
 }
 
@@ -57,10 +66,13 @@ export function toGatewayError(
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     if (status === 413) return Errors.payloadTooLarge(bodyLimit);
-    if (status === 404)
+    if (status === 404) {
+      const unserved = unservedEndpointMessage(req.url);
+      if (unserved) return { ...Errors.notFound(unserved), code: 'endpoint_not_supported' };
       return Errors.notFound(
         `Unknown request URL: ${req.method} ${req.url.split('?')[0]}. See the API reference for valid endpoints.`,
       );
+    }
     if (status === 405)
       return { ...Errors.invalidRequest(`Method ${req.method} is not allowed on ${req.url.split('?')[0]}.`), status };
     return { ...Errors.invalidRequest(exception.message), status };

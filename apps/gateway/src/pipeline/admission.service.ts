@@ -5,6 +5,7 @@ import { Errors, type GatewayError, type RequestSummary } from '@switchyard/cont
 import { resolveGroup, type ModelCatalog } from '@switchyard/routing';
 import { AuthService, mayUseModel, type Principal } from '../auth/auth.service';
 import type { ClientCodec } from '../codecs/client-codec';
+import { answersChat, groupMode } from '../models/model-mode';
 import { ADMISSION_CHECKS, type AdmissionCheck } from './admission-check';
 
 export type Admission =
@@ -35,8 +36,20 @@ export class AdmissionService {
     const parsed = codec.summarise(req.body);
     if (!parsed.ok) return { ok: false, error: parsed.error, principal };
     const summary = parsed.value;
-    if (!mayUseModel(principal, summary.model) || !resolveGroup(this.catalog, summary.model)) {
-      return { ok: false, error: Errors.modelNotFound(summary.model), principal, summary };
+    const group = mayUseModel(principal, summary.model) ? resolveGroup(this.catalog, summary.model) : undefined;
+    if (!group) return { ok: false, error: Errors.modelNotFound(summary.model), principal, summary };
+    const mode = groupMode(group.deployments);
+    if (codec.api === 'openai.chat' && !answersChat(mode)) {
+      return {
+        ok: false,
+        error: Errors.invalidRequest(
+          `The model \`${summary.model}\` is a${/^[aeiou]/.test(mode) ? 'n' : ''} ${mode} model (model_info.mode), not a chat model: it cannot answer chat completions. Pick a model whose mode in GET /v1/models is "chat".`,
+          'model',
+          'model_not_chat',
+        ),
+        principal,
+        summary,
+      };
     }
     for (const c of this.checks) {
       let refusal: GatewayError | undefined;
@@ -62,10 +75,6 @@ export class AdmissionService {
   }
 
   private authenticate(req: FastifyRequest) {
-    return this.auth.authenticate(req.headers.authorization, header(req.headers['api-key']));
+    return this.auth.authenticate(req.headers);
   }
-}
-
-function header(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }

@@ -87,7 +87,7 @@ export class FrameRelay {
           // Headers are gone: tell the client in-band, as its API does, then end the stream.
           res.end(codec.streamError(error));
         } else if (!res.headersSent) {
-          writeError(res, error, { 'x-request-id': requestId }, codec);
+          writeError(res, error, requestId, codec);
         } else {
           // Part of a JSON body is out: cutting the connection is the only honest way to say it is incomplete.
           res.destroy();
@@ -189,7 +189,7 @@ export class FrameRelay {
             const meta = parseMeta(msg);
             const error = readErrorFrame(msg, meta);
             if (!streaming && !res.headersSent) {
-              writeError(res, error, { 'x-request-id': requestId }, codec);
+              writeError(res, error, requestId, codec);
               finish(error.status, { meta, errorType: outcome.errorType ?? meta?.errorType ?? error.type });
             } else {
               fail(error, meta);

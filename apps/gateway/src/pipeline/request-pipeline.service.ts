@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import type { GatewayError } from '@switchyard/contracts';
 import type { ClientCodec } from '../codecs/client-codec';
+import { newRequestId } from '../http/request-id';
 import { sendError } from '../http/send-error';
 import { UsageRecorder } from '../usage/usage-recorder.service';
 import { AdmissionService } from './admission.service';
@@ -54,5 +54,5 @@ export class RequestPipeline {
  * from `t0` on the monotonic clock, so a wall clock stepped back mid-request never yields a negative latency.
  */
 function beginRequest(): RequestBase {
-  return { requestId: `req_${randomUUID().replace(/-/g, '')}`, startedAt: Date.now(), t0: performance.now() };
+  return { requestId: newRequestId(), startedAt: Date.now(), t0: performance.now() };
 }
