@@ -591,7 +591,8 @@ sy_npm_ci() {
     # npm ci insists that the lock lists every optional platform package (darwin, win32, ...), which a registry
     # mirror serving only some platforms cannot provide; npm install resolves the same tree from the same lock.
     sy_info "npm ci refused a lock file without some optional platform packages; installing with npm install instead"
-    if ! (cd "$SY_ROOT" && npm install --no-audit --no-fund) >"$SY_LOGS/npm-ci.log" 2>&1; then
+    # --no-save: the tracked package-lock.json stays as it is (the work tree stays clean).
+    if ! (cd "$SY_ROOT" && npm install --no-save --no-audit --no-fund) >"$SY_LOGS/npm-ci.log" 2>&1; then
       tail -n 30 "$SY_LOGS/npm-ci.log" >&2
       sy_fail "npm install failed (log: $(sy_rel "$SY_LOGS/npm-ci.log")): check access to the npm registry."
       return 1
