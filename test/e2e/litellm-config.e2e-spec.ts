@@ -44,6 +44,16 @@ model_list:
       api_base: ${groqUpstream.url}
       api_key: os.environ/GROQ_API_KEY
       rpm: 1_000
+  - model_name: tuned
+    litellm_params:
+      model: openai/gpt-4o-mini
+      api_base: ${openaiUpstream.url}
+      api_key: os.environ/OPENAI_API_KEY
+      temperature: 0.2
+      max_tokens: 64
+      seed: 42
+      extra_headers: { X-Team: blue }
+      extra_body: { safe_prompt: yes, temperature: 1.5 }
 general_settings:
   master_key: sk-1234
 `,
@@ -56,6 +66,26 @@ general_settings:
   });
 
   const client = (apiKey: string) => new OpenAI({ apiKey, baseURL: `${stack.gatewayUrl}/v1`, maxRetries: 0 });
+
+  it("sends a deployment's default parameters, extra_body and extra_headers upstream; the client's own values win", async () => {
+    await client('sk-1234').chat.completions.create({
+      model: 'tuned',
+      messages: [{ role: 'user', content: 'defaults please' }],
+      temperature: 0.9,
+    });
+    const sent = openaiUpstream.lastRequest!;
+    expect(sent.body).toMatchObject({
+      model: 'gpt-4o-mini',
+      temperature: 0.9,
+      max_tokens: 64,
+      seed: 42,
+      safe_prompt: true,
+    });
+    expect(sent.headers['x-team']).toBe('blue');
+    await client('sk-1234').chat.completions.create({ model: 'tuned', messages: [{ role: 'user', content: 'x' }] });
+    // The deployment's own temperature wins over its extra_body; both lose to the client.
+    expect(openaiUpstream.lastRequest!.body).toMatchObject({ temperature: 0.2 });
+  });
 
   it("accepts the config's master key sk-1234 on loopback, on the gateway and the admin API", async () => {
     const models = await client('sk-1234').models.list();

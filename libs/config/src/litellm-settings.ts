@@ -42,6 +42,7 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
   row('model_list[].litellm_params.timeout', 'supported', 'seconds, per attempt'),
   row('model_list[].litellm_params.stream_timeout', 'supported', 'seconds, per streamed attempt'),
   row('model_list[].litellm_params.extra_headers', 'supported'),
+  row('model_list[].litellm_params.extra_body', 'supported', "members added to the body; the client's own value wins"),
   row(
     'model_list[].litellm_params.<provider settings>',
     'supported',

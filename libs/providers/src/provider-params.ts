@@ -68,6 +68,8 @@ const common = {
   max_retries: z.number().int().nonnegative().optional(),
   /** Header values may carry tokens (a gateway's own auth in front of the provider): treated as secrets. */
   extra_headers: secret(z.record(z.string(), z.string()).optional()),
+  /** Members added to every request body (provider-specific parameters); the client's own value wins. */
+  extra_body: z.record(z.string(), z.unknown()).optional(),
   drop_params: z.boolean().optional(),
   additional_drop_params: z.array(z.string()).optional(),
   input_cost_per_token: z.number().nonnegative().optional(),

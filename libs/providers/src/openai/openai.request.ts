@@ -120,10 +120,14 @@ export function openAIRequestBody(input: ChatInput, deployment: ProviderDeployme
   return JSON.stringify(out);
 }
 
-/** The deployment's request defaults the client did not set; undefined when none (the body is then not parsed). */
+/**
+ * The deployment's request defaults and `extra_body` members the client did not set; undefined when there
+ * are none (the body is then not parsed).
+ */
 function missingDefaults(input: ChatInput, deployment: ProviderDeployment): Record<string, unknown> | undefined {
-  const defaults = deployment.requestDefaults;
-  if (defaults === undefined) return undefined;
+  const extraBody = deployment.params?.extra_body;
+  if (deployment.requestDefaults === undefined && extraBody === undefined) return undefined;
+  const defaults: Record<string, unknown> = { ...extraBody, ...deployment.requestDefaults };
   let missing: Record<string, unknown> | undefined;
   for (const [k, v] of Object.entries(defaults)) {
     if (v === undefined) continue;
