@@ -182,8 +182,7 @@ async function main(): Promise<void> {
           label = `connection ${(e as { code?: string }).code ?? (e as Error).message}`;
         }
         statuses.set(label, (statuses.get(label) ?? 0) + 1);
-        if (sent % 5000 === 0)
-          console.log(`    ${sent}/${total} sent (${Math.round((Date.now() - started) / 1000)} s)`);
+        if (n % 5000 === 0) console.log(`    ${n}/${total} sent (${Math.round((Date.now() - started) / 1000)} s)`);
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
