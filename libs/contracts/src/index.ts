@@ -10,3 +10,4 @@ export * from './money';
 export * from './health-report';
 export * from './request-summary';
 export * from './storable-text';
+export * from './json-depth';
