@@ -491,6 +491,18 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     }
   });
 
+  it('a deadline reached mid-stream ends the client stream with a timeout error, not a part-way failure', async () => {
+    // The paced upstream sends a chunk every 100 ms for 4 s: the attempt commits, then outlives its deadline.
+    const { frames, outcome } = await execute('dep-paced', { model: 'x', messages, stream: true }, { deadlineMs: 500 });
+    expect(frames.filter((f) => f.kind === 'chunk').length).toBeGreaterThan(0);
+    const last = frames.at(-1)!;
+    expect(last.kind).toBe('error');
+    const error = JSON.parse(last.text) as { code: string; message: string };
+    expect(error.code).toBe('timeout');
+    expect(error.message).not.toMatch(/part-way/);
+    expect(outcome.meta).toMatchObject({ errorCode: 'timeout' });
+  });
+
   describe('upstreams that bend the API', () => {
     const promptTokens = Math.ceil(messages[0]!.content.length / 4);
     const answer = 'Twelve characters each, nearly.';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { KeyChangedEventSchema } from './key-changed.event';
+import { TeamChangedEventSchema } from './team-changed.event';
 import { UsageRecordedEventSchema } from './usage-recorded.event';
 
 /**
@@ -87,6 +88,8 @@ export const Events = {
   attemptCancel: defineEvent('translator.attempt.cancel', { version: 2 }),
   /** admin, spend → every gateway: a virtual key changed or was revoked; drop it from the cache. */
   keyChanged: defineEvent('keys.key.changed', { schema: KeyChangedEventSchema }),
+  /** admin → every gateway: a team's models changed; drop every cached key of the team. */
+  teamChanged: defineEvent('teams.team.changed', { schema: TeamChangedEventSchema }),
   /** gateway → JetStream → spend: one per client request, whatever its outcome. */
   usageRecorded: defineEvent('usage.request.recorded', { schema: UsageRecordedEventSchema }),
 } as const;

@@ -4,6 +4,7 @@ export * from './create-db';
 export * from './migrate-database';
 export * from './migrations';
 export * from './key-secret';
+export * from './model-access';
 export * from './db.module';
 export * from './repositories/teams.repository';
 export * from './repositories/keys.repository';

@@ -38,3 +38,20 @@ describe('NUL characters', () => {
     expect(parseInput(CreateTeamSchema, { team_alias: 'tab\there ✓', metadata: { é: ['\u0001'] } })).toBeTruthy();
   });
 });
+
+describe('free-form JSON fields', () => {
+  const nested = (levels: number): unknown => JSON.parse('{"a":'.repeat(levels) + '1' + '}'.repeat(levels));
+
+  it.each([CreateTeamSchema, CreateKeySchema])('refuses 10,000 levels of metadata with a 400 naming it', (schema) => {
+    expect(paramOf(() => parseInput(schema, { metadata: nested(10_000) }))).toBe('metadata');
+  });
+
+  it('accepts metadata 32 levels deep and refuses 33', () => {
+    expect(paramOf(() => parseInput(CreateTeamSchema, { metadata: nested(32) }))).toBeUndefined();
+    expect(paramOf(() => parseInput(CreateTeamSchema, { metadata: nested(33) }))).toBe('metadata');
+  });
+
+  it('refuses metadata larger than 64 KiB as JSON', () => {
+    expect(paramOf(() => parseInput(CreateKeySchema, { metadata: { blob: 'x'.repeat(70_000) } }))).toBe('metadata');
+  });
+});

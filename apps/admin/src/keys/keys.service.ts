@@ -8,6 +8,7 @@ import {
   generateKeySecret,
   hashKey,
   keyPrefix,
+  modelsOutside,
   type KeyRecord,
   type NewKey,
 } from '@switchyard/db';
@@ -76,13 +77,18 @@ export class KeysService {
 
   /**
    * The team row stays locked FOR SHARE until the key is inserted and committed, so a concurrent team
-   * deletion either waits and then revokes this key too, or commits first and this creation is a 404.
+   * deletion either waits and then revokes this key too, or commits first and this creation is a 404; a
+   * concurrent change of the team's models likewise is judged against before or after, never between.
+   * A key may not name models its team does not allow (a 400 naming them); one naming none uses the team's.
    */
   private async createInLiveTeam(teamId: string, newKey: NewKey): Promise<KeyRecord> {
     const notFound = new ApiException({ ...teamNotFound(teamId), param: 'team_id' });
     if (!isUuid(teamId)) throw notFound;
     const key = await this.uow.run(async (trx) => {
-      if (!(await this.teams.getForShare(teamId, trx))) return undefined;
+      const team = await this.teams.getForShare(teamId, trx);
+      if (!team) return undefined;
+      const outside = modelsOutside(newKey.models ?? [], team.models);
+      if (outside.length > 0) throw new ApiException(modelsOutsideTeam(outside, team.models));
       return this.keys.create(newKey, trx);
     });
     if (!key) throw notFound;
@@ -142,6 +148,18 @@ export class KeysService {
     }
     return null;
   }
+}
+
+function modelsOutsideTeam(outside: string[], teamModels: string[]) {
+  const list = (ms: string[]) =>
+    ms
+      .slice(0, 20)
+      .map((m) => JSON.stringify(m))
+      .join(', ') + (ms.length > 20 ? `, ... (${ms.length} in all)` : '');
+  return Errors.invalidRequest(
+    `The key's models must be among its team's: ${list(outside)} ${outside.length === 1 ? 'is' : 'are'} not allowed to the team, which allows ${list(teamModels)}. Remove ${outside.length === 1 ? 'it' : 'them'} from "models" (or leave "models" empty to use the team's), or add ${outside.length === 1 ? 'it' : 'them'} to the team with PATCH /v1/teams/{id}.`,
+    'models',
+  );
 }
 
 /** Names the key only when what the caller sent is a key id (a uuid): anything else may be a pasted secret. */

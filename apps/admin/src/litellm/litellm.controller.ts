@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/co
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { openApiSchema } from '../docs/openapi-schema';
 import { CreateKeySchema } from '../keys/keys.schemas';
-import { CreateTeamSchema } from '../teams/teams.schemas';
+import { CreateTeamSchema, UpdateTeamSchema } from '../teams/teams.schemas';
 import { LitellmService } from './litellm.service';
 
 /** LiteLLM proxy-compatible aliases, so existing LiteLLM admin scripts keep working. */
@@ -43,5 +43,13 @@ export class LitellmController {
   @ApiBody({ schema: openApiSchema(CreateTeamSchema) })
   newTeam(@Body() body: unknown): ReturnType<LitellmService['newTeam']> {
     return this.litellm.newTeam(body);
+  }
+
+  @Post('team/update')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'LiteLLM alias of PATCH /v1/teams/{team_id} (team_id in the body; unknown fields ignored)' })
+  @ApiBody({ schema: openApiSchema(UpdateTeamSchema) })
+  updateTeam(@Body() body: unknown): ReturnType<LitellmService['updateTeam']> {
+    return this.litellm.updateTeam(body);
   }
 }

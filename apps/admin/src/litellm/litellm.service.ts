@@ -6,7 +6,7 @@ import { ApiException } from '../common/api.exception';
 import { isUuid, parseInput } from '../common/parse-input';
 import { CreateKeySchema, type CreatedKeyJson, type KeyJson } from '../keys/keys.schemas';
 import { KeysService } from '../keys/keys.service';
-import { CreateTeamSchema, type TeamJson } from '../teams/teams.schemas';
+import { CreateTeamSchema, UpdateTeamSchema, type TeamJson } from '../teams/teams.schemas';
 import { TeamsService } from '../teams/teams.service';
 
 /** LiteLLM clients send many fields we do not act on; only the known ones are passed on (and validated). */
@@ -79,4 +79,12 @@ export class LitellmService {
     const team = await this.teams.create(pick(body, Object.keys(CreateTeamSchema.shape)));
     return { ...team, team_id: team.id };
   }
+
+  async updateTeam(body: unknown): Promise<TeamJson & { team_id: string }> {
+    const { team_id } = parseInput(TeamIdSchema, pick(body, ['team_id']));
+    const team = await this.teams.update(team_id, pick(body, Object.keys(UpdateTeamSchema.shape)));
+    return { ...team, team_id: team.id };
+  }
 }
+
+const TeamIdSchema = z.object({ team_id: z.string().min(1) });

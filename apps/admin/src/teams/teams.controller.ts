@@ -1,7 +1,14 @@
-import { Body, Controller, Delete, Get, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Inject, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { errorResponse, openApiSchema } from '../docs/openapi-schema';
-import { CreateTeamSchema, TeamDeletedSchema, TeamJsonSchema, TeamListSchema, type TeamJson } from './teams.schemas';
+import {
+  CreateTeamSchema,
+  TeamDeletedSchema,
+  TeamJsonSchema,
+  TeamListSchema,
+  UpdateTeamSchema,
+  type TeamJson,
+} from './teams.schemas';
 import { TeamsService } from './teams.service';
 
 @ApiTags('teams')
@@ -33,6 +40,16 @@ export class TeamsController {
   @ApiResponse({ status: 404, ...errorResponse })
   get(@Param('id') id: string): Promise<TeamJson> {
     return this.teams.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Update a team; a change of its models limits its keys on every gateway at once' })
+  @ApiBody({ schema: openApiSchema(UpdateTeamSchema) })
+  @ApiResponse({ status: 200, schema: openApiSchema(TeamJsonSchema, 'output') })
+  @ApiResponse({ status: 400, ...errorResponse })
+  @ApiResponse({ status: 404, ...errorResponse })
+  update(@Param('id') id: string, @Body() body: unknown): Promise<TeamJson> {
+    return this.teams.update(id, body);
   }
 
   @Delete(':id')

@@ -20,6 +20,18 @@ export const CreateTeamSchema = z.strictObject({
 });
 export type CreateTeamInput = z.infer<typeof CreateTeamSchema>;
 
+/** What a team update may change; absent fields are kept. */
+export const UpdateTeamSchema = z.strictObject({
+  team_alias: textSchema(1, 256).nullable().optional(),
+  /**
+   * Models members of the team may use; empty means all. Narrowing it limits existing keys at once
+   * (a key may use what both its own list and its team's allow).
+   */
+  models: ModelListSchema.optional(),
+  metadata: MetadataSchema.optional(),
+});
+export type UpdateTeamInput = z.infer<typeof UpdateTeamSchema>;
+
 export const TeamJsonSchema = z.object({
   id: z.string(),
   team_alias: z.string().nullable(),

@@ -5,7 +5,7 @@ import { ApiException } from '../common/api.exception';
 import { budgetToNanos, nanosToUsdOrNull } from '../common/money';
 import { isUuid, parseInput } from '../common/parse-input';
 import { KeyEventsPublisher } from '@switchyard/nats';
-import { CreateTeamSchema, type TeamJson } from './teams.schemas';
+import { CreateTeamSchema, UpdateTeamSchema, type TeamJson } from './teams.schemas';
 
 export function toTeamJson(t: TeamRecord): TeamJson {
   return {
@@ -56,6 +56,30 @@ export class TeamsService {
 
   async get(id: string): Promise<TeamJson> {
     return toTeamJson(await this.require(id));
+  }
+
+  /**
+   * Updates the team. A change of its models reaches every gateway at once (one team event: each drops the
+   * team's cached keys and reloads them with the new limit on their next request).
+   */
+  async update(id: string, body: unknown): Promise<TeamJson> {
+    if (!isUuid(id)) throw new ApiException(teamNotFound(id));
+    const input = parseInput(UpdateTeamSchema, body);
+    const team = await this.teams.update(id, {
+      teamAlias: input.team_alias,
+      models: input.models,
+      metadata: input.metadata,
+    });
+    if (!team) throw new ApiException(teamNotFound(id));
+    if (input.models !== undefined) await this.keyEvents.publishTeamChanged({ teamId: id, reason: 'updated' });
+    await this.audit.record({
+      actor: 'master_key',
+      action: 'team.updated',
+      entity: 'team',
+      entityId: id,
+      details: { fields: Object.keys(input) },
+    });
+    return toTeamJson(team);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyRefusal, presentedKey } from './auth.service';
+import { keyRefusal, mayUseModel, presentedKey, type Principal } from './auth.service';
 
 describe('presentedKey', () => {
   it('takes the key from Authorization: Bearer, then x-api-key, then api-key', () => {
@@ -52,5 +52,17 @@ describe('keyRefusal', () => {
   it('accepts a live key', () => {
     expect(keyRefusal({ expiresAt: t('2026-02-01T00:00:00Z'), revokedAt: null }, now)).toBeUndefined();
     expect(keyRefusal({ expiresAt: null, revokedAt: null }, now)).toBeUndefined();
+  });
+});
+
+describe('mayUseModel', () => {
+  const key = (models: string[] | null): Principal => ({ kind: 'key', keyId: 'k', teamId: 't', models });
+  it('allows any model when no level restricts, and only the listed ones otherwise', () => {
+    expect(mayUseModel(key(null), 'gpt-4o-mini')).toBe(true);
+    expect(mayUseModel(key(['gpt-4o']), 'gpt-4o')).toBe(true);
+    expect(mayUseModel(key(['gpt-4o']), 'gpt-4o-mini')).toBe(false);
+  });
+  it('allows nothing when the levels have no model in common', () => {
+    expect(mayUseModel(key([]), 'gpt-4o')).toBe(false);
   });
 });

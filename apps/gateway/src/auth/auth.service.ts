@@ -10,13 +10,13 @@ export interface Principal {
   kind: 'master' | 'key';
   keyId: string | null;
   teamId: string | null;
-  /** Models this caller may use; empty means all. */
-  models: readonly string[];
+  /** Models this caller may use: every level's limit applied (key, team); null means any. */
+  models: readonly string[] | null;
 }
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; error: GatewayError };
 
-const MASTER: Principal = { kind: 'master', keyId: null, teamId: null, models: [] };
+const MASTER: Principal = { kind: 'master', keyId: null, teamId: null, models: null };
 
 @Injectable()
 export class AuthService {
@@ -54,13 +54,16 @@ export class AuthService {
       return fail(`The API key ${redact(secret)} has expired. Ask an admin for a new key, or for a later expiry.`);
     if (refusal === 'revoked')
       return fail(`The API key ${redact(secret)} has been revoked. Ask an admin for a new key.`);
-    return { ok: true, principal: { kind: 'key', keyId: record.id, teamId: record.teamId, models: record.models } };
+    return {
+      ok: true,
+      principal: { kind: 'key', keyId: record.id, teamId: record.teamId, models: record.allowedModels },
+    };
   }
 }
 
 /** True when the principal may call `model`. */
 export function mayUseModel(principal: Principal, model: string): boolean {
-  return principal.models.length === 0 || principal.models.includes(model);
+  return principal.models === null || principal.models.includes(model);
 }
 
 const NO_KEY =

@@ -1,24 +1,24 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { KeyRecord, KeysRepository } from '@switchyard/db';
+import type { KeyGrant, KeysRepository } from '@switchyard/db';
 import { KeyCacheService } from './key-cache.service';
 import { KeyEventsController } from './key-events.controller';
 
-const record = (revoked: boolean): KeyRecord =>
+const record = (revoked: boolean, teamId: string | null = null): KeyGrant =>
   ({
     id: 'k1',
     keyHash: 'h1',
-    teamId: null,
+    teamId,
     models: [],
     revokedAt: revoked ? new Date() : null,
     expiresAt: null,
-  }) as unknown as KeyRecord;
+  }) as unknown as KeyGrant;
 
 /** A repository whose lookups the test resolves by hand, and the controller that delivers key events. */
 function setup() {
-  const lookups: ((r: KeyRecord | undefined) => void)[] = [];
+  const lookups: ((r: KeyGrant | undefined) => void)[] = [];
   const repo = {
-    findByHash: () => new Promise<KeyRecord | undefined>((r) => lookups.push(r)),
+    findByHash: () => new Promise<KeyGrant | undefined>((r) => lookups.push(r)),
   } as unknown as KeysRepository;
   const nc = {
     status: () => ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise(() => undefined) }) }),
@@ -26,7 +26,12 @@ function setup() {
   const cache = new KeyCacheService(repo, nc);
   cache.onApplicationBootstrap();
   const events = new KeyEventsController(cache);
-  return { cache, lookups, revoke: () => events.changed({ keyId: 'k1', keyHash: 'h1', reason: 'revoked' }) };
+  return {
+    cache,
+    lookups,
+    revoke: () => events.changed({ keyId: 'k1', keyHash: 'h1', reason: 'revoked' }),
+    teamChanged: (teamId: string) => events.teamChanged({ teamId, reason: 'updated' }),
+  };
 }
 
 describe('KeyCacheService', () => {
@@ -53,6 +58,31 @@ describe('KeyCacheService', () => {
     expect((await again)?.revokedAt).not.toBeNull();
   });
 
+  it("drops every key of a team whose models changed, and keeps other teams' keys", async () => {
+    const { cache, lookups, teamChanged } = setup();
+    const a = cache.get('h1');
+    lookups[0]!(record(false, 't1'));
+    await a;
+    const b = cache.get('h2');
+    lookups[1]!(record(false, 't2'));
+    await b;
+    teamChanged('t1');
+    void cache.get('h2');
+    expect(lookups).toHaveLength(2); // t2's key still served from memory
+    void cache.get('h1');
+    expect(lookups).toHaveLength(3); // t1's key read again, with its team's new models
+  });
+
+  it('does not cache a row read before a team change that arrived during the lookup', async () => {
+    const { cache, lookups, teamChanged } = setup();
+    const stale = cache.get('h1');
+    teamChanged('t1');
+    lookups[0]!(record(false, 't1'));
+    await stale;
+    void cache.get('h1');
+    expect(lookups).toHaveLength(2);
+  });
+
   it('does not cache a row read before a revocation that arrived during the lookup', async () => {
     const { cache, lookups, revoke } = setup();
     const stale = cache.get('h1');
@@ -70,7 +100,7 @@ describe('KeyCacheService', () => {
     const failing = cache.get('h1');
     expect(lookups).toHaveLength(1);
     // Reject through the same resolver slot: the stub only resolves, so fail via a thrown record access.
-    lookups[0]!(Promise.reject(new Error('db down')) as unknown as KeyRecord);
+    lookups[0]!(Promise.reject(new Error('db down')) as unknown as KeyGrant);
     await expect(failing).rejects.toThrow('db down');
     void cache.get('h1');
     expect(lookups).toHaveLength(2);
@@ -78,8 +108,8 @@ describe('KeyCacheService', () => {
 
   describe('while Postgres is down', () => {
     afterEach(() => vi.useRealTimers());
-    const fail = (lookup: (r: KeyRecord | undefined) => void) =>
-      lookup(Promise.reject(new Error('db down')) as unknown as KeyRecord);
+    const fail = (lookup: (r: KeyGrant | undefined) => void) =>
+      lookup(Promise.reject(new Error('db down')) as unknown as KeyGrant);
 
     it('keeps serving a key loaded within MAX_STALE_MS, at once, and retries the lookup behind it', async () => {
       vi.useFakeTimers();

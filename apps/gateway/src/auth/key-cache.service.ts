@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { KeysRepository, type KeyRecord } from '@switchyard/db';
+import { KeysRepository, type KeyGrant } from '@switchyard/db';
 import { NATS } from '@switchyard/nats';
 
 /** A key found in Postgres, or the fact that none exists for that hash. */
-type Entry = { record: KeyRecord | undefined; loadedAt: number };
+type Entry = { record: KeyGrant | undefined; loadedAt: number };
 
 /**
  * In-process cache of virtual keys by hash, so steady-state requests touch no database. Admin publishes
@@ -20,7 +20,7 @@ type Entry = { record: KeyRecord | undefined; loadedAt: number };
 export class KeyCacheService implements OnApplicationBootstrap {
   private readonly entries = new Map<string, Entry>();
   /** One database lookup per hash at a time, however many requests arrive with it. */
-  private readonly loading = new Map<string, Promise<KeyRecord | undefined>>();
+  private readonly loading = new Map<string, Promise<KeyGrant | undefined>>();
   /**
    * Bumped by every change notification and every reconnect. A lookup that was in flight meanwhile may
    * have read a row from before the change: its result serves the requests waiting on it but is not
@@ -49,6 +49,15 @@ export class KeyCacheService implements OnApplicationBootstrap {
     this.loading.delete(keyHash);
   }
 
+  /**
+   * A team changed (its models): forget every key of it. Lookups in flight may have read the team from
+   * before the change; the generation bump keeps their results out of the cache.
+   */
+  invalidateTeam(teamId: string): void {
+    this.generation++;
+    for (const [hash, e] of this.entries) if (e.record?.teamId === teamId) this.entries.delete(hash);
+  }
+
   onApplicationBootstrap(): void {
     // Reconnecting after an outage may have cost us notifications: start from an empty cache.
     void (async () => {
@@ -61,7 +70,7 @@ export class KeyCacheService implements OnApplicationBootstrap {
     })().catch(() => undefined);
   }
 
-  async get(hash: string): Promise<KeyRecord | undefined> {
+  async get(hash: string): Promise<KeyGrant | undefined> {
     const hit = this.entries.get(hash);
     if (hit && Date.now() - hit.loadedAt < (hit.record ? KeyCacheService.TTL_MS : KeyCacheService.MISS_TTL_MS)) {
       return hit.record;
@@ -79,9 +88,9 @@ export class KeyCacheService implements OnApplicationBootstrap {
     return lookup;
   }
 
-  private lookup(hash: string): Promise<KeyRecord | undefined> {
+  private lookup(hash: string): Promise<KeyGrant | undefined> {
     const startedAt = this.generation;
-    const pending: Promise<KeyRecord | undefined> = this.keys.findByHash(hash).then(
+    const pending: Promise<KeyGrant | undefined> = this.keys.findByHash(hash).then(
       (record) => {
         this.forget(hash, pending);
         if (this.servingStale) {
@@ -120,7 +129,7 @@ export class KeyCacheService implements OnApplicationBootstrap {
     return n;
   }
 
-  private forget(hash: string, lookup: Promise<KeyRecord | undefined>): void {
+  private forget(hash: string, lookup: Promise<KeyGrant | undefined>): void {
     if (this.loading.get(hash) === lookup) this.loading.delete(hash);
   }
 }

@@ -1,9 +1,9 @@
 import { Controller, Inject } from '@nestjs/common';
-import { Events, type KeyChangedEvent } from '@switchyard/contracts';
+import { Events, type KeyChangedEvent, type TeamChangedEvent } from '@switchyard/contracts';
 import { OnEvent } from '@switchyard/nats';
 import { KeyCacheService } from './key-cache.service';
 
-/** Key changes broadcast by admin and spend (no queue group: every gateway instance hears each one). */
+/** Key and team changes broadcast by admin and spend (no queue group: every gateway instance hears each one). */
 @Controller()
 export class KeyEventsController {
   constructor(@Inject(KeyCacheService) private readonly cache: KeyCacheService) {}
@@ -11,5 +11,10 @@ export class KeyEventsController {
   @OnEvent(Events.keyChanged)
   changed(event: KeyChangedEvent): void {
     this.cache.invalidate(event.keyHash);
+  }
+
+  @OnEvent(Events.teamChanged)
+  teamChanged(event: TeamChangedEvent): void {
+    this.cache.invalidateTeam(event.teamId);
   }
 }

@@ -1,4 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { tooDeepAt } from '@switchyard/contracts';
+
+/**
+ * Objects and arrays nest at most this deep in a request body (the body itself is level 1). JSON.parse builds
+ * any depth, but the services downstream re-serialise parts of the body (JSON.stringify recurses, and
+ * overflows the stack near 10,000 levels); no API request needs more than a few dozen.
+ */
+export const MAX_BODY_DEPTH = 64;
 
 /**
  * Parses every request body as JSON whatever its content type (curl -d sends form encoding), and keeps
@@ -10,8 +18,9 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
     const buf = body as Buffer;
     (req as unknown as { rawBody: Buffer }).rawBody = buf;
     if (buf.length === 0) return done(null, undefined);
+    let value: unknown;
     try {
-      done(null, JSON.parse(buf.toString('utf8')));
+      value = JSON.parse(buf.toString('utf8'));
     } catch (e) {
       const err = Object.assign(
         new Error(
@@ -21,7 +30,19 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
           statusCode: 400,
         },
       );
-      done(err, undefined);
+      return done(err, undefined);
     }
+    const deep = tooDeepAt(value, MAX_BODY_DEPTH);
+    if (deep) {
+      const param = deep.length > 0 ? String(deep[0]) : null;
+      const err = Object.assign(
+        new Error(
+          `The request body nests objects and arrays deeper than ${MAX_BODY_DEPTH} levels${param === null ? '' : ` (in '${param}')`}. Flatten it.`,
+        ),
+        { statusCode: 400, param },
+      );
+      return done(err, undefined);
+    }
+    done(null, value);
   });
 }

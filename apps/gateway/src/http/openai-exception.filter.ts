@@ -77,10 +77,11 @@ export function toGatewayError(
       return { ...Errors.invalidRequest(`Method ${req.method} is not allowed on ${req.url.split('?')[0]}.`), status };
     return { ...Errors.invalidRequest(exception.message), status };
   }
-  const e = exception as { statusCode?: number; code?: string; message?: string };
+  const e = exception as { statusCode?: number; code?: string; message?: string; param?: unknown };
   if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return Errors.payloadTooLarge(bodyLimit);
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return { ...Errors.invalidRequest(e.message ?? 'Bad request.'), status: e.statusCode };
+    const param = typeof e.param === 'string' ? e.param : null;
+    return { ...Errors.invalidRequest(e.message ?? 'Bad request.', param), status: e.statusCode };
   }
   logger.error(
     `unhandled error on ${req.method} ${req.url.split('?')[0]}: ${(exception as Error)?.stack ?? String(exception)}`,

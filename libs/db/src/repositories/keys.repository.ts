@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Kysely, Transaction } from 'kysely';
 import { DB } from '../db.token';
 import type { ApiKeyRow, Database } from '../database.types';
+import { allowedModels } from '../model-access';
 
 export interface KeyRecord {
   id: string;
@@ -18,6 +19,14 @@ export interface KeyRecord {
   revokedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A key as the gateway authorises it: with what its team allows, read in the same query. */
+export interface KeyGrant extends KeyRecord {
+  /** The team's models (empty: no team, or the team allows all). */
+  teamModels: string[];
+  /** What the key may call now: see allowedModels (null: any model). */
+  allowedModels: string[] | null;
 }
 
 export interface NewKey {
@@ -85,9 +94,23 @@ export class KeysRepository {
     return row && toKeyRecord(row);
   }
 
-  async findByHash(hash: string): Promise<KeyRecord | undefined> {
-    const row = await this.db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
-    return row && toKeyRecord(row);
+  /**
+   * The key with its team's model limit, in one query (the gateway's cache holds the result, so a request
+   * never waits on Postgres for the team). A deleted team's keys are revoked with it, so its limit is moot.
+   */
+  async findByHash(hash: string): Promise<KeyGrant | undefined> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .leftJoin('teams', 'teams.id', 'api_keys.team_id')
+      .selectAll('api_keys')
+      .select('teams.models as team_models')
+      .where('api_keys.key_hash', '=', hash)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const { team_models, ...key } = row;
+    const record = toKeyRecord(key);
+    const teamModels = team_models ?? [];
+    return { ...record, teamModels, allowedModels: allowedModels([record.models, teamModels]) };
   }
 
   /** Revokes the key (keeping the first revocation time if already revoked); undefined when it does not exist. */

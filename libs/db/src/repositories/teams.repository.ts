@@ -22,6 +22,13 @@ export interface NewTeam {
   metadata?: Record<string, unknown>;
 }
 
+/** Fields a team update may change; absent ones are kept. */
+export interface TeamUpdate {
+  teamAlias?: string | null;
+  models?: string[];
+  metadata?: Record<string, unknown>;
+}
+
 export function toTeamRecord(row: TeamRow): TeamRecord {
   return {
     id: row.id,
@@ -86,6 +93,23 @@ export class TeamsRepository {
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
       .forShare()
+      .executeTakeFirst();
+    return row && toTeamRecord(row);
+  }
+
+  /** Updates the live team (its row locked until the statement ends); undefined when missing or deleted. */
+  async update(id: string, patch: TeamUpdate, at: Date = new Date()): Promise<TeamRecord | undefined> {
+    const row = await this.db
+      .updateTable('teams')
+      .set({
+        ...(patch.teamAlias !== undefined && { team_alias: patch.teamAlias }),
+        ...(patch.models !== undefined && { models: patch.models }),
+        ...(patch.metadata !== undefined && { metadata: JSON.stringify(patch.metadata) }),
+        updated_at: at,
+      })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .returningAll()
       .executeTakeFirst();
     return row && toTeamRecord(row);
   }
