@@ -31,7 +31,8 @@ describe('robustness', () => {
     [heavy, light] = await Promise.all([startFakeOpenAI(), startFakeOpenAI()]);
     const dead = await closedPort();
     stack = await startStack({
-      env: { UPSTREAM_KEY: 'sk-robustness-upstream' },
+      // 400 concurrent requests from one address: lift the per-client connection limit (a 429 would be retried by the SDK and billed twice).
+      env: { UPSTREAM_KEY: 'sk-robustness-upstream', SWITCHYARD_MAX_CONNECTIONS_PER_CLIENT: '0' },
       configYaml: `
 model_list:
   - model_name: balanced
