@@ -11,6 +11,9 @@ export const GATEWAY_ONLY_FIELDS = [
   'fallbacks',
   'context_window_fallback_dict',
   'num_retries',
+  // LiteLLM's per-request drop settings: read by the translator, never sent to a provider.
+  'drop_params',
+  'additional_drop_params',
 ] as const;
 
 /**

@@ -34,3 +34,5 @@ export * from './canonical/decoders/openai-chat.decoder';
 export * from './framing/aws-eventstream.encoder';
 export * from './chat-input';
 export * from './credentials/credentials.types';
+export * from './canonical/canonical-stream';
+export * from './params/drop-settings';
