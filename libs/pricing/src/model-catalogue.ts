@@ -1,4 +1,15 @@
 import rawCatalogue from './catalogue.json';
+import azureCatalogue from './catalogue/azure.json';
+import bedrockCatalogue from './catalogue/bedrock.json';
+import vertexCatalogue from './catalogue/vertex_ai.json';
+
+/** The catalogue's files: the main one, and one per provider whose model ids differ from the vendor's own. */
+const CATALOGUE_FILES: ReadonlyArray<readonly [string, unknown]> = [
+  ['catalogue.json', rawCatalogue],
+  ['catalogue/azure.json', azureCatalogue],
+  ['catalogue/bedrock.json', bedrockCatalogue],
+  ['catalogue/vertex_ai.json', vertexCatalogue],
+];
 
 export type ModelMode = 'chat' | 'embedding';
 
@@ -45,8 +56,8 @@ export function usdDecimalToNanos(usd: number | string, where = 'price'): bigint
   return BigInt(m[1]) * 1_000_000_000n + BigInt(frac);
 }
 
-function buildEntry(name: string, raw: RawEntry): ModelInfo {
-  const where = `libs/pricing/src/catalogue.json models["${name}"]`;
+function buildEntry(file: string, name: string, raw: RawEntry): ModelInfo {
+  const where = `libs/pricing/src/${file} models["${name}"]`;
   if (raw.mode !== 'chat' && raw.mode !== 'embedding') throw new Error(`${where}.mode must be "chat" or "embedding".`);
   if (!Number.isInteger(raw.contextWindow) || raw.contextWindow <= 0)
     throw new Error(`${where}.contextWindow must be a positive integer.`);
@@ -66,25 +77,30 @@ function buildEntry(name: string, raw: RawEntry): ModelInfo {
   };
 }
 
-function buildIndex(doc: { models: Record<string, RawEntry> }): { list: ModelInfo[]; byName: Map<string, ModelInfo> } {
+function buildIndex(files: ReadonlyArray<readonly [string, unknown]>): {
+  list: ModelInfo[];
+  byName: Map<string, ModelInfo>;
+} {
   const list: ModelInfo[] = [];
   const byName = new Map<string, ModelInfo>();
-  const put = (key: string, info: ModelInfo) => {
-    const k = key.toLowerCase();
-    if (byName.has(k))
-      throw new Error(`libs/pricing/src/catalogue.json: "${key}" is listed twice (as a model or alias); remove one.`);
-    byName.set(k, info);
-  };
-  for (const [name, raw] of Object.entries(doc.models)) {
-    const info = buildEntry(name, raw);
-    list.push(info);
-    put(name, info);
-    for (const alias of raw.aliases ?? []) put(alias, info);
+  for (const [file, doc] of files) {
+    const put = (key: string, info: ModelInfo) => {
+      const k = key.toLowerCase();
+      if (byName.has(k))
+        throw new Error(`libs/pricing/src/${file}: "${key}" is listed twice (as a model or alias); remove one.`);
+      byName.set(k, info);
+    };
+    for (const [name, raw] of Object.entries((doc as { models: Record<string, RawEntry> }).models)) {
+      const info = buildEntry(file, name, raw);
+      list.push(info);
+      put(name, info);
+      for (const alias of raw.aliases ?? []) put(alias, info);
+    }
   }
   return { list, byName };
 }
 
-const { list: MODELS, byName: BY_NAME } = buildIndex(rawCatalogue as unknown as { models: Record<string, RawEntry> });
+const { list: MODELS, byName: BY_NAME } = buildIndex(CATALOGUE_FILES);
 
 /** Every model of the catalogue. */
 export function listModels(): readonly ModelInfo[] {
