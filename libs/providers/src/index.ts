@@ -36,3 +36,4 @@ export * from './chat-input';
 export * from './credentials/credentials.types';
 export * from './canonical/canonical-stream';
 export * from './params/drop-settings';
+export * from './provider-env';
