@@ -40,6 +40,8 @@ model_list:
     litellm_params: { model: fake/gpt-4o-mini }
   - model_name: large
     litellm_params: { model: openai/fake-large, api_base: ${upstream.url}, api_key: os.environ/FAKE_UPSTREAM_KEY }
+  - model_name: billed-by-provider
+    litellm_params: { model: openrouter/fake-cost, api_base: ${upstream.url}, api_key: os.environ/FAKE_UPSTREAM_KEY }
   - model_name: breaks
     litellm_params: { model: openai/fake-stream-error, api_base: ${upstream.url}, api_key: os.environ/FAKE_UPSTREAM_KEY }
   - model_name: drops
@@ -208,6 +210,22 @@ model_list:
     expect(upstream.requests).toBe(before);
   });
 
+  it("records the cost a provider reports itself (OpenRouter's usage.cost) rather than a catalogue price", async () => {
+    const { id, key } = await newKey({});
+    const ai = client(key);
+    await ai.chat.completions.create({ model: 'billed-by-provider', messages: [{ role: 'user', content: 'hi' }] });
+    const stream = await ai.chat.completions.create({
+      model: 'billed-by-provider',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
+    for await (const chunk of stream) void chunk;
+    // 0.000421 USD each: 421,000 nano-USD, twice.
+    await waitFor(async () => ((await keySpendNanos(stack.databaseUrl, id)) === 842_000n ? true : undefined), {
+      timeoutMs: 15_000,
+    });
+  });
+
   it('ends a stream that breaks after it began with an error chunk (finish_reason "error") and [DONE], which the SDK raises', async () => {
     for (const model of ['breaks', 'drops']) {
       const stream = await client(stack.masterKey).chat.completions.create({
@@ -257,6 +275,7 @@ model_list:
   it('lists only the models a key may use', async () => {
     const all = await client(stack.masterKey).models.list();
     expect(all.data.map((m) => m.id).sort()).toEqual([
+      'billed-by-provider',
       'breaks',
       'demo',
       'drops',
