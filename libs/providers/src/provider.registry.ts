@@ -1,4 +1,5 @@
 import type { ProviderDeployment } from './provider-deployment';
+import { anthropicAdapter } from './anthropic/anthropic.adapter';
 import { fakeAdapter } from './fake/fake.adapter';
 import { createOpenAICompatibleAdapter } from './openai/openai.adapter';
 import { OPENAI_COMPATIBLE_PROFILES } from './openai/openai.request';
@@ -32,6 +33,7 @@ const cache = new Map<string, ProviderAdapter>();
 export function adapterFor(deployment: Pick<ProviderDeployment, 'provider' | 'apiBase'>): ProviderAdapter {
   const { provider } = deployment;
   if (provider === 'fake') return fakeAdapter;
+  if (provider === 'anthropic') return anthropicAdapter;
   const known = OPENAI_COMPATIBLE_PROFILES[provider];
   if (known === undefined && (deployment.apiBase === undefined || NOT_OPENAI_COMPATIBLE.has(provider))) {
     throw new UnsupportedProviderError(provider);
@@ -45,5 +47,5 @@ export function adapterFor(deployment: Pick<ProviderDeployment, 'provider' | 'ap
 }
 
 export function supportedProviders(): string[] {
-  return ['fake', ...Object.keys(OPENAI_COMPATIBLE_PROFILES)];
+  return ['fake', 'anthropic', ...Object.keys(OPENAI_COMPATIBLE_PROFILES)];
 }
