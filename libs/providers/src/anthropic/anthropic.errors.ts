@@ -194,7 +194,10 @@ export function normaliseAnthropicError(reply: UpstreamErrorInput, deployment: P
  * A stream's `error` event (Anthropic sends one when it fails after the 200, e.g. overloaded_error): the
  * same mapping, at the status the error's type stands for.
  */
-export function anthropicStreamError(error: AnthropicErrorObject | undefined, deployment?: ProviderDeployment): GatewayError {
+export function anthropicStreamError(
+  error: AnthropicErrorObject | undefined,
+  deployment?: ProviderDeployment,
+): GatewayError {
   const type = error?.type ?? 'api_error';
   const status = ANTHROPIC_ERROR_STATUS[type] ?? 500;
   const body = JSON.stringify({ type: 'error', error: { type, message: error?.message ?? 'stream error' } });

@@ -60,7 +60,8 @@ export function thinkingBudgetOf(req: AnthropicChatParams): number | undefined {
   const t = req.thinking;
   if (isObject(t) && t['type'] === 'enabled' && typeof t['budget_tokens'] === 'number') return t['budget_tokens'];
   const effort = req.reasoning_effort;
-  if (typeof effort === 'string' && Object.hasOwn(THINKING_BUDGETS, effort)) return THINKING_BUDGETS[effort] ?? undefined;
+  if (typeof effort === 'string' && Object.hasOwn(THINKING_BUDGETS, effort))
+    return THINKING_BUDGETS[effort] ?? undefined;
   return undefined;
 }
 
@@ -119,7 +120,10 @@ function toAnthropicTools(tools: unknown[]): AnthropicTool[] | ReturnType<typeof
   return out;
 }
 
-function toToolChoice(choice: unknown, req: AnthropicChatParams): AnthropicToolChoice | ReturnType<typeof invalidParam> {
+function toToolChoice(
+  choice: unknown,
+  req: AnthropicChatParams,
+): AnthropicToolChoice | ReturnType<typeof invalidParam> {
   const noParallel = req.parallel_tool_calls === false ? { disable_parallel_tool_use: true } : {};
   const forced = (c: AnthropicToolChoice): AnthropicToolChoice | ReturnType<typeof invalidParam> =>
     thinkingEnabled(req)
@@ -165,7 +169,10 @@ export const ANTHROPIC_PARAM_MAP: ParamMap<AnthropicMessagesRequest, AnthropicCh
     // Read by the gateway (tags, spend tracking); Anthropic's metadata takes only user_id (from `user`).
     metadata: { kind: 'external' },
     parallel_tool_calls: { kind: 'external' },
-    tools: { kind: 'external', check: { validate: (tools) => (Array.isArray(tools) ? undefined : 'expected an array') } },
+    tools: {
+      kind: 'external',
+      check: { validate: (tools) => (Array.isArray(tools) ? undefined : 'expected an array') },
+    },
     response_format: {
       kind: 'external',
       check: {
@@ -173,11 +180,15 @@ export const ANTHROPIC_PARAM_MAP: ParamMap<AnthropicMessagesRequest, AnthropicCh
           if (!isObject(rf)) return 'expected an object';
           const type = rf['type'];
           if (type === 'text' || type === 'json_object') return undefined;
-          if (type !== 'json_schema') return `anthropic takes "text", "json_object" or "json_schema", not ${JSON.stringify(type)}`;
+          if (type !== 'json_schema')
+            return `anthropic takes "text", "json_object" or "json_schema", not ${JSON.stringify(type)}`;
           const js = rf['json_schema'];
           if (!isObject(js)) return 'json_schema.schema is missing';
           const schema = js['schema'];
-          if (schema !== undefined && (!isObject(schema) || (schema['type'] !== undefined && schema['type'] !== 'object'))) {
+          if (
+            schema !== undefined &&
+            (!isObject(schema) || (schema['type'] !== undefined && schema['type'] !== 'object'))
+          ) {
             return 'the schema must describe a JSON object (type "object"): anthropic answers it as a tool input';
           }
           return undefined;
@@ -397,7 +408,8 @@ function toolUseBlocks(m: ChatMessage, where: string): AnthropicContentBlockPara
 function thinkingBlocks(m: ChatMessage, where: string): AnthropicContentBlockParam[] {
   const blocks = m['thinking_blocks'];
   if (blocks === undefined || blocks === null) return [];
-  if (!Array.isArray(blocks)) throw badMessage(`${where}.thinking_blocks must be an array.`, `${where}.thinking_blocks`);
+  if (!Array.isArray(blocks))
+    throw badMessage(`${where}.thinking_blocks must be an array.`, `${where}.thinking_blocks`);
   const out: AnthropicContentBlockParam[] = [];
   for (const b of blocks) {
     if (!isObject(b)) continue;
@@ -428,7 +440,11 @@ function toolResultBlock(m: ChatMessage, where: string): AnthropicToolResultBloc
 }
 
 /** Appends blocks to the conversation: a turn of the same role as the last one joins it. */
-function append(turns: AnthropicMessageParam[], role: 'user' | 'assistant', blocks: AnthropicContentBlockParam[]): void {
+function append(
+  turns: AnthropicMessageParam[],
+  role: 'user' | 'assistant',
+  blocks: AnthropicContentBlockParam[],
+): void {
   if (blocks.length === 0) return;
   const last = turns.at(-1);
   if (last === undefined || last.role !== role) {
@@ -482,7 +498,11 @@ export function translateMessages(messages: readonly ChatMessage[]): {
         break;
       }
       case 'assistant': {
-        const blocks = [...thinkingBlocks(m, where), ...contentBlocks(m.content, where, 'text'), ...toolUseBlocks(m, where)];
+        const blocks = [
+          ...thinkingBlocks(m, where),
+          ...contentBlocks(m.content, where, 'text'),
+          ...toolUseBlocks(m, where),
+        ];
         applyMessageCache(m, blocks);
         append(turns, 'assistant', blocks);
         break;
@@ -572,7 +592,8 @@ export function buildAnthropicBody(input: ChatInput, deployment: ProviderDeploym
     }
   }
   const rf = req.response_format;
-  const jsonMode = isObject(rf) && (rf['type'] === 'json_object' || rf['type'] === 'json_schema') && !wasDropped('response_format');
+  const jsonMode =
+    isObject(rf) && (rf['type'] === 'json_object' || rf['type'] === 'json_schema') && !wasDropped('response_format');
   if (jsonMode) tools.push(jsonTool(rf));
   if (tools.length > 0) body.tools = tools;
 
@@ -581,7 +602,8 @@ export function buildAnthropicBody(input: ChatInput, deployment: ProviderDeploym
     const noParallel = req.parallel_tool_calls === false ? { disable_parallel_tool_use: true } : {};
     // JSON mode forces its tool, unless thinking is on (Anthropic refuses forced tool use with thinking):
     // then the tool is offered and the model is asked, through its description, to use it.
-    if (jsonMode && !thinking && tools.length === 1) body.tool_choice = { type: 'tool', name: JSON_TOOL_NAME, ...noParallel };
+    if (jsonMode && !thinking && tools.length === 1)
+      body.tool_choice = { type: 'tool', name: JSON_TOOL_NAME, ...noParallel };
     else if (jsonMode && !thinking) body.tool_choice = { type: 'any', ...noParallel };
     else if (req.parallel_tool_calls === false) body.tool_choice = { type: 'auto', ...noParallel };
   }

@@ -70,7 +70,11 @@ function badResponse(message: string): ProviderError {
 }
 
 /** Emits a whole Anthropic message as canonical events, in the order a stream would have carried them. */
-export function emitAnthropicMessage(msg: AnthropicMessage, sink: CanonicalSink, opts: AnthropicReadOptions = {}): void {
+export function emitAnthropicMessage(
+  msg: AnthropicMessage,
+  sink: CanonicalSink,
+  opts: AnthropicReadOptions = {},
+): void {
   const now = opts.now ?? Date.now;
   sink.emit({ type: 'message_start', id: msg.id, model: msg.model, created: Math.floor(now() / 1000) });
   sink.emit({ type: 'role', choice: 0 });
@@ -80,7 +84,8 @@ export function emitAnthropicMessage(msg: AnthropicMessage, sink: CanonicalSink,
     const b = block as Record<string, unknown>;
     switch (b['type']) {
       case 'text':
-        if (typeof b['text'] === 'string' && b['text'].length > 0) sink.emit({ type: 'text_delta', choice: 0, text: b['text'] });
+        if (typeof b['text'] === 'string' && b['text'].length > 0)
+          sink.emit({ type: 'text_delta', choice: 0, text: b['text'] });
         break;
       case 'thinking': {
         const thinking = typeof b['thinking'] === 'string' ? b['thinking'] : '';
@@ -125,14 +130,16 @@ export function emitAnthropicMessage(msg: AnthropicMessage, sink: CanonicalSink,
 export function readAnthropicMessage(body: string | Uint8Array): AnthropicMessage {
   let doc: unknown;
   try {
-    doc = JSON.parse(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    doc = JSON.parse(
+      typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
+    );
   } catch {
     throw badResponse('The provider answered with a body that is not JSON. Retry the request.');
   }
   const msg = doc as Partial<AnthropicMessage> | null;
   if (msg === null || typeof msg !== 'object' || msg.type !== 'message' || !Array.isArray(msg.content)) {
     throw badResponse(
-      "The provider answered with JSON that is not an Anthropic message (no \"content\"). Check that the deployment's api_base points at the Anthropic Messages API.",
+      'The provider answered with JSON that is not an Anthropic message (no "content"). Check that the deployment\'s api_base points at the Anthropic Messages API.',
     );
   }
   return msg as AnthropicMessage;

@@ -44,9 +44,7 @@ export class AnthropicStreamReader implements NativeStreamReader<SseEvent> {
   private usage: AnthropicUsage = {};
   private failed = false;
 
-  constructor(
-    private readonly opts: AnthropicReadOptions & { model?: string } = {},
-  ) {}
+  constructor(private readonly opts: AnthropicReadOptions & { model?: string } = {}) {}
 
   push(event: SseEvent, sink: CanonicalSink): void {
     if (this.failed) return;
@@ -66,7 +64,12 @@ export class AnthropicStreamReader implements NativeStreamReader<SseEvent> {
     }
     if (!this.started && ev.type !== 'message_start') {
       if (ev.type === 'ping') return;
-      return this.fail(sink, badStream(`The provider's stream began with ${JSON.stringify(ev.type)} instead of message_start. Retry the request.`));
+      return this.fail(
+        sink,
+        badStream(
+          `The provider's stream began with ${JSON.stringify(ev.type)} instead of message_start. Retry the request.`,
+        ),
+      );
     }
     switch (ev.type) {
       case 'message_start': {
@@ -74,7 +77,12 @@ export class AnthropicStreamReader implements NativeStreamReader<SseEvent> {
         this.started = true;
         const m = ev.message;
         const now = this.opts.now ?? Date.now;
-        sink.emit({ type: 'message_start', id: String(m?.id ?? ''), model: String(m?.model ?? ''), created: Math.floor(now() / 1000) });
+        sink.emit({
+          type: 'message_start',
+          id: String(m?.id ?? ''),
+          model: String(m?.model ?? ''),
+          created: Math.floor(now() / 1000),
+        });
         sink.emit({ type: 'role', choice: 0 });
         if (m?.usage !== undefined && m.usage !== null) this.usage = { ...m.usage };
         return;
@@ -89,7 +97,12 @@ export class AnthropicStreamReader implements NativeStreamReader<SseEvent> {
         // Counts in message_delta are cumulative; a null one keeps what message_start said.
         for (const [k, v] of Object.entries(ev.usage ?? {})) if (v !== null && v !== undefined) this.usage[k] = v;
         const reason = ev.delta?.stop_reason ?? null;
-        sink.emit({ type: 'finish', choice: 0, reason: anthropicFinish(reason, this.tools === 0), nativeReason: reason });
+        sink.emit({
+          type: 'finish',
+          choice: 0,
+          reason: anthropicFinish(reason, this.tools === 0),
+          nativeReason: reason,
+        });
         sink.emit({ type: 'usage', usage: anthropicTokenUsage(this.usage, this.thinkingChars) });
         return;
       }
@@ -119,10 +132,20 @@ export class AnthropicStreamReader implements NativeStreamReader<SseEvent> {
       }
       const call = { kind: 'tool' as const, index: this.tools++, args: 0 };
       this.blocks.set(index, call);
-      sink.emit({ type: 'tool_call_start', choice: 0, index: call.index, id: String(block?.['id'] ?? ''), name: String(block?.['name'] ?? '') });
+      sink.emit({
+        type: 'tool_call_start',
+        choice: 0,
+        index: call.index,
+        id: String(block?.['id'] ?? ''),
+        name: String(block?.['name'] ?? ''),
+      });
     } else if (type === 'thinking') {
       const thinking = typeof block?.['thinking'] === 'string' ? block['thinking'] : '';
-      const b: Block = { kind: 'thinking', thinking: '', signature: typeof block?.['signature'] === 'string' ? block['signature'] : '' };
+      const b: Block = {
+        kind: 'thinking',
+        thinking: '',
+        signature: typeof block?.['signature'] === 'string' ? block['signature'] : '',
+      };
       this.blocks.set(index, b);
       if (thinking.length > 0) this.think(b, thinking, sink);
     } else if (type === 'redacted_thinking') {
@@ -144,7 +167,10 @@ export class AnthropicStreamReader implements NativeStreamReader<SseEvent> {
   private delta(index: number, delta: Record<string, unknown> | undefined, sink: CanonicalSink): void {
     const b = this.blocks.get(index);
     if (b === undefined) {
-      return this.fail(sink, badStream(`The provider streamed a delta for content block ${index} before starting it. Retry the request.`));
+      return this.fail(
+        sink,
+        badStream(`The provider streamed a delta for content block ${index} before starting it. Retry the request.`),
+      );
     }
     const type = delta?.['type'];
     const text = (field: string): string => (typeof delta?.[field] === 'string' ? (delta[field] as string) : '');
