@@ -42,3 +42,4 @@ export * from './anthropic/anthropic.response';
 export * from './anthropic/anthropic.stream';
 export * from './anthropic/anthropic.errors';
 export * from './anthropic/anthropic.adapter';
+export * from './anthropic/anthropic-vertex.adapter';

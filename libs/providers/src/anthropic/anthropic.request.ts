@@ -75,7 +75,8 @@ export function thinkingEnabled(req: AnthropicChatParams): boolean {
  * above the thinking budget when thinking is on (Anthropic needs max_tokens > budget_tokens).
  */
 export function defaultMaxTokens(model: string, thinkingBudget: number | undefined): number {
-  const known = lookupModel(model)?.maxOutputTokens;
+  // Vertex AI names versions with '@' (claude-sonnet-4-5@20250929) where Anthropic uses '-'.
+  const known = (lookupModel(model) ?? lookupModel(model.replace('@', '-')))?.maxOutputTokens;
   const base = known !== undefined && known > 0 ? known : FALLBACK_MAX_TOKENS;
   if (thinkingBudget !== undefined && base <= thinkingBudget) return thinkingBudget + FALLBACK_MAX_TOKENS;
   return base;
@@ -652,7 +653,7 @@ export interface AnthropicApiVariant {
   /** Send `anthropic-version` as a header (Anthropic's API) or not (it goes in the body instead). */
   versionHeader: boolean;
   /** Last edits of the body (Vertex: no `model`, `anthropic_version` added). */
-  editBody?(body: AnthropicMessagesRequest): AnthropicMessagesRequest;
+  editBody?(body: AnthropicMessagesRequest): Omit<AnthropicMessagesRequest, 'model'>;
 }
 
 /** POST {api_base}/v1/messages; an api_base that already ends in /v1 or /v1/messages is taken as it is. */

@@ -10,6 +10,7 @@ import type { ProviderDeployment } from '../provider-deployment';
 import { adapterFor } from '../provider.registry';
 import { SseParser, type SseEvent } from '../sse/sse.parser';
 import { anthropicAdapter } from './anthropic.adapter';
+import { vertexAnthropicAdapter, vertexAnthropicUrl, VERTEX_ANTHROPIC_API } from './anthropic-vertex.adapter';
 import { anthropicStreamError, normaliseAnthropicError } from './anthropic.errors';
 import {
   ANTHROPIC_API,
@@ -815,5 +816,76 @@ describe('adapter', () => {
     expect(a).toBe(anthropicAdapter);
     expect(a).toMatchObject({ provider: 'anthropic', api: 'native', streamFraming: 'sse' });
     expect(a.credentials.resolve(dep(), NOW)).toEqual({ apiKey: KEY });
+  });
+});
+
+describe('Anthropic on Vertex AI (vertex_ai/claude-*)', () => {
+  const vdep = (over: Partial<ProviderDeployment> = {}): ProviderDeployment =>
+    dep({
+      provider: 'vertex_ai',
+      model: 'claude-sonnet-4-5@20250929',
+      apiKey: undefined,
+      params: { family: 'vertex_ai', vertex_project: 'my-proj', vertex_location: 'europe-west1' },
+      ...over,
+    });
+  const ctx = { now: () => NOW, credentials: { token: { value: 'ya29.token-value', expiresAt: NOW + 3_600_000 } } };
+
+  it('is chosen for claude models of vertex_ai deployments, and reuses every translation of the Anthropic adapter', () => {
+    expect(adapterFor({ provider: 'vertex_ai', model: 'claude-opus-4-1@20250805' })).toBe(vertexAnthropicAdapter);
+    expect(vertexAnthropicAdapter).toMatchObject({ provider: 'vertex_ai', api: 'native', streamFraming: 'sse' });
+  });
+
+  it('calls rawPredict / streamRawPredict with the model in the URL, anthropic_version in the body, a bearer token', () => {
+    const req = vertexAnthropicAdapter.chat.buildRequest(
+      input({ messages: user(), stream: true, reasoning_effort: 'low' }),
+      vdep({
+        params: {
+          family: 'vertex_ai',
+          vertex_project: 'my-proj',
+          vertex_location: 'europe-west1',
+          extra_headers: { 'anthropic-beta': 'context-1m-2025-08-07' },
+        },
+      }),
+      ctx,
+    );
+    expect(req.url).toBe(
+      'https://europe-west1-aiplatform.googleapis.com/v1/projects/my-proj/locations/europe-west1/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict',
+    );
+    expect(req.headers).toEqual({
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      authorization: 'Bearer ya29.token-value',
+      'anthropic-beta': 'context-1m-2025-08-07',
+    });
+    const sentBody = JSON.parse(req.body as string);
+    expect(sentBody).not.toHaveProperty('model');
+    expect(sentBody).toMatchObject({
+      anthropic_version: 'vertex-2023-10-16',
+      max_tokens: 64000,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+  });
+
+  it('builds the global and api_base URLs, and says what is missing', () => {
+    expect(
+      vertexAnthropicUrl(
+        vdep({ params: { family: 'vertex_ai', vertex_project: 'p', vertex_location: 'global' } }),
+        false,
+      ),
+    ).toBe(
+      'https://aiplatform.googleapis.com/v1/projects/p/locations/global/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict',
+    );
+    expect(
+      vertexAnthropicUrl(
+        vdep({ apiBase: 'http://127.0.0.1:9/', params: { family: 'vertex_ai', vertex_project: 'p' } }),
+        false,
+      ),
+    ).toBe(
+      'http://127.0.0.1:9/v1/projects/p/locations/us-central1/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict',
+    );
+    expect(() => vertexAnthropicUrl(vdep({ params: { family: 'vertex_ai' } }), false)).toThrow(/vertex_project/);
+    expect(() => VERTEX_ANTHROPIC_API.authHeaders({ now: () => NOW, credentials: {} }, vdep())).toThrow(/access token/);
   });
 });
