@@ -49,6 +49,11 @@ export function readAnthropicError(body: string): ReadError {
   return { type: str(eo['type']), message, requestId: str(d['request_id']), shaped: message !== undefined };
 }
 
+/** "input length and `max_tokens` exceed context limit: 197202 + 21333 > 200000, decrease input length ..." */
+const ANTHROPIC_CONTEXT_TEXT = /exceed context limit|prompt is too long/i;
+/** A 400 that is the operator's account, not the request: "Your credit balance is too low to access the Anthropic API." */
+const ANTHROPIC_NO_CREDIT = /credit balance is too low/i;
+
 /** The longest provider message passed to a client. */
 const MAX_CLIENT_MESSAGE = 1000;
 
@@ -83,7 +88,9 @@ export function normaliseAnthropicError(reply: UpstreamErrorInput, deployment: P
   const dep = `model '${deployment.modelName}'`;
   const ref = x.requestId !== undefined ? ` (Anthropic request id ${x.requestId})` : '';
   const type = x.type;
-  const kind = classifyUpstream(status, { type, message: x.message, shaped: x.shaped });
+  let kind = classifyUpstream(status, { type, message: x.message, shaped: x.shaped });
+  // Anthropic's own wording for an input and max_tokens that do not fit together in the window.
+  if (kind === 'bad_request' && ANTHROPIC_CONTEXT_TEXT.test(x.message ?? '')) kind = 'context_window';
 
   if (type === 'overloaded_error' || status === 529) {
     return {
@@ -108,7 +115,7 @@ export function normaliseAnthropicError(reply: UpstreamErrorInput, deployment: P
       retryable: true,
     };
   }
-  if (status === 402 || type === 'billing_error') {
+  if (status === 402 || type === 'billing_error' || (status === 400 && ANTHROPIC_NO_CREDIT.test(x.message ?? ''))) {
     return {
       kind: 'unavailable',
       status: 502,

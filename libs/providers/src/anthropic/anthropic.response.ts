@@ -1,6 +1,7 @@
 import type { TokenUsage } from '@switchyard/contracts';
 import { aggregateCanonical, type CanonicalSink } from '../canonical/canonical-stream';
 import type { CanonicalFinishReason } from '../canonical/canonical-event.types';
+import { generatedCharsOfCompletion } from '../openai/openai.response';
 import { ProviderError, type ParsedResponse } from '../provider-adapter';
 import { estimateTokens } from '../usage/usage.estimate';
 import { JSON_TOOL_NAME } from './anthropic.request';
@@ -50,6 +51,11 @@ export function anthropicFinish(reason: AnthropicStopReason | string | null, jso
       // end_turn, stop_sequence, pause_turn (a server tool's long turn paused: what came is complete text).
       return 'stop';
   }
+}
+
+/** Whether Anthropic reported token counts at all. */
+export function hasUsage(u: AnthropicUsage | null | undefined): boolean {
+  return typeof u?.input_tokens === 'number' || typeof u?.output_tokens === 'number';
 }
 
 export interface AnthropicReadOptions {
@@ -122,7 +128,8 @@ export function emitAnthropicMessage(
     reason: anthropicFinish(msg.stop_reason, tools === 0),
     nativeReason: msg.stop_reason ?? null,
   });
-  sink.emit({ type: 'usage', usage: anthropicTokenUsage(msg.usage, thinkingChars) });
+  // An answer without usage (a proxy that strips it) reports none: the caller estimates rather than bill zero.
+  if (hasUsage(msg.usage)) sink.emit({ type: 'usage', usage: anthropicTokenUsage(msg.usage, thinkingChars) });
   sink.done();
 }
 
@@ -165,5 +172,8 @@ export function parseAnthropicResponse(body: string | Uint8Array, opts: Anthropi
       opts,
     ),
   );
+  if (usage === undefined) {
+    return { body: JSON.stringify(completion), usage, generatedChars: generatedCharsOfCompletion(completion) };
+  }
   return { body: JSON.stringify(completion), usage };
 }

@@ -504,6 +504,11 @@ describe('non-streamed answers', () => {
     expect(anthropicTokenUsage({ input_tokens: 1, output_tokens: 5 }, 400).reasoningTokens).toBe(5);
   });
 
+  it('reports no usage (so the caller estimates) for an answer without counts', () => {
+    const msg = { ...json('message-text.json'), usage: undefined };
+    expect(parseAnthropicResponse(JSON.stringify(msg))).toMatchObject({ usage: undefined, generatedChars: 22 });
+  });
+
   it('refuses a body that is not a message with a retryable 502', () => {
     expect(rejection(() => parseAnthropicResponse('<html>')).gatewayError).toMatchObject({
       status: 502,
@@ -657,8 +662,9 @@ describe('streams', () => {
       },
       { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIw...' },
     ]);
-    // The docs' stream reports no usage: the state has zeros rather than nothing, and the stream is complete.
-    expect(t.state).toMatchObject({ done: true, error: undefined });
+    // The docs' stream reports no usage: none is recorded (the translator estimates it), and the stream is complete.
+    expect(t.state).toMatchObject({ done: true, error: undefined, usage: undefined });
+    expect(t.state.generatedChars).toBeGreaterThan(80);
   });
 
   it('turns the json tool into content deltas and finish_reason stop', () => {
@@ -774,6 +780,24 @@ describe('errors', () => {
       code: 'context_length_exceeded',
       message: 'prompt is too long: 208432 tokens > 200000 maximum',
     });
+    expect(
+      err(
+        400,
+        wire(
+          'invalid_request_error',
+          'input length and `max_tokens` exceed context limit: 197202 + 21333 > 200000, decrease input length or `max_tokens` and try again',
+        ),
+      ),
+    ).toMatchObject({ kind: 'context_window', code: 'context_length_exceeded' });
+    expect(
+      err(
+        400,
+        wire(
+          'invalid_request_error',
+          'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing.',
+        ),
+      ),
+    ).toMatchObject({ status: 502, kind: 'unavailable', retryable: true });
     expect(err(400, wire('invalid_request_error', 'Output blocked by content filtering policy'))).toMatchObject({
       kind: 'content_policy',
       code: 'content_policy_violation',

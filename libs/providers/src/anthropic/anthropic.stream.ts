@@ -4,7 +4,7 @@ import type { StreamTranslator, StreamTranslatorOptions } from '../provider-adap
 import type { SseEvent } from '../sse/sse.parser';
 import { anthropicStreamError } from './anthropic.errors';
 import { JSON_TOOL_NAME } from './anthropic.request';
-import { anthropicFinish, anthropicTokenUsage, type AnthropicReadOptions } from './anthropic.response';
+import { anthropicFinish, anthropicTokenUsage, hasUsage, type AnthropicReadOptions } from './anthropic.response';
 import type { AnthropicStreamEvent, AnthropicUsage } from './anthropic.types';
 
 /** What one open content block of the stream is, by its index. */
@@ -43,6 +43,7 @@ export class AnthropicStreamReader implements NativeStreamReader<SseEvent> {
   private thinkingChars = 0;
   private usage: AnthropicUsage = {};
   private failed = false;
+  private finished = false;
 
   constructor(private readonly opts: AnthropicReadOptions & { model?: string } = {}) {}
 
@@ -97,13 +98,19 @@ export class AnthropicStreamReader implements NativeStreamReader<SseEvent> {
         // Counts in message_delta are cumulative; a null one keeps what message_start said.
         for (const [k, v] of Object.entries(ev.usage ?? {})) if (v !== null && v !== undefined) this.usage[k] = v;
         const reason = ev.delta?.stop_reason ?? null;
-        sink.emit({
-          type: 'finish',
-          choice: 0,
-          reason: anthropicFinish(reason, this.tools === 0),
-          nativeReason: reason,
-        });
-        sink.emit({ type: 'usage', usage: anthropicTokenUsage(this.usage, this.thinkingChars) });
+        if (!this.finished) {
+          this.finished = true;
+          sink.emit({
+            type: 'finish',
+            choice: 0,
+            reason: anthropicFinish(reason, this.tools === 0),
+            nativeReason: reason,
+          });
+        }
+        // A stream that reported no counts at all leaves usage to the caller's estimate, rather than zero.
+        if (hasUsage(this.usage)) {
+          sink.emit({ type: 'usage', usage: anthropicTokenUsage(this.usage, this.thinkingChars) });
+        }
         return;
       }
       case 'message_stop':
