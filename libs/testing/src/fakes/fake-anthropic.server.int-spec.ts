@@ -112,6 +112,62 @@ describe('startFakeAnthropic (checked with the official @anthropic-ai/sdk)', () 
     expect(streamed.content[0]).toMatchObject({ type: 'tool_use', name: 'get_weather', input: { city: 'Paris' } });
   });
 
+  it('calls every tool in parallel when asked, one when parallel use is disabled; sees images', async () => {
+    const time: Anthropic.Tool = { name: 'get_time', input_schema: { type: 'object', properties: {} } };
+    const ask = (disable: boolean) =>
+      client.messages.create({
+        model: 'claude-test',
+        max_tokens: 200,
+        tools: [weather, time],
+        tool_choice: { type: 'auto', disable_parallel_tool_use: disable },
+        messages: [{ role: 'user', content: 'Use every tool.' }],
+      });
+    expect((await ask(false)).content.map((b) => (b as Anthropic.ToolUseBlock).name)).toEqual([
+      'get_weather',
+      'get_time',
+    ]);
+    expect((await ask(true)).content.map((b) => (b as Anthropic.ToolUseBlock).name)).toEqual(['get_weather']);
+
+    const seen = await client.messages.create({
+      model: 'claude-test',
+      max_tokens: 100,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+            { type: 'image', source: { type: 'url', url: 'https://example.com/a.jpg' } },
+            { type: 'text', text: 'What are these?' },
+          ],
+        },
+      ],
+    });
+    expect(seen.content).toEqual([{ type: 'text', text: `I see 2 images. ${FAKE_ANTHROPIC_TEXT}` }]);
+    const badImage = client.messages.create({
+      model: 'claude-test',
+      max_tokens: 100,
+      messages: [
+        {
+          role: 'user',
+          content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'not base64!' } }],
+        },
+      ],
+    });
+    await expect(badImage).rejects.toThrow(/not valid base64/);
+  });
+
+  it('adds a redacted_thinking block for fake-redacted, which the SDK keeps', async () => {
+    const msg = await client.messages
+      .stream({
+        model: 'fake-redacted',
+        max_tokens: 2000,
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        messages: [{ role: 'user', content: 'hi' }],
+      })
+      .finalMessage();
+    expect(msg.content.map((b) => b.type)).toEqual(['thinking', 'redacted_thinking', 'text']);
+  });
+
   it('refuses tool results that do not answer the previous turn, and tool blocks without tools', async () => {
     const orphan = client.messages.create({
       model: 'm',
