@@ -152,6 +152,17 @@ function toThinking(effort: string): AnthropicThinkingConfig | ReturnType<typeof
 
 const unsupported = { kind: 'unsupported' } as const;
 
+/** A parameter Anthropic has no equivalent of, accepted only at OpenAI's value for "off" (`logprobs: false`). */
+function offOnly<V>(off: V, what: string): { kind: 'external'; check: { validate: (v: V) => string | undefined } } {
+  return {
+    kind: 'external',
+    check: {
+      validate: (v) =>
+        v === off ? undefined : `anthropic has no ${what}; only ${JSON.stringify(off)} (off) is accepted`,
+    },
+  };
+}
+
 /**
  * The OpenAI chat parameters, as Anthropic's Messages API takes them. `messages`, `tools`,
  * `response_format` and `parallel_tool_calls` are translated by buildAnthropicBody (they shape more than
@@ -256,15 +267,24 @@ export const ANTHROPIC_PARAM_MAP: ParamMap<AnthropicMessagesRequest, AnthropicCh
     reasoning_effort: { kind: 'map', to: 'thinking', transform: (effort) => toThinking(effort) },
     thinking: { kind: 'map' },
     seed: unsupported,
-    presence_penalty: unsupported,
-    frequency_penalty: unsupported,
+    // OpenAI's own "off" values ask for nothing Anthropic lacks: accepted, anything else refused.
+    presence_penalty: offOnly(0, 'presence penalties'),
+    frequency_penalty: offOnly(0, 'frequency penalties'),
     logit_bias: { kind: 'unsupported', hint: 'steer the prompt instead' },
-    logprobs: unsupported,
-    top_logprobs: unsupported,
-    modalities: unsupported,
+    logprobs: offOnly(false, 'log probabilities'),
+    top_logprobs: offOnly(0, 'log probabilities'),
+    modalities: {
+      kind: 'external',
+      check: {
+        validate: (m) =>
+          Array.isArray(m) && m.every((x) => x === 'text')
+            ? undefined
+            : 'anthropic answers in text only; send ["text"] or leave it out',
+      },
+    },
     audio: unsupported,
     prediction: unsupported,
-    store: unsupported,
+    store: offOnly(false, 'stored completions'),
     service_tier: unsupported,
     verbosity: unsupported,
     web_search_options: unsupported,

@@ -354,6 +354,12 @@ describe('parameter table', () => {
     ['stream_options', { include_usage: true }],
     ['metadata', { tags: ['x'] }],
     ['parallel_tool_calls', true],
+    ['logprobs', false],
+    ['top_logprobs', 0],
+    ['presence_penalty', 0],
+    ['frequency_penalty', 0],
+    ['store', false],
+    ['modalities', ['text']],
   ];
   for (const [param, value] of accepted) {
     it(`accepts ${param} without a wire field of its own`, () => {
