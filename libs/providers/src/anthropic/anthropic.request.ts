@@ -621,8 +621,9 @@ export function buildAnthropicBody(input: ChatInput, deployment: ProviderDeploym
   const thinking = body.thinking !== undefined && body.thinking.type !== 'disabled';
   if (body.tool_choice === undefined && tools.length > 0) {
     const noParallel = req.parallel_tool_calls === false ? { disable_parallel_tool_use: true } : {};
-    // JSON mode forces its tool, unless thinking is on (Anthropic refuses forced tool use with thinking):
-    // then the tool is offered and the model is asked, through its description, to use it.
+    // JSON mode forces its tool (with the client's tools beside it: some tool call, `any`), unless thinking
+    // is on (Anthropic refuses forced tool use with thinking): then the tool is offered, its description
+    // asking the model to answer through it. A client's own tool_choice is kept as it is.
     if (jsonMode && !thinking && tools.length === 1)
       body.tool_choice = { type: 'tool', name: JSON_TOOL_NAME, ...noParallel };
     else if (jsonMode && !thinking) body.tool_choice = { type: 'any', ...noParallel };
