@@ -1,4 +1,6 @@
 import type { ProviderDeployment } from './provider-deployment';
+import { anthropicAdapter } from './anthropic/anthropic.adapter';
+import { isVertexAnthropicModel, vertexAnthropicAdapter } from './anthropic/anthropic-vertex.adapter';
 import { fakeAdapter } from './fake/fake.adapter';
 import { createOpenAICompatibleAdapter } from './openai/openai.adapter';
 import { OPENAI_COMPATIBLE_PROFILES } from './openai/openai.request';
@@ -29,9 +31,14 @@ export class UnsupportedProviderError extends Error {
 const cache = new Map<string, ProviderAdapter>();
 
 /** The adapter for a deployment, by its provider prefix. Throws UnsupportedProviderError for an unknown one. */
-export function adapterFor(deployment: Pick<ProviderDeployment, 'provider' | 'apiBase'>): ProviderAdapter {
+export function adapterFor(
+  deployment: Pick<ProviderDeployment, 'provider' | 'apiBase'> & { model?: string },
+): ProviderAdapter {
   const { provider } = deployment;
   if (provider === 'fake') return fakeAdapter;
+  if (provider === 'anthropic') return anthropicAdapter;
+  if ((provider === 'vertex_ai' || provider === 'vertex_ai_beta') && isVertexAnthropicModel(deployment.model))
+    return vertexAnthropicAdapter;
   const known = OPENAI_COMPATIBLE_PROFILES[provider];
   if (known === undefined && (deployment.apiBase === undefined || NOT_OPENAI_COMPATIBLE.has(provider))) {
     throw new UnsupportedProviderError(provider);
@@ -45,5 +52,5 @@ export function adapterFor(deployment: Pick<ProviderDeployment, 'provider' | 'ap
 }
 
 export function supportedProviders(): string[] {
-  return ['fake', ...Object.keys(OPENAI_COMPATIBLE_PROFILES)];
+  return ['fake', 'anthropic', ...Object.keys(OPENAI_COMPATIBLE_PROFILES)];
 }
