@@ -1,8 +1,10 @@
 import type { ProviderDeployment } from './provider-deployment';
 import { fakeAdapter } from './fake/fake.adapter';
+import { geminiAdapter } from './gemini/gemini.adapter';
 import { createOpenAICompatibleAdapter } from './openai/openai.adapter';
 import { OPENAI_COMPATIBLE_PROFILES } from './openai/openai.request';
 import type { ProviderAdapter } from './provider-adapter';
+import { vertexAdapter } from './vertex/vertex.adapter';
 
 /** Providers whose API is not OpenAI's even behind an api_base: they need their own adapter. */
 const NOT_OPENAI_COMPATIBLE = new Set([
@@ -20,7 +22,7 @@ const NOT_OPENAI_COMPATIBLE = new Set([
 export class UnsupportedProviderError extends Error {
   constructor(readonly provider: string) {
     super(
-      `provider '${provider}' is not supported yet; supported: openai, fake, or any OpenAI-compatible server via api_base`,
+      `provider '${provider}' is not supported yet; supported: openai, gemini, vertex_ai (Gemini models), fake, or any OpenAI-compatible server via api_base`,
     );
     this.name = 'UnsupportedProviderError';
   }
@@ -28,10 +30,21 @@ export class UnsupportedProviderError extends Error {
 
 const cache = new Map<string, ProviderAdapter>();
 
+/** Vertex AI serves other publishers' models too (Claude, Llama...); the Gemini adapter speaks only Google's. */
+const VERTEX_GOOGLE_MODEL = /gemini|gemma|learnlm/i;
+
 /** The adapter for a deployment, by its provider prefix. Throws UnsupportedProviderError for an unknown one. */
-export function adapterFor(deployment: Pick<ProviderDeployment, 'provider' | 'apiBase'>): ProviderAdapter {
+export function adapterFor(
+  deployment: Pick<ProviderDeployment, 'provider' | 'apiBase'> & { model?: string },
+): ProviderAdapter {
   const { provider } = deployment;
   if (provider === 'fake') return fakeAdapter;
+  if (provider === 'gemini') return geminiAdapter;
+  if (provider === 'vertex_ai' || provider === 'vertex_ai_beta') {
+    const model = deployment.model;
+    if (model === undefined || model.includes('*') || VERTEX_GOOGLE_MODEL.test(model)) return vertexAdapter;
+    throw new UnsupportedProviderError(`${provider} (model ${model}: only Google's Gemini models on Vertex AI)`);
+  }
   const known = OPENAI_COMPATIBLE_PROFILES[provider];
   if (known === undefined && (deployment.apiBase === undefined || NOT_OPENAI_COMPATIBLE.has(provider))) {
     throw new UnsupportedProviderError(provider);
@@ -45,5 +58,5 @@ export function adapterFor(deployment: Pick<ProviderDeployment, 'provider' | 'ap
 }
 
 export function supportedProviders(): string[] {
-  return ['fake', ...Object.keys(OPENAI_COMPATIBLE_PROFILES)];
+  return ['fake', 'gemini', 'vertex_ai', ...Object.keys(OPENAI_COMPATIBLE_PROFILES)];
 }
