@@ -22,7 +22,7 @@ const NOT_OPENAI_COMPATIBLE = new Set([
 export class UnsupportedProviderError extends Error {
   constructor(readonly provider: string) {
     super(
-      `provider '${provider}' is not supported yet; supported: openai, gemini, vertex_ai (Gemini models), fake, or any OpenAI-compatible server via api_base`,
+      `provider '${provider}' is not supported yet; supported: openai, fake, or any OpenAI-compatible server via api_base`,
     );
     this.name = 'UnsupportedProviderError';
   }

@@ -30,8 +30,17 @@ export function parseGeminiResponse(body: string | Uint8Array, input: ChatInput)
   } catch {
     throw badResponse('The provider answered with a body that is not JSON. Retry the request.');
   }
-  if (doc === null || typeof doc !== 'object') {
-    throw badResponse('The provider answered with JSON that is not a GenerateContentResponse. Retry the request.');
+  const r = doc as { candidates?: unknown; promptFeedback?: { blockReason?: unknown }; error?: unknown } | null;
+  if (
+    r === null ||
+    typeof r !== 'object' ||
+    (r.error === undefined &&
+      !(Array.isArray(r.candidates) && r.candidates.length > 0) &&
+      typeof r.promptFeedback?.blockReason !== 'string')
+  ) {
+    throw badResponse(
+      'The provider answered with JSON that is not a GenerateContentResponse (no candidates). Retry the request.',
+    );
   }
   const model = input.summary.model.length > 0 ? input.summary.model : undefined;
   const reader = new GeminiStreamReader({ model, modelName: model });
