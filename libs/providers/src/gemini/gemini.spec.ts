@@ -704,6 +704,9 @@ describe('gemini stream', () => {
       kind: 'upstream_5xx',
     });
     expect(cut.state.contentSeen).toBe(true);
+    // The early chunks' prompt-only usage is not the answer's: the translator estimates instead.
+    expect(cut.state.usage).toBeUndefined();
+    expect(cut.state.generatedChars).toBeGreaterThan(10);
     expect(cut.out).not.toContain('finish_reason":"stop');
     const midEvent = translate([text.subarray(0, text.length - 40)], streamOpts(true));
     expect(midEvent.state.error).toMatchObject({ status: 502, retryable: true });

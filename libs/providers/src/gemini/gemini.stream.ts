@@ -143,10 +143,18 @@ export class GeminiStreamReader implements NativeStreamReader<SseEvent> {
     this.start(r, sink);
     const candidates = Array.isArray(r.candidates) ? r.candidates : [];
     candidates.forEach((c, i) => this.candidate(c, typeof c?.index === 'number' ? c.index : i, sink));
-    if (r.usageMetadata !== undefined && r.usageMetadata !== null) {
-      sink.emit({ type: 'usage', usage: geminiTokenUsage(r.usageMetadata) });
-    }
     const blocked = r.promptFeedback?.blockReason;
+    const u = r.usageMetadata;
+    // Early chunks count the prompt only: taken as the request's usage, they would bill a stream cut short
+    // as if nothing was generated. Usage counts once it covers the answer (or the answer is complete);
+    // until then a cut stream is billed by the translator's estimate of what went by.
+    if (
+      u !== undefined &&
+      u !== null &&
+      (u.candidatesTokenCount !== undefined || this.complete() || blocked !== undefined)
+    ) {
+      sink.emit({ type: 'usage', usage: geminiTokenUsage(u) });
+    }
     if (candidates.length === 0 && typeof blocked === 'string' && blocked.length > 0) {
       sink.emit({ type: 'error', error: promptBlocked(blocked, r.promptFeedback?.blockReasonMessage) });
     }
@@ -155,8 +163,7 @@ export class GeminiStreamReader implements NativeStreamReader<SseEvent> {
   end(sink: CanonicalSink): void {
     // Nothing at all: the canonical translator reports the truncation.
     if (!this.started) return;
-    const complete = this.choices.size > 0 && [...this.choices.values()].every((c) => c.finished);
-    if (complete) {
+    if (this.complete()) {
       sink.done();
       return;
     }
@@ -172,6 +179,13 @@ export class GeminiStreamReader implements NativeStreamReader<SseEvent> {
         retryable: true,
       },
     });
+  }
+
+  /** Every candidate seen has finished. */
+  private complete(): boolean {
+    if (this.choices.size === 0) return false;
+    for (const c of this.choices.values()) if (!c.finished) return false;
+    return true;
   }
 
   private start(r: GenerateContentResponse, sink: CanonicalSink): void {
