@@ -2,9 +2,11 @@ import type { ProviderDeployment } from './provider-deployment';
 import { anthropicAdapter } from './anthropic/anthropic.adapter';
 import { isVertexAnthropicModel, vertexAnthropicAdapter } from './anthropic/anthropic-vertex.adapter';
 import { fakeAdapter } from './fake/fake.adapter';
+import { geminiAdapter } from './gemini/gemini.adapter';
 import { createOpenAICompatibleAdapter } from './openai/openai.adapter';
 import { OPENAI_COMPATIBLE_PROFILES } from './openai/openai.request';
 import type { ProviderAdapter } from './provider-adapter';
+import { vertexAdapter } from './vertex/vertex.adapter';
 
 /** Providers whose API is not OpenAI's even behind an api_base: they need their own adapter. */
 const NOT_OPENAI_COMPATIBLE = new Set([
@@ -30,6 +32,9 @@ export class UnsupportedProviderError extends Error {
 
 const cache = new Map<string, ProviderAdapter>();
 
+/** Vertex AI serves other publishers' models too (Claude, Llama...); the Gemini adapter speaks only Google's. */
+const VERTEX_GOOGLE_MODEL = /gemini|gemma|learnlm/i;
+
 /** The adapter for a deployment, by its provider prefix. Throws UnsupportedProviderError for an unknown one. */
 export function adapterFor(
   deployment: Pick<ProviderDeployment, 'provider' | 'apiBase'> & { model?: string },
@@ -37,8 +42,15 @@ export function adapterFor(
   const { provider } = deployment;
   if (provider === 'fake') return fakeAdapter;
   if (provider === 'anthropic') return anthropicAdapter;
-  if ((provider === 'vertex_ai' || provider === 'vertex_ai_beta') && isVertexAnthropicModel(deployment.model))
-    return vertexAnthropicAdapter;
+  if (provider === 'gemini') return geminiAdapter;
+  if (provider === 'vertex_ai' || provider === 'vertex_ai_beta') {
+    const model = deployment.model;
+    if (isVertexAnthropicModel(model)) return vertexAnthropicAdapter;
+    if (model === undefined || model.includes('*') || VERTEX_GOOGLE_MODEL.test(model)) return vertexAdapter;
+    throw new UnsupportedProviderError(
+      `${provider} (model ${model}: Google's Gemini models and Anthropic's Claude models on Vertex AI)`,
+    );
+  }
   const known = OPENAI_COMPATIBLE_PROFILES[provider];
   if (known === undefined && (deployment.apiBase === undefined || NOT_OPENAI_COMPATIBLE.has(provider))) {
     throw new UnsupportedProviderError(provider);
@@ -52,5 +64,5 @@ export function adapterFor(
 }
 
 export function supportedProviders(): string[] {
-  return ['fake', 'anthropic', ...Object.keys(OPENAI_COMPATIBLE_PROFILES)];
+  return ['fake', 'anthropic', 'gemini', 'vertex_ai', ...Object.keys(OPENAI_COMPATIBLE_PROFILES)];
 }

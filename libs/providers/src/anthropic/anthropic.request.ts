@@ -668,7 +668,7 @@ export interface AnthropicApiVariant {
   /** Provider name as written in litellm_params.model ("anthropic", "vertex_ai"). */
   provider: string;
   /** The upstream URL of one request. */
-  url(deployment: ProviderDeployment, stream: boolean): string;
+  url(deployment: ProviderDeployment, stream: boolean, ctx: RequestContext): string;
   /** Authentication headers from the resolved credentials. */
   authHeaders(ctx: RequestContext, deployment: ProviderDeployment): Record<string, string>;
   /** Send `anthropic-version` as a header (Anthropic's API) or not (it goes in the body instead). */
@@ -717,5 +717,11 @@ export function buildAnthropicRequest(
   }
   const beta = mergeBetas(extraBeta, built.betas);
   if (beta !== undefined) headers['anthropic-beta'] = beta;
-  return { url: variant.url(deployment, input.stream), method: 'POST', headers, body: JSON.stringify(body) };
+  return {
+    url: variant.url(deployment, input.stream, ctx),
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+    ...(built.dropped !== undefined && built.dropped.length > 0 && { dropped: built.dropped }),
+  };
 }
