@@ -1,4 +1,6 @@
 import type { ProviderDeployment } from './provider-deployment';
+import { azureAdapter } from './azure/azure.adapter';
+import { cohereAdapter, cohereChatAdapter } from './cohere/cohere.adapter';
 import { fakeAdapter } from './fake/fake.adapter';
 import { createOpenAICompatibleAdapter } from './openai/openai.adapter';
 import { OPENAI_COMPATIBLE_PROFILES } from './openai/openai.request';
@@ -26,12 +28,20 @@ export class UnsupportedProviderError extends Error {
   }
 }
 
+/** Providers with an adapter of their own, by prefix. */
+const NATIVE_ADAPTERS: Readonly<Record<string, ProviderAdapter>> = {
+  azure: azureAdapter,
+  cohere: cohereAdapter,
+  cohere_chat: cohereChatAdapter,
+};
+
 const cache = new Map<string, ProviderAdapter>();
 
 /** The adapter for a deployment, by its provider prefix. Throws UnsupportedProviderError for an unknown one. */
 export function adapterFor(deployment: Pick<ProviderDeployment, 'provider' | 'apiBase'>): ProviderAdapter {
   const { provider } = deployment;
   if (provider === 'fake') return fakeAdapter;
+  if (Object.hasOwn(NATIVE_ADAPTERS, provider)) return NATIVE_ADAPTERS[provider]!;
   const known = OPENAI_COMPATIBLE_PROFILES[provider];
   if (known === undefined && (deployment.apiBase === undefined || NOT_OPENAI_COMPATIBLE.has(provider))) {
     throw new UnsupportedProviderError(provider);
@@ -45,5 +55,5 @@ export function adapterFor(deployment: Pick<ProviderDeployment, 'provider' | 'ap
 }
 
 export function supportedProviders(): string[] {
-  return ['fake', ...Object.keys(OPENAI_COMPATIBLE_PROFILES)];
+  return ['fake', ...Object.keys(OPENAI_COMPATIBLE_PROFILES), ...Object.keys(NATIVE_ADAPTERS)];
 }

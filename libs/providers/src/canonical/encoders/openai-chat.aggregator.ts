@@ -1,7 +1,7 @@
 import type { GatewayError, TokenUsage } from '@switchyard/contracts';
 import type { ChatCompletion, ChatCompletionChoice, ChatToolCall } from '../../openai-types';
 import { ProviderError } from '../../provider-adapter';
-import type { CanonicalEvent, CanonicalFinishReason, EventOf } from '../canonical-event.types';
+import type { CanonicalEvent, CanonicalFinishReason, EventOf, TokenLogprob } from '../canonical-event.types';
 import { toOpenAIUsage } from './openai-usage';
 
 interface ChoiceState {
@@ -10,6 +10,8 @@ interface ChoiceState {
   reasoning: string | null;
   tools: Map<number, ChatToolCall>;
   finish: CanonicalFinishReason | null;
+  /** Log-probabilities of the content tokens, when the provider reported them. */
+  logprobs: TokenLogprob[] | null;
 }
 
 /**
@@ -35,6 +37,7 @@ export class OpenAIChatAggregator {
       case 'text_delta': {
         const c = this.choice(event.choice);
         c.content = (c.content ?? '') + event.text;
+        if (event.logprobs !== undefined) (c.logprobs ??= []).push(...event.logprobs);
         return;
       }
       case 'refusal_delta': {
@@ -111,7 +114,8 @@ export class OpenAIChatAggregator {
         if (c.reasoning !== null && this.opts.reasoning !== 'omit') message['reasoning_content'] = c.reasoning;
         if (c.tools.size > 0) message.tool_calls = [...c.tools.entries()].sort(([a], [b]) => a - b).map(([, t]) => t);
         message.annotations = [];
-        return { index, message, logprobs: null, finish_reason: c.finish };
+        const logprobs = c.logprobs === null ? null : { content: c.logprobs, refusal: null };
+        return { index, message, logprobs, finish_reason: c.finish };
       });
     return {
       id: head.id,
@@ -128,7 +132,7 @@ export class OpenAIChatAggregator {
   private choice(index: number): ChoiceState {
     let c = this.choices.get(index);
     if (c === undefined) {
-      c = { content: null, refusal: null, reasoning: null, tools: new Map(), finish: null };
+      c = { content: null, refusal: null, reasoning: null, tools: new Map(), finish: null, logprobs: null };
       this.choices.set(index, c);
     }
     return c;
