@@ -1,3 +1,5 @@
 export * from './stack';
 export * from './wait-for';
 export * from './fake-openai.server';
+export * from './fakes/fake-cohere.server';
+export * from './fakes/fake-azure-openai.server';
