@@ -24,6 +24,7 @@ const COHERE_KEY = secret('co-e2e');
 const COHERE_BAD_KEY = secret('co-e2e-wrong');
 const AZURE_KEY = secret('azure-e2e');
 const AZURE_CLIENT_SECRET = secret('entra-e2e');
+const AZURE_PASSWORD = secret('entra-e2e-password');
 
 type Body = Record<string, unknown>;
 type Message = OpenAI.ChatCompletionMessageParam;
@@ -62,6 +63,7 @@ describe('providers: cohere and azure, end to end', () => {
         E2E_COHERE_BAD_KEY: COHERE_BAD_KEY,
         E2E_AZURE_KEY: AZURE_KEY,
         E2E_AZURE_CLIENT_SECRET: AZURE_CLIENT_SECRET,
+        E2E_AZURE_PASSWORD: AZURE_PASSWORD,
         // The Entra ID authority, as azure-identity reads it: the fake's token endpoint.
         AZURE_AUTHORITY_HOST: azure.url,
       },
@@ -80,6 +82,11 @@ describe('providers: cohere and azure, end to end', () => {
           'azure-entra',
           'gpt-4o-prod',
           'api_version: "2024-10-21", tenant_id: contoso, client_id: switchyard-app, client_secret: os.environ/E2E_AZURE_CLIENT_SECRET',
+        ) +
+        az(
+          'azure-userpass',
+          'gpt-4o-prod',
+          'api_version: "2024-10-21", azure_username: someone@contoso.example, azure_password: os.environ/E2E_AZURE_PASSWORD',
         ) +
         az('azure-filtered', 'azure-content-filter') +
         az('azure-limited', 'azure-429') +
@@ -455,6 +462,15 @@ describe('providers: cohere and azure, end to end', () => {
       });
     });
 
+    it('refuses the username/password flow when a request needs it, saying what to use instead', async () => {
+      const before = azure.requests;
+      const e = await failure(() => openai.chat.completions.create({ model: 'azure-userpass', messages: [user('x')] }));
+      expect(e).toMatchObject({ status: 502, code: 'upstream_credentials_failed' });
+      expect(e.message).toContain('username/password flow');
+      expect(e.message).toContain('tenant_id, client_id, client_secret');
+      expect(azure.requests).toBe(before);
+    });
+
     it('maps the content filter to content_policy_violation and a 429 with its retry hint', async () => {
       const filtered = await failure(() =>
         openai.chat.completions.create({ model: 'azure-filtered', messages: [user('x')] }),
@@ -482,11 +498,11 @@ describe('providers: cohere and azure, end to end', () => {
   });
 
   it('never writes a provider secret to a log line or an error body', () => {
-    const secrets = [COHERE_KEY, COHERE_BAD_KEY, AZURE_KEY, AZURE_CLIENT_SECRET, ...tokensSeen];
+    const secrets = [COHERE_KEY, COHERE_BAD_KEY, AZURE_KEY, AZURE_CLIENT_SECRET, AZURE_PASSWORD, ...tokensSeen];
     expect(tokensSeen.size).toBe(1);
     const logs = readdirSync(stack.logDir).map((f) => readFileSync(join(stack.logDir, f), 'utf8'));
     expect(logs.join('').length).toBeGreaterThan(0);
-    expect(errorBodies.length).toBeGreaterThanOrEqual(8);
+    expect(errorBodies.length).toBeGreaterThanOrEqual(9);
     for (const s of secrets) {
       for (const log of logs) expect(log.includes(s), `a log line holds ${s.slice(0, 8)}…`).toBe(false);
       for (const body of errorBodies) expect(body.includes(s), `an error body holds ${s.slice(0, 8)}…`).toBe(false);
