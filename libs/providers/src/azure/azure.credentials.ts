@@ -47,7 +47,9 @@ async function clientCredentialsToken(
   opts: AzureCredentialOptions,
 ): Promise<Credentials> {
   const env = opts.env ?? process.env;
-  const authority = (env['AZURE_AUTHORITY_HOST'] || AZURE_DEFAULT_AUTHORITY).replace(/\/+$/, '');
+  const host = (env['AZURE_AUTHORITY_HOST'] || AZURE_DEFAULT_AUTHORITY).replace(/\/+$/, '');
+  // azure-identity takes a bare host name too ("login.microsoftonline.us").
+  const authority = /^https?:\/\//.test(host) ? host : `https://${host}`;
   const url = `${authority}/${encodeURIComponent(s.tenant_id)}/oauth2/v2.0/token`;
   const redact = createRedactor([s.client_secret]);
   let res: Response;

@@ -135,6 +135,15 @@ describe('azure credentials', () => {
       0,
     );
     expect(seen[1]!.url).toBe('https://login.microsoftonline.us/t/oauth2/v2.0/token');
+    const bare = createAzureCredentials({
+      fetch: tokenFetch(200, fx('token-response.json'), seen),
+      env: { AZURE_AUTHORITY_HOST: 'login.chinacloudapi.cn' },
+    });
+    await bare.resolve(
+      dep({ apiKey: undefined, params: params({ tenant_id: 't', client_id: 'c', client_secret: 's' }) }),
+      0,
+    );
+    expect(seen[2]!.url).toBe('https://login.chinacloudapi.cn/t/oauth2/v2.0/token');
     expect(new URLSearchParams(String(seen[1]!.init.body)).get('scope')).toBe('api://x/.default');
   });
 
@@ -209,6 +218,14 @@ describe('azure stream', () => {
     const whole = run([bytes], false).out;
     expect(whole).not.toContain('"usage":null');
     for (let seed = 1; seed <= 30; seed++) expect(run(splitAtRandom(bytes, seed), false).out).toBe(whole);
+  });
+
+  it('drops the asynchronous filter annotations that carry no delta', () => {
+    const annotation =
+      'data: {"choices":[{"content_filter_offsets":{"check_offset":0,"start_offset":0,"end_offset":7},"content_filter_results":{"hate":{"filtered":false,"severity":"safe"}},"finish_reason":null,"index":0}],"created":0,"id":"","model":"","object":""}\n\n';
+    const events = fx('chat-stream.sse').split('\n\n');
+    const withAnnotation = [...events.slice(0, 4), annotation.trimEnd(), ...events.slice(4)].join('\n\n');
+    expect(run([enc.encode(withAnnotation)], true).out).toBe(run([enc.encode(fx('chat-stream.sse'))], true).out);
   });
 
   it('keeps a content_filter finish, and a stream cut short is truncated', () => {

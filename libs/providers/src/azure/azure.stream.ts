@@ -21,12 +21,34 @@ export function isPromptFilterChunk(data: string): boolean {
   }
 }
 
-/** OpenAI's pass-through stream translator, minus Azure's prompt-filter chunk. */
+/**
+ * With the asynchronous content filter, Azure adds chunks that only annotate text already sent: choices
+ * with `content_filter_offsets` and `content_filter_results` but no `delta`, empty id and model. OpenAI's
+ * chunk always has a delta (SDK stream helpers read it), so these are not forwarded either.
+ */
+export function isFilterAnnotationChunk(data: string): boolean {
+  if (data.indexOf('"content_filter_offsets"') === -1) return false;
+  try {
+    const chunk = JSON.parse(data) as { choices?: unknown; usage?: unknown } | null;
+    if (chunk === null || !Array.isArray(chunk.choices) || chunk.choices.length === 0) return false;
+    if (chunk.usage !== undefined && chunk.usage !== null) return false;
+    return chunk.choices.every((c: { delta?: unknown; finish_reason?: unknown } | null) => {
+      return c !== null && typeof c === 'object' && c.delta === undefined && !c.finish_reason;
+    });
+  } catch {
+    return false;
+  }
+}
+
+/** OpenAI's pass-through stream translator, minus Azure's content-filter chunks (prompt results, annotations). */
 export function createAzureStreamTranslator(opts: StreamTranslatorOptions): StreamTranslator {
   const inner = createOpenAIStreamTranslator(opts);
   return {
     state: inner.state,
-    push: (event) => (!inner.state.contentSeen && isPromptFilterChunk(event.data) ? '' : inner.push(event)),
+    push: (event) => {
+      if (!inner.state.contentSeen ? isPromptFilterChunk(event.data) : isFilterAnnotationChunk(event.data)) return '';
+      return inner.push(event);
+    },
     end: () => inner.end(),
   };
 }

@@ -486,6 +486,11 @@ describe('cohere stream', () => {
     const event = stream(`${start}event: error\ndata: {"message":"too many tokens: size limit exceeded"}\n\n`, true);
     expect(event.state.error).toMatchObject({ kind: 'context_window', code: 'context_length_exceeded' });
     expect(stream(`${start}data: <html>\n\n`, true).state.error).toMatchObject({ code: 'upstream_stream_error' });
+    const orphan = stream(
+      `${start}event: tool-call-delta\ndata: {"type":"tool-call-delta","delta":{"message":{"tool_calls":{"function":{"arguments":"{}"}}}}}\n\n`,
+      true,
+    );
+    expect(orphan.state.error!.message).toContain('tool-call arguments before any tool call');
   });
 
   it('commits only at content: message-start alone makes no content', () => {

@@ -195,6 +195,7 @@ export class CohereStreamReader implements NativeStreamReader<SseEvent> {
         if (typeof args !== 'string' || args.length === 0) return;
         // Some streams leave the index out of deltas: they belong to the call that started last.
         const index = (typeof doc.index === 'number' ? this.toolIndexes.get(doc.index) : undefined) ?? this.currentTool;
+        if (index < 0) return this.fail(sink, cohereStreamError(undefined, 'tool-call arguments before any tool call'));
         sink.emit({ type: 'tool_call_delta', choice: 0, index, arguments: args });
         return;
       }
