@@ -402,9 +402,7 @@ describe('providers: cohere and azure, end to end', () => {
         for await (const c of stream) seen.push(c);
       });
       // The cut reaches the translator as a reset socket (or a body that ends early): an error either way.
-      expect(e.message).toMatch(
-        /Could not complete the call to the upstream|closed the stream before the answer was complete/,
-      );
+      expect(e.message).toMatch(/broke off part-way|closed the stream before the answer was complete/);
       expect(seen.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('Hello');
       expect(seen.some((c) => c.choices[0]?.finish_reason)).toBe(false);
     });
@@ -491,9 +489,7 @@ describe('providers: cohere and azure, end to end', () => {
         for await (const _c of stream) void _c;
       });
       // The cut reaches the translator as a reset socket (or a body that ends early): an error either way.
-      expect(e.message).toMatch(
-        /Could not complete the call to the upstream|closed the stream before the answer was complete/,
-      );
+      expect(e.message).toMatch(/broke off part-way|closed the stream before the answer was complete/);
     });
   });
 

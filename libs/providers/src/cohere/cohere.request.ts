@@ -4,7 +4,13 @@ import type { ChatContentPart, ChatMessage } from '../openai-types';
 import { openAIHeaders } from '../openai/openai.request';
 import { dropSettingsFor } from '../params/drop-settings';
 import { applyParamMap } from '../params/param-map.engine';
-import { invalidParam, type OpenAIChatParams, type OpenAIToolChoice, type ParamMap } from '../params/param-map.types';
+import {
+  invalidParam,
+  type DroppedParam,
+  type OpenAIChatParams,
+  type OpenAIToolChoice,
+  type ParamMap,
+} from '../params/param-map.types';
 import { ProviderError, type ChatInput, type UpstreamRequest } from '../provider-adapter';
 import type { ProviderDeployment } from '../provider-deployment';
 import type {
@@ -335,15 +341,22 @@ function requestFields(input: ChatInput, deployment: ProviderDeployment): OpenAI
   return req as OpenAIChatParams;
 }
 
-/** The Cohere request body for one attempt. Throws a ProviderError (400) for what Cohere cannot take. */
-export function cohereRequestBody(input: ChatInput, deployment: ProviderDeployment): CohereChatRequest {
+/**
+ * The Cohere request body for one attempt. Throws a ProviderError (400) for what Cohere cannot take; what
+ * the drop settings dropped instead goes to `dropped`, for the translator to log.
+ */
+export function cohereRequestBody(
+  input: ChatInput,
+  deployment: ProviderDeployment,
+  dropped: DroppedParam[] = [],
+): CohereChatRequest {
   const req = requestFields(input, deployment);
-  const { wire, passthrough } = applyParamMap(
-    COHERE_PARAM_MAP,
-    req,
-    { model: deployment.model },
-    dropSettingsFor(input, deployment),
-  );
+  const {
+    wire,
+    passthrough,
+    dropped: droppedHere,
+  } = applyParamMap(COHERE_PARAM_MAP, req, { model: deployment.model }, dropSettingsFor(input, deployment));
+  dropped.push(...droppedHere);
   for (const k of Object.keys(passthrough)) {
     if (Object.hasOwn(wire, k)) {
       throw new ProviderError({
@@ -387,10 +400,7 @@ export function buildCohereRequest(
   // Cohere authenticates as OpenAI does: the key as a bearer.
   const headers = openAIHeaders(deployment, ctx);
   if (input.stream) headers['accept'] = 'text/event-stream';
-  return {
-    url: cohereChatUrl(deployment),
-    method: 'POST',
-    headers,
-    body: JSON.stringify(cohereRequestBody(input, deployment)),
-  };
+  const dropped: DroppedParam[] = [];
+  const body = JSON.stringify(cohereRequestBody(input, deployment, dropped));
+  return { url: cohereChatUrl(deployment), method: 'POST', headers, body, ...(dropped.length > 0 && { dropped }) };
 }

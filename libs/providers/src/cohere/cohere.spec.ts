@@ -269,6 +269,12 @@ describe('cohere parameter table', () => {
     expect(e.message).toContain('cohere');
     const dropped = wire({ ...base, [param]: value, drop_params: true });
     expect(Object.keys(dropped).sort()).toEqual(['messages', 'model']);
+    const req = cohereAdapter.chat.buildRequest(
+      input({ ...base, [param]: value, drop_params: true }),
+      dep(),
+      staticRequestContext(dep()),
+    );
+    expect(req.dropped?.map((d) => d.param)).toEqual([param]);
     const byDeployment = wire(
       { ...base, [param]: value },
       dep({ params: { family: 'cohere', drop_params: true } as never }),
