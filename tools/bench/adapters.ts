@@ -18,7 +18,7 @@ import {
   type ProviderDeployment,
   type RequestContext,
 } from '@switchyard/providers';
-import { startFakeOpenAI } from '@switchyard/testing';
+import { startFakeAzureOpenAI, startFakeCohere, startFakeOpenAI } from '@switchyard/testing';
 
 interface Case {
   provider: string;
@@ -39,6 +39,40 @@ const CASES: Case[] = [
           model: 'gpt-4o-mini',
           apiBase: fake.url,
           apiKey: 'sk-bench',
+        },
+        close: () => fake.close(),
+      };
+    },
+  },
+  {
+    provider: 'cohere',
+    start: async () => {
+      const fake = await startFakeCohere({ apiKey: 'co-bench' });
+      return {
+        deployment: {
+          id: 'bench-cohere',
+          modelName: 'm',
+          provider: 'cohere',
+          model: 'command-a-03-2025',
+          apiBase: fake.url,
+          apiKey: 'co-bench',
+        },
+        close: () => fake.close(),
+      };
+    },
+  },
+  {
+    provider: 'azure',
+    start: async () => {
+      const fake = await startFakeAzureOpenAI({ chunks: 40, apiKey: 'azure-bench' });
+      return {
+        deployment: {
+          id: 'bench-azure',
+          modelName: 'm',
+          provider: 'azure',
+          model: 'gpt-4o-prod',
+          apiBase: fake.url,
+          apiKey: 'azure-bench',
         },
         close: () => fake.close(),
       };

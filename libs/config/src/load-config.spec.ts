@@ -209,6 +209,17 @@ litellm_settings:
     });
   });
 
+  it("an entry's own credential kind is not overridden by another kind from the environment", () => {
+    const entra = parse(`
+model_list:
+  - model_name: azure-entra
+    litellm_params: { model: azure/gpt-4o, api_base: https://x.openai.azure.com, tenant_id: t, client_id: c, client_secret: os.environ/SECRET }
+`);
+    const [d] = buildConfig(entra, { ...env, SECRET: 's' }).deployments;
+    expect(d!.apiKey).toBeUndefined();
+    expect(d!.params).toMatchObject({ client_secret: 's', api_version: '2024-10-21' });
+  });
+
   it('without the variables, the settings stay unset', () => {
     const [claude] = buildConfig(doc, { MY_KEY: 'sk-ant-own' }).deployments;
     expect(claude!.apiKey).toBeUndefined();

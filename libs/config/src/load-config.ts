@@ -6,6 +6,7 @@ import {
   REQUEST_DEFAULT_KEYS,
   SECRET_FIELDS,
   envFallbacksOf,
+  PROVIDER_CREDENTIAL_GROUPS,
   PROVIDER_ENV_FALLBACKS,
   providerFamily,
   type ProviderFamily,
@@ -278,8 +279,12 @@ function applyEnvFallbacks(p: ParsedEntry, env: NodeJS.ProcessEnv, values: Param
   const fields = Object.hasOwn(PROVIDER_ENV_FALLBACKS, p.provider)
     ? Object.keys(PROVIDER_ENV_FALLBACKS[p.provider]!)
     : [];
+  // A credential the entry configures itself rules out the environment's fallbacks for the other kinds.
+  const groups = Object.hasOwn(PROVIDER_CREDENTIAL_GROUPS, p.provider) ? PROVIDER_CREDENTIAL_GROUPS[p.provider]! : [];
+  const chosen = groups.find((g) => g.some((f) => values[f] !== undefined));
+  const excluded = new Set(chosen === undefined ? [] : groups.filter((g) => g !== chosen).flat());
   for (const field of fields) {
-    if (values[field] !== undefined) continue;
+    if (values[field] !== undefined || excluded.has(field)) continue;
     const name = envFallbacksOf(p.provider, field).find((n) => env[n] !== undefined && env[n] !== '');
     if (name === undefined) continue;
     values[field] = coerce(fieldSchema(p.family, field), env[name]!);

@@ -45,6 +45,20 @@ export const PROVIDER_ENV_FALLBACKS: Readonly<Record<string, Readonly<Record<str
   hosted_vllm: { api_key: ['HOSTED_VLLM_API_KEY'], api_base: ['HOSTED_VLLM_API_BASE'] },
 };
 
+/**
+ * Alternative ways to authenticate, per provider: when an entry configures one of them itself, the
+ * environment may not fill in another (an AZURE_API_KEY in the environment must not take over a deployment
+ * configured for Entra ID, since a key is tried first).
+ */
+export const PROVIDER_CREDENTIAL_GROUPS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  azure: [
+    ['api_key'],
+    ['azure_ad_token'],
+    ['tenant_id', 'client_id', 'client_secret'],
+    ['azure_username', 'azure_password'],
+  ],
+};
+
 /** The fallback variables of one provider's setting, most preferred first (empty when it has none). */
 export function envFallbacksOf(provider: string, field: string): readonly string[] {
   const byField = Object.hasOwn(PROVIDER_ENV_FALLBACKS, provider) ? PROVIDER_ENV_FALLBACKS[provider]! : undefined;

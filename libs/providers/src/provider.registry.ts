@@ -1,6 +1,8 @@
 import type { ProviderDeployment } from './provider-deployment';
 import { anthropicAdapter } from './anthropic/anthropic.adapter';
 import { isVertexAnthropicModel, vertexAnthropicAdapter } from './anthropic/anthropic-vertex.adapter';
+import { azureAdapter } from './azure/azure.adapter';
+import { cohereAdapter, cohereChatAdapter } from './cohere/cohere.adapter';
 import { fakeAdapter } from './fake/fake.adapter';
 import { geminiAdapter } from './gemini/gemini.adapter';
 import { createOpenAICompatibleAdapter } from './openai/openai.adapter';
@@ -30,6 +32,13 @@ export class UnsupportedProviderError extends Error {
   }
 }
 
+/** Providers with an adapter of their own, by prefix. */
+const NATIVE_ADAPTERS: Readonly<Record<string, ProviderAdapter>> = {
+  azure: azureAdapter,
+  cohere: cohereAdapter,
+  cohere_chat: cohereChatAdapter,
+};
+
 const cache = new Map<string, ProviderAdapter>();
 
 /** Vertex AI serves other publishers' models too (Claude, Llama...); the Gemini adapter speaks only Google's. */
@@ -51,6 +60,7 @@ export function adapterFor(
       `${provider} (model ${model}: Google's Gemini models and Anthropic's Claude models on Vertex AI)`,
     );
   }
+  if (Object.hasOwn(NATIVE_ADAPTERS, provider)) return NATIVE_ADAPTERS[provider]!;
   const known = OPENAI_COMPATIBLE_PROFILES[provider];
   if (known === undefined && (deployment.apiBase === undefined || NOT_OPENAI_COMPATIBLE.has(provider))) {
     throw new UnsupportedProviderError(provider);
@@ -64,5 +74,12 @@ export function adapterFor(
 }
 
 export function supportedProviders(): string[] {
-  return ['fake', 'anthropic', 'gemini', 'vertex_ai', ...Object.keys(OPENAI_COMPATIBLE_PROFILES)];
+  return [
+    'fake',
+    'anthropic',
+    'gemini',
+    'vertex_ai',
+    ...Object.keys(OPENAI_COMPATIBLE_PROFILES),
+    ...Object.keys(NATIVE_ADAPTERS),
+  ];
 }

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -69,7 +75,7 @@ export interface FakeUpstream {
 const PIECES = ['Hello', ' from', ' the', ' fake', ' OpenAI', ' server', '.'];
 export const FAKE_SLOW_MS = 30_000;
 
-interface ChatBody {
+export interface ChatBody {
   model?: unknown;
   messages?: unknown;
   stream?: unknown;
@@ -96,16 +102,179 @@ export function fakeAnswerPieces(chunks: number): string[] {
   return out;
 }
 
+/**
+ * What a fake speaking OpenAI's API adds to OpenAI's own answers (Azure OpenAI: its content-filter
+ * annotations). The default adds nothing, so the fake OpenAI server's bytes are OpenAI's.
+ */
+export interface FakeChatFlavour {
+  /** Top-level members of a non-streamed completion (Azure: `prompt_filter_results`). */
+  completionExtra?: () => Record<string, unknown>;
+  /** Members of every choice, streamed or not (Azure: `content_filter_results`). */
+  choiceExtra?: Record<string, unknown>;
+  /** SSE events written before the role chunk (Azure: its prompt-filter chunk). */
+  streamPreamble?: () => string[];
+}
+
+/** Counts one chat request and tells whether its client left before the answer was complete. */
+export interface FakeChatExchange {
+  /** The fake cuts the connection itself (fake-drop): not a client abort. */
+  dropping: boolean;
+}
+
+export type FakeErrorSender = (
+  res: ServerResponse,
+  status: number,
+  message: string,
+  type: string,
+  code: string | null,
+  param?: string | null,
+  extra?: Record<string, string>,
+) => void;
+
+/**
+ * The fake's OpenAI answer logic, shared by every fake that speaks OpenAI's API (the OpenAI fake, the
+ * Azure OpenAI fake): the model triggers and the deterministic answers, streamed or not. The server
+ * around it routes, parses and authenticates.
+ */
+export interface FakeChatAnswerer {
+  /** Starts one exchange: counts it and watches for a client that leaves early. */
+  begin(res: ServerResponse): FakeChatExchange;
+  /** Answers a parsed, authenticated chat request for `model`. */
+  answer(req: IncomingMessage, res: ServerResponse, body: ChatBody, model: string, exchange: FakeChatExchange): void;
+  sendJson(res: ServerResponse, status: number, body: unknown, extra?: Record<string, string>): void;
+  /** OpenAI's error envelope. */
+  sendError: FakeErrorSender;
+  readonly requests: number;
+  readonly aborted: number;
+  /** The fake is shutting down: connections it closes are not client aborts, and pending answers are dropped. */
+  close(): void;
+}
+
 export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeUpstream> {
+  const answerer = createFakeChatAnswerer(opts);
+  let lastRequest: FakeUpstreamRequest | undefined;
+
+  const chat = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
+    const exchange = answerer.begin(res);
+    let body: ChatBody;
+    try {
+      body = JSON.parse(raw) as ChatBody;
+    } catch {
+      lastRequest = { headers: req.headers, body: raw };
+      return answerer.sendError(
+        res,
+        400,
+        'We could not parse the JSON body of your request.',
+        'invalid_request_error',
+        null,
+      );
+    }
+    lastRequest = { headers: req.headers, body };
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : '';
+    if (token === '' || (opts.apiKey !== undefined && token !== opts.apiKey)) {
+      return answerer.sendError(
+        res,
+        401,
+        `Incorrect API key provided: ${token ? `${token.slice(0, 3)}***` : '(none)'}.`,
+        'invalid_request_error',
+        'invalid_api_key',
+      );
+    }
+    if (typeof body.model !== 'string' || !Array.isArray(body.messages)) {
+      return answerer.sendError(
+        res,
+        400,
+        "You must provide a model parameter and a 'messages' array.",
+        'invalid_request_error',
+        null,
+        'messages',
+      );
+    }
+    answerer.answer(req, res, body, body.model, exchange);
+  };
+
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (req.method === 'POST' && url.startsWith('/v1/chat/completions')) {
+      readBody(req, (raw) => chat(req, res, raw));
+      return;
+    }
+    if (req.method === 'GET' && url.startsWith('/v1/models')) {
+      return answerer.sendJson(res, 200, {
+        object: 'list',
+        data: ['fake-gpt', 'fake-slow', 'fake-429', 'fake-500', 'fake-400'].map((id) => ({
+          id,
+          object: 'model',
+          created: 1700000000,
+          owned_by: 'switchyard-fake',
+        })),
+      });
+    }
+    req.resume();
+    answerer.sendError(
+      res,
+      404,
+      `Unknown request URL: ${req.method} ${url}. This fake serves POST /v1/chat/completions and GET /v1/models.`,
+      'invalid_request_error',
+      'unknown_url',
+    );
+  });
+  const port = await listen(server, opts.port);
+
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    get requests() {
+      return answerer.requests;
+    },
+    get aborted() {
+      return answerer.aborted;
+    },
+    get lastRequest() {
+      return lastRequest;
+    },
+    close: () => closeServer(server, () => answerer.close()),
+  };
+}
+
+/** Reads a request body whole, as text. */
+export function readBody(req: IncomingMessage, then: (raw: string) => void): void {
+  const parts: Buffer[] = [];
+  req.on('data', (c: Buffer) => parts.push(c));
+  req.on('end', () => then(parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8')));
+}
+
+/** Listens on loopback (keep-alive as a real API's load balancer allows it); returns the port. */
+export async function listen(server: Server, port = 0): Promise<number> {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** Stops a fake: `before` first (timers, counters), then the server and every open connection. */
+export function closeServer(server: Server, before: () => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    before();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: FakeChatFlavour = {}): FakeChatAnswerer {
   const latencyMs = opts.latencyMs ?? 0;
   const pieces = fakeAnswerPieces(opts.chunks ?? 5);
-  const answer = pieces.join('');
+  const answerText = pieces.join('');
   const timers = new Set<NodeJS.Timeout>();
   let requests = 0;
   let aborted = 0;
   let closing = false;
-  let lastRequest: FakeUpstreamRequest | undefined;
   let seq = 0;
+  const choiceExtra = flavour.choiceExtra === undefined ? '' : JSON.stringify(flavour.choiceExtra).slice(1, -1) + ',';
 
   const later = (ms: number, fn: () => void): void => {
     if (ms <= 0) return fn();
@@ -159,42 +328,22 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     };
   };
 
-  const chat = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
+  const begin = (res: ServerResponse): FakeChatExchange => {
     requests++;
-    let dropping = false; // fake-drop: the server cuts the connection itself, no client abort
+    const exchange: FakeChatExchange = { dropping: false };
     res.on('close', () => {
-      if (!res.writableFinished && !dropping && !closing) aborted++;
+      if (!res.writableFinished && !exchange.dropping && !closing) aborted++;
     });
-    let body: ChatBody;
-    try {
-      body = JSON.parse(raw) as ChatBody;
-    } catch {
-      lastRequest = { headers: req.headers, body: raw };
-      return sendError(res, 400, 'We could not parse the JSON body of your request.', 'invalid_request_error', null);
-    }
-    lastRequest = { headers: req.headers, body };
-    const auth = req.headers.authorization;
-    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : '';
-    if (token === '' || (opts.apiKey !== undefined && token !== opts.apiKey)) {
-      return sendError(
-        res,
-        401,
-        `Incorrect API key provided: ${token ? `${token.slice(0, 3)}***` : '(none)'}.`,
-        'invalid_request_error',
-        'invalid_api_key',
-      );
-    }
-    if (typeof body.model !== 'string' || !Array.isArray(body.messages)) {
-      return sendError(
-        res,
-        400,
-        "You must provide a model parameter and a 'messages' array.",
-        'invalid_request_error',
-        null,
-        'messages',
-      );
-    }
-    const model = body.model;
+    return exchange;
+  };
+
+  const answer = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: ChatBody,
+    model: string,
+    exchange: FakeChatExchange,
+  ): void => {
     const stream = body.stream === true;
     switch (model) {
       case 'fake-echo': {
@@ -260,7 +409,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
         return sendError(res, 503, 'The engine is currently overloaded, please try again later.', 'server_error', null);
       case 'fake-drop':
       case 'fake-drop-early':
-        dropping = true;
+        exchange.dropping = true;
         if (!stream) {
           req.socket.destroy();
           return;
@@ -281,9 +430,10 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
           choices: [
             {
               index: 0,
+              ...flavour.choiceExtra,
               message: {
                 role: 'assistant',
-                content: model === 'fake-large' ? LARGE_ANSWER : answer,
+                content: model === 'fake-large' ? LARGE_ANSWER : answerText,
                 refusal: null,
                 annotations: [],
               },
@@ -301,6 +451,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
               : usageOf(model, promptTokens),
           service_tier: 'default',
           system_fingerprint: 'fp_fake',
+          ...flavour.completionExtra?.(),
         });
       }
       streamAnswer(res, {
@@ -325,13 +476,19 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     const head = `{"id":"${s.id}","object":"chat.completion.chunk","created":${s.created},"model":${JSON.stringify(s.model)},"service_tier":"default","system_fingerprint":"fp_fake","choices":`;
     const tail = s.includeUsage ? ',"usage":null}' : '}';
     const event = (choices: string): string => `data: ${head}${choices}${tail}\n\n`;
+    const preamble = flavour.streamPreamble?.().join('') ?? '';
     const events: string[] = [
-      event(
-        '[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]',
-      ),
+      preamble +
+        event(
+          `[{"index":0,${choiceExtra}"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]`,
+        ),
     ];
     for (const p of pieces)
-      events.push(event(`[{"index":0,"delta":{"content":${JSON.stringify(p)}},"logprobs":null,"finish_reason":null}]`));
+      events.push(
+        event(
+          `[{"index":0,${choiceExtra}"delta":{"content":${JSON.stringify(p)}},"logprobs":null,"finish_reason":null}]`,
+        ),
+      );
     if (s.model === 'fake-drop') {
       res.write(events[0]! + events[1]!, () => res.socket?.destroy());
       return;
@@ -346,7 +503,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       );
       return;
     }
-    events.push(event('[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]'));
+    events.push(event(`[{"index":0,${choiceExtra}"delta":{},"logprobs":null,"finish_reason":"stop"}]`));
     if (s.includeUsage) events.push(`data: ${head}[],"usage":${JSON.stringify(usageOf(s.model, s.promptTokens))}}\n\n`);
     events.push('data: [DONE]\n\n');
     const interval = opts.chunkIntervalMs ?? 0;
@@ -365,64 +522,21 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     next();
   };
 
-  const server = createServer((req, res) => {
-    const url = req.url ?? '/';
-    if (req.method === 'POST' && url.startsWith('/v1/chat/completions')) {
-      const parts: Buffer[] = [];
-      req.on('data', (c: Buffer) => parts.push(c));
-      req.on('end', () =>
-        chat(req, res, parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8')),
-      );
-      return;
-    }
-    if (req.method === 'GET' && url.startsWith('/v1/models')) {
-      return sendJson(res, 200, {
-        object: 'list',
-        data: ['fake-gpt', 'fake-slow', 'fake-429', 'fake-500', 'fake-400'].map((id) => ({
-          id,
-          object: 'model',
-          created: 1700000000,
-          owned_by: 'switchyard-fake',
-        })),
-      });
-    }
-    req.resume();
-    sendError(
-      res,
-      404,
-      `Unknown request URL: ${req.method} ${url}. This fake serves POST /v1/chat/completions and GET /v1/models.`,
-      'invalid_request_error',
-      'unknown_url',
-    );
-  });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-
   return {
-    url: `http://127.0.0.1:${port}/v1`,
-    port,
+    begin,
+    answer,
+    sendJson,
+    sendError,
     get requests() {
       return requests;
     },
     get aborted() {
       return aborted;
     },
-    get lastRequest() {
-      return lastRequest;
+    close() {
+      closing = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        closing = true;
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
   };
 }

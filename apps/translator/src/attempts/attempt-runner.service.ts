@@ -97,13 +97,12 @@ export class AttemptRunner {
     if (prepared.unavailable !== undefined || prepared.adapter === undefined) return fail(prepared.unavailable!);
     if (!this.registry.hasRoom()) return fail(overloaded(this.registry.limit));
     // The client's API picks the encoder. An adapter speaking the client's own API passes answers through;
-    // a native adapter's canonical events are written as OpenAI chat (canonicalStreamTranslator). A client
-    // API this adapter cannot serve yet is refused here rather than answered in the wrong shape.
+    // a native one (Cohere, ...) writes OpenAI chat through the canonical encoder. A client API this adapter
+    // cannot serve yet is refused here rather than answered in the wrong shape.
     const clientApi = request.header(H.clientApi) || 'openai.chat';
     if (!isClientApi(clientApi)) return fail(badRequest(`Unknown client API '${clientApi}' in ${H.clientApi}.`));
-    const served =
-      clientApi === prepared.adapter.api || (prepared.adapter.api === 'native' && clientApi === 'openai.chat');
-    if (!served) return fail(apiMismatch(prepared, clientApi));
+    const served = prepared.adapter.api === 'native' ? 'openai.chat' : prepared.adapter.api;
+    if (clientApi !== served) return fail(apiMismatch(prepared, clientApi));
     const adapter = prepared.adapter;
 
     // The gateway's summary of the body (H.summary) spares a parse of a body we only pass through.

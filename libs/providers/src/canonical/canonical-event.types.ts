@@ -9,6 +9,18 @@ import type { GatewayError, TokenUsage } from '@switchyard/contracts';
 export type ReasoningBlock =
   { type: 'thinking'; thinking: string; signature: string | null } | { type: 'redacted_thinking'; data: string };
 
+/**
+ * One generated token's log-probability, in OpenAI's shape (`choices[].logprobs.content[]`): providers that
+ * report log-probabilities attach them to the text delta they belong to.
+ */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  /** UTF-8 bytes of `token`, or null when the provider gives none. */
+  bytes: number[] | null;
+  top_logprobs: Array<{ token: string; logprob: number; bytes: number[] | null }>;
+}
+
 /** Why a choice ended, normalised across providers (OpenAI's values, which every client API can express). */
 export type CanonicalFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
@@ -29,7 +41,7 @@ export type CanonicalEvent =
     }
   /** The assistant's turn begins for a choice (encoders also imply it before a choice's first delta). */
   | { type: 'role'; choice: number }
-  | { type: 'text_delta'; choice: number; text: string }
+  | { type: 'text_delta'; choice: number; text: string; logprobs?: TokenLogprob[] }
   | { type: 'reasoning_delta'; choice: number; text: string }
   /** A reasoning block is complete (after its `reasoning_delta` events, if it had readable text). */
   | { type: 'reasoning_block'; choice: number; block: ReasoningBlock }

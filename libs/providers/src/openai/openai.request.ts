@@ -61,10 +61,22 @@ export function chatCompletionsUrl(profile: OpenAICompatibleProfile, deployment:
   return `${base}/chat/completions`;
 }
 
-export function openAIHeaders(deployment: ProviderDeployment, ctx: RequestContext): Record<string, string> {
-  const h: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+/** OpenAI's authentication: the token or key as a bearer. */
+export function bearerAuth(ctx: RequestContext): Record<string, string> {
   const bearer = ctx.credentials.token?.value ?? ctx.credentials.apiKey;
-  if (bearer) h['authorization'] = `Bearer ${bearer}`;
+  return bearer ? { authorization: `Bearer ${bearer}` } : {};
+}
+
+/**
+ * The headers of an OpenAI-API request: JSON, `auth` (a bearer unless the caller authenticates otherwise,
+ * as Azure's `api-key` does), then the deployment's extra_headers, which win.
+ */
+export function openAIHeaders(
+  deployment: ProviderDeployment,
+  ctx: RequestContext,
+  auth: Record<string, string> = bearerAuth(ctx),
+): Record<string, string> {
+  const h: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...auth };
   // litellm_params.extra_headers: sent with every request of the deployment, and they win.
   const extra = deployment.params?.extra_headers;
   if (extra !== undefined) for (const [k, v] of Object.entries(extra)) h[k.toLowerCase()] = v;
@@ -253,8 +265,8 @@ export function buildOpenAIRequest(
   deployment: ProviderDeployment,
   ctx: RequestContext,
   url = chatCompletionsUrl(profile, deployment),
+  headers = openAIHeaders(deployment, ctx),
 ): UpstreamRequest {
-  const headers = openAIHeaders(deployment, ctx);
   if (input.stream) headers['accept'] = 'text/event-stream';
   const dropped: DroppedParam[] = [];
   const body = openAIRequestBody(input, deployment, profile, dropped);

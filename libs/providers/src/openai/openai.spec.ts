@@ -505,7 +505,7 @@ describe('adapterFor', () => {
     expect(() => adapterFor({ provider: 'x' })).toThrow(
       "provider 'x' is not supported yet; supported: openai, fake, or any OpenAI-compatible server via api_base",
     );
-    expect(() => adapterFor({ provider: 'azure', apiBase: 'https://r.example/' })).toThrow(/azure/);
+    expect(() => adapterFor({ provider: 'sagemaker', apiBase: 'https://r.example/' })).toThrow(/sagemaker/);
   });
 
   it('asks for api_base when a self-hosted provider has none', () => {

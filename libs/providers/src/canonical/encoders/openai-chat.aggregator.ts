@@ -1,7 +1,13 @@
 import type { GatewayError, TokenUsage } from '@switchyard/contracts';
 import type { ChatCompletion, ChatCompletionChoice, ChatToolCall } from '../../openai-types';
 import { ProviderError } from '../../provider-adapter';
-import type { CanonicalEvent, CanonicalFinishReason, EventOf, ReasoningBlock } from '../canonical-event.types';
+import type {
+  CanonicalEvent,
+  CanonicalFinishReason,
+  EventOf,
+  ReasoningBlock,
+  TokenLogprob,
+} from '../canonical-event.types';
 import { toOpenAIUsage } from './openai-usage';
 
 interface ChoiceState {
@@ -11,6 +17,8 @@ interface ChoiceState {
   blocks: ReasoningBlock[];
   tools: Map<number, ChatToolCall>;
   finish: CanonicalFinishReason | null;
+  /** Log-probabilities of the content tokens, when the provider reported them. */
+  logprobs: TokenLogprob[] | null;
 }
 
 /**
@@ -36,6 +44,7 @@ export class OpenAIChatAggregator {
       case 'text_delta': {
         const c = this.choice(event.choice);
         c.content = (c.content ?? '') + event.text;
+        if (event.logprobs !== undefined) (c.logprobs ??= []).push(...event.logprobs);
         return;
       }
       case 'refusal_delta': {
@@ -118,7 +127,8 @@ export class OpenAIChatAggregator {
         }
         if (c.tools.size > 0) message.tool_calls = [...c.tools.entries()].sort(([a], [b]) => a - b).map(([, t]) => t);
         message.annotations = [];
-        return { index, message, logprobs: null, finish_reason: c.finish };
+        const logprobs = c.logprobs === null ? null : { content: c.logprobs, refusal: null };
+        return { index, message, logprobs, finish_reason: c.finish };
       });
     return {
       id: head.id,
@@ -135,7 +145,15 @@ export class OpenAIChatAggregator {
   private choice(index: number): ChoiceState {
     let c = this.choices.get(index);
     if (c === undefined) {
-      c = { content: null, refusal: null, reasoning: null, blocks: [], tools: new Map(), finish: null };
+      c = {
+        content: null,
+        refusal: null,
+        reasoning: null,
+        blocks: [],
+        tools: new Map(),
+        finish: null,
+        logprobs: null,
+      };
       this.choices.set(index, c);
     }
     return c;

@@ -39,7 +39,14 @@ export class OpenAIChatEncoder {
       case 'role':
         return this.start(event.choice);
       case 'text_delta':
-        return this.start(event.choice) + this.delta(event.choice, { content: event.text });
+        return (
+          this.start(event.choice) +
+          this.delta(
+            event.choice,
+            { content: event.text },
+            event.logprobs === undefined ? null : { content: event.logprobs, refusal: null },
+          )
+        );
       case 'refusal_delta':
         return this.start(event.choice) + this.delta(event.choice, { refusal: event.text });
       case 'reasoning_delta':
@@ -97,8 +104,8 @@ export class OpenAIChatEncoder {
     return this.delta(choice, { role: 'assistant', content: '', refusal: null });
   }
 
-  private delta(choice: number, delta: ChatCompletionChunkDelta): string {
-    return this.write([{ index: choice, delta, logprobs: null, finish_reason: null }]);
+  private delta(choice: number, delta: ChatCompletionChunkDelta, logprobs: unknown = null): string {
+    return this.write([{ index: choice, delta, logprobs, finish_reason: null }]);
   }
 
   private write(choices: ChatCompletionChunkChoice[]): string {
