@@ -1,4 +1,6 @@
 import type { ProviderDeployment } from './provider-deployment';
+import { bedrockAdapter } from './bedrock/bedrock.adapter';
+import { bedrockConfigProblem } from './bedrock/bedrock.credentials';
 import { fakeAdapter } from './fake/fake.adapter';
 import { createOpenAICompatibleAdapter } from './openai/openai.adapter';
 import { OPENAI_COMPATIBLE_PROFILES } from './openai/openai.request';
@@ -29,9 +31,18 @@ export class UnsupportedProviderError extends Error {
 const cache = new Map<string, ProviderAdapter>();
 
 /** The adapter for a deployment, by its provider prefix. Throws UnsupportedProviderError for an unknown one. */
-export function adapterFor(deployment: Pick<ProviderDeployment, 'provider' | 'apiBase'>): ProviderAdapter {
+export function adapterFor(
+  deployment: Pick<ProviderDeployment, 'provider' | 'apiBase'> &
+    Partial<Pick<ProviderDeployment, 'model' | 'params' | 'apiKey'>>,
+): ProviderAdapter {
   const { provider } = deployment;
   if (provider === 'fake') return fakeAdapter;
+  if (provider === 'bedrock') {
+    // Settings it cannot act on are refused when the config loads, not at the first request.
+    const problem = bedrockConfigProblem({ ...deployment, model: deployment.model ?? '' });
+    if (problem !== undefined) throw new Error(problem);
+    return bedrockAdapter;
+  }
   const known = OPENAI_COMPATIBLE_PROFILES[provider];
   if (known === undefined && (deployment.apiBase === undefined || NOT_OPENAI_COMPATIBLE.has(provider))) {
     throw new UnsupportedProviderError(provider);
@@ -45,5 +56,5 @@ export function adapterFor(deployment: Pick<ProviderDeployment, 'provider' | 'ap
 }
 
 export function supportedProviders(): string[] {
-  return ['fake', ...Object.keys(OPENAI_COMPATIBLE_PROFILES)];
+  return ['fake', 'bedrock', ...Object.keys(OPENAI_COMPATIBLE_PROFILES)];
 }

@@ -101,7 +101,10 @@ export class AttemptRunner {
     // refused here rather than answered in the wrong shape.
     const clientApi = request.header(H.clientApi) || 'openai.chat';
     if (!isClientApi(clientApi)) return fail(badRequest(`Unknown client API '${clientApi}' in ${H.clientApi}.`));
-    if (clientApi !== prepared.adapter.api) return fail(apiMismatch(prepared, clientApi));
+    // A native adapter's answers are canonical events, which the OpenAI chat encoder writes.
+    const serves =
+      clientApi === prepared.adapter.api || (prepared.adapter.api === 'native' && clientApi === 'openai.chat');
+    if (!serves) return fail(apiMismatch(prepared, clientApi));
     const adapter = prepared.adapter;
 
     // The gateway's summary of the body (H.summary) spares a parse of a body we only pass through.
@@ -133,10 +136,11 @@ export class AttemptRunner {
     try {
       const resolving = this.credentials.get(adapter, prepared.deployment);
       const credentials = resolving instanceof Promise ? await resolving : resolving;
-      upstreamRequest = adapter.chat.buildRequest(input, prepared.deployment, {
-        now: () => this.credentials.clock(),
-        credentials,
-      });
+      const ctx = { now: () => this.credentials.clock(), credentials };
+      upstreamRequest = adapter.chat.buildRequest(input, prepared.deployment, ctx);
+      // Signatures (AWS SigV4) cover the built request, so they come last.
+      if (adapter.chat.signRequest !== undefined)
+        upstreamRequest = await adapter.chat.signRequest(upstreamRequest, ctx);
     } catch (e) {
       if (isGatewayError(e)) return fail(e);
       if (e instanceof ProviderError) return fail(e.gatewayError);

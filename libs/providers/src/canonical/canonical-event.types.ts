@@ -1,5 +1,15 @@
 import type { GatewayError, TokenUsage } from '@switchyard/contracts';
 
+/**
+ * One whole block of a provider's reasoning, as the provider needs it back in a later turn to continue
+ * from it (LiteLLM's `thinking_blocks` shape): Anthropic's thinking text with its `signature`, or a
+ * `redacted_thinking` block's opaque `data`. The text also streams as `reasoning_delta` events; this event
+ * comes once the block is complete.
+ */
+export type ReasoningBlock =
+  | { type: 'thinking'; thinking: string; signature: string | null }
+  | { type: 'redacted_thinking'; data: string };
+
 /** Why a choice ended, normalised across providers (OpenAI's values, which every client API can express). */
 export type CanonicalFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
@@ -22,6 +32,8 @@ export type CanonicalEvent =
   | { type: 'role'; choice: number }
   | { type: 'text_delta'; choice: number; text: string }
   | { type: 'reasoning_delta'; choice: number; text: string }
+  /** A reasoning block is complete (after its `reasoning_delta` events, if it had readable text). */
+  | { type: 'reasoning_block'; choice: number; block: ReasoningBlock }
   | { type: 'refusal_delta'; choice: number; text: string }
   | { type: 'tool_call_start'; choice: number; index: number; id: string; name: string }
   | { type: 'tool_call_delta'; choice: number; index: number; arguments: string }

@@ -68,6 +68,8 @@ export interface CompletionUsage {
     rejected_prediction_tokens?: number;
     [field: string]: unknown;
   } | null;
+  /** Prompt tokens written to the provider's prompt cache (Anthropic's count, as LiteLLM shows it). */
+  cache_creation_input_tokens?: number;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';

@@ -1,13 +1,14 @@
 import type { GatewayError, TokenUsage } from '@switchyard/contracts';
 import type { ChatCompletion, ChatCompletionChoice, ChatToolCall } from '../../openai-types';
 import { ProviderError } from '../../provider-adapter';
-import type { CanonicalEvent, CanonicalFinishReason, EventOf } from '../canonical-event.types';
+import type { CanonicalEvent, CanonicalFinishReason, EventOf, ReasoningBlock } from '../canonical-event.types';
 import { toOpenAIUsage } from './openai-usage';
 
 interface ChoiceState {
   content: string | null;
   refusal: string | null;
   reasoning: string | null;
+  blocks: ReasoningBlock[];
   tools: Map<number, ChatToolCall>;
   finish: CanonicalFinishReason | null;
 }
@@ -47,6 +48,9 @@ export class OpenAIChatAggregator {
         c.reasoning = (c.reasoning ?? '') + event.text;
         return;
       }
+      case 'reasoning_block':
+        this.choice(event.choice).blocks.push(event.block);
+        return;
       case 'tool_call_start':
         this.choice(event.choice).tools.set(event.index, {
           id: event.id,
@@ -108,7 +112,10 @@ export class OpenAIChatAggregator {
       .sort(([a], [b]) => a - b)
       .map(([index, c]) => {
         const message: ChatCompletionChoice['message'] = { role: 'assistant', content: c.content, refusal: c.refusal };
-        if (c.reasoning !== null && this.opts.reasoning !== 'omit') message['reasoning_content'] = c.reasoning;
+        if (this.opts.reasoning !== 'omit') {
+          if (c.reasoning !== null) message['reasoning_content'] = c.reasoning;
+          if (c.blocks.length > 0) message['thinking_blocks'] = c.blocks;
+        }
         if (c.tools.size > 0) message.tool_calls = [...c.tools.entries()].sort(([a], [b]) => a - b).map(([, t]) => t);
         message.annotations = [];
         return { index, message, logprobs: null, finish_reason: c.finish };
@@ -128,7 +135,7 @@ export class OpenAIChatAggregator {
   private choice(index: number): ChoiceState {
     let c = this.choices.get(index);
     if (c === undefined) {
-      c = { content: null, refusal: null, reasoning: null, tools: new Map(), finish: null };
+      c = { content: null, refusal: null, reasoning: null, blocks: [], tools: new Map(), finish: null };
       this.choices.set(index, c);
     }
     return c;

@@ -8,7 +8,7 @@ export interface OpenAIChatEncoderOptions {
   includeUsage: boolean;
   /**
    * Where reasoning deltas go: `reasoning_content` (the field OpenAI-compatible servers and LiteLLM use;
-   * OpenAI's own SDK ignores it) or nowhere.
+   * OpenAI's own SDK ignores it), with whole blocks in `thinking_blocks`, or nowhere.
    */
   reasoning?: 'reasoning_content' | 'omit';
 }
@@ -45,6 +45,10 @@ export class OpenAIChatEncoder {
       case 'reasoning_delta':
         if (this.opts.reasoning === 'omit') return this.start(event.choice);
         return this.start(event.choice) + this.delta(event.choice, { reasoning_content: event.text });
+      case 'reasoning_block':
+        // The whole block at once (LiteLLM's `thinking_blocks`): a client collects these to send back.
+        if (this.opts.reasoning === 'omit') return this.start(event.choice);
+        return this.start(event.choice) + this.delta(event.choice, { thinking_blocks: [event.block] });
       case 'tool_call_start':
         return (
           this.start(event.choice) +
