@@ -1,3 +1,4 @@
 export * from './stack';
 export * from './wait-for';
 export * from './fake-openai.server';
+export * from './fakes/fake-bedrock.server';
