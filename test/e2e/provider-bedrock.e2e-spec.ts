@@ -55,7 +55,7 @@ model_list:${deployment('claude', 'us.anthropic.claude-3-7-sonnet-20250219-v1:0'
       )}${deployment('bedrock-throttle', 'fake-throttle')}${deployment('bedrock-500', 'fake-500')}${deployment(
         'bedrock-context',
         'fake-context',
-      )}${deployment('bedrock-cut', 'fake-cut')}${deployment('bedrock-stream-throttle', 'fake-stream-throttle')}
+      )}${deployment('bedrock-guardrail', 'fake-guardrail')}${deployment('bedrock-cut', 'fake-cut')}${deployment('bedrock-stream-throttle', 'fake-stream-throttle')}
   - model_name: claude-temp
     litellm_params:
       model: bedrock/anthropic.claude-3-haiku-20240307-v1:0
@@ -176,6 +176,35 @@ model_list:${deployment('claude', 'us.anthropic.claude-3-7-sonnet-20250219-v1:0'
     } finally {
       await ch.close();
     }
+  });
+
+  it('passes cache_control as cache points and reports cache writes, then cached reads', async () => {
+    const ask = () =>
+      openai.chat.completions.create({
+        model: 'claude',
+        messages: [
+          // cache_control is Anthropic's extension of the message shape, which LiteLLM clients send.
+          {
+            role: 'system',
+            content: 'A long shared system prompt. '.repeat(20),
+            cache_control: { type: 'ephemeral' },
+          } as OpenAI.ChatCompletionSystemMessageParam,
+          user('question'),
+        ],
+      });
+    const first = await ask();
+    const second = await ask();
+    expect(fake.lastRequest!.body).toMatchObject({
+      system: [{ text: expect.any(String) as unknown as string }, { cachePoint: { type: 'default' } }],
+    });
+    // 145 prompt tokens before the cache point: written the first time, read the second.
+    expect(first.usage).toMatchObject({
+      prompt_tokens: 147,
+      prompt_tokens_details: { cached_tokens: 0 },
+      cache_creation_input_tokens: 145,
+    });
+    expect(second.usage).toMatchObject({ prompt_tokens: 147, prompt_tokens_details: { cached_tokens: 145 } });
+    expect(second.usage).not.toHaveProperty('cache_creation_input_tokens');
   });
 
   it('calls a tool and takes its result over two turns, and streams a tool call', async () => {
@@ -333,7 +362,7 @@ model_list:${deployment('claude', 'us.anthropic.claude-3-7-sonnet-20250219-v1:0'
     expect(reasoning).toBe('Thinking about it step by step.');
   });
 
-  it('maps Bedrock errors: 429 with its retry hint, 5xx, context length, a bad key', async () => {
+  it('maps Bedrock errors: 429 with its retry hint, 5xx, a guardrail, context length, a bad key', async () => {
     const limited = await failure(openai.chat.completions.create({ model: 'bedrock-throttle', messages: [user('x')] }));
     expect(limited).toBeInstanceOf(RateLimitError);
     expect((limited as RateLimitError).headers?.get('retry-after')).toBe('7');
@@ -342,6 +371,9 @@ model_list:${deployment('claude', 'us.anthropic.claude-3-7-sonnet-20250219-v1:0'
     const broken = await failure(openai.chat.completions.create({ model: 'bedrock-500', messages: [user('x')] }));
     expect(broken).toBeInstanceOf(InternalServerError);
     expect((broken as APIError).status).toBe(502);
+
+    const filtered = await openai.chat.completions.create({ model: 'bedrock-guardrail', messages: [user('x')] });
+    expect(filtered.choices[0]).toMatchObject({ finish_reason: 'content_filter' });
 
     const long = await failure(openai.chat.completions.create({ model: 'bedrock-context', messages: [user('x')] }));
     expect(long).toMatchObject({ status: 400, code: 'context_length_exceeded' });
