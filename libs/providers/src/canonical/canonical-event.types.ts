@@ -7,8 +7,7 @@ import type { GatewayError, TokenUsage } from '@switchyard/contracts';
  * comes once the block is complete.
  */
 export type ReasoningBlock =
-  | { type: 'thinking'; thinking: string; signature: string | null }
-  | { type: 'redacted_thinking'; data: string };
+  { type: 'thinking'; thinking: string; signature: string | null } | { type: 'redacted_thinking'; data: string };
 
 /** Why a choice ended, normalised across providers (OpenAI's values, which every client API can express). */
 export type CanonicalFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
