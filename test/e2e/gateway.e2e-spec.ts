@@ -1,4 +1,4 @@
-import OpenAI, { AuthenticationError, BadRequestError, NotFoundError, RateLimitError } from 'openai';
+import OpenAI, { APIError, AuthenticationError, BadRequestError, NotFoundError, RateLimitError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalyticsClient } from '@switchyard/analytics';
 import {
@@ -40,6 +40,12 @@ model_list:
     litellm_params: { model: fake/gpt-4o-mini }
   - model_name: large
     litellm_params: { model: openai/fake-large, api_base: ${upstream.url}, api_key: os.environ/FAKE_UPSTREAM_KEY }
+  - model_name: billed-by-provider
+    litellm_params: { model: openrouter/fake-cost, api_base: ${upstream.url}, api_key: os.environ/FAKE_UPSTREAM_KEY }
+  - model_name: breaks
+    litellm_params: { model: openai/fake-stream-error, api_base: ${upstream.url}, api_key: os.environ/FAKE_UPSTREAM_KEY }
+  - model_name: drops
+    litellm_params: { model: openai/fake-drop, api_base: ${upstream.url}, api_key: os.environ/FAKE_UPSTREAM_KEY }
 `,
     });
     admin = async (method, path, body) => {
@@ -204,9 +210,80 @@ model_list:
     expect(upstream.requests).toBe(before);
   });
 
+  it("records the cost a provider reports itself (OpenRouter's usage.cost) rather than a catalogue price", async () => {
+    const { id, key } = await newKey({});
+    const ai = client(key);
+    await ai.chat.completions.create({ model: 'billed-by-provider', messages: [{ role: 'user', content: 'hi' }] });
+    const stream = await ai.chat.completions.create({
+      model: 'billed-by-provider',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
+    for await (const chunk of stream) void chunk;
+    // 0.000421 USD each: 421,000 nano-USD, twice.
+    await waitFor(async () => ((await keySpendNanos(stack.databaseUrl, id)) === 842_000n ? true : undefined), {
+      timeoutMs: 15_000,
+    });
+  });
+
+  it('ends a stream that breaks after it began with an error chunk (finish_reason "error") and [DONE], which the SDK raises', async () => {
+    for (const model of ['breaks', 'drops']) {
+      const stream = await client(stack.masterKey).chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      });
+      let text = '';
+      const failure = await (async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(text.length, model).toBeGreaterThan(0);
+      expect(failure, model).toBeInstanceOf(APIError);
+
+      const res = await fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.masterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], stream: true, n: 2 }),
+      });
+      expect(res.status).toBe(200);
+      const events = (await res.text()).split('\n\n').filter((e) => e.startsWith('data: '));
+      expect(events.at(-1)).toBe('data: [DONE]');
+      const last = JSON.parse(events.at(-2)!.slice('data: '.length)) as {
+        object: string;
+        model: string;
+        choices: Array<{ index: number; finish_reason: string }>;
+        error: { message: string; type: string; code: string | null };
+      };
+      expect(last.object).toBe('chat.completion.chunk');
+      expect(last.model).toBe(model);
+      expect(last.choices.map((c) => [c.index, c.finish_reason])).toEqual([
+        [0, 'error'],
+        [1, 'error'],
+      ]);
+      expect(last.error.message.length, model).toBeGreaterThan(0);
+      // No normal finish went out before the error.
+      expect(
+        events.slice(0, -2).some((e) => /"finish_reason":"(stop|length)"/.test(e)),
+        model,
+      ).toBe(false);
+    }
+  });
+
   it('lists only the models a key may use', async () => {
     const all = await client(stack.masterKey).models.list();
-    expect(all.data.map((m) => m.id).sort()).toEqual(['demo', 'gpt-4o', 'gpt-4o-mini', 'large', 'limited']);
+    expect(all.data.map((m) => m.id).sort()).toEqual([
+      'billed-by-provider',
+      'breaks',
+      'demo',
+      'drops',
+      'gpt-4o',
+      'gpt-4o-mini',
+      'large',
+      'limited',
+    ]);
     const { key } = await newKey({ models: ['gpt-4o'] });
     const some = await client(key).models.list();
     expect(some.data.map((m) => m.id)).toEqual(['gpt-4o']);

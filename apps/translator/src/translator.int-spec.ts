@@ -73,12 +73,24 @@ async function startBareUpstream(): Promise<{
       const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>;
       bodies.push(body);
       const base = { id: 'chatcmpl-bare', created: 1, model: body['model'] };
+      /** A chat.completion body with one choice. */
+      const completion = (content: string, usage?: Record<string, number>) =>
+        JSON.stringify({
+          ...base,
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+          ...(usage !== undefined && { usage }),
+        });
+      const json = (status: number, text: string) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(text);
+      };
       if (body['model'] === 'hang') return; // never answers: holds its socket until the caller gives up
       if (body['model'] === 'echo') {
         // A provider that quotes what it was sent: the credential, a header, and the client's text.
         const said = (body['messages'] as { content: string }[]).at(-1)!.content;
-        res.writeHead(400, { 'content-type': 'application/json' });
-        return res.end(
+        return json(
+          400,
           JSON.stringify({
             error: {
               message: `Invalid credentials '${String(req.headers['authorization'])}' (x-proxy-auth: ${String(req.headers['x-proxy-auth'])}); you said: ${said}`,
@@ -87,56 +99,28 @@ async function startBareUpstream(): Promise<{
           }),
         );
       }
-      if (body['model'] === 'absurd-usage') {
-        const message = { role: 'assistant', content: 'ok' };
-        res.writeHead(200, { 'content-type': 'application/json' });
-        return res.end(
-          JSON.stringify({
-            ...base,
-            object: 'chat.completion',
-            choices: [{ index: 0, message, finish_reason: 'stop' }],
-            usage: { prompt_tokens: 1e300, completion_tokens: 3, total_tokens: 1e300 },
-          }),
-        );
-      }
-      if (body['model'] === 'wrong-shape') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ status: 'ok', result: { text: 'not a chat completion' } }));
-      }
-      if (body['model'] === 'json-stream') {
-        // Asked to stream, answers with a whole JSON completion.
-        const message = { role: 'assistant', content: 'a whole answer' };
-        res.writeHead(200, { 'content-type': 'application/json' });
-        return res.end(
-          JSON.stringify({
-            ...base,
-            object: 'chat.completion',
-            choices: [{ index: 0, message, finish_reason: 'stop' }],
-            usage: { prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 },
-          }),
-        );
+      if (body['model'] === 'absurd-usage')
+        return json(200, completion('ok', { prompt_tokens: 1e300, completion_tokens: 3, total_tokens: 1e300 }));
+      if (body['model'] === 'wrong-shape')
+        return json(200, JSON.stringify({ status: 'ok', result: { text: 'not a chat completion' } }));
+      // Asked to stream, answers with a whole JSON completion.
+      if (body['model'] === 'json-stream')
+        return json(200, completion('a whole answer', { prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 }));
+      if (body['model'] === 'cut-body') {
+        // Headers and half a body, then the connection is reset: the provider may have billed a whole answer.
+        const text = completion('an answer that never arrives whole', { prompt_tokens: 9, completion_tokens: 8 });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(text.length) });
+        res.write(text.slice(0, text.length >> 1));
+        setTimeout(() => res.destroy(), 20);
+        return;
       }
       if (body['model'] === 'html-404') {
         res.writeHead(404, { 'content-type': 'text/html' });
         return res.end('<html><body><h1>404 Not Found</h1><hr><center>nginx</center></body></html>');
       }
-      if (body['model'] === 'huge') {
-        const content = 'x'.repeat(MAX_RESPONSE_BYTES + 1024);
-        res.writeHead(200, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ ...base, object: 'chat.completion', choices: [{ message: { content } }] }));
-      }
+      if (body['model'] === 'huge') return json(200, completion('x'.repeat(MAX_RESPONSE_BYTES + 1024)));
       const words = ['Twelve ', 'characters ', 'each, ', 'nearly.'];
-      if (body['stream'] !== true) {
-        const message = { role: 'assistant', content: words.join('') };
-        res.writeHead(200, { 'content-type': 'application/json' });
-        return res.end(
-          JSON.stringify({
-            ...base,
-            object: 'chat.completion',
-            choices: [{ index: 0, message, finish_reason: 'stop' }],
-          }),
-        );
-      }
+      if (body['stream'] !== true) return json(200, completion(words.join('')));
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const chunk = (delta: unknown, finish: string | null) =>
         `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
@@ -189,7 +173,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
         ([name, key]) =>
           `  - model_name: dep-echo-${name}\n    litellm_params: { model: "openai/echo", api_base: "${bare.url}", api_key: "${key}", extra_headers: { x-proxy-auth: "${PROXY_SECRET}" } }\n    model_info: { id: dep-echo-${name} }\n`,
       ).join('') +
-      ['no-usage', 'huge', 'html-404', 'hang', 'absurd-usage', 'wrong-shape', 'json-stream']
+      ['no-usage', 'huge', 'html-404', 'hang', 'absurd-usage', 'wrong-shape', 'json-stream', 'cut-body']
         .map(
           (m) =>
             `  - model_name: dep-${m}\n    litellm_params: { model: "openai/${m}", api_base: "${bare.url}", api_key: "k" }\n    model_info: { id: dep-${m} }\n`,
@@ -589,6 +573,19 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
         usage: { promptTokens: 11, completionTokens: 4 },
       });
       expect(outcome.meta!.usageEstimated).toBeUndefined();
+    });
+
+    it('a body reset part-way fails over (retryable 502) and bills the prompt estimate, flagged', async () => {
+      const { frames, outcome } = await execute('dep-cut-body', { model: 'x', messages });
+      expect(frames).toHaveLength(0);
+      expect(outcome.kind).toBe('error');
+      expect(outcome.meta).toMatchObject({
+        status: 502,
+        errorCode: 'upstream_response_cut',
+        usageEstimated: true,
+        usage: { promptTokens, completionTokens: 0 },
+      });
+      expect(outcome.meta!.trail!.at(-1)).toMatchObject({ status: 502, errorKind: 'upstream_5xx' });
     });
 
     it('a timeout bills the prompt estimate, flagged', async () => {

@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 
 export interface AnalyticsOptions {
   /** HTTP URL of ClickHouse, e.g. http://127.0.0.1:8123 (CLICKHOUSE_URL). */
@@ -22,6 +22,9 @@ export function createAnalyticsClient(opts: Pick<AnalyticsOptions, 'url' | 'user
     password: opts.password ?? '',
     request_timeout: 30_000,
     application: `switchyard-${process.env.SWITCHYARD_SERVICE ?? 'analytics'}`,
+    // The client's own logger prints a multi-line dump per failed request; every failure reaches our code
+    // as an error, which logs it once, in one line (see conciseClickHouseError).
+    log: { level: ClickHouseLogLevel.OFF },
   });
 }
 

@@ -146,7 +146,6 @@ describe('LiteLLM config corpus', () => {
       'router_settings.allowed_fails',
       'router_settings.cooldown_time',
       'router_settings.enable_pre_call_checks',
-      'litellm_settings.drop_params',
       'litellm_settings.num_retries',
       'litellm_settings.request_timeout',
       'litellm_settings.cache',

@@ -67,7 +67,6 @@ describe('LiteLLM settings table', () => {
       'router_settings.num_retries',
       'router_settings.fallbacks',
       'router_settings.redis_host',
-      'litellm_settings.drop_params',
       'litellm_settings.cache',
       'litellm_settings.success_callback',
       'general_settings.database_url',

@@ -44,6 +44,16 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
   row('model_list[].litellm_params.extra_headers', 'supported'),
   row('model_list[].litellm_params.extra_body', 'supported', "members added to the body; the client's own value wins"),
   row(
+    'model_list[].litellm_params.drop_params',
+    'supported',
+    'a parameter the provider cannot take is dropped (and logged) instead of a 400; a request may set it too',
+  ),
+  row(
+    'model_list[].litellm_params.additional_drop_params',
+    'supported',
+    'these request fields are always dropped for the deployment; a request may add its own',
+  ),
+  row(
     'model_list[].litellm_params.<provider settings>',
     'supported',
     'typed per provider family (Azure, Bedrock, Vertex AI, ...); unknown fields are named at boot',
@@ -73,9 +83,14 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
      default_max_parallel_requests default_priority polling_interval provider_budget_config
      enable_tag_filtering tag_filtering_match_any default_litellm_params set_verbose debug_level`,
   ),
+  row(
+    'litellm_settings.drop_params',
+    'supported',
+    "drops what a provider cannot take instead of a 400; a deployment's or request's own `drop_params` wins",
+  ),
   ...ignored(
     'litellm_settings',
-    `drop_params modify_params num_retries request_timeout fallbacks context_window_fallbacks
+    `modify_params num_retries request_timeout fallbacks context_window_fallbacks
      content_policy_fallbacks default_fallbacks allowed_fails cooldown_time cache cache_params
      success_callback failure_callback callbacks service_callback set_verbose json_logs
      turn_off_message_logging redact_user_api_key_info redact_messages_in_exceptions max_budget budget_duration

@@ -166,3 +166,66 @@ describe('organization as a list (LiteLLM multi-organisation)', () => {
     expect(() => bad(['ok', 3])).toThrow(/organization\[1\] must be an organisation id/);
   });
 });
+
+describe('provider environment fallbacks and drop_params', () => {
+  const doc = parse(`
+model_list:
+  - model_name: claude
+    litellm_params: { model: anthropic/claude-sonnet-4-5 }
+  - model_name: claude-own
+    litellm_params: { model: anthropic/claude-sonnet-4-5, api_key: os.environ/MY_KEY, drop_params: false }
+  - model_name: nova
+    litellm_params: { model: bedrock/amazon.nova-pro-v1:0, aws_region_name: eu-west-1 }
+  - model_name: azure
+    litellm_params: { model: azure/gpt-4o }
+litellm_settings:
+  drop_params: true
+`);
+  const env = {
+    ANTHROPIC_API_KEY: 'sk-ant-env',
+    MY_KEY: 'sk-ant-own',
+    AWS_ACCESS_KEY_ID: 'AKIAENV',
+    AWS_SECRET_ACCESS_KEY: 'secret-env',
+    AWS_REGION: 'us-east-1',
+    AZURE_API_BASE: 'https://example.openai.azure.com/',
+    AZURE_API_KEY: 'az-env',
+    AZURE_API_VERSION: '2024-10-21',
+  };
+
+  it("fills settings the entry leaves out from the provider's usual variables, naming them", () => {
+    const [claude, own, nova, azure] = buildConfig(doc, env).deployments;
+    expect(claude).toMatchObject({ apiKey: 'sk-ant-env', apiKeyEnv: 'ANTHROPIC_API_KEY' });
+    expect(own).toMatchObject({ apiKey: 'sk-ant-own', apiKeyEnv: 'MY_KEY' });
+    // The region written in the entry wins over AWS_REGION; the keys come from the environment.
+    expect(nova!.params).toMatchObject({
+      aws_access_key_id: 'AKIAENV',
+      aws_secret_access_key: 'secret-env',
+      aws_region_name: 'eu-west-1',
+    });
+    expect(azure).toMatchObject({
+      apiBase: 'https://example.openai.azure.com',
+      apiKey: 'az-env',
+      apiVersion: '2024-10-21',
+    });
+  });
+
+  it('without the variables, the settings stay unset', () => {
+    const [claude] = buildConfig(doc, { MY_KEY: 'sk-ant-own' }).deployments;
+    expect(claude!.apiKey).toBeUndefined();
+  });
+
+  it('applies litellm_settings.drop_params to every deployment unless it sets its own', () => {
+    const [claude, own] = buildConfig(doc, env).deployments;
+    expect(claude!.params).toMatchObject({ drop_params: true });
+    expect(own!.params).toMatchObject({ drop_params: false });
+  });
+
+  it('refuses a drop_params that is not a boolean', () => {
+    expect(() => buildConfig(parse('litellm_settings: { drop_params: "yes" }'), {})).toThrow(ConfigError);
+  });
+
+  it('the routing view reads no provider variable', () => {
+    const routing = buildRoutingConfig(doc, env).deployments;
+    expect(routing[0]).not.toHaveProperty('apiKey');
+  });
+});

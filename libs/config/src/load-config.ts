@@ -5,6 +5,8 @@ import {
   PROVIDER_PARAMS_SCHEMAS,
   REQUEST_DEFAULT_KEYS,
   SECRET_FIELDS,
+  envFallbacksOf,
+  PROVIDER_ENV_FALLBACKS,
   providerFamily,
   type ProviderFamily,
   type ProviderParams,
@@ -268,9 +270,34 @@ function toRouting(p: ParsedEntry, env: NodeJS.ProcessEnv): Deployment {
   return routingDeployment(p, typed.data);
 }
 
+/**
+ * Fills the settings the entry leaves out from the provider's usual environment variables (ANTHROPIC_API_KEY,
+ * AZURE_API_BASE, AWS_REGION, ...), as LiteLLM does; recorded in `fromEnv` so errors name the variable.
+ */
+function applyEnvFallbacks(p: ParsedEntry, env: NodeJS.ProcessEnv, values: Params, fromEnv: Map<string, string>): void {
+  const fields = Object.hasOwn(PROVIDER_ENV_FALLBACKS, p.provider)
+    ? Object.keys(PROVIDER_ENV_FALLBACKS[p.provider]!)
+    : [];
+  for (const field of fields) {
+    if (values[field] !== undefined) continue;
+    const name = envFallbacksOf(p.provider, field).find((n) => env[n] !== undefined && env[n] !== '');
+    if (name === undefined) continue;
+    values[field] = coerce(fieldSchema(p.family, field), env[name]!);
+    fromEnv.set(field, name);
+  }
+}
+
 /** The translator's view of one entry: every field resolved and typed; unknown fields kept and reported. */
-function toResolved(p: ParsedEntry, env: NodeJS.ProcessEnv, warn: (message: string) => void): ResolvedDeployment {
+function toResolved(
+  p: ParsedEntry,
+  env: NodeJS.ProcessEnv,
+  warn: (message: string) => void,
+  globalDropParams: boolean | undefined,
+): ResolvedDeployment {
   const { values, fromEnv } = resolveFields(p, env, undefined);
+  applyEnvFallbacks(p, env, values, fromEnv);
+  // litellm_settings.drop_params is every deployment's default; a deployment's own setting wins.
+  if (values['drop_params'] === undefined && globalDropParams !== undefined) values['drop_params'] = globalDropParams;
   const schema = familySchema(p.family);
   const typed = schema.loose().safeParse(values);
   if (!typed.success) throw issuesError(p.where, typed.error, fromEnv);
@@ -359,8 +386,11 @@ export function buildConfig(
   // Named once per boot, by the translator (the one service that loads this view).
   const ignored = ignoredSettingsWarning(doc);
   if (ignored !== undefined) warn(ignored);
+  const dropParams = file.litellm_settings?.['drop_params'];
+  if (dropParams !== undefined && typeof dropParams !== 'boolean')
+    throw new ConfigError('litellm_settings.drop_params must be true or false.');
   const deployments = expandEntries(file.model_list).map(({ entry, index }) =>
-    toResolved(parseEntry(entry, index), env, warn),
+    toResolved(parseEntry(entry, index), env, warn, dropParams),
   );
   return assemble(file, deployments);
 }

@@ -18,6 +18,11 @@ export const TokenUsageSchema = z.object({
   cachedTokens: z.number().int().nonnegative().default(0),
   cacheWriteTokens: z.number().int().nonnegative().default(0),
   reasoningTokens: z.number().int().nonnegative().default(0),
+  /**
+   * What the provider says the request cost, in nano-USD, when it reports it (OpenRouter's `usage.cost`):
+   * spend records this figure rather than a catalogue price.
+   */
+  costNanos: z.number().int().nonnegative().optional(),
 });
 export type TokenUsage = z.infer<typeof TokenUsageSchema>;
 

@@ -109,6 +109,8 @@ export const UsageRecordedEventSchema = z
     cachedTokens: tokens().default(0),
     cacheWriteTokens: tokens().default(0),
     reasoningTokens: tokens().default(0),
+    /** The cost the provider reported for the request (nano-USD), when it reports one: it wins over the catalogue. */
+    providerCostNanos: z.number().int().nonnegative().max(1e15).nullable().default(null),
     /** Total time in the gateway, ms. */
     latencyMs: durationMs(),
     ttftMs: durationMs().nullable().default(null),

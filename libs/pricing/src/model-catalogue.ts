@@ -133,9 +133,15 @@ function candidates(model: string): string[] {
     const name = parts.slice(i).join('/');
     if (!name) continue;
     const bases = [name];
-    // Bedrock ids: "anthropic.claude-3-5-sonnet-20241022-v2:0".
-    const dot = /^[a-z]+\.([a-z].*)$/.exec(name);
-    if (dot) bases.push(dot[1]);
+    // Vertex AI pins versions with "@": "claude-3-5-sonnet-v2@20241022", "gemini-1.5-pro@002".
+    const at = name.indexOf('@');
+    if (at > 0) bases.push(name.slice(0, at));
+    // Bedrock ids: "anthropic.claude-3-5-sonnet-20241022-v2:0", and cross-region inference profiles with a
+    // region prefix before the vendor: "us.anthropic.claude-sonnet-4-20250514-v1:0", "apac.amazon.nova-pro-v1:0".
+    const region = /^(?:us|eu|apac|jp|au|ca|us-gov|global)\.([a-z]+\.[a-z].*)$/.exec(name);
+    const vendor = /^[a-z]+\.([a-z].*)$/.exec(region ? region[1]! : name);
+    if (region) bases.push(region[1]!);
+    if (vendor) bases.push(vendor[1]!);
     for (let base of bases) {
       out.push(base);
       // "gpt-4-1106-preview" is not "gpt-4-1106" and certainly not "gpt-4": once a preview suffix is gone,

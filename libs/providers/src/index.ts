@@ -36,6 +36,7 @@ export * from './chat-input';
 export * from './credentials/credentials.types';
 export * from './canonical/canonical-stream';
 export * from './params/drop-settings';
+export * from './provider-env';
 export * from './bedrock/bedrock.adapter';
 export * from './bedrock/bedrock.credentials';
 export * from './bedrock/bedrock.errors';

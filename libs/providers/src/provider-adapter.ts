@@ -5,6 +5,7 @@ import type { SseEvent } from './sse/sse.parser';
 
 import type { CredentialSource, RequestContext } from './credentials/credentials.types';
 import type { FramedEvent, StreamFraming } from './framing/framing.types';
+import type { DroppedParam } from './params/param-map.types';
 
 /**
  * The API an adapter's upstream speaks, in the gateway's client-API terms: when a request's client API is
@@ -33,6 +34,8 @@ export interface UpstreamRequest {
   method: 'POST' | 'GET';
   headers: Record<string, string>;
   body: string | Uint8Array;
+  /** Request parameters left out because drop_params / additional_drop_params said so: the translator logs them. */
+  dropped?: readonly DroppedParam[];
 }
 
 /** An upstream reply, as the translator hands it to the adapter's error normaliser. */

@@ -91,11 +91,28 @@ export function upstreamTimeout(ctx: UpstreamContext, afterMs?: number): Gateway
  * Maps a transport failure (no HTTP status: refused, reset, DNS, timeout, abort) to a gateway error.
  * `timedOut` tells an abort we caused by the deadline apart from other aborts.
  */
-export function transportError(err: unknown, ctx: UpstreamContext, timedOut = false): GatewayError {
+export function transportError(
+  err: unknown,
+  ctx: UpstreamContext,
+  timedOut = false,
+  /** The provider had begun its answer (headers received): the connection broke mid-body, not on the way. */
+  answering = false,
+): GatewayError {
   const code = errorCode(err);
   if (timedOut || (code !== undefined && TIMEOUT_CODES.has(code))) return upstreamTimeout(ctx);
   // The code only: a transport error's message can name the upstream's host and address.
   const detail = code ?? (isAbort(err) ? 'aborted' : 'connection failed');
+  if (answering) {
+    return {
+      kind: 'upstream_5xx',
+      status: 502,
+      type: 'api_error',
+      code: 'upstream_response_cut',
+      param: null,
+      message: `The answer from the upstream of ${where(ctx)} broke off part-way (${detail}). Retry the request; another deployment may serve it.`,
+      retryable: true,
+    };
+  }
   const hint =
     code !== undefined && CONNECTION_CODES.has(code)
       ? 'The gateway operator should check that the provider is reachable; another deployment may serve the request.'

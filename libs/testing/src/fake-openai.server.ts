@@ -32,6 +32,7 @@ import type { AddressInfo } from 'node:net';
  *                and the last message's text, as a provider that echoes credentials would (redaction tests)
  * - fake-absurd-usage → usage reports prompt_tokens 1e300 and completion_tokens -5 (a broken provider)
  * - fake-cached → usage reports cached_tokens = floor(prompt_tokens / 2) and reasoning_tokens = 1
+ * - fake-cost  → usage also reports `cost: 0.000421` (USD), as OpenRouter does
  */
 
 /** The `fake-large` answer: 2,640,000 characters, so 660,000 tokens at four characters a token. */
@@ -154,6 +155,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
         accepted_prediction_tokens: 0,
         rejected_prediction_tokens: 0,
       },
+      ...(model === 'fake-cost' && { cost: 0.000421 }),
     };
   };
 

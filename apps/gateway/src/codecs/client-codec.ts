@@ -12,12 +12,23 @@ export interface ErrorEnvelope {
   errorBody(e: GatewayError): string;
 }
 
+/** What a codec may need to write its own stream events: the request's identity. */
+export interface StreamContext {
+  requestId: string;
+  /** The model the client asked for. */
+  model: string;
+  /** Choices asked for (`n`, 1 by default). */
+  n: number;
+  /** Seconds since the epoch. */
+  created: number;
+}
+
 export interface ClientCodec extends ErrorEnvelope {
   readonly api: ClientApi;
   /** Validates a parsed body; the summary is what admission, routing and usage need of it. */
   summarise(body: unknown): { ok: true; value: RequestSummary } | { ok: false; error: GatewayError };
-  /** An error inside a stream that already started, in this API's framing. */
-  streamError(e: GatewayError): string;
+  /** An error inside a stream that already started, in this API's framing: the stream's last bytes. */
+  streamError(e: GatewayError, ctx: StreamContext): string;
   /** Written when a stream ends normally. */
   readonly terminator: Uint8Array;
   readonly streamHeaders: Readonly<Record<string, string>>;

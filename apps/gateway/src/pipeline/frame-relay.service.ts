@@ -85,7 +85,14 @@ export class FrameRelay {
       const fail = (error: GatewayError, meta?: FrameMeta) => {
         if (streaming) {
           // Headers are gone: tell the client in-band, as its API does, then end the stream.
-          res.end(codec.streamError(error));
+          res.end(
+            codec.streamError(error, {
+              requestId,
+              model: summary.model,
+              n: summary.n ?? 1,
+              created: Math.floor(Date.now() / 1000),
+            }),
+          );
         } else if (!res.headersSent) {
           writeError(res, error, requestId, codec);
         } else {

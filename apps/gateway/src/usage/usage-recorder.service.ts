@@ -39,6 +39,7 @@ export class UsageRecorder {
       cachedTokens: u.cachedTokens,
       cacheWriteTokens: u.cacheWriteTokens,
       reasoningTokens: u.reasoningTokens,
+      providerCostNanos: u.costNanos ?? null,
       usageEstimated: meta?.usageEstimated === true,
       usageClamped: clamped,
       latencyMs: performance.now() - base.t0,

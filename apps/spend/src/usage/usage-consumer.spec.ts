@@ -254,6 +254,16 @@ describe('priceUsageEvent', () => {
         .pricedAs,
     ).toBe('claude-3-5-haiku');
   });
+  it('takes the cost the provider reported over any catalogue price', () => {
+    expect(
+      priceUsageEvent({
+        ...event(1),
+        upstreamModel: 'gpt-4o',
+        requestedModel: 'gpt-4o',
+        providerCostNanos: 421_000,
+      } as UsageRecordedEvent),
+    ).toEqual({ costNanos: 421_000n, pricedAs: 'provider-reported' });
+  });
   it('is 0 with pricedAs null when neither is known', () => {
     expect(priceUsageEvent({ ...event(1), upstreamModel: 'x', requestedModel: 'y' } as UsageRecordedEvent)).toEqual({
       costNanos: 0n,

@@ -150,6 +150,14 @@ export class AttemptRunner {
       );
       return fail(misconfigured(prepared));
     }
+    if (upstreamRequest.dropped !== undefined) {
+      // drop_params at work: never silent, but not worth more than a debug line per request.
+      this.logger.debug(
+        `request ${requestId || '?'} deployment ${prepared.deployment.id}: dropped ${upstreamRequest.dropped
+          .map((d) => `${d.param} (${d.reason})`)
+          .join(', ')}`,
+      );
+    }
 
     const abort = new AbortController();
     const a: Attempt = {

@@ -23,7 +23,7 @@ export class ResponseRelay {
     } catch (e) {
       // Cut off mid-body (a reset, the deadline): the provider received the prompt and may bill it.
       if (!settle(a)) return;
-      return this.fail(a, transportError(e, a.prepared.ctx, a.timedOut), true);
+      return this.fail(a, transportError(e, a.prepared.ctx, a.timedOut, true), true);
     }
     if (bytes === undefined) reply.discard();
     if (!settle(a)) return;

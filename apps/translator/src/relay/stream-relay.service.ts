@@ -93,7 +93,7 @@ export class StreamRelay {
         feed(e.events as FramedEvent[StreamFraming][]);
         failure = undecodable(a, e);
       } else {
-        failure = transportError(e, a.prepared.ctx, a.timedOut);
+        failure = transportError(e, a.prepared.ctx, a.timedOut, true);
       }
     }
     if (failure !== undefined || a.settled) reply.discard();
@@ -136,7 +136,7 @@ export class StreamRelay {
     try {
       bytes = await readAll(reply.body, MAX_JSON_BODY_BYTES, 'drop');
     } catch (e) {
-      failure = transportError(e, a.prepared.ctx, a.timedOut);
+      failure = transportError(e, a.prepared.ctx, a.timedOut, true);
     }
     if (!settle(a)) return;
     let billed: { usage: TokenUsage; estimated: boolean } | undefined;

@@ -60,6 +60,8 @@ export interface CompletionUsage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** The request's cost in USD, as OpenRouter reports it. */
+  cost?: number;
   prompt_tokens_details?: { cached_tokens?: number; audio_tokens?: number; [field: string]: unknown } | null;
   completion_tokens_details?: {
     reasoning_tokens?: number;

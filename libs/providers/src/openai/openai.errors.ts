@@ -24,6 +24,25 @@ function str(v: unknown): string | undefined {
 }
 
 /**
+ * A validation error list as FastAPI/pydantic servers send it (Mistral's `message.detail`, vLLM's
+ * `detail`): `[{loc: ["body", "stream_options"], msg: "Extra inputs are not permitted"}]`, as one line
+ * naming each field ("stream_options: Extra inputs are not permitted").
+ */
+function validationDetail(v: unknown): string | undefined {
+  const list = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as { detail?: unknown }).detail : v;
+  if (typeof list === 'string') return str(list);
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const parts: string[] = [];
+  for (const item of list.slice(0, 5)) {
+    if (item === null || typeof item !== 'object') continue;
+    const { loc, msg } = item as { loc?: unknown; msg?: unknown };
+    const path = Array.isArray(loc) ? loc.filter((p) => p !== 'body').join('.') : '';
+    if (typeof msg === 'string') parts.push(path ? `${path}: ${msg}` : msg);
+  }
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+/**
  * Reads OpenAI's `{"error": {...}}` envelope, and the near-misses OpenAI-compatible servers send
  * (`{"error": "text"}`, `{"object": "error", "message": ...}`, `{"detail": ...}`).
  */
@@ -58,11 +77,10 @@ export function extractOpenAIError(body: string): ExtractedError {
     };
   }
   if (typeof e === 'string') return { ...none, message: e, json: true };
-  const detail = d['detail'];
   return {
     ...none,
     json: true,
-    message: str(d['message']) ?? (typeof detail === 'string' ? detail : undefined),
+    message: str(d['message']) ?? validationDetail(d['message']) ?? validationDetail(d['detail']),
     type: str(d['type']),
     code: str(d['code']),
     param: str(d['param']),

@@ -3,24 +3,48 @@ import type { ChatCompletionRequest } from '../openai-types';
 import type { RequestContext } from '../credentials/credentials.types';
 import type { ChatInput, UpstreamRequest } from '../provider-adapter';
 import { editTopLevel } from '../json/json.scan';
+import { applyParamMap } from '../params/param-map.engine';
+import type { DroppedParam, OpenAIChatParams, ParamMap } from '../params/param-map.types';
+import { dropSettingsFor } from '../params/drop-settings';
+import { CEREBRAS_PARAMS, MISTRAL_PARAMS } from './openai-quirks';
 
 /** Per-provider defaults of the OpenAI-compatible family: where the API lives when no api_base is set. */
 export interface OpenAICompatibleProfile {
   provider: string;
   defaultApiBase?: string;
+  /**
+   * The server's OpenAI-compatible API lives under `/v1` of the address users configure (Ollama's
+   * `http://host:11434`): appended when the api_base does not end with it.
+   */
+  appendV1?: boolean;
+  /** The server refuses `stream_options` (Mistral; its last chunk carries usage anyway): never sent. */
+  noStreamOptions?: boolean;
+  /** Parameters the server refuses or names otherwise, applied when the request uses one of them. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each profile's map has a wire type of its own
+  params?: ParamMap<any>;
 }
 
 export const OPENAI_COMPATIBLE_PROFILES: Readonly<Record<string, OpenAICompatibleProfile>> = {
   openai: { provider: 'openai', defaultApiBase: 'https://api.openai.com/v1' },
   groq: { provider: 'groq', defaultApiBase: 'https://api.groq.com/openai/v1' },
   deepseek: { provider: 'deepseek', defaultApiBase: 'https://api.deepseek.com/v1' },
-  mistral: { provider: 'mistral', defaultApiBase: 'https://api.mistral.ai/v1' },
+  mistral: {
+    provider: 'mistral',
+    defaultApiBase: 'https://api.mistral.ai/v1',
+    noStreamOptions: true,
+    params: MISTRAL_PARAMS,
+  },
+  cerebras: { provider: 'cerebras', defaultApiBase: 'https://api.cerebras.ai/v1', params: CEREBRAS_PARAMS },
   together_ai: { provider: 'together_ai', defaultApiBase: 'https://api.together.xyz/v1' },
   fireworks_ai: { provider: 'fireworks_ai', defaultApiBase: 'https://api.fireworks.ai/inference/v1' },
   openrouter: { provider: 'openrouter', defaultApiBase: 'https://openrouter.ai/api/v1' },
   xai: { provider: 'xai', defaultApiBase: 'https://api.x.ai/v1' },
   perplexity: { provider: 'perplexity', defaultApiBase: 'https://api.perplexity.ai' },
   deepinfra: { provider: 'deepinfra', defaultApiBase: 'https://api.deepinfra.com/v1/openai' },
+  // Local servers, at their usual addresses unless api_base says otherwise.
+  ollama: { provider: 'ollama', defaultApiBase: 'http://localhost:11434', appendV1: true },
+  ollama_chat: { provider: 'ollama_chat', defaultApiBase: 'http://localhost:11434', appendV1: true },
+  lm_studio: { provider: 'lm_studio', defaultApiBase: 'http://localhost:1234/v1' },
   // Self-hosted OpenAI-compatible servers: api_base is required.
   hosted_vllm: { provider: 'hosted_vllm' },
   openai_compatible: { provider: 'openai_compatible' },
@@ -33,6 +57,7 @@ export function chatCompletionsUrl(profile: OpenAICompatibleProfile, deployment:
       `ProviderDeployment '${deployment.id}' (${deployment.provider}/${deployment.model}) has no api_base; set litellm_params.api_base to the server's URL (ending in /v1).`,
     );
   }
+  if (profile.appendV1 && !/\/v1$/.test(base)) return `${base}/v1/chat/completions`;
   return `${base}/chat/completions`;
 }
 
@@ -76,7 +101,15 @@ export function upstreamMetadata(metadata: unknown): Record<string, string> | nu
  * edited top-level members are rewritten in the client's bytes (messages are never re-serialised), with
  * a full JSON.stringify as the fallback when the bytes cannot be edited safely (see editTopLevel).
  */
-export function openAIRequestBody(input: ChatInput, deployment: ProviderDeployment): string | Uint8Array {
+export function openAIRequestBody(
+  input: ChatInput,
+  deployment: ProviderDeployment,
+  profile?: OpenAICompatibleProfile,
+  dropped?: DroppedParam[],
+): string | Uint8Array {
+  if (profile?.params !== undefined && usesAny(input, deployment, profile.params)) {
+    return quirkBody(input, deployment, profile, profile.params, dropped);
+  }
   // Decided from the gateway's summary: the body itself is parsed only when metadata needs cleaning, or
   // when the bytes cannot be edited in place (see below).
   const s = input.summary;
@@ -87,7 +120,12 @@ export function openAIRequestBody(input: ChatInput, deployment: ProviderDeployme
     edited = true;
   }
   let streamOptions: ChatCompletionRequest['stream_options'];
-  if (input.stream && !s.includeUsage) {
+  if (profile?.noStreamOptions) {
+    if (s.streamOptions !== undefined) {
+      edits['stream_options'] = null;
+      edited = true;
+    }
+  } else if (input.stream && !s.includeUsage) {
     streamOptions = { ...(s.streamOptions ?? {}), include_usage: true };
     edits['stream_options'] = JSON.stringify(streamOptions);
     edited = true;
@@ -113,10 +151,62 @@ export function openAIRequestBody(input: ChatInput, deployment: ProviderDeployme
   if (spliced !== undefined) return spliced;
   const out: ChatCompletionRequest = { ...input.body, model: deployment.model };
   if (streamOptions !== undefined) out.stream_options = streamOptions;
+  if (profile?.noStreamOptions) delete out.stream_options;
   if (metadata === null) delete out['metadata'];
   else if (metadata !== undefined) out['metadata'] = metadata;
   for (const member of s.strip) delete out[member];
   if (defaults !== undefined) Object.assign(out, defaults);
+  return JSON.stringify(out);
+}
+
+/**
+ * The request (or the deployment's defaults for it) sets a parameter the profile's map has a rule for;
+ * the body is parsed to know, which only these profiles pay for.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function usesAny(input: ChatInput, deployment: ProviderDeployment, map: ParamMap<any>): boolean {
+  const body = input.body as Record<string, unknown>;
+  const defaults = deployment.requestDefaults;
+  const extra = deployment.params?.extra_body;
+  for (const param of Object.keys(map.rules)) {
+    if (body[param] !== undefined && body[param] !== null) return true;
+    if (defaults?.[param] !== undefined || extra?.[param] !== undefined) return true;
+  }
+  return false;
+}
+
+/**
+ * The upstream body for a server with parameter quirks (Mistral, Cerebras), when the request uses one of
+ * them: the client's members through the profile's map (renamed, translated, or refused with a 400 unless
+ * drop_params drops them), every other member as it came, then the same edits as the pass-through path.
+ */
+function quirkBody(
+  input: ChatInput,
+  deployment: ProviderDeployment,
+  profile: OpenAICompatibleProfile,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  map: ParamMap<any>,
+  dropped: DroppedParam[] | undefined,
+): string {
+  const s = input.summary;
+  // The deployment's defaults fill what the client left out, and go through the map like the client's own.
+  const body: Record<string, unknown> = { ...missingDefaults(input, deployment), ...input.body };
+  for (const member of s.strip) delete body[member];
+  const result = applyParamMap(
+    map,
+    body as unknown as OpenAIChatParams,
+    { model: deployment.model },
+    dropSettingsFor(input, deployment),
+  );
+  dropped?.push(...result.dropped);
+  const out: Record<string, unknown> = { ...result.passthrough, ...result.wire, model: deployment.model };
+  if (profile.noStreamOptions) delete out['stream_options'];
+  else if (input.stream && !s.includeUsage) out['stream_options'] = { ...(s.streamOptions ?? {}), include_usage: true };
+  if (s.metadataNeedsEdit && out['metadata'] !== undefined) {
+    const metadata = upstreamMetadata(out['metadata']);
+    if (metadata === null) delete out['metadata'];
+    else if (metadata !== undefined) out['metadata'] = metadata;
+  }
   return JSON.stringify(out);
 }
 
@@ -166,5 +256,7 @@ export function buildOpenAIRequest(
 ): UpstreamRequest {
   const headers = openAIHeaders(deployment, ctx);
   if (input.stream) headers['accept'] = 'text/event-stream';
-  return { url, method: 'POST', headers, body: openAIRequestBody(input, deployment) };
+  const dropped: DroppedParam[] = [];
+  const body = openAIRequestBody(input, deployment, profile, dropped);
+  return { url, method: 'POST', headers, body, ...(dropped.length > 0 && { dropped }) };
 }

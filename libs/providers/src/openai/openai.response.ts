@@ -16,7 +16,21 @@ export function toTokenUsage(u: CompletionUsage | null | undefined): TokenUsage 
     cachedTokens: count(u.prompt_tokens_details?.cached_tokens),
     cacheWriteTokens: 0,
     reasoningTokens: count(u.completion_tokens_details?.reasoning_tokens),
+    ...providerCost(u.cost),
   };
+}
+
+/** Nano-USD at most: a reported cost above a million dollars for one request is not a cost. */
+const MAX_COST_NANOS = 1e15;
+
+/**
+ * A cost the provider reports in USD (OpenRouter's `usage.cost`), in nano-USD; nothing for a value that is
+ * not a plausible cost (negative, not finite, absurdly large), which is then priced from the catalogue.
+ */
+function providerCost(usd: unknown): { costNanos?: number } {
+  if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0) return {};
+  const nanos = Math.round(usd * 1e9);
+  return nanos <= MAX_COST_NANOS ? { costNanos: nanos } : {};
 }
 
 function badResponse(message: string): ProviderError {

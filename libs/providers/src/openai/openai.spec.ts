@@ -198,6 +198,23 @@ describe('openai response and usage', () => {
     });
   });
 
+  it("reads OpenRouter's usage.cost (USD) as the provider's own figure in nano-USD, ignoring implausible ones", () => {
+    const withCost = (cost: unknown) =>
+      parseOpenAIResponse(
+        JSON.stringify({
+          id: 'gen-1',
+          object: 'chat.completion',
+          created: 1,
+          model: 'openai/gpt-4o',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12, cost },
+        }),
+      ).usage;
+    expect(withCost(0.000421)?.costNanos).toBe(421_000);
+    expect(withCost(0)?.costNanos).toBe(0);
+    for (const bad of [-1, 'x', 1e12, null]) expect(withCost(bad)).not.toHaveProperty('costNanos');
+  });
+
   it('reports no usage, and the generated characters to estimate from, when the upstream omits it', () => {
     const answer = {
       id: 'x',
