@@ -401,7 +401,7 @@ model_list:${deployment('claude', 'us.anthropic.claude-3-7-sonnet-20250219-v1:0'
         return undefined;
       })();
       expect(text, model).toBe('Hello');
-      expect(finish, model).toBeUndefined();
+      expect(['stop', 'length', 'tool_calls', 'content_filter'], model).not.toContain(finish);
       expect(error, model).toBeInstanceOf(APIError);
     }
   });

@@ -3,7 +3,13 @@ import type { RequestContext } from '../credentials/credentials.types';
 import type { ChatContentPart, ChatMessage } from '../openai-types';
 import { dropSettingsFor } from '../params/drop-settings';
 import { applyParamMap } from '../params/param-map.engine';
-import { invalidParam, type DropSettings, type OpenAIChatParams, type ParamMap } from '../params/param-map.types';
+import {
+  invalidParam,
+  type DropSettings,
+  type DroppedParam,
+  type OpenAIChatParams,
+  type ParamMap,
+} from '../params/param-map.types';
 import { ProviderError, type ChatInput, type UpstreamRequest } from '../provider-adapter';
 import type { ProviderDeployment } from '../provider-deployment';
 import { bedrockRegion, bedrockSettings } from './bedrock.credentials';
@@ -485,6 +491,16 @@ export function buildConverseRequest(
   model: BedrockModel = bedrockModel(deployment),
   settings: DropSettings = dropSettingsFor(input, deployment),
 ): ConverseRequest {
+  return translateConverse(input, deployment, model, settings).body;
+}
+
+/** The Converse body, and the request parameters the drop settings left out (for the translator's log). */
+export function translateConverse(
+  input: ChatInput,
+  deployment: ProviderDeployment,
+  model: BedrockModel,
+  settings: DropSettings,
+): { body: ConverseRequest; dropped: DroppedParam[] } {
   const req = effectiveParams(input, deployment);
   if (!Array.isArray(req.messages)) throw bad('The request needs a "messages" array.', 'messages');
   const { wire, dropped } = applyParamMap(BEDROCK_PARAM_MAP, req, { model: model.base }, settings);
@@ -528,6 +544,7 @@ export function buildConverseRequest(
           'unsupported_parameter',
         );
       }
+      dropped.push({ param: 'response_format', reason: 'unsupported', detail: 'a forced tool call with thinking' });
     } else {
       tools.push({
         toolSpec: {
@@ -541,11 +558,14 @@ export function buildConverseRequest(
     }
   }
   if (tools.length > 0) out.toolConfig = { tools, ...(toolChoice !== undefined && { toolChoice }) };
-  else if (toolChoice !== undefined && !settings.dropParams)
-    throw bad(
-      'tool_choice needs tools: bedrock Converse takes a tool choice only with tool definitions.',
-      'tool_choice',
-    );
+  else if (toolChoice !== undefined) {
+    if (!settings.dropParams)
+      throw bad(
+        'tool_choice needs tools: bedrock Converse takes a tool choice only with tool definitions.',
+        'tool_choice',
+      );
+    dropped.push({ param: 'tool_choice', reason: 'invalid_value', detail: 'no tools' });
+  }
 
   let maxTokens = wire.maxTokens;
   if (thinking !== undefined) {
@@ -584,7 +604,7 @@ export function buildConverseRequest(
   if (given('user') && typeof req.user === 'string') metadata['user'] = req.user;
   if (Object.keys(metadata).length > 0) out.requestMetadata = metadata;
   if (wire.serviceTier !== undefined) out.serviceTier = wire.serviceTier;
-  return out;
+  return { body: out, dropped };
 }
 
 /** Where the deployment's runtime API lives: aws_bedrock_runtime_endpoint, api_base, or the region's endpoint. */
@@ -609,7 +629,7 @@ export function buildBedrockRequest(
   ctx: RequestContext,
 ): UpstreamRequest {
   const model = bedrockModel(deployment);
-  const body = buildConverseRequest(input, deployment, model);
+  const { body, dropped } = translateConverse(input, deployment, model, dropSettingsFor(input, deployment));
   const region = ctx.credentials.aws?.region ?? bedrockRegion(deployment, {});
   const url = `${bedrockOrigin(deployment, region)}/model/${encodeModelId(model.id)}/${input.stream ? 'converse-stream' : 'converse'}`;
   const headers: Record<string, string> = {
@@ -618,5 +638,11 @@ export function buildBedrockRequest(
   };
   const extra = deployment.params?.extra_headers;
   if (extra !== undefined) for (const [k, v] of Object.entries(extra)) headers[k.toLowerCase()] = v;
-  return { url, method: 'POST', headers, body: JSON.stringify(body) };
+  return {
+    url,
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+    ...(dropped.length > 0 && { dropped }),
+  };
 }

@@ -167,6 +167,20 @@ describe('bedrock request translation', () => {
     });
   }
 
+  it('lists what drop_params left out on the upstream request, for the translator to log', () => {
+    const ctx = { now: () => 0, credentials: { aws: KEYS } };
+    const req = buildBedrockRequest(input({ seed: 1, top_k: 3, temperature: 0.5, drop_params: true }), dep(), ctx);
+    expect(req.dropped).toEqual([
+      { param: 'seed', reason: 'unsupported' },
+      { param: 'top_k', reason: 'unknown_field' },
+    ]);
+    expect(JSON.parse(req.body as string)).toEqual({
+      messages: [{ role: 'user', content: [{ text: 'Hi' }] }],
+      inferenceConfig: { temperature: 0.5 },
+    });
+    expect(buildBedrockRequest(input({}), dep(), ctx)).not.toHaveProperty('dropped');
+  });
+
   it('refuses unknown fields as Converse does, unless dropped', () => {
     expect(refusal(() => converse({ top_k: 5 }))).toMatchObject({ param: 'top_k', code: 'unknown_parameter' });
     expect(converse({ top_k: 5 }, dep(undefined, { drop_params: true }))).not.toHaveProperty('top_k');
