@@ -192,12 +192,24 @@ export const BEDROCK_PARAM_MAP: ParamMap<BedrockParamWire, BedrockChatParams> = 
     frequency_penalty: { kind: 'unsupported' },
     presence_penalty: { kind: 'unsupported' },
     logit_bias: { kind: 'unsupported' },
-    logprobs: { kind: 'unsupported' },
+    // The neutral values of these ask for nothing bedrock lacks: accepted, with nothing on the wire.
+    logprobs: {
+      kind: 'external',
+      check: { validate: (v) => (v ? 'Converse returns no log probabilities' : undefined) },
+    },
+    modalities: {
+      kind: 'external',
+      check: {
+        validate: (m) => (m.every((x) => x === 'text') ? undefined : 'Converse answers with text only'),
+      },
+    },
+    store: {
+      kind: 'external',
+      check: { validate: (v) => (v ? 'Converse stores no completions' : undefined) },
+    },
     top_logprobs: { kind: 'unsupported' },
-    modalities: { kind: 'unsupported', hint: 'Converse answers with text' },
     audio: { kind: 'unsupported', hint: 'Converse answers with text' },
     prediction: { kind: 'unsupported' },
-    store: { kind: 'unsupported' },
     web_search_options: { kind: 'unsupported' },
     verbosity: { kind: 'unsupported' },
     prompt_cache_key: { kind: 'unsupported', hint: 'mark cached prefixes with cache_control instead' },

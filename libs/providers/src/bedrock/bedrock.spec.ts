@@ -143,12 +143,9 @@ describe('bedrock request translation', () => {
     ['frequency_penalty', 0.5],
     ['presence_penalty', 0.5],
     ['logit_bias', { '1': 2 }],
-    ['logprobs', true],
     ['top_logprobs', 2],
-    ['modalities', ['text', 'audio']],
     ['audio', { voice: 'alloy', format: 'mp3' }],
     ['prediction', { type: 'content', content: 'x' }],
-    ['store', true],
     ['web_search_options', {}],
     ['verbosity', 'low'],
     ['prompt_cache_key', 'k'],
@@ -179,6 +176,19 @@ describe('bedrock request translation', () => {
       inferenceConfig: { temperature: 0.5 },
     });
     expect(buildBedrockRequest(input({}), dep(), ctx)).not.toHaveProperty('dropped');
+  });
+
+  it('accepts the neutral values of logprobs, store and modalities, and refuses the others', () => {
+    const plain = { messages: [{ role: 'user', content: [{ text: 'Hi' }] }] };
+    expect(converse({ logprobs: false, store: false, modalities: ['text'] })).toEqual(plain);
+    for (const [param, value] of [
+      ['logprobs', true],
+      ['store', true],
+      ['modalities', ['text', 'audio']],
+    ] as const) {
+      expect(refusal(() => converse({ [param]: value }))).toMatchObject({ status: 400, param, code: 'invalid_value' });
+      expect(converse({ [param]: value, drop_params: true })).toEqual(plain);
+    }
   });
 
   it('refuses unknown fields as Converse does, unless dropped', () => {
