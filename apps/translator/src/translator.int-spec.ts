@@ -180,7 +180,7 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
         )
         .join('') +
       '  - model_name: demo\n    litellm_params: { model: "fake/echo" }\n    model_info: { id: dep-fake }\n' +
-      '  - model_name: claude\n    litellm_params: { model: "anthropic/claude-x", api_key: "k" }\n    model_info: { id: dep-anthropic }\n';
+      '  - model_name: unsupported\n    litellm_params: { model: "sagemaker/x", api_key: "k" }\n    model_info: { id: dep-unsupported }\n';
     const configPath = join(dir, 'config.yaml');
     writeFileSync(configPath, yaml);
 
@@ -652,9 +652,9 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     expect(noMessages.outcome.meta!.status).toBe(400);
     const unknown = await execute('dep-nope', { model: 'x', messages });
     expect(unknown.outcome.meta).toMatchObject({ status: 503, errorCode: 'unknown_deployment' });
-    const anthropic = await execute('dep-anthropic', { model: 'x', messages });
-    expect(anthropic.outcome.meta).toMatchObject({ status: 501, errorCode: 'provider_not_supported' });
-    expect(JSON.parse(anthropic.outcome.text).message).toContain("provider 'anthropic' is not supported yet");
+    const unsupported = await execute('dep-unsupported', { model: 'x', messages });
+    expect(unsupported.outcome.meta).toMatchObject({ status: 501, errorCode: 'provider_not_supported' });
+    expect(JSON.parse(unsupported.outcome.text).message).toContain("provider 'sagemaker' is not supported yet");
     // Still serving afterwards.
     expect((await execute('dep-openai', { model: 'x', messages })).outcome.meta!.status).toBe(200);
   });

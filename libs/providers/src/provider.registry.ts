@@ -1,10 +1,14 @@
 import type { ProviderDeployment } from './provider-deployment';
+import { anthropicAdapter } from './anthropic/anthropic.adapter';
+import { isVertexAnthropicModel, vertexAnthropicAdapter } from './anthropic/anthropic-vertex.adapter';
 import { bedrockAdapter } from './bedrock/bedrock.adapter';
 import { bedrockConfigProblem } from './bedrock/bedrock.credentials';
 import { fakeAdapter } from './fake/fake.adapter';
+import { geminiAdapter } from './gemini/gemini.adapter';
 import { createOpenAICompatibleAdapter } from './openai/openai.adapter';
 import { OPENAI_COMPATIBLE_PROFILES } from './openai/openai.request';
 import type { ProviderAdapter } from './provider-adapter';
+import { vertexAdapter } from './vertex/vertex.adapter';
 
 /** Providers whose API is not OpenAI's even behind an api_base: they need their own adapter. */
 const NOT_OPENAI_COMPATIBLE = new Set([
@@ -30,6 +34,9 @@ export class UnsupportedProviderError extends Error {
 
 const cache = new Map<string, ProviderAdapter>();
 
+/** Vertex AI serves other publishers' models too (Claude, Llama...); the Gemini adapter speaks only Google's. */
+const VERTEX_GOOGLE_MODEL = /gemini|gemma|learnlm/i;
+
 /** The adapter for a deployment, by its provider prefix. Throws UnsupportedProviderError for an unknown one. */
 export function adapterFor(
   deployment: Pick<ProviderDeployment, 'provider' | 'apiBase'> &
@@ -37,11 +44,21 @@ export function adapterFor(
 ): ProviderAdapter {
   const { provider } = deployment;
   if (provider === 'fake') return fakeAdapter;
+  if (provider === 'anthropic') return anthropicAdapter;
+  if (provider === 'gemini') return geminiAdapter;
   if (provider === 'bedrock') {
     // Settings it cannot act on are refused when the config loads, not at the first request.
     const problem = bedrockConfigProblem({ ...deployment, model: deployment.model ?? '' });
     if (problem !== undefined) throw new Error(problem);
     return bedrockAdapter;
+  }
+  if (provider === 'vertex_ai' || provider === 'vertex_ai_beta') {
+    const model = deployment.model;
+    if (isVertexAnthropicModel(model)) return vertexAnthropicAdapter;
+    if (model === undefined || model.includes('*') || VERTEX_GOOGLE_MODEL.test(model)) return vertexAdapter;
+    throw new UnsupportedProviderError(
+      `${provider} (model ${model}: Google's Gemini models and Anthropic's Claude models on Vertex AI)`,
+    );
   }
   const known = OPENAI_COMPATIBLE_PROFILES[provider];
   if (known === undefined && (deployment.apiBase === undefined || NOT_OPENAI_COMPATIBLE.has(provider))) {
@@ -56,5 +73,5 @@ export function adapterFor(
 }
 
 export function supportedProviders(): string[] {
-  return ['fake', 'bedrock', ...Object.keys(OPENAI_COMPATIBLE_PROFILES)];
+  return ['fake', 'anthropic', 'gemini', 'vertex_ai', 'bedrock', ...Object.keys(OPENAI_COMPATIBLE_PROFILES)];
 }

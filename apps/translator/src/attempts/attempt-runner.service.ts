@@ -96,15 +96,14 @@ export class AttemptRunner {
     }
     if (prepared.unavailable !== undefined || prepared.adapter === undefined) return fail(prepared.unavailable!);
     if (!this.registry.hasRoom()) return fail(overloaded(this.registry.limit));
-    // The client's API picks the encoder. Today every adapter speaks OpenAI chat and the gateway's only
-    // front door is OpenAI chat, so answers pass through; a client API this adapter cannot serve yet is
-    // refused here rather than answered in the wrong shape.
+    // The client's API picks the encoder. An adapter speaking the client's own API passes answers through;
+    // a native adapter's canonical events are written as OpenAI chat (canonicalStreamTranslator). A client
+    // API this adapter cannot serve yet is refused here rather than answered in the wrong shape.
     const clientApi = request.header(H.clientApi) || 'openai.chat';
     if (!isClientApi(clientApi)) return fail(badRequest(`Unknown client API '${clientApi}' in ${H.clientApi}.`));
-    // A native adapter's answers are canonical events, which the OpenAI chat encoder writes.
-    const serves =
+    const served =
       clientApi === prepared.adapter.api || (prepared.adapter.api === 'native' && clientApi === 'openai.chat');
-    if (!serves) return fail(apiMismatch(prepared, clientApi));
+    if (!served) return fail(apiMismatch(prepared, clientApi));
     const adapter = prepared.adapter;
 
     // The gateway's summary of the body (H.summary) spares a parse of a body we only pass through.

@@ -183,6 +183,29 @@ describe('OpenAIChatEncoder', () => {
     );
   });
 
+  it('writes a whole reasoning block as thinking_blocks (signature kept), or leaves it out with reasoning', () => {
+    const block = { type: 'thinking' as const, thinking: 'think', signature: 'sig==' };
+    const events: CanonicalEvent[] = [
+      { type: 'message_start', id: 'c', model: 'm', created: 1 },
+      { type: 'reasoning_block', choice: 0, block },
+      { type: 'reasoning_block', choice: 0, block: { type: 'redacted_thinking', data: 'opaque' } },
+    ];
+    const out = encode(events, { includeUsage: false });
+    expect(out).toContain(`"delta":{"thinking_blocks":[${JSON.stringify(block)}]}`);
+    expect(out).toContain('"delta":{"thinking_blocks":[{"type":"redacted_thinking","data":"opaque"}]}');
+    expect(encode(events, { includeUsage: false, reasoning: 'omit' })).not.toContain('thinking_blocks');
+  });
+
+  it('shows cache writes as cache_creation_input_tokens, only when there were some', () => {
+    const events: CanonicalEvent[] = [
+      { type: 'message_start', id: 'c', model: 'm', created: 1 },
+      { type: 'text_delta', choice: 0, text: 'x' },
+      { type: 'usage', usage: { ...usage, cacheWriteTokens: 4 } },
+    ];
+    expect(sseData(encode(events, { includeUsage: true })).at(-2)).toContain('"cache_creation_input_tokens":4');
+    expect(encode(events.slice(0, 2), { includeUsage: true })).not.toContain('cache_creation_input_tokens');
+  });
+
   it('writes reasoning as reasoning_content, or leaves it out', () => {
     const events: CanonicalEvent[] = [
       { type: 'message_start', id: 'c', model: 'm', created: 1 },
@@ -292,6 +315,17 @@ describe('OpenAIChatAggregator', () => {
       [1, 'B', null, 'stop'],
     ]);
     expect(c.choices[1]!.message['reasoning_content']).toBe('ponder');
+    expect(c.choices[1]!.message).not.toHaveProperty('thinking_blocks');
+    const withBlocks = aggregateOpenAIChat([
+      { type: 'message_start', id: 'c', model: 'm', created: 1 },
+      { type: 'reasoning_delta', choice: 0, text: 'a' },
+      { type: 'reasoning_block', choice: 0, block: { type: 'thinking', thinking: 'a', signature: 's' } },
+      { type: 'reasoning_block', choice: 0, block: { type: 'redacted_thinking', data: 'd' } },
+    ]);
+    expect(withBlocks.choices[0]!.message['thinking_blocks']).toEqual([
+      { type: 'thinking', thinking: 'a', signature: 's' },
+      { type: 'redacted_thinking', data: 'd' },
+    ]);
     expect(c.usage).toEqual({
       prompt_tokens: 19,
       completion_tokens: 10,

@@ -11,6 +11,8 @@ export interface Credentials {
   token?: { value: string; expiresAt: number };
   /** Request-signing keys (AWS SigV4): the adapter signs each request with `RequestContext.now()`. */
   aws?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; region: string };
+  /** The cloud project the credentials belong to (a Google service account's project_id), for URLs naming one. */
+  projectId?: string;
 }
 
 /**

@@ -501,7 +501,7 @@ describe('adapterFor', () => {
   });
 
   it('names what is supported for an unknown provider', () => {
-    expect(() => adapterFor({ provider: 'anthropic' })).toThrow(UnsupportedProviderError);
+    expect(() => adapterFor({ provider: 'sagemaker' })).toThrow(UnsupportedProviderError);
     expect(() => adapterFor({ provider: 'x' })).toThrow(
       "provider 'x' is not supported yet; supported: openai, fake, or any OpenAI-compatible server via api_base",
     );
