@@ -18,7 +18,13 @@ import {
   type ProviderDeployment,
   type RequestContext,
 } from '@switchyard/providers';
-import { startFakeAzureOpenAI, startFakeCohere, startFakeOpenAI } from '@switchyard/testing';
+import {
+  FAKE_AWS_KEYS,
+  startFakeAzureOpenAI,
+  startFakeBedrock,
+  startFakeCohere,
+  startFakeOpenAI,
+} from '@switchyard/testing';
 
 interface Case {
   provider: string;
@@ -78,6 +84,29 @@ const CASES: Case[] = [
       };
     },
   },
+  {
+    provider: 'bedrock',
+    start: async () => {
+      const fake = await startFakeBedrock({ chunks: 40 });
+      const [accessKeyId, key] = Object.entries(FAKE_AWS_KEYS)[0]!;
+      return {
+        deployment: {
+          id: 'bench-bedrock',
+          modelName: 'm',
+          provider: 'bedrock',
+          model: 'us.anthropic.claude-3-7-sonnet-20250219-v1:0',
+          params: {
+            family: 'bedrock',
+            aws_access_key_id: accessKeyId,
+            aws_secret_access_key: key.secretAccessKey,
+            aws_region_name: fake.region,
+            aws_bedrock_runtime_endpoint: fake.url,
+          },
+        },
+        close: () => fake.close(),
+      };
+    },
+  },
 ];
 
 const enc = new TextEncoder();
@@ -119,7 +148,8 @@ async function context(adapter: ProviderAdapter, deployment: ProviderDeployment)
 /** One real call through the adapter's own request: the bytes the provider answers with. */
 async function capture(adapter: ProviderAdapter, deployment: ProviderDeployment, ctx: RequestContext, stream: boolean) {
   const input = chatInput(enc.encode(JSON.stringify({ ...REQUEST, stream })));
-  const req = adapter.chat.buildRequest(input, deployment, ctx);
+  const built = adapter.chat.buildRequest(input, deployment, ctx);
+  const req = adapter.chat.signRequest !== undefined ? await adapter.chat.signRequest(built, ctx) : built;
   const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
   const bytes = new Uint8Array(await res.arrayBuffer());
   if (res.status !== 200)
@@ -127,6 +157,13 @@ async function capture(adapter: ProviderAdapter, deployment: ProviderDeployment,
       `${deployment.provider}: the fake answered ${res.status}: ${new TextDecoder().decode(bytes).slice(0, 300)}`,
     );
   return { input, bytes };
+}
+
+async function timeAsync(iterations: number, fn: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < Math.min(iterations, 2000); i++) await fn(); // warm up
+  const t0 = performance.now();
+  for (let i = 0; i < iterations; i++) await fn();
+  return ((performance.now() - t0) * 1000) / iterations;
 }
 
 function time(iterations: number, fn: () => void): number {
@@ -147,9 +184,16 @@ async function main(): Promise<void> {
       const ctx = await context(adapter, deployment);
       const whole = await capture(adapter, deployment, ctx, false);
       const streamed = await capture(adapter, deployment, ctx, true);
-      const build = time(iterations, () => {
-        adapter.chat.buildRequest(chatInput(whole.input.raw), deployment, ctx);
-      });
+      const sign = adapter.chat.signRequest;
+      // Signing (AWS SigV4) is part of building the request, and async.
+      const build =
+        sign === undefined
+          ? time(iterations, () => {
+              adapter.chat.buildRequest(chatInput(whole.input.raw), deployment, ctx);
+            })
+          : await timeAsync(iterations, () =>
+              sign(adapter.chat.buildRequest(chatInput(whole.input.raw), deployment, ctx), ctx),
+            );
       const parse = time(iterations, () => {
         adapter.chat.parseResponse(whole.bytes, whole.input);
       });

@@ -133,6 +133,12 @@ export interface ProviderAdapter<F extends StreamFraming = StreamFraming> {
 export interface ChatOperation<F extends StreamFraming = StreamFraming> {
   /** Builds the upstream request for one attempt against `deployment`, with the resolved credentials. */
   buildRequest(input: ChatInput, deployment: ProviderDeployment, ctx: RequestContext): UpstreamRequest;
+  /**
+   * Signs the built request, for APIs whose authentication covers the body and the clock (AWS SigV4); the
+   * translator awaits it before the call. Absent for APIs that take a key in a header (set by buildRequest).
+   * Async because the signing library hashes through an async interface.
+   */
+  signRequest?(request: UpstreamRequest, ctx: RequestContext): Promise<UpstreamRequest>;
   /** Interprets a successful (2xx) non-streaming body (text or UTF-8 bytes). Throws a ProviderError if it is unusable. */
   parseResponse(body: string | Uint8Array, input: ChatInput): ParsedResponse;
   createStreamTranslator(opts: StreamTranslatorOptions): StreamTranslator<FramedEvent[F]>;

@@ -13,6 +13,11 @@ export interface ProviderDeployment {
   /** Model name sent upstream. */
   model: string;
   apiBase?: string;
+  /**
+   * `model_info.base_model`: the model behind an opaque upstream id (an application inference profile ARN,
+   * say), for adapters that pick features by model family. Absent: the model id says it.
+   */
+  baseModel?: string;
   /** Resolved secret: goes into the request headers, never into messages or logs. */
   apiKey?: string;
   /** Name of the environment variable the key came from, for error messages. */

@@ -3,6 +3,8 @@ import { anthropicAdapter } from './anthropic/anthropic.adapter';
 import { isVertexAnthropicModel, vertexAnthropicAdapter } from './anthropic/anthropic-vertex.adapter';
 import { azureAdapter } from './azure/azure.adapter';
 import { cohereAdapter, cohereChatAdapter } from './cohere/cohere.adapter';
+import { bedrockAdapter } from './bedrock/bedrock.adapter';
+import { bedrockConfigProblem } from './bedrock/bedrock.credentials';
 import { fakeAdapter } from './fake/fake.adapter';
 import { geminiAdapter } from './gemini/gemini.adapter';
 import { createOpenAICompatibleAdapter } from './openai/openai.adapter';
@@ -46,12 +48,19 @@ const VERTEX_GOOGLE_MODEL = /gemini|gemma|learnlm/i;
 
 /** The adapter for a deployment, by its provider prefix. Throws UnsupportedProviderError for an unknown one. */
 export function adapterFor(
-  deployment: Pick<ProviderDeployment, 'provider' | 'apiBase'> & { model?: string },
+  deployment: Pick<ProviderDeployment, 'provider' | 'apiBase'> &
+    Partial<Pick<ProviderDeployment, 'model' | 'params' | 'apiKey'>>,
 ): ProviderAdapter {
   const { provider } = deployment;
   if (provider === 'fake') return fakeAdapter;
   if (provider === 'anthropic') return anthropicAdapter;
   if (provider === 'gemini') return geminiAdapter;
+  if (provider === 'bedrock') {
+    // Settings it cannot act on are refused when the config loads, not at the first request.
+    const problem = bedrockConfigProblem({ ...deployment, model: deployment.model ?? '' });
+    if (problem !== undefined) throw new Error(problem);
+    return bedrockAdapter;
+  }
   if (provider === 'vertex_ai' || provider === 'vertex_ai_beta') {
     const model = deployment.model;
     if (isVertexAnthropicModel(model)) return vertexAnthropicAdapter;
@@ -79,6 +88,7 @@ export function supportedProviders(): string[] {
     'anthropic',
     'gemini',
     'vertex_ai',
+    'bedrock',
     ...Object.keys(OPENAI_COMPATIBLE_PROFILES),
     ...Object.keys(NATIVE_ADAPTERS),
   ];

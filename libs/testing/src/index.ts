@@ -5,3 +5,4 @@ export * from './fakes/fake-anthropic.server';
 export * from './fakes/fake-gemini.server';
 export * from './fakes/fake-cohere.server';
 export * from './fakes/fake-azure-openai.server';
+export * from './fakes/fake-bedrock.server';

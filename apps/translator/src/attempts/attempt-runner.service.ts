@@ -134,10 +134,11 @@ export class AttemptRunner {
     try {
       const resolving = this.credentials.get(adapter, prepared.deployment);
       const credentials = resolving instanceof Promise ? await resolving : resolving;
-      upstreamRequest = adapter.chat.buildRequest(input, prepared.deployment, {
-        now: () => this.credentials.clock(),
-        credentials,
-      });
+      const ctx = { now: () => this.credentials.clock(), credentials };
+      upstreamRequest = adapter.chat.buildRequest(input, prepared.deployment, ctx);
+      // Signatures (AWS SigV4) cover the built request, so they come last.
+      if (adapter.chat.signRequest !== undefined)
+        upstreamRequest = await adapter.chat.signRequest(upstreamRequest, ctx);
     } catch (e) {
       if (isGatewayError(e)) return fail(e);
       if (e instanceof ProviderError) return fail(e.gatewayError);
