@@ -172,12 +172,22 @@ function candidates(model: string): string[] {
  */
 export function lookupModel(model: string): ModelInfo | undefined {
   if (!model) return undefined;
+  const known = LOOKUPS.get(model);
+  if (known !== undefined || LOOKUPS.has(model)) return known;
+  let found: ModelInfo | undefined;
   for (const c of candidates(model)) {
-    const hit = BY_NAME.get(c);
-    if (hit) return hit;
+    found = BY_NAME.get(c);
+    if (found) break;
   }
-  return undefined;
+  // Adapters look models up on every request (default max output): remember the answers, within a bound
+  // that model names from configs never reach (a client's free-form names could, so the memo is cleared).
+  if (LOOKUPS.size >= MAX_LOOKUPS) LOOKUPS.clear();
+  LOOKUPS.set(model, found);
+  return found;
 }
+
+const MAX_LOOKUPS = 4096;
+const LOOKUPS = new Map<string, ModelInfo | undefined>();
 
 /** True when the catalogue has a price for this model (costOf returns 0n for the others). */
 export function priceKnown(model: string): boolean {
