@@ -150,6 +150,40 @@ describe('Cerebras', () => {
   });
 });
 
+describe('Groq and xAI', () => {
+  it('Groq: refuses logprobs, logit_bias, top_logprobs and n other than 1', () => {
+    for (const [field, value] of [
+      ['logprobs', true],
+      ['logit_bias', { '1': 1 }],
+      ['top_logprobs', 2],
+      ['n', 2],
+    ] as const) {
+      expect(refusal(() => build('groq', { model: 'm', messages, [field]: value })).param).toBe(field);
+    }
+    expect(build('groq', { model: 'm', messages, n: 1 }).body['n']).toBe(1);
+    expect(build('groq', { model: 'm', messages, logprobs: true, drop_params: true }).body).not.toHaveProperty(
+      'logprobs',
+    );
+  });
+
+  it('xAI: its reasoning models refuse penalties, stop and (but grok-3-mini) reasoning_effort; other models take them', () => {
+    const grok4 = { model: 'grok-4' };
+    expect(refusal(() => build('xai', { model: 'm', messages, stop: ['x'] }, grok4)).message).toMatch(/grok-4/);
+    expect(refusal(() => build('xai', { model: 'm', messages, presence_penalty: 1 }, grok4)).param).toBe(
+      'presence_penalty',
+    );
+    expect(refusal(() => build('xai', { model: 'm', messages, reasoning_effort: 'low' }, grok4)).param).toBe(
+      'reasoning_effort',
+    );
+    expect(
+      build('xai', { model: 'm', messages, reasoning_effort: 'low' }, { model: 'grok-3-mini' }).body,
+    ).toMatchObject({
+      reasoning_effort: 'low',
+    });
+    expect(build('xai', { model: 'm', messages, stop: ['x'] }, { model: 'grok-2-1212' }).body['stop']).toEqual(['x']);
+  });
+});
+
 describe('local servers', () => {
   it('Ollama: the OpenAI-compatible API under /v1 of the configured address', () => {
     expect(build('ollama', { model: 'm', messages }).url).toBe('http://localhost:11434/v1/chat/completions');

@@ -76,3 +76,52 @@ export const CEREBRAS_PARAMS: ParamMap<OpenAIChatParams> = {
     },
   },
 };
+
+/**
+ * Groq answers 400 to `logprobs`, `logit_bias` and `top_logprobs`, and to `n` other than 1 (its OpenAI
+ * compatibility notes). Messages' `name` is refused too; that lives inside `messages`, which the gateway
+ * passes through, so Groq's own 400 names it.
+ */
+export const GROQ_PARAMS: ParamMap<OpenAIChatParams> = {
+  provider: 'groq',
+  unknownFields: 'passthrough',
+  rules: {
+    logprobs: { kind: 'unsupported' },
+    logit_bias: { kind: 'unsupported' },
+    top_logprobs: { kind: 'unsupported' },
+    n: { kind: 'map', check: { validate: (n) => (n === 1 ? undefined : 'groq returns one choice, so n must be 1') } },
+  },
+};
+
+/** xAI's reasoning models (grok-3-mini, grok-4 and later) refuse these; its other models take them. */
+const XAI_REASONING = /^grok-(?:3-mini|4|code)/;
+const notForReasoning = (param: string) => ({
+  kind: 'map' as const,
+  check: {
+    validate: (_v: unknown, _req: unknown, ctx: { model: string }) =>
+      XAI_REASONING.test(ctx.model) ? `xai's reasoning model ${ctx.model} does not take \`${param}\`` : undefined,
+  },
+});
+
+/**
+ * xAI: its reasoning models refuse `presence_penalty`, `frequency_penalty` and `stop`, and grok-4 refuses
+ * `reasoning_effort` (only grok-3-mini takes it). Source: xAI's reasoning guide.
+ */
+export const XAI_PARAMS: ParamMap<OpenAIChatParams> = {
+  provider: 'xai',
+  unknownFields: 'passthrough',
+  rules: {
+    presence_penalty: notForReasoning('presence_penalty'),
+    frequency_penalty: notForReasoning('frequency_penalty'),
+    stop: notForReasoning('stop'),
+    reasoning_effort: {
+      kind: 'map',
+      check: {
+        validate: (_v, _req, ctx) =>
+          /^grok-3-mini/.test(ctx.model)
+            ? undefined
+            : `xai takes reasoning_effort on grok-3-mini only, not ${ctx.model}`,
+      },
+    },
+  },
+};

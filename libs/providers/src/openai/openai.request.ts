@@ -6,7 +6,7 @@ import { editTopLevel } from '../json/json.scan';
 import { applyParamMap } from '../params/param-map.engine';
 import type { DroppedParam, OpenAIChatParams, ParamMap } from '../params/param-map.types';
 import { dropSettingsFor } from '../params/drop-settings';
-import { CEREBRAS_PARAMS, MISTRAL_PARAMS } from './openai-quirks';
+import { CEREBRAS_PARAMS, GROQ_PARAMS, MISTRAL_PARAMS, XAI_PARAMS } from './openai-quirks';
 
 /** Per-provider defaults of the OpenAI-compatible family: where the API lives when no api_base is set. */
 export interface OpenAICompatibleProfile {
@@ -26,7 +26,7 @@ export interface OpenAICompatibleProfile {
 
 export const OPENAI_COMPATIBLE_PROFILES: Readonly<Record<string, OpenAICompatibleProfile>> = {
   openai: { provider: 'openai', defaultApiBase: 'https://api.openai.com/v1' },
-  groq: { provider: 'groq', defaultApiBase: 'https://api.groq.com/openai/v1' },
+  groq: { provider: 'groq', defaultApiBase: 'https://api.groq.com/openai/v1', params: GROQ_PARAMS },
   deepseek: { provider: 'deepseek', defaultApiBase: 'https://api.deepseek.com/v1' },
   mistral: {
     provider: 'mistral',
@@ -38,7 +38,7 @@ export const OPENAI_COMPATIBLE_PROFILES: Readonly<Record<string, OpenAICompatibl
   together_ai: { provider: 'together_ai', defaultApiBase: 'https://api.together.xyz/v1' },
   fireworks_ai: { provider: 'fireworks_ai', defaultApiBase: 'https://api.fireworks.ai/inference/v1' },
   openrouter: { provider: 'openrouter', defaultApiBase: 'https://openrouter.ai/api/v1' },
-  xai: { provider: 'xai', defaultApiBase: 'https://api.x.ai/v1' },
+  xai: { provider: 'xai', defaultApiBase: 'https://api.x.ai/v1', params: XAI_PARAMS },
   perplexity: { provider: 'perplexity', defaultApiBase: 'https://api.perplexity.ai' },
   deepinfra: { provider: 'deepinfra', defaultApiBase: 'https://api.deepinfra.com/v1/openai' },
   // Local servers, at their usual addresses unless api_base says otherwise.
