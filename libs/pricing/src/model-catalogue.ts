@@ -13,6 +13,34 @@ const CATALOGUE_FILES: ReadonlyArray<readonly [string, unknown]> = [
 
 export type ModelMode = 'chat' | 'embedding';
 
+/**
+ * What a model can do, as the catalogue records it: `tools` (function calling), `vision` (image input),
+ * `json_schema` (structured output against a schema), `reasoning` (thinking tokens), `prompt_caching` (cached
+ * input billed at a discount), `embeddings` (an embedding model).
+ */
+export const MODEL_CAPABILITIES = [
+  'tools',
+  'vision',
+  'json_schema',
+  'reasoning',
+  'prompt_caching',
+  'embeddings',
+] as const;
+export type ModelCapability = (typeof MODEL_CAPABILITIES)[number];
+
+/** Prices, nano-USD per 1M tokens, that apply to a whole request whose prompt is above a size. */
+export interface LongContextPricing {
+  /** The tier applies when the prompt (input tokens, cached ones included) is above this many tokens. */
+  aboveInputTokens: number;
+  inputNanosPerMTok: bigint;
+  outputNanosPerMTok: bigint;
+  /** Equals this tier's input price when the provider lists no cached price for it. */
+  cachedInputNanosPerMTok: bigint;
+  /** Undefined when the provider lists no cache-write price for this tier. */
+  cacheWriteNanosPerMTok?: bigint;
+  usdPerMTok: { input: number; output: number; cachedInput: number; cacheWrite?: number };
+}
+
 /** One model of the catalogue, with prices as integer nano-USD per 1M tokens (exact, no floats). */
 export interface ModelInfo {
   /** Catalogue key: the bare model name, e.g. "gpt-4o". */
@@ -24,11 +52,31 @@ export interface ModelInfo {
   outputNanosPerMTok: bigint;
   /** Price of cached input tokens; equals the input price when the provider has no discount. */
   cachedInputNanosPerMTok: bigint;
+  /**
+   * Price of input tokens written to the prompt cache (Anthropic's 5-minute writes, 1.25x input), for
+   * providers that bill writes apart; undefined where writes cost the ordinary input price.
+   */
+  cacheWriteNanosPerMTok?: bigint;
+  /**
+   * A higher price tier for long prompts (Gemini 2.5 Pro above 200k, Claude Sonnet 4/4.5 with the 1M beta
+   * above 200k, GPT-5.4 above 272k). Recorded for the spend service; costOf() does not apply it yet.
+   */
+  longContext?: LongContextPricing;
   /** Max input tokens. */
   contextWindow: number;
   maxOutputTokens: number;
+  /** What the model can do; empty when the catalogue does not say. */
+  capabilities: readonly ModelCapability[];
   /** Prices as written in the catalogue file, USD per 1M tokens, for display only. */
-  usdPerMTok: { input: number; output: number; cachedInput: number };
+  usdPerMTok: { input: number; output: number; cachedInput: number; cacheWrite?: number };
+}
+
+interface RawLongContext {
+  aboveInputTokens: number;
+  inputPerMTok: number;
+  outputPerMTok: number;
+  cachedInputPerMTok?: number;
+  cacheWritePerMTok?: number;
 }
 
 interface RawEntry {
@@ -37,10 +85,34 @@ interface RawEntry {
   inputPerMTok: number;
   outputPerMTok: number;
   cachedInputPerMTok?: number;
+  cacheWritePerMTok?: number;
+  longContext?: RawLongContext;
   contextWindow: number;
   maxOutputTokens: number;
+  capabilities?: string[];
   aliases?: string[];
 }
+
+const ENTRY_FIELDS: ReadonlySet<string> = new Set([
+  'provider',
+  'mode',
+  'inputPerMTok',
+  'outputPerMTok',
+  'cachedInputPerMTok',
+  'cacheWritePerMTok',
+  'longContext',
+  'contextWindow',
+  'maxOutputTokens',
+  'capabilities',
+  'aliases',
+]);
+const LONG_CONTEXT_FIELDS: ReadonlySet<string> = new Set([
+  'aboveInputTokens',
+  'inputPerMTok',
+  'outputPerMTok',
+  'cachedInputPerMTok',
+  'cacheWritePerMTok',
+]);
 
 const DECIMAL = /^(\d+)(?:\.(\d{1,9}))?$/;
 
@@ -56,31 +128,126 @@ export function usdDecimalToNanos(usd: number | string, where = 'price'): bigint
   return BigInt(m[1]) * 1_000_000_000n + BigInt(frac);
 }
 
-function buildEntry(file: string, name: string, raw: RawEntry): ModelInfo {
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkFields(where: string, raw: Record<string, unknown>, known: ReadonlySet<string>): void {
+  for (const field of Object.keys(raw))
+    if (!known.has(field))
+      throw new Error(`${where} has an unknown field "${field}"; known fields: ${[...known].join(', ')}.`);
+}
+
+/** A cached-read price, checked against the input price: a cached read dearer than an uncached one is a typo. */
+function cachedPrice(where: string, cached: bigint, input: bigint): bigint {
+  if (cached > input) throw new Error(`${where} is above the input price; a cached read is never dearer.`);
+  return cached;
+}
+
+function parseCapabilities(where: string, raw: unknown, mode: ModelMode): ModelCapability[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new Error(`${where} must be a list such as ["tools", "vision"].`);
+  const out: ModelCapability[] = [];
+  for (const c of raw) {
+    if (!(MODEL_CAPABILITIES as readonly unknown[]).includes(c))
+      throw new Error(
+        `${where}: unknown capability ${JSON.stringify(c)}; use one of ${MODEL_CAPABILITIES.join(', ')}.`,
+      );
+    const cap = c as ModelCapability;
+    if (out.includes(cap)) throw new Error(`${where} lists "${cap}" twice.`);
+    out.push(cap);
+  }
+  if (mode === 'embedding' && !out.includes('embeddings'))
+    throw new Error(`${where}: an embedding model lists "embeddings".`);
+  if (mode === 'chat' && out.includes('embeddings'))
+    throw new Error(`${where}: "embeddings" is for mode "embedding" models, not chat ones.`);
+  return out;
+}
+
+function parseLongContext(where: string, raw: unknown): LongContextPricing | undefined {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw))
+    throw new Error(`${where} must be an object { aboveInputTokens, inputPerMTok, outputPerMTok, ... }.`);
+  checkFields(where, raw, LONG_CONTEXT_FIELDS);
+  const lc = raw as unknown as RawLongContext;
+  if (!Number.isInteger(lc.aboveInputTokens) || lc.aboveInputTokens <= 0)
+    throw new Error(`${where}.aboveInputTokens must be a positive integer (the prompt size the tier starts above).`);
+  const input = usdDecimalToNanos(lc.inputPerMTok, `${where}.inputPerMTok`);
+  const cached = lc.cachedInputPerMTok ?? lc.inputPerMTok;
+  return {
+    aboveInputTokens: lc.aboveInputTokens,
+    inputNanosPerMTok: input,
+    outputNanosPerMTok: usdDecimalToNanos(lc.outputPerMTok, `${where}.outputPerMTok`),
+    cachedInputNanosPerMTok: cachedPrice(
+      `${where}.cachedInputPerMTok`,
+      usdDecimalToNanos(cached, `${where}.cachedInputPerMTok`),
+      input,
+    ),
+    ...(lc.cacheWritePerMTok !== undefined && {
+      cacheWriteNanosPerMTok: usdDecimalToNanos(lc.cacheWritePerMTok, `${where}.cacheWritePerMTok`),
+    }),
+    usdPerMTok: {
+      input: lc.inputPerMTok,
+      output: lc.outputPerMTok,
+      cachedInput: cached,
+      ...(lc.cacheWritePerMTok !== undefined && { cacheWrite: lc.cacheWritePerMTok }),
+    },
+  };
+}
+
+function buildEntry(file: string, name: string, value: unknown): ModelInfo {
   const where = `libs/pricing/src/${file} models["${name}"]`;
+  if (!isObject(value)) throw new Error(`${where} must be an object.`);
+  checkFields(where, value, ENTRY_FIELDS);
+  const raw = value as unknown as RawEntry;
+  if (typeof raw.provider !== 'string' || !raw.provider) throw new Error(`${where}.provider must be a provider name.`);
   if (raw.mode !== 'chat' && raw.mode !== 'embedding') throw new Error(`${where}.mode must be "chat" or "embedding".`);
   if (!Number.isInteger(raw.contextWindow) || raw.contextWindow <= 0)
     throw new Error(`${where}.contextWindow must be a positive integer.`);
   if (!Number.isInteger(raw.maxOutputTokens) || raw.maxOutputTokens < 0)
     throw new Error(`${where}.maxOutputTokens must be a non-negative integer.`);
+  const input = usdDecimalToNanos(raw.inputPerMTok, `${where}.inputPerMTok`);
   const cached = raw.cachedInputPerMTok ?? raw.inputPerMTok;
+  const capabilities = parseCapabilities(`${where}.capabilities`, raw.capabilities, raw.mode);
+  const longContext = parseLongContext(`${where}.longContext`, raw.longContext);
   return {
     name,
     provider: raw.provider,
     mode: raw.mode,
-    inputNanosPerMTok: usdDecimalToNanos(raw.inputPerMTok, `${where}.inputPerMTok`),
+    inputNanosPerMTok: input,
     outputNanosPerMTok: usdDecimalToNanos(raw.outputPerMTok, `${where}.outputPerMTok`),
-    cachedInputNanosPerMTok: usdDecimalToNanos(cached, `${where}.cachedInputPerMTok`),
+    cachedInputNanosPerMTok: cachedPrice(
+      `${where}.cachedInputPerMTok`,
+      usdDecimalToNanos(cached, `${where}.cachedInputPerMTok`),
+      input,
+    ),
+    ...(raw.cacheWritePerMTok !== undefined && {
+      cacheWriteNanosPerMTok: usdDecimalToNanos(raw.cacheWritePerMTok, `${where}.cacheWritePerMTok`),
+    }),
+    ...(longContext && { longContext }),
     contextWindow: raw.contextWindow,
     maxOutputTokens: raw.maxOutputTokens,
-    usdPerMTok: { input: raw.inputPerMTok, output: raw.outputPerMTok, cachedInput: cached },
+    capabilities,
+    usdPerMTok: {
+      input: raw.inputPerMTok,
+      output: raw.outputPerMTok,
+      cachedInput: cached,
+      ...(raw.cacheWritePerMTok !== undefined && { cacheWrite: raw.cacheWritePerMTok }),
+    },
   };
 }
 
-function buildIndex(files: ReadonlyArray<readonly [string, unknown]>): {
+/** A catalogue loaded from its files: every model, and every name and alias (lower-cased) to its model. */
+export interface Catalogue {
   list: ModelInfo[];
   byName: Map<string, ModelInfo>;
-} {
+}
+
+/**
+ * Loads and validates catalogue files ([file name, parsed JSON] pairs); throws naming the file and model of
+ * the first entry that is wrong. Exported so tests can load a catalogue of their own.
+ */
+export function buildCatalogue(files: ReadonlyArray<readonly [string, unknown]>): Catalogue {
   const list: ModelInfo[] = [];
   const byName = new Map<string, ModelInfo>();
   for (const [file, doc] of files) {
@@ -90,17 +257,22 @@ function buildIndex(files: ReadonlyArray<readonly [string, unknown]>): {
         throw new Error(`libs/pricing/src/${file}: "${key}" is listed twice (as a model or alias); remove one.`);
       byName.set(k, info);
     };
-    for (const [name, raw] of Object.entries((doc as { models: Record<string, RawEntry> }).models)) {
+    const models = isObject(doc) ? doc['models'] : undefined;
+    if (!isObject(models)) throw new Error(`libs/pricing/src/${file} must be an object with a "models" object.`);
+    for (const [name, raw] of Object.entries(models)) {
       const info = buildEntry(file, name, raw);
+      const aliases: unknown = (raw as RawEntry).aliases ?? [];
+      if (!Array.isArray(aliases) || !aliases.every((a) => typeof a === 'string' && a.length > 0))
+        throw new Error(`libs/pricing/src/${file} models["${name}"].aliases must be a list of model names.`);
       list.push(info);
       put(name, info);
-      for (const alias of raw.aliases ?? []) put(alias, info);
+      for (const alias of aliases) put(alias, info);
     }
   }
   return { list, byName };
 }
 
-const { list: MODELS, byName: BY_NAME } = buildIndex(CATALOGUE_FILES);
+const { list: MODELS, byName: BY_NAME } = buildCatalogue(CATALOGUE_FILES);
 
 /** Every model of the catalogue. */
 export function listModels(): readonly ModelInfo[] {
