@@ -51,6 +51,7 @@ export class DeploymentCatalog {
           param: null,
           message: `A deployment of model '${deployment.modelName}' cannot be served: ${message}.`,
           retryable: true,
+          configFault: true,
         };
         this.logger.warn(
           `deployment ${deployment.id} (${deployment.modelName}): ${message}; requests routed to it will fail.`,

@@ -56,6 +56,12 @@ export interface GatewayError {
   retryAfter?: number;
   /** Whether another deployment might succeed where this one failed (used by routing). */
   retryable?: boolean;
+  /**
+   * The deployment cannot be called as configured (a provider without an adapter, settings that make no
+   * request, an API it cannot answer in): another deployment may serve the request (`retryable`), but the
+   * client retrying it fails the same way until the operator changes the config.
+   */
+  configFault?: boolean;
   /** What went wrong, for routing and for rendering in the client's API. */
   kind: ErrorKind;
 }

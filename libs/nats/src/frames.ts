@@ -76,6 +76,7 @@ export function readErrorFrame(msg: Pick<Msg, 'data'>, meta?: FrameMeta): Gatewa
         code: typeof e.code === 'string' ? e.code : null,
         retryAfter: typeof e.retryAfter === 'number' && e.retryAfter >= 0 ? e.retryAfter : undefined,
         retryable: e.retryable === true,
+        ...(e.configFault === true && { configFault: true }),
         kind: typeof e.kind === 'string' ? e.kind : 'upstream_5xx',
       };
     }

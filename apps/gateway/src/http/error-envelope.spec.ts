@@ -18,9 +18,9 @@ describe('shouldRetry (x-should-retry)', () => {
     expect(shouldRetry({ status: 502, retryable: false })).toBe(false);
     expect(shouldRetry(Errors.unavailable('x'))).toBe(true);
     // Routing may try another deployment after these, but the client's retry meets the same config.
-    expect(shouldRetry({ status: 501, retryable: true, code: 'provider_not_supported' })).toBe(false);
-    expect(shouldRetry({ status: 502, retryable: true, code: 'deployment_misconfigured' })).toBe(false);
-    expect(shouldRetry({ status: 501, retryable: true, code: 'client_api_not_supported' })).toBe(false);
+    expect(shouldRetry({ status: 501, retryable: true, configFault: true })).toBe(false);
+    expect(shouldRetry({ status: 502, retryable: true, configFault: true })).toBe(false);
+    expect(shouldRetry({ status: 502, retryable: true })).toBe(true);
     expect(shouldRetry(Errors.internal('x'))).toBeUndefined();
   });
 });

@@ -14,27 +14,14 @@ export function envelopeFor(url: string | undefined): ErrorEnvelope {
 }
 
 /**
- * Configuration faults: a deployment that cannot be called as configured fails the same way on every retry
- * until the operator changes the config. Their frames may say `retryable` (another deployment of the group
- * may serve the request, so the router should move on), but once they reach the client no retry helps.
- */
-const CONFIGURATION_FAULTS: ReadonlySet<string> = new Set([
-  'provider_not_supported',
-  'deployment_misconfigured',
-  'client_api_not_supported',
-]);
-
-/**
  * Whether a retry of the same request can succeed, as the official SDKs read it from `x-should-retry`
  * (which overrides their own status rules: they otherwise retry 408, 409, 429 and every 5xx). A 4xx other
- * than those is the request's own fault, and an error its source marked not retryable (a configuration
- * fault, an answer too large, a 501) will fail the same way again; undefined leaves the SDK to its rules.
+ * than those is the request's own fault, and an error its source marked not retryable (an answer too large,
+ * a 501) or a configuration fault (`configFault`: retryable for the router, which may move to another
+ * deployment, never for the client) will fail the same way again; undefined leaves the SDK to its rules.
  */
-export function shouldRetry(
-  error: Pick<GatewayError, 'status' | 'retryable'> & { code?: string | null },
-): boolean | undefined {
-  if (error.retryable === false || error.status === 501) return false;
-  if (error.code && CONFIGURATION_FAULTS.has(error.code)) return false;
+export function shouldRetry(error: Pick<GatewayError, 'status' | 'retryable' | 'configFault'>): boolean | undefined {
+  if (error.retryable === false || error.configFault === true || error.status === 501) return false;
   if (error.status >= 400 && error.status < 500) return [408, 409, 429].includes(error.status);
   return error.retryable === true ? true : undefined;
 }

@@ -70,6 +70,7 @@ export function misconfigured(p: PreparedDeployment): GatewayError {
     code: 'deployment_misconfigured',
     param: null,
     retryable: true,
+    configFault: true,
     message: `A deployment of model '${p.deployment.modelName}' is misconfigured and cannot be called; another deployment may serve the request. The gateway operator finds the reason in the translator's log.`,
   };
 }
@@ -99,6 +100,7 @@ export function apiMismatch(p: PreparedDeployment, clientApi: string): GatewayEr
     code: 'client_api_not_supported',
     param: null,
     retryable: true,
+    configFault: true,
     message: `A deployment of model '${p.deployment.modelName}' (${p.deployment.provider}) cannot answer requests in the ${clientApi} API yet; it speaks ${p.adapter?.api ?? 'no API'}. Use a model whose deployments support it.`,
   };
 }
