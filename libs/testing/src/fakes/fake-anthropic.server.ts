@@ -582,7 +582,9 @@ export function createFakeAnthropicMessages(
     }, ms);
     timers.add(t);
   };
-  const requestId = (): string => `req_011CFake${randomBytes(8).toString('hex')}`;
+  // Vertex's request ids (in error bodies) carry `vrtx` too: req_vrtx_011C….
+  const requestId = (dialect: AnthropicDialect = 'anthropic'): string =>
+    `req_${dialect === 'vertex' ? 'vrtx_' : ''}011CFake${randomBytes(8).toString('hex')}`;
   // Vertex's ids carry `vrtx` (msg_vrtx_…, toolu_vrtx_…), as Bedrock's carry `bdrk`.
   const nextId = (prefix: string, dialect: AnthropicDialect): string =>
     `${prefix}_${dialect === 'vertex' ? 'vrtx_' : ''}01Fake${(++seq).toString(36).padStart(6, '0')}`;
@@ -615,7 +617,7 @@ export function createFakeAnthropicMessages(
     extra: Record<string, string> = {},
     dialect: AnthropicDialect = 'anthropic',
   ): void =>
-    sendJson(res, status, { type: 'error', error: { type, message }, request_id: requestId() }, extra, dialect);
+    sendJson(res, status, { type: 'error', error: { type, message }, request_id: requestId(dialect) }, extra, dialect);
 
   const signature = (thinking: string): string => {
     const sig = fakeThinkingSignature(thinking);

@@ -251,6 +251,7 @@ describe('Claude on the fake Vertex AI (checked with the official @anthropic-ai/
     const overloaded = await failure(claude().messages.create(ask('claude-fake-529')));
     expect(overloaded.status).toBe(529);
     expect(overloaded.error).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
+    expect((overloaded.error as { request_id: string }).request_id).toMatch(/^req_vrtx_/);
 
     const long = await failure(claude().messages.create(ask('claude-fake-long')));
     expect(long).toBeInstanceOf(BadRequestError);
