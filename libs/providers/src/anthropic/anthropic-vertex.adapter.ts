@@ -4,6 +4,7 @@ import type { ProviderDeployment } from '../provider-deployment';
 import { vertexCredentials } from '../vertex/vertex.credentials';
 import { vertexPublisherUrl } from '../vertex/vertex.url';
 import { createAnthropicAdapter } from './anthropic.adapter';
+import { normaliseVertexAnthropicError } from './anthropic-vertex.errors';
 import type { AnthropicApiVariant } from './anthropic.request';
 
 /** The Messages API version Vertex AI takes, in the body (it has no anthropic-version header). */
@@ -21,7 +22,7 @@ export function vertexAnthropicUrl(deployment: ProviderDeployment, stream: boole
 /**
  * Anthropic models on Vertex AI: the Messages body without `model` (it is in the URL) and with
  * `anthropic_version`, a Google OAuth bearer token instead of x-api-key. Everything else (translation,
- * answers, streams, errors) is the Anthropic adapter's.
+ * answers, streams) is the Anthropic adapter's; errors read both of Vertex's envelopes (anthropic-vertex.errors).
  */
 export const VERTEX_ANTHROPIC_API: AnthropicApiVariant = {
   provider: 'vertex_ai',
@@ -41,7 +42,11 @@ export const VERTEX_ANTHROPIC_API: AnthropicApiVariant = {
 export function createVertexAnthropicAdapter(
   credentials: CredentialSource = vertexCredentials,
 ): ProviderAdapter<'sse'> {
-  return createAnthropicAdapter(VERTEX_ANTHROPIC_API, credentials);
+  // Errors come from two places on Vertex (the model, in Anthropic's envelope; the platform, in Google's).
+  return {
+    ...createAnthropicAdapter(VERTEX_ANTHROPIC_API, credentials),
+    normaliseError: normaliseVertexAnthropicError,
+  };
 }
 
 export const vertexAnthropicAdapter: ProviderAdapter<'sse'> = createVertexAnthropicAdapter();

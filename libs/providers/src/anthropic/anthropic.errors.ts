@@ -57,7 +57,8 @@ const ANTHROPIC_NO_CREDIT = /credit balance is too low/i;
 /** The longest provider message passed to a client. */
 const MAX_CLIENT_MESSAGE = 1000;
 
-function clientMessage(message: string | undefined, redact: (t: string) => string): string | undefined {
+/** The provider's message as a client may see it: masked by `redact`, bounded, and none at all when it is HTML. */
+export function clientMessage(message: string | undefined, redact: (t: string) => string): string | undefined {
   if (message === undefined || /<\/?[a-z][\s\S]*>/i.test(message)) return undefined;
   const m = redact(message);
   return m.length > MAX_CLIENT_MESSAGE ? `${m.slice(0, MAX_CLIENT_MESSAGE)}…` : m;

@@ -18,6 +18,15 @@ type Block =
   /** Blocks with no OpenAI counterpart (server tools' results): read and left out. */
   | { kind: 'other' };
 
+/** The events that carry the answer, after message_start. */
+const ANSWER_EVENTS: ReadonlySet<string> = new Set([
+  'content_block_start',
+  'content_block_delta',
+  'content_block_stop',
+  'message_delta',
+  'message_stop',
+]);
+
 function badStream(message: string): GatewayError {
   return {
     kind: 'upstream_5xx',
@@ -33,8 +42,9 @@ function badStream(message: string): GatewayError {
 /**
  * Anthropic's Messages stream, one SSE event at a time: message_start (id, model, input usage),
  * content_block_start / _delta / _stop per block (text, tool_use, thinking, redacted_thinking),
- * message_delta (stop_reason, final usage), message_stop (the answer is complete); ping is ignored and an
- * `error` event ends the stream with its error. Canonical events out, nothing written here.
+ * message_delta (stop_reason, final usage), message_stop (the answer is complete); ping, and event types it
+ * does not know (Vertex AI's vertex_event), are skipped wherever they come, and an `error` event ends the
+ * stream with its error. Canonical events out, nothing written here.
  */
 export class AnthropicStreamReader implements NativeStreamReader<SseEvent> {
   private started = false;
@@ -64,7 +74,8 @@ export class AnthropicStreamReader implements NativeStreamReader<SseEvent> {
       return this.fail(sink, anthropicStreamError(error, this.deploymentView()));
     }
     if (!this.started && ev.type !== 'message_start') {
-      if (ev.type === 'ping') return;
+      // Events that carry none of the answer may come first: ping, Vertex AI's vertex_event (its metered usage).
+      if (!ANSWER_EVENTS.has(ev.type)) return;
       return this.fail(
         sink,
         badStream(

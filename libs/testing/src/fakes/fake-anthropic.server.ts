@@ -49,12 +49,20 @@ import type { AddressInfo } from 'node:net';
  * - fake-redacted → with thinking, a redacted_thinking block after the thinking block
  * - fake-refusal → stop_reason "refusal" after one text piece
  * - fake-echo → 400 whose message quotes the x-api-key header (redaction tests)
+ *
+ * The Messages behaviour itself (validation, answers, streams, triggers) is createFakeAnthropicMessages(),
+ * which the fake Google origin (startFakeGemini) also serves as Claude on Vertex AI: there the model is in
+ * the URL, `model` in the body is refused, `anthropic_version: "vertex-2023-10-16"` is required in it, ids
+ * read msg_vrtx_… / toolu_vrtx_…, and a stream has Vertex's own `vertex_event` after message_start.
  */
 
 const PIECES = ['Hello', ' from', ' the', ' fake', ' Anthropic', ' server', '.'];
 export const FAKE_ANTHROPIC_TEXT = PIECES.join('');
 export const FAKE_ANTHROPIC_THINKING = 'Let me think about this. The answer is a greeting.';
 const SIGNING_SECRET = randomBytes(16).toString('hex');
+/** Claude on Vertex AI takes the API version in the body, as this member, with this one value. */
+const VERSION_FIELD = 'anthropic_version';
+const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 
 export interface FakeAnthropicOptions {
   port?: number;
@@ -179,11 +187,23 @@ interface Checked {
 function validate(
   body: Json,
   endpoint: 'messages' | 'count_tokens',
+  dialect: AnthropicDialect,
   issued: (t: string, sig: string) => boolean,
 ): Checked {
-  const allowed = endpoint === 'messages' ? MESSAGE_FIELDS : COUNT_FIELDS;
-  for (const k of Object.keys(body)) if (!allowed.has(k)) throw new Invalid(`${k}: Extra inputs are not permitted`);
-  if (typeof body['model'] !== 'string' || body['model'].length === 0) throw new Invalid('model: Field required');
+  // On Vertex the model is in the URL (rawPredict), except for count-tokens, and the version is in the body.
+  const modelInBody = dialect === 'anthropic' || endpoint === 'count_tokens';
+  for (const k of Object.keys(body)) {
+    const allowed =
+      (endpoint === 'messages' ? MESSAGE_FIELDS : COUNT_FIELDS).has(k) || (dialect === 'vertex' && k === VERSION_FIELD);
+    if (!allowed || (k === 'model' && !modelInBody)) throw new Invalid(`${k}: Extra inputs are not permitted`);
+  }
+  if (dialect === 'vertex') {
+    if (body[VERSION_FIELD] === undefined) throw new Invalid(`${VERSION_FIELD}: Field required`);
+    if (body[VERSION_FIELD] !== VERTEX_ANTHROPIC_VERSION)
+      throw new Invalid(`${VERSION_FIELD}: Input should be '${VERTEX_ANTHROPIC_VERSION}'`);
+  }
+  if (modelInBody && (typeof body['model'] !== 'string' || body['model'].length === 0))
+    throw new Invalid('model: Field required');
   if (!Array.isArray(body['messages'])) throw new Invalid('messages: Field required');
   if (endpoint === 'messages') {
     const mt = body['max_tokens'];
@@ -518,14 +538,40 @@ type OutBlock =
   | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_use'; id: string; name: string; input: Json };
 
-export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
+/** How a Messages request reached the fake: Anthropic's own API, or Claude on Vertex AI (rawPredict). */
+export type AnthropicDialect = 'anthropic' | 'vertex';
+
+/** One Messages request, as the server that received it hands it to createFakeAnthropicMessages' handler. */
+export interface FakeMessagesCall {
+  endpoint: 'messages' | 'count_tokens';
+  dialect: AnthropicDialect;
+  /** The model the answer names: the body's on Anthropic's API, the URL's on Vertex. */
+  model: string;
+  /** The trigger model (`fake-429`, `fake-drop`, ...) whose behaviour to show, if any. */
+  trigger?: string;
+}
+
+/**
+ * The Messages API's behaviour without its transport: validation, deterministic answers (whole or as an
+ * SSE stream), signatures, the prompt cache and trigger models. startFakeAnthropic serves it at
+ * /v1/messages; the fake Google origin (startFakeGemini) serves it as Claude on Vertex AI.
+ */
+export interface FakeAnthropicMessages {
+  /** Validates `body` (the request's parsed JSON) for `call` and answers it on `res`. */
+  handle(req: IncomingMessage, res: ServerResponse, body: unknown, call: FakeMessagesCall): void;
+  /** An Anthropic error envelope: `{"type":"error","error":{type,message},"request_id"}`. */
+  sendError(res: ServerResponse, status: number, type: string, message: string, extra?: Record<string, string>): void;
+  /** Cancels pending delayed answers. */
+  close(): void;
+}
+
+export function createFakeAnthropicMessages(
+  opts: Pick<FakeAnthropicOptions, 'latencyMs' | 'chunkIntervalMs'> = {},
+): FakeAnthropicMessages {
   const latencyMs = opts.latencyMs ?? 0;
   const timers = new Set<NodeJS.Timeout>();
   const cachedPrefixes = new Set<string>();
   const issued = new Map<string, string>();
-  const bodies: unknown[] = [];
-  let requests = 0;
-  let lastRequest: FakeAnthropicRequest | undefined;
   let seq = 0;
 
   const later = (ms: number, fn: () => void): void => {
@@ -536,17 +582,29 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
     }, ms);
     timers.add(t);
   };
-  const requestId = (): string => `req_011CFake${randomBytes(8).toString('hex')}`;
-  const nextId = (prefix: string): string => `${prefix}_01Fake${(++seq).toString(36).padStart(6, '0')}`;
+  // Vertex's request ids (in error bodies) carry `vrtx` too: req_vrtx_011C….
+  const requestId = (dialect: AnthropicDialect = 'anthropic'): string =>
+    `req_${dialect === 'vertex' ? 'vrtx_' : ''}011CFake${randomBytes(8).toString('hex')}`;
+  // Vertex's ids carry `vrtx` (msg_vrtx_…, toolu_vrtx_…), as Bedrock's carry `bdrk`.
+  const nextId = (prefix: string, dialect: AnthropicDialect): string =>
+    `${prefix}_${dialect === 'vertex' ? 'vrtx_' : ''}01Fake${(++seq).toString(36).padStart(6, '0')}`;
 
-  const sendJson = (res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void => {
+  /** Anthropic's own response headers; Vertex's front end sends none of them. */
+  const anthropicHeaders = (dialect: AnthropicDialect, id: string): Record<string, string> =>
+    dialect === 'vertex' ? {} : { 'request-id': id, 'anthropic-organization-id': 'fake-org' };
+  const sendJson = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    extra: Record<string, string> = {},
+    dialect: AnthropicDialect = 'anthropic',
+  ): void => {
     if (res.destroyed) return;
     const text = JSON.stringify(body);
     res.writeHead(status, {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(text),
-      'request-id': String((body as { request_id?: string }).request_id ?? requestId()),
-      'anthropic-organization-id': 'fake-org',
+      ...anthropicHeaders(dialect, String((body as { request_id?: string }).request_id ?? requestId())),
       ...extra,
     });
     res.end(text);
@@ -557,7 +615,9 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
     type: string,
     message: string,
     extra: Record<string, string> = {},
-  ): void => sendJson(res, status, { type: 'error', error: { type, message }, request_id: requestId() }, extra);
+    dialect: AnthropicDialect = 'anthropic',
+  ): void =>
+    sendJson(res, status, { type: 'error', error: { type, message }, request_id: requestId(dialect) }, extra, dialect);
 
   const signature = (thinking: string): string => {
     const sig = fakeThinkingSignature(thinking);
@@ -566,8 +626,8 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
   };
 
   /** The blocks of the answer, its stop reason and output tokens. */
-  const answer = (body: Json, checked: Checked) => {
-    const model = String(body['model']);
+  const answer = (body: Json, checked: Checked, call: FakeMessagesCall) => {
+    const trigger = call.trigger;
     const messages = body['messages'] as Json[];
     const last = messages.at(-1);
     const lastBlocks: Json[] =
@@ -594,14 +654,14 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
         signature: signature(FAKE_ANTHROPIC_THINKING),
       });
       output += tokens(FAKE_ANTHROPIC_THINKING.length);
-      if (model === 'fake-redacted')
+      if (trigger === 'fake-redacted')
         blocks.push({ type: 'redacted_thinking', data: `EmwKAhgBEgy${randomBytes(12).toString('base64')}` });
     }
     const forced = choice?.['type'] === 'any' || choice?.['type'] === 'tool';
     const wantsTool =
       tools.length > 0 &&
       choice?.['type'] !== 'none' &&
-      (forced || (results.length === 0 && (model === 'fake-tool' || /use (the|a|every) tool/i.test(lastText))));
+      (forced || (results.length === 0 && (trigger === 'fake-tool' || /use (the|a|every) tool/i.test(lastText))));
     if (wantsTool) {
       const parallel = /use every tool/i.test(lastText) && choice?.['disable_parallel_tool_use'] !== true;
       const chosen =
@@ -612,7 +672,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
             : tools.slice(0, 1);
       for (const t of chosen) {
         const input = sampleFor(t['input_schema']) as Json;
-        blocks.push({ type: 'tool_use', id: nextId('toolu'), name: String(t['name']), input });
+        blocks.push({ type: 'tool_use', id: nextId('toolu', call.dialect), name: String(t['name']), input });
         output += tokens(JSON.stringify(input).length);
       }
       return { blocks, stopReason: 'tool_use', stopSequence: null as string | null, output };
@@ -624,7 +684,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
     if (images > 0) pieces = [`I see ${images} image${images === 1 ? '' : 's'}. `, ...pieces];
     let stopReason = 'end_turn';
     let stopSequence: string | null = null;
-    if (model === 'fake-refusal') {
+    if (trigger === 'fake-refusal') {
       pieces = pieces.slice(0, 1);
       stopReason = 'refusal';
     }
@@ -660,7 +720,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
   };
 
   /** Usage with the cache: the prefix up to the last breakpoint is written once, then read. */
-  const usageOf = (body: Json) => {
+  const usageOf = (body: Json, model: string) => {
     const segs = promptSegments(body);
     const total = tokens(segs.reduce((n, s) => n + s.text.length, 0));
     const lastBp = segs.map((s) => s.breakpoint).lastIndexOf(true);
@@ -670,7 +730,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
       const prefix = segs.slice(0, lastBp + 1);
       const prefixTokens = tokens(prefix.reduce((n, s) => n + s.text.length, 0));
       const key = createHash('sha256')
-        .update(`${String(body['model'])}\n${JSON.stringify(prefix)}`)
+        .update(`${model}\n${JSON.stringify(prefix)}`)
         .digest('hex');
       if (cachedPrefixes.has(key)) read = prefixTokens;
       else {
@@ -694,31 +754,35 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
     }
   };
 
-  const messagesEndpoint = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: Json,
-    endpoint: 'messages' | 'count_tokens',
-  ): void => {
+  const handle = (req: IncomingMessage, res: ServerResponse, raw: unknown, call: FakeMessagesCall): void => {
+    const { endpoint, dialect, model, trigger } = call;
+    const fail = (status: number, type: string, message: string, extra?: Record<string, string>): void =>
+      sendError(res, status, type, message, extra, dialect);
+    if (!isObject(raw)) {
+      return fail(400, 'invalid_request_error', 'There was an issue with your request body: it is not a JSON object');
+    }
+    const body = raw;
     let checked: Checked;
     try {
-      checked = validate(body, endpoint, (t, sig) => issued.get(sig) === t);
+      checked = validate(body, endpoint, dialect, (t, sig) => issued.get(sig) === t);
     } catch (e) {
-      if (e instanceof Invalid) return sendError(res, e.status, e.type, e.message);
+      if (e instanceof Invalid) return fail(e.status, e.type, e.message);
       throw e;
     }
     if (endpoint === 'count_tokens') {
-      const u = usageOf({ ...body });
-      return sendJson(res, 200, {
-        input_tokens: u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens,
-      });
+      const u = usageOf(body, model);
+      return sendJson(
+        res,
+        200,
+        { input_tokens: u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens },
+        {},
+        dialect,
+      );
     }
-    const model = String(body['model']);
     const stream = body['stream'] === true;
-    switch (model) {
+    switch (trigger) {
       case 'fake-429':
-        return sendError(
-          res,
+        return fail(
           429,
           'rate_limit_error',
           'This request would exceed the rate limit for your organization (fake-org) of 1 requests per minute. Please retry after 7 seconds.',
@@ -729,19 +793,20 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
           },
         );
       case 'fake-500':
-        return sendError(res, 500, 'api_error', 'Internal server error');
+        return fail(500, 'api_error', 'Internal server error');
       case 'fake-529':
-        return sendError(res, 529, 'overloaded_error', 'Overloaded');
+        return fail(529, 'overloaded_error', 'Overloaded');
       case 'fake-404':
-        return sendError(res, 404, 'not_found_error', `model: ${model}`);
+        return fail(404, 'not_found_error', `model: ${model}`);
       case 'fake-long':
-        return sendError(res, 400, 'invalid_request_error', 'prompt is too long: 250000 tokens > 200000 maximum');
+        return fail(400, 'invalid_request_error', 'prompt is too long: 250000 tokens > 200000 maximum');
       case 'fake-echo':
-        return sendError(
-          res,
+        return fail(
           400,
           'invalid_request_error',
-          `Invalid request (x-api-key: ${String(req.headers['x-api-key'])})`,
+          dialect === 'vertex'
+            ? `Invalid request (authorization: ${String(req.headers.authorization)})`
+            : `Invalid request (x-api-key: ${String(req.headers['x-api-key'])})`,
         );
       case 'fake-drop':
         if (!stream) {
@@ -749,32 +814,38 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
           return;
         }
     }
-    const { blocks, stopReason, stopSequence, output } = answer(body, checked);
-    const usage = usageOf(body);
-    const id = nextId('msg');
+    const { blocks, stopReason, stopSequence, output } = answer(body, checked, call);
+    const usage = usageOf(body, model);
+    const id = nextId('msg', dialect);
     later(latencyMs, () => {
       if (res.destroyed) return;
       if (!stream) {
-        return sendJson(res, 200, {
-          id,
-          type: 'message',
-          role: 'assistant',
-          model,
-          content: blocks.map(wireBlock),
-          stop_reason: stopReason,
-          stop_sequence: stopSequence,
-          usage: {
-            ...usage,
-            cache_creation: {
-              ephemeral_5m_input_tokens: usage.cache_creation_input_tokens,
-              ephemeral_1h_input_tokens: 0,
+        return sendJson(
+          res,
+          200,
+          {
+            id,
+            type: 'message',
+            role: 'assistant',
+            model,
+            content: blocks.map(wireBlock),
+            stop_reason: stopReason,
+            stop_sequence: stopSequence,
+            usage: {
+              ...usage,
+              cache_creation: {
+                ephemeral_5m_input_tokens: usage.cache_creation_input_tokens,
+                ephemeral_1h_input_tokens: 0,
+              },
+              output_tokens: output,
+              service_tier: 'standard',
             },
-            output_tokens: output,
-            service_tier: 'standard',
           },
-        });
+          {},
+          dialect,
+        );
       }
-      streamAnswer(res, { id, model, blocks, stopReason, stopSequence, output, usage });
+      streamAnswer(res, { id, model, dialect, trigger, blocks, stopReason, stopSequence, output, usage });
     });
   };
 
@@ -783,6 +854,8 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
     s: {
       id: string;
       model: string;
+      dialect: AnthropicDialect;
+      trigger: string | undefined;
       blocks: OutBlock[];
       stopReason: string;
       stopSequence: string | null;
@@ -793,8 +866,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
-      'request-id': requestId(),
-      'anthropic-organization-id': 'fake-org',
+      ...anthropicHeaders(s.dialect, requestId()),
     });
     const ev = (type: string, data: Json): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
     const events: string[] = [
@@ -819,6 +891,22 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
         },
       }),
     ];
+    if (s.dialect === 'vertex') {
+      // Vertex adds an event of its own after message_start: the usage it meters, with nulls where Anthropic's
+      // usage has none, and per pricing tier. Clients skip event types they do not know.
+      const metered = {
+        input_tokens: s.usage.input_tokens,
+        output_tokens: 1,
+        cache_creation_input_tokens: s.usage.cache_creation_input_tokens || null,
+        cache_read_input_tokens: s.usage.cache_read_input_tokens || null,
+        web_search_requests: null,
+        cache_creation: {
+          ephemeral_5m_input_tokens: s.usage.cache_creation_input_tokens,
+          ephemeral_1h_input_tokens: 0,
+        },
+      };
+      events.push(ev('vertex_event', { usage: { ...metered, tiers: { '0-to-200000': metered } } }));
+    }
     const delta = (index: number, d: Json): string => ev('content_block_delta', { index, delta: d });
     for (const [index, b] of s.blocks.entries()) {
       switch (b.type) {
@@ -860,14 +948,16 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
       }
       events.push(ev('content_block_stop', { index }));
     }
-    if (s.model === 'fake-drop') {
-      // message_start, the first block's start, a ping and one delta, then the connection goes.
-      res.write(events.slice(0, 4).join(''), () => res.socket?.destroy());
+    // Up to the first delta: message_start (and Vertex's event), the first block's start, a ping, one delta.
+    const firstDelta = events.findIndex((e) => e.startsWith('event: content_block_delta')) + 1;
+    if (s.trigger === 'fake-drop') {
+      // Then the connection goes.
+      res.write(events.slice(0, firstDelta).join(''), () => res.socket?.destroy());
       return;
     }
-    if (s.model === 'fake-stream-error') {
+    if (s.trigger === 'fake-stream-error') {
       res.end(
-        events.slice(0, 4).join('') +
+        events.slice(0, firstDelta).join('') +
           `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })}\n\n`,
       );
       return;
@@ -894,13 +984,29 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
     next();
   };
 
+  return {
+    handle,
+    sendError: (res, status, type, message, extra) => sendError(res, status, type, message, extra),
+    close: () => {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+    },
+  };
+}
+
+export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
+  const messages = createFakeAnthropicMessages(opts);
+  const bodies: unknown[] = [];
+  let requests = 0;
+  let lastRequest: FakeAnthropicRequest | undefined;
+
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
       if (req.method !== 'POST' || (path !== '/v1/messages' && path !== '/v1/messages/count_tokens')) {
-        return sendError(
+        return messages.sendError(
           res,
           404,
           'not_found_error',
@@ -924,21 +1030,15 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
       const auth = req.headers.authorization;
       const key = req.headers['x-api-key'] ?? (auth?.startsWith('Bearer ') ? auth.slice(7) : undefined);
       if (typeof key !== 'string' || key.length === 0) {
-        return sendError(res, 401, 'authentication_error', 'x-api-key header is required');
+        return messages.sendError(res, 401, 'authentication_error', 'x-api-key header is required');
       }
       if (opts.apiKey !== undefined && key !== opts.apiKey)
-        return sendError(res, 401, 'authentication_error', 'invalid x-api-key');
+        return messages.sendError(res, 401, 'authentication_error', 'invalid x-api-key');
       if (req.headers['anthropic-version'] === undefined) {
-        return sendError(res, 400, 'invalid_request_error', 'anthropic-version: header is required');
+        return messages.sendError(res, 400, 'invalid_request_error', 'anthropic-version: header is required');
       }
-      if (!isObject(body))
-        return sendError(
-          res,
-          400,
-          'invalid_request_error',
-          'There was an issue with your request body: it is not a JSON object',
-        );
-      messagesEndpoint(req, res, body, endpoint);
+      const model = isObject(body) ? String(body['model']) : '';
+      messages.handle(req, res, body, { endpoint, dialect: 'anthropic', model, trigger: model });
     });
   });
   server.keepAliveTimeout = 65_000;
@@ -962,8 +1062,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
     bodies,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
+        messages.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -2,12 +2,13 @@ import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify, 
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exampleForSchema } from '@switchyard/providers';
+import { createFakeAnthropicMessages } from './fake-anthropic.server';
 import { checkMessage, messageSchemas, normaliseNames, type GoogleApi } from './fake-gemini.schema';
 
 /**
  * A fake Google generative AI upstream speaking the real wire formats over HTTP (keep-alive), for
- * integration and end-to-end tests: the Gemini API, Vertex AI's Gemini endpoints, and an OAuth token
- * endpoint for Vertex service accounts.
+ * integration and end-to-end tests: the Gemini API, Vertex AI's Gemini and Claude endpoints (one origin,
+ * one set of tokens), and an OAuth token endpoint for Vertex service accounts.
  *
  * Endpoints:
  * - Gemini API: POST /v1beta/models/{model}:generateContent | :streamGenerateContent (SSE with `?alt=sse`,
@@ -16,8 +17,16 @@ import { checkMessage, messageSchemas, normaliseNames, type GoogleApi } from './
  *   no key a 403, as the real API answers.
  * - Vertex AI: POST /{v1|v1beta1}/projects/{project}/locations/{location}/publishers/google/models/{model}:
  *   generateContent | :streamGenerateContent. Auth: `Authorization: Bearer <token>` issued by this fake's
- *   token endpoint (401 UNAUTHENTICATED otherwise, also once expired); the token's service account must
+ *   token endpoint (401 UNAUTHENTICATED otherwise, also once expired or revoked); the token's service account must
  *   belong to the URL's project (403 PERMISSION_DENIED otherwise).
+ * - Claude on Vertex AI: POST /{v1|v1beta1}/projects/{project}/locations/{location}/publishers/anthropic/
+ *   models/{model}:rawPredict | :streamRawPredict, with the same tokens and the same caller checks (401, 403)
+ *   as Gemini's; a model not in FAKE_VERTEX_CLAUDE_MODELS at that location is a 404 NOT_FOUND, and
+ *   `claude-fake-429` the project's quota refusal (429 RESOURCE_EXHAUSTED), all in Google's error shape.
+ *   Past those checks the body is Anthropic's Messages body without `model` and with `anthropic_version:
+ *   "vertex-2023-10-16"`, answered by the fake Anthropic API's own logic (createFakeAnthropicMessages; its
+ *   refusals in Anthropic's error shape; `claude-fake-<trigger>` models as its `fake-<trigger>` ones), and
+ *   `count-tokens:rawPredict` counts tokens.
  * - POST /token: Google's OAuth 2.0 JWT-bearer grant. The assertion must be an RS256 JWT signed by the
  *   private key of a service account made by createServiceAccount() (its `iss`), with the cloud-platform
  *   scope, an audience of Google's token URL or this endpoint, and a lifetime of at most an hour. Answers
@@ -98,6 +107,17 @@ export interface FakeGeminiRequest {
   body: unknown;
 }
 
+export interface FakeVertexClaudeRequest {
+  project: string;
+  location: string;
+  /** The model id of the URL (claude-sonnet-4-5@20250929), or `count-tokens`. */
+  model: string;
+  method: 'rawPredict' | 'streamRawPredict';
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
+
 export interface FakeGemini {
   /** Base URL without a path, e.g. http://127.0.0.1:40123 (the api_base of gemini/ and vertex_ai/ deployments). */
   readonly url: string;
@@ -109,6 +129,15 @@ export interface FakeGemini {
   /** Access tokens issued. */
   readonly tokensIssued: number;
   readonly lastRequest?: FakeGeminiRequest;
+  /** Claude on Vertex AI: rawPredict / streamRawPredict requests received (all outcomes). */
+  readonly claudeRequests: number;
+  readonly lastClaudeRequest?: FakeVertexClaudeRequest;
+  /**
+   * Revokes the access tokens issued so far (to one service account, or all): Vertex then answers them
+   * 401 UNAUTHENTICATED, as it does a token revoked or of a disabled account before its expiry.
+   * Returns how many were revoked.
+   */
+  revokeTokens(clientEmail?: string): number;
   /** A new service account whose token_uri is this fake's /token. */
   createServiceAccount(opts?: { projectId?: string; name?: string }): FakeServiceAccount;
   close(): Promise<void>;
@@ -208,6 +237,48 @@ const invalid = (message: string, violations?: Array<{ field: string; descriptio
       : [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: violations }],
   );
 
+/** A publisher model's method on Vertex AI, as its URL names it. */
+interface VertexRoute {
+  project: string;
+  location: string;
+  publisher: 'google' | 'anthropic';
+  model: string;
+  /** The PredictionService method (GenerateContent, RawPredict, StreamRawPredict). */
+  rpc: string;
+}
+
+/** Vertex's 404 for a model its publisher does not serve at that location (or does not have at all). */
+function publisherModelNotFound(r: Omit<VertexRoute, 'rpc'>): GoogleApiError {
+  return new GoogleApiError(
+    404,
+    'NOT_FOUND',
+    `Publisher Model \`projects/${r.project}/locations/${r.location}/publishers/${r.publisher}/models/${r.model}\` was not found or your project does not have access to it. Please ensure you are using a valid model version. For more information, see: https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions`,
+  );
+}
+
+/**
+ * Claude models this fake's Vertex AI serves, with the locations each is offered in (Anthropic's model
+ * availability varies by region). `@version` may be left out. Models named `claude-fake-<trigger>` are
+ * served everywhere and behave as the fake Anthropic API's `fake-<trigger>` models.
+ */
+export const FAKE_VERTEX_CLAUDE_MODELS: Readonly<Record<string, readonly string[]>> = {
+  'claude-sonnet-4-5@20250929': ['global', 'us-east5', 'europe-west1', 'asia-southeast1'],
+  'claude-haiku-4-5@20251001': ['global', 'us-east5', 'europe-west1', 'asia-southeast1'],
+  'claude-opus-4-1@20250805': ['global', 'us-east5', 'europe-west1'],
+  'claude-sonnet-4@20250514': ['global', 'us-east5', 'europe-west1', 'asia-east1'],
+  'claude-3-7-sonnet@20250219': ['us-east5', 'europe-west1'],
+  'claude-3-5-haiku@20241022': ['us-east5'],
+};
+
+/** Whether the fake's Vertex AI serves Claude `model` at `location`. */
+function servesClaude(model: string, location: string): boolean {
+  if (/^claude-fake-[a-z0-9-]+$/.test(model)) return true;
+  const known = Object.entries(FAKE_VERTEX_CLAUDE_MODELS).find(
+    ([id]) => id === model || id.slice(0, id.indexOf('@')) === model,
+  );
+  return known !== undefined && known[1].includes(location);
+}
+
 /** The model "thinks": Gemini 3 always, 2.5 unless its budget is 0, others when given a thinking budget. */
 function thinks(model: string, body: Body): boolean {
   const tc = body.generationConfig?.thinkingConfig;
@@ -260,6 +331,9 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
   let tokenRequests = 0;
   let tokensIssued = 0;
   let lastRequest: FakeGeminiRequest | undefined;
+  let claudeRequests = 0;
+  let lastClaudeRequest: FakeVertexClaudeRequest | undefined;
+  const claude = createFakeAnthropicMessages({ latencyMs: opts.latencyMs });
   let url = '';
   const schemas = { gemini: messageSchemas('gemini'), vertex: messageSchemas('vertex') };
 
@@ -354,6 +428,61 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
     });
     tokensIssued++;
     sendJson(res, 200, { access_token: accessToken, expires_in: tokenTtl, token_type: 'Bearer' });
+  };
+
+  // ---------------------------------------------------------------- Vertex AI's front end (every publisher)
+
+  /**
+   * What Vertex AI checks before any publisher's model sees a request: a bearer token this fake issued,
+   * unexpired and not revoked (401 UNAUTHENTICATED), with the cloud-platform scope, for a service account of
+   * the URL's project (403 PERMISSION_DENIED). `rpc` names the PredictionService method in ErrorInfo.
+   */
+  const vertexCaller = (req: IncomingMessage, route: VertexRoute): GoogleApiError | undefined => {
+    const auth = req.headers.authorization ?? '';
+    const bearer = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+    const issued = tokens.get(bearer);
+    if (issued === undefined || issued.expiresAt <= Date.now()) {
+      return new GoogleApiError(
+        401,
+        'UNAUTHENTICATED',
+        'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+        [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: issued === undefined ? 'ACCESS_TOKEN_TYPE_UNSUPPORTED' : 'ACCESS_TOKEN_EXPIRED',
+            domain: 'googleapis.com',
+            metadata: {
+              service: 'aiplatform.googleapis.com',
+              method: `google.cloud.aiplatform.v1.PredictionService.${route.rpc}`,
+            },
+          },
+        ],
+      );
+    }
+    if (!issued.scopes.includes(CLOUD_PLATFORM)) {
+      return new GoogleApiError(403, 'PERMISSION_DENIED', 'Request had insufficient authentication scopes.', [
+        {
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
+          domain: 'googleapis.com',
+        },
+      ]);
+    }
+    if (issued.projectId !== route.project) {
+      return new GoogleApiError(
+        403,
+        'PERMISSION_DENIED',
+        `Permission 'aiplatform.endpoints.predict' denied on resource '//aiplatform.googleapis.com/projects/${route.project}/locations/${route.location}/publishers/${route.publisher}/models/${route.model}' (or it may not exist).`,
+        [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'IAM_PERMISSION_DENIED',
+            domain: 'aiplatform.googleapis.com',
+          },
+        ],
+      );
+    }
+    return undefined;
   };
 
   // ---------------------------------------------------------------- request checks
@@ -793,11 +922,7 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
               'NOT_FOUND',
               `models/${model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`,
             )
-          : new GoogleApiError(
-              404,
-              'NOT_FOUND',
-              `Publisher Model \`projects/${project}/locations/${location}/publishers/google/models/${model}\` was not found or your project does not have access to it. Please ensure you are using a valid model version. For more information, see: https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions`,
-            );
+          : publisherModelNotFound({ project: project!, location: location!, publisher: 'google', model });
       case 'context':
         return invalid(
           `The input token count (${promptTokens + maxInput}) exceeds the maximum number of tokens allowed (${maxInput}).`,
@@ -871,59 +996,14 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
         );
       }
     } else {
-      const auth = req.headers.authorization ?? '';
-      const bearer = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-      const issued = tokens.get(bearer);
-      if (issued === undefined || issued.expiresAt <= Date.now()) {
-        return sendError(
-          res,
-          new GoogleApiError(
-            401,
-            'UNAUTHENTICATED',
-            'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
-            [
-              {
-                '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-                reason: issued === undefined ? 'ACCESS_TOKEN_TYPE_UNSUPPORTED' : 'ACCESS_TOKEN_EXPIRED',
-                domain: 'googleapis.com',
-                metadata: {
-                  service: 'aiplatform.googleapis.com',
-                  method: 'google.cloud.aiplatform.v1.PredictionService.GenerateContent',
-                },
-              },
-            ],
-          ),
-        );
-      }
-      if (!issued.scopes.includes(CLOUD_PLATFORM)) {
-        return sendError(
-          res,
-          new GoogleApiError(403, 'PERMISSION_DENIED', 'Request had insufficient authentication scopes.', [
-            {
-              '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-              reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
-              domain: 'googleapis.com',
-            },
-          ]),
-        );
-      }
-      if (issued.projectId !== route.project) {
-        return sendError(
-          res,
-          new GoogleApiError(
-            403,
-            'PERMISSION_DENIED',
-            `Permission 'aiplatform.endpoints.predict' denied on resource '//aiplatform.googleapis.com/projects/${route.project}/locations/${route.location}/publishers/google/models/${model}' (or it may not exist).`,
-            [
-              {
-                '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-                reason: 'IAM_PERMISSION_DENIED',
-                domain: 'aiplatform.googleapis.com',
-              },
-            ],
-          ),
-        );
-      }
+      const denied = vertexCaller(req, {
+        project: route.project!,
+        location: route.location!,
+        publisher: 'google',
+        model,
+        rpc: 'GenerateContent',
+      });
+      if (denied !== undefined) return sendError(res, denied);
     }
 
     const checked = validate(api, model, raw);
@@ -981,11 +1061,71 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
     });
   };
 
+  // ---------------------------------------------------------------- Claude on Vertex AI (publisher anthropic)
+
+  /**
+   * rawPredict / streamRawPredict of an Anthropic model: Vertex's own checks (caller, model at the location,
+   * the project's quota) answer in Google's error shape; past them the body is Anthropic's Messages API
+   * (createFakeAnthropicMessages, in its Vertex dialect), whose refusals keep Anthropic's error shape.
+   * `count-tokens:rawPredict` is the token counter (its body names the model).
+   */
+  const claudeOnVertex = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: string,
+    route: { project: string; location: string; model: string; method: 'rawPredict' | 'streamRawPredict' },
+  ): void => {
+    claudeRequests++;
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = raw;
+    }
+    lastClaudeRequest = { ...route, url: req.url ?? '', headers: req.headers, body };
+    const rpc = route.method === 'rawPredict' ? 'RawPredict' : 'StreamRawPredict';
+    const denied = vertexCaller(req, { ...route, publisher: 'anthropic', rpc });
+    if (denied !== undefined) return sendError(res, denied);
+    if (route.model === 'count-tokens' && route.method === 'rawPredict') {
+      const named = (body as Json | null)?.['model'];
+      return claude.handle(req, res, body, {
+        endpoint: 'count_tokens',
+        dialect: 'vertex',
+        model: typeof named === 'string' ? named : '',
+      });
+    }
+    if (!servesClaude(route.model, route.location)) {
+      return sendError(res, publisherModelNotFound({ ...route, publisher: 'anthropic' }));
+    }
+    const base = route.model.split('@')[0]!;
+    const trigger = base.startsWith('claude-fake-') ? base.slice('claude-'.length) : undefined;
+    if (trigger === 'fake-429') {
+      // Vertex meters Claude per project and base model: its quota refusal, never Anthropic's rate_limit_error.
+      return sendError(
+        res,
+        new GoogleApiError(
+          429,
+          'RESOURCE_EXHAUSTED',
+          `Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model with base model: anthropic-${base}. Please submit a quota increase request. https://cloud.google.com/vertex-ai/docs/generative-ai/quotas-genai.`,
+        ),
+      );
+    }
+    // Answers name the model as Anthropic does (claude-sonnet-4-5-20250929), not Vertex's id with `@`.
+    claude.handle(req, res, body, {
+      endpoint: 'messages',
+      dialect: 'vertex',
+      model: route.model.replace('@', '-'),
+      trigger,
+    });
+  };
+
   // ---------------------------------------------------------------- routing
 
   const GEMINI_PATH = /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
   const VERTEX_PATH =
     /^\/(v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/google\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+  const VERTEX_CLAUDE_PATH =
+    /^\/(v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/anthropic\/models\/([^/:]+):(rawPredict|streamRawPredict)$/;
 
   const notFound = (res: ServerResponse, path: string): void => {
     const html = `<!DOCTYPE html>\n<html lang=en>\n<title>Error 404 (Not Found)!!1</title>\n<p><b>404.</b> <ins>That’s an error.</ins>\n<p>The requested URL <code>${path.replace(/[<>&]/g, '')}</code> was not found on this server. <ins>That’s all we know.</ins>\n`;
@@ -1021,6 +1161,15 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
           query: target.searchParams,
         });
       }
+      const c = VERTEX_CLAUDE_PATH.exec(target.pathname);
+      if (c !== null) {
+        return claudeOnVertex(req, res, raw, {
+          project: decodeURIComponent(c[2]!),
+          location: decodeURIComponent(c[3]!),
+          model: decodeURIComponent(c[4]!),
+          method: c[5] as 'rawPredict',
+        });
+      }
       notFound(res, target.pathname);
     });
   });
@@ -1048,6 +1197,21 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
     },
     get lastRequest() {
       return lastRequest;
+    },
+    get claudeRequests() {
+      return claudeRequests;
+    },
+    get lastClaudeRequest() {
+      return lastClaudeRequest;
+    },
+    revokeTokens(clientEmail) {
+      let revoked = 0;
+      for (const [t, issued] of tokens) {
+        if (clientEmail !== undefined && issued.email !== clientEmail) continue;
+        tokens.delete(t);
+        revoked++;
+      }
+      return revoked;
     },
     createServiceAccount(o = {}) {
       const projectId = o.projectId ?? 'switchyard-test';
@@ -1081,6 +1245,7 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
       new Promise<void>((resolve) => {
         for (const t of timers) clearTimeout(t);
         timers.clear();
+        claude.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
