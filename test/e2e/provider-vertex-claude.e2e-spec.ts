@@ -267,7 +267,11 @@ describe('vertex_ai/claude-* deployments end to end', () => {
     const revoked = await failure(ask('claude-revoked'));
     expect(revoked).toMatchObject({ status: 502, code: 'upstream_auth_failed' });
     expect(revoked.message).toContain('UNAUTHENTICATED');
-    expect(fake.lastClaudeRequest!.headers.authorization).toMatch(/^Bearer ya29\./);
+    const refusedToken = fake.lastClaudeRequest!.headers.authorization;
+    expect(refusedToken).toMatch(/^Bearer ya29\./);
+    // The refused token is dropped: the next request fetches a new one and is answered.
+    expect((await ask('claude-revoked')).choices[0]!.message.content).toBe(FAKE_ANTHROPIC_TEXT);
+    expect(fake.lastClaudeRequest!.headers.authorization).not.toBe(refusedToken);
 
     const outsiders = await failure(ask('claude-outsider'));
     expect(outsiders).toMatchObject({ status: 502, code: 'upstream_permission_denied' });

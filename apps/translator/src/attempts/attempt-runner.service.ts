@@ -251,6 +251,8 @@ export class AttemptRunner {
       { status: reply.status, body: text, headers: reply.headers },
       a.prepared.deployment,
     );
+    // A token the provider no longer takes (revoked, rotated) is not served again until it expires.
+    if (reply.status === 401) this.credentials.invalidate(a.prepared.deployment.id);
     this.frames.failBeforeCommit(a.request, a.requestId, a.attempt, a.prepared, error, a.t0, reply.status, a.trail);
   }
 

@@ -61,6 +61,32 @@ describe('CredentialsService', () => {
     expect(await next).toMatchObject({ token: { value: 'tok-3' } });
   });
 
+  it('drops a token the provider refused (401), so the next request fetches a new one; a static key stays', async () => {
+    vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    let n = 0;
+    let t = 0;
+    const svc = new CredentialsService(() => t);
+    const a = adapterWith(async (_d, now) => ({ token: { value: `tok-${++n}`, expiresAt: now + 3_600_000 } }));
+    await svc.get(a, dep);
+    expect(svc.get(a, dep)).toMatchObject({ token: { value: 'tok-1' } });
+    svc.invalidate(dep.id);
+    expect(await svc.get(a, dep)).toMatchObject({ token: { value: 'tok-2' } });
+    expect(a.calls()).toBe(2);
+    // A provider refusing every token does not make every request a token exchange: once per interval.
+    svc.invalidate(dep.id);
+    expect(svc.get(a, dep)).toMatchObject({ token: { value: 'tok-2' } });
+    t += CredentialsService.INVALIDATE_INTERVAL_MS;
+    svc.invalidate(dep.id);
+    expect(await svc.get(a, dep)).toMatchObject({ token: { value: 'tok-3' } });
+
+    const keyed = adapterWith(() => ({ apiKey: 'k' }));
+    const other = { ...dep, id: 'dep-2' };
+    await svc.get(keyed, other);
+    svc.invalidate(other.id);
+    expect(svc.get(keyed, other)).toEqual({ apiKey: 'k' });
+    expect(keyed.calls()).toBe(1);
+  });
+
   it('reports a failure as a retryable auth error naming the deployment, never the secret, and backs off', async () => {
     vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     let t = 0;

@@ -30,6 +30,8 @@ export class CredentialsService {
   /** Refresh this long before expiry, or at 90% of a shorter lifetime. */
   static readonly REFRESH_MARGIN_MS = 5 * 60_000;
   static readonly FAILURE_BACKOFF_MS = 5_000;
+  static readonly INVALIDATE_INTERVAL_MS = 10_000;
+  private readonly invalidatedAt = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(@Optional() @Inject(CLOCK) clock?: () => number) {
@@ -51,6 +53,26 @@ export class CredentialsService {
     if (e?.refreshing !== undefined) return e.refreshing;
     if (e?.failure !== undefined && (e.failedUntil ?? 0) > now) return Promise.reject(e.failure);
     return this.refresh(adapter, deployment, e ?? this.newEntry(deployment.id));
+  }
+
+  /**
+   * The provider refused the deployment's credentials (HTTP 401): a short-lived token (OAuth, Entra ID) is
+   * dropped, so the next request fetches a new one instead of failing until the cached one expires. Static
+   * keys are kept (a new fetch would return the same key). A refresh already running is left to finish, and
+   * a deployment is invalidated at most once per INVALIDATE_INTERVAL_MS, so a provider that refuses every
+   * token cannot turn each request into a token exchange.
+   */
+  invalidate(deploymentId: string): void {
+    const e = this.entries.get(deploymentId);
+    if (e?.credentials?.token === undefined || e.refreshing !== undefined) return;
+    const now = this.now();
+    const last = this.invalidatedAt.get(deploymentId);
+    if (last !== undefined && now - last < CredentialsService.INVALIDATE_INTERVAL_MS) return;
+    this.invalidatedAt.set(deploymentId, now);
+    this.entries.delete(deploymentId);
+    this.logger.warn(
+      `deployment ${deploymentId}: the provider refused its access token; a new one is fetched on the next request`,
+    );
   }
 
   /** The clock credentials are judged by (adapters sign requests with the same one). */
