@@ -189,9 +189,9 @@ export class StreamBatchConsumer {
       if (this.stopping) break;
       failures++;
       const wait = Math.min(MAX_FETCH_BACKOFF_MS, 250 * 2 ** Math.min(failures, 6));
-      this.log.error(
-        `pulling from JetStream consumer ${this.describe()} failed (${messageOf(failed)}); retrying in ${wait} ms. Check NATS at NATS_URL.`,
-      );
+      const text = `pulling from JetStream consumer ${this.describe()} failed (${messageOf(failed)}); retrying in ${wait} ms`;
+      if (pullFailureIsAlarm(failures, failed)) this.log.error(`${text}. Check NATS at NATS_URL.`);
+      else this.log.warn(`${text} (transient: an error follows if it repeats)`);
       if (isConsumerNotFound(failed) || /consumer (not found|deleted)|no responders/i.test(messageOf(failed))) {
         await this.ensureConsumer().catch((e: unknown) => this.log.error(messageOf(e)));
       }
@@ -231,6 +231,17 @@ export class StreamBatchConsumer {
       };
     });
   }
+}
+
+/**
+ * Pulls that fail now and then are part of a busy day: a pull whose heartbeats arrive late because the
+ * process was starved of CPU for a moment ends with "heartbeats missed", and the next pull works. Those
+ * are warnings; an error (the alarm) is for a consumer that keeps failing, or one that is gone.
+ */
+export const PULL_FAILURES_BEFORE_ALARM = 3;
+export function pullFailureIsAlarm(consecutiveFailures: number, error: unknown): boolean {
+  if (consecutiveFailures >= PULL_FAILURES_BEFORE_ALARM) return true;
+  return !/heartbeats? missed|idle heartbeat|timeout|timed out/i.test(messageOf(error));
 }
 
 function isConsumerNotFound(e: unknown): boolean {
