@@ -4,15 +4,8 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import {
-  bootListenPolicy,
-  ENV,
-  httpEdgeSettings,
-  loadEnv,
-  loadRoutingConfig,
-  nestLogLevels,
-  type Env,
-} from '@switchyard/config';
+import { bootListenPolicy, ENV, loadEnv, loadRoutingConfig, nestLogLevels, type Env } from '@switchyard/config';
+import { httpEdgeSettings } from '@switchyard/http';
 import { AdminModule } from './admin.module';
 import { hardenAdminServer } from './common/http-edge';
 import { requireJsonBody } from './common/require-json.middleware';

@@ -4,15 +4,8 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NatsConnection } from '@nats-io/transport-node';
-import {
-  bootListenPolicy,
-  endConnectionsAfterGrace,
-  httpEdgeSettings,
-  loadEnv,
-  loadRoutingConfig,
-  nestLogLevels,
-  nodeServerOptions,
-} from '@switchyard/config';
+import { bootListenPolicy, loadEnv, loadRoutingConfig, nestLogLevels } from '@switchyard/config';
+import { endConnectionsAfterGrace, httpEdgeSettings, nodeServerOptions } from '@switchyard/http';
 import { FRAME_HEADER_ROOM } from '@switchyard/contracts';
 import { connectNatsTransport, NATS } from '@switchyard/nats';
 import { RequestPipeline } from './pipeline/request-pipeline.service';

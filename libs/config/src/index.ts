@@ -8,4 +8,3 @@ export * from './nest-log-levels';
 export * from './master-key';
 export * from './litellm-yaml';
 export * from './litellm-settings';
-export * from './http-edge';

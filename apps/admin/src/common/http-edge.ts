@@ -7,7 +7,7 @@ import {
   endConnectionsAfterGrace,
   writeRawResponse,
   type HttpEdgeSettings,
-} from '@switchyard/config';
+} from '@switchyard/http';
 import { Errors, errorBody, type GatewayError } from '@switchyard/contracts';
 
 interface Req {

@@ -1,11 +1,6 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  clientErrorStatus,
-  ClientConnectionLimiter,
-  writeRawResponse,
-  type HttpEdgeSettings,
-} from '@switchyard/config';
+import { clientErrorStatus, ClientConnectionLimiter, writeRawResponse, type HttpEdgeSettings } from '@switchyard/http';
 import { Errors, type GatewayError } from '@switchyard/contracts';
 import { openAIChatCodec } from '../codecs/openai-chat.codec';
 import { envelopeFor, errorHeaders } from './error-envelope';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clientErrorStatus, nodeServerOptions, type HttpEdgeSettings } from './http-edge';
-import { loadEnv } from './env.schema';
+import { loadEnv } from '@switchyard/config';
 
 const settings: HttpEdgeSettings = {
   headersTimeoutMs: 2000,

@@ -1,6 +1,6 @@
 import type { Server, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Env } from './env.schema';
+import type { Env } from '@switchyard/config';
 
 /**
  * What bounds a service's HTTP edge against clients that hold connections without finishing requests
