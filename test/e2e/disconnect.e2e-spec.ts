@@ -7,6 +7,7 @@ import {
   startFakeOpenAI,
   startStack,
   waitFor,
+  newKey,
 } from '@switchyard/testing';
 
 /**
@@ -35,19 +36,8 @@ model_list:
     await upstream?.close();
   });
 
-  async function admin(path: string, body: unknown): Promise<{ id: string; key?: string }> {
-    const res = await fetch(`${stack.adminUrl}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.masterKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    expect(res.status).toBe(201);
-    return (await res.json()) as { id: string; key?: string };
-  }
-
   it('a stream aborted after its first chunk is stopped upstream, recorded as 499 and billed', async () => {
-    const team = await admin('/v1/teams', { team_alias: `team-${Math.random().toString(36).slice(2, 8)}` });
-    const { id: keyId, key } = await admin('/v1/keys', { team_id: team.id });
+    const { id: keyId, key } = await newKey(stack);
     const abortedBefore = upstream.aborted;
 
     const abort = new AbortController();

@@ -1,8 +1,15 @@
 import { request as httpRequest } from 'node:http';
 import OpenAI, { AuthenticationError, BadRequestError, NotFoundError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAnalyticsClient } from '@switchyard/analytics';
-import { type FakeUpstream, type Stack, startFakeOpenAI, startStack, waitFor } from '@switchyard/testing';
+import {
+  type FakeUpstream,
+  type Stack,
+  startFakeOpenAI,
+  startStack,
+  waitFor,
+  newKey,
+  waitForUsageRows,
+} from '@switchyard/testing';
 
 /**
  * The gateway's HTTP edge as clients meet it: errors the official SDKs must not retry, endpoints not served
@@ -42,33 +49,11 @@ router_settings:
     await upstream?.close();
   });
 
-  async function newKey(): Promise<{ id: string; key: string }> {
-    const res = await fetch(`${stack.adminUrl}/v1/keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.masterKey}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    expect(res.status).toBe(201);
-    const json = (await res.json()) as { id: string; key: string };
-    return { id: json.id, key: json.key };
-  }
-
-  async function usageRows(keyId: string): Promise<number> {
-    const ch = createAnalyticsClient({ url: stack.clickhouse.url });
-    try {
-      const r = await ch.query({
-        query: `SELECT count() AS n FROM ${stack.clickhouse.database}.usage FINAL WHERE key_id = '${keyId}'`,
-        format: 'JSONEachRow',
-      });
-      const [row] = (await r.json()) as { n: string }[];
-      return Number(row?.n ?? 0);
-    } finally {
-      await ch.close();
-    }
-  }
+  const usageRows = async (keyId: string): Promise<number> =>
+    (await waitForUsageRows(stack, { select: 'request_id', where: `key_id = '${keyId}'`, until: () => true })).length;
 
   it('a configuration fault is not retried by the openai SDK: one request, one usage row, not three', async () => {
-    const { id, key } = await newKey();
+    const { id, key } = await newKey(stack, {}, null);
     let calls = 0;
     // Default maxRetries (2): the SDK retries every 5xx unless x-should-retry says otherwise.
     const openai = new OpenAI({
@@ -95,7 +80,7 @@ router_settings:
   });
 
   it('answers 404 "not supported yet" for endpoints not served, with a request id, and no retry', async () => {
-    const { key } = await newKey();
+    const { key } = await newKey(stack, {}, null);
     const openai = new OpenAI({ apiKey: key, baseURL: `${stack.gatewayUrl}/v1` });
     const err = await openai.embeddings
       .create({ model: 'text-embedding-3-small', input: 'hello' })
@@ -117,7 +102,7 @@ router_settings:
   });
 
   it("answers /v1/messages in Anthropic's envelope, with the key in x-api-key", async () => {
-    const { key } = await newKey();
+    const { key } = await newKey(stack, {}, null);
     const res = await fetch(`${stack.gatewayUrl}/v1/messages`, {
       method: 'POST',
       headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
@@ -133,7 +118,7 @@ router_settings:
   });
 
   it('takes the key from x-api-key, and says what is wrong with a malformed Authorization header', async () => {
-    const { key } = await newKey();
+    const { key } = await newKey(stack, {}, null);
     const viaXApiKey = await fetch(`${stack.gatewayUrl}/v1/models`, { headers: { 'x-api-key': key } });
     expect(viaXApiKey.status).toBe(200);
 
@@ -207,7 +192,7 @@ router_settings:
   });
 
   it('lists what each model is: hidden aliases left out, embedding and image models marked', async () => {
-    const { key } = await newKey();
+    const { key } = await newKey(stack, {}, null);
     const openai = new OpenAI({ apiKey: key, baseURL: `${stack.gatewayUrl}/v1`, maxRetries: 0 });
     const models = (await openai.models.list()).data as (OpenAI.Model & { mode?: string })[];
     const byId = Object.fromEntries(models.map((m) => [m.id, m.mode]));

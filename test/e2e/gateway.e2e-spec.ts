@@ -8,6 +8,7 @@ import {
   startFakeOpenAI,
   startStack,
   waitFor,
+  newKey,
 } from '@switchyard/testing';
 
 /**
@@ -65,17 +66,8 @@ model_list:
 
   const client = (apiKey: string) => new OpenAI({ apiKey, baseURL: `${stack.gatewayUrl}/v1`, maxRetries: 0 });
 
-  async function newKey(body: Record<string, unknown> = {}): Promise<{ id: string; key: string }> {
-    const team = await admin('POST', '/v1/teams', { team_alias: `team-${Math.random().toString(36).slice(2, 8)}` });
-    expect(team.status).toBe(201);
-    const key = await admin('POST', '/v1/keys', { team_id: team.json.id, ...body });
-    expect(key.status).toBe(201);
-    expect(key.json.key).toMatch(/^sk-/);
-    return { id: key.json.id, key: key.json.key };
-  }
-
   it('answers completions and streams, and records exactly one priced usage row per request', async () => {
-    const { id: keyId, key } = await newKey();
+    const { id: keyId, key } = await newKey(stack);
     const openai = client(key);
     const expected = { prompt: 0, completion: 0 };
 
@@ -211,7 +203,7 @@ model_list:
   });
 
   it("records the cost a provider reports itself (OpenRouter's usage.cost) rather than a catalogue price", async () => {
-    const { id, key } = await newKey({});
+    const { id, key } = await newKey(stack, {});
     const ai = client(key);
     await ai.chat.completions.create({ model: 'billed-by-provider', messages: [{ role: 'user', content: 'hi' }] });
     const stream = await ai.chat.completions.create({
@@ -284,7 +276,7 @@ model_list:
       'large',
       'limited',
     ]);
-    const { key } = await newKey({ models: ['gpt-4o'] });
+    const { key } = await newKey(stack, { models: ['gpt-4o'] });
     const some = await client(key).models.list();
     expect(some.data.map((m) => m.id)).toEqual(['gpt-4o']);
     await expect(
@@ -320,7 +312,7 @@ model_list:
   });
 
   it('refuses a revoked key within a second', async () => {
-    const { id, key } = await newKey();
+    const { id, key } = await newKey(stack);
     const openai = client(key);
     await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
     expect((await admin('DELETE', `/v1/keys/${id}`)).status).toBe(200);
@@ -360,7 +352,7 @@ model_list:
   });
 
   it('records a usage event even for bodies refused before they could be read', async () => {
-    const { id: keyId, key } = await newKey();
+    const { id: keyId, key } = await newKey(stack);
     const post = (body: string | Buffer) =>
       fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
         method: 'POST',

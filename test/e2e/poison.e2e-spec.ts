@@ -7,6 +7,7 @@ import {
   startFakeOpenAI,
   startStack,
   waitFor,
+  newKey,
 } from '@switchyard/testing';
 
 /**
@@ -37,20 +38,6 @@ model_list:
     await upstream?.close();
   });
 
-  async function newKey(): Promise<{ id: string; key: string }> {
-    const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${stack.adminUrl}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${stack.masterKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      expect(res.status).toBe(201);
-      return (await res.json()) as { id: string; key: string };
-    };
-    const team = await post('/v1/teams', { team_alias: `poison-${Math.random().toString(36).slice(2, 8)}` });
-    return post('/v1/keys', { team_id: team.id });
-  }
-
   /** Sends a raw JSON text (so lone surrogates go out as the \\uXXXX escapes a client would send). */
   async function send(key: string, json: string): Promise<{ status: number; requestId: string }> {
     const res = await fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
@@ -63,7 +50,11 @@ model_list:
   }
 
   it('stores and bills every request, whatever its fields and its provider report', async () => {
-    const { id: keyId, key } = await newKey();
+    const { id: keyId, key } = await newKey(
+      stack,
+      {},
+      { team_alias: `poison-${Math.random().toString(36).slice(2, 8)}` },
+    );
     const longTag = 't'.repeat(500);
     const poisoned = await send(
       key,

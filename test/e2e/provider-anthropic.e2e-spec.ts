@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import OpenAI, { APIError, BadRequestError, InternalServerError, RateLimitError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAnalyticsClient } from '@switchyard/analytics';
 import {
   FAKE_ANTHROPIC_TEXT,
   FAKE_ANTHROPIC_THINKING,
   startFakeAnthropic,
   startStack,
-  waitFor,
+  expectNoSecretsInLogs,
+  waitForUsageRow,
   type FakeAnthropic,
   type Stack,
 } from '@switchyard/testing';
@@ -150,24 +148,14 @@ describe('anthropic/ deployments end to end', () => {
       messages: [{ role: 'user', content: 'count me' }],
     });
     for await (const c of plain) expect(c.usage ?? undefined).toBeUndefined();
-    const ch = createAnalyticsClient({ url: stack.clickhouse.url });
-    try {
-      const row = await waitFor(
-        async () => {
-          const r = await ch.query({
-            query: `SELECT prompt_tokens, completion_tokens, usage_estimated FROM ${stack.clickhouse.database}.usage FINAL WHERE requested_model = 'claude-usage'`,
-            format: 'JSONEachRow',
-          });
-          return ((await r.json()) as Array<Record<string, number>>)[0];
-        },
-        { timeoutMs: 20_000, what: 'the usage row of the plain stream' },
-      );
-      expect(Number(row.prompt_tokens)).toBe(Math.ceil('count me'.length / 4));
-      expect(Number(row.completion_tokens)).toBe(7);
-      expect(Number(row.usage_estimated)).toBe(0);
-    } finally {
-      await ch.close();
-    }
+    const row = await waitForUsageRow(stack, {
+      select: 'prompt_tokens, completion_tokens, usage_estimated',
+      where: "requested_model = 'claude-usage'",
+      what: 'the usage row of the plain stream',
+    });
+    expect(Number(row.prompt_tokens)).toBe(Math.ceil('count me'.length / 4));
+    expect(Number(row.completion_tokens)).toBe(7);
+    expect(Number(row.usage_estimated)).toBe(0);
   });
 
   const weather: OpenAI.ChatCompletionTool = {
@@ -408,12 +396,7 @@ describe('anthropic/ deployments end to end', () => {
   });
 
   it('never writes the provider keys to a log line or an error body', () => {
-    const logs = readdirSync(stack.logDir).map((f) => readFileSync(join(stack.logDir, f), 'utf8'));
-    expect(logs.join('').length).toBeGreaterThan(0);
-    for (const secret of [KEY, BAD_KEY]) {
-      for (const log of logs) expect(log).not.toContain(secret);
-      for (const body of errorBodies) expect(body).not.toContain(secret);
-    }
+    expectNoSecretsInLogs(stack, [KEY, BAD_KEY], errorBodies);
     expect(errorBodies.length).toBeGreaterThanOrEqual(7);
   });
 });

@@ -1,15 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import OpenAI, { APIError, InternalServerError, RateLimitError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAnalyticsClient } from '@switchyard/analytics';
 import {
   FAKE_AWS_KEYS,
   type FakeBedrock,
   startFakeBedrock,
   type Stack,
   startStack,
-  waitFor,
+  expectNoSecretsInLogs,
+  waitForUsageRow,
 } from '@switchyard/testing';
 
 const [KEY_ID, TEMP_KEY_ID] = Object.keys(FAKE_AWS_KEYS) as [string, string];
@@ -155,27 +153,14 @@ model_list:${deployment('claude', 'us.anthropic.claude-3-7-sonnet-20250219-v1:0'
     for await (const chunk of plain) if (chunk.usage) sawUsage = true;
     expect(sawUsage).toBe(false);
 
-    const ch = createAnalyticsClient({ url: stack.clickhouse.url });
-    try {
-      const row = await waitFor(
-        async () => {
-          const r = await ch.query({
-            query: `SELECT prompt_tokens, completion_tokens, provider FROM ${stack.clickhouse.database}.usage FINAL
-                    WHERE requested_model = 'claude' AND stream = 1 AND prompt_tokens = 10`,
-            format: 'JSONEachRow',
-          });
-          const [first] = (await r.json()) as { completion_tokens: string; provider: string }[];
-          return first;
-        },
-        { timeoutMs: 20_000 },
-      );
-      expect({ completion: Number(row.completion_tokens), provider: row.provider }).toEqual({
-        completion: 5,
-        provider: 'bedrock',
-      });
-    } finally {
-      await ch.close();
-    }
+    const row = await waitForUsageRow(stack, {
+      select: 'prompt_tokens, completion_tokens, provider',
+      where: "requested_model = 'claude' AND stream = 1 AND prompt_tokens = 10",
+    });
+    expect({ completion: Number(row.completion_tokens), provider: row.provider }).toEqual({
+      completion: 5,
+      provider: 'bedrock',
+    });
   });
 
   it('passes cache_control as cache points and reports cache writes, then cached reads', async () => {
@@ -417,10 +402,6 @@ model_list:${deployment('claude', 'us.anthropic.claude-3-7-sonnet-20250219-v1:0'
         }).then((r) => r.text()),
       ),
     );
-    for (const body of bodies) for (const s of secrets) expect(body).not.toContain(s);
-    for (const svc of ['gateway', 'router', 'translator', 'spend', 'admin']) {
-      const log = readFileSync(join(stack.logDir, `${svc}.log`), 'utf8');
-      for (const s of secrets) expect(log.includes(s), `${svc}.log holds a secret`).toBe(false);
-    }
+    expectNoSecretsInLogs(stack, secrets, bodies);
   });
 });

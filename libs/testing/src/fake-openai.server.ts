@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+  closeServer,
+  createFakeTimers,
+  listen,
+  readBody,
+  sendJson as sendJsonBody,
+  writePaced,
+} from './fakes/fake-http';
+
+export { closeServer, listen, readBody } from './fakes/fake-http';
 
 /**
  * A fake OpenAI upstream speaking the real Chat Completions wire format over HTTP (keep-alive), for
@@ -238,66 +241,26 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   };
 }
 
-/** Reads a request body whole, as text. */
-export function readBody(req: IncomingMessage, then: (raw: string) => void): void {
-  const parts: Buffer[] = [];
-  req.on('data', (c: Buffer) => parts.push(c));
-  req.on('end', () => then(parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8')));
-}
-
-/** Listens on loopback (keep-alive as a real API's load balancer allows it); returns the port. */
-export async function listen(server: Server, port = 0): Promise<number> {
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return (server.address() as AddressInfo).port;
-}
-
-/** Stops a fake: `before` first (timers, counters), then the server and every open connection. */
-export function closeServer(server: Server, before: () => void): Promise<void> {
-  return new Promise<void>((resolve) => {
-    before();
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
-
 export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: FakeChatFlavour = {}): FakeChatAnswerer {
   const latencyMs = opts.latencyMs ?? 0;
   const pieces = fakeAnswerPieces(opts.chunks ?? 5);
   const answerText = pieces.join('');
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = createFakeTimers();
+  const later = timers.later;
   let requests = 0;
   let aborted = 0;
   let closing = false;
   let seq = 0;
   const choiceExtra = flavour.choiceExtra === undefined ? '' : JSON.stringify(flavour.choiceExtra).slice(1, -1) + ',';
 
-  const later = (ms: number, fn: () => void): void => {
-    if (ms <= 0) return fn();
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
-
   const requestId = (): string => `req_${randomBytes(12).toString('hex')}`;
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void => {
-    if (res.destroyed) return;
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
+    sendJsonBody(res, status, body, {
       'x-request-id': requestId(),
       'openai-processing-ms': String(latencyMs),
       ...extra,
     });
-    res.end(text);
   };
 
   const sendError = (
@@ -506,20 +469,7 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
     events.push(event(`[{"index":0,${choiceExtra}"delta":{},"logprobs":null,"finish_reason":"stop"}]`));
     if (s.includeUsage) events.push(`data: ${head}[],"usage":${JSON.stringify(usageOf(s.model, s.promptTokens))}}\n\n`);
     events.push('data: [DONE]\n\n');
-    const interval = opts.chunkIntervalMs ?? 0;
-    if (interval <= 0) {
-      for (let i = 0; i < events.length - 1; i++) res.write(events[i]!);
-      res.end(events[events.length - 1]!);
-      return;
-    }
-    let i = 0;
-    const next = (): void => {
-      if (res.destroyed) return;
-      if (i === events.length - 1) return void res.end(events[i]!);
-      res.write(events[i++]!);
-      later(interval, next);
-    };
-    next();
+    writePaced(res, events, opts.chunkIntervalMs ?? 0, timers);
   };
 
   return {
@@ -535,7 +485,6 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
     },
     close() {
       closing = true;
-      for (const t of timers) clearTimeout(t);
       timers.clear();
     },
   };

@@ -6,3 +6,4 @@ export * from './fakes/fake-gemini.server';
 export * from './fakes/fake-cohere.server';
 export * from './fakes/fake-azure-openai.server';
 export * from './fakes/fake-bedrock.server';
+export * from './stack-helpers';

@@ -1,9 +1,14 @@
 import type { GatewayError } from '@switchyard/contracts';
-import { createRedactor, deploymentSecrets, redactKeyShapes } from '../errors/secret-redaction';
+import {
+  clientMessage,
+  deploymentRedactor,
+  upstreamAuthFailed,
+  upstreamOperatorError,
+} from '../errors/upstream-status-error';
 import { normaliseGoogleError, readGoogleError } from '../gemini/gemini.errors';
 import type { UpstreamErrorInput } from '../provider-adapter';
 import type { ProviderDeployment } from '../provider-deployment';
-import { clientMessage, normaliseAnthropicError, readAnthropicError } from './anthropic.errors';
+import { normaliseAnthropicError, readAnthropicError } from './anthropic.errors';
 
 /**
  * The two envelopes an error of Claude on Vertex AI comes in: the model's own (Anthropic's
@@ -41,11 +46,6 @@ export function readVertexErrorShape(body: string): { shape: VertexErrorShape; b
 /** Google's reasons for a credential that is not (or no longer) good. */
 const TOKEN_REASONS = new Set(['ACCESS_TOKEN_EXPIRED', 'ACCESS_TOKEN_TYPE_UNSUPPORTED', 'CREDENTIALS_MISSING']);
 
-function deploymentRedactor(deployment: ProviderDeployment): (text: string) => string {
-  const secrets = deploymentSecrets(deployment);
-  return secrets.length > 0 ? createRedactor(secrets) : redactKeyShapes;
-}
-
 /**
  * Maps an error reply of Claude on Vertex AI (`vertex_ai/claude-*`), in either envelope, to the gateway's
  * error. The deployment's credentials failing, whoever said so, are the operator's to fix (502, another
@@ -69,15 +69,11 @@ export function normaliseVertexAnthropicError(reply: UpstreamErrorInput, deploym
   const denied =
     reply.status === 403 || google?.status === 'PERMISSION_DENIED' || anthropic?.type === 'permission_error';
   if (denied) {
-    return {
+    return upstreamOperatorError({
       kind: 'permission',
-      status: 502,
-      type: 'api_error',
       code: 'upstream_permission_denied',
-      param: null,
-      message: `Vertex AI denied the gateway's service account the use of ${dep} (${upstream}). The gateway operator should grant that service account the Vertex AI User role on the deployment's project and enable the model in Model Garden; another deployment may serve the request.`,
-      retryable: true,
-    };
+      message: `Vertex AI denied the gateway's service account the use of ${dep} (${upstream}). The gateway operator should grant that service account the Vertex AI User role on the deployment's project and enable the model in Model Garden`,
+    });
   }
   const refused =
     reply.status === 401 ||
@@ -85,15 +81,12 @@ export function normaliseVertexAnthropicError(reply: UpstreamErrorInput, deploym
     (google?.reason !== undefined && TOKEN_REASONS.has(google.reason)) ||
     anthropic?.type === 'authentication_error';
   if (refused) {
-    return {
-      kind: 'auth',
-      status: 502,
-      type: 'api_error',
-      code: 'upstream_auth_failed',
-      param: null,
-      message: `Vertex AI rejected the gateway's credentials for ${dep} (${upstream}). The gateway operator should check the deployment's service account (vertex_credentials): its key may be disabled or deleted, or its tokens revoked; another deployment may serve the request.`,
-      retryable: true,
-    };
+    return upstreamAuthFailed(deployment.modelName, {
+      who: 'Vertex AI',
+      detail: upstream,
+      check:
+        "the deployment's service account (vertex_credentials): its key may be disabled or deleted, or its tokens revoked",
+    });
   }
   if (shape === 'anthropic') return normaliseAnthropicError({ ...reply, body }, deployment);
   const mapped = normaliseGoogleError({ ...reply, body }, deployment, 'vertex_ai');

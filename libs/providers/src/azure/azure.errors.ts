@@ -1,4 +1,5 @@
 import type { GatewayError } from '@switchyard/contracts';
+import { upstreamOperatorError } from '../errors/upstream-status-error';
 import { extractOpenAIError, normaliseOpenAIError, scrubSecrets } from '../openai/openai.errors';
 import type { UpstreamErrorInput } from '../provider-adapter';
 import type { ProviderDeployment } from '../provider-deployment';
@@ -10,7 +11,10 @@ import type { ProviderDeployment } from '../provider-deployment';
  * a 404 ("Resource not found", `DeploymentNotFound`), which is the operator's to fix, not the client's.
  */
 export function normaliseAzureError(reply: UpstreamErrorInput, deployment: ProviderDeployment): GatewayError {
-  const e = normaliseOpenAIError(reply, deployment);
+  const e = normaliseOpenAIError(reply, deployment, {
+    who: 'Azure OpenAI',
+    check: "the deployment's api_key or Entra ID settings (and the identity's role on the resource)",
+  });
   const dep = `model '${deployment.modelName}'`;
   if (e.code !== null && /^\d+$/.test(e.code)) e.code = e.status === 429 ? 'rate_limit_exceeded' : null;
   if (e.kind === 'content_policy') return { ...e, code: 'content_policy_violation', type: 'invalid_request_error' };
@@ -19,21 +23,11 @@ export function normaliseAzureError(reply: UpstreamErrorInput, deployment: Provi
     const x = extractOpenAIError(reply.body);
     const said =
       x.json === true && x.message !== undefined && x.message.length <= 300 ? scrubSecrets(x.message) : undefined;
-    return {
+    return upstreamOperatorError({
       kind: 'unavailable',
-      status: 502,
-      type: 'api_error',
       code: 'upstream_error',
-      param: null,
-      message: `The Azure OpenAI resource of ${dep} answered HTTP 404${said !== undefined ? ` (${said})` : ''}. The gateway operator should check its api_base, its deployment name and api_version; another deployment may serve the request.`,
-      retryable: true,
-    };
-  }
-  if (e.code === 'upstream_auth_failed') {
-    return {
-      ...e,
-      message: `Azure OpenAI rejected the gateway's credentials for ${dep} with HTTP ${reply.status}. The gateway operator should check the deployment's api_key or Entra ID settings (and the identity's role on the resource); another deployment may serve the request.`,
-    };
+      message: `The Azure OpenAI resource of ${dep} answered HTTP 404${said !== undefined ? ` (${said})` : ''}. The gateway operator should check its api_base, its deployment name and api_version`,
+    });
   }
   return e;
 }

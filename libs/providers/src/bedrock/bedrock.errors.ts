@@ -1,6 +1,11 @@
 import type { GatewayError } from '@switchyard/contracts';
-import { classifyUpstream } from '../errors/error-classifier';
 import { createRedactor, deploymentSecrets, redactKeyShapes } from '../errors/secret-redaction';
+import {
+  clientMessage,
+  upstreamOperatorError,
+  upstreamServerError,
+  upstreamStatusError,
+} from '../errors/upstream-status-error';
 import type { UpstreamErrorInput } from '../provider-adapter';
 import type { ProviderDeployment } from '../provider-deployment';
 import { headerValue, parseRetryAfter } from '../upstream-errors';
@@ -53,13 +58,9 @@ function maskAccountIds(text: string): string {
   return text.replace(/(arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:)\d{12}(?=:)/g, '$1***');
 }
 
-const MAX_CLIENT_MESSAGE = 1000;
-
 /** The provider's own words, fit for a client: secrets and account ids masked, HTML refused, bounded. */
-function clientMessage(message: string | undefined, redact: (text: string) => string): string | undefined {
-  if (message === undefined || message === '' || /<\/?[a-z][\s\S]*>/i.test(message)) return undefined;
-  const m = maskAccountIds(redact(message));
-  return m.length > MAX_CLIENT_MESSAGE ? `${m.slice(0, MAX_CLIENT_MESSAGE)}…` : m;
+function bedrockClientMessage(message: string | undefined, redact: (text: string) => string): string | undefined {
+  return clientMessage(message, (text) => maskAccountIds(redact(text)));
 }
 
 function readBody(body: string): { message: string | undefined; type: string | undefined } {
@@ -100,122 +101,63 @@ export interface BedrockFailure {
 export function bedrockGatewayError(f: BedrockFailure): GatewayError {
   const { errorType, status, message } = f;
   const dep = `model '${f.model}'`;
-  if ((errorType !== undefined && CREDENTIAL_ERRORS.has(errorType)) || status === 401) {
-    return {
+  const credentialsRefused = (errorType !== undefined && CREDENTIAL_ERRORS.has(errorType)) || status === 401;
+  if (!credentialsRefused && (errorType === 'AccessDeniedException' || (errorType === undefined && status === 403))) {
+    return upstreamOperatorError({
       kind: 'auth',
-      status: 502,
-      type: 'api_error',
-      code: 'upstream_auth_failed',
-      param: null,
-      message: `AWS refused the gateway's credentials for ${dep} (${errorType ?? `HTTP ${status}`}). The gateway operator should check the deployment's AWS keys, region and clock; another deployment may serve the request.`,
-      retryable: true,
-    };
-  }
-  if (errorType === 'AccessDeniedException' || (errorType === undefined && status === 403)) {
-    return {
-      kind: 'auth',
-      status: 502,
-      type: 'api_error',
       code: 'upstream_access_denied',
-      param: null,
-      message: `AWS denied the gateway access to ${dep}${message ? `: ${message}` : ''}. The gateway operator should check that the deployment's identity may invoke this model and that model access is enabled in its region; another deployment may serve the request.`,
-      retryable: true,
-    };
+      message: `AWS denied the gateway access to ${dep}${message ? `: ${message}` : ''}. The gateway operator should check that the deployment's identity may invoke this model and that model access is enabled in its region`,
+    });
   }
-  if (
+  const modelFailed =
+    errorType === 'ModelErrorException' || errorType === 'ModelStreamErrorException' || status === 424;
+  if (!credentialsRefused && modelFailed) {
+    // A model's failure text says what the model rejected; a server's describes the provider's insides.
+    return upstreamServerError({
+      model: f.model,
+      detail: `${errorType ?? `HTTP ${status}`}${message ? `: ${message}` : ''}`,
+      retryAfter: f.retryAfter,
+    });
+  }
+  const throttled =
     errorType === 'ThrottlingException' ||
     errorType === 'ServiceQuotaExceededException' ||
-    errorType === 'ModelNotReadyException' ||
-    (errorType === undefined && status === 429)
-  ) {
-    return {
-      kind: 'rate_limited',
-      status: 429,
-      type: 'rate_limit_error',
-      code:
-        errorType === 'ServiceQuotaExceededException'
-          ? 'quota_exceeded'
-          : errorType === 'ModelNotReadyException'
-            ? 'model_not_ready'
-            : 'rate_limit_exceeded',
-      param: null,
-      message: message ?? `The provider of ${dep} is rate limiting requests. Retry after a short wait.`,
-      ...(f.retryAfter !== undefined && { retryAfter: f.retryAfter }),
-      retryable: true,
-    };
-  }
-  if (errorType === 'ModelTimeoutException' || status === 408) {
-    return {
-      kind: 'timeout',
-      status: 504,
-      type: 'api_error',
-      code: 'timeout',
-      param: null,
-      message: `The model behind ${dep} timed out${message ? ` (${message})` : ''}. Retry the request.`,
-      retryable: true,
-    };
-  }
-  if (errorType === 'ServiceUnavailableException' || status === 503) {
-    return {
-      kind: 'overloaded',
-      status: 503,
-      type: 'api_error',
-      code: 'service_unavailable',
-      param: null,
-      message: `The provider of ${dep} is unavailable${message ? ` (${message})` : ''}. Retry after a short wait; another deployment may serve the request.`,
-      ...(f.retryAfter !== undefined && { retryAfter: f.retryAfter }),
-      retryable: true,
-    };
-  }
-  if (
-    errorType === 'ModelErrorException' ||
-    errorType === 'ModelStreamErrorException' ||
-    status === 424 ||
-    status >= 500
-  ) {
-    return {
-      kind: 'upstream_5xx',
-      status: 502,
-      type: 'api_error',
-      code: 'upstream_error',
-      param: null,
-      // A model's or server's failure text describes the provider's insides, except for Bedrock's model
-      // errors, which say what the model rejected.
-      message: `The provider of ${dep} failed (${errorType ?? `HTTP ${status}`})${status === 424 && message ? `: ${message}` : ''}. Retry the request; another deployment may serve it.`,
-      ...(f.retryAfter !== undefined && { retryAfter: f.retryAfter }),
-      retryable: true,
-    };
-  }
-  if (status === 413) {
-    return {
-      kind: 'too_large',
-      status: 413,
-      type: 'invalid_request_error',
-      code: 'request_too_large',
-      param: null,
-      message: message ?? `The request is too large for ${dep} on bedrock.`,
-      retryable: false,
-    };
-  }
-  // Validation and other client errors: the request itself, in Bedrock's words.
-  const kind = classifyUpstream(status === 404 ? 404 : 400, { message, shaped: true });
-  const code =
-    kind === 'context_window'
-      ? 'context_length_exceeded'
-      : kind === 'content_policy'
-        ? 'content_policy_violation'
-        : status === 404
-          ? 'model_not_found'
-          : null;
-  return {
-    kind,
-    status: status === 404 ? 404 : 400,
-    type: 'invalid_request_error',
-    code,
-    param: null,
-    message: message ?? `The provider of ${dep} rejected the request (${errorType ?? `HTTP ${status}`}).`,
-    retryable: false,
-  };
+    errorType === 'ModelNotReadyException';
+  const unavailable = errorType === 'ServiceUnavailableException' || status === 503;
+  return upstreamStatusError({
+    status,
+    typeStatus: credentialsRefused
+      ? 401
+      : throttled
+        ? 429
+        : errorType === 'ModelTimeoutException'
+          ? 408
+          : unavailable
+            ? 503
+            : errorType === 'InternalServerException'
+              ? 500
+              : undefined,
+    model: f.model,
+    message,
+    hint: { message, shaped: true },
+    kind: unavailable ? 'overloaded' : status >= 500 ? 'upstream_5xx' : undefined,
+    retryAfter: f.retryAfter,
+    credentials: {
+      who: 'AWS',
+      detail: errorType ?? `HTTP ${status}`,
+      check: "the deployment's AWS keys, region and clock",
+    },
+    notTheApi: "a Bedrock API error, so the deployment's URL does not lead to the Bedrock runtime",
+    rateLimitCode:
+      errorType === 'ServiceQuotaExceededException'
+        ? 'quota_exceeded'
+        : errorType === 'ModelNotReadyException'
+          ? 'model_not_ready'
+          : undefined,
+    timeoutStatuses: [408],
+    unavailableCode: 'service_unavailable',
+    clientErrorsAs400: true,
+  });
 }
 
 /** The secrets a deployment's errors must never show: its configured ones and the AWS keys of the environment. */
@@ -238,7 +180,7 @@ export function normaliseBedrockError(reply: UpstreamErrorInput, deployment: Pro
   return bedrockGatewayError({
     errorType,
     status: reply.status,
-    message: clientMessage(body.message, redactorFor(deployment)),
+    message: bedrockClientMessage(body.message, redactorFor(deployment)),
     retryAfter: parseRetryAfter(reply.headers),
     model: deployment.modelName,
   });
@@ -262,7 +204,7 @@ export function bedrockStreamError(
   return bedrockGatewayError({
     errorType,
     status: EXCEPTION_STATUS[errorType] ?? 500,
-    message: clientMessage(payloadMessage, redactKeyShapes),
+    message: bedrockClientMessage(payloadMessage, redactKeyShapes),
     model,
   });
 }

@@ -3,6 +3,7 @@ import type { CanonicalFinishReason, TokenLogprob } from '../canonical/canonical
 import type { CanonicalSink, NativeStreamReader } from '../canonical/canonical-stream';
 import { classifyUpstream } from '../errors/error-classifier';
 import { scrubSecrets } from '../openai/openai.errors';
+import { clientMessage, refusalCode } from '../errors/upstream-status-error';
 import type { SseEvent } from '../sse/sse.parser';
 import type { CohereLogprobItem, CohereStreamEvent, CohereUsage } from './cohere.types';
 
@@ -86,21 +87,15 @@ export function cohereFinish(reason: string | null | undefined): CanonicalFinish
 /** An error reported inside an answer. Keeps Cohere's message (keys masked), and recognises context/policy failures. */
 export function cohereStreamError(message: string | undefined, what = 'an error'): GatewayError {
   const text =
-    message !== undefined && message.length > 0
-      ? scrubSecrets(message.length > 1000 ? `${message.slice(0, 1000)}…` : message)
-      : `The provider reported ${what} in the middle of the answer. Retry the request.`;
+    clientMessage(message, scrubSecrets) ??
+    `The provider reported ${what} in the middle of the answer. Retry the request.`;
   const asRefusal = classifyUpstream(400, { message: text });
   const kind = asRefusal === 'context_window' || asRefusal === 'content_policy' ? asRefusal : 'upstream_5xx';
   return {
     kind,
     status: 502,
     type: 'api_error',
-    code:
-      kind === 'context_window'
-        ? 'context_length_exceeded'
-        : kind === 'content_policy'
-          ? 'content_policy_violation'
-          : 'upstream_stream_error',
+    code: refusalCode(kind) ?? 'upstream_stream_error',
     param: null,
     message: text,
     retryable: true,

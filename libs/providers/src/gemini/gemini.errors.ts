@@ -1,6 +1,5 @@
 import type { GatewayError } from '@switchyard/contracts';
-import { classifyUpstream } from '../errors/error-classifier';
-import { redactKeyShapes } from '../errors/secret-redaction';
+import { clientMessage, upstreamOperatorError, upstreamStatusError } from '../errors/upstream-status-error';
 import type { UpstreamErrorInput } from '../provider-adapter';
 import type { ProviderDeployment } from '../provider-deployment';
 import { parseRetryAfter } from '../upstream-errors';
@@ -64,15 +63,6 @@ export function readGoogleError(body: string): GoogleError {
   };
 }
 
-const MAX_CLIENT_MESSAGE = 1000;
-
-/** The provider's message, keys masked and bounded (the translator also masks configured secrets by value). */
-function clientMessage(message: string | undefined): string | undefined {
-  if (message === undefined) return undefined;
-  const m = redactKeyShapes(message);
-  return m.length > MAX_CLIENT_MESSAGE ? `${m.slice(0, MAX_CLIENT_MESSAGE)}…` : m;
-}
-
 /** "The input token count (1048677) exceeds the maximum number of tokens allowed (1048576)." */
 const CONTEXT_TEXT =
   /exceeds the maximum number of tokens|input token count.*exceeds|too many tokens|context (length|window)/i;
@@ -129,131 +119,55 @@ export function normaliseGoogleError(
     reply.status >= 400 ? reply.status : g.status !== undefined ? (STATUS_OF[g.status] ?? 500) : (g.code ?? 500);
   const message = clientMessage(g.message);
   const dep = `model '${deployment.modelName}'`;
-  const retryAfter = parseRetryAfter(reply.headers) ?? g.retryDelay;
-  const withRetry = retryAfter !== undefined ? { retryAfter } : {};
 
   const keyRefused =
     (g.reason !== undefined && AUTH_REASONS.has(g.reason)) ||
     g.status === 'UNAUTHENTICATED' ||
-    g.status === 'PERMISSION_DENIED' ||
-    status === 401 ||
-    status === 403;
-  if (keyRefused) {
-    return {
-      kind: 'auth',
-      status: 502,
-      type: 'api_error',
-      code: 'upstream_auth_failed',
-      param: null,
-      message: `The provider (${provider}) rejected the gateway's credentials for ${dep}${g.reason ? ` (${g.reason})` : ` with HTTP ${status}`}. The gateway operator should check the deployment's ${provider === 'vertex_ai' ? 'service account and its access to the project' : 'api_key'}; another deployment may serve the request.`,
-      retryable: true,
-    };
-  }
-  if (status === 429 || g.status === 'RESOURCE_EXHAUSTED') {
-    return {
-      kind: 'rate_limited',
-      status: 429,
-      type: 'rate_limit_error',
-      code: 'rate_limit_exceeded',
-      param: null,
-      message: message ?? `The provider of ${dep} is rate limiting requests. Retry after a short wait.`,
-      ...withRetry,
-      retryable: true,
-    };
-  }
-  if (g.status === 'FAILED_PRECONDITION') {
-    return {
+    g.status === 'PERMISSION_DENIED';
+  const statusSays = status === 401 || status === 403 || status === 429;
+  if (g.status === 'FAILED_PRECONDITION' && !keyRefused && !statusSays) {
+    return upstreamOperatorError({
       kind: 'unavailable',
-      status: 502,
-      type: 'api_error',
       code: 'upstream_unavailable',
-      param: null,
-      message: `The provider refused ${dep}${message ? `: ${message}` : '.'} The gateway operator should check the deployment's provider account; another deployment may serve the request.`,
-      retryable: true,
-    };
-  }
-  if (status === 408 || status === 504 || g.status === 'DEADLINE_EXCEEDED') {
-    return {
-      kind: 'timeout',
-      status: 504,
-      type: 'api_error',
-      code: 'timeout',
-      param: null,
-      message: message ?? `The provider of ${dep} timed out. Retry the request.`,
-      retryable: true,
-    };
-  }
-  if (status >= 500) {
-    const kind = classifyUpstream(status, { message: g.message ?? '' });
-    const unavailable = status === 503 || g.status === 'UNAVAILABLE';
-    return {
-      kind,
-      status: unavailable ? 503 : 502,
-      type: 'api_error',
-      code: unavailable ? 'upstream_unavailable' : 'upstream_error',
-      param: null,
-      // A server error's text describes the provider's insides, not the request; Google's are generic.
-      message: unavailable
-        ? `The provider of ${dep} is unavailable${message ? ` (${message})` : ''}. Retry later; another deployment may serve the request.`
-        : `The provider of ${dep} failed with HTTP ${status}. Retry the request; another deployment may serve it.`,
-      ...withRetry,
-      retryable: true,
-    };
-  }
-  if (status === 404 && !g.shaped) {
-    return {
-      kind: 'unavailable',
-      status: 502,
-      type: 'api_error',
-      code: 'upstream_error',
-      param: null,
-      message: `The provider of ${dep} answered HTTP 404 with a body that is not a Google API error, so the deployment's URL does not lead to the API. The gateway operator should check its api_base; another deployment may serve the request.`,
-      retryable: true,
-    };
-  }
-  if (status === 413) {
-    return {
-      kind: 'too_large',
-      status: 413,
-      type: 'invalid_request_error',
-      code: 'request_too_large',
-      param: null,
-      message: message ?? `The request is larger than the provider of ${dep} accepts. Send less.`,
-      retryable: false,
-    };
+      message: `The provider refused ${dep}${message ? `: ${message}` : '.'} The gateway operator should check the deployment's provider account`,
+    });
   }
   const text = g.message ?? '';
-  if (CONTEXT_TEXT.test(text)) {
-    return {
-      kind: 'context_window',
-      status: 400,
-      type: 'invalid_request_error',
-      code: 'context_length_exceeded',
-      param: 'messages',
-      message: message ?? `The prompt is longer than ${dep} takes.`,
-      retryable: false,
-    };
-  }
-  if (POLICY_TEXT.test(text)) {
-    return {
-      kind: 'content_policy',
-      status: 400,
-      type: 'invalid_request_error',
-      code: 'content_policy_violation',
-      param: null,
-      message: message ?? `The provider of ${dep} refused the request under its content policy.`,
-      retryable: false,
-    };
-  }
-  return {
-    kind: status === 404 ? 'not_found' : 'bad_request',
+  // Google's own wording for a prompt over the window and for a safety refusal, in a 400.
+  const kind = CONTEXT_TEXT.test(text) ? 'context_window' : POLICY_TEXT.test(text) ? 'content_policy' : undefined;
+  return upstreamStatusError({
     status,
-    type: 'invalid_request_error',
-    code: status === 404 ? 'model_not_found' : null,
-    param: null,
-    message:
-      message ??
-      `The provider of ${dep} rejected the request with HTTP ${status}. Check the request parameters against what this model accepts.`,
-    retryable: false,
-  };
+    // Google's canonical status says more than the transport's (an invalid key comes as a 400).
+    typeStatus: keyRefused
+      ? 401
+      : statusSays
+        ? undefined
+        : g.status === 'RESOURCE_EXHAUSTED'
+          ? 429
+          : g.status === 'DEADLINE_EXCEEDED'
+            ? 504
+            : g.status === 'UNAVAILABLE' && status >= 500 && status !== 504
+              ? 503
+              : undefined,
+    model: deployment.modelName,
+    message,
+    hint: { message: text, shaped: g.shaped },
+    kind:
+      status >= 400 && status < 500 && status !== 413
+        ? (kind ?? (status === 404 ? 'not_found' : 'bad_request'))
+        : undefined,
+    retryAfter: parseRetryAfter(reply.headers) ?? g.retryDelay,
+    credentials: {
+      who: `The provider (${provider})`,
+      detail: g.reason ?? `HTTP ${status}`,
+      check:
+        provider === 'vertex_ai'
+          ? "the deployment's service account and its access to the project"
+          : "the deployment's api_key",
+    },
+    notTheApi: "a Google API error, so the deployment's URL does not lead to the API",
+    unavailableCode: 'upstream_unavailable',
+    clientErrorsAs400: kind !== undefined,
+    rejection: kind === 'context_window' ? { param: 'messages' } : undefined,
+  });
 }

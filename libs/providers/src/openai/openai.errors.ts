@@ -2,11 +2,8 @@ import type { ProviderDeployment } from '../provider-deployment';
 import type { GatewayError } from '@switchyard/contracts';
 import type { UpstreamErrorInput } from '../provider-adapter';
 import { parseRetryAfter } from '../upstream-errors';
-import { classifyUpstream } from '../errors/error-classifier';
+import { clientMessage, upstreamStatusError, type UpstreamCredentials } from '../errors/upstream-status-error';
 import { redactKeyShapes } from '../errors/secret-redaction';
-
-/** Statuses that are the client's own doing: passed through with the upstream's status and error. */
-const CLIENT_STATUSES = new Set([400, 404, 409, 413, 422]);
 
 interface ExtractedError {
   message: string | undefined;
@@ -95,114 +92,40 @@ export function scrubSecrets(message: string): string {
   return redactKeyShapes(message);
 }
 
-/** The longest provider message passed to a client. */
-const MAX_CLIENT_MESSAGE = 1000;
-
 /**
- * A provider's message worth passing to the client: one the provider wrote for API callers (from a JSON
- * error body), keys masked, bounded. Raw text (a proxy's HTML page, a stack trace) is summarised instead.
+ * Maps a non-2xx reply from an OpenAI-compatible upstream to the error the gateway reports. A client error in
+ * OpenAI's envelope passes through with the upstream's status, type, code and param; raw text (a proxy's
+ * HTML page, a stack trace) is summarised. `api` names what the deployment should lead to, for a 404 that
+ * is not the API's error; `credentials` what the operator checks when the key is refused.
  */
-function clientMessage(x: ExtractedError): string | undefined {
-  if (x.message === undefined || x.json !== true || /<\/?[a-z][\s\S]*>/i.test(x.message)) return undefined;
-  const m = scrubSecrets(x.message);
-  return m.length > MAX_CLIENT_MESSAGE ? `${m.slice(0, MAX_CLIENT_MESSAGE)}…` : m;
-}
-
-/**
- * Maps a non-2xx reply from an OpenAI-compatible upstream to the error the gateway reports. Messages name
- * the public model only: deployment ids, environment variables and origins are the operator's, and the
- * translator logs them with the error's code.
- */
-export function normaliseOpenAIError(reply: UpstreamErrorInput, deployment: ProviderDeployment): GatewayError {
+export function normaliseOpenAIError(
+  reply: UpstreamErrorInput,
+  deployment: ProviderDeployment,
+  credentials: UpstreamCredentials = { check: "the deployment's api_key" },
+): GatewayError {
   const { status } = reply;
   const x = extractOpenAIError(reply.body);
-  const upstreamMessage = clientMessage(x);
+  // Only a message the provider wrote for API callers (from a JSON error body) is worth passing on.
+  const upstreamMessage = x.json === true ? clientMessage(x.message, scrubSecrets) : undefined;
   const dep = `model '${deployment.modelName}'`;
-  const kind = classifyUpstream(status, { code: x.code, type: x.type, message: x.message, shaped: x.shaped });
-
-  if (status === 401 || status === 403) {
-    return {
-      kind,
-      status: 502,
-      type: 'api_error',
-      code: 'upstream_auth_failed',
-      param: null,
-      message: `The provider rejected the gateway's credentials for ${dep} with HTTP ${status}. The gateway operator should check the deployment's api_key; another deployment may serve the request.`,
-      retryable: true,
-    };
-  }
-  // 402: the provider account behind the deployment is out of credit. A 404 that is not OpenAI's error
-  // envelope comes from whatever answers at a wrong api_base (an nginx or HTML page), not from the API.
-  // Both are the operator's to fix, not the client's: retryable 502, so another deployment may serve it.
-  if (status === 402 || (status === 404 && !x.shaped)) {
-    const what =
-      status === 402
-        ? `The provider refused ${dep} with HTTP 402 (payment required): its account is out of credit or billing is not set up. The gateway operator should check that deployment's provider account`
-        : `The provider of ${dep} answered HTTP 404 with a body that is not an OpenAI API error, so the deployment's URL does not lead to an OpenAI-compatible API. The gateway operator should check its api_base (it usually ends in /v1)`;
-    return {
-      kind,
-      status: 502,
-      type: 'api_error',
-      code: 'upstream_error',
-      param: null,
-      message: `${what}; another deployment may serve the request.`,
-      retryable: true,
-    };
-  }
-  if (status === 429) {
-    return {
-      kind,
-      status: 429,
-      type: 'rate_limit_error',
-      code: x.code ?? 'rate_limit_exceeded',
-      param: null,
-      message: upstreamMessage ?? `The provider of ${dep} is rate limiting requests. Retry after a short wait.`,
-      retryAfter: parseRetryAfter(reply.headers),
-      retryable: true,
-    };
-  }
-  if (CLIENT_STATUSES.has(status) || (status >= 400 && status < 500 && status !== 408)) {
-    if (x.shaped) {
-      return {
-        kind,
-        status,
-        type: x.type ?? 'invalid_request_error',
-        code: x.code ?? null,
-        param: x.param ?? null,
-        message: upstreamMessage ?? `The provider rejected the request with HTTP ${status}.`,
-        retryable: false,
-      };
-    }
-    return {
-      kind,
-      status,
-      type: 'invalid_request_error',
-      code: null,
-      param: null,
-      message: `The provider of ${dep} rejected the request with HTTP ${status}${upstreamMessage ? `: ${upstreamMessage}` : '.'} Check the request parameters against what this model accepts.`,
-      retryable: false,
-    };
-  }
-  if (status === 408) {
-    return {
-      kind,
-      status: 504,
-      type: 'api_error',
-      code: 'timeout',
-      param: null,
-      message: `The provider of ${dep} timed out (HTTP 408). Retry the request.`,
-      retryable: true,
-    };
-  }
-  return {
-    kind,
-    status: 502,
-    type: 'api_error',
-    code: 'upstream_error',
-    param: null,
-    // A server error's text describes the provider's insides (hosts, stack traces), not the request.
-    message: `The provider of ${dep} failed with HTTP ${status}. Retry the request; another deployment may serve it.`,
+  return upstreamStatusError({
+    status,
+    model: deployment.modelName,
+    message: upstreamMessage,
+    hint: { code: x.code, type: x.type, message: x.message, shaped: x.shaped },
     retryAfter: parseRetryAfter(reply.headers),
-    retryable: true,
-  };
+    // The provider's message can quote part of the key it refused.
+    credentials: { ...credentials, quote: false },
+    notTheApi:
+      "an OpenAI API error, so the deployment's URL does not lead to an OpenAI-compatible API (its api_base usually ends in /v1)",
+    rateLimitCode: x.code,
+    // An OpenAI-compatible server's 504 is a proxy's in front of it giving up: a server error, not a timeout.
+    timeoutStatuses: [408],
+    rejection: x.shaped
+      ? { type: x.type ?? 'invalid_request_error', code: x.code ?? null, param: x.param ?? null }
+      : {
+          code: null,
+          message: `The provider of ${dep} rejected the request with HTTP ${status}${upstreamMessage ? `: ${upstreamMessage}` : '.'} Check the request parameters against what this model accepts.`,
+        },
+  });
 }

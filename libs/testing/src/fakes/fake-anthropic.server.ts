@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, createFakeTimers, listen, readBody, sendJson, writePaced } from './fake-http';
 
 /**
  * A fake Anthropic upstream speaking the real Messages API wire format (`anthropic-version: 2023-06-01`)
@@ -569,19 +569,12 @@ export function createFakeAnthropicMessages(
   opts: Pick<FakeAnthropicOptions, 'latencyMs' | 'chunkIntervalMs'> = {},
 ): FakeAnthropicMessages {
   const latencyMs = opts.latencyMs ?? 0;
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = createFakeTimers();
+  const later = timers.later;
   const cachedPrefixes = new Set<string>();
   const issued = new Map<string, string>();
   let seq = 0;
 
-  const later = (ms: number, fn: () => void): void => {
-    if (ms <= 0) return fn();
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
   // Vertex's request ids (in error bodies) carry `vrtx` too: req_vrtx_011C….
   const requestId = (dialect: AnthropicDialect = 'anthropic'): string =>
     `req_${dialect === 'vertex' ? 'vrtx_' : ''}011CFake${randomBytes(8).toString('hex')}`;
@@ -592,22 +585,17 @@ export function createFakeAnthropicMessages(
   /** Anthropic's own response headers; Vertex's front end sends none of them. */
   const anthropicHeaders = (dialect: AnthropicDialect, id: string): Record<string, string> =>
     dialect === 'vertex' ? {} : { 'request-id': id, 'anthropic-organization-id': 'fake-org' };
-  const sendJson = (
+  const sendAnthropicJson = (
     res: ServerResponse,
     status: number,
     body: unknown,
     extra: Record<string, string> = {},
     dialect: AnthropicDialect = 'anthropic',
   ): void => {
-    if (res.destroyed) return;
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
+    sendJson(res, status, body, {
       ...anthropicHeaders(dialect, String((body as { request_id?: string }).request_id ?? requestId())),
       ...extra,
     });
-    res.end(text);
   };
   const sendError = (
     res: ServerResponse,
@@ -617,7 +605,13 @@ export function createFakeAnthropicMessages(
     extra: Record<string, string> = {},
     dialect: AnthropicDialect = 'anthropic',
   ): void =>
-    sendJson(res, status, { type: 'error', error: { type, message }, request_id: requestId(dialect) }, extra, dialect);
+    sendAnthropicJson(
+      res,
+      status,
+      { type: 'error', error: { type, message }, request_id: requestId(dialect) },
+      extra,
+      dialect,
+    );
 
   const signature = (thinking: string): string => {
     const sig = fakeThinkingSignature(thinking);
@@ -771,7 +765,7 @@ export function createFakeAnthropicMessages(
     }
     if (endpoint === 'count_tokens') {
       const u = usageOf(body, model);
-      return sendJson(
+      return sendAnthropicJson(
         res,
         200,
         { input_tokens: u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens },
@@ -820,7 +814,7 @@ export function createFakeAnthropicMessages(
     later(latencyMs, () => {
       if (res.destroyed) return;
       if (!stream) {
-        return sendJson(
+        return sendAnthropicJson(
           res,
           200,
           {
@@ -969,28 +963,13 @@ export function createFakeAnthropicMessages(
       }),
     );
     events.push(ev('message_stop', {}));
-    const interval = opts.chunkIntervalMs ?? 0;
-    if (interval <= 0) {
-      res.end(events.join(''));
-      return;
-    }
-    let i = 0;
-    const next = (): void => {
-      if (res.destroyed) return;
-      if (i === events.length - 1) return void res.end(events[i]!);
-      res.write(events[i++]!);
-      later(interval, next);
-    };
-    next();
+    writePaced(res, events, opts.chunkIntervalMs ?? 0, timers);
   };
 
   return {
     handle,
     sendError: (res, status, type, message, extra) => sendError(res, status, type, message, extra),
-    close: () => {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-    },
+    close: () => timers.clear(),
   };
 }
 
@@ -1002,9 +981,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => {
+    readBody(req, (raw) => {
       if (req.method !== 'POST' || (path !== '/v1/messages' && path !== '/v1/messages/count_tokens')) {
         return messages.sendError(
           res,
@@ -1014,7 +991,6 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
         );
       }
       const endpoint = path === '/v1/messages' ? 'messages' : 'count_tokens';
-      const raw = Buffer.concat(parts).toString('utf8');
       let body: unknown;
       try {
         body = JSON.parse(raw);
@@ -1041,14 +1017,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
       messages.handle(req, res, body, { endpoint, dialect: 'anthropic', model, trigger: model });
     });
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, opts.port);
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -1060,11 +1029,6 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
       return lastRequest;
     },
     bodies,
-    close: () =>
-      new Promise<void>((resolve) => {
-        messages.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server, () => messages.close()),
   };
 }

@@ -1,13 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import {
-  closeServer,
-  createFakeChatAnswerer,
-  listen,
-  readBody,
-  type ChatBody,
-  type FakeOpenAIOptions,
-} from '../fake-openai.server';
+import { createFakeChatAnswerer, type ChatBody, type FakeOpenAIOptions } from '../fake-openai.server';
+import { closeServer, listen, readBody } from './fake-http';
 
 /**
  * A fake Azure OpenAI resource: OpenAI's Chat Completions at Azure's URLs, with Azure's authentication,

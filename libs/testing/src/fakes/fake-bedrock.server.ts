@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, createFakeTimers, listen, readBodyBytes, sendJson } from './fake-http';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { awsHeaders, encodeAwsEventStreamMessage } from '@switchyard/providers';
@@ -473,19 +473,11 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
   const latencyMs = opts.latencyMs ?? 0;
   const cache = new Map<string, number>();
   const signers = new Map<string, SignatureV4>();
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = createFakeTimers();
+  const later = timers.later;
   let requests = 0;
   let seq = 0;
   let lastRequest: FakeBedrockRequest | undefined;
-
-  const later = (ms: number, fn: () => void): void => {
-    if (ms <= 0) return fn();
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
 
   const sendError = (
     res: ServerResponse,
@@ -494,18 +486,17 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
     message: string,
     extra: Record<string, string> = {},
     suffix = ERROR_TYPE_SUFFIX,
-  ): void => {
-    if (res.destroyed) return;
-    const text = JSON.stringify({ message });
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-      'x-amzn-requestid': randomUUID(),
-      'x-amzn-errortype': `${type}${suffix}`,
-      ...extra,
-    });
-    res.end(text);
-  };
+  ): void =>
+    sendJson(
+      res,
+      status,
+      { message },
+      {
+        'x-amzn-requestid': randomUUID(),
+        'x-amzn-errortype': `${type}${suffix}`,
+        ...extra,
+      },
+    );
 
   const signerFor = (accessKeyId: string, key: FakeAwsKey, scopeRegion: string): SignatureV4 => {
     const id = `${accessKeyId}/${scopeRegion}`;
@@ -880,18 +871,17 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
     later(modelId === 'fake-slow' ? FAKE_BEDROCK_SLOW_MS : latencyMs, () => {
       if (res.destroyed) return;
       if (operation === 'converse-stream') return streamAnswer(res, answer, modelId);
-      const text = JSON.stringify({
-        metrics: { latencyMs: latencyMs + 1 },
-        output: { message: { content: contentOf(answer), role: 'assistant' } },
-        stopReason: answer.stopReason,
-        usage: answer.usage,
-      });
-      res.writeHead(200, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(text),
-        'x-amzn-requestid': randomUUID(),
-      });
-      res.end(text);
+      sendJson(
+        res,
+        200,
+        {
+          metrics: { latencyMs: latencyMs + 1 },
+          output: { message: { content: contentOf(answer), role: 'assistant' } },
+          stopReason: answer.stopReason,
+          usage: answer.usage,
+        },
+        { 'x-amzn-requestid': randomUUID() },
+      );
     });
   };
 
@@ -907,21 +897,13 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
         CORAL_SUFFIX,
       );
     }
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => {
-      converse(req, res, Buffer.concat(parts)).catch((e: unknown) => {
+    readBodyBytes(req, (raw) => {
+      converse(req, res, raw).catch((e: unknown) => {
         sendError(res, 500, 'InternalServerException', `fake-bedrock failed: ${(e as Error).message}`);
       });
     });
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, opts.port);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -932,12 +914,6 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
     get lastRequest() {
       return lastRequest;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server, () => timers.clear()),
   };
 }

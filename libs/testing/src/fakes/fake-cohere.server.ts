@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { exampleForSchema } from '@switchyard/providers';
-import { closeServer, listen, readBody } from '../fake-openai.server';
+import { closeServer, createFakeTimers, listen, readBody, sendJson as sendJsonBody, writePaced } from './fake-http';
 
 /**
  * A fake Cohere API speaking Chat v2 (POST /v2/chat) over HTTP, JSON or SSE, as the official SDK reads it.
@@ -336,18 +336,10 @@ export async function startFakeCohere(opts: FakeCohereOptions = {}): Promise<Fak
   let aborted = 0;
   let closing = false;
   let lastRequest: FakeCohereRequest | undefined;
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = createFakeTimers();
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void => {
-    if (res.destroyed) return;
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-      'x-debug-trace-id': randomUUID().replace(/-/g, ''),
-      ...extra,
-    });
-    res.end(text);
+    sendJsonBody(res, status, body, { 'x-debug-trace-id': randomUUID().replace(/-/g, ''), ...extra });
   };
   const sendError = (res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}) =>
     sendJson(res, status, { id: randomUUID(), message }, extra);
@@ -489,20 +481,7 @@ export async function startFakeCohere(opts: FakeCohereOptions = {}): Promise<Fak
       res.write(events.slice(0, firstText + 1).join(''), () => res.socket?.destroy());
       return;
     }
-    const interval = opts.chunkIntervalMs ?? 0;
-    if (interval <= 0) return void res.end(events.join(''));
-    let i = 0;
-    const next = (): void => {
-      if (res.destroyed) return;
-      if (i === events.length - 1) return void res.end(events[i]!);
-      res.write(events[i++]!);
-      const t = setTimeout(() => {
-        timers.delete(t);
-        next();
-      }, interval);
-      timers.add(t);
-    };
-    next();
+    writePaced(res, events, opts.chunkIntervalMs ?? 0, timers);
   };
 
   const server = createServer((req, res) => {
@@ -528,7 +507,6 @@ export async function startFakeCohere(opts: FakeCohereOptions = {}): Promise<Fak
     close: () =>
       closeServer(server, () => {
         closing = true;
-        for (const t of timers) clearTimeout(t);
         timers.clear();
       }),
   };

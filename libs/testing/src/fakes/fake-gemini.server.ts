@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, createFakeTimers, listen, readBody, sendText } from './fake-http';
 import { exampleForSchema } from '@switchyard/providers';
 import { createFakeAnthropicMessages } from './fake-anthropic.server';
 import { checkMessage, messageSchemas, normaliseNames, type GoogleApi } from './fake-gemini.schema';
@@ -323,7 +323,8 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
   const tokenTtl = opts.tokenTtlSeconds ?? 3599;
   const maxInput = opts.maxInputTokens ?? 1_048_576;
   const latencyMs = opts.latencyMs ?? 0;
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = createFakeTimers();
+  const later = timers.later;
   const accounts = new Map<string, { publicKey: KeyObject; keyId: string; projectId: string }>();
   const tokens = new Map<string, { email: string; projectId: string; scopes: string[]; expiresAt: number }>();
   const signatures = new Set<string>();
@@ -337,27 +338,14 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
   let url = '';
   const schemas = { gemini: messageSchemas('gemini'), vertex: messageSchemas('vertex') };
 
-  const later = (ms: number, fn: () => void): void => {
-    if (ms <= 0) return fn();
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
-
   const sendJson = (res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void => {
-    if (res.destroyed) return;
     // Google's APIs answer with indented JSON.
-    const text = `${JSON.stringify(body, null, 2)}\n`;
-    res.writeHead(status, {
+    sendText(res, status, `${JSON.stringify(body, null, 2)}\n`, {
       'content-type': 'application/json; charset=UTF-8',
-      'content-length': Buffer.byteLength(text),
       vary: 'Origin, X-Origin, Referer',
       'server-timing': `gfet4t7; dur=${latencyMs}`,
       ...extra,
     });
-    res.end(text);
   };
   const sendError = (res: ServerResponse, e: GoogleApiError): void => sendJson(res, e.code, e.body(), e.headers);
 
@@ -1129,16 +1117,12 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
 
   const notFound = (res: ServerResponse, path: string): void => {
     const html = `<!DOCTYPE html>\n<html lang=en>\n<title>Error 404 (Not Found)!!1</title>\n<p><b>404.</b> <ins>That’s an error.</ins>\n<p>The requested URL <code>${path.replace(/[<>&]/g, '')}</code> was not found on this server. <ins>That’s all we know.</ins>\n`;
-    res.writeHead(404, { 'content-type': 'text/html; charset=UTF-8', 'content-length': Buffer.byteLength(html) });
-    res.end(html);
+    sendText(res, 404, html, { 'content-type': 'text/html; charset=UTF-8' });
   };
 
   const server = createServer((req, res) => {
     const target = new URL(req.url ?? '/', 'http://fake');
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(parts).toString('utf8');
+    readBody(req, (raw) => {
       if (req.method !== 'POST') return notFound(res, target.pathname);
       if (target.pathname === '/token') return token(res, raw);
       const g = GEMINI_PATH.exec(target.pathname);
@@ -1173,14 +1157,7 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
       notFound(res, target.pathname);
     });
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, opts.port);
   url = `http://127.0.0.1:${port}`;
 
   return {
@@ -1242,12 +1219,9 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
       return { key, json: JSON.stringify(key, null, 2) };
     },
     close: () =>
-      new Promise<void>((resolve) => {
-        for (const t of timers) clearTimeout(t);
+      closeServer(server, () => {
         timers.clear();
         claude.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
       }),
   };
 }
