@@ -73,3 +73,4 @@ export * from './bedrock/bedrock.response';
 export * from './bedrock/bedrock.signer';
 export * from './bedrock/bedrock.stream';
 export * from './bedrock/bedrock.types';
+export * from './errors/bad-response';

@@ -2,10 +2,11 @@ import type { TokenUsage } from '@switchyard/contracts';
 import { aggregateCanonical, type CanonicalSink } from '../canonical/canonical-stream';
 import type { CanonicalFinishReason } from '../canonical/canonical-event.types';
 import { generatedCharsOfCompletion } from '../openai/openai.response';
-import { ProviderError, type ParsedResponse } from '../provider-adapter';
+import type { ParsedResponse } from '../provider-adapter';
 import { estimateTokens } from '../usage/usage.estimate';
 import { JSON_TOOL_NAME } from './anthropic.request';
 import type { AnthropicMessage, AnthropicStopReason, AnthropicUsage } from './anthropic.types';
+import { badResponse } from '../errors/bad-response';
 
 function count(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
@@ -61,18 +62,6 @@ export function hasUsage(u: AnthropicUsage | null | undefined): boolean {
 export interface AnthropicReadOptions {
   /** The clock for `created` (epoch ms); tests set it. */
   now?: () => number;
-}
-
-function badResponse(message: string): ProviderError {
-  return new ProviderError({
-    kind: 'upstream_5xx',
-    status: 502,
-    type: 'api_error',
-    code: 'upstream_bad_response',
-    param: null,
-    retryable: true,
-    message,
-  });
 }
 
 /** Emits a whole Anthropic message as canonical events, in the order a stream would have carried them. */

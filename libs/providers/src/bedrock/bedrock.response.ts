@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { TokenUsage } from '@switchyard/contracts';
 import { aggregateCanonical } from '../canonical/canonical-stream';
 import { generatedCharsOfCompletion } from '../openai/openai.response';
-import { ProviderError, type ChatInput, type ParsedResponse } from '../provider-adapter';
-import { badResponse, BedrockStreamReader, bedrockUsage } from './bedrock.stream';
+import type { ChatInput, ParsedResponse } from '../provider-adapter';
+import { badResponse } from '../errors/bad-response';
+import { BedrockStreamReader, bedrockUsage } from './bedrock.stream';
 import type { ConverseResponse } from './bedrock.types';
 
 /** An id for an answer Bedrock gave none for (its request id is a header, not part of the body). */
@@ -21,13 +22,11 @@ export function parseBedrockResponse(body: string | Uint8Array, input: ChatInput
   try {
     doc = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8')) as ConverseResponse;
   } catch {
-    throw new ProviderError(badResponse('The provider answered with a body that is not JSON. Retry the request.'));
+    throw badResponse('The provider answered with a body that is not JSON. Retry the request.');
   }
   const content = (doc as Partial<ConverseResponse> | null)?.output?.message?.content;
   if (!Array.isArray(content)) {
-    throw new ProviderError(
-      badResponse('The provider answered with JSON that is not a Converse answer (no output.message.content).'),
-    );
+    throw badResponse('The provider answered with JSON that is not a Converse answer (no output.message.content).');
   }
   const reader = new BedrockStreamReader({
     id: bedrockCompletionId(),

@@ -14,6 +14,7 @@ import type {
   MessageStopEvent,
   MetadataEvent,
 } from './bedrock.types';
+import { unusableAnswer } from '../errors/bad-response';
 
 function count(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
@@ -33,18 +34,6 @@ export function bedrockUsage(u: Partial<BedrockTokenUsage> | undefined): TokenUs
     cachedTokens,
     cacheWriteTokens,
     reasoningTokens: 0,
-  };
-}
-
-export function badResponse(message: string): GatewayError {
-  return {
-    kind: 'upstream_5xx',
-    status: 502,
-    type: 'api_error',
-    code: 'upstream_bad_response',
-    param: null,
-    retryable: true,
-    message,
   };
 }
 
@@ -72,7 +61,7 @@ export function bedrockFinish(
     case 'malformed_model_output':
     case 'malformed_tool_use':
       return {
-        error: badResponse(
+        error: unusableAnswer(
           `The model's output could not be read by bedrock (${stopReason}). Retry the request; another deployment may serve it.`,
         ),
       };
@@ -121,7 +110,7 @@ export class BedrockStreamReader implements NativeStreamReader<AwsEventStreamMes
     } catch (e) {
       sink.emit({
         type: 'error',
-        error: badResponse(`The provider's stream is malformed: ${(e as FrameDecodeError).message}`),
+        error: unusableAnswer(`The provider's stream is malformed: ${(e as FrameDecodeError).message}`),
       });
       return;
     }
@@ -142,7 +131,7 @@ export class BedrockStreamReader implements NativeStreamReader<AwsEventStreamMes
     } catch {
       sink.emit({
         type: 'error',
-        error: badResponse(`The provider sent a ${m.eventType} event that is not JSON. Retry the request.`),
+        error: unusableAnswer(`The provider sent a ${m.eventType} event that is not JSON. Retry the request.`),
       });
       return;
     }
@@ -190,7 +179,7 @@ export class BedrockStreamReader implements NativeStreamReader<AwsEventStreamMes
         if (typeof use.toolUseId !== 'string' || typeof use.name !== 'string') {
           sink.emit({
             type: 'error',
-            error: badResponse('The provider answered with a tool use without an id or name.'),
+            error: unusableAnswer('The provider answered with a tool use without an id or name.'),
           });
           return;
         }
@@ -274,7 +263,7 @@ export class BedrockStreamReader implements NativeStreamReader<AwsEventStreamMes
       else
         sink.emit({
           type: 'error',
-          error: badResponse(
+          error: unusableAnswer(
             `The provider streamed tool input for content block ${e.contentBlockIndex} before starting it. Retry the request.`,
           ),
         });

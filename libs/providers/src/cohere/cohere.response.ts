@@ -1,7 +1,7 @@
 import { aggregateCanonical, type CanonicalSink } from '../canonical/canonical-stream';
 import type { TokenLogprob } from '../canonical/canonical-event.types';
 import { generatedCharsOfCompletion } from '../openai/openai.response';
-import { ProviderError, type ChatInput, type ParsedResponse } from '../provider-adapter';
+import type { ChatInput, ParsedResponse } from '../provider-adapter';
 import {
   cohereFinish,
   cohereFinishFailure,
@@ -11,18 +11,7 @@ import {
   type CohereAnswerHead,
 } from './cohere.stream';
 import type { CohereChatResponse } from './cohere.types';
-
-function badResponse(message: string): ProviderError {
-  return new ProviderError({
-    kind: 'upstream_5xx',
-    status: 502,
-    type: 'api_error',
-    code: 'upstream_bad_response',
-    param: null,
-    retryable: true,
-    message,
-  });
-}
+import { badResponse } from '../errors/bad-response';
 
 /**
  * A whole Cohere answer as canonical events, in the order a stream of it would give them: reasoning

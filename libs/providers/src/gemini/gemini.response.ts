@@ -1,20 +1,9 @@
 import type { TokenUsage } from '@switchyard/contracts';
 import { aggregateCanonical } from '../canonical/canonical-stream';
 import { generatedCharsOfCompletion } from '../openai/openai.response';
-import { ProviderError, type ChatInput, type ParsedResponse } from '../provider-adapter';
+import type { ChatInput, ParsedResponse } from '../provider-adapter';
 import { GeminiStreamReader } from './gemini.stream';
-
-function badResponse(message: string): ProviderError {
-  return new ProviderError({
-    kind: 'upstream_5xx',
-    status: 502,
-    type: 'api_error',
-    code: 'upstream_bad_response',
-    param: null,
-    retryable: true,
-    message,
-  });
-}
+import { badResponse } from '../errors/bad-response';
 
 /**
  * A 2xx GenerateContentResponse → the `chat.completion` the client gets, read through the same reader a

@@ -6,6 +6,7 @@ import type { SseEvent } from '../sse/sse.parser';
 import { normaliseGoogleError } from './gemini.errors';
 import { encodeToolCallId } from './gemini.tool-ids';
 import type { GeminiCandidate, GeminiUsageMetadata, GenerateContentResponse } from './gemini.types';
+import { unusableAnswer } from '../errors/bad-response';
 
 function count(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
@@ -47,18 +48,6 @@ export function geminiFinishReason(reason: string, calledTools: boolean): Canoni
   if (reason === 'MAX_TOKENS') return 'length';
   if (FILTERED.has(reason)) return 'content_filter';
   return calledTools ? 'tool_calls' : 'stop';
-}
-
-function badStream(message: string): GatewayError {
-  return {
-    kind: 'upstream_5xx',
-    status: 502,
-    type: 'api_error',
-    code: 'upstream_bad_response',
-    param: null,
-    message,
-    retryable: true,
-  };
 }
 
 /** A prompt Gemini refused to answer at all (promptFeedback.blockReason, no candidates). */
@@ -111,7 +100,7 @@ export class GeminiStreamReader implements NativeStreamReader<SseEvent> {
     } catch {
       sink.emit({
         type: 'error',
-        error: badStream(
+        error: unusableAnswer(
           'The provider sent a stream event that is not complete JSON (the stream was cut). Retry the request.',
         ),
       });
@@ -127,7 +116,10 @@ export class GeminiStreamReader implements NativeStreamReader<SseEvent> {
       return;
     }
     if (doc === null || typeof doc !== 'object') {
-      sink.emit({ type: 'error', error: badStream('The provider sent a stream event that is not a response object.') });
+      sink.emit({
+        type: 'error',
+        error: unusableAnswer('The provider sent a stream event that is not a response object.'),
+      });
       return;
     }
     const r = doc as GenerateContentResponse & { error?: { code?: unknown } };

@@ -1,7 +1,8 @@
 import type { TokenUsage } from '@switchyard/contracts';
 import type { ChatCompletion, CompletionUsage } from '../openai-types';
-import { ProviderError, type ParsedResponse } from '../provider-adapter';
+import type { ParsedResponse } from '../provider-adapter';
 import { topLevelObjectFromEnd } from '../json/json.scan';
+import { badResponse } from '../errors/bad-response';
 
 function count(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
@@ -31,18 +32,6 @@ function providerCost(usd: unknown): { costNanos?: number } {
   if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0) return {};
   const nanos = Math.round(usd * 1e9);
   return nanos <= MAX_COST_NANOS ? { costNanos: nanos } : {};
-}
-
-function badResponse(message: string): ProviderError {
-  return new ProviderError({
-    kind: 'upstream_5xx',
-    status: 502,
-    type: 'api_error',
-    code: 'upstream_bad_response',
-    param: null,
-    retryable: true,
-    message,
-  });
 }
 
 const NOT_JSON =

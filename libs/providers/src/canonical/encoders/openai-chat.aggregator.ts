@@ -9,6 +9,7 @@ import type {
   TokenLogprob,
 } from '../canonical-event.types';
 import { toOpenAIUsage } from './openai-usage';
+import { badResponse, unusableAnswer } from '../../errors/bad-response';
 
 interface ChoiceState {
   content: string | null;
@@ -71,15 +72,9 @@ export class OpenAIChatAggregator {
         const call = this.choice(event.choice).tools.get(event.index);
         // Arguments for a call that never started cannot be attributed; the provider's stream is broken.
         if (call === undefined) {
-          this.failure ??= {
-            status: 502,
-            type: 'api_error',
-            code: 'upstream_bad_response',
-            param: null,
-            retryable: true,
-            kind: 'upstream_5xx',
-            message: `The provider streamed arguments for tool call ${event.index} before starting it. Retry the request.`,
-          };
+          this.failure ??= unusableAnswer(
+            `The provider streamed arguments for tool call ${event.index} before starting it. Retry the request.`,
+          );
           return;
         }
         call.function.arguments += event.arguments;
@@ -107,15 +102,7 @@ export class OpenAIChatAggregator {
     if (this.failure !== undefined) throw new ProviderError(this.failure);
     const head = this.head;
     if (head === undefined) {
-      throw new ProviderError({
-        status: 502,
-        type: 'api_error',
-        code: 'upstream_bad_response',
-        param: null,
-        retryable: true,
-        kind: 'upstream_5xx',
-        message: 'The provider ended the answer before it began. Retry the request.',
-      });
+      throw badResponse('The provider ended the answer before it began. Retry the request.');
     }
     const choices: ChatCompletionChoice[] = [...this.choices.entries()]
       .sort(([a], [b]) => a - b)
