@@ -1,7 +1,19 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
-const libs = ['contracts', 'nats', 'providers', 'routing', 'pricing', 'db', 'analytics', 'jobs', 'config', 'testing'];
+const libs = [
+  'contracts',
+  'nats',
+  'providers',
+  'routing',
+  'pricing',
+  'db',
+  'analytics',
+  'jobs',
+  'redis',
+  'config',
+  'testing',
+];
 const alias = Object.fromEntries(libs.map((l) => [`@switchyard/${l}`, resolve(__dirname, `libs/${l}/src/index.ts`)]));
 
 export default defineConfig({
