@@ -1,2 +1,6 @@
+export * from './cooldown-rules';
+export * from './deployment-picker';
+export * from './fallback-planner';
 export * from './model-resolver';
+export * from './retry-policy';
 export * from './weighted-pick';
