@@ -64,8 +64,6 @@ describe('LiteLLM settings table', () => {
       'model_list[].litellm_params.rpm',
       'model_list[].litellm_params.tpm',
       'router_settings.routing_strategy: latency-based-routing',
-      'router_settings.num_retries',
-      'router_settings.fallbacks',
       'router_settings.redis_host',
       'litellm_settings.cache',
       'litellm_settings.success_callback',
@@ -91,7 +89,7 @@ general_settings: { master_key: sk-1234 }
     buildConfig(parseLitellmYaml(config), {}, { warn: (m) => warnings.push(m) });
     const ignored = warnings.filter((w) => w.startsWith('ignored: '));
     expect(ignored).toHaveLength(1);
-    expect(ignored[0]).toContain('router_settings.fallbacks');
+    expect(ignored[0]).toContain('router_settings.redis_host');
     expect(ignored[0]).toContain('litellm_settings.success_callback');
     expect(ignored[0]).not.toContain('general_settings.master_key');
     expect(ignored[0]).not.toContain('sk-1234');
