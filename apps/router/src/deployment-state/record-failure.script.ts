@@ -1,0 +1,29 @@
+import { defineScript, Reply } from '@switchyard/redis';
+
+/**
+ * Counts one failure of a deployment across every router instance and starts (or lengthens) its cooldown when due,
+ * atomically, so two routers seeing failures at once count them all and never shorten a cooldown.
+ *
+ * KEYS: [1] the deployment's failure counter, [2] the cooldowns hash.
+ * ARGV: [1] deployment id, [2] now (epoch ms), [3] window ms, [4] allowed_fails, [5] immediate cooldown ms (0 when
+ * the failure does not cool down at once), [6] cooldown_time ms, [7] the channel announcing cooldowns.
+ * Returns [failures in the window, cooldown end in epoch ms or 0].
+ */
+export const recordFailureScript = defineScript({
+  name: 'routingRecordFailure',
+  keys: 2,
+  lua: `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+local ms = tonumber(ARGV[5])
+if ms == 0 and n > tonumber(ARGV[4]) then ms = tonumber(ARGV[6]) end
+if ms <= 0 then return {n, 0} end
+local untilMs = tonumber(ARGV[2]) + ms
+local current = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if untilMs <= current then return {n, current} end
+redis.call('HSET', KEYS[2], ARGV[1], untilMs)
+redis.call('PUBLISH', ARGV[7], ARGV[1] .. ' ' .. untilMs)
+return {n, untilMs}
+`,
+  parse: (reply) => Reply.integers(reply) as [number, number],
+});
