@@ -171,6 +171,13 @@ describe('RequestRouter', () => {
     expect(state.cooldownUntil('small1')).toBe(0);
   });
 
+  it("does not hold a translator's own capacity refusal against the deployment", () => {
+    route('pair');
+    failAttempt(0, { ...Errors.unavailable('busy'), kind: 'overloaded', code: 'translator_overloaded', retryAfter: 1 });
+    expect(state.failures).toEqual([]);
+    expect(sent).toHaveLength(2);
+  });
+
   it('neither retries nor falls back on a bad request', () => {
     route('solo');
     failAttempt(0, Errors.invalidRequest('bad', 'temperature'));

@@ -34,6 +34,9 @@ import {
 import { DeploymentState } from './deployment-state/deployment-state.service';
 import { readTimeoutMs } from './timeout';
 
+/** The code of a translator's refusal at its in-flight bound (apps/translator's translator-errors.ts). */
+const TRANSLATOR_OVERLOADED = 'translator_overloaded';
+
 /** One request being routed: what every attempt of it needs, and where it stands. */
 interface Routing {
   request: NatsRequest;
@@ -222,7 +225,8 @@ export class RequestRouter implements BeforeApplicationShutdown {
     const error = readErrorFrame(outcome, meta);
     if (meta?.trail) r.trail = meta.trail;
     const deploymentId = meta?.deploymentId || r.current?.id;
-    if (deploymentId) {
+    // A translator at its own in-flight bound says nothing of the deployment's health.
+    if (deploymentId && error.code !== TRANSLATOR_OVERLOADED) {
       this.state.recordFailure(deploymentId, { kind: error.kind, status: error.status, retryAfterS: error.retryAfter });
     }
     this.retryOrFallBack(r, { error, outcome });
