@@ -72,8 +72,18 @@ describe('DeploymentState', () => {
         raw.disconnect();
       }
     });
-    const later = await state();
-    await waitFor(() => later.cooldownUntil('dep-401') === until, { timeoutMs: 3_000, intervalMs: 10 });
+    const raw = new IORedis(REDIS_URL);
+    try {
+      await raw.hset(`${prefix}:routing:cooldowns`, 'ended', String(Date.now() - 1));
+      const later = await state();
+      await waitFor(() => later.cooldownUntil('dep-401') === until, { timeoutMs: 3_000, intervalMs: 10 });
+      // The refresh drops ended cooldowns from Redis, and only those.
+      expect(later.cooldownUntil('ended')).toBe(0);
+      expect(await raw.hexists(`${prefix}:routing:cooldowns`, 'ended')).toBe(0);
+      expect(await raw.hexists(`${prefix}:routing:cooldowns`, 'dep-401')).toBe(1);
+    } finally {
+      raw.disconnect();
+    }
   });
 
   it('decides from its own view when Redis is unreachable, and says so once', async () => {

@@ -11,7 +11,7 @@ import {
   type CooldownView,
   type DeploymentFailure,
 } from '@switchyard/routing';
-import { recordFailureScript } from './record-failure.script';
+import { loadCooldownsScript, recordFailureScript } from './deployment-state.scripts';
 
 /** Redis keys and channel of the shared deployment state (under the stack's key prefix). */
 export const STATE_KEYS = {
@@ -111,17 +111,15 @@ export class DeploymentState implements CooldownView, OnModuleInit, OnApplicatio
     return this.cooldownUntil(deploymentId);
   }
 
-  /** Reloads every cooldown from Redis (background; a failure leaves the local view as it is). */
+  /** Reloads every cooldown from Redis, dropping ended ones there (background; a failure leaves the local view as it is). */
   async refresh(): Promise<void> {
     if (!this.redis.isAvailable) return;
     const now = Date.now();
     this.failures.prune(now);
     for (const [id, until] of this.cooldowns) if (until <= now) this.cooldowns.delete(id);
     try {
-      const all = await this.redis.commands.hgetall(STATE_KEYS.cooldowns);
-      for (const [id, value] of Object.entries(all)) {
-        const until = Number(value);
-        if (until > now) this.coolDown(id, until);
+      for (const [id, until] of await this.redis.eval(loadCooldownsScript, [STATE_KEYS.cooldowns], [now])) {
+        this.coolDown(id, until);
       }
     } catch (e) {
       this.logger.debug(`could not reload cooldowns: ${(e as Error).message}`);

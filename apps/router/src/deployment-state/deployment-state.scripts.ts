@@ -27,3 +27,34 @@ return {n, untilMs}
 `,
   parse: (reply) => Reply.integers(reply) as [number, number],
 });
+
+/**
+ * Every cooldown still in force, removing the ended ones in the same step (a field is removed only if it is still
+ * the ended value, so a cooldown another router just set survives).
+ *
+ * KEYS: [1] the cooldowns hash. ARGV: [1] now (epoch ms). Returns [id, until, id, until, ...].
+ */
+export const loadCooldownsScript = defineScript({
+  name: 'routingLoadCooldowns',
+  keys: 1,
+  lua: `
+local all = redis.call('HGETALL', KEYS[1])
+local live = {}
+local now = tonumber(ARGV[1])
+for i = 1, #all, 2 do
+  if tonumber(all[i + 1]) > now then
+    live[#live + 1] = all[i]
+    live[#live + 1] = all[i + 1]
+  else
+    redis.call('HDEL', KEYS[1], all[i])
+  end
+end
+return live
+`,
+  parse: (reply): [string, number][] => {
+    if (!Array.isArray(reply)) throw new Error('routingLoadCooldowns answered a non-array.');
+    const out: [string, number][] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) out.push([String(reply[i]), Number(reply[i + 1])]);
+    return out;
+  },
+});
