@@ -29,6 +29,13 @@ class FakeState {
   readonly cooldowns = new Map<string, number>();
   private readonly window = new FailureWindow();
   readonly failures: [string, DeploymentFailure][] = [];
+  readonly inFlight = new Map<string, number>();
+  started(id: string): void {
+    this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1);
+  }
+  finished(id: string): void {
+    this.inFlight.set(id, (this.inFlight.get(id) ?? 0) - 1);
+  }
   cooldownUntil(id: string): number {
     return this.cooldowns.get(id) ?? 0;
   }
@@ -131,6 +138,9 @@ describe('RequestRouter', () => {
     expect(JSON.parse(sent[1]!.headers.get(H.trail))).toEqual([{ attempt: 1, deploymentId: first, status: 502 }]);
     expect(state.failures.map(([id]) => id)).toEqual([first]);
     expect(published).toEqual([]);
+    // In flight: the first attempt reported, the retry has not.
+    expect(state.inFlight.get(first)).toBe(0);
+    expect(state.inFlight.get(deploymentOf(1))).toBe(1);
   });
 
   it("waits for the upstream's retry-after on a single deployment, not a moment less", () => {

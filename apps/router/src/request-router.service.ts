@@ -197,15 +197,26 @@ export class RequestRouter implements BeforeApplicationShutdown {
       [H.clientReply]: r.clientReply,
       [H.trail]: r.trail.length > 0 ? JSON.stringify(r.trail) : undefined,
     });
+    this.state.started(deployment.id);
+    let inFlight = true;
+    const finished = () => {
+      if (inFlight) this.state.finished(deployment.id);
+      inFlight = false;
+    };
     // Past the deadline (and a second for the translator's own report) nobody waits: stop listening.
-    const timer = setTimeout(() => subscription.unsubscribe(), remaining + 1000);
+    const timer = setTimeout(() => {
+      finished();
+      subscription.unsubscribe();
+    }, remaining + 1000);
     const subscription = this.client.send(Commands.executeAttempt, { data: r.request.data, headers }).subscribe({
       next: (outcome: Msg) => {
         clearTimeout(timer);
+        finished();
         this.onOutcome(r, outcome);
       },
       error: (e: Error) => {
         clearTimeout(timer);
+        finished();
         this.logger.error(`request ${r.requestId}: could not hand attempt ${attempt} to a translator: ${e.message}`);
         this.fail(r, Errors.unavailable('The router lost its connection to the message bus. Retry in a moment.'));
       },

@@ -58,3 +58,48 @@ return live
     return out;
   },
 });
+
+/**
+ * Publishes this router's requests in flight per deployment and sums every other live router's, in one step. Each
+ * router keeps a hash of its own counts that expires unless refreshed, and a sorted set names the live routers.
+ * (The per-router hash names are built in the script from ARGV[1], which a Redis Cluster would refuse; Switchyard
+ * uses one Redis node for its hot-path state.)
+ *
+ * KEYS: [1] the sorted set of routers. ARGV: [1] full key prefix of the per-router hashes, [2] this router's id,
+ * [3] now (epoch ms), [4] time to live ms, then deployment id and count pairs. Returns [id, count, ...] of the others.
+ */
+export const syncInFlightScript = defineScript({
+  name: 'routingSyncInFlight',
+  keys: 1,
+  lua: `
+local prefix, me, now, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+redis.call('ZADD', KEYS[1], now, me)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
+redis.call('PEXPIRE', KEYS[1], ttl)
+local own = prefix .. me
+redis.call('DEL', own)
+if #ARGV > 4 then
+  redis.call('HSET', own, unpack(ARGV, 5))
+  redis.call('PEXPIRE', own, ttl)
+end
+local sums = {}
+for _, other in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if other ~= me then
+    local all = redis.call('HGETALL', prefix .. other)
+    for i = 1, #all, 2 do sums[all[i]] = (sums[all[i]] or 0) + tonumber(all[i + 1]) end
+  end
+end
+local out = {}
+for id, n in pairs(sums) do
+  out[#out + 1] = id
+  out[#out + 1] = n
+end
+return out
+`,
+  parse: (reply): [string, number][] => {
+    if (!Array.isArray(reply)) throw new Error('routingSyncInFlight answered a non-array.');
+    const out: [string, number][] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) out.push([String(reply[i]), Number(reply[i + 1])]);
+    return out;
+  },
+});

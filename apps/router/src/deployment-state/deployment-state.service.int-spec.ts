@@ -86,6 +86,30 @@ describe('DeploymentState', () => {
     }
   });
 
+  it("shares requests in flight per deployment, and drops a stopped router's", async () => {
+    const one = await state();
+    const two = await state();
+    await waitFor(() => (two as unknown as { redis: { isAvailable: boolean } }).redis.isAvailable);
+    for (let i = 0; i < 3; i++) one.started('busy');
+    two.started('busy');
+    expect(two.inFlight('busy')).toBe(1);
+    await one.refresh();
+    await two.refresh();
+    expect(two.inFlight('busy')).toBe(4);
+    for (let i = 0; i < 3; i++) one.finished('busy');
+    expect(one.inFlight('busy')).toBe(0);
+    await one.refresh();
+    await two.refresh();
+    expect(two.inFlight('busy')).toBe(1);
+    one.started('busy');
+    await one.refresh();
+    await two.refresh();
+    expect(two.inFlight('busy')).toBe(2);
+    await one.onApplicationShutdown();
+    await two.refresh();
+    expect(two.inFlight('busy')).toBe(1);
+  });
+
   it('decides from its own view when Redis is unreachable, and says so once', async () => {
     const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const s = await state(`redis://127.0.0.1:${await closedPort()}`, 0);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CONFIG, ENV, type Env, type SwitchyardConfig } from '@switchyard/config';
 import { HotRedis } from '@switchyard/redis';
@@ -11,7 +12,7 @@ import {
   type CooldownView,
   type DeploymentFailure,
 } from '@switchyard/routing';
-import { loadCooldownsScript, recordFailureScript } from './deployment-state.scripts';
+import { loadCooldownsScript, recordFailureScript, syncInFlightScript } from './deployment-state.scripts';
 
 /** Redis keys and channel of the shared deployment state (under the stack's key prefix). */
 export const STATE_KEYS = {
@@ -21,6 +22,10 @@ export const STATE_KEYS = {
   fails: (deploymentId: string) => `routing:fails:${deploymentId}`,
   /** Pub/sub: `<deployment id> <until>` whenever a cooldown starts or grows. */
   channel: 'routing:cooldown',
+  /** Sorted set of live routers (score: last sync, epoch ms). */
+  routers: 'routing:routers',
+  /** Prefix of each router's hash of requests in flight per deployment. */
+  inFlight: 'routing:inflight:',
 } as const;
 
 /**
@@ -29,13 +34,20 @@ export const STATE_KEYS = {
  * (one script call, not awaited), where failures are counted across instances (allowed_fails) and a cooldown is
  * published to every instance. The view also reloads every cooldown in the background, which heals what a lost
  * message or an outage missed. When Redis is unreachable, routing goes on from this instance's own view (logged
- * once, and once more when Redis is back).
+ * once, and once more when Redis is back). Requests in flight per deployment are shared the same way (each router
+ * publishes its own counts and reads the others' in the background refresh), for strategies that balance load.
  */
 @Injectable()
 export class DeploymentState implements CooldownView, OnModuleInit, OnApplicationShutdown {
   static readonly REFRESH_MS = 1_000;
   private readonly logger = new Logger('DeploymentState');
+  /** How long a router's in-flight counts count after its last sync. */
+  static readonly IN_FLIGHT_TTL_MS = 3_000;
   private readonly cooldowns = new Map<string, number>();
+  /** This router's attempts in flight per deployment, and the other routers' as of the last sync. */
+  private readonly ownInFlight = new Map<string, number>();
+  private othersInFlight = new Map<string, number>();
+  private readonly instanceId = randomUUID();
   private readonly failures = new FailureWindow();
   private readonly rules: CooldownRules;
   private readonly redis: HotRedis;
@@ -68,12 +80,36 @@ export class DeploymentState implements CooldownView, OnModuleInit, OnApplicatio
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    // This router's counts stop counting now rather than when they expire.
+    await this.redis
+      .pipeline((p) => {
+        p.commands.del(`${STATE_KEYS.inFlight}${this.instanceId}`);
+        p.commands.zrem(STATE_KEYS.routers, this.instanceId);
+      })
+      .catch(() => undefined);
     await this.redis.close();
   }
 
   /** Epoch ms until which the deployment cools down, as this instance knows it (0 when it does not). */
   cooldownUntil(deploymentId: string): number {
     return this.cooldowns.get(deploymentId) ?? 0;
+  }
+
+  /** Attempts in flight on a deployment across every router (others' as of the last sync, within a second). */
+  inFlight(deploymentId: string): number {
+    return (this.ownInFlight.get(deploymentId) ?? 0) + (this.othersInFlight.get(deploymentId) ?? 0);
+  }
+
+  /** An attempt was handed to a translator. */
+  started(deploymentId: string): void {
+    this.ownInFlight.set(deploymentId, (this.ownInFlight.get(deploymentId) ?? 0) + 1);
+  }
+
+  /** An attempt reported its outcome (or nobody waits for it any more). */
+  finished(deploymentId: string): void {
+    const n = (this.ownInFlight.get(deploymentId) ?? 0) - 1;
+    if (n > 0) this.ownInFlight.set(deploymentId, n);
+    else this.ownInFlight.delete(deploymentId);
   }
 
   /**
@@ -113,16 +149,31 @@ export class DeploymentState implements CooldownView, OnModuleInit, OnApplicatio
 
   /** Reloads every cooldown from Redis, dropping ended ones there (background; a failure leaves the local view as it is). */
   async refresh(): Promise<void> {
-    if (!this.redis.isAvailable) return;
     const now = Date.now();
     this.failures.prune(now);
     for (const [id, until] of this.cooldowns) if (until <= now) this.cooldowns.delete(id);
+    if (!this.redis.isAvailable) {
+      // Other routers' counts can no longer be known: this router balances on its own.
+      this.othersInFlight = new Map();
+      return;
+    }
     try {
       for (const [id, until] of await this.redis.eval(loadCooldownsScript, [STATE_KEYS.cooldowns], [now])) {
         this.coolDown(id, until);
       }
     } catch (e) {
       this.logger.debug(`could not reload cooldowns: ${(e as Error).message}`);
+    }
+    try {
+      const counts = [...this.ownInFlight].flat();
+      const others = await this.redis.eval(
+        syncInFlightScript,
+        [STATE_KEYS.routers],
+        [this.redis.key(STATE_KEYS.inFlight), this.instanceId, now, DeploymentState.IN_FLIGHT_TTL_MS, ...counts],
+      );
+      this.othersInFlight = new Map(others);
+    } catch (e) {
+      this.logger.debug(`could not share requests in flight: ${(e as Error).message}`);
     }
   }
 
