@@ -118,6 +118,8 @@ router_settings:
       const until = Number(await waitFor(() => redis.hget(`${stack.redisPrefix}:routing:cooldowns`, 'sharedA')));
       expect(until).toBeGreaterThan(Date.now());
       expect(until).toBeLessThanOrEqual(Date.now() + COOLDOWN_S * 1000);
+      // Both routers run and sync their state (each names itself in the set of live routers).
+      expect(await waitFor(async () => (await redis.zcard(`${stack.redisPrefix}:routing:routers`)) === 2)).toBe(true);
     } finally {
       redis.disconnect();
     }
