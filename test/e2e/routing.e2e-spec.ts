@@ -1,6 +1,7 @@
 import IORedis from 'ioredis';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAnalyticsClient } from '@switchyard/analytics';
 import { type FakeUpstream, type Stack, startFakeOpenAI, startStack, waitFor } from '@switchyard/testing';
 
 const COOLDOWN_S = 2;
@@ -135,6 +136,30 @@ router_settings:
     expect(answer.choices[0]?.message.content).toBeTruthy();
     expect(fakes.small!.requests).toBe(1);
     expect(fakes.large!.requests).toBe(1);
+  });
+
+  it('records a fallback, not a retry, as fallback depth on the usage row', async () => {
+    const ch = createAnalyticsClient({ url: stack.clickhouse.url });
+    try {
+      const rows = await waitFor(
+        async () => {
+          const r = await ch.query({
+            query: `SELECT requested_model, deployment_id, fallback_depth FROM ${stack.clickhouse.database}.usage FINAL
+                    WHERE requested_model IN ('small', 'solo') ORDER BY requested_model`,
+            format: 'JSONEachRow',
+          });
+          const all = (await r.json()) as { requested_model: string; deployment_id: string; fallback_depth: number }[];
+          return all.length === 2 ? all : undefined;
+        },
+        { timeoutMs: 20_000, what: 'the usage rows of the fallback and the retried request' },
+      );
+      expect(rows.map((r) => [r.requested_model, r.deployment_id, Number(r.fallback_depth)])).toEqual([
+        ['small', 'large', 1],
+        ['solo', 'solo', 0],
+      ]);
+    } finally {
+      await ch.close();
+    }
   });
 
   it('serves `models: [a, b]` from b when a fails, streams included (before their first chunk)', async () => {

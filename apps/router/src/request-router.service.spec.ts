@@ -177,6 +177,12 @@ describe('RequestRouter', () => {
     expect(sent).toHaveLength(2);
     expect(deploymentOf(1)).toBe('large1');
     expect(decodeSummary(sent[1]!.headers.get(H.summary))?.model).toBe('large');
+    expect(sent[0]!.headers.has(H.fallbackDepth)).toBe(false);
+    expect(sent[1]!.headers.get(H.fallbackDepth)).toBe('1');
+    // The fallback fails too: the client gets its error, marked one fallback deep.
+    failAttempt(1, { ...Errors.invalidRequest('still too long'), kind: 'context_window' });
+    expect(published).toHaveLength(1);
+    expect(parseMeta(published[0]!)).toMatchObject({ status: 400, fallbackDepth: 1, attempt: 2 });
     // Not the deployment's fault: no cooldown.
     expect(state.cooldownUntil('small1')).toBe(0);
   });

@@ -196,6 +196,7 @@ export class RequestRouter implements BeforeApplicationShutdown {
       [H.attempt]: String(attempt),
       [H.clientReply]: r.clientReply,
       [H.trail]: r.trail.length > 0 ? JSON.stringify(r.trail) : undefined,
+      [H.fallbackDepth]: r.fallbacks > 0 ? String(r.fallbacks) : undefined,
     });
     this.state.started(deployment.id);
     let inFlight = true;
@@ -314,8 +315,13 @@ export class RequestRouter implements BeforeApplicationShutdown {
       error = this.allCooling(next.group, pick.availableAt, now);
     }
     if (failure.outcome) {
-      // The translator's own error frame, with its attempt number and meta (trail, usage).
-      this.nc.publish(r.clientReply, failure.outcome.data, { headers: failure.outcome.headers });
+      // The translator's own error frame, with its attempt number and meta (trail, usage), and how deep in the
+      // fallback chain it failed (the translator reports that on the frames it sends the client only).
+      const headers = failure.outcome.headers;
+      const meta = parseMeta(failure.outcome);
+      if (headers && meta && r.fallbacks > 0)
+        headers.set(H.meta, JSON.stringify({ ...meta, fallbackDepth: r.fallbacks }));
+      this.nc.publish(r.clientReply, failure.outcome.data, { headers });
       return;
     }
     this.fail(r, error);
