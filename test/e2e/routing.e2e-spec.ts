@@ -17,7 +17,21 @@ describe('routing end to end', () => {
   let openai: OpenAI;
 
   beforeAll(async () => {
-    for (const name of ['pairA', 'pairB', 'solo', 'coolA', 'coolB', 'sharedA', 'sharedB', 'small', 'large', 'a', 'b'])
+    for (const name of [
+      'halfA',
+      'halfB',
+      'pairA',
+      'pairB',
+      'solo',
+      'coolA',
+      'coolB',
+      'sharedA',
+      'sharedB',
+      'small',
+      'large',
+      'a',
+      'b',
+    ])
       fakes[name] = await startFakeOpenAI();
     const entry = (group: string, id: string, model = 'fake-gpt') =>
       `  - model_name: ${group}
@@ -27,6 +41,8 @@ describe('routing end to end', () => {
       routers: 2,
       configYaml: `
 model_list:
+${entry('half', 'halfA')}
+${entry('half', 'halfB')}
 ${entry('pair', 'pairA')}
 ${entry('pair', 'pairB')}
 ${entry('solo', 'solo')}
@@ -77,6 +93,26 @@ router_settings:
     expect(fakes.pairB!.requests).toBeGreaterThan(0);
     expect(fakes.pairB!.requests).toBeLessThan(60);
     fakes.pairB!.failNext(0);
+  });
+
+  it('serves at least 99.9% of 500 requests when one of two deployments fails half its requests, and cools it down', async () => {
+    fakes.halfB!.failNext(Infinity, { status: 500, every: 2 });
+    let ok = 0;
+    const queue = Array.from({ length: 500 }, (_, i) => i);
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (queue.shift() !== undefined)
+          await ask('half').then(
+            () => ok++,
+            () => undefined,
+          );
+      }),
+    );
+    expect(ok).toBeGreaterThanOrEqual(500 * 0.999);
+    // Cooled down after its failures: it got far less than its half of the traffic.
+    expect(fakes.halfB!.requests).toBeGreaterThan(0);
+    expect(fakes.halfB!.requests).toBeLessThan(150);
+    fakes.halfB!.failNext(0);
   });
 
   it('retries a 429 with retry-after: 1 after one second, not before', async () => {

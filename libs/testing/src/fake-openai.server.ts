@@ -42,8 +42,8 @@ import type { AddressInfo } from 'node:net';
  * - fake-context-window → 400 context_length_exceeded, in OpenAI's words
  *
  * Failures on command, whatever the model (routing tests): `failNext(n, { status, retryAfter })` makes the next `n`
- * chat requests fail with that status (OpenAI's error body for it, `retry-after` when given); `failNext(Infinity)`
- * fails every request until `failNext(0)`. `requestTimes` holds when each chat request arrived (Date.now()).
+ * chat requests fail with that status (OpenAI's error body for it, `retry-after` when given; with `every: 2`, one
+ * request in two fails); `failNext(Infinity)` fails requests until `failNext(0)`. `requestTimes` holds when each chat request arrived (Date.now()).
  */
 
 /** The `fake-large` answer: 2,640,000 characters, so 660,000 tokens at four characters a token. */
@@ -87,6 +87,8 @@ export interface FakeFailure {
   status?: number;
   /** Seconds for the `retry-after` header. */
   retryAfter?: number;
+  /** Fail one request in this many (the others answer normally), counting from the next one. Default 1: every one. */
+  every?: number;
 }
 
 const PIECES = ['Hello', ' from', ' the', ' fake', ' OpenAI', ' server', '.'];
@@ -295,7 +297,7 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
   let aborted = 0;
   let closing = false;
   const requestTimes: number[] = [];
-  let injected: { count: number; failure: FakeFailure } = { count: 0, failure: {} };
+  let injected: { count: number; failure: FakeFailure; seen: number } = { count: 0, failure: {}, seen: 0 };
   let seq = 0;
   const choiceExtra = flavour.choiceExtra === undefined ? '' : JSON.stringify(flavour.choiceExtra).slice(1, -1) + ',';
 
@@ -369,7 +371,7 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
     exchange: FakeChatExchange,
   ): void => {
     const stream = body.stream === true;
-    if (injected.count > 0) {
+    if (injected.count > 0 && injected.seen++ % (injected.failure.every ?? 1) === 0) {
       injected.count--;
       const { status = 500, retryAfter } = injected.failure;
       const extra: Record<string, string> = retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
@@ -582,7 +584,7 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
     },
     requestTimes,
     failNext(count: number, failure: FakeFailure = {}) {
-      injected = { count, failure };
+      injected = { count, failure, seen: 0 };
     },
     close() {
       closing = true;
