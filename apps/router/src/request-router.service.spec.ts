@@ -29,12 +29,15 @@ class FakeState {
   readonly cooldowns = new Map<string, number>();
   private readonly window = new FailureWindow();
   readonly failures: [string, DeploymentFailure][] = [];
-  readonly inFlight = new Map<string, number>();
+  readonly flying = new Map<string, number>();
+  inFlight(id: string): number {
+    return this.flying.get(id) ?? 0;
+  }
   started(id: string): void {
-    this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1);
+    this.flying.set(id, this.inFlight(id) + 1);
   }
   finished(id: string): void {
-    this.inFlight.set(id, (this.inFlight.get(id) ?? 0) - 1);
+    this.flying.set(id, this.inFlight(id) - 1);
   }
   cooldownUntil(id: string): number {
     return this.cooldowns.get(id) ?? 0;
@@ -80,8 +83,16 @@ describe('RequestRouter', () => {
       publish: (subject: string, data: Uint8Array, opts?: { headers?: MsgHdrs }) =>
         published.push({ subject, data, headers: opts?.headers }),
     } as unknown as NatsConnection;
-    router = new RequestRouter(nc, client, buildRoutingConfig(parse(CONFIG), {}), state as unknown as DeploymentState);
+    makeRouter = (yaml: string) =>
+      (router = new RequestRouter(
+        nc,
+        client,
+        buildRoutingConfig(parse(yaml), {}),
+        state as unknown as DeploymentState,
+      ));
+    makeRouter(CONFIG);
   });
+  let makeRouter: (yaml: string) => RequestRouter;
 
   afterEach(() => vi.useRealTimers());
 
@@ -139,8 +150,8 @@ describe('RequestRouter', () => {
     expect(state.failures.map(([id]) => id)).toEqual([first]);
     expect(published).toEqual([]);
     // In flight: the first attempt reported, the retry has not.
-    expect(state.inFlight.get(first)).toBe(0);
-    expect(state.inFlight.get(deploymentOf(1))).toBe(1);
+    expect(state.inFlight(first)).toBe(0);
+    expect(state.inFlight(deploymentOf(1))).toBe(1);
   });
 
   it("waits for the upstream's retry-after on a single deployment, not a moment less", () => {
@@ -216,6 +227,15 @@ describe('RequestRouter', () => {
     expect(sent).toHaveLength(0);
     expect(responded).toHaveLength(1);
     expect(readErrorFrame(responded[0]!)).toMatchObject({ status: 503, retryAfter: 3 });
+  });
+
+  it('sends each request to the deployment with the fewest in flight under least-busy', () => {
+    makeRouter(`${CONFIG}  routing_strategy: least-busy\n`);
+    for (let i = 0; i < 6; i++) route('pair');
+    expect(sent.map((_, i) => deploymentOf(i)).sort()).toEqual(['p1', 'p1', 'p1', 'p2', 'p2', 'p2']);
+    state.flying.set('p1', 10);
+    route('pair');
+    expect(deploymentOf(6)).toBe('p2');
   });
 
   it('serves `models` when `model` is unknown, and says model_not_found when nothing serves any', () => {

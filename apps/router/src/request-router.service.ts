@@ -26,9 +26,12 @@ import {
 import {
   nextFallback,
   pickDeployment,
+  pickLeastBusy,
   resolveGroup,
   retriesFor,
   retryWaitMs,
+  type Chooser,
+  type DeploymentPick,
   type ModelCatalog,
 } from '@switchyard/routing';
 import { DeploymentState } from './deployment-state/deployment-state.service';
@@ -88,6 +91,8 @@ export class RequestRouter implements BeforeApplicationShutdown {
   private readonly logger = new Logger('RequestRouter');
   private readonly catalog: ModelCatalog<Deployment>;
   private readonly settings: RouterSettings;
+  /** The strategy's choice; undefined for simple-shuffle (pickDeployment's weighted default). */
+  private readonly choose?: Chooser<Deployment>;
   /** Requests waiting for a retry's backoff. */
   private readonly waiting = new Set<NodeJS.Timeout>();
   static readonly SHUTDOWN_GRACE_MS = 10_000;
@@ -108,6 +113,10 @@ export class RequestRouter implements BeforeApplicationShutdown {
   ) {
     this.catalog = modelCatalog(config);
     this.settings = config.routerSettings;
+    // routing_strategy: least-busy balances requests in flight; anything else is simple-shuffle (weights).
+    if (this.settings.routingStrategy === 'least-busy') {
+      this.choose = (deployments, exclude) => pickLeastBusy(deployments, this.state, Math.random, exclude);
+    }
     const f = this.settings.fallbacks;
     for (const model of new Set([
       ...Object.values(f.fallbacks).flat(),
@@ -169,7 +178,7 @@ export class RequestRouter implements BeforeApplicationShutdown {
       fallbacks: 0,
       attempt: 0,
     };
-    const pick = pickDeployment(resolved.deployments, this.state, now);
+    const pick = this.pick(resolved.deployments, now);
     if (pick.ok) return this.dispatch(r, pick.deployment);
     this.fallbackOrGiveUp(r, { error: this.allCooling(r.group, pick.availableAt, now) });
   }
@@ -257,7 +266,7 @@ export class RequestRouter implements BeforeApplicationShutdown {
     });
     if (r.retries < allowed) {
       const now = Date.now();
-      const pick = pickDeployment(r.deployments, this.state, now, r.tried);
+      const pick = this.pick(r.deployments, now, r.tried);
       // Every deployment of the group cools down: a fallback answers sooner than waiting for one.
       if (!pick.ok && this.nextFallbackOf(r, error) !== undefined) return this.fallbackOrGiveUp(r, failure);
       const other = pick.ok && pick.deployment.id !== r.current?.id;
@@ -289,7 +298,7 @@ export class RequestRouter implements BeforeApplicationShutdown {
   }
 
   private retryNow(r: Routing, failure: Failure): void {
-    const pick = pickDeployment(r.deployments, this.state, Date.now() + RequestRouter.TIMER_SLACK_MS, r.tried);
+    const pick = this.pick(r.deployments, Date.now() + RequestRouter.TIMER_SLACK_MS, r.tried);
     if (pick.ok) return this.dispatch(r, pick.deployment);
     this.fallbackOrGiveUp(r, failure);
   }
@@ -309,7 +318,7 @@ export class RequestRouter implements BeforeApplicationShutdown {
       r.tried = new Set();
       r.retries = 0;
       const now = Date.now();
-      const pick = pickDeployment(r.deployments, this.state, now);
+      const pick = this.pick(r.deployments, now);
       this.logger.debug(`request ${r.requestId}: ${failure.error.kind}; falling back to ${next.group}`);
       if (pick.ok) return this.dispatch(r, pick.deployment);
       error = this.allCooling(next.group, pick.availableAt, now);
@@ -325,6 +334,14 @@ export class RequestRouter implements BeforeApplicationShutdown {
       return;
     }
     this.fail(r, error);
+  }
+
+  private pick(
+    deployments: readonly Deployment[],
+    now: number,
+    tried?: ReadonlySet<string>,
+  ): DeploymentPick<Deployment> {
+    return pickDeployment(deployments, this.state, now, tried, Math.random, this.choose);
   }
 
   private nextFallbackOf(r: Routing, error: GatewayError): { model: string; group: string } | undefined {

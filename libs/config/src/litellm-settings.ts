@@ -74,8 +74,8 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
   row(
     'router_settings.routing_strategy',
     'supported',
-    'simple-shuffle only; any other strategy is ignored',
-    (v) => v === undefined || v === 'simple-shuffle',
+    'simple-shuffle (by weight) and least-busy (fewest requests in flight, across routers); others are ignored',
+    (v) => v === undefined || v === 'simple-shuffle' || v === 'least-busy',
   ),
   row('router_settings.model_group_alias', 'supported', 'string or `{model: ...}`'),
   row('router_settings.timeout', 'translated', "the whole request's deadline, enforced by the gateway"),

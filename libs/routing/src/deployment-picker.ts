@@ -7,9 +7,13 @@ export type DeploymentPick<D> =
   /** Every deployment of the group is cooling down; the earliest is available again at `availableAt` (epoch ms). */
   | { ok: false; availableAt: number };
 
+/** A routing strategy's choice among a group's deployments, skipping those in `exclude`. */
+export type Chooser<D> = (deployments: readonly D[], exclude: ReadonlySet<string>) => D | undefined;
+
 /**
- * Picks a deployment of a group for an attempt by weight (simple-shuffle), never one cooling down, and one this
- * request has not tried yet when there is one (`tried`), so a retry goes to another deployment of the group.
+ * Picks a deployment of a group for an attempt by the strategy (`choose`; weighted random, simple-shuffle, by
+ * default), never one cooling down, and one this request has not tried yet when there is one (`tried`), so a retry
+ * goes to another deployment of the group.
  */
 export function pickDeployment<D extends RoutableDeployment>(
   deployments: readonly D[],
@@ -17,6 +21,7 @@ export function pickDeployment<D extends RoutableDeployment>(
   now: number,
   tried: ReadonlySet<string> = new Set(),
   random: () => number = Math.random,
+  choose: Chooser<D> = (deps, exclude) => pickWeighted(deps, random, exclude),
 ): DeploymentPick<D> {
   const cooling = new Set<string>();
   let availableAt = Number.POSITIVE_INFINITY;
@@ -28,10 +33,10 @@ export function pickDeployment<D extends RoutableDeployment>(
     }
   }
   if (tried.size > 0) {
-    const fresh = pickWeighted(deployments, random, new Set([...cooling, ...tried]));
+    const fresh = choose(deployments, new Set([...cooling, ...tried]));
     if (fresh) return { ok: true, deployment: fresh };
   }
-  const any = pickWeighted(deployments, random, cooling);
+  const any = choose(deployments, cooling);
   if (any) return { ok: true, deployment: any };
   return { ok: false, availableAt: Number.isFinite(availableAt) ? availableAt : now };
 }

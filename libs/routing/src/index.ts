@@ -1,6 +1,7 @@
 export * from './cooldown-rules';
 export * from './deployment-picker';
 export * from './fallback-planner';
+export * from './least-busy';
 export * from './model-resolver';
 export * from './retry-policy';
 export * from './weighted-pick';

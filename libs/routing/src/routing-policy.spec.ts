@@ -6,6 +6,7 @@ import {
   fallbackCandidates,
   nextFallback,
   pickDeployment,
+  pickLeastBusy,
   retriesFor,
   retryWaitMs,
   type CooldownRules,
@@ -180,5 +181,26 @@ describe('fallbacks', () => {
       model: 'b',
       group: 'b',
     });
+  });
+});
+
+describe('least-busy', () => {
+  const d = (id: string, weight = 1): RoutableDeployment => ({ id, modelName: 'g', weight });
+  const deps = [d('a'), d('b'), d('c'), d('z', 0)];
+  const load = (m: Record<string, number>) => ({ inFlight: (id: string) => m[id] ?? 0 });
+  it('takes the deployment with the fewest requests in flight', () => {
+    expect(pickLeastBusy(deps, load({ a: 3, b: 1, c: 2 }))?.id).toBe('b');
+  });
+  it('breaks ties at random, and skips excluded and zero-weight deployments', () => {
+    expect(pickLeastBusy(deps, load({ a: 1, b: 1, c: 5 }), () => 0)?.id).toBe('a');
+    expect(pickLeastBusy(deps, load({ a: 1, b: 1, c: 5 }), () => 0.99)?.id).toBe('b');
+    expect(pickLeastBusy(deps, load({ a: 0, b: 1, c: 5 }), () => 0, new Set(['a']))?.id).toBe('b');
+    expect(pickLeastBusy([d('z', 0)], load({}))).toBeUndefined();
+  });
+  it('plugs into pickDeployment, which still skips deployments cooling down', () => {
+    const view = { cooldownUntil: (id: string) => (id === 'b' ? 10 : 0) };
+    const choose = (ds: readonly RoutableDeployment[], ex: ReadonlySet<string>) =>
+      pickLeastBusy(ds, load({ a: 3, b: 0, c: 2 }), () => 0, ex);
+    expect(pickDeployment(deps, view, 0, new Set(), Math.random, choose)).toEqual({ ok: true, deployment: deps[2] });
   });
 });
