@@ -168,6 +168,33 @@ describe('HotRedis on an unreachable Redis', () => {
   });
 });
 
+describe('HotRedis pub/sub across an outage', () => {
+  it('makes a subscription asked for while Redis is down once it is back, and keeps it over a reconnect', async () => {
+    const proxy = await startProxy();
+    try {
+      const sub = client(proxy.url);
+      const pub = client();
+      await Promise.all([sub.waitUntilReady(2_000), pub.waitUntilReady(2_000)]);
+      await proxy.down();
+      await waitFor(() => !sub.isAvailable);
+      const got: string[] = [];
+      const subscribed = sub.subscribe('later', (m) => got.push(m));
+      await new Promise((r) => setTimeout(r, 300)); // several reconnect attempts fail meanwhile
+      await proxy.up();
+      await subscribed;
+      await pub.publish('later', 'one');
+      await waitFor(() => got.length === 1);
+      // A reconnect resubscribes.
+      await proxy.down();
+      await proxy.up();
+      await sub.waitUntilReady(5_000);
+      await waitFor(async () => (await pub.publish('later', 'two'), got.includes('two')), 5_000);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
 describe('HotRedis on the real Redis', () => {
   it('prefixes keys, and runs scripts atomically under concurrency from several clients', async () => {
     const a = client();

@@ -58,7 +58,8 @@ export class HotRedis {
       connectionName: this.opts.name ? `${this.opts.name}${subscriber ? '-sub' : ''}` : undefined,
       enableOfflineQueue: subscriber,
       enableReadyCheck: true,
-      maxRetriesPerRequest: 0,
+      // The subscriber's SUBSCRIBE waits for a connection however long it takes; a command never retries.
+      maxRetriesPerRequest: subscriber ? null : 0,
       commandTimeout: subscriber ? undefined : (this.opts.commandTimeoutMs ?? 250),
       connectTimeout: this.opts.connectTimeoutMs ?? 1_000,
       autoResubscribe: true,
