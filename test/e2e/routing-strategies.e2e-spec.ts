@@ -44,3 +44,47 @@ router_settings:
     expect(Math.abs(heavy.requests - light.requests)).toBeLessThanOrEqual(10);
   });
 });
+
+describe('latency-based routing end to end', () => {
+  let one: FakeUpstream;
+  let two: FakeUpstream;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    [one, two] = await Promise.all([startFakeOpenAI({ latencyMs: 20 }), startFakeOpenAI({ latencyMs: 20 })]);
+    stack = await startStack({
+      routers: 2,
+      configYaml: `
+model_list:
+  - model_name: quick
+    litellm_params: { model: openai/fake-gpt, api_base: ${one.url}, api_key: sk-fake }
+    model_info: { id: one }
+  - model_name: quick
+    litellm_params: { model: openai/fake-gpt, api_base: ${two.url}, api_key: sk-fake }
+    model_info: { id: two }
+router_settings:
+  routing_strategy: latency-based-routing
+  routing_strategy_args: { lowest_latency_buffer: 0.5 }
+`,
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await Promise.all([one?.close(), two?.close()]);
+  });
+
+  it('shares the load between near-equals, and moves traffic off a deployment that turns slow', async () => {
+    const openai = new OpenAI({ apiKey: stack.masterKey, baseURL: `${stack.gatewayUrl}/v1`, maxRetries: 0 });
+    const ask = () => openai.chat.completions.create({ model: 'quick', messages: [{ role: 'user', content: 'Hi' }] });
+    for (let i = 0; i < 30; i++) await ask();
+    expect(one.requests).toBeGreaterThan(3);
+    expect(two.requests).toBeGreaterThan(3);
+    one.setLatency(400);
+    const before = { one: one.requests, two: two.requests };
+    for (let i = 0; i < 30; i++) await ask();
+    // Each router may send the slow one a request before its own or the shared samples say it turned slow.
+    expect(one.requests - before.one).toBeLessThanOrEqual(3);
+    expect(two.requests - before.two).toBeGreaterThanOrEqual(27);
+  });
+});

@@ -3,7 +3,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { buildRoutingConfig } from '@switchyard/config';
 import { decodeSummary, encodeSummary, Errors, H, type GatewayError, type RequestSummary } from '@switchyard/contracts';
-import { errorFrame, natsHeaders, NatsRequest, parseMeta, readErrorFrame, type NatsClient } from '@switchyard/nats';
+import {
+  errorFrame,
+  frameHeaders,
+  natsHeaders,
+  NatsRequest,
+  parseMeta,
+  readErrorFrame,
+  type NatsClient,
+} from '@switchyard/nats';
 import { cooldownMsFor, FailureWindow, type DeploymentFailure } from '@switchyard/routing';
 import type { DeploymentState } from './deployment-state/deployment-state.service';
 import { RequestRouter } from './request-router.service';
@@ -29,6 +37,13 @@ class FakeState {
   readonly cooldowns = new Map<string, number>();
   private readonly window = new FailureWindow();
   readonly failures: [string, DeploymentFailure][] = [];
+  readonly latencies = new Map<string, number>();
+  latencyMs(id: string): number | undefined {
+    return this.latencies.get(id);
+  }
+  recordLatency(id: string, ms: number): void {
+    this.latencies.set(id, ms);
+  }
   readonly flying = new Map<string, number>();
   inFlight(id: string): number {
     return this.flying.get(id) ?? 0;
@@ -236,6 +251,22 @@ describe('RequestRouter', () => {
     state.flying.set('p1', 10);
     route('pair');
     expect(deploymentOf(6)).toBe('p2');
+  });
+
+  it('follows recent latency under latency-based-routing, measured from successful outcomes', () => {
+    makeRouter(`${CONFIG}  routing_strategy: latency-based-routing\n`);
+    route('pair');
+    const first = deploymentOf(0)!;
+    const meta = { status: 200, attempt: 1, deploymentId: first, latencyMs: 900, ttftMs: 700 };
+    sent[0]!.next({ data: new Uint8Array(), headers: frameHeaders('done', meta, 'req-1', 1) } as unknown as Msg);
+    expect(state.latencyMs(first)).toBe(700);
+    // The other deployment, never measured, counts as fastest; once measured faster, it keeps the traffic.
+    route('pair');
+    const other = deploymentOf(1)!;
+    expect(other).not.toBe(first);
+    state.recordLatency(other, 100);
+    for (let i = 0; i < 5; i++) route('pair');
+    expect(sent.slice(2).map((_, i) => deploymentOf(i + 2))).toEqual(Array(5).fill(other));
   });
 
   it('serves `models` when `model` is unknown, and says model_not_found when nothing serves any', () => {

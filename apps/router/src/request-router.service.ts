@@ -27,6 +27,7 @@ import {
   nextFallback,
   pickDeployment,
   pickLeastBusy,
+  pickLowestLatency,
   resolveGroup,
   retriesFor,
   retryWaitMs,
@@ -93,6 +94,8 @@ export class RequestRouter implements BeforeApplicationShutdown {
   private readonly settings: RouterSettings;
   /** The strategy's choice; undefined for simple-shuffle (pickDeployment's weighted default). */
   private readonly choose?: Chooser<Deployment>;
+  /** Successful attempts' latencies are recorded (only latency-based routing reads them). */
+  private readonly measureLatency: boolean = false;
   /** Requests waiting for a retry's backoff. */
   private readonly waiting = new Set<NodeJS.Timeout>();
   static readonly SHUTDOWN_GRACE_MS = 10_000;
@@ -113,9 +116,14 @@ export class RequestRouter implements BeforeApplicationShutdown {
   ) {
     this.catalog = modelCatalog(config);
     this.settings = config.routerSettings;
-    // routing_strategy: least-busy balances requests in flight; anything else is simple-shuffle (weights).
+    // routing_strategy: least-busy balances requests in flight, latency-based-routing follows recent latency;
+    // anything else is simple-shuffle (weights).
     if (this.settings.routingStrategy === 'least-busy') {
       this.choose = (deployments, exclude) => pickLeastBusy(deployments, this.state, Math.random, exclude);
+    } else if (this.settings.routingStrategy === 'latency-based-routing') {
+      const buffer = this.settings.latencyBuffer;
+      this.choose = (deployments, exclude) => pickLowestLatency(deployments, this.state, Math.random, exclude, buffer);
+      this.measureLatency = true;
     }
     const f = this.settings.fallbacks;
     for (const model of new Set([
@@ -240,7 +248,16 @@ export class RequestRouter implements BeforeApplicationShutdown {
         Errors.unavailable('No translator service is running to reach the provider. Start apps/translator and retry.'),
       );
     }
-    if (frameKind(outcome) !== 'error') return;
+    const kind = frameKind(outcome);
+    if (kind !== 'error') {
+      if (this.measureLatency && (kind === 'done' || kind === 'response')) {
+        const meta = parseMeta(outcome);
+        const ms = meta?.ttftMs ?? meta?.latencyMs;
+        if (meta?.deploymentId && meta.status < 400 && ms !== undefined)
+          this.state.recordLatency(meta.deploymentId, ms);
+      }
+      return;
+    }
     // Failed before any byte reached the client: retry, fall back, or relay the error.
     const meta = parseMeta(outcome);
     const error = readErrorFrame(outcome, meta);

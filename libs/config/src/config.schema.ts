@@ -69,6 +69,13 @@ export const RouterSettingsSchema = z
   .object({
     ...ResilienceSettingsSchema.shape,
     routing_strategy: z.string().default('simple-shuffle'),
+    routing_strategy_args: z
+      .object({
+        /** latency-based-routing: deployments within this fraction of the lowest latency share the load. */
+        lowest_latency_buffer: z.number().nonnegative().max(100).optional(),
+      })
+      .passthrough()
+      .optional(),
     max_fallbacks: z.number().int().nonnegative().max(100).optional(),
     disable_cooldowns: z.boolean().optional(),
     retry_policy: RetryPolicySchema.optional(),

@@ -74,8 +74,9 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
   row(
     'router_settings.routing_strategy',
     'supported',
-    'simple-shuffle (by weight) and least-busy (fewest requests in flight, across routers); others are ignored',
-    (v) => v === undefined || v === 'simple-shuffle' || v === 'least-busy',
+    'simple-shuffle (by weight), least-busy (fewest requests in flight) and latency-based-routing (lowest recent ' +
+      'latency, time to first token for streams), over every router; others are ignored',
+    (v) => v === undefined || v === 'simple-shuffle' || v === 'least-busy' || v === 'latency-based-routing',
   ),
   row('router_settings.model_group_alias', 'supported', 'string or `{model: ...}`'),
   row('router_settings.timeout', 'translated', "the whole request's deadline, enforced by the gateway"),
@@ -105,6 +106,11 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
   ),
   row('router_settings.disable_cooldowns', 'supported'),
   row(
+    'router_settings.routing_strategy_args',
+    'supported',
+    '`lowest_latency_buffer` (latency-based-routing: deployments within that fraction of the lowest share the load)',
+  ),
+  row(
     'router_settings.retry_policy',
     'supported',
     'retries per error class (`RateLimitErrorRetries`, `TimeoutErrorRetries`, ...), over `num_retries`',
@@ -117,7 +123,7 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
   ),
   ...ignored(
     'router_settings',
-    `allowed_fails_policy stream_timeout routing_strategy_args enable_pre_call_checks optional_pre_call_checks
+    `allowed_fails_policy stream_timeout enable_pre_call_checks optional_pre_call_checks
      redis_host redis_port redis_password redis_url cache_responses caching_groups client_ttl
      default_max_parallel_requests default_priority polling_interval provider_budget_config
      enable_tag_filtering tag_filtering_match_any default_litellm_params set_verbose debug_level`,

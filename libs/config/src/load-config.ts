@@ -401,6 +401,7 @@ function assemble<D extends Deployment>(file: ConfigFile, deployments: D[]): Swi
       ...(rs.retry_policy ? { retryPolicy: rs.retry_policy } : {}),
       groupRetryPolicy: rs.model_group_retry_policy ?? {},
       minRetryWaitMs: (rs.retry_after ?? 0) * 1000,
+      latencyBuffer: rs.routing_strategy_args?.lowest_latency_buffer ?? 0,
       fallbacks,
       cooldowns: {
         allowedFails: rs.allowed_fails ?? ls.allowed_fails ?? 3,

@@ -64,6 +64,8 @@ export interface RouterSettings {
   minRetryWaitMs: number;
   /** fallbacks, context_window_fallbacks, content_policy_fallbacks, default_fallbacks, max_fallbacks. */
   fallbacks: FallbackSettings;
+  /** routing_strategy_args.lowest_latency_buffer (latency-based-routing). */
+  latencyBuffer: number;
   /** allowed_fails, cooldown_time, disable_cooldowns. */
   cooldowns: CooldownRules;
 }

@@ -7,6 +7,8 @@ import {
   nextFallback,
   pickDeployment,
   pickLeastBusy,
+  pickLowestLatency,
+  LatencyWindow,
   retriesFor,
   retryWaitMs,
   type CooldownRules,
@@ -202,5 +204,29 @@ describe('least-busy', () => {
     const choose = (ds: readonly RoutableDeployment[], ex: ReadonlySet<string>) =>
       pickLeastBusy(ds, load({ a: 3, b: 0, c: 2 }), () => 0, ex);
     expect(pickDeployment(deps, view, 0, new Set(), Math.random, choose)).toEqual({ ok: true, deployment: deps[2] });
+  });
+});
+
+describe('latency-based', () => {
+  const d = (id: string): RoutableDeployment => ({ id, modelName: 'g', weight: 1 });
+  const deps = [d('a'), d('b'), d('c')];
+  const view = (m: Record<string, number>) => ({ latencyMs: (id: string) => m[id] });
+  it('takes the lowest recent latency; an unmeasured deployment first', () => {
+    expect(pickLowestLatency(deps, view({ a: 300, b: 100, c: 200 }))?.id).toBe('b');
+    expect(pickLowestLatency(deps, view({ a: 300, b: 100 }))?.id).toBe('c');
+  });
+  it('shares the load among deployments within the buffer', () => {
+    const lat = view({ a: 100, b: 108, c: 150 });
+    expect(pickLowestLatency(deps, lat, () => 0.99, undefined, 0.1)?.id).toBe('b');
+    expect(pickLowestLatency(deps, lat, () => 0.99, undefined, 0)?.id).toBe('a');
+    expect(pickLowestLatency(deps, lat, () => 0.99, new Set(['a', 'b']), 0.1)?.id).toBe('c');
+  });
+  it('averages the last ten samples', () => {
+    const w = new LatencyWindow();
+    for (let i = 1; i <= 12; i++) w.record('a', i * 10);
+    expect(w.totalOf('a')).toEqual({ sum: 30 + 40 + 50 + 60 + 70 + 80 + 90 + 100 + 110 + 120, count: 10 });
+    w.record('a', Number.NaN);
+    expect(w.totalOf('a').count).toBe(10);
+    expect(w.totals().map(([id]) => id)).toEqual(['a']);
   });
 });

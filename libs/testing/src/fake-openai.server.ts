@@ -78,6 +78,8 @@ export interface FakeUpstream {
   readonly requestTimes: readonly number[];
   /** The next `count` chat requests fail with `failure` (Infinity: every request until `failNext(0)`). */
   failNext(count: number, failure?: FakeFailure): void;
+  /** Changes the delay before response headers (a provider that turns slow), ms. */
+  setLatency(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -167,6 +169,7 @@ export interface FakeChatAnswerer {
   readonly aborted: number;
   readonly requestTimes: readonly number[];
   failNext(count: number, failure?: FakeFailure): void;
+  setLatency(ms: number): void;
   /** The fake is shutting down: connections it closes are not client aborts, and pending answers are dropped. */
   close(): void;
 }
@@ -257,6 +260,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     },
     requestTimes: answerer.requestTimes,
     failNext: (count: number, failure?: FakeFailure) => answerer.failNext(count, failure),
+    setLatency: (ms: number) => answerer.setLatency(ms),
     close: () => closeServer(server, () => answerer.close()),
   };
 }
@@ -289,7 +293,7 @@ export function closeServer(server: Server, before: () => void): Promise<void> {
 }
 
 export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: FakeChatFlavour = {}): FakeChatAnswerer {
-  const latencyMs = opts.latencyMs ?? 0;
+  let latencyMs = opts.latencyMs ?? 0;
   const pieces = fakeAnswerPieces(opts.chunks ?? 5);
   const answerText = pieces.join('');
   const timers = new Set<NodeJS.Timeout>();
@@ -585,6 +589,9 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
     requestTimes,
     failNext(count: number, failure: FakeFailure = {}) {
       injected = { count, failure, seen: 0 };
+    },
+    setLatency(ms: number) {
+      latencyMs = ms;
     },
     close() {
       closing = true;

@@ -60,16 +60,16 @@ return live
 });
 
 /**
- * Publishes this router's requests in flight per deployment and sums every other live router's, in one step. Each
- * router keeps a hash of its own counts that expires unless refreshed, and a sorted set names the live routers.
+ * Publishes this router's numbers per field (requests in flight per deployment; latency sums and counts) and sums
+ * every other live router's, in one step. Each router keeps a hash of its own numbers that expires unless refreshed, and a sorted set names the live routers.
  * (The per-router hash names are built in the script from ARGV[1], which a Redis Cluster would refuse; Switchyard
  * uses one Redis node for its hot-path state.)
  *
  * KEYS: [1] the sorted set of routers. ARGV: [1] full key prefix of the per-router hashes, [2] this router's id,
- * [3] now (epoch ms), [4] time to live ms, then deployment id and count pairs. Returns [id, count, ...] of the others.
+ * [3] now (epoch ms), [4] time to live ms, then field and number pairs. Returns [field, sum, ...] over the others.
  */
-export const syncInFlightScript = defineScript({
-  name: 'routingSyncInFlight',
+export const syncRouterNumbersScript = defineScript({
+  name: 'routingSyncRouterNumbers',
   keys: 1,
   lua: `
 local prefix, me, now, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -97,7 +97,7 @@ end
 return out
 `,
   parse: (reply): [string, number][] => {
-    if (!Array.isArray(reply)) throw new Error('routingSyncInFlight answered a non-array.');
+    if (!Array.isArray(reply)) throw new Error('routingSyncRouterNumbers answered a non-array.');
     const out: [string, number][] = [];
     for (let i = 0; i + 1 < reply.length; i += 2) out.push([String(reply[i]), Number(reply[i + 1])]);
     return out;

@@ -110,6 +110,20 @@ describe('DeploymentState', () => {
     expect(two.inFlight('busy')).toBe(1);
   });
 
+  it("averages latency over every router's recent samples", async () => {
+    const one = await state();
+    const two = await state();
+    await waitFor(() => (two as unknown as { redis: { isAvailable: boolean } }).redis.isAvailable);
+    one.recordLatency('lat', 100);
+    one.recordLatency('lat', 300);
+    two.recordLatency('lat', 600);
+    expect(two.latencyMs('lat')).toBe(600);
+    await one.refresh();
+    await two.refresh();
+    expect(two.latencyMs('lat')).toBe(1000 / 3);
+    expect(two.latencyMs('never')).toBeUndefined();
+  });
+
   it('decides from its own view when Redis is unreachable, and says so once', async () => {
     const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const s = await state(`redis://127.0.0.1:${await closedPort()}`, 0);

@@ -8,11 +8,12 @@ import {
   countsAgainstDeployment,
   FAIL_WINDOW_MS,
   FailureWindow,
+  LatencyWindow,
   type CooldownRules,
   type CooldownView,
   type DeploymentFailure,
 } from '@switchyard/routing';
-import { loadCooldownsScript, recordFailureScript, syncInFlightScript } from './deployment-state.scripts';
+import { loadCooldownsScript, recordFailureScript, syncRouterNumbersScript } from './deployment-state.scripts';
 
 /** Redis keys and channel of the shared deployment state (under the stack's key prefix). */
 export const STATE_KEYS = {
@@ -26,6 +27,8 @@ export const STATE_KEYS = {
   routers: 'routing:routers',
   /** Prefix of each router's hash of requests in flight per deployment. */
   inFlight: 'routing:inflight:',
+  /** Prefix of each router's hash of recent latency per deployment (`<id>#s`: sum of samples, `<id>#n`: count). */
+  latency: 'routing:latency:',
 } as const;
 
 /**
@@ -47,6 +50,8 @@ export class DeploymentState implements CooldownView, OnModuleInit, OnApplicatio
   /** This router's attempts in flight per deployment, and the other routers' as of the last sync. */
   private readonly ownInFlight = new Map<string, number>();
   private othersInFlight = new Map<string, number>();
+  private readonly ownLatency = new LatencyWindow();
+  private othersLatency = new Map<string, { sum: number; count: number }>();
   private readonly instanceId = randomUUID();
   private readonly failures = new FailureWindow();
   private readonly rules: CooldownRules;
@@ -83,7 +88,7 @@ export class DeploymentState implements CooldownView, OnModuleInit, OnApplicatio
     // This router's counts stop counting now rather than when they expire.
     await this.redis
       .pipeline((p) => {
-        p.commands.del(`${STATE_KEYS.inFlight}${this.instanceId}`);
+        p.commands.del(`${STATE_KEYS.inFlight}${this.instanceId}`, `${STATE_KEYS.latency}${this.instanceId}`);
         p.commands.zrem(STATE_KEYS.routers, this.instanceId);
       })
       .catch(() => undefined);
@@ -98,6 +103,19 @@ export class DeploymentState implements CooldownView, OnModuleInit, OnApplicatio
   /** Attempts in flight on a deployment across every router (others' as of the last sync, within a second). */
   inFlight(deploymentId: string): number {
     return (this.ownInFlight.get(deploymentId) ?? 0) + (this.othersInFlight.get(deploymentId) ?? 0);
+  }
+
+  /** Recent average latency of a deployment over every router's last samples; undefined when none was measured. */
+  latencyMs(deploymentId: string): number | undefined {
+    const own = this.ownLatency.totalOf(deploymentId);
+    const others = this.othersLatency.get(deploymentId);
+    const count = own.count + (others?.count ?? 0);
+    return count === 0 ? undefined : (own.sum + (others?.sum ?? 0)) / count;
+  }
+
+  /** A successful attempt's latency (time to first token for streams). */
+  recordLatency(deploymentId: string, ms: number): void {
+    this.ownLatency.record(deploymentId, ms);
   }
 
   /** An attempt was handed to a translator. */
@@ -153,8 +171,9 @@ export class DeploymentState implements CooldownView, OnModuleInit, OnApplicatio
     this.failures.prune(now);
     for (const [id, until] of this.cooldowns) if (until <= now) this.cooldowns.delete(id);
     if (!this.redis.isAvailable) {
-      // Other routers' counts can no longer be known: this router balances on its own.
+      // Other routers' numbers can no longer be known: this router balances on its own.
       this.othersInFlight = new Map();
+      this.othersLatency = new Map();
       return;
     }
     try {
@@ -167,13 +186,31 @@ export class DeploymentState implements CooldownView, OnModuleInit, OnApplicatio
     try {
       const counts = [...this.ownInFlight].flat();
       const others = await this.redis.eval(
-        syncInFlightScript,
+        syncRouterNumbersScript,
         [STATE_KEYS.routers],
         [this.redis.key(STATE_KEYS.inFlight), this.instanceId, now, DeploymentState.IN_FLIGHT_TTL_MS, ...counts],
       );
       this.othersInFlight = new Map(others);
+      const latencies = this.ownLatency
+        .totals()
+        .flatMap(([id, t]) => [`${id}#s`, Math.round(t.sum), `${id}#n`, t.count]);
+      const shared = await this.redis.eval(
+        syncRouterNumbersScript,
+        [STATE_KEYS.routers],
+        [this.redis.key(STATE_KEYS.latency), this.instanceId, now, DeploymentState.IN_FLIGHT_TTL_MS, ...latencies],
+      );
+      const othersLatency = new Map<string, { sum: number; count: number }>();
+      for (const [field, value] of shared) {
+        const hash = field.lastIndexOf('#');
+        const id = field.slice(0, hash);
+        const t = othersLatency.get(id) ?? { sum: 0, count: 0 };
+        if (field.slice(hash + 1) === 's') t.sum = value;
+        else t.count = value;
+        othersLatency.set(id, t);
+      }
+      this.othersLatency = othersLatency;
     } catch (e) {
-      this.logger.debug(`could not share requests in flight: ${(e as Error).message}`);
+      this.logger.debug(`could not share requests in flight and latency: ${(e as Error).message}`);
     }
   }
 
