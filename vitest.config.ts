@@ -10,6 +10,7 @@ const libs = [
   'db',
   'analytics',
   'jobs',
+  'redis',
   'config',
   'testing',
   'http',

@@ -1,7 +1,16 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import type { Msg } from '@nats-io/transport-node';
-import { CONFIG, modelCatalog, type Deployment, type SwitchyardConfig } from '@switchyard/config';
-import { Commands, Errors, H, type GatewayError, type RouteTrail } from '@switchyard/contracts';
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import { CONFIG, modelCatalog, type Deployment, type RouterSettings, type SwitchyardConfig } from '@switchyard/config';
+import {
+  Commands,
+  decodeSummary,
+  encodeSummary,
+  Errors,
+  H,
+  type GatewayError,
+  type RequestSummary,
+  type RouteTrail,
+} from '@switchyard/contracts';
 import {
   errorFrame,
   frameKind,
@@ -10,58 +19,135 @@ import {
   NATS_CLIENT,
   natsHeaders,
   NatsClient,
+  parseMeta,
+  readErrorFrame,
   type NatsRequest,
 } from '@switchyard/nats';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { pickWeighted, resolveGroup, type ModelCatalog } from '@switchyard/routing';
+import {
+  nextFallback,
+  pickDeployment,
+  pickLeastBusy,
+  pickLowestLatency,
+  resolveGroup,
+  retriesFor,
+  retryWaitMs,
+  type Chooser,
+  type DeploymentPick,
+  type ModelCatalog,
+} from '@switchyard/routing';
+import { DeploymentState } from './deployment-state/deployment-state.service';
 import { readTimeoutMs } from './timeout';
 
-/** One request being routed: what every attempt of it needs. */
+/** The code of a translator's refusal at its in-flight bound (apps/translator's translator-errors.ts). */
+const TRANSLATOR_OVERLOADED = 'translator_overloaded';
+
+/** One request being routed: what every attempt of it needs, and where it stands. */
 interface Routing {
   request: NatsRequest;
   requestId: string;
   /** The gateway's reply subject: data frames go there straight from the translator. */
   clientReply: string;
-  /** performance.now() past which nobody waits for the answer. */
+  /** Epoch ms past which nobody waits for the answer. */
   deadline: number;
   trail: RouteTrail;
+  /** The request's summary, read from its header when a decision needs it (never on the first attempt's path). */
+  summary?: RequestSummary | null;
+  /** The group the request resolved to first, and the one being tried now. */
+  original: string;
+  group: string;
+  /** The model asked of the current group (a fallback's name: a wildcard deployment sends it upstream). */
+  model: string;
+  deployments: readonly Deployment[];
+  /** Deployments tried in the current group, so a retry goes to another one when there is one. */
+  tried: Set<string>;
+  triedGroups: Set<string>;
+  /** Retries made in the current group. */
+  retries: number;
+  /** Fallback groups used so far. */
+  fallbacks: number;
+  /** The last attempt's number. */
+  attempt: number;
+  /** The deployment of the last attempt. */
+  current?: Deployment;
+}
+
+/** Why the current group could not serve: a translator's error outcome, or the router's own error. */
+interface Failure {
+  error: GatewayError;
+  /** The translator's error frame, relayed to the client as it is when the router gives up. */
+  outcome?: Msg;
 }
 
 /**
- * Routes one request: resolves the model to a group, picks a deployment, and hands the untouched body to
- * a translator as attempt 1. The translator answers the gateway directly; only the attempt's outcome
- * comes back here, which keeps the router off the path of response bytes and stream chunks. An attempt
- * that failed before committing (nothing reached the client) comes back as an error outcome: today it is
- * relayed to the client; retries and fallbacks will decide here (the attempt number and the route trail
- * already travel with every attempt).
+ * Routes one request: resolves the model to a group, picks a deployment not cooling down, and hands the untouched
+ * body to a translator. The translator answers the gateway directly; only an attempt's outcome comes back here,
+ * which keeps the router off the path of response bytes and stream chunks. An attempt that failed before
+ * committing (nothing reached the client; for a stream, before its first chunk) comes back as an error outcome, and
+ * the router decides: retry in the group (another deployment when there is one, after a backoff or the upstream's
+ * retry-after otherwise, never past the deadline), fall back to the next model group, or give up and relay the
+ * error. Each failure feeds the shared deployment state (cooldowns), read from a local view with no Redis round trip.
  */
 @Injectable()
 export class RequestRouter implements BeforeApplicationShutdown {
   private readonly logger = new Logger('RequestRouter');
   private readonly catalog: ModelCatalog<Deployment>;
+  private readonly settings: RouterSettings;
+  /** The strategy's choice; undefined for simple-shuffle (pickDeployment's weighted default). */
+  private readonly choose?: Chooser<Deployment>;
+  /** Successful attempts' latencies are recorded (only latency-based routing reads them). */
+  private readonly measureLatency: boolean = false;
+  /** Requests waiting for a retry's backoff. */
+  private readonly waiting = new Set<NodeJS.Timeout>();
   static readonly SHUTDOWN_GRACE_MS = 10_000;
   /** Node timers hold at most 2^31-1 ms; a timeout header further out is treated as that far. */
   static readonly MAX_WAIT_MS = 2 ** 31 - 1 - 5_000;
   /** Used when a request carries no (valid) timeout header. */
   static readonly DEFAULT_TIMEOUT_MS = 600_000;
+  /** A retry that would start with less time than this before the deadline is not made. */
+  static readonly MIN_ATTEMPT_MS = 500;
+  /** A cooldown ending this close is over for a retry that waited for it (timers fire a little early or late). */
+  static readonly TIMER_SLACK_MS = 20;
 
   constructor(
     @Inject(NATS) private readonly nc: NatsConnection,
     @Inject(NATS_CLIENT) private readonly client: NatsClient,
     @Inject(CONFIG) config: SwitchyardConfig,
+    @Inject(DeploymentState) private readonly state: DeploymentState,
   ) {
     this.catalog = modelCatalog(config);
+    this.settings = config.routerSettings;
+    // routing_strategy: least-busy balances requests in flight, latency-based-routing follows recent latency;
+    // anything else is simple-shuffle (weights).
+    if (this.settings.routingStrategy === 'least-busy') {
+      this.choose = (deployments, exclude) => pickLeastBusy(deployments, this.state, Math.random, exclude);
+    } else if (this.settings.routingStrategy === 'latency-based-routing') {
+      const buffer = this.settings.latencyBuffer;
+      this.choose = (deployments, exclude) => pickLowestLatency(deployments, this.state, Math.random, exclude, buffer);
+      this.measureLatency = true;
+    }
+    const f = this.settings.fallbacks;
+    for (const model of new Set([
+      ...Object.values(f.fallbacks).flat(),
+      ...Object.values(f.contextWindowFallbacks).flat(),
+      ...Object.values(f.contentPolicyFallbacks).flat(),
+      ...f.defaultFallbacks,
+    ])) {
+      if (!resolveGroup(this.catalog, model)) {
+        this.logger.warn(`fallback model "${model}" is served by no model_list entry or alias: it will be skipped`);
+      }
+    }
   }
 
   /**
-   * Our transport has stopped taking requests by now (it drains when the module is destroyed); give
-   * attempts in flight a moment to report: an attempt that fails before its first byte is relayed from
-   * here, and dropping it would leave its client waiting for the whole timeout.
+   * Our transport has stopped taking requests by now (it drains when the module is destroyed); give attempts in
+   * flight and retries waiting for their backoff a moment to finish: an attempt that fails before its first byte is
+   * relayed from here, and dropping it would leave its client waiting for the whole timeout.
    */
   async beforeApplicationShutdown(): Promise<void> {
     const until = Date.now() + RequestRouter.SHUTDOWN_GRACE_MS;
-    while (this.client.pending > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    if (this.client.pending) this.logger.warn(`stopping with ${this.client.pending} attempts still in flight`);
+    const busy = () => this.client.pending + this.waiting.size;
+    while (busy() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    if (busy()) this.logger.warn(`stopping with ${busy()} attempts still in flight or waiting to retry`);
   }
 
   route(request: NatsRequest): void {
@@ -69,48 +155,86 @@ export class RequestRouter implements BeforeApplicationShutdown {
     if (!request.reply || !requestId) return; // nobody to answer: a malformed publish, not a client request
     const model = request.header(H.model);
     const timeoutMs = readTimeoutMs(request.header(H.timeoutMs), RequestRouter.DEFAULT_TIMEOUT_MS);
-    const routing: Routing = {
+    const now = Date.now();
+    let resolved = resolveGroup(this.catalog, model);
+    let asked = model;
+    let summary: RequestSummary | null | undefined;
+    if (!resolved) {
+      // OpenRouter's `models`: the first of the list that something serves stands in for an unknown `model`.
+      summary = decodeSummary(request.header(H.summary)) ?? null;
+      for (const m of summary?.models ?? []) {
+        resolved = resolveGroup(this.catalog, m);
+        asked = m;
+        if (resolved) break;
+      }
+    }
+    if (!resolved) return this.reply(request, requestId, Errors.modelNotFound(model));
+    const r: Routing = {
       request,
       requestId,
       clientReply: request.reply,
-      deadline: performance.now() + Math.min(timeoutMs, RequestRouter.MAX_WAIT_MS),
+      deadline: now + Math.min(timeoutMs, RequestRouter.MAX_WAIT_MS),
       trail: [],
+      summary,
+      original: resolved.group,
+      group: resolved.group,
+      model: asked,
+      deployments: resolved.deployments,
+      tried: new Set(),
+      triedGroups: new Set([resolved.group]),
+      retries: 0,
+      fallbacks: 0,
+      attempt: 0,
     };
-    const resolved = resolveGroup(this.catalog, model);
-    if (!resolved) return this.fail(routing, Errors.modelNotFound(model));
-    const deployment = pickWeighted(resolved.deployments);
-    if (!deployment) {
-      return this.fail(
-        routing,
-        Errors.unavailable(`No deployment of model group \`${resolved.group}\` can take requests now.`),
-      );
-    }
-    this.dispatch(routing, deployment, 1);
+    const pick = this.pick(resolved.deployments, now);
+    if (pick.ok) return this.dispatch(r, pick.deployment);
+    this.fallbackOrGiveUp(r, { error: this.allCooling(r.group, pick.availableAt, now) });
   }
 
-  private dispatch(r: Routing, deployment: Deployment, attempt: number): void {
-    const remaining = Math.max(0, r.deadline - performance.now());
+  private dispatch(r: Routing, deployment: Deployment): void {
+    const attempt = ++r.attempt;
+    r.current = deployment;
+    r.tried.add(deployment.id);
+    const remaining = Math.max(0, r.deadline - Date.now());
     const incoming = r.request.headers!;
+    let summaryHeader = incoming.get(H.summary) || undefined;
+    if (r.model !== r.request.header(H.model)) {
+      // A fallback model: the translator reads the model asked for from the summary (wildcard deployments send it).
+      const s = this.summaryOf(r);
+      if (s) summaryHeader = encodeSummary({ ...s, model: r.model });
+    }
     const headers = natsHeaders({
       [H.requestId]: r.requestId,
       [H.stream]: incoming.get(H.stream),
       [H.clientApi]: incoming.get(H.clientApi) || undefined,
-      [H.summary]: incoming.get(H.summary) || undefined,
+      [H.summary]: summaryHeader,
       [H.timeoutMs]: String(Math.round(remaining)),
       [H.deployment]: deployment.id,
       [H.attempt]: String(attempt),
       [H.clientReply]: r.clientReply,
       [H.trail]: r.trail.length > 0 ? JSON.stringify(r.trail) : undefined,
+      [H.fallbackDepth]: r.fallbacks > 0 ? String(r.fallbacks) : undefined,
     });
+    this.state.started(deployment.id);
+    let inFlight = true;
+    const finished = () => {
+      if (inFlight) this.state.finished(deployment.id);
+      inFlight = false;
+    };
     // Past the deadline (and a second for the translator's own report) nobody waits: stop listening.
-    const timer = setTimeout(() => subscription.unsubscribe(), remaining + 1000);
+    const timer = setTimeout(() => {
+      finished();
+      subscription.unsubscribe();
+    }, remaining + 1000);
     const subscription = this.client.send(Commands.executeAttempt, { data: r.request.data, headers }).subscribe({
       next: (outcome: Msg) => {
         clearTimeout(timer);
+        finished();
         this.onOutcome(r, outcome);
       },
       error: (e: Error) => {
         clearTimeout(timer);
+        finished();
         this.logger.error(`request ${r.requestId}: could not hand attempt ${attempt} to a translator: ${e.message}`);
         this.fail(r, Errors.unavailable('The router lost its connection to the message bus. Retry in a moment.'));
       },
@@ -124,19 +248,164 @@ export class RequestRouter implements BeforeApplicationShutdown {
         Errors.unavailable('No translator service is running to reach the provider. Start apps/translator and retry.'),
       );
     }
-    if (frameKind(outcome) === 'error') {
-      // Failed before any byte reached the client. Retries and fallbacks will decide here; for now the
-      // translator's error goes to the client as it is (it carries its attempt number and meta).
-      this.nc.publish(r.clientReply, outcome.data, { headers: outcome.headers });
+    const kind = frameKind(outcome);
+    if (kind !== 'error') {
+      if (this.measureLatency && (kind === 'done' || kind === 'response')) {
+        const meta = parseMeta(outcome);
+        const ms = meta?.ttftMs ?? meta?.latencyMs;
+        if (meta?.deploymentId && meta.status < 400 && ms !== undefined)
+          this.state.recordLatency(meta.deploymentId, ms);
+      }
+      return;
     }
+    // Failed before any byte reached the client: retry, fall back, or relay the error.
+    const meta = parseMeta(outcome);
+    const error = readErrorFrame(outcome, meta);
+    if (meta?.trail) r.trail = meta.trail;
+    const deploymentId = meta?.deploymentId || r.current?.id;
+    // A translator at its own in-flight bound says nothing of the deployment's health.
+    if (deploymentId && error.code !== TRANSLATOR_OVERLOADED) {
+      this.state.recordFailure(deploymentId, { kind: error.kind, status: error.status, retryAfterS: error.retryAfter });
+    }
+    this.retryOrFallBack(r, { error, outcome });
+  }
+
+  private retryOrFallBack(r: Routing, failure: Failure): void {
+    const { error } = failure;
+    const s = this.summaryOf(r);
+    const allowed = retriesFor({
+      kind: error.kind,
+      numRetries: this.settings.numRetries,
+      requestNumRetries: s?.numRetries,
+      deploymentMaxRetries: r.current?.maxRetries,
+      retryPolicy: this.settings.retryPolicy,
+      groupRetryPolicy: this.settings.groupRetryPolicy[r.group],
+    });
+    if (r.retries < allowed) {
+      const now = Date.now();
+      const pick = this.pick(r.deployments, now, r.tried);
+      // Every deployment of the group cools down: a fallback answers sooner than waiting for one.
+      if (!pick.ok && this.nextFallbackOf(r, error) !== undefined) return this.fallbackOrGiveUp(r, failure);
+      const other = pick.ok && pick.deployment.id !== r.current?.id;
+      const wait = retryWaitMs({
+        retry: r.retries + 1,
+        retryAfterS: error.retryAfter,
+        otherDeployment: other,
+        availableAt: pick.ok ? undefined : pick.availableAt,
+        now,
+        deadline: r.deadline,
+        minAttemptMs: RequestRouter.MIN_ATTEMPT_MS,
+        backoff: { minMs: this.settings.minRetryWaitMs },
+      });
+      if (wait !== undefined) {
+        r.retries++;
+        this.logger.debug(
+          `request ${r.requestId}: attempt ${r.attempt} on ${r.current?.id} failed (${error.kind}); retry ${r.retries}/${allowed} in ${wait} ms`,
+        );
+        if (wait <= 0) return this.retryNow(r, failure);
+        const timer = setTimeout(() => {
+          this.waiting.delete(timer);
+          this.retryNow(r, failure);
+        }, wait);
+        this.waiting.add(timer);
+        return;
+      }
+    }
+    this.fallbackOrGiveUp(r, failure);
+  }
+
+  private retryNow(r: Routing, failure: Failure): void {
+    const pick = this.pick(r.deployments, Date.now() + RequestRouter.TIMER_SLACK_MS, r.tried);
+    if (pick.ok) return this.dispatch(r, pick.deployment);
+    this.fallbackOrGiveUp(r, failure);
+  }
+
+  /** The next fallback group with a deployment free to take the request, else the failure goes to the client. */
+  private fallbackOrGiveUp(r: Routing, failure: Failure): void {
+    let error = failure.error;
+    for (;;) {
+      const next = this.nextFallbackOf(r, failure.error);
+      if (!next || Date.now() + RequestRouter.MIN_ATTEMPT_MS > r.deadline) break;
+      const resolved = resolveGroup(this.catalog, next.model)!;
+      r.triedGroups.add(next.group);
+      r.fallbacks++;
+      r.group = next.group;
+      r.model = next.model;
+      r.deployments = resolved.deployments;
+      r.tried = new Set();
+      r.retries = 0;
+      const now = Date.now();
+      const pick = this.pick(r.deployments, now);
+      this.logger.debug(`request ${r.requestId}: ${failure.error.kind}; falling back to ${next.group}`);
+      if (pick.ok) return this.dispatch(r, pick.deployment);
+      error = this.allCooling(next.group, pick.availableAt, now);
+    }
+    if (failure.outcome) {
+      // The translator's own error frame, with its attempt number and meta (trail, usage), and how deep in the
+      // fallback chain it failed (the translator reports that on the frames it sends the client only).
+      const headers = failure.outcome.headers;
+      const meta = parseMeta(failure.outcome);
+      if (headers && meta && r.fallbacks > 0)
+        headers.set(H.meta, JSON.stringify({ ...meta, fallbackDepth: r.fallbacks }));
+      this.nc.publish(r.clientReply, failure.outcome.data, { headers });
+      return;
+    }
+    this.fail(r, error);
+  }
+
+  private pick(
+    deployments: readonly Deployment[],
+    now: number,
+    tried?: ReadonlySet<string>,
+  ): DeploymentPick<Deployment> {
+    return pickDeployment(deployments, this.state, now, tried, Math.random, this.choose);
+  }
+
+  private nextFallbackOf(r: Routing, error: GatewayError): { model: string; group: string } | undefined {
+    const s = this.summaryOf(r);
+    return nextFallback(
+      this.settings.fallbacks,
+      {
+        original: r.original,
+        tried: r.triedGroups,
+        used: r.fallbacks,
+        kind: error.kind,
+        requestModels: s?.models,
+        disabled: s?.disableFallbacks,
+      },
+      (model) => resolveGroup(this.catalog, model)?.group,
+    );
+  }
+
+  private allCooling(group: string, availableAt: number, now: number): GatewayError {
+    const seconds = Math.max(1, Math.ceil((availableAt - now) / 1000));
+    return {
+      ...Errors.unavailable(
+        `Every deployment of model group \`${group}\` is cooling down after failures; retry after ${seconds} s.`,
+      ),
+      retryAfter: seconds,
+    };
+  }
+
+  private summaryOf(r: Routing): RequestSummary | undefined {
+    if (r.summary === undefined) r.summary = decodeSummary(r.request.header(H.summary)) ?? null;
+    return r.summary ?? undefined;
   }
 
   private fail(r: Routing, error: GatewayError): void {
-    const frame = errorFrame(error, {}, r.requestId);
+    if (r.attempt === 0) return this.reply(r.request, r.requestId, error);
+    // Attempts ran: the request's reply was answered by them (the router's NATS request carries the first
+    // reply); later errors go to the gateway's reply subject with the trail of what was tried.
+    const frame = errorFrame(error, { trail: r.trail, fallbackDepth: r.fallbacks }, r.requestId, r.attempt);
+    this.nc.publish(r.clientReply, frame.data, { headers: frame.headers });
+  }
+
+  private reply(request: NatsRequest, requestId: string, error: GatewayError): void {
+    const frame = errorFrame(error, {}, requestId);
     try {
-      r.request.respond(frame.data, frame.headers);
+      request.respond(frame.data, frame.headers);
     } catch (e) {
-      this.logger.error(`request ${r.requestId}: could not answer: ${(e as Error).message}`);
+      this.logger.error(`request ${requestId}: could not answer: ${(e as Error).message}`);
     }
   }
 }

@@ -32,10 +32,56 @@ export const ModelEntrySchema = z
   })
   .passthrough();
 
+const retries = () => z.number().int().nonnegative().max(100);
+
+/** LiteLLM's RetryPolicy: retries per exception class. */
+export const RetryPolicySchema = z
+  .object({
+    BadRequestErrorRetries: retries().optional(),
+    AuthenticationErrorRetries: retries().optional(),
+    TimeoutErrorRetries: retries().optional(),
+    RateLimitErrorRetries: retries().optional(),
+    ContentPolicyViolationErrorRetries: retries().optional(),
+    InternalServerErrorRetries: retries().optional(),
+  })
+  .strict();
+
+/** LiteLLM writes fallbacks as a list of `{group: [models...]}` objects. */
+export const FallbackListSchema = z.array(
+  z.record(z.string().min(1), z.array(z.string().min(1)), {
+    message: 'each entry maps a model group to the list of models to fall back to, e.g. {"gpt-4o": ["claude"]}',
+  }),
+);
+
+/** The settings of routing's resilience that LiteLLM accepts both in router_settings and in litellm_settings. */
+export const ResilienceSettingsSchema = z.object({
+  num_retries: retries().optional(),
+  fallbacks: FallbackListSchema.optional(),
+  context_window_fallbacks: FallbackListSchema.optional(),
+  content_policy_fallbacks: FallbackListSchema.optional(),
+  default_fallbacks: z.array(z.string().min(1)).optional(),
+  allowed_fails: z.number().int().nonnegative().optional(),
+  /** Seconds. */
+  cooldown_time: z.number().nonnegative().max(MAX_TIMEOUT_S).optional(),
+});
+
 export const RouterSettingsSchema = z
   .object({
+    ...ResilienceSettingsSchema.shape,
     routing_strategy: z.string().default('simple-shuffle'),
-    num_retries: z.number().int().nonnegative().default(0),
+    routing_strategy_args: z
+      .object({
+        /** latency-based-routing: deployments within this fraction of the lowest latency share the load. */
+        lowest_latency_buffer: z.number().nonnegative().max(100).optional(),
+      })
+      .passthrough()
+      .optional(),
+    max_fallbacks: z.number().int().nonnegative().max(100).optional(),
+    disable_cooldowns: z.boolean().optional(),
+    retry_policy: RetryPolicySchema.optional(),
+    model_group_retry_policy: z.record(z.string(), RetryPolicySchema).optional(),
+    /** Seconds: the least wait before retrying the same deployment. */
+    retry_after: z.number().nonnegative().max(MAX_TIMEOUT_S).optional(),
     timeout: z.number().positive().max(MAX_TIMEOUT_S, TIMEOUT_MESSAGE).default(600),
     model_group_alias: z
       .record(
@@ -56,9 +102,9 @@ export const GeneralSettingsSchema = z
 export const ConfigFileSchema = z
   .object({
     model_list: z.array(ModelEntrySchema).default([]),
-    router_settings: RouterSettingsSchema.default({ routing_strategy: 'simple-shuffle', num_retries: 0, timeout: 600 }),
+    router_settings: RouterSettingsSchema.default({ routing_strategy: 'simple-shuffle', timeout: 600 }),
     general_settings: GeneralSettingsSchema.default({}),
-    litellm_settings: z.record(z.string(), z.unknown()).optional(),
+    litellm_settings: ResilienceSettingsSchema.passthrough().optional(),
   })
   .passthrough();
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;

@@ -141,12 +141,7 @@ describe('LiteLLM config corpus', () => {
     expect(route(config('router-and-litellm-settings.yaml'), 'gpt-4o')?.calls).toEqual([['openai', 'gpt-4o']]);
     expect(ignoredSettings(doc)).toEqual([
       'router_settings.routing_strategy: usage-based-routing-v2',
-      'router_settings.fallbacks',
-      'router_settings.context_window_fallbacks',
-      'router_settings.allowed_fails',
-      'router_settings.cooldown_time',
       'router_settings.enable_pre_call_checks',
-      'litellm_settings.num_retries',
       'litellm_settings.request_timeout',
       'litellm_settings.cache',
       'litellm_settings.cache_params',

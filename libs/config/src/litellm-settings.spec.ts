@@ -27,7 +27,7 @@ model_list:
   - model_name: gpt-4o
     litellm_params: { model: openai/gpt-4o, api_key: sk-y, rpm: 100 }
 router_settings:
-  routing_strategy: latency-based-routing
+  routing_strategy: cost-based-routing
   model_group_alias: { gpt-4: gpt-4o }
   fallbacks: [{ gpt-4o: [gpt-4o-mini] }]
   num_retries: 2
@@ -63,9 +63,7 @@ describe('LiteLLM settings table', () => {
     expect(ignoredSettings(parseLitellmYaml(config))).toEqual([
       'model_list[].litellm_params.rpm',
       'model_list[].litellm_params.tpm',
-      'router_settings.routing_strategy: latency-based-routing',
-      'router_settings.num_retries',
-      'router_settings.fallbacks',
+      'router_settings.routing_strategy: cost-based-routing',
       'router_settings.redis_host',
       'litellm_settings.cache',
       'litellm_settings.success_callback',
@@ -91,7 +89,7 @@ general_settings: { master_key: sk-1234 }
     buildConfig(parseLitellmYaml(config), {}, { warn: (m) => warnings.push(m) });
     const ignored = warnings.filter((w) => w.startsWith('ignored: '));
     expect(ignored).toHaveLength(1);
-    expect(ignored[0]).toContain('router_settings.fallbacks');
+    expect(ignored[0]).toContain('router_settings.redis_host');
     expect(ignored[0]).toContain('litellm_settings.success_callback');
     expect(ignored[0]).not.toContain('general_settings.master_key');
     expect(ignored[0]).not.toContain('sk-1234');

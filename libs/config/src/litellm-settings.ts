@@ -63,22 +63,67 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
     'supported',
     'defaults for requests that do not set them (`temperature`, `max_tokens`, ...)',
   ),
-  ...ignored('model_list[].litellm_params', 'rpm tpm order max_retries', 'read, not enforced yet'),
+  ...ignored('model_list[].litellm_params', 'rpm tpm order', 'read, not enforced yet'),
+  row(
+    'model_list[].litellm_params.max_retries',
+    'translated',
+    "the router's retries after this deployment failed (LiteLLM hands it to the provider's client)",
+  ),
   row('model_list[].model_info.id', 'supported', 'the deployment id'),
   row('model_list[].model_info.base_model', 'translated', 'the model priced'),
   row(
     'router_settings.routing_strategy',
     'supported',
-    'simple-shuffle only; any other strategy is ignored',
-    (v) => v === undefined || v === 'simple-shuffle',
+    'simple-shuffle (by weight), least-busy (fewest requests in flight) and latency-based-routing (lowest recent ' +
+      'latency, time to first token for streams), over every router; others are ignored',
+    (v) => v === undefined || v === 'simple-shuffle' || v === 'least-busy' || v === 'latency-based-routing',
   ),
   row('router_settings.model_group_alias', 'supported', 'string or `{model: ...}`'),
   row('router_settings.timeout', 'translated', "the whole request's deadline, enforced by the gateway"),
+  row(
+    'router_settings.num_retries',
+    'supported',
+    "retries in a model group, to another deployment when there is one; a request's `num_retries` wins",
+  ),
+  row(
+    'router_settings.fallbacks',
+    'supported',
+    "`[{group: [models]}]`, tried in order when a group fails; a request's `fallbacks` / `models` replace them",
+  ),
+  row('router_settings.context_window_fallbacks', 'supported', 'on a context-window error (else `fallbacks`)'),
+  row('router_settings.content_policy_fallbacks', 'supported', 'on a content-policy error (else `fallbacks`)'),
+  row('router_settings.default_fallbacks', 'supported', 'for groups without `fallbacks` of their own'),
+  row('router_settings.max_fallbacks', 'supported', 'default 5'),
+  row(
+    'router_settings.allowed_fails',
+    'supported',
+    'failures per deployment within a minute before it cools down (default 3), counted across router instances',
+  ),
+  row(
+    'router_settings.cooldown_time',
+    'supported',
+    "seconds (default 5); a 429 cools down for the provider's retry-after; shared by router instances through Redis",
+  ),
+  row('router_settings.disable_cooldowns', 'supported'),
+  row(
+    'router_settings.routing_strategy_args',
+    'supported',
+    '`lowest_latency_buffer` (latency-based-routing: deployments within that fraction of the lowest share the load)',
+  ),
+  row(
+    'router_settings.retry_policy',
+    'supported',
+    'retries per error class (`RateLimitErrorRetries`, `TimeoutErrorRetries`, ...), over `num_retries`',
+  ),
+  row('router_settings.model_group_retry_policy', 'supported', 'a `retry_policy` per model group'),
+  row(
+    'router_settings.retry_after',
+    'supported',
+    "seconds: the least wait before retrying the same deployment (the provider's retry-after is always honoured)",
+  ),
   ...ignored(
     'router_settings',
-    `num_retries fallbacks context_window_fallbacks content_policy_fallbacks default_fallbacks max_fallbacks
-     allowed_fails allowed_fails_policy cooldown_time disable_cooldowns retry_policy model_group_retry_policy
-     retry_after stream_timeout routing_strategy_args enable_pre_call_checks optional_pre_call_checks
+    `allowed_fails_policy stream_timeout enable_pre_call_checks optional_pre_call_checks
      redis_host redis_port redis_password redis_url cache_responses caching_groups client_ttl
      default_max_parallel_requests default_priority polling_interval provider_budget_config
      enable_tag_filtering tag_filtering_match_any default_litellm_params set_verbose debug_level`,
@@ -88,10 +133,13 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
     'supported',
     "drops what a provider cannot take instead of a 400; a deployment's or request's own `drop_params` wins",
   ),
+  ...`num_retries fallbacks context_window_fallbacks content_policy_fallbacks default_fallbacks allowed_fails
+     cooldown_time`
+    .split(/\s+/)
+    .map((name) => row(`litellm_settings.${name}`, 'supported', `as \`router_settings.${name}\`, which wins`)),
   ...ignored(
     'litellm_settings',
-    `modify_params num_retries request_timeout fallbacks context_window_fallbacks
-     content_policy_fallbacks default_fallbacks allowed_fails cooldown_time cache cache_params
+    `modify_params request_timeout cache cache_params
      success_callback failure_callback callbacks service_callback set_verbose json_logs
      turn_off_message_logging redact_user_api_key_info redact_messages_in_exceptions max_budget budget_duration
      default_team_settings default_internal_user_params default_key_generate_params

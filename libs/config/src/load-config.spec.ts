@@ -63,13 +63,68 @@ describe('buildConfig', () => {
       apiBase: 'http://127.0.0.1:8000/v1',
     });
     expect(c.groups.get('gpt-4o')?.map((d) => d.id)).toEqual([a!.id, b!.id]);
-    expect(c.routerSettings).toEqual({
+    expect(c.routerSettings).toMatchObject({
       routingStrategy: 'simple-shuffle',
       numRetries: 2,
       timeoutMs: 30_000,
       aliases: { fast: 'gpt-4o' },
+      cooldowns: { allowedFails: 3, cooldownTimeMs: 5000 },
+      fallbacks: { fallbacks: {}, defaultFallbacks: [], maxFallbacks: 5 },
     });
     expect(c.masterKeySetting).toBe('os.environ/MASTER');
+  });
+
+  it("reads retries, fallbacks and cooldowns with LiteLLM's names, router_settings over litellm_settings", () => {
+    const doc = parse(`
+model_list:
+  - model_name: small
+    litellm_params: { model: openai/gpt-4o-mini, api_key: k }
+  - model_name: large
+    litellm_params: { model: openai/gpt-4.1, api_key: k }
+router_settings:
+  num_retries: 1
+  fallbacks: [{ small: [large] }]
+  context_window_fallbacks: [{ small: [large] }]
+  default_fallbacks: [large]
+  max_fallbacks: 2
+  allowed_fails: 1
+  cooldown_time: 0.5
+  retry_after: 2
+  retry_policy: { RateLimitErrorRetries: 4, BadRequestErrorRetries: 0 }
+  model_group_retry_policy: { large: { TimeoutErrorRetries: 2 } }
+litellm_settings:
+  num_retries: 9
+  content_policy_fallbacks: [{ small: [large] }]
+  cooldown_time: 30
+`);
+    expect(buildRoutingConfig(doc, {}).routerSettings).toMatchObject({
+      numRetries: 1,
+      retryPolicy: { RateLimitErrorRetries: 4, BadRequestErrorRetries: 0 },
+      groupRetryPolicy: { large: { TimeoutErrorRetries: 2 } },
+      minRetryWaitMs: 2000,
+      fallbacks: {
+        fallbacks: { small: ['large'] },
+        contextWindowFallbacks: { small: ['large'] },
+        contentPolicyFallbacks: { small: ['large'] },
+        defaultFallbacks: ['large'],
+        maxFallbacks: 2,
+      },
+      cooldowns: { allowedFails: 1, cooldownTimeMs: 500 },
+    });
+    expect(buildRoutingConfig(parse('litellm_settings: { num_retries: 3 }'), {}).routerSettings.numRetries).toBe(3);
+  });
+
+  it('refuses malformed retry and fallback settings, naming them', () => {
+    expect(() => buildRoutingConfig(parse('router_settings: { retry_policy: { RateLimitRetries: 2 } }'), {})).toThrow(
+      /retry_policy/,
+    );
+    expect(() => buildRoutingConfig(parse('router_settings: { fallbacks: { small: [large] } }'), {})).toThrow(
+      /fallbacks/,
+    );
+    expect(() => buildRoutingConfig(parse('router_settings: { fallbacks: [{ a: [b] }, { a: [c] }] }'), {})).toThrow(
+      /"a" twice/,
+    );
+    expect(() => buildRoutingConfig(parse('router_settings: { allowed_fails: -1 }'), {})).toThrow(/allowed_fails/);
   });
 
   it('derives the same deployment ids on every load, without the secret in them', () => {

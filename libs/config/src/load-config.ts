@@ -12,6 +12,7 @@ import {
   type ProviderFamily,
   type ProviderParams,
 } from '@switchyard/providers';
+import type { FallbackSettings } from '@switchyard/routing';
 import { ConfigFileSchema, type ConfigFile } from './config.schema';
 import { ignoredSettingsWarning } from './litellm-settings';
 import { parseLitellmYaml } from './litellm-yaml';
@@ -363,15 +364,50 @@ function assemble<D extends Deployment>(file: ConfigFile, deployments: D[]): Swi
     aliases[alias] = typeof target === 'string' ? target : target.model;
     if (typeof target !== 'string' && target.hidden === true) hiddenAliases.push(alias);
   }
+  // LiteLLM takes these in litellm_settings too; router_settings wins where both set one.
+  const ls = file.litellm_settings ?? {};
+  const fallbackMap = (name: string, list: Record<string, string[]>[] | undefined): Record<string, string[]> => {
+    const out: Record<string, string[]> = {};
+    for (const entry of list ?? []) {
+      for (const [group, models] of Object.entries(entry)) {
+        if (out[group] !== undefined) throw new ConfigError(`${name} lists the model group "${group}" twice.`);
+        out[group] = models;
+      }
+    }
+    return out;
+  };
+  const fallbacks: FallbackSettings = {
+    fallbacks: fallbackMap('fallbacks', rs.fallbacks ?? ls.fallbacks),
+    contextWindowFallbacks: fallbackMap(
+      'context_window_fallbacks',
+      rs.context_window_fallbacks ?? ls.context_window_fallbacks,
+    ),
+    contentPolicyFallbacks: fallbackMap(
+      'content_policy_fallbacks',
+      rs.content_policy_fallbacks ?? ls.content_policy_fallbacks,
+    ),
+    defaultFallbacks: rs.default_fallbacks ?? ls.default_fallbacks ?? [],
+    maxFallbacks: rs.max_fallbacks ?? 5,
+  };
   return {
     deployments,
     groups,
     routerSettings: {
       routingStrategy: rs.routing_strategy,
-      numRetries: rs.num_retries,
+      numRetries: rs.num_retries ?? ls.num_retries ?? 0,
       timeoutMs: rs.timeout * 1000,
       aliases,
       ...(hiddenAliases.length > 0 ? { hiddenAliases } : {}),
+      ...(rs.retry_policy ? { retryPolicy: rs.retry_policy } : {}),
+      groupRetryPolicy: rs.model_group_retry_policy ?? {},
+      minRetryWaitMs: (rs.retry_after ?? 0) * 1000,
+      latencyBuffer: rs.routing_strategy_args?.lowest_latency_buffer ?? 0,
+      fallbacks,
+      cooldowns: {
+        allowedFails: rs.allowed_fails ?? ls.allowed_fails ?? 3,
+        cooldownTimeMs: (rs.cooldown_time ?? ls.cooldown_time ?? 5) * 1000,
+        ...(rs.disable_cooldowns ? { disabled: true } : {}),
+      },
     },
     masterKeySetting: file.general_settings.master_key,
   };

@@ -1,4 +1,5 @@
 import type { ProviderFamily, ProviderParams } from '@switchyard/providers';
+import type { CooldownRules, FallbackSettings, RetryPolicy } from '@switchyard/routing';
 
 /**
  * A deployment as routing sees it: no provider credentials, no provider settings. Every service holds
@@ -55,6 +56,18 @@ export interface RouterSettings {
   aliases: Record<string, string>;
   /** Aliases marked `hidden` in model_group_alias: routable, not listed by /v1/models. */
   hiddenAliases?: readonly string[];
+  /** retry_policy: retries per error class (LiteLLM's names). */
+  retryPolicy?: RetryPolicy;
+  /** model_group_retry_policy: a retry policy per model group, over retry_policy. */
+  groupRetryPolicy: Readonly<Record<string, RetryPolicy>>;
+  /** retry_after in ms: the least wait before retrying the same deployment. */
+  minRetryWaitMs: number;
+  /** fallbacks, context_window_fallbacks, content_policy_fallbacks, default_fallbacks, max_fallbacks. */
+  fallbacks: FallbackSettings;
+  /** routing_strategy_args.lowest_latency_buffer (latency-based-routing). */
+  latencyBuffer: number;
+  /** allowed_fails, cooldown_time, disable_cooldowns. */
+  cooldowns: CooldownRules;
 }
 
 /** The resolved configuration. `D` is `Deployment` in the routing view, `ResolvedDeployment` in the translator's. */

@@ -32,6 +32,11 @@ export const H = {
   timeoutMs: 'sy-timeout-ms',
   /** JSON RouteTrail: the request's earlier attempts (router → translator). */
   trail: 'sy-trail',
+  /**
+   * The attempt's position in the fallback chain (router → translator; absent for 0, the group asked for): the
+   * translator reports it in FrameMeta.fallbackDepth. Retries within a group do not change it.
+   */
+  fallbackDepth: 'sy-fallback-depth',
   /** Kind of a reply frame: see FrameKind. */
   frame: 'sy-frame',
   /** JSON of FrameMeta on `response`, `done` and `error` frames. */

@@ -11,6 +11,7 @@ export const GATEWAY_ONLY_FIELDS = [
   'fallbacks',
   'context_window_fallback_dict',
   'num_retries',
+  'disable_fallbacks',
   // LiteLLM's per-request drop settings: read by the translator, never sent to a provider.
   'drop_params',
   'additional_drop_params',
@@ -37,6 +38,10 @@ export interface RequestSummary {
   promptChars: number;
   /** A request-level list of models to try in order (OpenRouter's `models`, LiteLLM's `fallbacks`). */
   models?: string[];
+  /** The request's own `num_retries` (LiteLLM): retries in each model group, over router_settings.num_retries. */
+  numRetries?: number;
+  /** LiteLLM's `disable_fallbacks`: no fallback group is tried for this request. */
+  disableFallbacks?: boolean;
   /** OpenRouter's provider routing preferences (`provider`), as the client sent them. */
   provider?: Record<string, unknown>;
   /** Top-level members only the gateway reads: removed before the body goes upstream. */

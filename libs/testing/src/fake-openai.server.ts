@@ -42,6 +42,11 @@ export { closeServer, listen, readBody } from './fakes/fake-http';
  * - fake-absurd-usage → usage reports prompt_tokens 1e300 and completion_tokens -5 (a broken provider)
  * - fake-cached → usage reports cached_tokens = floor(prompt_tokens / 2) and reasoning_tokens = 1
  * - fake-cost  → usage also reports `cost: 0.000421` (USD), as OpenRouter does
+ * - fake-context-window → 400 context_length_exceeded, in OpenAI's words
+ *
+ * Failures on command, whatever the model (routing tests): `failNext(n, { status, retryAfter })` makes the next `n`
+ * chat requests fail with that status (OpenAI's error body for it, `retry-after` when given; with `every: 2`, one
+ * request in two fails); `failNext(Infinity)` fails requests until `failNext(0)`. `requestTimes` holds when each chat request arrived (Date.now()).
  */
 
 /** The `fake-large` answer: 2,640,000 characters, so 660,000 tokens at four characters a token. */
@@ -72,7 +77,23 @@ export interface FakeUpstream {
   /** Chat completion requests whose client closed the connection before the answer was complete. */
   readonly aborted: number;
   readonly lastRequest?: FakeUpstreamRequest;
+  /** When each chat request arrived (Date.now()), oldest first. */
+  readonly requestTimes: readonly number[];
+  /** The next `count` chat requests fail with `failure` (Infinity: every request until `failNext(0)`). */
+  failNext(count: number, failure?: FakeFailure): void;
+  /** Changes the delay before response headers (a provider that turns slow), ms. */
+  setLatency(ms: number): void;
   close(): Promise<void>;
+}
+
+/** A failure `failNext` injects. */
+export interface FakeFailure {
+  /** HTTP status: 429, 500, 503, 401... Default 500. */
+  status?: number;
+  /** Seconds for the `retry-after` header. */
+  retryAfter?: number;
+  /** Fail one request in this many (the others answer normally), counting from the next one. Default 1: every one. */
+  every?: number;
 }
 
 const PIECES = ['Hello', ' from', ' the', ' fake', ' OpenAI', ' server', '.'];
@@ -149,6 +170,9 @@ export interface FakeChatAnswerer {
   sendError: FakeErrorSender;
   readonly requests: number;
   readonly aborted: number;
+  readonly requestTimes: readonly number[];
+  failNext(count: number, failure?: FakeFailure): void;
+  setLatency(ms: number): void;
   /** The fake is shutting down: connections it closes are not client aborts, and pending answers are dropped. */
   close(): void;
 }
@@ -237,12 +261,15 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     get lastRequest() {
       return lastRequest;
     },
+    requestTimes: answerer.requestTimes,
+    failNext: (count: number, failure?: FakeFailure) => answerer.failNext(count, failure),
+    setLatency: (ms: number) => answerer.setLatency(ms),
     close: () => closeServer(server, () => answerer.close()),
   };
 }
 
 export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: FakeChatFlavour = {}): FakeChatAnswerer {
-  const latencyMs = opts.latencyMs ?? 0;
+  let latencyMs = opts.latencyMs ?? 0;
   const pieces = fakeAnswerPieces(opts.chunks ?? 5);
   const answerText = pieces.join('');
   const timers = createFakeTimers();
@@ -250,6 +277,8 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
   let requests = 0;
   let aborted = 0;
   let closing = false;
+  const requestTimes: number[] = [];
+  let injected: { count: number; failure: FakeFailure; seen: number } = { count: 0, failure: {}, seen: 0 };
   let seq = 0;
   const choiceExtra = flavour.choiceExtra === undefined ? '' : JSON.stringify(flavour.choiceExtra).slice(1, -1) + ',';
 
@@ -293,6 +322,7 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
 
   const begin = (res: ServerResponse): FakeChatExchange => {
     requests++;
+    requestTimes.push(Date.now());
     const exchange: FakeChatExchange = { dropping: false };
     res.on('close', () => {
       if (!res.writableFinished && !exchange.dropping && !closing) aborted++;
@@ -308,7 +338,30 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
     exchange: FakeChatExchange,
   ): void => {
     const stream = body.stream === true;
+    if (injected.count > 0 && injected.seen++ % (injected.failure.every ?? 1) === 0) {
+      injected.count--;
+      const { status = 500, retryAfter } = injected.failure;
+      const extra: Record<string, string> = retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
+      const [type, code] =
+        status === 429
+          ? ['requests', 'rate_limit_exceeded']
+          : status === 401
+            ? ['invalid_request_error', 'invalid_api_key']
+            : status < 500
+              ? ['invalid_request_error', null]
+              : ['server_error', null];
+      return sendError(res, status, `Injected failure ${status} (failNext).`, type, code, null, extra);
+    }
     switch (model) {
+      case 'fake-context-window':
+        return sendError(
+          res,
+          400,
+          "This model's maximum context length is 128000 tokens. However, your messages resulted in 200000 tokens. Please reduce the length of the messages.",
+          'invalid_request_error',
+          'context_length_exceeded',
+          'messages',
+        );
       case 'fake-echo': {
         const echoed = Object.entries(req.headers)
           .filter(([k]) => k === 'authorization' || k.startsWith('x-'))
@@ -482,6 +535,13 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
     },
     get aborted() {
       return aborted;
+    },
+    requestTimes,
+    failNext(count: number, failure: FakeFailure = {}) {
+      injected = { count, failure, seen: 0 };
+    },
+    setLatency(ms: number) {
+      latencyMs = ms;
     },
     close() {
       closing = true;

@@ -23,6 +23,8 @@ export interface StartStackOptions {
   env?: Record<string, string>;
   /** Which services to run (default all five). Health is awaited for gateway and admin when included. */
   services?: string[];
+  /** How many router instances to run when the router is among the services (default 1); logs `router-2.log`, ... */
+  routers?: number;
 }
 
 export interface Stack {
@@ -277,7 +279,7 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
   };
 
   const logs = (): string =>
-    services
+    [...children.keys()]
       .map((svc) => `----- ${svc} (${join(logDir, `${svc}.log`)}) -----\n${tail(join(logDir, `${svc}.log`))}`)
       .join('\n');
   const fail = async (message: string): Promise<never> => {
@@ -307,8 +309,17 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
   if (childEnv.NODE_OPTIONS?.includes('vitest')) delete childEnv.NODE_OPTIONS;
   const pids: Record<string, number> = {};
   const guard = join(root, 'tools/lib/child-guard.js');
-  for (const svc of services) {
-    const fd = openSync(join(logDir, `${svc}.log`), 'a');
+  // Extra router instances share the router's queue group, as replicas do in production.
+  const instances = services.flatMap((svc) =>
+    svc === 'router'
+      ? Array.from({ length: Math.max(1, opts.routers ?? 1) }, (_, i) => ({
+          name: i === 0 ? svc : `${svc}-${i + 1}`,
+          svc,
+        }))
+      : [{ name: svc, svc }],
+  );
+  for (const { name, svc } of instances) {
+    const fd = openSync(join(logDir, `${name}.log`), 'a');
     try {
       // stdin is a pipe this process never writes to: child-guard.js stops the service when it closes.
       const child = spawn(process.execPath, ['-r', guard, join(root, 'dist/apps', svc, 'src/main.js')], {
@@ -317,10 +328,10 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
         stdio: ['pipe', fd, fd],
       });
       child.stdin?.on('error', () => undefined);
-      children.set(svc, child);
+      children.set(name, child);
       trackChild(child);
-      if (child.pid === undefined) return await fail(`startStack: could not spawn ${svc}.`);
-      pids[svc] = child.pid;
+      if (child.pid === undefined) return await fail(`startStack: could not spawn ${name}.`);
+      pids[name] = child.pid;
     } finally {
       closeSync(fd);
     }

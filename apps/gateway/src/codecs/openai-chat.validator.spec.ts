@@ -69,6 +69,22 @@ describe('validateChatRequest', () => {
     });
     expect(err({ provider: ['openai'] })).toEqual({ param: 'provider', code: 'invalid_type', status: 400 });
     expect(err({ models: ['a'], provider: { sort: 'price' } })).toBeUndefined();
+    expect(err({ num_retries: -1 })).toEqual({ param: 'num_retries', code: 'invalid_value', status: 400 });
+    expect(err({ num_retries: 11 })).toEqual({ param: 'num_retries', code: 'invalid_value', status: 400 });
+    expect(err({ disable_fallbacks: 'yes' })).toEqual({
+      param: 'disable_fallbacks',
+      code: 'invalid_type',
+      status: 400,
+    });
+  });
+
+  it("carries LiteLLM's num_retries and disable_fallbacks in the summary, stripped from the body", () => {
+    const r = validateChatRequest({ ...ok, num_retries: 2, disable_fallbacks: true });
+    expect(r.ok && r.value).toMatchObject({
+      numRetries: 2,
+      disableFallbacks: true,
+      strip: ['num_retries', 'disable_fallbacks'],
+    });
   });
 
   it.each([

@@ -3,6 +3,8 @@ import { promptCharsOf, type ChatMessage } from '@switchyard/providers';
 
 /** At most this many models in a request-level list. */
 export const MAX_REQUEST_MODELS = 16;
+/** Most retries a request may ask for (`num_retries`): each may wait for a backoff. */
+export const MAX_REQUEST_RETRIES = 10;
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
@@ -150,6 +152,8 @@ export function validateChatRequest(body: unknown): Result {
   if (typeof body.n === 'number' && body.n > 1) value.n = body.n;
   if (routing.models.length > 0) value.models = routing.models;
   if (routing.provider !== undefined) value.provider = routing.provider;
+  if (routing.numRetries !== undefined) value.numRetries = routing.numRetries;
+  if (routing.disableFallbacks) value.disableFallbacks = true;
   if (isObject(so)) value.streamOptions = so;
   if (isObject(metadata) && Object.values(metadata).some((v) => typeof v !== 'string')) value.metadataNeedsEdit = true;
   return { ok: true, value };
@@ -160,10 +164,16 @@ export function validateChatRequest(body: unknown): Result {
  * (provider preferences), LiteLLM's `fallbacks` (model names to try after `model`); and which
  * gateway-only members are present, to strip before the body goes upstream.
  */
-function readRoutingHints(
-  body: Record<string, unknown>,
-):
-  { ok: true; models: string[]; provider?: Record<string, unknown>; strip: string[] } | Extract<Result, { ok: false }> {
+function readRoutingHints(body: Record<string, unknown>):
+  | {
+      ok: true;
+      models: string[];
+      provider?: Record<string, unknown>;
+      numRetries?: number;
+      disableFallbacks?: boolean;
+      strip: string[];
+    }
+  | Extract<Result, { ok: false }> {
   const strip = GATEWAY_ONLY_FIELDS.filter((f) => body[f] !== undefined);
   const models: string[] = [];
   for (const name of ['models', 'fallbacks'] as const) {
@@ -193,5 +203,33 @@ function readRoutingHints(
       'invalid_type',
     );
   }
-  return { ok: true, models, provider: isObject(provider) ? provider : undefined, strip };
+  const numRetries = body.num_retries;
+  if (
+    numRetries !== undefined &&
+    numRetries !== null &&
+    !(
+      typeof numRetries === 'number' &&
+      Number.isInteger(numRetries) &&
+      numRetries >= 0 &&
+      numRetries <= MAX_REQUEST_RETRIES
+    )
+  ) {
+    return refuse(
+      `Invalid value for 'num_retries': expected an integer from 0 to ${MAX_REQUEST_RETRIES}.`,
+      'num_retries',
+      'invalid_value',
+    );
+  }
+  const disable = body.disable_fallbacks;
+  if (disable !== undefined && disable !== null && typeof disable !== 'boolean') {
+    return refuse("Invalid type for 'disable_fallbacks': expected a boolean.", 'disable_fallbacks', 'invalid_type');
+  }
+  return {
+    ok: true,
+    models,
+    provider: isObject(provider) ? provider : undefined,
+    ...(typeof numRetries === 'number' && { numRetries }),
+    ...(disable === true && { disableFallbacks: true }),
+    strip,
+  };
 }

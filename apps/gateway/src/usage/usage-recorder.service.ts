@@ -46,7 +46,8 @@ export class UsageRecorder {
       ttftMs: base.summary?.stream && outcome.firstByteAt ? outcome.firstByteAt - base.t0 : null,
       stream: base.summary?.stream ?? false,
       cacheHit: false,
-      fallbackDepth: meta?.fallbackDepth ?? Math.max(0, (meta?.trail?.length ?? 1) - 1),
+      // The router numbers fallback groups (retries within a group are not fallbacks): absent means none.
+      fallbackDepth: meta?.fallbackDepth ?? 0,
       tags: (base.summary?.tags ?? []).slice(0, USAGE_EVENT_LIMITS.maxTags).map((t) => storableText(t, 128)),
       attempts,
     });

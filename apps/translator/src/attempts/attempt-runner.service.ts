@@ -172,6 +172,8 @@ export class AttemptRunner {
       committed: false,
       trail,
     };
+    const depth = Number(request.header(H.fallbackDepth));
+    if (Number.isInteger(depth) && depth > 0) a.fallbackDepth = depth;
     const timer = setTimeout(() => {
       a.timedOut = true;
       abort.abort();

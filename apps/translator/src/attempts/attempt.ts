@@ -35,6 +35,8 @@ export interface Attempt {
   ttftMs?: number;
   /** The request's earlier attempts (H.trail), oldest first. */
   trail: RouteTrail;
+  /** The attempt's position in the fallback chain (H.fallbackDepth), when not the group asked for. */
+  fallbackDepth?: number;
 }
 
 /**

@@ -154,6 +154,7 @@ export class FramePublisher {
     };
     if (usage !== undefined) usage = this.setUsage(meta, usage, estimated);
     if (ttftMs !== undefined) meta.ttftMs = round(ttftMs);
+    if (a.fallbackDepth !== undefined) meta.fallbackDepth = a.fallbackDepth;
     meta.trail = trailWith(
       a.trail,
       { attempt: a.attempt, deploymentId: p.deployment.id, provider: p.deployment.provider },

@@ -1,0 +1,2 @@
+export * from './hot-redis.client';
+export * from './redis-script';
