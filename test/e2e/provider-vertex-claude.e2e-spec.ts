@@ -77,7 +77,12 @@ describe('vertex_ai/claude-* deployments end to end', () => {
         dep('claude-outsider', SONNET, { key: keyFile('outsider', outsider) }),
         dep('claude-forged', SONNET, { key: keyFile('forged', forged) }),
         dep('gemini-on-vertex', 'gemini-2.5-flash'),
-      ].join('')}`,
+      ].join('')}
+# Each group is one deployment whose provider errors this file reads one by one: a cooldown after a 401
+# (the router's own business, tested in routing.e2e-spec.ts) would answer the next request itself.
+router_settings:
+  disable_cooldowns: true
+`,
     });
     openai = new OpenAI({ apiKey: stack.masterKey, baseURL: `${stack.gatewayUrl}/v1`, maxRetries: 0 });
   });
