@@ -2,6 +2,7 @@ import OpenAI, { APIError, AuthenticationError, BadRequestError, NotFoundError, 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalyticsClient } from '@switchyard/analytics';
 import {
+  drainStream,
   type FakeUpstream,
   keySpendNanos,
   type Stack,
@@ -225,13 +226,7 @@ model_list:
         messages: [{ role: 'user', content: 'hi' }],
         stream: true,
       });
-      let text = '';
-      const failure = await (async () => {
-        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-      })().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const { text, error: failure } = await drainStream(stream);
       expect(text.length, model).toBeGreaterThan(0);
       expect(failure, model).toBeInstanceOf(APIError);
 

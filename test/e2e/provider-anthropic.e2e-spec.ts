@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import OpenAI, { APIError, BadRequestError, InternalServerError, RateLimitError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  drainStream,
   FAKE_ANTHROPIC_TEXT,
   FAKE_ANTHROPIC_THINKING,
   startFakeAnthropic,
@@ -378,17 +379,7 @@ describe('anthropic/ deployments end to end', () => {
       stream: true,
       messages: [{ role: 'user', content: 'x' }],
     });
-    let text = '';
-    let finish: string | null = null;
-    const outcome = await (async () => {
-      for await (const c of stream) {
-        text += c.choices[0]?.delta.content ?? '';
-        finish = c.choices[0]?.finish_reason ?? finish;
-      }
-    })().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const { text, finish, error: outcome } = await drainStream(stream);
     expect(outcome).toBeInstanceOf(APIError);
     errorBodies.push((outcome as APIError).message);
     expect(text).toBe('Hello');

@@ -1,6 +1,7 @@
 import OpenAI, { APIError, InternalServerError, RateLimitError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  drainStream,
   FAKE_AWS_KEYS,
   type FakeBedrock,
   startFakeBedrock,
@@ -372,19 +373,7 @@ model_list:${deployment('claude', 'us.anthropic.claude-3-7-sonnet-20250219-v1:0'
   it('ends a stream cut mid-way, or failing mid-way, with an error, never a normal finish', async () => {
     for (const model of ['bedrock-cut', 'bedrock-stream-throttle']) {
       const stream = await openai.chat.completions.create({ model, messages: [user('x')], stream: true });
-      let text = '';
-      let finish: string | undefined;
-      const error = await (async () => {
-        try {
-          for await (const chunk of stream) {
-            text += chunk.choices[0]?.delta.content ?? '';
-            finish = chunk.choices[0]?.finish_reason ?? finish;
-          }
-        } catch (e) {
-          return e;
-        }
-        return undefined;
-      })();
+      const { text, finish, error } = await drainStream(stream);
       expect(text, model).toBe('Hello');
       expect(['stop', 'length', 'tool_calls', 'content_filter'], model).not.toContain(finish);
       expect(error, model).toBeInstanceOf(APIError);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  drainStream,
   startFakeGemini,
   startStack,
   type FakeGemini,
@@ -344,19 +345,7 @@ model_list:
       messages: [{ role: 'user', content: 'x' }],
       stream: true,
     });
-    let text = '';
-    let finish: string | null = null;
-    const error = await (async () => {
-      try {
-        for await (const chunk of stream) {
-          text += chunk.choices[0]?.delta.content ?? '';
-          finish = chunk.choices[0]?.finish_reason ?? finish;
-        }
-      } catch (e) {
-        return e as Error;
-      }
-      return undefined;
-    })();
+    const { text, finish, error } = await drainStream(stream);
     expect(text).toBe('Hello from');
     expect(finish).toBeNull();
     expect(error).toBeDefined();

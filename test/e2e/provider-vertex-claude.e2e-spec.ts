@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import OpenAI, { APIError, RateLimitError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  drainStream,
   FAKE_ANTHROPIC_TEXT,
   FAKE_ANTHROPIC_THINKING,
   startFakeGemini,
@@ -310,17 +311,7 @@ router_settings:
       stream: true,
       messages: [{ role: 'user', content: 'x' }],
     });
-    let text = '';
-    let finish: string | null = null;
-    const outcome = await (async () => {
-      for await (const c of stream) {
-        text += c.choices[0]?.delta.content ?? '';
-        finish = c.choices[0]?.finish_reason ?? finish;
-      }
-    })().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const { text, finish, error: outcome } = await drainStream(stream);
     expect(outcome).toBeInstanceOf(APIError);
     errorBodies.push((outcome as APIError).message);
     expect(text).toBe('Hello');

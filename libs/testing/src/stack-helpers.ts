@@ -116,3 +116,29 @@ export function expectNoSecretsInLogs(
   }
   if (found.length > 0) throw new Error(`Secrets leaked: ${found.join('; ')}`);
 }
+
+/** What a client read of a stream before it ended: its text, the last finish_reason, and how it ended. */
+export interface DrainedStream {
+  /** The first choice's content, joined. */
+  text: string;
+  /** The first choice's last finish_reason; null when no chunk carried one. */
+  finish: string | null;
+  /** What the iteration threw (the SDK raises an in-stream error), or undefined when it ended normally. */
+  error: unknown;
+}
+
+/** Reads a chat completion stream (the openai SDK's) to its end without throwing: what a client saw. */
+export async function drainStream(
+  stream: AsyncIterable<{ choices: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }> }>,
+): Promise<DrainedStream> {
+  const seen: DrainedStream = { text: '', finish: null, error: undefined };
+  try {
+    for await (const chunk of stream) {
+      seen.text += chunk.choices[0]?.delta?.content ?? '';
+      seen.finish = chunk.choices[0]?.finish_reason ?? seen.finish;
+    }
+  } catch (e) {
+    seen.error = e;
+  }
+  return seen;
+}
