@@ -23,11 +23,16 @@ import {
   readErrorFrame,
   type NatsRequest,
 } from '@switchyard/nats';
+import { lookupModel } from '@switchyard/pricing';
 import {
+  estimateTokens,
+  minuteEnd,
   nextFallback,
   pickDeployment,
   pickLeastBusy,
+  pickLowestCost,
   pickLowestLatency,
+  pickLowestUsage,
   resolveGroup,
   retriesFor,
   retryWaitMs,
@@ -92,10 +97,12 @@ export class RequestRouter implements BeforeApplicationShutdown {
   private readonly logger = new Logger('RequestRouter');
   private readonly catalog: ModelCatalog<Deployment>;
   private readonly settings: RouterSettings;
-  /** The strategy's choice; undefined for simple-shuffle (pickDeployment's weighted default). */
-  private readonly choose?: Chooser<Deployment>;
+  /** The strategy's choice for a request; undefined for simple-shuffle (pickDeployment's weighted default). */
+  private readonly choose?: (r: Routing) => Chooser<Deployment>;
   /** Successful attempts' latencies are recorded (only latency-based routing reads them). */
   private readonly measureLatency: boolean = false;
+  /** Attempts' tokens are counted against their deployment's tpm (only usage-based routing reads them). */
+  private readonly countTokens: boolean = false;
   /** Requests waiting for a retry's backoff. */
   private readonly waiting = new Set<NodeJS.Timeout>();
   static readonly SHUTDOWN_GRACE_MS = 10_000;
@@ -118,12 +125,37 @@ export class RequestRouter implements BeforeApplicationShutdown {
     this.settings = config.routerSettings;
     // routing_strategy: least-busy balances requests in flight, latency-based-routing follows recent latency;
     // anything else is simple-shuffle (weights).
-    if (this.settings.routingStrategy === 'least-busy') {
-      this.choose = (deployments, exclude) => pickLeastBusy(deployments, this.state, Math.random, exclude);
-    } else if (this.settings.routingStrategy === 'latency-based-routing') {
+    const strategy = this.settings.routingStrategy;
+    if (strategy === 'least-busy') {
+      const choose: Chooser<Deployment> = (deployments, exclude) =>
+        pickLeastBusy(deployments, this.state, Math.random, exclude);
+      this.choose = () => choose;
+    } else if (strategy === 'latency-based-routing') {
       const buffer = this.settings.latencyBuffer;
-      this.choose = (deployments, exclude) => pickLowestLatency(deployments, this.state, Math.random, exclude, buffer);
+      const choose: Chooser<Deployment> = (deployments, exclude) =>
+        pickLowestLatency(deployments, this.state, Math.random, exclude, buffer);
+      this.choose = () => choose;
       this.measureLatency = true;
+    } else if (strategy === 'usage-based-routing-v2' || strategy === 'usage-based-routing') {
+      // The request's prompt, estimated from its characters, must fit each deployment's tpm this minute.
+      this.choose = (r) => {
+        const tokens = estimateTokens(this.summaryOf(r)?.promptChars ?? 0);
+        return (deployments, exclude) => pickLowestUsage(deployments, this.state, tokens, Math.random, exclude);
+      };
+      this.countTokens = true;
+    } else if (strategy === 'cost-based-routing') {
+      const costs = new Map<string, number | undefined>();
+      for (const d of config.deployments) {
+        const info = lookupModel(d.baseModel ?? d.model);
+        costs.set(d.id, info && Number(info.inputNanosPerMTok + info.outputNanosPerMTok));
+        if (!info)
+          this.logger.warn(
+            `cost-based-routing: no price is known for deployment ${d.id} (${d.baseModel ?? d.model}); it serves only when no priced deployment of ${d.modelName} can`,
+          );
+      }
+      const choose: Chooser<Deployment> = (deployments, exclude) =>
+        pickLowestCost(deployments, (d) => costs.get(d.id), Math.random, exclude);
+      this.choose = () => choose;
     }
     const f = this.settings.fallbacks;
     for (const model of new Set([
@@ -186,9 +218,9 @@ export class RequestRouter implements BeforeApplicationShutdown {
       fallbacks: 0,
       attempt: 0,
     };
-    const pick = this.pick(resolved.deployments, now);
+    const pick = this.pick(r, resolved.deployments, now);
     if (pick.ok) return this.dispatch(r, pick.deployment);
-    this.fallbackOrGiveUp(r, { error: this.allCooling(r.group, pick.availableAt, now) });
+    this.fallbackOrGiveUp(r, { error: this.unavailable(r.group, pick, now) });
   }
 
   private dispatch(r: Routing, deployment: Deployment): void {
@@ -249,9 +281,11 @@ export class RequestRouter implements BeforeApplicationShutdown {
       );
     }
     const kind = frameKind(outcome);
+    const meta = this.measureLatency || this.countTokens || kind === 'error' ? parseMeta(outcome) : undefined;
+    if (this.countTokens && meta?.deploymentId && meta.usage)
+      this.state.recordTokens(meta.deploymentId, meta.usage.promptTokens + meta.usage.completionTokens);
     if (kind !== 'error') {
       if (this.measureLatency && (kind === 'done' || kind === 'response')) {
-        const meta = parseMeta(outcome);
         const ms = meta?.ttftMs ?? meta?.latencyMs;
         if (meta?.deploymentId && meta.status < 400 && ms !== undefined)
           this.state.recordLatency(meta.deploymentId, ms);
@@ -259,7 +293,6 @@ export class RequestRouter implements BeforeApplicationShutdown {
       return;
     }
     // Failed before any byte reached the client: retry, fall back, or relay the error.
-    const meta = parseMeta(outcome);
     const error = readErrorFrame(outcome, meta);
     if (meta?.trail) r.trail = meta.trail;
     const deploymentId = meta?.deploymentId || r.current?.id;
@@ -283,7 +316,7 @@ export class RequestRouter implements BeforeApplicationShutdown {
     });
     if (r.retries < allowed) {
       const now = Date.now();
-      const pick = this.pick(r.deployments, now, r.tried);
+      const pick = this.pick(r, r.deployments, now, r.tried);
       // Every deployment of the group cools down: a fallback answers sooner than waiting for one.
       if (!pick.ok && this.nextFallbackOf(r, error) !== undefined) return this.fallbackOrGiveUp(r, failure);
       const other = pick.ok && pick.deployment.id !== r.current?.id;
@@ -315,7 +348,7 @@ export class RequestRouter implements BeforeApplicationShutdown {
   }
 
   private retryNow(r: Routing, failure: Failure): void {
-    const pick = this.pick(r.deployments, Date.now() + RequestRouter.TIMER_SLACK_MS, r.tried);
+    const pick = this.pick(r, r.deployments, Date.now() + RequestRouter.TIMER_SLACK_MS, r.tried);
     if (pick.ok) return this.dispatch(r, pick.deployment);
     this.fallbackOrGiveUp(r, failure);
   }
@@ -335,10 +368,10 @@ export class RequestRouter implements BeforeApplicationShutdown {
       r.tried = new Set();
       r.retries = 0;
       const now = Date.now();
-      const pick = this.pick(r.deployments, now);
+      const pick = this.pick(r, r.deployments, now);
       this.logger.debug(`request ${r.requestId}: ${failure.error.kind}; falling back to ${next.group}`);
       if (pick.ok) return this.dispatch(r, pick.deployment);
-      error = this.allCooling(next.group, pick.availableAt, now);
+      error = this.unavailable(next.group, pick, now);
     }
     if (failure.outcome) {
       // The translator's own error frame, with its attempt number and meta (trail, usage), and how deep in the
@@ -354,11 +387,15 @@ export class RequestRouter implements BeforeApplicationShutdown {
   }
 
   private pick(
+    r: Routing,
     deployments: readonly Deployment[],
     now: number,
     tried?: ReadonlySet<string>,
   ): DeploymentPick<Deployment> {
-    return pickDeployment(deployments, this.state, now, tried, Math.random, this.choose);
+    const pick = pickDeployment(deployments, this.state, now, tried, Math.random, this.choose?.(r));
+    // At its rpm / tpm, a group can take requests again when the minute ends.
+    if (!pick.ok && pick.atLimits) return { ...pick, availableAt: minuteEnd(now) };
+    return pick;
   }
 
   private nextFallbackOf(r: Routing, error: GatewayError): { model: string; group: string } | undefined {
@@ -377,8 +414,15 @@ export class RequestRouter implements BeforeApplicationShutdown {
     );
   }
 
-  private allCooling(group: string, availableAt: number, now: number): GatewayError {
-    const seconds = Math.max(1, Math.ceil((availableAt - now) / 1000));
+  /** Why no deployment of a group can take the request (every one cooling down, or at its rpm / tpm). */
+  private unavailable(group: string, pick: { availableAt: number; atLimits?: boolean }, now: number): GatewayError {
+    const seconds = Math.max(1, Math.ceil((pick.availableAt - now) / 1000));
+    if (pick.atLimits) {
+      return Errors.rateLimited(
+        `Every deployment of model group \`${group}\` is at its rpm / tpm limit for this minute; retry after ${seconds} s.`,
+        seconds,
+      );
+    }
     return {
       ...Errors.unavailable(
         `Every deployment of model group \`${group}\` is cooling down after failures; retry after ${seconds} s.`,

@@ -83,6 +83,18 @@ export const RouterSettingsSchema = z
     /** Seconds: the least wait before retrying the same deployment. */
     retry_after: z.number().nonnegative().max(MAX_TIMEOUT_S).optional(),
     timeout: z.number().positive().max(MAX_TIMEOUT_S, TIMEOUT_MESSAGE).default(600),
+    /** Switchyard's own: per model group, `timeout` (whole request) and `stream_timeout` (first chunk), seconds. */
+    model_group_timeouts: z
+      .record(
+        z.string(),
+        z
+          .object({
+            timeout: z.number().positive().max(MAX_TIMEOUT_S, TIMEOUT_MESSAGE).optional(),
+            stream_timeout: z.number().positive().max(MAX_TIMEOUT_S, TIMEOUT_MESSAGE).optional(),
+          })
+          .strict(),
+      )
+      .optional(),
     model_group_alias: z
       .record(
         z.string(),

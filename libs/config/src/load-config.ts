@@ -12,7 +12,7 @@ import {
   type ProviderFamily,
   type ProviderParams,
 } from '@switchyard/providers';
-import type { FallbackSettings } from '@switchyard/routing';
+import { shuffleWeights, type FallbackSettings } from '@switchyard/routing';
 import { ConfigFileSchema, type ConfigFile } from './config.schema';
 import { ignoredSettingsWarning } from './litellm-settings';
 import { parseLitellmYaml } from './litellm-yaml';
@@ -253,6 +253,8 @@ function routingDeployment(p: ParsedEntry, typed: Params): Deployment {
     model: p.model,
     apiBase: isEnvRef(p.raw['api_base']) ? undefined : checkApiBase(p.where, p.raw['api_base']),
     weight: num('weight') ?? 1,
+    // The weight as written, until assemble() turns it into the group's simple-shuffle weight.
+    shuffleWeight: num('weight'),
     rpm: num('rpm'),
     tpm: num('tpm'),
     order: num('order'),
@@ -357,7 +359,16 @@ function assemble<D extends Deployment>(file: ConfigFile, deployments: D[]): Swi
     list.push(d);
     groups.set(d.modelName, list);
   }
+  for (const list of groups.values()) {
+    const weights = shuffleWeights(list.map((d) => ({ weight: d.shuffleWeight, rpm: d.rpm, tpm: d.tpm })));
+    list.forEach((d, i) => (d.shuffleWeight = weights[i]));
+  }
   const rs = file.router_settings;
+  // A group's stream_timeout is the default of its deployments that set none.
+  for (const [group, t] of Object.entries(rs.model_group_timeouts ?? {})) {
+    if (t.stream_timeout === undefined) continue;
+    for (const d of groups.get(group) ?? []) d.streamTimeoutMs ??= t.stream_timeout * 1000;
+  }
   const aliases: Record<string, string> = {};
   const hiddenAliases: string[] = [];
   for (const [alias, target] of Object.entries(rs.model_group_alias ?? {})) {
@@ -396,6 +407,15 @@ function assemble<D extends Deployment>(file: ConfigFile, deployments: D[]): Swi
       routingStrategy: rs.routing_strategy,
       numRetries: rs.num_retries ?? ls.num_retries ?? 0,
       timeoutMs: rs.timeout * 1000,
+      groupTimeouts: Object.fromEntries(
+        Object.entries(rs.model_group_timeouts ?? {}).map(([group, t]) => [
+          group,
+          {
+            ...(t.timeout !== undefined && { timeoutMs: t.timeout * 1000 }),
+            ...(t.stream_timeout !== undefined && { streamTimeoutMs: t.stream_timeout * 1000 }),
+          },
+        ]),
+      ),
       aliases,
       ...(hiddenAliases.length > 0 ? { hiddenAliases } : {}),
       ...(rs.retry_policy ? { retryPolicy: rs.retry_policy } : {}),

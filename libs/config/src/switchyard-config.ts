@@ -22,6 +22,8 @@ export interface Deployment {
    */
   apiBase?: string;
   weight: number;
+  /** simple-shuffle's weight within the group: by weight, else rpm, else tpm, else even (shuffleWeights). */
+  shuffleWeight?: number;
   rpm?: number;
   tpm?: number;
   /** litellm_params.order: lower orders are tried first. */
@@ -52,7 +54,10 @@ export interface ResolvedDeployment extends Deployment {
 export interface RouterSettings {
   routingStrategy: string;
   numRetries: number;
+  /** router_settings.timeout in ms: a request's whole deadline, unless its group or itself sets another. */
   timeoutMs: number;
+  /** model_group_timeouts: per group, the whole request (`timeoutMs`) and its first chunk (`streamTimeoutMs`). */
+  groupTimeouts: Readonly<Record<string, { timeoutMs?: number; streamTimeoutMs?: number }>>;
   aliases: Record<string, string>;
   /** Aliases marked `hidden` in model_group_alias: routable, not listed by /v1/models. */
   hiddenAliases?: readonly string[];

@@ -12,6 +12,9 @@ export const GATEWAY_ONLY_FIELDS = [
   'context_window_fallback_dict',
   'num_retries',
   'disable_fallbacks',
+  // LiteLLM's per-request timeouts (seconds): the request's deadline and its first chunk's.
+  'timeout',
+  'stream_timeout',
   // LiteLLM's per-request drop settings: read by the translator, never sent to a provider.
   'drop_params',
   'additional_drop_params',
@@ -42,6 +45,13 @@ export interface RequestSummary {
   numRetries?: number;
   /** LiteLLM's `disable_fallbacks`: no fallback group is tried for this request. */
   disableFallbacks?: boolean;
+  /**
+   * The request's whole deadline, ms: its own `timeout` (or `x-switchyard-timeout`), else its model group's
+   * (router_settings.model_group_timeouts); unset means router_settings.timeout.
+   */
+  timeoutMs?: number;
+  /** The request's own `stream_timeout`, ms: the longest wait for a streamed attempt's first chunk. */
+  streamTimeoutMs?: number;
   /** OpenRouter's provider routing preferences (`provider`), as the client sent them. */
   provider?: Record<string, unknown>;
   /** Top-level members only the gateway reads: removed before the body goes upstream. */

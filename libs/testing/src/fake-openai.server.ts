@@ -94,6 +94,14 @@ export interface FakeFailure {
   retryAfter?: number;
   /** Fail one request in this many (the others answer normally), counting from the next one. Default 1: every one. */
   every?: number;
+  /**
+   * How the request fails (default `status`: an error answer with `status`). Streams only, else like `hang`:
+   * `hang`: stream headers and the role chunk, then nothing, ever (a provider that stalls before its first token);
+   * `cut-early`: the role chunk, then the connection is cut (before any content);
+   * `cut-mid`: the role chunk and one content chunk, then the connection is cut (mid-answer).
+   * A non-streamed request with any of these gets no answer at all (it hangs).
+   */
+  mode?: 'status' | 'hang' | 'cut-early' | 'cut-mid';
 }
 
 const PIECES = ['Hello', ' from', ' the', ' fake', ' OpenAI', ' server', '.'];
@@ -340,7 +348,8 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
     const stream = body.stream === true;
     if (injected.count > 0 && injected.seen++ % (injected.failure.every ?? 1) === 0) {
       injected.count--;
-      const { status = 500, retryAfter } = injected.failure;
+      const { status = 500, retryAfter, mode = 'status' } = injected.failure;
+      if (mode !== 'status') return failStream(res, mode, stream, model);
       const extra: Record<string, string> = retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
       const [type, code] =
         status === 429
@@ -478,6 +487,23 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
         includeUsage: body.stream_options?.include_usage === true,
       });
     });
+  };
+
+  /** failNext's stalls and cuts (see FakeFailure.mode). */
+  const failStream = (
+    res: ServerResponse,
+    mode: 'hang' | 'cut-early' | 'cut-mid',
+    stream: boolean,
+    model: string,
+  ): void => {
+    if (!stream) return; // nothing is ever sent: the request hangs until the client gives up
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+    const chunk = (delta: string) =>
+      `data: {"id":"chatcmpl-failnext","object":"chat.completion.chunk","created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null}]}\n\n`;
+    const role = chunk('{"role":"assistant","content":"","refusal":null}');
+    if (mode === 'hang') return void res.write(role);
+    const text = mode === 'cut-mid' ? role + chunk('{"content":"Hello"}') : role;
+    res.write(text, () => res.socket?.destroy());
   };
 
   const streamAnswer = (

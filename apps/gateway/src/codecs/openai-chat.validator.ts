@@ -1,5 +1,6 @@
 import { Errors, GATEWAY_ONLY_FIELDS, type GatewayError, type RequestSummary } from '@switchyard/contracts';
 import { promptCharsOf, type ChatMessage } from '@switchyard/providers';
+import { readTimeoutSeconds } from '../pipeline/request-timeout';
 
 /** At most this many models in a request-level list. */
 export const MAX_REQUEST_MODELS = 16;
@@ -154,6 +155,8 @@ export function validateChatRequest(body: unknown): Result {
   if (routing.provider !== undefined) value.provider = routing.provider;
   if (routing.numRetries !== undefined) value.numRetries = routing.numRetries;
   if (routing.disableFallbacks) value.disableFallbacks = true;
+  if (routing.timeoutMs !== undefined) value.timeoutMs = routing.timeoutMs;
+  if (routing.streamTimeoutMs !== undefined) value.streamTimeoutMs = routing.streamTimeoutMs;
   if (isObject(so)) value.streamOptions = so;
   if (isObject(metadata) && Object.values(metadata).some((v) => typeof v !== 'string')) value.metadataNeedsEdit = true;
   return { ok: true, value };
@@ -171,6 +174,8 @@ function readRoutingHints(body: Record<string, unknown>):
       provider?: Record<string, unknown>;
       numRetries?: number;
       disableFallbacks?: boolean;
+      timeoutMs?: number;
+      streamTimeoutMs?: number;
       strip: string[];
     }
   | Extract<Result, { ok: false }> {
@@ -224,10 +229,20 @@ function readRoutingHints(body: Record<string, unknown>):
   if (disable !== undefined && disable !== null && typeof disable !== 'boolean') {
     return refuse("Invalid type for 'disable_fallbacks': expected a boolean.", 'disable_fallbacks', 'invalid_type');
   }
+  const timeouts: { timeoutMs?: number; streamTimeoutMs?: number } = {};
+  for (const [name, field] of [
+    ['timeout', 'timeoutMs'],
+    ['stream_timeout', 'streamTimeoutMs'],
+  ] as const) {
+    const ms = readTimeoutSeconds(body[name], name);
+    if (typeof ms === 'object') return refuse(ms.invalid, name, 'invalid_value');
+    if (ms !== undefined) timeouts[field] = ms;
+  }
   return {
     ok: true,
     models,
     provider: isObject(provider) ? provider : undefined,
+    ...timeouts,
     ...(typeof numRetries === 'number' && { numRetries }),
     ...(disable === true && { disableFallbacks: true }),
     strip,

@@ -7,6 +7,7 @@ import { AuthService, mayUseModel, type Principal } from '../auth/auth.service';
 import type { ClientCodec } from '../codecs/client-codec';
 import { answersChat, groupMode } from '../models/model-mode';
 import { ADMISSION_CHECKS, type AdmissionCheck } from './admission-check';
+import { readTimeoutSeconds } from './request-timeout';
 
 export type Admission =
   | { ok: true; principal: Principal; summary: RequestSummary }
@@ -20,6 +21,7 @@ export type Admission =
 export class AdmissionService {
   private readonly logger = new Logger('Admission');
   private readonly catalog: ModelCatalog<Deployment>;
+  private readonly groupTimeouts: SwitchyardConfig['routerSettings']['groupTimeouts'];
 
   constructor(
     @Inject(AuthService) private readonly auth: AuthService,
@@ -27,6 +29,7 @@ export class AdmissionService {
     @Inject(ADMISSION_CHECKS) private readonly checks: AdmissionCheck[],
   ) {
     this.catalog = modelCatalog(config);
+    this.groupTimeouts = config.routerSettings.groupTimeouts;
   }
 
   async admit(req: FastifyRequest, codec: ClientCodec, requestId: string): Promise<Admission> {
@@ -38,6 +41,10 @@ export class AdmissionService {
     const summary = parsed.value;
     const group = mayUseModel(principal, summary.model) ? resolveGroup(this.catalog, summary.model) : undefined;
     if (!group) return { ok: false, error: Errors.modelNotFound(summary.model), principal, summary };
+    const deadline = this.requestTimeout(req, summary, group.group);
+    if (deadline !== undefined && typeof deadline !== 'number')
+      return { ok: false, error: deadline, principal, summary };
+    if (deadline !== undefined) summary.timeoutMs = deadline;
     const mode = groupMode(group.deployments);
     if (codec.api === 'openai.chat' && !answersChat(mode)) {
       return {
@@ -62,6 +69,26 @@ export class AdmissionService {
       if (refusal) return { ok: false, error: refusal, principal, summary };
     }
     return { ok: true, principal, summary };
+  }
+
+  /**
+   * The request's whole deadline, ms: its body's `timeout`, else the `x-switchyard-timeout` header (or LiteLLM's
+   * `x-litellm-timeout`), in seconds; else its model group's; undefined for router_settings.timeout.
+   */
+  private requestTimeout(
+    req: FastifyRequest,
+    summary: RequestSummary,
+    group: string,
+  ): number | undefined | GatewayError {
+    if (summary.timeoutMs !== undefined) return summary.timeoutMs;
+    for (const name of ['x-switchyard-timeout', 'x-litellm-timeout']) {
+      const header = req.headers[name];
+      if (header === undefined) continue;
+      const ms = readTimeoutSeconds(Array.isArray(header) ? header[0] : header, name);
+      if (typeof ms === 'object') return Errors.invalidRequest(`${ms.invalid} (header)`, name, 'invalid_value');
+      if (ms !== undefined) return ms;
+    }
+    return this.groupTimeouts[group]?.timeoutMs;
   }
 
   /** The caller's principal, for a request refused before admission could run (bad JSON, too large). */

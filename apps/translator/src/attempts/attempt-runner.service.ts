@@ -124,11 +124,14 @@ export class AttemptRunner {
     const header = request.header(H.timeoutMs);
     const remaining = header === '' ? NaN : Number(header);
     let budget = Number.isFinite(remaining) && remaining >= 0 ? remaining : this.options.defaultTimeoutMs;
-    // litellm_params.stream_timeout bounds streamed attempts; timeout bounds the others (and streams without one).
-    const depTimeout =
-      (input.stream ? prepared.deployment.streamTimeoutMs : undefined) ?? prepared.deployment.timeoutMs;
+    // litellm_params.timeout bounds the whole attempt; stream_timeout (the request's, else the deployment's, else
+    // its group's) bounds a streamed attempt's wait for its first chunk, as LiteLLM means them.
+    const depTimeout = prepared.deployment.timeoutMs;
     if (depTimeout !== undefined && depTimeout < budget) budget = depTimeout;
     if (budget <= 0) return fail(upstreamTimeout(prepared.ctx, 0));
+    const firstChunkMs = input.stream
+      ? (input.summary.streamTimeoutMs ?? prepared.deployment.streamTimeoutMs)
+      : undefined;
 
     let upstreamRequest: UpstreamRequest;
     try {
@@ -187,6 +190,16 @@ export class AttemptRunner {
         abort.abort();
       }, this.options.firstByteTimeoutMs);
     }
+    // Until its first chunk commits, a streamed attempt that goes past stream_timeout is a timeout the router
+    // may retry elsewhere; after that, only the whole attempt's budget bounds it.
+    let firstChunkTimer: NodeJS.Timeout | undefined;
+    if (firstChunkMs !== undefined && firstChunkMs < budget) {
+      firstChunkTimer = setTimeout(() => {
+        if (a.committed) return;
+        a.timedOut = true;
+        abort.abort();
+      }, firstChunkMs);
+    }
     this.registry.add(a);
     try {
       // Once cancelled, an upstream failure is only the abort we caused: the 499 was sent, nothing more is.
@@ -218,6 +231,7 @@ export class AttemptRunner {
     } finally {
       clearTimeout(timer);
       clearTimeout(headersTimer);
+      clearTimeout(firstChunkTimer);
       this.registry.remove(a);
     }
   }

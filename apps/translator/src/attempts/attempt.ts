@@ -37,6 +37,8 @@ export interface Attempt {
   trail: RouteTrail;
   /** The attempt's position in the fallback chain (H.fallbackDepth), when not the group asked for. */
   fallbackDepth?: number;
+  /** Its first chunk or part frame went out, with the route the gateway names in its response headers. */
+  routeSent?: boolean;
 }
 
 /**
