@@ -369,6 +369,7 @@ function assemble<D extends Deployment>(file: ConfigFile, deployments: D[]): Swi
     if (t.stream_timeout === undefined) continue;
     for (const d of groups.get(group) ?? []) d.streamTimeoutMs ??= t.stream_timeout * 1000;
   }
+  if (rs.stream_timeout !== undefined) for (const d of deployments) d.streamTimeoutMs ??= rs.stream_timeout * 1000;
   const aliases: Record<string, string> = {};
   const hiddenAliases: string[] = [];
   for (const [alias, target] of Object.entries(rs.model_group_alias ?? {})) {
