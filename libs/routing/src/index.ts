@@ -6,3 +6,6 @@ export * from './lowest-latency';
 export * from './model-resolver';
 export * from './retry-policy';
 export * from './weighted-pick';
+export * from './pre-call-checks';
+export * from './provider-preferences';
+export * from './auto-routes';
