@@ -35,6 +35,7 @@ import {
   type DeploymentPick,
   type ModelCatalog,
 } from '@switchyard/routing';
+import { CandidateFilter, type Candidates } from './candidate-filter';
 import { DeploymentState } from './deployment-state/deployment-state.service';
 import { readTimeoutMs } from './timeout';
 
@@ -58,6 +59,8 @@ interface Routing {
   /** The model asked of the current group (a fallback's name: a wildcard deployment sends it upstream). */
   model: string;
   deployments: readonly Deployment[];
+  /** The request's own order over `deployments` (provider preferences), over the strategy's choice. */
+  choose?: Chooser<Deployment>;
   /** Deployments tried in the current group, so a retry goes to another one when there is one. */
   tried: Set<string>;
   triedGroups: Set<string>;
@@ -94,8 +97,13 @@ export class RequestRouter implements BeforeApplicationShutdown {
   private readonly settings: RouterSettings;
   /** The strategy's choice; undefined for simple-shuffle (pickDeployment's weighted default). */
   private readonly choose?: Chooser<Deployment>;
-  /** Successful attempts' latencies are recorded (only latency-based routing reads them). */
-  private readonly measureLatency: boolean = false;
+  /**
+   * Successful attempts' latencies are recorded: latency-based routing reads them, and so does a request's
+   * `provider.sort: latency` whatever the strategy (a local push; shared in the background refresh).
+   */
+  private readonly measureLatency: boolean = true;
+  /** Request-level selection: pre-call checks and provider preferences (candidate-filter.ts). */
+  private readonly candidates: CandidateFilter;
   /** Requests waiting for a retry's backoff. */
   private readonly waiting = new Set<NodeJS.Timeout>();
   static readonly SHUTDOWN_GRACE_MS = 10_000;
@@ -116,6 +124,7 @@ export class RequestRouter implements BeforeApplicationShutdown {
   ) {
     this.catalog = modelCatalog(config);
     this.settings = config.routerSettings;
+    this.candidates = new CandidateFilter(config, this.state);
     // routing_strategy: least-busy balances requests in flight, latency-based-routing follows recent latency;
     // anything else is simple-shuffle (weights).
     if (this.settings.routingStrategy === 'least-busy') {
@@ -186,7 +195,9 @@ export class RequestRouter implements BeforeApplicationShutdown {
       fallbacks: 0,
       attempt: 0,
     };
-    const pick = this.pick(resolved.deployments, now);
+    const narrowed = this.narrow(r, resolved.deployments);
+    if (!narrowed.ok) return this.fallbackOrGiveUp(r, { error: narrowed.error });
+    const pick = this.pick(r.deployments, now, undefined, r.choose);
     if (pick.ok) return this.dispatch(r, pick.deployment);
     this.fallbackOrGiveUp(r, { error: this.allCooling(r.group, pick.availableAt, now) });
   }
@@ -283,7 +294,7 @@ export class RequestRouter implements BeforeApplicationShutdown {
     });
     if (r.retries < allowed) {
       const now = Date.now();
-      const pick = this.pick(r.deployments, now, r.tried);
+      const pick = this.pick(r.deployments, now, r.tried, r.choose);
       // Every deployment of the group cools down: a fallback answers sooner than waiting for one.
       if (!pick.ok && this.nextFallbackOf(r, error) !== undefined) return this.fallbackOrGiveUp(r, failure);
       const other = pick.ok && pick.deployment.id !== r.current?.id;
@@ -315,7 +326,7 @@ export class RequestRouter implements BeforeApplicationShutdown {
   }
 
   private retryNow(r: Routing, failure: Failure): void {
-    const pick = this.pick(r.deployments, Date.now() + RequestRouter.TIMER_SLACK_MS, r.tried);
+    const pick = this.pick(r.deployments, Date.now() + RequestRouter.TIMER_SLACK_MS, r.tried, r.choose);
     if (pick.ok) return this.dispatch(r, pick.deployment);
     this.fallbackOrGiveUp(r, failure);
   }
@@ -334,8 +345,13 @@ export class RequestRouter implements BeforeApplicationShutdown {
       r.deployments = resolved.deployments;
       r.tried = new Set();
       r.retries = 0;
+      const narrowed = this.narrow(r, resolved.deployments);
+      if (!narrowed.ok) {
+        error = narrowed.error;
+        continue;
+      }
       const now = Date.now();
-      const pick = this.pick(r.deployments, now);
+      const pick = this.pick(r.deployments, now, undefined, r.choose);
       this.logger.debug(`request ${r.requestId}: ${failure.error.kind}; falling back to ${next.group}`);
       if (pick.ok) return this.dispatch(r, pick.deployment);
       error = this.allCooling(next.group, pick.availableAt, now);
@@ -357,8 +373,26 @@ export class RequestRouter implements BeforeApplicationShutdown {
     deployments: readonly Deployment[],
     now: number,
     tried?: ReadonlySet<string>,
+    choose: Chooser<Deployment> | undefined = this.choose,
   ): DeploymentPick<Deployment> {
-    return pickDeployment(deployments, this.state, now, tried, Math.random, this.choose);
+    return pickDeployment(deployments, this.state, now, tried, Math.random, choose ?? this.choose);
+  }
+
+  /**
+   * ── Request-level selection (candidate-filter.ts) ──
+   * The one place a group's deployments are narrowed for the request being routed (pre-call checks, provider
+   * preferences) and given its own order: sets r.deployments and r.choose for every pick in the group.
+   */
+  private narrow(r: Routing, deployments: readonly Deployment[]): Candidates {
+    r.deployments = deployments;
+    r.choose = undefined;
+    if (!this.candidates.wants(r.request.header(H.summary))) return { ok: true, deployments };
+    const c = this.candidates.narrow(deployments, r.group, r.model, this.summaryOf(r));
+    if (c.ok) {
+      r.deployments = c.deployments;
+      r.choose = c.choose;
+    }
+    return c;
   }
 
   private nextFallbackOf(r: Routing, error: GatewayError): { model: string; group: string } | undefined {

@@ -7,6 +7,7 @@ import { AuthService, mayUseModel, type Principal } from '../auth/auth.service';
 import type { ClientCodec } from '../codecs/client-codec';
 import { answersChat, groupMode } from '../models/model-mode';
 import { ADMISSION_CHECKS, type AdmissionCheck } from './admission-check';
+import { AutoRouter } from './auto-router';
 
 export type Admission =
   | { ok: true; principal: Principal; summary: RequestSummary }
@@ -20,6 +21,7 @@ export type Admission =
 export class AdmissionService {
   private readonly logger = new Logger('Admission');
   private readonly catalog: ModelCatalog<Deployment>;
+  private readonly autoRouter: AutoRouter;
 
   constructor(
     @Inject(AuthService) private readonly auth: AuthService,
@@ -27,6 +29,7 @@ export class AdmissionService {
     @Inject(ADMISSION_CHECKS) private readonly checks: AdmissionCheck[],
   ) {
     this.catalog = modelCatalog(config);
+    this.autoRouter = new AutoRouter(config.routerSettings.autoRoutes);
   }
 
   async admit(req: FastifyRequest, codec: ClientCodec, requestId: string): Promise<Admission> {
@@ -36,8 +39,11 @@ export class AdmissionService {
     const parsed = codec.summarise(req.body);
     if (!parsed.ok) return { ok: false, error: parsed.error, principal };
     const summary = parsed.value;
-    const group = mayUseModel(principal, summary.model) ? resolveGroup(this.catalog, summary.model) : undefined;
-    if (!group) return { ok: false, error: Errors.modelNotFound(summary.model), principal, summary };
+    // An auto route's virtual model: access is to the name asked for; the group is the one its rules chose.
+    this.autoRouter.apply(summary, req.body);
+    const asked = summary.autoRoute?.from ?? summary.model;
+    const group = mayUseModel(principal, asked) ? resolveGroup(this.catalog, summary.model) : undefined;
+    if (!group) return { ok: false, error: Errors.modelNotFound(asked), principal, summary };
     const mode = groupMode(group.deployments);
     if (codec.api === 'openai.chat' && !answersChat(mode)) {
       return {
