@@ -38,6 +38,8 @@ export class CandidateFilter {
   private readonly preCallChecks: boolean;
   /** Catalogue entries of deployments that send one fixed model (wildcard ones look theirs up per request). */
   private readonly infos = new Map<string, ModelInfo | undefined>();
+  /** The same for their limits, so a request with pre-call checks on builds nothing per deployment. */
+  private readonly limits = new Map<string, ModelLimits | undefined>();
 
   constructor(
     config: SwitchyardConfig,
@@ -96,6 +98,12 @@ export class CandidateFilter {
   }
 
   private limitsOf(d: Deployment, model: string): ModelLimits | undefined {
+    if (d.model.includes('*') && !d.baseModel) return this.limitsFrom(d, model);
+    if (!this.limits.has(d.id)) this.limits.set(d.id, this.limitsFrom(d, model));
+    return this.limits.get(d.id);
+  }
+
+  private limitsFrom(d: Deployment, model: string): ModelLimits | undefined {
     const info = this.infoOf(d, model);
     const stated = d.modelInfo;
     if (!info && !stated) return undefined;

@@ -120,6 +120,9 @@ describe('validateChatRequest', () => {
     });
     expect(r.ok && r.value.needs).toEqual(['tools', 'vision', 'json_schema', 'reasoning']);
     expect(r.ok && r.value.params).toEqual(['tools', 'response_format', 'reasoning_effort', 'temperature']);
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`x${i}`, 1]));
+    const refused = validateChatRequest({ ...ok, ...many, provider: { require_parameters: true } });
+    expect(!refused.ok && refused.error.param).toBe('provider.require_parameters');
     const plain = validateChatRequest({ ...ok, temperature: 0.2, response_format: { type: 'json_object' } });
     expect(plain.ok && plain.value.needs).toBeUndefined();
     expect(plain.ok && plain.value.params).toBeUndefined();

@@ -4,6 +4,8 @@ import { parseProviderPreferences } from '@switchyard/routing';
 
 /** At most this many models in a request-level list. */
 export const MAX_REQUEST_MODELS = 16;
+/** Most top-level parameters a request with `provider.require_parameters` may send (their names travel to the router). */
+export const MAX_REQUIRED_PARAMS = 64;
 /** Most retries a request may ask for (`num_retries`): each may wait for a backoff. */
 export const MAX_REQUEST_RETRIES = 10;
 
@@ -166,8 +168,17 @@ export function validateChatRequest(body: unknown): Result {
   if (isObject(so)) value.streamOptions = so;
   const needs = needsOf(body, images);
   if (needs.length > 0) value.needs = needs;
-  if (routing.provider?.require_parameters === true)
-    value.params = Object.keys(body).filter((k) => !NOT_PARAMETERS.has(k) && body[k] !== undefined && body[k] !== null);
+  if (routing.provider?.require_parameters === true) {
+    const params = Object.keys(body).filter((k) => !NOT_PARAMETERS.has(k) && body[k] !== undefined && body[k] !== null);
+    // The names travel in a NATS header: a body of thousands of made-up members is refused, not carried.
+    if (params.length > MAX_REQUIRED_PARAMS || params.some((p) => p.length > 64))
+      return bad(
+        `Too many or too long top-level parameters for 'provider.require_parameters' (at most ${MAX_REQUIRED_PARAMS} names of up to 64 characters). Remove the members no provider takes.`,
+        'provider.require_parameters',
+        'invalid_value',
+      );
+    value.params = params;
+  }
   if (isObject(metadata) && Object.values(metadata).some((v) => typeof v !== 'string')) value.metadataNeedsEdit = true;
   return { ok: true, value };
 }
