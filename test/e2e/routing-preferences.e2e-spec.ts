@@ -208,6 +208,18 @@ router_settings:
       expect(await route({ model: 'auto', messages: user(long) })).toEqual(['roomy', 'default']);
     });
 
+    it('names the route on a stream too, before its first byte', async () => {
+      const before = fakes.cheap!.requests;
+      const { data, response } = await openai.chat.completions
+        .create({ model: 'auto', messages: user('Hi'), stream: true })
+        .withResponse();
+      expect(response.headers.get('x-switchyard-auto-route')).toBe('cheap');
+      let text = '';
+      for await (const chunk of data) text += chunk.choices[0]?.delta.content ?? '';
+      expect(text).toBeTruthy();
+      expect(fakes.cheap!.requests).toBe(before + 1);
+    });
+
     it('records the virtual model as requested and the group it went to as served', async () => {
       const { response } = await openai.chat.completions
         .create({ model: 'auto', messages: user('Hi there') })
