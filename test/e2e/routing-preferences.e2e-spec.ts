@@ -169,6 +169,11 @@ router_settings:
       });
     });
 
+    it("moves on to the request's next model when no deployment of its model matches", async () => {
+      const body = { ...ask({ only: ['groq'] }), model: 'chat', models: ['prefs'] };
+      expect(await served(body)).toEqual(['g']);
+    });
+
     it('refuses a provider object with wrong types, naming the field', async () => {
       expect(await refusal(ask({ sort: 'fastest' }))).toMatchObject({ status: 400, param: 'provider.sort' });
       expect(await refusal(ask({ order: 'openai' }))).toMatchObject({ status: 400, param: 'provider.order' });

@@ -68,7 +68,8 @@ export function preCallCheck<D extends RoutableDeployment>(
       ok: false,
       contextWindow: false,
       error: {
-        kind: 'bad_request',
+        // Not the request's fault alone: another model group (fallbacks, the request's `models`) may serve it.
+        kind: 'not_found',
         status: 400,
         type: 'invalid_request_error',
         param: paramOf(everywhere[0] ?? [...missing.keys()][0]),

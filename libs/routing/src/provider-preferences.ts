@@ -190,7 +190,8 @@ export function applyProviderPreferences<D extends RoutableDeployment>(
     left = left.filter(keep);
     if (left.length > 0 || before === 0) return undefined;
     return {
-      kind: 'bad_request',
+      // This group cannot serve it; another model (fallbacks, the request's `models`) may, as on OpenRouter.
+      kind: 'not_found',
       status: 400,
       type: 'invalid_request_error',
       param: `provider.${param}`,

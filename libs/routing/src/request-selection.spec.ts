@@ -58,7 +58,12 @@ describe('preCallCheck (enable_pre_call_checks)', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.contextWindow).toBe(false);
-    expect(r.error).toMatchObject({ status: 400, param: 'reasoning_effort', code: 'model_capability_missing' });
+    expect(r.error).toMatchObject({
+      status: 400,
+      kind: 'not_found',
+      param: 'reasoning_effort',
+      code: 'model_capability_missing',
+    });
     expect(r.error.message).toContain('reasoning');
   });
 });
