@@ -373,7 +373,8 @@ export class RequestRouter implements BeforeApplicationShutdown {
     deployments: readonly Deployment[],
     now: number,
     tried?: ReadonlySet<string>,
-    choose: Chooser<Deployment> | undefined = this.choose,
+    /** The request's own order (provider preferences), over the strategy's. */
+    choose?: Chooser<Deployment>,
   ): DeploymentPick<Deployment> {
     return pickDeployment(deployments, this.state, now, tried, Math.random, choose ?? this.choose);
   }
