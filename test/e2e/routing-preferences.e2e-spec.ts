@@ -46,6 +46,7 @@ ${entry('chat', 'big', 'max_input_tokens: 100000')}
 ${entry('tiny', 'tiny', 'max_input_tokens: 50')}
 ${entry('tinyfb', 'tiny', 'max_input_tokens: 50').replace('id: tiny', 'id: tiny-fb')}
 ${entry('roomy', 'roomy', 'max_input_tokens: 100000')}
+${entry('blind', 'small', 'supports_vision: false').replace('id: small', 'id: blind')}
 ${entry('think', 'plain', 'base_model: gpt-4o')}
 ${entry('think', 'thinker', 'base_model: o1')}
 ${entry('prefs', 'o', 'base_model: gpt-4o')}
@@ -97,6 +98,11 @@ router_settings:
         },
       ];
       for (let i = 0; i < 5; i++) expect(await served({ model: 'chat', messages: image })).toEqual(['big']);
+      const before = fakes.small!.requests;
+      const r = await refusal({ model: 'blind', messages: image });
+      expect(r).toMatchObject({ status: 400, code: 'model_capability_missing', param: 'messages' });
+      expect(r.message).toContain('image input');
+      expect(fakes.small!.requests).toBe(before);
       // From the pricing catalogue: gpt-4o does not reason, o1 does.
       for (let i = 0; i < 5; i++)
         expect(await served({ model: 'think', messages: user('Think'), reasoning_effort: 'low' })).toEqual(['thinker']);
