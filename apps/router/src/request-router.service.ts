@@ -40,6 +40,7 @@ import {
   type DeploymentPick,
   type ModelCatalog,
 } from '@switchyard/routing';
+import { CandidateFilter, type Candidates } from './candidate-filter';
 import { DeploymentState } from './deployment-state/deployment-state.service';
 import { readTimeoutMs } from './timeout';
 
@@ -63,6 +64,8 @@ interface Routing {
   /** The model asked of the current group (a fallback's name: a wildcard deployment sends it upstream). */
   model: string;
   deployments: readonly Deployment[];
+  /** The request's own order over `deployments` (provider preferences), over the strategy's choice. */
+  choose?: Chooser<Deployment>;
   /** Deployments tried in the current group, so a retry goes to another one when there is one. */
   tried: Set<string>;
   triedGroups: Set<string>;
@@ -99,10 +102,15 @@ export class RequestRouter implements BeforeApplicationShutdown {
   private readonly settings: RouterSettings;
   /** The strategy's choice for a request; undefined for simple-shuffle (pickDeployment's weighted default). */
   private readonly choose?: (r: Routing) => Chooser<Deployment>;
-  /** Successful attempts' latencies are recorded (only latency-based routing reads them). */
-  private readonly measureLatency: boolean = false;
+  /**
+   * Successful attempts' latencies are recorded: latency-based routing reads them, and so does a request's
+   * `provider.sort: latency` whatever the strategy (a local push; shared in the background refresh).
+   */
+  private readonly measureLatency: boolean = true;
   /** Attempts' tokens are counted against their deployment's tpm (only usage-based routing reads them). */
   private readonly countTokens: boolean = false;
+  /** Request-level selection: pre-call checks and provider preferences (candidate-filter.ts). */
+  private readonly candidates: CandidateFilter;
   /** Requests waiting for a retry's backoff. */
   private readonly waiting = new Set<NodeJS.Timeout>();
   static readonly SHUTDOWN_GRACE_MS = 10_000;
@@ -123,6 +131,7 @@ export class RequestRouter implements BeforeApplicationShutdown {
   ) {
     this.catalog = modelCatalog(config);
     this.settings = config.routerSettings;
+    this.candidates = new CandidateFilter(config, this.state);
     // routing_strategy: least-busy balances requests in flight, latency-based-routing follows recent latency;
     // anything else is simple-shuffle (weights).
     const strategy = this.settings.routingStrategy;
@@ -218,7 +227,9 @@ export class RequestRouter implements BeforeApplicationShutdown {
       fallbacks: 0,
       attempt: 0,
     };
-    const pick = this.pick(r, resolved.deployments, now);
+    const narrowed = this.narrow(r, resolved.deployments);
+    if (!narrowed.ok) return this.fallbackOrGiveUp(r, { error: narrowed.error });
+    const pick = this.pick(r, r.deployments, now);
     if (pick.ok) return this.dispatch(r, pick.deployment);
     this.fallbackOrGiveUp(r, { error: this.unavailable(r.group, pick, now) });
   }
@@ -367,6 +378,11 @@ export class RequestRouter implements BeforeApplicationShutdown {
       r.deployments = resolved.deployments;
       r.tried = new Set();
       r.retries = 0;
+      const narrowed = this.narrow(r, resolved.deployments);
+      if (!narrowed.ok) {
+        error = narrowed.error;
+        continue;
+      }
       const now = Date.now();
       const pick = this.pick(r, r.deployments, now);
       this.logger.debug(`request ${r.requestId}: ${failure.error.kind}; falling back to ${next.group}`);
@@ -392,10 +408,28 @@ export class RequestRouter implements BeforeApplicationShutdown {
     now: number,
     tried?: ReadonlySet<string>,
   ): DeploymentPick<Deployment> {
-    const pick = pickDeployment(deployments, this.state, now, tried, Math.random, this.choose?.(r));
+    // The request's own order (provider preferences) wins over the strategy's.
+    const pick = pickDeployment(deployments, this.state, now, tried, Math.random, r.choose ?? this.choose?.(r));
     // At its rpm / tpm, a group can take requests again when the minute ends.
     if (!pick.ok && pick.atLimits) return { ...pick, availableAt: minuteEnd(now) };
     return pick;
+  }
+
+  /**
+   * ── Request-level selection (candidate-filter.ts) ──
+   * The one place a group's deployments are narrowed for the request being routed (pre-call checks, provider
+   * preferences) and given its own order: sets r.deployments and r.choose for every pick in the group.
+   */
+  private narrow(r: Routing, deployments: readonly Deployment[]): Candidates {
+    r.deployments = deployments;
+    r.choose = undefined;
+    if (!this.candidates.wants(r.request.header(H.summary))) return { ok: true, deployments };
+    const c = this.candidates.narrow(deployments, r.group, r.model, this.summaryOf(r));
+    if (c.ok) {
+      r.deployments = c.deployments;
+      r.choose = c.choose;
+    }
+    return c;
   }
 
   private nextFallbackOf(r: Routing, error: GatewayError): { model: string; group: string } | undefined {

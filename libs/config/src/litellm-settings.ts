@@ -84,7 +84,21 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
     "the router's retries after this deployment failed (LiteLLM hands it to the provider's client)",
   ),
   row('model_list[].model_info.id', 'supported', 'the deployment id'),
-  row('model_list[].model_info.base_model', 'translated', 'the model priced'),
+  row(
+    'model_list[].model_info.base_model',
+    'translated',
+    'the model priced, and whose limits the pre-call checks read',
+  ),
+  row(
+    'model_list[].model_info.max_input_tokens',
+    'supported',
+    'the context window the pre-call checks use (over the catalogue; `max_tokens` when this is absent)',
+  ),
+  row(
+    'model_list[].model_info.supports_function_calling',
+    'supported',
+    'with `supports_vision`, `supports_response_schema`, `supports_reasoning`: capabilities the pre-call checks use, over the catalogue',
+  ),
   row(
     'router_settings.routing_strategy',
     'supported',
@@ -144,6 +158,16 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
   ),
   row('router_settings.disable_cooldowns', 'supported'),
   row(
+    'router_settings.enable_pre_call_checks',
+    'supported',
+    'skips deployments whose context window cannot hold prompt plus max_tokens (then context_window_fallbacks) or whose model lacks tools, images, JSON schema or reasoning the request uses',
+  ),
+  row(
+    'router_settings.auto_routes',
+    'supported',
+    "Switchyard's own: virtual models routed to a group by rules on the request (prompt tokens, tools, images, a tag, a bounded regex on the last user message), first match wins, else `default`",
+  ),
+  row(
     'router_settings.routing_strategy_args',
     'supported',
     '`lowest_latency_buffer` (latency-based-routing: deployments within that fraction of the lowest share the load)',
@@ -161,7 +185,7 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
   ),
   ...ignored(
     'router_settings',
-    `allowed_fails_policy enable_pre_call_checks optional_pre_call_checks
+    `allowed_fails_policy optional_pre_call_checks
      redis_host redis_port redis_password redis_url cache_responses caching_groups client_ttl
      default_max_parallel_requests default_priority polling_interval provider_budget_config
      enable_tag_filtering tag_filtering_match_any default_litellm_params set_verbose debug_level`,

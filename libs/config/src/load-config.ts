@@ -13,6 +13,7 @@ import {
   type ProviderParams,
 } from '@switchyard/providers';
 import { shuffleWeights, type FallbackSettings } from '@switchyard/routing';
+import { AutoRouteError, buildAutoRoutes } from './auto-routes.config';
 import { ConfigFileSchema, type ConfigFile } from './config.schema';
 import { ignoredSettingsWarning } from './litellm-settings';
 import { parseLitellmYaml } from './litellm-yaml';
@@ -162,6 +163,7 @@ interface ParsedEntry {
   model: string;
   baseModel?: string;
   mode?: string;
+  modelInfo?: Deployment['modelInfo'];
 }
 
 function issuesError(where: string, error: z.ZodError, fromEnv: ReadonlyMap<string, string>): ConfigError {
@@ -202,6 +204,23 @@ function parseEntry(entry: Entry, index: number): ParsedEntry {
     model,
     baseModel: typeof baseModel === 'string' ? baseModel : undefined,
     mode: entry.model_info?.mode,
+    modelInfo: modelInfoOf(entry.model_info),
+  };
+}
+
+/** model_info's limits and capabilities in LiteLLM's names, for the pre-call checks; undefined when it states none. */
+function modelInfoOf(info: Entry['model_info']): Deployment['modelInfo'] {
+  if (!info) return undefined;
+  const contextWindow = info.max_input_tokens ?? info.max_tokens;
+  const supports: NonNullable<Deployment['modelInfo']>['supports'] = {};
+  if (info.supports_function_calling !== undefined) supports.tools = info.supports_function_calling;
+  if (info.supports_vision !== undefined) supports.vision = info.supports_vision;
+  if (info.supports_response_schema !== undefined) supports.json_schema = info.supports_response_schema;
+  if (info.supports_reasoning !== undefined) supports.reasoning = info.supports_reasoning;
+  if (contextWindow === undefined && Object.keys(supports).length === 0) return undefined;
+  return {
+    ...(contextWindow !== undefined && { contextWindow }),
+    ...(Object.keys(supports).length > 0 && { supports }),
   };
 }
 
@@ -263,6 +282,7 @@ function routingDeployment(p: ParsedEntry, typed: Params): Deployment {
     maxRetries: num('max_retries'),
     baseModel: p.baseModel,
     mode: p.mode,
+    ...(p.modelInfo && { modelInfo: p.modelInfo }),
   };
 }
 
@@ -429,9 +449,20 @@ function assemble<D extends Deployment>(file: ConfigFile, deployments: D[]): Swi
         cooldownTimeMs: (rs.cooldown_time ?? ls.cooldown_time ?? 5) * 1000,
         ...(rs.disable_cooldowns ? { disabled: true } : {}),
       },
+      preCallChecks: rs.enable_pre_call_checks === true,
+      autoRoutes: autoRoutesOf(rs.auto_routes ?? [], { groups, aliases }),
     },
     masterKeySetting: file.general_settings.master_key,
   };
+}
+
+function autoRoutesOf(...args: Parameters<typeof buildAutoRoutes>): ReturnType<typeof buildAutoRoutes> {
+  try {
+    return buildAutoRoutes(...args);
+  } catch (e) {
+    if (e instanceof AutoRouteError) throw new ConfigError(e.message);
+    throw e;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ProviderFamily, ProviderParams } from '@switchyard/providers';
-import type { CooldownRules, FallbackSettings, RetryPolicy } from '@switchyard/routing';
+import type { AutoRoute, CooldownRules, FallbackSettings, RequestNeed, RetryPolicy } from '@switchyard/routing';
 
 /**
  * A deployment as routing sees it: no provider credentials, no provider settings. Every service holds
@@ -35,6 +35,11 @@ export interface Deployment {
   baseModel?: string;
   /** model_info.mode: what the model does (chat when unset; embedding, image_generation, ...). */
   mode?: string;
+  /**
+   * What model_info says of the model's limits and capabilities (max_input_tokens, supports_vision, ...), for the
+   * pre-call checks; each stated value wins over the pricing catalogue's.
+   */
+  modelInfo?: { contextWindow?: number; supports?: Partial<Record<RequestNeed, boolean>> };
 }
 
 /** A deployment with its provider settings and credentials resolved: the translator's view. */
@@ -73,6 +78,10 @@ export interface RouterSettings {
   latencyBuffer: number;
   /** allowed_fails, cooldown_time, disable_cooldowns. */
   cooldowns: CooldownRules;
+  /** enable_pre_call_checks: skip deployments whose model cannot take the request (context window, capabilities). */
+  preCallChecks: boolean;
+  /** auto_routes: virtual models whose requests go to a group chosen by rules (patterns compiled and checked). */
+  autoRoutes: readonly AutoRoute[];
 }
 
 /** The resolved configuration. `D` is `Deployment` in the routing view, `ResolvedDeployment` in the translator's. */

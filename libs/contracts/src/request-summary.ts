@@ -52,8 +52,23 @@ export interface RequestSummary {
   timeoutMs?: number;
   /** The request's own `stream_timeout`, ms: the longest wait for a streamed attempt's first chunk. */
   streamTimeoutMs?: number;
-  /** OpenRouter's provider routing preferences (`provider`), as the client sent them. */
+  /** OpenRouter's provider routing preferences (`provider`), as the client sent them (checked by the gateway). */
   provider?: Record<string, unknown>;
+  /**
+   * What the request needs of a model beyond text (tools, image input, a JSON schema response_format, reasoning),
+   * for router_settings.enable_pre_call_checks; absent when it needs none of these.
+   */
+  needs?: ('tools' | 'vision' | 'json_schema' | 'reasoning')[];
+  /**
+   * The request's top-level parameters (`temperature`, `logprobs`, ...), sent only when `provider.require_parameters`
+   * asks that every one of them be supported by the deployment chosen.
+   */
+  params?: string[];
+  /**
+   * The request asked for a virtual model of router_settings.auto_routes (`from`), and the gateway's rules sent it
+   * to `model` (this summary's model) by the rule named `rule` (`default` when none matched).
+   */
+  autoRoute?: { from: string; rule: string };
   /** Top-level members only the gateway reads: removed before the body goes upstream. */
   strip: string[];
   /** The client's `stream_options`, when it sent some (the translator merges `include_usage` into it). */

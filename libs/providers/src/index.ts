@@ -74,3 +74,4 @@ export * from './bedrock/bedrock.signer';
 export * from './bedrock/bedrock.stream';
 export * from './bedrock/bedrock.types';
 export * from './errors/bad-response';
+export * from './params/param-support';

@@ -8,3 +8,6 @@ export * from './lowest-usage';
 export * from './model-resolver';
 export * from './retry-policy';
 export * from './weighted-pick';
+export * from './pre-call-checks';
+export * from './provider-preferences';
+export * from './auto-routes';

@@ -8,6 +8,7 @@ import type { ClientCodec } from '../codecs/client-codec';
 import { answersChat, groupMode } from '../models/model-mode';
 import { ADMISSION_CHECKS, type AdmissionCheck } from './admission-check';
 import { readTimeoutSeconds } from './request-timeout';
+import { AutoRouter } from './auto-router';
 
 export type Admission =
   | { ok: true; principal: Principal; summary: RequestSummary }
@@ -22,6 +23,7 @@ export class AdmissionService {
   private readonly logger = new Logger('Admission');
   private readonly catalog: ModelCatalog<Deployment>;
   private readonly groupTimeouts: SwitchyardConfig['routerSettings']['groupTimeouts'];
+  private readonly autoRouter: AutoRouter;
 
   constructor(
     @Inject(AuthService) private readonly auth: AuthService,
@@ -30,6 +32,7 @@ export class AdmissionService {
   ) {
     this.catalog = modelCatalog(config);
     this.groupTimeouts = config.routerSettings.groupTimeouts;
+    this.autoRouter = new AutoRouter(config.routerSettings.autoRoutes);
   }
 
   async admit(req: FastifyRequest, codec: ClientCodec, requestId: string): Promise<Admission> {
@@ -39,8 +42,11 @@ export class AdmissionService {
     const parsed = codec.summarise(req.body);
     if (!parsed.ok) return { ok: false, error: parsed.error, principal };
     const summary = parsed.value;
-    const group = mayUseModel(principal, summary.model) ? resolveGroup(this.catalog, summary.model) : undefined;
-    if (!group) return { ok: false, error: Errors.modelNotFound(summary.model), principal, summary };
+    // An auto route's virtual model: access is to the name asked for; the group is the one its rules chose.
+    this.autoRouter.apply(summary, req.body);
+    const asked = summary.autoRoute?.from ?? summary.model;
+    const group = mayUseModel(principal, asked) ? resolveGroup(this.catalog, summary.model) : undefined;
+    if (!group) return { ok: false, error: Errors.modelNotFound(asked), principal, summary };
     const deadline = this.requestTimeout(req, summary, group.group);
     if (deadline !== undefined && typeof deadline !== 'number')
       return { ok: false, error: deadline, principal, summary };
