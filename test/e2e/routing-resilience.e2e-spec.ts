@@ -196,4 +196,46 @@ router_settings:
     expect(fakes.heavy!.requests / fakes.light!.requests).toBeGreaterThan(2);
     expect(fakes.heavy!.requests / fakes.light!.requests).toBeLessThan(5);
   });
+
+  it('lists deployments with their live state on GET /v1/deployments (admin, also on the gateway port)', async () => {
+    // A 429 with retry-after: 30 cools the group's only deployment down for 30 s, as the provider asked.
+    fakes.grouped!.failNext(1, { status: 429, retryAfter: 30 });
+    await ask('slow-group').catch(() => undefined);
+    type Listed = {
+      data: Array<Record<string, unknown> & { id: string }>;
+      routers: number;
+      live_state: boolean;
+    };
+    const get = async (base: string): Promise<Listed> => {
+      const r = await fetch(`${base}/v1/deployments`, { headers: { authorization: `Bearer ${stack.masterKey}` } });
+      expect(r.status).toBe(200);
+      return (await r.json()) as Listed;
+    };
+    let listed: Listed | undefined;
+    // Routers share their numbers every second: wait for this minute's to arrive.
+    await waitFor(
+      async () => {
+        listed = await get(stack.adminUrl);
+        const first = listed.data.find((d) => d.id === 'ordered-1');
+        return (first?.requests_1m as number) > 0 && (first?.errors_1m as number) > 0;
+      },
+      { timeoutMs: 10_000, intervalMs: 200, what: 'shared attempt counts in GET /v1/deployments' },
+    );
+    expect(listed!.live_state).toBe(true);
+    expect(listed!.routers).toBe(1);
+    const byId = Object.fromEntries(listed!.data.map((d) => [d.id, d]));
+    expect(Object.keys(byId).sort()).toEqual(['ordered-1', 'ordered-2', 'rpm-100', 'rpm-300', 'slow-1']);
+    expect(byId['ordered-1']).toMatchObject({ model_name: 'ordered', provider: 'openai', order: 1, in_flight: 0 });
+    expect(byId['ordered-1']!.latency_ms).toEqual(expect.any(Number));
+    expect(byId['ordered-1']!.error_rate).toBeGreaterThan(0);
+    expect(byId['ordered-1']!.error_rate).toBeLessThan(1);
+    expect(byId['rpm-300']).toMatchObject({ rpm: 300, errors_1m: 0, cooldown_until: null });
+    const until = Date.parse(byId['slow-1']!.cooldown_until as string);
+    expect(until - Date.now()).toBeGreaterThan(20_000);
+    expect(until - Date.now()).toBeLessThanOrEqual(31_000);
+    // The gateway's port answers it too; a wrong key is refused.
+    expect((await get(stack.gatewayUrl)).data).toHaveLength(5);
+    const refused = await fetch(`${stack.adminUrl}/v1/deployments`, { headers: { authorization: 'Bearer sk-nope' } });
+    expect(refused.status).toBe(401);
+  });
 });

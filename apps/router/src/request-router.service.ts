@@ -25,6 +25,7 @@ import {
 } from '@switchyard/nats';
 import { lookupModel } from '@switchyard/pricing';
 import {
+  countsAgainstDeployment,
   estimateTokens,
   minuteEnd,
   nextFallback,
@@ -295,6 +296,14 @@ export class RequestRouter implements BeforeApplicationShutdown {
     const meta = this.measureLatency || this.countTokens || kind === 'error' ? parseMeta(outcome) : undefined;
     if (this.countTokens && meta?.deploymentId && meta.usage)
       this.state.recordTokens(meta.deploymentId, meta.usage.promptTokens + meta.usage.completionTokens);
+    // The recent error rate counts the deployment's own failures, not a client's bad request or departure.
+    if (meta?.deploymentId && kind !== 'chunk' && kind !== 'part') {
+      const failed =
+        kind === 'error'
+          ? countsAgainstDeployment({ kind: meta.errorKind ?? 'upstream_5xx', status: meta.status })
+          : meta.status >= 500;
+      this.state.recordOutcome(meta.deploymentId, !failed);
+    }
     if (kind !== 'error') {
       if (this.measureLatency && (kind === 'done' || kind === 'response')) {
         const ms = meta?.ttftMs ?? meta?.latencyMs;

@@ -11,3 +11,4 @@ export * from './weighted-pick';
 export * from './pre-call-checks';
 export * from './provider-preferences';
 export * from './auto-routes';
+export * from './outcome-window';

@@ -3,6 +3,7 @@ import { lowestOrder, pickDeployment } from './deployment-picker';
 import { pickLowestCost } from './lowest-cost';
 import { estimateTokens, fitsMinuteLimits, minuteEnd, pickLowestUsage, type LimitedDeployment } from './lowest-usage';
 import type { RoutableDeployment } from './model-resolver';
+import { OutcomeWindow } from './outcome-window';
 import { pickWeighted, shuffleWeights } from './weighted-pick';
 
 const d = (id: string, extra: Partial<LimitedDeployment> = {}): LimitedDeployment => ({
@@ -105,5 +106,26 @@ describe('cost-based-routing', () => {
     expect(pickLowestCost(deps, costOf, () => 0, new Set(['cheap1', 'cheap2']))?.id).toBe('pricey');
     expect(pickLowestCost(deps, costOf, () => 0, new Set(['cheap1', 'cheap2', 'pricey']))?.id).toBe('unknown');
     expect(pickLowestCost(deps, costOf, () => 0, new Set(['cheap1', 'cheap2', 'pricey', 'unknown']))).toBeUndefined();
+  });
+});
+
+describe('OutcomeWindow (recent error rate)', () => {
+  it('counts the last minute in ten-second steps, and forgets what is older', () => {
+    const w = new OutcomeWindow();
+    w.record('a', true, 0);
+    w.record('a', false, 5_000);
+    w.record('a', true, 30_000);
+    w.record('b', false, 30_000);
+    expect(w.totals(59_999)).toEqual([
+      ['a', { ok: 2, failed: 1 }],
+      ['b', { ok: 0, failed: 1 }],
+    ]);
+    // At 60 s the first bucket (0-10 s) has left the window.
+    expect(w.totals(60_000)).toEqual([
+      ['a', { ok: 1, failed: 0 }],
+      ['b', { ok: 0, failed: 1 }],
+    ]);
+    w.record('a', true, 125_000);
+    expect(w.totals(125_000)).toEqual([['a', { ok: 1, failed: 0 }]]);
   });
 });

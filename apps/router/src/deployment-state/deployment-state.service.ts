@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CONFIG, ENV, type Env, type SwitchyardConfig } from '@switchyard/config';
+import { ROUTING_STATE_KEYS as STATE_KEYS } from '@switchyard/contracts';
 import { HotRedis } from '@switchyard/redis';
 import {
   cooldownMsFor,
@@ -9,6 +10,7 @@ import {
   FAIL_WINDOW_MS,
   FailureWindow,
   LatencyWindow,
+  OutcomeWindow,
   type CooldownRules,
   type CooldownView,
   type DeploymentFailure,
@@ -22,23 +24,6 @@ import {
   syncRouterNumbersScript,
 } from './deployment-state.scripts';
 
-/** Redis keys and channel of the shared deployment state (under the stack's key prefix). */
-export const STATE_KEYS = {
-  /** Hash: deployment id → epoch ms its cooldown ends. */
-  cooldowns: 'routing:cooldowns',
-  /** Counter of one deployment's failures in the current one-minute window. */
-  fails: (deploymentId: string) => `routing:fails:${deploymentId}`,
-  /** Pub/sub: `<deployment id> <until>` whenever a cooldown starts or grows. */
-  channel: 'routing:cooldown',
-  /** Sorted set of live routers (score: last sync, epoch ms). */
-  routers: 'routing:routers',
-  /** Prefix of each router's hash of requests in flight per deployment. */
-  inFlight: 'routing:inflight:',
-  /** Prefix of each router's hash of recent latency per deployment (`<id>#s`: sum of samples, `<id>#n`: count). */
-  latency: 'routing:latency:',
-  /** Hash of one minute's usage per deployment (`<id>#r`: requests, `<id>#t`: tokens), every router adding to it. */
-  usage: (minute: number) => `routing:usage:${minute}`,
-} as const;
 
 const NO_USAGE: MinuteUsage = { requests: 0, tokens: 0 };
 
@@ -62,6 +47,8 @@ export class DeploymentState implements CooldownView, UsageView, OnModuleInit, O
   private readonly ownInFlight = new Map<string, number>();
   private othersInFlight = new Map<string, number>();
   private readonly ownLatency = new LatencyWindow();
+  /** This router's attempts per deployment in about the last minute (GET /v1/deployments reads every router's). */
+  private readonly outcomes = new OutcomeWindow();
   private othersLatency = new Map<string, { sum: number; count: number }>();
   private readonly instanceId = randomUUID();
   private readonly failures = new FailureWindow();
@@ -131,6 +118,11 @@ export class DeploymentState implements CooldownView, UsageView, OnModuleInit, O
     const others = this.othersLatency.get(deploymentId);
     const count = own.count + (others?.count ?? 0);
     return count === 0 ? undefined : (own.sum + (others?.sum ?? 0)) / count;
+  }
+
+  /** An attempt's outcome, for the recent error rate the admin API reports. */
+  recordOutcome(deploymentId: string, ok: boolean, now = Date.now()): void {
+    this.outcomes.record(deploymentId, ok, now);
   }
 
   /** A successful attempt's latency (time to first token for streams). */
@@ -249,9 +241,10 @@ export class DeploymentState implements CooldownView, UsageView, OnModuleInit, O
         [this.redis.key(STATE_KEYS.inFlight), this.instanceId, now, DeploymentState.IN_FLIGHT_TTL_MS, ...counts],
       );
       this.othersInFlight = new Map(others);
-      const latencies = this.ownLatency
-        .totals()
-        .flatMap(([id, t]) => [`${id}#s`, Math.round(t.sum), `${id}#n`, t.count]);
+      const latencies = [
+        ...this.ownLatency.totals().flatMap(([id, t]) => [`${id}#s`, Math.round(t.sum), `${id}#n`, t.count]),
+        ...this.outcomes.totals(now).flatMap(([id, c]) => [`${id}#ok`, c.ok, `${id}#err`, c.failed]),
+      ];
       const shared = await this.redis.eval(
         syncRouterNumbersScript,
         [STATE_KEYS.routers],
@@ -261,8 +254,10 @@ export class DeploymentState implements CooldownView, UsageView, OnModuleInit, O
       for (const [field, value] of shared) {
         const hash = field.lastIndexOf('#');
         const id = field.slice(0, hash);
+        const what = field.slice(hash + 1);
+        if (what !== 's' && what !== 'n') continue; // attempt counts: read by the admin API only
         const t = othersLatency.get(id) ?? { sum: 0, count: 0 };
-        if (field.slice(hash + 1) === 's') t.sum = value;
+        if (what === 's') t.sum = value;
         else t.count = value;
         othersLatency.set(id, t);
       }
