@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
 import { startStack, type Stack } from '@switchyard/testing';
+import { once as onceWith, openLoop, summarise, type Row } from './load';
 
 interface Args {
   rates: number[];
@@ -23,6 +24,16 @@ interface Args {
   warmup: number;
   upstreamLatency: number;
 }
+
+const body = (stream: boolean) =>
+  JSON.stringify({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'Say hello in one short sentence, please.' }],
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+
+const once = (pool: Pool, path: string, auth: string, stream: boolean) =>
+  onceWith(pool, path, auth, stream, body(stream));
 
 function parseArgs(argv: string[]): Args {
   const get = (name: string, fallback: string) => {
@@ -37,88 +48,6 @@ function parseArgs(argv: string[]): Args {
     seconds: Number(get('seconds', '10')),
     warmup: Number(get('warmup', '2')),
     upstreamLatency: Number(get('upstream-latency', '0')),
-  };
-}
-
-interface Sample {
-  ms: number;
-  ok: boolean;
-}
-
-const body = (stream: boolean) =>
-  JSON.stringify({
-    model: 'gpt-4o-mini',
-    messages: [{ role: 'user', content: 'Say hello in one short sentence, please.' }],
-    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-  });
-
-/** One request; resolves with total latency, or with time to the first content chunk for a stream. */
-async function once(pool: Pool, path: string, auth: string, stream: boolean): Promise<Sample> {
-  const started = process.hrtime.bigint();
-  try {
-    const res = await pool.request({
-      path,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: auth },
-      body: body(stream),
-    });
-    let firstAt: bigint | undefined;
-    for await (const chunk of res.body) {
-      if (stream && firstAt === undefined && (chunk as Buffer).includes('"content"')) firstAt = process.hrtime.bigint();
-    }
-    const end = stream ? (firstAt ?? process.hrtime.bigint()) : process.hrtime.bigint();
-    return { ms: Number(end - started) / 1e6, ok: res.statusCode === 200 };
-  } catch {
-    return { ms: Number(process.hrtime.bigint() - started) / 1e6, ok: false };
-  }
-}
-
-/** Fires requests at `rate` per second for `seconds`, on schedule, and collects every outcome. */
-async function openLoop(
-  rate: number,
-  seconds: number,
-  fire: () => Promise<Sample>,
-): Promise<{ samples: Sample[]; achieved: number }> {
-  const total = Math.round(rate * seconds);
-  const interval = 1000 / rate;
-  const samples: Sample[] = [];
-  const pending: Promise<void>[] = [];
-  const start = performance.now();
-  for (let i = 0; i < total; i++) {
-    const due = start + i * interval;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    pending.push(fire().then((s) => void samples.push(s)));
-  }
-  await Promise.all(pending);
-  const elapsed = (performance.now() - start) / 1000;
-  return { samples, achieved: samples.filter((s) => s.ok).length / elapsed };
-}
-
-function pct(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-interface Row {
-  label: string;
-  p50: number;
-  p95: number;
-  p99: number;
-  achieved: number;
-  errors: number;
-}
-
-function summarise(label: string, run: { samples: Sample[]; achieved: number }): Row {
-  const ok = run.samples.filter((s) => s.ok).map((s) => s.ms);
-  return {
-    label,
-    p50: pct(ok, 50),
-    p95: pct(ok, 95),
-    p99: pct(ok, 99),
-    achieved: run.achieved,
-    errors: run.samples.length - ok.length,
   };
 }
 
