@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ClientApi, GatewayError, RequestSummary } from '@switchyard/contracts';
 
 /**
@@ -25,8 +26,14 @@ export interface StreamContext {
 
 export interface ClientCodec extends ErrorEnvelope {
   readonly api: ClientApi;
-  /** Validates a parsed body; the summary is what admission, routing and usage need of it. */
-  summarise(body: unknown): { ok: true; value: RequestSummary } | { ok: false; error: GatewayError };
+  /**
+   * Validates a parsed body; the summary is what admission, routing and usage need of it. `headers`: the
+   * request's, for APIs whose headers carry what an upstream of the same API needs (anthropic-beta).
+   */
+  summarise(
+    body: unknown,
+    headers?: IncomingHttpHeaders,
+  ): { ok: true; value: RequestSummary } | { ok: false; error: GatewayError };
   /** An error inside a stream that already started, in this API's framing: the stream's last bytes. */
   streamError(e: GatewayError, ctx: StreamContext): string;
   /** Written when a stream ends normally. */

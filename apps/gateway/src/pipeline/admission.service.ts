@@ -33,13 +33,13 @@ export class AdmissionService {
     const auth = await this.authenticate(req);
     if (!auth.ok) return { ok: false, error: auth.error };
     const principal = auth.principal;
-    const parsed = codec.summarise(req.body);
+    const parsed = codec.summarise(req.body, req.headers);
     if (!parsed.ok) return { ok: false, error: parsed.error, principal };
     const summary = parsed.value;
     const group = mayUseModel(principal, summary.model) ? resolveGroup(this.catalog, summary.model) : undefined;
     if (!group) return { ok: false, error: Errors.modelNotFound(summary.model), principal, summary };
     const mode = groupMode(group.deployments);
-    if (codec.api === 'openai.chat' && !answersChat(mode)) {
+    if ((codec.api === 'openai.chat' || codec.api === 'anthropic.messages') && !answersChat(mode)) {
       return {
         ok: false,
         error: Errors.invalidRequest(
