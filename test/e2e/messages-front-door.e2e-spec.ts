@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { costOf } from '@switchyard/pricing';
@@ -41,6 +44,7 @@ describe('/v1/messages end to end', () => {
   let openaiUp: FakeUpstream;
   let geminiUp: FakeGemini;
   let stack: Stack;
+  let keyDir: string;
   let key: { id: string; key: string };
   /** A client as Claude Code makes it: base URL at the gateway, a virtual key as the auth token (Bearer). */
   let client: Anthropic;
@@ -56,6 +60,11 @@ describe('/v1/messages end to end', () => {
       `  - model_name: ${name}\n    litellm_params: { model: openai/${model}, api_base: ${openaiUp.url}, api_key: os.environ/OPENAI_E2E_KEY }\n`;
     const anthropic = (name: string, model: string) =>
       `  - model_name: ${name}\n    litellm_params: { model: anthropic/${model}, api_base: ${anthropicUp.url}, api_key: os.environ/ANTHROPIC_E2E_KEY }\n`;
+    keyDir = mkdtempSync(join(tmpdir(), 'sy-messages-'));
+    const keyFile = join(keyDir, 'service-account.json');
+    writeFileSync(keyFile, geminiUp.createServiceAccount({ projectId: 'sy-msg' }).json, { mode: 0o600 });
+    const vertex = (name: string, model: string) =>
+      `  - model_name: ${name}\n    litellm_params: { model: vertex_ai/${model}, api_base: ${geminiUp.url}, vertex_credentials: ${keyFile}, vertex_project: sy-msg, vertex_location: us-east5 }\n`;
     const gemini = (name: string, model: string) =>
       `  - model_name: ${name}\n    litellm_params: { model: gemini/${model}, api_base: ${geminiUp.url}, api_key: os.environ/GEMINI_E2E_KEY }\n`;
     stack = await startStack({
@@ -69,8 +78,10 @@ describe('/v1/messages end to end', () => {
         anthropic('claude-opus-4-1', 'claude-opus-4-1-20250805'),
         anthropic('claude-cut', 'fake-drop'),
         anthropic('claude-limited', 'fake-429'),
+        anthropic('claude-overloaded', 'fake-529'),
         gemini('claude-haiku-4-5', 'gemini-2.5-flash'),
         gemini('gem-cut', 'gemini-2.0-flash-drop'),
+        vertex('claude-vertex', 'claude-sonnet-4-5@20250929'),
       ].join('')}`,
     });
     key = await newKey(stack);
@@ -80,6 +91,7 @@ describe('/v1/messages end to end', () => {
   afterAll(async () => {
     await stack?.stop();
     await Promise.all([anthropicUp?.close(), openaiUp?.close(), geminiUp?.close()]);
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
   });
 
   const failure = async (p: Promise<unknown>): Promise<APIError> => {
@@ -290,6 +302,15 @@ describe('/v1/messages end to end', () => {
       );
       expect(e.status).toBe(429);
       expect(e.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+      const busy = await failure(
+        client.messages.create({
+          model: 'claude-overloaded',
+          max_tokens: 16,
+          messages: [{ role: 'user', content: 'x' }],
+        }),
+      );
+      expect(busy.status).toBe(529);
+      expect(busy.error).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
     });
 
     it("ends a passed-through stream cut by the upstream with Anthropic's error event", async () => {
@@ -317,6 +338,36 @@ describe('/v1/messages end to end', () => {
         messages: [{ role: 'user', content: 'How many tokens is this?' }],
       });
       expect(estimate.input_tokens).toBe(Math.ceil('How many tokens is this?'.length / 4));
+    });
+  });
+
+  describe('to Claude on Vertex AI (passed through)', () => {
+    it('sends the body without model and with anthropic_version, the betas as headers, and relays the stream', async () => {
+      const stream = client.messages.stream(
+        { model: 'claude-vertex', max_tokens: 256, messages: [{ role: 'user', content: 'Hi' }] },
+        { headers: { 'anthropic-beta': 'context-1m-2025-08-07' } },
+      );
+      const final = await stream.finalMessage();
+      expect(final.content).toEqual([expect.objectContaining({ type: 'text', text: FAKE_ANTHROPIC_TEXT })]);
+      expect(final.id).toMatch(/^msg_vrtx_/);
+      const sent = geminiUp.lastClaudeRequest!;
+      expect(sent).toMatchObject({ model: 'claude-sonnet-4-5@20250929', method: 'streamRawPredict' });
+      expect(sent.body).toEqual({
+        anthropic_version: 'vertex-2023-10-16',
+        max_tokens: 256,
+        messages: [{ role: 'user', content: 'Hi' }],
+        stream: true,
+      });
+      expect(sent.headers['anthropic-beta']).toBe('context-1m-2025-08-07');
+    });
+
+    it("counts tokens at Vertex AI's count-tokens model", async () => {
+      const n = await client.messages.countTokens({
+        model: 'claude-vertex',
+        messages: [{ role: 'user', content: 'Count these words' }],
+      });
+      expect(n.input_tokens).toBe(Math.ceil('Count these words'.length / 4));
+      expect(geminiUp.lastClaudeRequest).toMatchObject({ model: 'count-tokens', method: 'rawPredict' });
     });
   });
 

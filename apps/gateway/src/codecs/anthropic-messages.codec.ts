@@ -1,5 +1,5 @@
 import type { ClientCodec } from './client-codec';
-import { anthropicErrorEnvelope, anthropicErrorType } from './anthropic-messages.envelope';
+import { anthropicError, anthropicErrorEnvelope } from './anthropic-messages.envelope';
 import { validateMessagesRequest } from './anthropic-messages.validator';
 import { openAIChatCodec } from './openai-chat.codec';
 
@@ -16,8 +16,8 @@ export const anthropicMessagesCodec: ClientCodec = {
   api: 'anthropic.messages',
   summarise: (body, headers) => validateMessagesRequest(body, headers),
   errorBody: anthropicErrorEnvelope.errorBody,
-  streamError: (e) =>
-    `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: anthropicErrorType(e.status), message: e.message } })}\n\n`,
+  statusFor: anthropicErrorEnvelope.statusFor,
+  streamError: (e) => `event: error\ndata: ${JSON.stringify({ type: 'error', error: anthropicError(e) })}\n\n`,
   terminator: EMPTY,
   streamHeaders: openAIChatCodec.streamHeaders,
   jsonContentType: 'application/json',

@@ -66,6 +66,38 @@ describe('validateMessagesRequest', () => {
     }
   });
 
+  it("gives an overloaded provider Anthropic's 529 overloaded_error, and keeps Anthropic's own error types", () => {
+    const overloaded = {
+      status: 503,
+      type: 'overloaded_error',
+      kind: 'overloaded' as const,
+      code: null,
+      param: null,
+      message: 'busy',
+    };
+    expect(anthropicMessagesCodec.statusFor!(overloaded)).toBe(529);
+    expect(JSON.parse(anthropicMessagesCodec.errorBody(overloaded)).error.type).toBe('overloaded_error');
+    const unavailable = {
+      status: 503,
+      type: 'server_error',
+      kind: 'unavailable' as const,
+      code: null,
+      param: null,
+      message: 'x',
+    };
+    expect(anthropicMessagesCodec.statusFor!(unavailable)).toBe(503);
+    expect(JSON.parse(anthropicMessagesCodec.errorBody(unavailable)).error.type).toBe('api_error');
+    const limited = {
+      status: 429,
+      type: 'requests',
+      kind: 'rate_limited' as const,
+      code: null,
+      param: null,
+      message: 'x',
+    };
+    expect(JSON.parse(anthropicMessagesCodec.errorBody(limited)).error.type).toBe('rate_limit_error');
+  });
+
   it("ends a broken stream with Anthropic's error event", () => {
     const text = anthropicMessagesCodec.streamError(
       { status: 529, type: 'overloaded_error', kind: 'overloaded', code: null, param: null, message: 'Overloaded' },

@@ -11,6 +11,8 @@ import type { ClientApi, GatewayError, RequestSummary } from '@switchyard/contra
 export interface ErrorEnvelope {
   /** A whole error response body in this API's envelope. */
   errorBody(e: GatewayError): string;
+  /** The HTTP status this API gives the error, when not the gateway's own (Anthropic's 529 for overloaded). */
+  statusFor?(e: GatewayError): number;
 }
 
 /** What a codec may need to write its own stream events: the request's identity. */

@@ -25,10 +25,11 @@ function passthroughBody(
   deployment: ProviderDeployment,
   countTokens: boolean,
 ): Uint8Array {
-  const edits: Record<string, string | null> = { model: JSON.stringify(deployment.model) };
+  const edits: Record<string, string | null> = {};
   for (const f of input.summary.strip) edits[f] = null;
+  Object.assign(edits, variant.bodyEdits);
   // Vertex AI's count-tokens endpoint names the model in the body; its rawPredict takes it in the URL.
-  if (variant.bodyEdits !== undefined && !countTokens) Object.assign(edits, variant.bodyEdits);
+  if (edits['model'] !== null || countTokens) edits['model'] = JSON.stringify(deployment.model);
   const edited = editTopLevel(input.raw, edits);
   if (edited !== undefined) return edited;
   const body = JSON.parse(Buffer.from(input.raw).toString('utf8')) as Record<string, unknown>;
