@@ -2,8 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ClientApi, GatewayError, RequestSummary } from '@switchyard/contracts';
 
 /**
- * One client API at the gateway's edge (OpenAI chat today; Anthropic messages, OpenAI responses and
- * embeddings next): how its requests are validated into a RequestSummary, and how the gateway writes what
+ * One client API at the gateway's edge (OpenAI chat, Anthropic messages; OpenAI responses and embeddings
+ * next): how its requests are validated into a RequestSummary, and how the gateway writes what
  * it writes itself in that API (errors, the stream's terminator). Answer bytes come from the translator,
  * already encoded for this API.
  */
