@@ -7,12 +7,18 @@ import { splitAtRandom } from '../../__fixtures__/split-at-random';
 import { createAnthropicPassthrough } from '../../anthropic/anthropic.passthrough';
 import { ANTHROPIC_API } from '../../anthropic/anthropic.request';
 import { createAnthropicStreamTranslator } from '../../anthropic/anthropic.stream';
-import type { StreamTranslator } from '../../provider-adapter';
+import { bedrockAdapter } from '../../bedrock/bedrock.adapter';
+import { cohereAdapter } from '../../cohere/cohere.adapter';
+import { encodeAwsJsonEvent } from '../../framing/aws-eventstream.encoder';
+import { createFrameDecoder } from '../../framing/frame-decoder';
+import { geminiAdapter } from '../../gemini/gemini.adapter';
+import type { ChatCompletionChunk } from '../../openai-types';
+import type { ProviderAdapter, StreamTranslator } from '../../provider-adapter';
 import { SseParser, type SseEvent } from '../../sse/sse.parser';
 import type { CanonicalEvent } from '../canonical-event.types';
 import { canonicalStreamTranslator } from '../canonical-stream';
 import { OpenAIChatStreamReader } from '../decoders/openai-chat.decoder';
-import { encodeCompletion } from '../encoded-operation';
+import { encodedOperation, encodeCompletion } from '../encoded-operation';
 import { AnthropicMessageAggregator } from './anthropic-messages.aggregator';
 import { anthropicStopReason, AnthropicMessagesEncoder } from './anthropic-messages.encoder';
 
@@ -204,4 +210,91 @@ describe('Anthropic pass-through stream', () => {
     expect(events(out).map((e) => e.event)).toEqual(['message_start', 'content_block_start', 'content_block_delta']);
     expect(t.state.error).toMatchObject({ status: expect.any(Number) });
   });
+});
+
+/** What an answer says, whatever the API: text, reasoning, tool calls (name and parsed arguments). */
+interface Gist {
+  text: string;
+  reasoning: string;
+  tools: Array<{ name: string; input: unknown }>;
+}
+
+/** The finish_reason an OpenAI stream ended with, as Anthropic's stop_reason. */
+function chatStop(sse: string): string | undefined {
+  const m = /"finish_reason":"(\w+)"/.exec(sse);
+  return m ? { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use' }[m[1]!] : undefined;
+}
+
+function chatGist(sse: string): Gist {
+  const g: Gist = { text: '', reasoning: '', tools: [] };
+  const args: string[] = [];
+  for (const line of sse.split('\n\n')) {
+    if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
+    const chunk = JSON.parse(line.slice(6)) as ChatCompletionChunk;
+    for (const c of chunk.choices ?? []) {
+      const d = c.delta ?? {};
+      g.text += d.content ?? '';
+      g.reasoning += (d['reasoning_content'] as string | undefined) ?? '';
+      for (const t of d.tool_calls ?? []) {
+        if (t.function?.name) g.tools[t.index] = { name: t.function.name, input: undefined };
+        args[t.index] = (args[t.index] ?? '') + (t.function?.arguments ?? '');
+      }
+    }
+  }
+  g.tools.forEach((t, i) => (t.input = JSON.parse(args[i] || '{}')));
+  return g;
+}
+
+function messageGist(msg: Anthropic.Message): Gist {
+  const g: Gist = { text: '', reasoning: '', tools: [] };
+  for (const b of msg.content) {
+    if (b.type === 'text') g.text += b.text;
+    if (b.type === 'thinking') g.reasoning += b.thinking;
+    if (b.type === 'tool_use') g.tools.push({ name: b.name, input: b.input });
+  }
+  return g;
+}
+
+describe('native adapters written as Anthropic messages', () => {
+  const cases: Array<[string, ProviderAdapter, 'sse' | 'aws-eventstream', Uint8Array]> = [
+    ['gemini text', geminiAdapter, 'sse', fixture('gemini', 'stream-text.sse')],
+    ['gemini tool call', geminiAdapter, 'sse', fixture('gemini', 'stream-tool-call.sse')],
+    ['cohere tools', cohereAdapter, 'sse', fixture('cohere', 'chat-stream-tools.sse')],
+    ['cohere thinking', cohereAdapter, 'sse', fixture('cohere', 'chat-stream-thinking.sse')],
+    [
+      'bedrock tool use',
+      bedrockAdapter as unknown as ProviderAdapter,
+      'aws-eventstream',
+      Buffer.concat(
+        (
+          JSON.parse(fixture('bedrock', 'converse-stream-tool-use.json').toString('utf8')) as Array<
+            [string, Record<string, unknown>]
+          >
+        ).map(([type, payload]) => encodeAwsJsonEvent(type, payload)),
+      ),
+    ],
+  ];
+
+  it.each(cases)(
+    '%s: the SDK assembles what the OpenAI chunks say, at any split',
+    async (_name, adapter, framing, bytes) => {
+      const run = (t: StreamTranslator<never>, seed: number): string => {
+        const decoder = createFrameDecoder(framing);
+        let out = '';
+        for (const p of splitAtRandom(bytes, seed, 64)) for (const e of decoder.push(p)) out += t.push(e as never);
+        for (const e of decoder.end()) out += t.push(e as never);
+        return out + t.end();
+      };
+      const chatSse = run(adapter.chat.createStreamTranslator({ includeUsage: true }) as StreamTranslator<never>, 1);
+      const chat = chatGist(chatSse);
+      expect(chat.text.length + chat.tools.length).toBeGreaterThan(0);
+      for (const seed of [5, 13]) {
+        const op = encodedOperation(adapter, 'anthropic.messages', 'req1');
+        const sse = run(op.createStreamTranslator(OPTS) as StreamTranslator<never>, seed);
+        const msg = await assemble(sse);
+        expect(messageGist(msg)).toEqual(chat);
+        expect(msg.stop_reason).toBe(chatStop(chatSse));
+      }
+    },
+  );
 });
