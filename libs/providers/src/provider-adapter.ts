@@ -104,6 +104,11 @@ export interface StreamTranslatorOptions {
     model: string;
     /** The number of choices asked for (`n`). */
     n: number;
+    /**
+     * Characters of prompt text (RequestSummary.promptChars): an estimate of the input tokens for encoders
+     * that must state them before the provider reports them (Anthropic's message_start).
+     */
+    promptChars?: number;
   };
 }
 

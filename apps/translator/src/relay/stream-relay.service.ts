@@ -33,7 +33,12 @@ export class StreamRelay {
       return this.answeredWithJson(a, reply);
     const translator = a.op.createStreamTranslator({
       includeUsage: a.input.summary.includeUsage,
-      request: { id: answerIdFor(a.clientApi, a.requestId), model: a.input.summary.model, n: a.input.summary.n ?? 1 },
+      request: {
+        id: answerIdFor(a.clientApi, a.requestId),
+        model: a.input.summary.model,
+        n: a.input.summary.n ?? 1,
+        promptChars: a.input.summary.promptChars,
+      },
     });
     const state = translator.state;
     a.stream = state;

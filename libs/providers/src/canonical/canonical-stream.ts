@@ -27,7 +27,11 @@ export function encoderFor(opts: StreamTranslatorOptions, options: CanonicalTran
         reasoning: options.reasoning ?? 'reasoning_content',
       });
     case 'anthropic.messages':
-      return new AnthropicMessagesEncoder({ id: opts.request?.id ?? 'msg_unknown', model: opts.request?.model ?? '' });
+      return new AnthropicMessagesEncoder({
+        id: opts.request?.id ?? 'msg_unknown',
+        model: opts.request?.model ?? '',
+        promptChars: opts.request?.promptChars,
+      });
     default:
       throw new ProviderError({
         kind: 'bad_request',

@@ -1,5 +1,6 @@
 import type { TokenUsage } from '@switchyard/contracts';
 import type { AnthropicStopReason } from '../../anthropic/anthropic.types';
+import { estimateTokens } from '../../usage/usage.estimate';
 import type { CanonicalEvent, CanonicalFinishReason, EventOf } from '../canonical-event.types';
 
 /** Anthropic's own stop reasons: a provider that said one of these (Bedrock Converse, Claude) keeps it. */
@@ -61,6 +62,8 @@ export interface AnthropicMessagesEncoderOptions {
   id: string;
   /** The model the answer names when the provider named none. */
   model: string;
+  /** Characters of prompt text: message_start's input_tokens estimate when the provider has not counted yet. */
+  promptChars?: number;
 }
 
 type OpenBlock =
@@ -93,15 +96,15 @@ export class AnthropicMessagesEncoder {
     switch (event.type) {
       case 'message_start':
         this.head = event;
-        return this.start();
+        return '';
       case 'role':
-        return this.start();
+        return '';
       case 'text_delta':
       case 'refusal_delta':
-        if (event.text.length === 0) return this.start();
+        if (event.text.length === 0) return '';
         return this.start() + this.ensure('text') + this.delta({ type: 'text_delta', text: event.text });
       case 'reasoning_delta':
-        if (event.text.length === 0) return this.start();
+        if (event.text.length === 0) return '';
         return this.start() + this.ensure('thinking') + this.delta({ type: 'thinking_delta', thinking: event.text });
       case 'reasoning_block':
         return this.start() + this.reasoningBlock(event);
@@ -154,9 +157,25 @@ export class AnthropicMessagesEncoder {
     return out;
   }
 
+  /**
+   * message_start, written with the first content (not before: providers that count the prompt up front,
+   * Anthropic and Gemini, have reported it by then). Its input counts are the provider's when known, else an
+   * estimate from the prompt's characters (clients that read them only here, such as older SDKs sizing
+   * their context, get a number near the truth); message_delta carries the exact ones at the end.
+   */
   private start(): string {
     if (this.started) return '';
     this.started = true;
+    const u = this.usage;
+    const usage =
+      u !== undefined
+        ? { ...toAnthropicUsage(u), output_tokens: Math.min(u.completionTokens, 1) }
+        : {
+            input_tokens: estimateTokens(this.opts.promptChars ?? 0),
+            cache_creation_input_tokens: 0,
+            cache_read_input_tokens: 0,
+            output_tokens: 0,
+          };
     const message = {
       id: this.opts.id,
       type: 'message',
@@ -165,8 +184,7 @@ export class AnthropicMessagesEncoder {
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      // The counts come at the end (message_delta): most providers report them only there.
-      usage: { input_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 0 },
+      usage,
     };
     return sse('message_start', { type: 'message_start', message }) + sse('ping', { type: 'ping' });
   }

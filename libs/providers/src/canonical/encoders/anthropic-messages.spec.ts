@@ -102,6 +102,32 @@ describe('AnthropicMessagesEncoder', () => {
     });
   });
 
+  it("states message_start's input tokens: the provider's when counted before the content, else an estimate", () => {
+    const start = (input: CanonicalEvent[]) => {
+      const enc = new AnthropicMessagesEncoder({ id: 'msg_1', model: 'm', promptChars: 400 });
+      const out = events(input.map((e) => enc.push(e)).join(''));
+      return (out[0]!.data['message'] as { usage: unknown }).usage;
+    };
+    const head: CanonicalEvent = { type: 'message_start', id: 'x', model: 'm', created: 1 };
+    const text: CanonicalEvent = { type: 'text_delta', choice: 0, text: 'Hi' };
+    expect(start([head, text])).toEqual({
+      input_tokens: 100,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      output_tokens: 0,
+    });
+    const counted: CanonicalEvent = {
+      type: 'usage',
+      usage: { promptTokens: 50, completionTokens: 1, cachedTokens: 20, cacheWriteTokens: 0, reasoningTokens: 0 },
+    };
+    expect(start([head, counted, text])).toEqual({
+      input_tokens: 30,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 20,
+      output_tokens: 1,
+    });
+  });
+
   it.each(['stream-text.sse', 'stream-thinking.sse', 'stream-tool-use.sse'])(
     'round-trips Anthropic stream %s through canonical events to the same assembled message, at any split',
     async (name) => {
