@@ -81,6 +81,7 @@ describe('/v1/messages end to end', () => {
         anthropic('claude-overloaded', 'fake-529'),
         gemini('claude-haiku-4-5', 'gemini-2.5-flash'),
         gemini('gem-cut', 'gemini-2.0-flash-drop'),
+        gemini('gem-limited', 'gemini-2.0-flash-429'),
         vertex('claude-vertex', 'claude-sonnet-4-5@20250929'),
       ].join('')}`,
     });
@@ -410,6 +411,28 @@ describe('/v1/messages end to end', () => {
         })
         .finalMessage();
       expect(second.content[0]).toMatchObject({ type: 'text', text: expect.stringContaining('get_weather') });
+    });
+
+    it('streams Gemini thought summaries as a thinking block (thinking → reasoning_effort)', async () => {
+      const final = await client.messages
+        .stream({
+          model: 'claude-haiku-4-5',
+          max_tokens: 4096,
+          thinking: { type: 'enabled', budget_tokens: 1024 },
+          messages: [{ role: 'user', content: 'Think first' }],
+        })
+        .finalMessage();
+      expect(final.content.map((b) => b.type)).toEqual(['thinking', 'text']);
+      expect(final.content[0]).toMatchObject({ type: 'thinking', thinking: expect.any(String) });
+      expect((final.content[0] as { thinking: string }).thinking.length).toBeGreaterThan(0);
+    });
+
+    it("answers Gemini's quota refusal as Anthropic's rate_limit_error", async () => {
+      const e = await failure(
+        client.messages.create({ model: 'gem-limited', max_tokens: 16, messages: [{ role: 'user', content: 'x' }] }),
+      );
+      expect(e.status).toBe(429);
+      expect(e.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
     });
 
     it("ends a Gemini stream cut mid-way with Anthropic's error event", async () => {
