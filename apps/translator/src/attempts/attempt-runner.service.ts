@@ -110,20 +110,19 @@ export class AttemptRunner {
     const adapter = prepared.adapter;
     const served = adapter.api === 'native' ? 'openai.chat' : adapter.api;
     const passthrough = clientApi === served ? undefined : adapter.passthrough?.[clientApi];
-    let op: ChatOperation = adapter.chat;
-    if (clientApi !== served && passthrough === undefined) {
-      if (!TRANSLATED_CLIENT_APIS.has(clientApi)) return fail(apiMismatch(prepared, clientApi));
-      op = encodedOperation(adapter, clientApi, requestId);
-    } else if (passthrough !== undefined) op = passthrough;
+    const translated = clientApi !== served && passthrough === undefined;
+    if (translated && !TRANSLATED_CLIENT_APIS.has(clientApi)) return fail(apiMismatch(prepared, clientApi));
+    const op: ChatOperation = translated
+      ? encodedOperation(adapter, clientApi, requestId)
+      : (passthrough ?? adapter.chat);
 
     // The gateway's summary of the body (H.summary) spares a parse of a body we only pass through.
     let input: ChatInput;
     try {
       const summary = decodeSummary(request.header(H.summary));
-      input =
-        op === adapter.chat || op === passthrough
-          ? chatInput(request.data, summary)
-          : translatedChatInput(clientApi, request.data, summary, adapter);
+      input = translated
+        ? translatedChatInput(clientApi, request.data, summary, adapter)
+        : chatInput(request.data, summary);
     } catch (e) {
       if (e instanceof ProviderError) return fail(e.gatewayError);
       throw e;
@@ -136,12 +135,12 @@ export class AttemptRunner {
       prepared = { ...prepared, deployment: { ...prepared.deployment, model: upstreamModel } };
     }
 
-    if (input.summary.countTokens === true && op !== passthrough) {
+    if (input.summary.countTokens === true && passthrough === undefined) {
       // No token-counting endpoint behind this adapter: the documented estimate, without an upstream call.
-      const local = this.localAttempt(
+      const local: Attempt = {
         request,
         requestId,
-        attemptNo,
+        attempt: attemptNo,
         clientReply,
         prepared,
         op,
@@ -149,13 +148,13 @@ export class AttemptRunner {
         input,
         t0,
         trail,
-      );
-      const count = { input_tokens: estimateTokens(input.summary.promptChars) };
-      return this.frames.response(
-        local,
-        Buffer.from(JSON.stringify(count), 'utf8'),
-        this.frames.meta(local, 200, NO_USAGE),
-      );
+        abort: new AbortController(),
+        timedOut: false,
+        settled: true,
+        committed: true,
+      };
+      const count = Buffer.from(JSON.stringify({ input_tokens: estimateTokens(input.summary.promptChars) }), 'utf8');
+      return this.frames.response(local, count, this.frames.meta(local, 200, NO_USAGE));
     }
 
     const header = request.header(H.timeoutMs);
@@ -258,37 +257,6 @@ export class AttemptRunner {
       clearTimeout(headersTimer);
       this.registry.remove(a);
     }
-  }
-
-  /** An attempt answered here, without an upstream call (a token count estimated). */
-  private localAttempt(
-    request: NatsRequest,
-    requestId: string,
-    attempt: number,
-    clientReply: string,
-    prepared: Attempt['prepared'],
-    op: ChatOperation,
-    clientApi: Attempt['clientApi'],
-    input: ChatInput,
-    t0: number,
-    trail: Attempt['trail'],
-  ): Attempt {
-    return {
-      request,
-      requestId,
-      attempt,
-      clientReply,
-      prepared,
-      op,
-      clientApi,
-      input,
-      t0,
-      abort: new AbortController(),
-      timedOut: false,
-      settled: true,
-      committed: true,
-      trail,
-    };
   }
 
   /**
