@@ -2,6 +2,7 @@
  * Measures the latency Switchyard adds over calling the same fake upstream directly.
  *
  *   node dist/tools/bench/bench.js [--rates 200,1000] [--seconds 10] [--warmup 2] [--upstream-latency 0]
+ *                                  [--front-door chat|messages]
  *
  * Starts a fake OpenAI upstream and a complete stack (five services on their own databases, NATS
  * prefix and ports; Postgres, Redis, NATS and ClickHouse must answer, as `tools/start.sh` ensures),
@@ -9,6 +10,8 @@
  * latency, so queueing shows up in the tail): first straight to the upstream, then through the
  * gateway. Non-streaming requests report total latency; streaming requests report time to first
  * token. Prints p50/p95/p99, achieved throughput and each service's peak memory (VmHWM).
+ * `--front-door messages` sends the gateway Anthropic Messages requests instead (translated to the same
+ * OpenAI-compatible upstream and back): the added latency is then that of the Messages front door.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -23,17 +26,8 @@ interface Args {
   seconds: number;
   warmup: number;
   upstreamLatency: number;
+  frontDoor: 'chat' | 'messages';
 }
-
-const body = (stream: boolean) =>
-  JSON.stringify({
-    model: 'gpt-4o-mini',
-    messages: [{ role: 'user', content: 'Say hello in one short sentence, please.' }],
-    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-  });
-
-const once = (pool: Pool, path: string, auth: string, stream: boolean) =>
-  onceWith(pool, path, auth, stream, body(stream));
 
 function parseArgs(argv: string[]): Args {
   const get = (name: string, fallback: string) => {
@@ -43,13 +37,51 @@ function parseArgs(argv: string[]): Args {
   const rates = get('rates', '200,1000').split(',').map(Number);
   if (rates.some((r) => !Number.isFinite(r) || r <= 0))
     throw new Error('--rates takes positive numbers, e.g. --rates 200,1000');
+  const frontDoor = get('front-door', 'chat');
+  if (frontDoor !== 'chat' && frontDoor !== 'messages') throw new Error('--front-door takes chat or messages');
   return {
     rates,
     seconds: Number(get('seconds', '10')),
     warmup: Number(get('warmup', '2')),
     upstreamLatency: Number(get('upstream-latency', '0')),
+    frontDoor,
   };
 }
+
+const PROMPT = 'Say hello in one short sentence, please.';
+
+/** A front door's request: path, body, and what its first content chunk contains. */
+interface FrontDoor {
+  path: string;
+  body(stream: boolean): string;
+  firstContent: string;
+}
+
+const CHAT: FrontDoor = {
+  path: '/v1/chat/completions',
+  body: (stream) =>
+    JSON.stringify({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: PROMPT }],
+      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    }),
+  firstContent: '"content"',
+};
+
+const MESSAGES: FrontDoor = {
+  path: '/v1/messages',
+  body: (stream) =>
+    JSON.stringify({
+      model: 'gpt-4o-mini',
+      max_tokens: 256,
+      messages: [{ role: 'user', content: PROMPT }],
+      ...(stream ? { stream: true } : {}),
+    }),
+  firstContent: '"text_delta"',
+};
+
+const once = (pool: Pool, path: string, auth: string, stream: boolean, door: FrontDoor = CHAT) =>
+  onceWith(pool, path, auth, stream, door.body(stream), {}, door.firstContent);
 
 function peakMemoryMiB(pid: number): number {
   try {
@@ -150,11 +182,10 @@ async function main(): Promise<void> {
           `direct   ${kind} @${rate}/s`,
           await openLoop(rate, args.seconds, () => once(direct, upPath, directAuth, stream)),
         );
-        await openLoop(rate, args.warmup, () => once(gateway, '/v1/chat/completions', gatewayAuth, stream));
+        const door = args.frontDoor === 'messages' ? MESSAGES : CHAT;
+        await openLoop(rate, args.warmup, () => once(gateway, door.path, gatewayAuth, stream, door));
         const before = { ...cpuSnapshot(stack.pids), ...infraCpuMs() };
-        const run = await openLoop(rate, args.seconds, () =>
-          once(gateway, '/v1/chat/completions', gatewayAuth, stream),
-        );
+        const run = await openLoop(rate, args.seconds, () => once(gateway, door.path, gatewayAuth, stream, door));
         const after = { ...cpuSnapshot(stack.pids), ...infraCpuMs() };
         cpuColumns = Object.keys(after);
         const g = summarise(`gateway  ${kind} @${rate}/s`, run);

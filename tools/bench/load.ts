@@ -14,6 +14,8 @@ export async function once(
   stream: boolean,
   body: string,
   headers: Record<string, string> = {},
+  /** What a stream's first content chunk contains (its time is the stream's time to first token). */
+  firstContent = '"content"',
 ): Promise<Sample> {
   const started = process.hrtime.bigint();
   try {
@@ -25,7 +27,8 @@ export async function once(
     });
     let firstAt: bigint | undefined;
     for await (const chunk of res.body) {
-      if (stream && firstAt === undefined && (chunk as Buffer).includes('"content"')) firstAt = process.hrtime.bigint();
+      if (stream && firstAt === undefined && (chunk as Buffer).includes(firstContent))
+        firstAt = process.hrtime.bigint();
     }
     const end = stream ? (firstAt ?? process.hrtime.bigint()) : process.hrtime.bigint();
     return { ms: Number(end - started) / 1e6, ok: res.statusCode === 200 };

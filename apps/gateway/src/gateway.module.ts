@@ -8,6 +8,7 @@ import { AuthService } from './auth/auth.service';
 import { KeyCacheService } from './auth/key-cache.service';
 import { KeyEventsController } from './auth/key-events.controller';
 import { ChatController } from './chat/chat.controller';
+import { MessagesController } from './messages/messages.controller';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ModelsController } from './models/models.controller';
@@ -21,7 +22,14 @@ import { UsageRecorder } from './usage/usage-recorder.service';
 
 @Module({
   imports: [ConfigModule, NatsModule, DbModule],
-  controllers: [ChatController, ModelsController, HealthController, KeyEventsController, AdminForwardController],
+  controllers: [
+    ChatController,
+    MessagesController,
+    ModelsController,
+    HealthController,
+    KeyEventsController,
+    AdminForwardController,
+  ],
   providers: [
     KeysRepository,
     KeyCacheService,

@@ -75,6 +75,13 @@ export interface RequestSummary {
   streamOptions?: Record<string, unknown>;
   /** `metadata` holds values other than strings (OpenAI refuses them upstream; the translator drops them). */
   metadataNeedsEdit?: boolean;
+  /**
+   * Headers of the client's API that an upstream speaking the same API must get as the client sent them
+   * (`anthropic-version`, `anthropic-beta` on /v1/messages), by lower-case name. Only pass-through sends them.
+   */
+  clientHeaders?: Record<string, string>;
+  /** The request counts its input tokens (`/v1/messages/count_tokens`): nothing is generated. */
+  countTokens?: boolean;
 }
 
 /** JSON for the H.summary header: non-ASCII escaped, so the header stays 7-bit whatever the client wrote. */

@@ -75,3 +75,8 @@ export * from './bedrock/bedrock.stream';
 export * from './bedrock/bedrock.types';
 export * from './errors/bad-response';
 export * from './params/param-support';
+export * from './canonical/encoders/anthropic-messages.encoder';
+export * from './canonical/encoders/anthropic-messages.aggregator';
+export * from './canonical/encoded-operation';
+export * from './messages/messages-chat.request';
+export * from './anthropic/anthropic.passthrough';

@@ -91,6 +91,11 @@ export interface StreamTranslator<E = SseEvent> {
 export interface StreamTranslatorOptions {
   /** The client asked for `stream_options.include_usage`: forward the final usage-only chunk. */
   includeUsage: boolean;
+  /**
+   * The API the client speaks, when it is not OpenAI chat: native adapters write their canonical events
+   * with this API's encoder (canonical-stream encoderFor).
+   */
+  clientApi?: ClientApi;
   /** What the translator knows of the request, for adapters that write chunks of their own. */
   request?: {
     /** An id for chunks the adapter writes itself when the provider gives none (`chatcmpl-...`). */
@@ -99,6 +104,11 @@ export interface StreamTranslatorOptions {
     model: string;
     /** The number of choices asked for (`n`). */
     n: number;
+    /**
+     * Characters of prompt text (RequestSummary.promptChars): an estimate of the input tokens for encoders
+     * that must state them before the provider reports them (Anthropic's message_start).
+     */
+    promptChars?: number;
   };
 }
 
@@ -125,6 +135,12 @@ export interface ProviderAdapter<F extends StreamFraming = StreamFraming> {
   readonly credentials: CredentialSource;
   /** Chat completions. Later operations (`embeddings`, ...) sit beside it, each with its own handlers. */
   readonly chat: ChatOperation<F>;
+  /**
+   * Requests of a client API this upstream speaks natively, other than OpenAI chat (Anthropic's Messages API
+   * to Anthropic): sent on as the client wrote them (the model set, nothing else lost), answers only scanned
+   * for usage. Such an operation reads `input.raw` and `input.summary`, never `input.body`.
+   */
+  readonly passthrough?: Partial<Record<ClientApi, ChatOperation<F>>>;
   /** Maps a non-2xx upstream reply to the error the client (or the router's retry logic) sees. */
   normaliseError(reply: UpstreamErrorInput, deployment: ProviderDeployment): GatewayError;
 }

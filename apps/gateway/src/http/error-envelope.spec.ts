@@ -54,11 +54,11 @@ describe('unservedEndpointMessage', () => {
     expect(unservedEndpointMessage('/completions?x=1')).toMatch(/Completions API .* not supported/);
     expect(unservedEndpointMessage('/v1/images/generations')).toMatch(/Images/);
     expect(unservedEndpointMessage('/v1/audio/speech')).toMatch(/Audio/);
-    expect(unservedEndpointMessage('/v1/messages')).toMatch(/Anthropic Messages API/);
   });
 
   it('leaves other paths to the usual 404', () => {
     expect(unservedEndpointMessage('/v1/chat/completions')).toBeUndefined();
+    expect(unservedEndpointMessage('/v1/messages')).toBeUndefined();
     expect(unservedEndpointMessage('/v1/nothing')).toBeUndefined();
     expect(unservedEndpointMessage('/')).toBeUndefined();
   });

@@ -5,7 +5,6 @@
 const UNSERVED: readonly { prefix: string; name: string }[] = [
   { prefix: 'completions', name: 'the legacy Completions API (/v1/completions)' },
   { prefix: 'embeddings', name: 'Embeddings (/v1/embeddings)' },
-  { prefix: 'messages', name: 'the Anthropic Messages API (/v1/messages)' },
   { prefix: 'responses', name: 'the Responses API (/v1/responses)' },
   { prefix: 'images', name: 'Images (/v1/images)' },
   { prefix: 'audio', name: 'Audio (/v1/audio)' },
@@ -27,5 +26,5 @@ export function unservedEndpointMessage(url: string): string | undefined {
   const first = /^\/([^/]+)/.exec(path)?.[1];
   const hit = UNSERVED.find((u) => u.prefix === first);
   if (!hit) return undefined;
-  return `${hit.name} is not supported by Switchyard yet. Served today: /v1/chat/completions and /v1/models.`;
+  return `${hit.name} is not supported by Switchyard yet. Served today: /v1/chat/completions, /v1/messages (with /v1/messages/count_tokens) and /v1/models.`;
 }

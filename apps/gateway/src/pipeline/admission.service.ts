@@ -39,7 +39,7 @@ export class AdmissionService {
     const auth = await this.authenticate(req);
     if (!auth.ok) return { ok: false, error: auth.error };
     const principal = auth.principal;
-    const parsed = codec.summarise(req.body);
+    const parsed = codec.summarise(req.body, req.headers);
     if (!parsed.ok) return { ok: false, error: parsed.error, principal };
     const summary = parsed.value;
     // An auto route's virtual model: access is to the name asked for; the group is the one its rules chose.
@@ -52,7 +52,7 @@ export class AdmissionService {
       return { ok: false, error: deadline, principal, summary };
     if (deadline !== undefined) summary.timeoutMs = deadline;
     const mode = groupMode(group.deployments);
-    if (codec.api === 'openai.chat' && !answersChat(mode)) {
+    if ((codec.api === 'openai.chat' || codec.api === 'anthropic.messages') && !answersChat(mode)) {
       return {
         ok: false,
         error: Errors.invalidRequest(

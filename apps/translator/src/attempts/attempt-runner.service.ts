@@ -3,7 +3,12 @@ import { decodeSummary, H, isClientApi, type GatewayError, type TokenUsage } fro
 import type { NatsRequest } from '@switchyard/nats';
 import {
   chatInput,
+  encodedOperation,
+  estimateTokens,
   ProviderError,
+  TRANSLATED_CLIENT_APIS,
+  translatedChatInput,
+  type ChatOperation,
   transportError,
   upstreamTimeout,
   type ChatInput,
@@ -96,19 +101,28 @@ export class AttemptRunner {
     }
     if (prepared.unavailable !== undefined || prepared.adapter === undefined) return fail(prepared.unavailable!);
     if (!this.registry.hasRoom()) return fail(overloaded(this.registry.limit));
-    // The client's API picks the encoder. An adapter speaking the client's own API passes answers through;
-    // a native one (Cohere, ...) writes OpenAI chat through the canonical encoder. A client API this adapter
-    // cannot serve yet is refused here rather than answered in the wrong shape.
+    // The client's API picks the operation. An adapter speaking the client's own API passes the request and
+    // its answers through (OpenAI chat to OpenAI-compatible servers, Messages to Anthropic); a native
+    // adapter writes OpenAI chat through the canonical encoder; a Messages client of any other provider gets
+    // its request translated to chat and the answer written back as Messages (encodedOperation).
     const clientApi = request.header(H.clientApi) || 'openai.chat';
     if (!isClientApi(clientApi)) return fail(badRequest(`Unknown client API '${clientApi}' in ${H.clientApi}.`));
-    const served = prepared.adapter.api === 'native' ? 'openai.chat' : prepared.adapter.api;
-    if (clientApi !== served) return fail(apiMismatch(prepared, clientApi));
     const adapter = prepared.adapter;
+    const served = adapter.api === 'native' ? 'openai.chat' : adapter.api;
+    const passthrough = clientApi === served ? undefined : adapter.passthrough?.[clientApi];
+    const translated = clientApi !== served && passthrough === undefined;
+    if (translated && !TRANSLATED_CLIENT_APIS.has(clientApi)) return fail(apiMismatch(prepared, clientApi));
+    const op: ChatOperation = translated
+      ? encodedOperation(adapter, clientApi, requestId)
+      : (passthrough ?? adapter.chat);
 
     // The gateway's summary of the body (H.summary) spares a parse of a body we only pass through.
     let input: ChatInput;
     try {
-      input = chatInput(request.data, decodeSummary(request.header(H.summary)));
+      const summary = decodeSummary(request.header(H.summary));
+      input = translated
+        ? translatedChatInput(clientApi, request.data, summary, adapter)
+        : chatInput(request.data, summary);
     } catch (e) {
       if (e instanceof ProviderError) return fail(e.gatewayError);
       throw e;
@@ -119,6 +133,28 @@ export class AttemptRunner {
     const upstreamModel = upstreamModelFor(prepared.deployment, input.summary.model);
     if (upstreamModel !== prepared.deployment.model) {
       prepared = { ...prepared, deployment: { ...prepared.deployment, model: upstreamModel } };
+    }
+
+    if (input.summary.countTokens === true && passthrough === undefined) {
+      // No token-counting endpoint behind this adapter: the documented estimate, without an upstream call.
+      const local: Attempt = {
+        request,
+        requestId,
+        attempt: attemptNo,
+        clientReply,
+        prepared,
+        op,
+        clientApi,
+        input,
+        t0,
+        trail,
+        abort: new AbortController(),
+        timedOut: false,
+        settled: true,
+        committed: true,
+      };
+      const count = Buffer.from(JSON.stringify({ input_tokens: estimateTokens(input.summary.promptChars) }), 'utf8');
+      return this.frames.response(local, count, this.frames.meta(local, 200, NO_USAGE));
     }
 
     const header = request.header(H.timeoutMs);
@@ -138,10 +174,9 @@ export class AttemptRunner {
       const resolving = this.credentials.get(adapter, prepared.deployment);
       const credentials = resolving instanceof Promise ? await resolving : resolving;
       const ctx = { now: () => this.credentials.clock(), credentials };
-      upstreamRequest = adapter.chat.buildRequest(input, prepared.deployment, ctx);
+      upstreamRequest = op.buildRequest(input, prepared.deployment, ctx);
       // Signatures (AWS SigV4) cover the built request, so they come last.
-      if (adapter.chat.signRequest !== undefined)
-        upstreamRequest = await adapter.chat.signRequest(upstreamRequest, ctx);
+      if (op.signRequest !== undefined) upstreamRequest = await op.signRequest(upstreamRequest, ctx);
     } catch (e) {
       if (isGatewayError(e)) return fail(e);
       if (e instanceof ProviderError) return fail(e.gatewayError);
@@ -167,6 +202,8 @@ export class AttemptRunner {
       attempt: attemptNo,
       clientReply,
       prepared,
+      op,
+      clientApi,
       input,
       t0,
       abort,

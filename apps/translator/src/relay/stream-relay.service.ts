@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { GatewayError, TokenUsage } from '@switchyard/contracts';
 import {
+  answerIdFor,
   createFrameDecoder,
   estimateUsage,
   FrameDecodeError,
@@ -30,9 +31,14 @@ export class StreamRelay {
     const adapter = a.prepared.adapter!;
     if (adapter.streamFraming === 'sse' && isJson(reply.headers['content-type']))
       return this.answeredWithJson(a, reply);
-    const translator = adapter.chat.createStreamTranslator({
+    const translator = a.op.createStreamTranslator({
       includeUsage: a.input.summary.includeUsage,
-      request: { id: `chatcmpl-${a.requestId}`, model: a.input.summary.model, n: a.input.summary.n ?? 1 },
+      request: {
+        id: answerIdFor(a.clientApi, a.requestId),
+        model: a.input.summary.model,
+        n: a.input.summary.n ?? 1,
+        promptChars: a.input.summary.promptChars,
+      },
     });
     const state = translator.state;
     a.stream = state;
@@ -142,7 +148,7 @@ export class StreamRelay {
     let billed: { usage: TokenUsage; estimated: boolean } | undefined;
     if (bytes !== undefined) {
       try {
-        const parsed = a.prepared.adapter!.chat.parseResponse(bytes, a.input);
+        const parsed = a.op.parseResponse(bytes, a.input);
         billed =
           parsed.usage !== undefined
             ? { usage: parsed.usage, estimated: false }
