@@ -2,7 +2,7 @@
  * Measures what routing decisions cost a request: a retry on another deployment, a fallback to another group, and
  * the shared deployment state of usage-based routing, each against a plain request through the same stack.
  *
- *   node dist/tools/bench/routing.js [--requests 1000] [--concurrency 4]
+ *   node dist/tools/bench/routing.js [--requests 1000] [--concurrency 4] [--rounds 5]
  *
  * Starts the fake upstream (tools/bench/fake-upstream) in its own process and two stacks (simple-shuffle, then
  * usage-based-routing-v2). Each scenario sends `requests` non-streamed requests, `concurrency` at a time, after a
@@ -77,38 +77,49 @@ router_settings:
 async function main(): Promise<void> {
   const requests = arg('requests', 1000);
   const concurrency = arg('concurrency', 4);
+  const rounds = arg('rounds', 5);
   const upstream = await spawnUpstream();
-  const rows: [string, number[]][] = [];
+  const stacks: Stack[] = [];
+  const pools: Pool[] = [];
   try {
+    // Both stacks stay up and the scenarios take turns, round after round, so a machine that gets busier or quieter
+    // during the run weighs on every scenario alike.
     for (const strategy of ['simple-shuffle', 'usage-based-routing-v2']) {
       console.log(`==> ${strategy}: starting a stack`);
-      let stack: Stack | undefined;
-      try {
-        stack = await startStack({ configYaml: config(upstream.url, strategy) });
-        const pool = new Pool(stack.gatewayUrl, { connections: 64, keepAliveTimeout: 60_000 });
-        const auth = `Bearer ${stack.masterKey}`;
-        const scenarios = strategy === 'simple-shuffle' ? ['plain', 'retry', 'falls-back'] : ['plain'];
-        for (const model of scenarios) {
-          console.log(`==> ${strategy} / ${model}: warming up, then ${requests} requests, ${concurrency} at a time`);
-          await closedLoop(pool, auth, model, Math.min(200, requests), concurrency);
-          rows.push([`${strategy.padEnd(24)} ${model}`, await closedLoop(pool, auth, model, requests, concurrency)]);
-        }
-        await pool.close();
-      } finally {
-        await stack?.stop();
-      }
+      stacks.push(await startStack({ configYaml: config(upstream.url, strategy) }));
+      pools.push(new Pool(stacks.at(-1)!.gatewayUrl, { connections: 64, keepAliveTimeout: 60_000 }));
     }
-  } finally {
-    upstream.proc.kill('SIGTERM');
-  }
-  const base = rows[0]![1];
-  const f = (n: number) => n.toFixed(2).padStart(8);
-  console.log(`\nnon-streamed latency through the gateway, ms (${requests} requests, ${concurrency} at a time)`);
-  console.log(`${'strategy / scenario'.padEnd(40)}     p50      p95      p99   +p50 vs plain`);
-  for (const [label, ms] of rows) {
+    const scenarios: { label: string; stack: number; model: string }[] = [
+      { label: 'simple-shuffle           plain', stack: 0, model: 'plain' },
+      { label: 'simple-shuffle           retry', stack: 0, model: 'retry' },
+      { label: 'simple-shuffle           fallback', stack: 0, model: 'falls-back' },
+      { label: 'usage-based-routing-v2   plain', stack: 1, model: 'plain' },
+    ];
+    const per = Math.ceil(requests / rounds);
+    const ms = scenarios.map(() => [] as number[]);
+    for (const s of scenarios)
+      await closedLoop(pools[s.stack]!, `Bearer ${stacks[s.stack]!.masterKey}`, s.model, 200, concurrency);
+    for (let round = 1; round <= rounds; round++) {
+      console.log(`==> round ${round}/${rounds}: ${per} requests per scenario, ${concurrency} at a time`);
+      for (const [i, s] of scenarios.entries())
+        ms[i]!.push(
+          ...(await closedLoop(pools[s.stack]!, `Bearer ${stacks[s.stack]!.masterKey}`, s.model, per, concurrency)),
+        );
+    }
+    const f = (n: number) => n.toFixed(2).padStart(8);
     console.log(
-      `${label.padEnd(40)}${f(pct(ms, 50))} ${f(pct(ms, 95))} ${f(pct(ms, 99))} ${f(pct(ms, 50) - pct(base, 50))}`,
+      `\nnon-streamed latency through the gateway, ms (${per * rounds} requests each, ${concurrency} at a time)`,
     );
+    console.log(`${'strategy / scenario'.padEnd(40)}     p50      p95      p99   +p50 vs plain`);
+    scenarios.forEach((s, i) =>
+      console.log(
+        `${s.label.padEnd(40)}${f(pct(ms[i]!, 50))} ${f(pct(ms[i]!, 95))} ${f(pct(ms[i]!, 99))} ${f(pct(ms[i]!, 50) - pct(ms[0]!, 50))}`,
+      ),
+    );
+  } finally {
+    await Promise.all(pools.map((p) => p.close()));
+    for (const stack of stacks) await stack.stop();
+    upstream.proc.kill('SIGTERM');
   }
 }
 
