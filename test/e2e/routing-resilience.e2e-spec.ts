@@ -27,6 +27,7 @@ ${dep('by-rpm', 'rpm-100', 'light', ', rpm: 100')}
 ${dep('by-rpm', 'rpm-300', 'heavy', ', rpm: 300')}
 ${dep('slow-group', 'slow-1', 'grouped')}
 router_settings:
+  provider_routes: true
   num_retries: 2
   allowed_fails: 100
   cooldown_time: 1
@@ -197,6 +198,20 @@ router_settings:
     expect(fakes.heavy!.requests / fakes.light!.requests).toBeLessThan(5);
   });
 
+  it("serves a plain provider/model name through provider_routes, with the first entry's key and base", async () => {
+    const before = fakes.first!.requests;
+    const { data, response } = await ask('openai/fake-gpt');
+    expect(data.choices[0]?.message.content).toBeTruthy();
+    expect(route(response.headers)).toEqual({
+      deployment: 'provider-route:openai',
+      group: 'openai/*',
+      attempts: '1',
+      fallbacks: '0',
+    });
+    expect(fakes.first!.requests).toBe(before + 1);
+    expect((fakes.first!.lastRequest?.body as { model?: string }).model).toBe('fake-gpt');
+  });
+
   it('lists deployments with their live state on GET /v1/deployments (admin, also on the gateway port)', async () => {
     // A 429 with retry-after: 30 cools the group's only deployment down for 30 s, as the provider asked.
     fakes.grouped!.failNext(1, { status: 429, retryAfter: 30 });
@@ -224,7 +239,14 @@ router_settings:
     expect(listed!.live_state).toBe(true);
     expect(listed!.routers).toBe(1);
     const byId = Object.fromEntries(listed!.data.map((d) => [d.id, d]));
-    expect(Object.keys(byId).sort()).toEqual(['ordered-1', 'ordered-2', 'rpm-100', 'rpm-300', 'slow-1']);
+    expect(Object.keys(byId).sort()).toEqual([
+      'ordered-1',
+      'ordered-2',
+      'provider-route:openai',
+      'rpm-100',
+      'rpm-300',
+      'slow-1',
+    ]);
     expect(byId['ordered-1']).toMatchObject({ model_name: 'ordered', provider: 'openai', order: 1, in_flight: 0 });
     expect(byId['ordered-1']!.latency_ms).toEqual(expect.any(Number));
     expect(byId['ordered-1']!.error_rate).toBeGreaterThan(0);
@@ -234,7 +256,7 @@ router_settings:
     expect(until - Date.now()).toBeGreaterThan(20_000);
     expect(until - Date.now()).toBeLessThanOrEqual(31_000);
     // The gateway's port answers it too; a wrong key is refused.
-    expect((await get(stack.gatewayUrl)).data).toHaveLength(5);
+    expect((await get(stack.gatewayUrl)).data).toHaveLength(6);
     const refused = await fetch(`${stack.adminUrl}/v1/deployments`, { headers: { authorization: 'Bearer sk-nope' } });
     expect(refused.status).toBe(401);
   });

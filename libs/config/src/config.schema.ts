@@ -118,6 +118,10 @@ export const RouterSettingsSchema = z
     /** Seconds: the least wait before retrying the same deployment. */
     retry_after: z.number().nonnegative().max(MAX_TIMEOUT_S).optional(),
     timeout: z.number().positive().max(MAX_TIMEOUT_S, TIMEOUT_MESSAGE).default(600),
+    /** Switchyard's own: `<provider>/*` routes for every provider the config calls (true) or for those named. */
+    provider_routes: z
+      .union([z.boolean(), z.array(z.string().regex(/^[a-z0-9_]+$/, 'a provider name such as openai'))])
+      .optional(),
     /** Seconds a streamed attempt may wait for its first chunk, for deployments and groups that set none. */
     stream_timeout: z.number().positive().max(MAX_TIMEOUT_S, TIMEOUT_MESSAGE).optional(),
     /** Switchyard's own: per model group, `timeout` (whole request) and `stream_timeout` (first chunk), seconds. */

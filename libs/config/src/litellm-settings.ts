@@ -128,6 +128,11 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
     'seconds to first chunk, for deployments that set no `stream_timeout`; a request may set its own',
   ),
   row(
+    'router_settings.provider_routes',
+    'supported',
+    "Switchyard's own: `true` serves `provider/model` names for every provider the config calls, with its first entry's key; a list names providers (keys from the environment)",
+  ),
+  row(
     'router_settings.model_group_timeouts',
     'supported',
     "Switchyard's own: `{group: {timeout, stream_timeout}}`, between the request's and the global ones",

@@ -16,6 +16,7 @@ import { shuffleWeights, type FallbackSettings } from '@switchyard/routing';
 import { AutoRouteError, buildAutoRoutes } from './auto-routes.config';
 import { ConfigFileSchema, type ConfigFile } from './config.schema';
 import { ignoredSettingsWarning } from './litellm-settings';
+import { providerRoutes } from './provider-routes';
 import { parseLitellmYaml } from './litellm-yaml';
 import type { Deployment, ResolvedDeployment, SwitchyardConfig } from './switchyard-config';
 
@@ -482,7 +483,7 @@ export function buildConfig(
   const dropParams = file.litellm_settings?.['drop_params'];
   if (dropParams !== undefined && typeof dropParams !== 'boolean')
     throw new ConfigError('litellm_settings.drop_params must be true or false.');
-  const deployments = expandEntries(file.model_list).map(({ entry, index }) =>
+  const deployments = expandEntries([...file.model_list, ...providerRoutes(file)]).map(({ entry, index }) =>
     toResolved(parseEntry(entry, index), env, warn, dropParams),
   );
   return assemble(file, deployments);
@@ -495,7 +496,7 @@ export function buildConfig(
  */
 export function buildRoutingConfig(doc: unknown, env: NodeJS.ProcessEnv = process.env): SwitchyardConfig {
   const file = parseFile(doc);
-  const deployments = expandEntries(file.model_list).map(({ entry, index }) =>
+  const deployments = expandEntries([...file.model_list, ...providerRoutes(file)]).map(({ entry, index }) =>
     toRouting(parseEntry(entry, index), env),
   );
   return assemble(file, deployments);
