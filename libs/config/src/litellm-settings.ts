@@ -72,6 +72,11 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
   row('model_list[].model_info.id', 'supported', 'the deployment id'),
   row('model_list[].model_info.base_model', 'translated', 'the model priced'),
   row(
+    'model_list[].model_info.input_cost_per_token',
+    'supported',
+    "the deployment's own prices (and LiteLLM's other price fields: see Spend and pricing); others are refused",
+  ),
+  row(
     'router_settings.routing_strategy',
     'supported',
     'simple-shuffle (by weight), least-busy (fewest requests in flight) and latency-based-routing (lowest recent ' +

@@ -12,6 +12,7 @@ import {
   type ProviderFamily,
   type ProviderParams,
 } from '@switchyard/providers';
+import { litellmPriceOverrides, type PriceOverrides } from '@switchyard/pricing';
 import type { FallbackSettings } from '@switchyard/routing';
 import { ConfigFileSchema, type ConfigFile } from './config.schema';
 import { ignoredSettingsWarning } from './litellm-settings';
@@ -162,6 +163,17 @@ interface ParsedEntry {
   model: string;
   baseModel?: string;
   mode?: string;
+  pricing?: PriceOverrides;
+}
+
+/** model_info's LiteLLM price fields (input_cost_per_token, ...): a bad or unsupported one fails the config. */
+function priceOverrides(entry: Entry, where: string): PriceOverrides | undefined {
+  if (!entry.model_info) return undefined;
+  try {
+    return litellmPriceOverrides(entry.model_info, `${where}.model_info`);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }
 
 function issuesError(where: string, error: z.ZodError, fromEnv: ReadonlyMap<string, string>): ConfigError {
@@ -202,6 +214,7 @@ function parseEntry(entry: Entry, index: number): ParsedEntry {
     model,
     baseModel: typeof baseModel === 'string' ? baseModel : undefined,
     mode: entry.model_info?.mode,
+    pricing: priceOverrides(entry, where),
   };
 }
 
@@ -261,6 +274,7 @@ function routingDeployment(p: ParsedEntry, typed: Params): Deployment {
     maxRetries: num('max_retries'),
     baseModel: p.baseModel,
     mode: p.mode,
+    ...(p.pricing && { pricing: p.pricing }),
   };
 }
 

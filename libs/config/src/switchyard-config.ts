@@ -1,4 +1,5 @@
 import type { ProviderFamily, ProviderParams } from '@switchyard/providers';
+import type { PriceOverrides } from '@switchyard/pricing';
 import type { CooldownRules, FallbackSettings, RetryPolicy } from '@switchyard/routing';
 
 /**
@@ -33,6 +34,11 @@ export interface Deployment {
   baseModel?: string;
   /** model_info.mode: what the model does (chat when unset; embedding, image_generation, ...). */
   mode?: string;
+  /**
+   * Prices this deployment sets itself (model_info.input_cost_per_token, output_cost_per_token,
+   * cache_read_input_token_cost, ...): they replace the catalogue's price of its model.
+   */
+  pricing?: PriceOverrides;
 }
 
 /** A deployment with its provider settings and credentials resolved: the translator's view. */
