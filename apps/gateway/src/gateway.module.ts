@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AnalyticsModule } from '@switchyard/analytics';
 import { ConfigModule } from '@switchyard/config';
 import { DbModule, KeysRepository } from '@switchyard/db';
 import { NatsModule } from '@switchyard/nats';
@@ -8,6 +9,8 @@ import { AuthService } from './auth/auth.service';
 import { KeyCacheService } from './auth/key-cache.service';
 import { KeyEventsController } from './auth/key-events.controller';
 import { ChatController } from './chat/chat.controller';
+import { GenerationController } from './generation/generation.controller';
+import { GenerationService } from './generation/generation.service';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ModelsController } from './models/models.controller';
@@ -20,8 +23,15 @@ import { UsagePublisherService } from './usage/usage-publisher.service';
 import { UsageRecorder } from './usage/usage-recorder.service';
 
 @Module({
-  imports: [ConfigModule, NatsModule, DbModule],
-  controllers: [ChatController, ModelsController, HealthController, KeyEventsController, AdminForwardController],
+  imports: [ConfigModule, NatsModule, DbModule, AnalyticsModule],
+  controllers: [
+    ChatController,
+    ModelsController,
+    HealthController,
+    KeyEventsController,
+    AdminForwardController,
+    GenerationController,
+  ],
   providers: [
     KeysRepository,
     KeyCacheService,
@@ -36,6 +46,7 @@ import { UsageRecorder } from './usage/usage-recorder.service';
     HealthService,
     AdminForwardService,
     UsagePublisherService,
+    GenerationService,
   ],
 })
 export class GatewayModule {}
