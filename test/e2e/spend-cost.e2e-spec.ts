@@ -202,5 +202,57 @@ model_list:
     expect(bad.status).toBe(400);
     const anonymous = await fetch(`${stack.gatewayUrl}/v1/generation?id=${one.requestId}`);
     expect(anonymous.status).toBe(401);
+
+    // The analytics API answers the same sums, per model and in total, from the same rows.
+    const admin = (path: string) =>
+      fetch(`${stack.adminUrl}${path}`, { headers: { authorization: `Bearer ${stack.masterKey}` } });
+    const report = (await (await admin(`/v1/analytics?group_by=model,status&key=${keyId}`)).json()) as {
+      data: Record<string, string | number | null>[];
+      totals: Record<string, string | number | null>;
+    };
+    expect(report.totals).toMatchObject({
+      spend_nanos: total.toString(),
+      requests: seen.length,
+      errors: 0,
+      unpriced_requests: 2,
+    });
+    for (const model of Object.keys(PRICES)) {
+      const mine = seen.filter((s) => s.model === model);
+      const row = report.data.find((r) => r['model'] === model)!;
+      expect(row, model).toMatchObject({
+        status: 200,
+        requests: mine.length,
+        spend_nanos: mine.reduce((a, s) => a + (s.expected ?? 0n), 0n).toString(),
+        unpriced_requests: PRICES[model] === null ? mine.length : 0,
+      });
+      expect(row['latency_ms_p50']).toBeGreaterThanOrEqual(0);
+    }
+    expect(report.data.filter((r) => r['ttft_ms_p50'] !== null).length).toBeGreaterThan(0);
+    const daily = (await (await admin(`/v1/analytics?interval=day&key=${keyId}`)).json()) as typeof report;
+    expect(daily.data).toHaveLength(1);
+    expect(daily.data[0]!['bucket']).toBe(`${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`);
+    const csv = await admin(`/v1/analytics?group_by=model&key=${keyId}&format=csv`);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]).toBe(
+      'model,spend,spend_nanos,requests,errors,prompt_tokens,completion_tokens,cached_tokens,reasoning_tokens,latency_ms_p50,latency_ms_p95,latency_ms_p99,ttft_ms_p50,unpriced_requests',
+    );
+    expect(lines).toHaveLength(1 + Object.keys(PRICES).length);
+    const refused = await admin(`/v1/analytics?group_by=model;DROP`);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { param: string } }).error.param).toBe('group_by');
+
+    // Logs, three at a time: every request once, newest first, no page overlapping another.
+    const pages: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await (
+        await admin(`/v1/logs?key=${keyId}&limit=3${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json()) as { data: { request_id: string; spend_nanos: string }[]; next_cursor: string | null };
+      pages.push(...page.data.map((r) => r.request_id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(pages.sort()).toEqual(seen.map((s) => s.requestId).sort());
+    expect((await admin(`/v1/logs?cursor=not-a-cursor`)).status).toBe(400);
   });
 });

@@ -6,6 +6,8 @@ import { DbModule } from '@switchyard/db';
 import { NatsModule } from '@switchyard/nats';
 import { MasterKeyGuard } from './auth/master-key.guard';
 import { masterKeyProvider } from './auth/master-key.provider';
+import { AnalyticsController } from './analytics/analytics.controller';
+import { AnalyticsService } from './analytics/analytics.service';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
@@ -21,7 +23,14 @@ import { TeamsService } from './teams/teams.service';
 
 @Module({
   imports: [ConfigModule, DbModule, NatsModule, AnalyticsModule],
-  controllers: [TeamsController, KeysController, SpendController, HealthController, LitellmController],
+  controllers: [
+    TeamsController,
+    KeysController,
+    SpendController,
+    HealthController,
+    LitellmController,
+    AnalyticsController,
+  ],
   providers: [
     masterKeyProvider,
     { provide: APP_GUARD, useClass: MasterKeyGuard },
@@ -32,6 +41,7 @@ import { TeamsService } from './teams/teams.service';
     HealthService,
     KeyEventsPublisher,
     LitellmService,
+    AnalyticsService,
   ],
 })
 export class AdminModule {}
