@@ -254,5 +254,28 @@ model_list:
     } while (cursor);
     expect(pages.sort()).toEqual(seen.map((s) => s.requestId).sort());
     expect((await admin(`/v1/logs?cursor=not-a-cursor`)).status).toBe(400);
+
+    // LiteLLM's routes, in LiteLLM's shapes, from the same rows.
+    const logs = (await (await admin(`/spend/logs?api_key=${key}`)).json()) as {
+      request_id: string;
+      spend: number;
+      model_group: string;
+      metadata: { spend_nanos: string };
+    }[];
+    expect(logs).toHaveLength(seen.length);
+    expect(logs.reduce((a, l) => a + BigInt(l.metadata.spend_nanos), 0n)).toBe(total);
+    const oneLog = (await (await admin(`/spend/logs?request_id=${one.requestId}`)).json()) as typeof logs;
+    expect(oneLog.map((l) => [l.request_id, l.model_group])).toEqual([[one.requestId, 'custom']]);
+    const today = new Date().toISOString().slice(0, 10);
+    const global = (await (
+      await admin(`/global/spend/report?group_by=api_key&start_date=${today}&end_date=${today}`)
+    ).json()) as {
+      group_by_day: string;
+      api_keys: { api_key: string; total_spend: number; metadata: { model: string }[] }[];
+    }[];
+    const mine = global.find((d) => d.group_by_day === today)!.api_keys.find((k) => k.api_key === keyId)!;
+    expect(Math.round(mine.total_spend * 1e9)).toBe(Number(total));
+    expect(mine.metadata.map((m) => m.model).sort()).toEqual(Object.keys(PRICES).sort());
+    expect((await admin(`/spend/logs?api_key=nonsense`)).status).toBe(400);
   });
 });

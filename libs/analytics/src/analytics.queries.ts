@@ -28,6 +28,8 @@ export interface UsageFilter {
   to?: Date;
   /** dimension → the one value it must have (status: a number). */
   equals?: Partial<Record<AnalyticsDimension, string | number>>;
+  /** One request (found through the sort key's ts when `from`/`to` bound it; else a scan of the range). */
+  requestId?: string;
 }
 
 export interface AnalyticsQuery extends UsageFilter {
@@ -69,6 +71,7 @@ export function usageWhere(f: UsageFilter): SqlFragment {
     else if (dim === 'tag') where.push(sql`has(tags, ${lit.string(String(value), { maxLength: 256 })})`);
     else where.push(sql`${ANALYTICS_DIMENSIONS[dim]} = ${lit.string(String(value), { maxLength: 256 })}`);
   }
+  if (f.requestId !== undefined) where.push(sql`request_id = ${lit.string(f.requestId, { maxLength: 128 })}`);
   return sql.join(where, sql` AND `);
 }
 

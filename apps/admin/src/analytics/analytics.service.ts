@@ -7,12 +7,14 @@ import {
   type AnalyticsMetrics,
   type AnalyticsRow,
   type ClickHouseClient,
+  type UsageFilter,
   type UsageLogRow,
 } from '@switchyard/analytics';
 import { Errors, nanosToUsd } from '@switchyard/contracts';
 import { ApiException } from '../common/api.exception';
 import { isUnavailable } from '../spend/spend.service';
-import { encodeCursor, parseAnalyticsQuery, parseLogsQuery } from './analytics-query';
+import { encodeCursor, MAX_LOG_LIMIT, parseAnalyticsQuery, parseLogsQuery } from './analytics-query';
+import { toGlobalSpendReport, toLitellmSpendLog, type GlobalSpendGroup, type LitellmSpendLog } from './litellm-spend';
 import { toCsv } from './csv';
 
 /** An answer in JSON, or CSV text when format=csv was asked for. */
@@ -106,6 +108,21 @@ export class AnalyticsService {
     const next = rows.length === q.limit && last ? encodeCursor({ ts: last.ts, requestId: last.request_id }) : null;
     if (q.format === 'csv') return { csv: toCsv(data.length > 0 ? Object.keys(data[0]!) : ['request_id'], data) };
     return { json: { data, next_cursor: next } };
+  }
+
+  /** LiteLLM's GET /spend/logs: requests newest first (at most 1000), by key id, user, request id or dates. */
+  async litellmSpendLogs(filter: UsageFilter): Promise<LitellmSpendLog[]> {
+    const rows = await this.guard(() => usageLogs(this.clickhouse, this.database, filter, MAX_LOG_LIMIT));
+    return rows.map(toLitellmSpendLog);
+  }
+
+  /** LiteLLM's GET /global/spend/report: spend per day and team (or customer, or key), per model. */
+  async globalSpendReport(filter: UsageFilter, group: GlobalSpendGroup): Promise<Record<string, unknown>[]> {
+    const dimension = group === 'team' ? 'team' : group === 'customer' ? 'end_user' : 'key';
+    const { rows } = await this.guard(() =>
+      analyticsReport(this.clickhouse, this.database, { ...filter, groupBy: [dimension, 'model'], interval: 'day' }),
+    );
+    return toGlobalSpendReport(group, dimension, rows);
   }
 
   private async guard<T>(run: () => Promise<T>): Promise<T> {
