@@ -151,7 +151,6 @@ describe('LiteLLM price fields', () => {
           cache_creation_input_token_cost: 3.125e-6,
           output_cost_per_reasoning_token: 0.00002,
           input_cost_per_request: 0.005,
-          input_cost_per_image: 0.001,
           input_cost_per_token_above_200k_tokens: 5e-6,
           output_cost_per_token_above_200k_tokens: 0.000015,
         },
@@ -178,6 +177,8 @@ describe('LiteLLM price fields', () => {
     expect(() => litellmPriceOverrides({ input_cost_per_audio_token: 1e-6 }, 'm')).toThrow(
       /m\.input_cost_per_audio_token is a price Switchyard cannot apply/,
     );
+    // Image counts are not reported yet: a per-image price would never apply.
+    expect(() => litellmPriceOverrides({ input_cost_per_image: 0.001 }, 'm')).toThrow(/cannot apply/);
     expect(() => litellmPriceOverrides({ input_cost_per_token: 'free' }, 'm')).toThrow(/m\.input_cost_per_token/);
     expect(() => litellmPriceOverrides({ input_cost_per_token: { usd: 1 } }, 'm')).toThrow(/must be a number/);
     expect(() =>

@@ -60,7 +60,6 @@ const CARRIED = new Set([
   'output_cost_per_reasoning_token',
   'input_cost_per_request',
   'input_cost_per_query',
-  'input_cost_per_image',
 ]);
 const TIER =
   /^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost)_above_(\d+)k_tokens$/;
@@ -129,8 +128,6 @@ export function importLitellmPrices(doc: unknown): LitellmImport {
       if (reasoning !== undefined && reasoning !== entry.outputPerMTok) entry.reasoningPerMTok = reasoning;
       const request = perUnit('input_cost_per_request') ?? perUnit('input_cost_per_query');
       if (request !== undefined && request > 0) entry.perRequest = request;
-      const image = perUnit('input_cost_per_image');
-      if (image !== undefined && image > 0) entry.perImage = image;
       const tiers = Object.keys(raw)
         .map((f) => TIER.exec(f))
         .filter((m): m is RegExpExecArray => m !== null);

@@ -58,11 +58,13 @@ const TOKEN_FIELDS = {
   cache_creation_input_token_cost: 'cacheWriteNanosPerMTok',
   output_cost_per_reasoning_token: 'reasoningNanosPerMTok',
 } as const;
-/** LiteLLM's per-call and per-image price fields (USD). */
+/**
+ * LiteLLM's per-call price fields (USD). `input_cost_per_image` is not among them: no adapter reports image
+ * counts yet, so a per-image price set here would be accepted and never applied; it is refused instead.
+ */
 const UNIT_FIELDS = {
   input_cost_per_request: 'requestNanos',
   input_cost_per_query: 'requestNanos',
-  input_cost_per_image: 'imageNanos',
 } as const;
 const TIER_FIELDS = {
   input_cost_per_token: 'inputNanosPerMTok',
