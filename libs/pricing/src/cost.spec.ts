@@ -163,7 +163,6 @@ describe('LiteLLM price fields', () => {
       cacheWriteNanosPerMTok: 3_125_000_000n,
       reasoningNanosPerMTok: 20_000_000_000n,
       requestNanos: 5_000_000n,
-      imageNanos: 1_000_000n,
       longContext: {
         aboveInputTokens: 200_000,
         inputNanosPerMTok: 5_000_000_000n,
