@@ -6,6 +6,8 @@ import { DbModule } from '@switchyard/db';
 import { NatsModule } from '@switchyard/nats';
 import { MasterKeyGuard } from './auth/master-key.guard';
 import { masterKeyProvider } from './auth/master-key.provider';
+import { AnalyticsController } from './analytics/analytics.controller';
+import { AnalyticsService } from './analytics/analytics.service';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { DeploymentsController } from './deployments/deployments.controller';
 import { DeploymentsService } from './deployments/deployments.service';
@@ -30,6 +32,7 @@ import { TeamsService } from './teams/teams.service';
     HealthController,
     LitellmController,
     DeploymentsController,
+    AnalyticsController,
   ],
   providers: [
     masterKeyProvider,
@@ -42,6 +45,7 @@ import { TeamsService } from './teams/teams.service';
     KeyEventsPublisher,
     LitellmService,
     DeploymentsService,
+    AnalyticsService,
   ],
 })
 export class AdminModule {}

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AnalyticsModule } from '@switchyard/analytics';
 import { ConfigModule } from '@switchyard/config';
 import { DbModule, KeysRepository } from '@switchyard/db';
 import { NatsModule } from '@switchyard/nats';
@@ -9,6 +10,8 @@ import { KeyCacheService } from './auth/key-cache.service';
 import { KeyEventsController } from './auth/key-events.controller';
 import { ChatController } from './chat/chat.controller';
 import { MessagesController } from './messages/messages.controller';
+import { GenerationController } from './generation/generation.controller';
+import { GenerationService } from './generation/generation.service';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ModelsController } from './models/models.controller';
@@ -21,7 +24,7 @@ import { UsagePublisherService } from './usage/usage-publisher.service';
 import { UsageRecorder } from './usage/usage-recorder.service';
 
 @Module({
-  imports: [ConfigModule, NatsModule, DbModule],
+  imports: [ConfigModule, NatsModule, DbModule, AnalyticsModule],
   controllers: [
     ChatController,
     MessagesController,
@@ -29,6 +32,7 @@ import { UsageRecorder } from './usage/usage-recorder.service';
     HealthController,
     KeyEventsController,
     AdminForwardController,
+    GenerationController,
   ],
   providers: [
     KeysRepository,
@@ -44,6 +48,7 @@ import { UsageRecorder } from './usage/usage-recorder.service';
     HealthService,
     AdminForwardService,
     UsagePublisherService,
+    GenerationService,
   ],
 })
 export class GatewayModule {}

@@ -57,6 +57,18 @@ class FakeState {
   cooldownUntil(id: string): number {
     return this.cooldowns.get(id) ?? 0;
   }
+  readonly outcomes: [string, boolean][] = [];
+  recordOutcome(id: string, ok: boolean): void {
+    this.outcomes.push([id, ok]);
+  }
+  readonly usage = new Map<string, { requests: number; tokens: number }>();
+  minuteUsage(id: string): { requests: number; tokens: number } {
+    return this.usage.get(id) ?? { requests: 0, tokens: 0 };
+  }
+  recordTokens(id: string, tokens: number): void {
+    const u = this.minuteUsage(id);
+    this.usage.set(id, { requests: u.requests, tokens: u.tokens + tokens });
+  }
   recordFailure(id: string, f: DeploymentFailure): number {
     this.failures.push([id, f]);
     const ms = cooldownMsFor(f, this.window.record(id, Date.now()), { allowedFails: 0, cooldownTimeMs: 5000 });

@@ -32,7 +32,7 @@ import {
   TeamsRepository,
   type Database,
 } from '@switchyard/db';
-import { costOf } from '@switchyard/pricing';
+import { CATALOGUE_VERSION, costOf } from '@switchyard/pricing';
 import { createNatsMicroservice } from '@switchyard/nats';
 import { SpendModule } from './spend.module';
 import { MAX_DELIVERIES, UsageConsumerService } from './usage/usage-consumer.service';
@@ -154,12 +154,16 @@ describe('spend service', () => {
         tags: ['it'],
       };
     });
+    // Priced by the upstream model only: one without a price (my-custom-model, or none) is unpriced, never
+    // billed at the price of the model the client asked for.
     const cost = (e: UsageRecordedEventInput) =>
-      costOf(e.upstreamModel && e.upstreamModel !== 'my-custom-model' ? e.upstreamModel : e.requestedModel, {
-        promptTokens: e.promptTokens,
-        completionTokens: e.completionTokens,
-        cachedTokens: e.cachedTokens ?? 0,
-      });
+      e.upstreamModel
+        ? costOf(e.upstreamModel, {
+            promptTokens: e.promptTokens,
+            completionTokens: e.completionTokens,
+            cachedTokens: e.cachedTokens ?? 0,
+          })
+        : 0n;
     const sum = (filter: (e: UsageRecordedEventInput) => boolean) =>
       events.filter(filter).reduce((a, e) => a + cost(e), 0n);
     const expectedKey = sum((e) => e.keyId === keyId);
@@ -206,6 +210,21 @@ describe('spend service', () => {
     expect(teamRow?.spendNanos).toBe(expectedTeam.toString());
     const total = byTeam.reduce((a, r) => a + BigInt(r.spendNanos), 0n);
     expect(total).toBe(sum(() => true));
+    // Rows with usage and no price say so; the others say which catalogue priced them.
+    const flags = await ch.query({
+      query: `SELECT upstream_model, max(unpriced) AS unpriced, any(price_source) AS source, any(catalogue_version) AS version
+              FROM ${chDb}.usage FINAL WHERE prompt_tokens > 0 GROUP BY upstream_model ORDER BY upstream_model`,
+      format: 'JSONEachRow',
+    });
+    const byModel = Object.fromEntries(
+      (await flags.json<{ upstream_model: string; unpriced: number; source: string; version: string }>()).map((r) => [
+        r.upstream_model,
+        r,
+      ]),
+    );
+    expect(byModel['my-custom-model']).toMatchObject({ unpriced: 1, source: '' });
+    expect(byModel['']).toMatchObject({ unpriced: 1, source: '' });
+    expect(byModel['gpt-4o-mini']).toMatchObject({ unpriced: 0, source: 'catalogue', version: CATALOGUE_VERSION });
 
     // Still consuming after the poison messages: one more event arrives and is counted.
     const late = { ...events[5], requestId: `req-${run}-late` };

@@ -13,6 +13,12 @@ export interface AnalyticsMigration {
    * `ADD COLUMN IF NOT EXISTS`, so an ALTER run twice by two concurrent migrators fails with "already exists").
    */
   alreadyApplied?: RegExp;
+  /**
+   * A query answering one row with `n > 0` when the migration's effect is already there (a migrator that
+   * stopped between its statements, or a concurrent one, did the work): its statements are then skipped and
+   * it is recorded. For migrations whose statements cannot all be made idempotent (a table swap by RENAME).
+   */
+  appliedWhen?: (db: SqlFragment) => SqlFragment;
 }
 
 /**
@@ -56,6 +62,82 @@ CREATE TABLE IF NOT EXISTS ${db}.usage (
 PARTITION BY toYYYYMM(date)
 ORDER BY (team_id, requested_model, request_id)`;
 
+/** The usage columns of migrations 0001 and 0002, in order: what 0003 copies into the rebuilt table. */
+const USAGE_V2_COLUMNS = sql`request_id, ts, date, org_id, team_id, user_id, key_id, end_user, tags, requested_model,
+  deployment_id, provider, upstream_model, status, error_type, prompt_tokens, completion_tokens, cached_tokens,
+  reasoning_tokens, cost_nanos, latency_ms, ttft_ms, stream, cache_hit, fallback_depth, inserted_at, version,
+  usage_estimated, usage_clamped`;
+
+/**
+ * The usage table from 0003 on. Sorted by (team_id, ts, request_id): a team's time range reads only its
+ * granules (the old key, by model then request id, read every row of the team), and the key stays unique per
+ * request so a redelivered row still collapses (ts is the gateway's receive time, carried by the event).
+ * Cost is kept by part; cost_nanos is their sum plus retry_cost_nanos (earlier attempts a provider billed).
+ */
+const createUsageV3 = (db: SqlFragment, table: SqlFragment) => sql`
+CREATE TABLE IF NOT EXISTS ${db}.${table} (
+  request_id String,
+  ts DateTime('UTC'),
+  date Date,
+  org_id String,
+  team_id String,
+  user_id String,
+  key_id String,
+  end_user String,
+  tags Array(String),
+  requested_model String,
+  deployment_id String,
+  provider String,
+  upstream_model String,
+  status UInt16,
+  error_type String,
+  prompt_tokens UInt64,
+  completion_tokens UInt64,
+  cached_tokens UInt64,
+  reasoning_tokens UInt64,
+  cost_nanos Int64,
+  latency_ms UInt32,
+  ttft_ms Nullable(UInt32),
+  stream UInt8,
+  cache_hit UInt8,
+  fallback_depth UInt8,
+  inserted_at DateTime('UTC'),
+  version UInt64,
+  usage_estimated UInt8 DEFAULT 0,
+  usage_clamped UInt8 DEFAULT 0,
+  cache_write_tokens UInt64 DEFAULT 0,
+  input_cost_nanos Int64 DEFAULT 0,
+  cached_cost_nanos Int64 DEFAULT 0,
+  cache_write_cost_nanos Int64 DEFAULT 0,
+  output_cost_nanos Int64 DEFAULT 0,
+  reasoning_cost_nanos Int64 DEFAULT 0,
+  other_cost_nanos Int64 DEFAULT 0,
+  retry_cost_nanos Int64 DEFAULT 0,
+  billed_attempts UInt8 DEFAULT 0,
+  unpriced UInt8 DEFAULT 0,
+  price_source String DEFAULT '',
+  priced_as String DEFAULT '',
+  catalogue_version String DEFAULT ''
+) ENGINE = ReplacingMergeTree(version)
+PARTITION BY toYYYYMM(date)
+ORDER BY (team_id, ts, request_id)`;
+
+/**
+ * Where each request's row is: request id → (team, ts), the usage table's sort key, so GET /v1/generation
+ * and the logs find a request by id through two primary-key lookups instead of a full scan (ClickHouse 18.16
+ * has no skip indexes). Filled by a materialized view on every insert into usage; redeliveries collapse.
+ */
+const createUsageByRequest = (db: SqlFragment) => sql`
+CREATE TABLE IF NOT EXISTS ${db}.usage_by_request (
+  request_id String,
+  team_id String,
+  ts DateTime('UTC'),
+  key_id String,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+PARTITION BY tuple()
+ORDER BY request_id`;
+
 export const ANALYTICS_MIGRATIONS: readonly AnalyticsMigration[] = [
   { name: '0001_usage', statements: (db) => [createUsage(db)] },
   {
@@ -67,6 +149,29 @@ export const ANALYTICS_MIGRATIONS: readonly AnalyticsMigration[] = [
       sql`ALTER TABLE ${db}.usage ADD COLUMN usage_clamped UInt8 DEFAULT 0`,
     ],
     alreadyApplied: /DUPLICATE_COLUMN|Code: 44\b|column with this name already exists/,
+  },
+  {
+    // The usage table rebuilt with a sort key that includes time and the cost's parts; a request findable by id.
+    name: '0003_usage_by_time_cost_parts',
+    statements: (db) => [
+      createUsageV3(db, sql`usage_v3`),
+      sql`INSERT INTO ${db}.usage_v3 (${USAGE_V2_COLUMNS}) SELECT ${USAGE_V2_COLUMNS} FROM ${db}.usage`,
+      sql`RENAME TABLE ${db}.usage TO ${db}.usage_v2_retired, ${db}.usage_v3 TO ${db}.usage`,
+    ],
+    // A rerun after the RENAME must not copy the new table into a fresh usage_v3 and swap again.
+    appliedWhen: (db) =>
+      sql`SELECT count() AS n FROM system.columns
+WHERE database = ${lit.string(db.text)} AND table = 'usage' AND name = 'catalogue_version'`,
+  },
+  {
+    name: '0004_usage_by_request',
+    statements: (db) => [
+      createUsageByRequest(db),
+      sql`CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.usage_by_request_mv TO ${db}.usage_by_request
+AS SELECT request_id, team_id, ts, key_id, version FROM ${db}.usage`,
+      // Rows inserted before the view existed; a row the view also wrote collapses with this copy.
+      sql`INSERT INTO ${db}.usage_by_request SELECT request_id, team_id, ts, key_id, version FROM ${db}.usage`,
+    ],
   },
 ];
 
@@ -89,6 +194,12 @@ async function appliedMigrations(client: ClickHouseClient, db: SqlFragment): Pro
   });
   const rows = await rs.json<{ name: string; checksum: string }>();
   return new Map(rows.map((r) => [r.name, r.checksum]));
+}
+
+async function alreadyThere(client: ClickHouseClient, query: SqlFragment): Promise<boolean> {
+  const rs = await client.query({ query: query.text, format: 'JSONEachRow' });
+  const rows = await rs.json<{ n: string | number }>();
+  return Number(rows[0]?.n ?? 0) > 0;
 }
 
 /**
@@ -135,7 +246,8 @@ export async function migrateAnalytics(opts: AnalyticsOptions, log: (line: strin
         continue;
       }
       step = `migration ${m.name}`;
-      for (const statement of m.statements(db)) {
+      const done = m.appliedWhen ? await alreadyThere(client, m.appliedWhen(db)) : false;
+      for (const statement of done ? [] : m.statements(db)) {
         try {
           await client.command({ query: statement.text });
         } catch (e) {

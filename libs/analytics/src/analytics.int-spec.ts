@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   countUsageRows,
   createAnalyticsClient,
+  findUsageRecord,
   insertUsageRows,
   lit,
   migrateAnalytics,
@@ -250,5 +251,99 @@ describe('analytics against ClickHouse', () => {
       { tags: ["it's", 'a\\b'], ttft_ms: null, latency_ms: 13, date: '2025-01-15', ts: (T0 + hour) / 1000 },
       { tags: [], ttft_ms: 40, latency_ms: 13, date: '2025-01-15', ts: (T0 + 2 * hour) / 1000 },
     ]);
+  });
+
+  it('finds a request by id (usage_by_request, then the usage sort key), with its cost by part', async () => {
+    const rows = Array.from({ length: 50 }, (_, i) =>
+      row({ requestId: `find-${i}`, teamId: `team-${i % 5}`, ts: T0 + i * 60_000 }),
+    );
+    rows[7] = {
+      ...rows[7]!,
+      cacheWriteTokens: 3,
+      reasoningTokens: 2,
+      costNanos: 1_234n,
+      cost: {
+        inputCostNanos: 1_000n,
+        cachedCostNanos: 0n,
+        cacheWriteCostNanos: 100n,
+        outputCostNanos: 84n,
+        reasoningCostNanos: 50n,
+        otherCostNanos: 0n,
+        retryCostNanos: 0n,
+        billedAttempts: 0,
+        unpriced: false,
+        priceSource: 'catalogue',
+        pricedAs: 'gpt-4o',
+        catalogueVersion: 'abc123',
+      },
+    };
+    await insertUsageRows(client, database, rows);
+    // Redelivered: collapses.
+    await insertUsageRows(client, database, [rows[7]!]);
+    const found = await findUsageRecord(client, database, 'find-7');
+    expect(found).toMatchObject({
+      request_id: 'find-7',
+      team_id: 'team-2',
+      cost_nanos: '1234',
+      input_cost_nanos: '1000',
+      cache_write_cost_nanos: '100',
+      reasoning_cost_nanos: '50',
+      cache_write_tokens: '3',
+      price_source: 'catalogue',
+      catalogue_version: 'abc123',
+    });
+    expect(Number(found!.ts) * 1000).toBe(T0 + 7 * 60_000);
+    expect(await findUsageRecord(client, database, 'no-such-request')).toBeUndefined();
+    expect(await findUsageRecord(client, database, "it's'; DROP TABLE x")).toBeUndefined();
+  });
+
+  it('migrates a table of the old shape without losing its rows', async () => {
+    const old = `${database}_old`;
+    const db = lit.ident(old);
+    try {
+      await client.command({ query: sql`CREATE DATABASE IF NOT EXISTS ${db}`.text });
+      // Applies 0001 and 0002 only, by running the migrator against a copy of their list.
+      const early = ANALYTICS_MIGRATIONS.slice(0, 2);
+      for (const m of early) for (const st of m.statements(db)) await client.command({ query: st.text });
+      await client.command({
+        query:
+          sql`CREATE TABLE ${db}.schema_migrations (name String, checksum String, applied_at DateTime('UTC')) ENGINE = ReplacingMergeTree() ORDER BY name`
+            .text,
+      });
+      await client.insert({
+        table: `${old}.schema_migrations`,
+        values: early.map((m) => ({ name: m.name, checksum: migrationChecksum(m), applied_at: 0 })),
+        format: 'JSONEachRow',
+      });
+      await client.insert({
+        table: `${old}.usage`,
+        values: [1, 2, 3].map((i) => ({
+          request_id: `old-${i}`,
+          ts: T0 / 1000,
+          date: '2025-01-15',
+          team_id: 't',
+          requested_model: 'gpt-4o',
+          prompt_tokens: i,
+          cost_nanos: String(i * 100),
+          version: 1,
+        })),
+        format: 'JSONEachRow',
+      });
+      const log: string[] = [];
+      await migrateAnalytics({ url, database: old }, (l) => log.push(l));
+      expect(log.join('\n')).toContain('applied 0003_usage_by_time_cost_parts');
+      expect(await countUsageRows(client, old)).toBe(3);
+      expect((await findUsageRecord(client, old, 'old-2'))?.cost_nanos).toBe('200');
+      const rs = await client
+        .query({
+          query: sql`SELECT sorting_key FROM system.tables WHERE database = ${lit.string(old)} AND name = 'usage'`.text,
+          format: 'JSONEachRow',
+        })
+        .catch(() => undefined);
+      // system.tables.sorting_key exists on current releases only; 18.16 has no such column.
+      if (rs) expect((await rs.json<{ sorting_key: string }>())[0]?.sorting_key).toBe('team_id, ts, request_id');
+    } finally {
+      await client.command({ query: sql`DROP DATABASE IF EXISTS ${db}`.text });
+    }
   });
 });

@@ -4,3 +4,4 @@ export * from './analytics-migrations';
 export * from './usage-row';
 export * from './usage.queries';
 export * from './analytics.module';
+export * from './analytics.queries';

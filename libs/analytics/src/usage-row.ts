@@ -29,10 +29,42 @@ export interface UsageRow {
   fallbackDepth: number;
   usageEstimated: boolean;
   usageClamped: boolean;
+  /** Input tokens written to the prompt cache (part of promptTokens). */
+  cacheWriteTokens?: number;
+  /** How the cost was made; absent on rows built from a bare amount. */
+  cost?: UsageCost;
+}
+
+/**
+ * A request's cost as spend priced it. costNanos = the parts + retryCostNanos (earlier attempts a provider
+ * billed). Parts are 0 when the provider reported the cost itself (priceSource 'provider').
+ */
+export interface UsageCost {
+  inputCostNanos: bigint;
+  cachedCostNanos: bigint;
+  cacheWriteCostNanos: bigint;
+  outputCostNanos: bigint;
+  reasoningCostNanos: bigint;
+  /** Per-request and per-image prices. */
+  otherCostNanos: bigint;
+  retryCostNanos: bigint;
+  billedAttempts: number;
+  /** Some attempt had usage and no known price. */
+  unpriced: boolean;
+  /** 'catalogue', 'override' (the deployment's own prices), 'provider' (reported by it), '' when none. */
+  priceSource: string;
+  /** The model name the price was found by (base_model or upstream model). */
+  pricedAs: string;
+  catalogueVersion: string;
 }
 
 /** The row for a usage event priced at `costNanos`. */
-export function usageRowFromEvent(e: UsageRecordedEvent, costNanos: bigint, orgId: string | null = null): UsageRow {
+export function usageRowFromEvent(
+  e: UsageRecordedEvent,
+  costNanos: bigint,
+  orgId: string | null = null,
+  cost?: UsageCost,
+): UsageRow {
   return {
     requestId: e.requestId,
     ts: e.ts,
@@ -60,5 +92,7 @@ export function usageRowFromEvent(e: UsageRecordedEvent, costNanos: bigint, orgI
     fallbackDepth: e.fallbackDepth,
     usageEstimated: e.usageEstimated,
     usageClamped: e.usageClamped,
+    cacheWriteTokens: e.cacheWriteTokens,
+    ...(cost && { cost }),
   };
 }

@@ -20,6 +20,7 @@ const text = (s: string): string => storableText(s, MAX_TEXT);
 const MAX_TEXT = 1024;
 
 function toRecord(r: UsageRow, version: number) {
+  const c = r.cost;
   const date = new Date(r.ts).toISOString();
   return {
     request_id: text(r.requestId),
@@ -49,6 +50,19 @@ function toRecord(r: UsageRow, version: number) {
     fallback_depth: cap(r.fallbackDepth, UINT8_MAX),
     usage_estimated: r.usageEstimated ? 1 : 0,
     usage_clamped: r.usageClamped ? 1 : 0,
+    cache_write_tokens: clampTokens(r.cacheWriteTokens ?? 0),
+    input_cost_nanos: (c?.inputCostNanos ?? 0n).toString(),
+    cached_cost_nanos: (c?.cachedCostNanos ?? 0n).toString(),
+    cache_write_cost_nanos: (c?.cacheWriteCostNanos ?? 0n).toString(),
+    output_cost_nanos: (c?.outputCostNanos ?? 0n).toString(),
+    reasoning_cost_nanos: (c?.reasoningCostNanos ?? 0n).toString(),
+    other_cost_nanos: (c?.otherCostNanos ?? 0n).toString(),
+    retry_cost_nanos: (c?.retryCostNanos ?? 0n).toString(),
+    billed_attempts: cap(c?.billedAttempts ?? 0, UINT8_MAX),
+    unpriced: c?.unpriced ? 1 : 0,
+    price_source: text(c?.priceSource ?? ''),
+    priced_as: text(c?.pricedAs ?? ''),
+    catalogue_version: text(c?.catalogueVersion ?? ''),
     inserted_at: Math.floor(version / 1000),
     version,
   };
@@ -162,5 +176,80 @@ export async function countUsageRows(
     return Number(rows[0]?.n ?? 0);
   } catch (e) {
     throw analyticsError('usage row count', database, e);
+  }
+}
+
+/** One request's stored usage row, as ClickHouse returns it (64-bit integers as strings). */
+export interface StoredUsageRecord {
+  request_id: string;
+  ts: string;
+  team_id: string;
+  key_id: string;
+  requested_model: string;
+  deployment_id: string;
+  provider: string;
+  upstream_model: string;
+  status: number;
+  error_type: string;
+  prompt_tokens: string;
+  completion_tokens: string;
+  cached_tokens: string;
+  cache_write_tokens: string;
+  reasoning_tokens: string;
+  cost_nanos: string;
+  input_cost_nanos: string;
+  cached_cost_nanos: string;
+  cache_write_cost_nanos: string;
+  output_cost_nanos: string;
+  reasoning_cost_nanos: string;
+  other_cost_nanos: string;
+  retry_cost_nanos: string;
+  unpriced: number;
+  price_source: string;
+  priced_as: string;
+  catalogue_version: string;
+  latency_ms: number;
+  ttft_ms: number | null;
+  stream: number;
+}
+
+const RECORD_COLUMNS = sql`request_id, toUnixTimestamp(ts) AS ts, team_id, key_id, requested_model, deployment_id,
+  provider, upstream_model, status, error_type, toString(prompt_tokens) AS prompt_tokens,
+  toString(completion_tokens) AS completion_tokens, toString(cached_tokens) AS cached_tokens,
+  toString(cache_write_tokens) AS cache_write_tokens, toString(reasoning_tokens) AS reasoning_tokens,
+  toString(cost_nanos) AS cost_nanos, toString(input_cost_nanos) AS input_cost_nanos,
+  toString(cached_cost_nanos) AS cached_cost_nanos, toString(cache_write_cost_nanos) AS cache_write_cost_nanos,
+  toString(output_cost_nanos) AS output_cost_nanos, toString(reasoning_cost_nanos) AS reasoning_cost_nanos,
+  toString(other_cost_nanos) AS other_cost_nanos, toString(retry_cost_nanos) AS retry_cost_nanos, unpriced,
+  price_source, priced_as, catalogue_version, latency_ms, ttft_ms, stream`;
+
+/**
+ * One request's row by its id, without a full scan: usage_by_request gives its (team, ts), the usage table's
+ * sort key, so both reads are primary-key lookups. Undefined when spend has not recorded it (yet).
+ */
+export async function findUsageRecord(
+  client: ClickHouseClient,
+  database: string,
+  requestId: string,
+): Promise<StoredUsageRecord | undefined> {
+  const id = lit.string(requestId, { maxLength: 128 });
+  try {
+    const located = await client.query({
+      query: sql`SELECT team_id, toUnixTimestamp(ts) AS ts FROM ${lit.table(database, 'usage_by_request')} FINAL
+WHERE request_id = ${id} LIMIT 1`.text,
+      format: 'JSONEachRow',
+    });
+    const [where] = await located.json<{ team_id: string; ts: number | string }>();
+    if (!where) return undefined;
+    const rs = await client.query({
+      query: sql`SELECT ${RECORD_COLUMNS} FROM ${lit.table(database, 'usage')} FINAL
+WHERE team_id = ${lit.string(where.team_id, { maxLength: 1024 })} AND ts = toDateTime(${lit.uint(Number(where.ts))})
+  AND request_id = ${id} LIMIT 1`.text,
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<StoredUsageRecord>();
+    return row;
+  } catch (e) {
+    throw analyticsError('usage lookup by request id', database, e);
   }
 }

@@ -91,6 +91,12 @@ export const EnvSchema = z.object({
    * stream max age the ledger is kept for good unless this is set.
    */
   SWITCHYARD_USAGE_LEDGER_RETENTION_HOURS: z.coerce.number().int().positive().optional(),
+  /**
+   * Where the gateway spools usage events JetStream did not take (NATS unreachable, the stream full), to
+   * replay them in order when it is back. One file per NATS prefix and instance id; keep it on a disk that
+   * survives a restart of the gateway.
+   */
+  SWITCHYARD_USAGE_SPOOL_DIR: z.string().min(1).default('.data/usage-spool'),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

@@ -100,6 +100,11 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
     'with `supports_vision`, `supports_response_schema`, `supports_reasoning`: capabilities the pre-call checks use, over the catalogue',
   ),
   row(
+    'model_list[].model_info.input_cost_per_token',
+    'supported',
+    "the deployment's own prices (and LiteLLM's other price fields: see Spend and pricing); others are refused",
+  ),
+  row(
     'router_settings.routing_strategy',
     'supported',
     'simple-shuffle (by weight, else rpm, else tpm), least-busy (fewest requests in flight), latency-based-routing ' +

@@ -295,3 +295,40 @@ model_list:
     expect(routing[0]).not.toHaveProperty('apiKey');
   });
 });
+
+describe('deployment prices (model_info, LiteLLM names)', () => {
+  const yaml = (modelInfo: string) =>
+    parse(`
+model_list:
+  - model_name: llama
+    litellm_params: { model: openai/llama-3-70b, api_base: "http://127.0.0.1:1" }
+    model_info: ${modelInfo}
+`);
+
+  it('reads them into the deployment, exactly, in nano-USD per 1M tokens', () => {
+    const [d] = buildRoutingConfig(
+      yaml(
+        '{ base_model: llama-3.3-70b, input_cost_per_token: 0.00000059, output_cost_per_token: 7.9e-7, cache_read_input_token_cost: 1e-7, input_cost_per_token_above_128k_tokens: 0.0000012 }',
+      ),
+      {},
+    ).deployments;
+    expect(d).toMatchObject({
+      baseModel: 'llama-3.3-70b',
+      pricing: {
+        inputNanosPerMTok: 590_000_000n,
+        outputNanosPerMTok: 790_000_000n,
+        cachedInputNanosPerMTok: 100_000_000n,
+        longContext: { aboveInputTokens: 128_000, inputNanosPerMTok: 1_200_000_000n },
+      },
+    });
+    expect(buildRoutingConfig(yaml('{ id: x }'), {}).deployments[0]!.pricing).toBeUndefined();
+  });
+
+  it('refuses a price it cannot apply or read, naming the entry and field', () => {
+    expect(() => buildRoutingConfig(yaml('{ input_cost_per_second: 0.001 }'), {})).toThrow(ConfigError);
+    expect(() => buildRoutingConfig(yaml('{ input_cost_per_second: 0.001 }'), {})).toThrow(
+      /model_list\[0\] \(llama\)\.model_info\.input_cost_per_second is a price Switchyard cannot apply/,
+    );
+    expect(() => buildRoutingConfig(yaml('{ output_cost_per_token: -1 }'), {})).toThrow(/output_cost_per_token/);
+  });
+});

@@ -12,6 +12,7 @@ import {
   type ProviderFamily,
   type ProviderParams,
 } from '@switchyard/providers';
+import { litellmPriceOverrides, type PriceOverrides } from '@switchyard/pricing';
 import { shuffleWeights, type FallbackSettings } from '@switchyard/routing';
 import { AutoRouteError, buildAutoRoutes } from './auto-routes.config';
 import { ConfigFileSchema, type ConfigFile } from './config.schema';
@@ -165,6 +166,17 @@ interface ParsedEntry {
   baseModel?: string;
   mode?: string;
   modelInfo?: Deployment['modelInfo'];
+  pricing?: PriceOverrides;
+}
+
+/** model_info's LiteLLM price fields (input_cost_per_token, ...): a bad or unsupported one fails the config. */
+function priceOverrides(entry: Entry, where: string): PriceOverrides | undefined {
+  if (!entry.model_info) return undefined;
+  try {
+    return litellmPriceOverrides(entry.model_info, `${where}.model_info`);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }
 
 function issuesError(where: string, error: z.ZodError, fromEnv: ReadonlyMap<string, string>): ConfigError {
@@ -206,6 +218,7 @@ function parseEntry(entry: Entry, index: number): ParsedEntry {
     baseModel: typeof baseModel === 'string' ? baseModel : undefined,
     mode: entry.model_info?.mode,
     modelInfo: modelInfoOf(entry.model_info),
+    pricing: priceOverrides(entry, where),
   };
 }
 
@@ -284,6 +297,7 @@ function routingDeployment(p: ParsedEntry, typed: Params): Deployment {
     baseModel: p.baseModel,
     mode: p.mode,
     ...(p.modelInfo && { modelInfo: p.modelInfo }),
+    ...(p.pricing && { pricing: p.pricing }),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { ProviderFamily, ProviderParams } from '@switchyard/providers';
+import type { PriceOverrides } from '@switchyard/pricing';
 import type { AutoRoute, CooldownRules, FallbackSettings, RequestNeed, RetryPolicy } from '@switchyard/routing';
 
 /**
@@ -40,6 +41,11 @@ export interface Deployment {
    * pre-call checks; each stated value wins over the pricing catalogue's.
    */
   modelInfo?: { contextWindow?: number; supports?: Partial<Record<RequestNeed, boolean>> };
+  /**
+   * Prices this deployment sets itself (model_info.input_cost_per_token, output_cost_per_token,
+   * cache_read_input_token_cost, ...): they replace the catalogue's price of its model.
+   */
+  pricing?: PriceOverrides;
 }
 
 /** A deployment with its provider settings and credentials resolved: the translator's view. */

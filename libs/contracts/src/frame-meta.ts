@@ -74,6 +74,11 @@ export interface FrameMeta {
   fallbackDepth?: number;
   /** Every attempt of the request, this one last (final frames only). */
   trail?: RouteTrail;
+  /**
+   * What this attempt cost in nano-USD as the translator priced it from `usage` (spend prices it the same
+   * way): the gateway's `x-switchyard-cost`. Absent when no price is known.
+   */
+  costNanos?: number;
 }
 
 const ms = () => z.number().nonnegative();
@@ -95,6 +100,7 @@ export const FrameMetaSchema = z
     errorCode: z.string().optional(),
     errorType: z.string().optional(),
     fallbackDepth: z.number().int().nonnegative().optional(),
+    costNanos: z.number().int().nonnegative().optional(),
     trail: z
       .array(
         z.object({

@@ -146,6 +146,8 @@ export const UsageRecordedEventSchema = z
               cachedTokens: tokens().default(0),
               cacheWriteTokens: tokens().default(0),
               reasoningTokens: tokens().default(0),
+              /** What the provider said this attempt cost (nano-USD), when it says. */
+              costNanos: z.number().int().nonnegative().max(1e15).optional(),
             })
             .optional(),
         }),

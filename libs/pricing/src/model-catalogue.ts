@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import rawCatalogue from './catalogue.json';
 import azureCatalogue from './catalogue/azure.json';
 import bedrockCatalogue from './catalogue/bedrock.json';
 import vertexCatalogue from './catalogue/vertex_ai.json';
+import importedCatalogue from './catalogue/imported.json';
 
 /** The catalogue's files: the main one, and one per provider whose model ids differ from the vendor's own. */
 const CATALOGUE_FILES: ReadonlyArray<readonly [string, unknown]> = [
@@ -10,6 +12,12 @@ const CATALOGUE_FILES: ReadonlyArray<readonly [string, unknown]> = [
   ['catalogue/bedrock.json', bedrockCatalogue],
   ['catalogue/vertex_ai.json', vertexCatalogue],
 ];
+
+/**
+ * Entries imported from a price map in LiteLLM's format (tools/import-litellm-prices.ts): unlike the files
+ * above, an entry here replaces a built-in one of the same name, so a user's custom prices win.
+ */
+const OVERRIDE_FILES: ReadonlyArray<readonly [string, unknown]> = [['catalogue/imported.json', importedCatalogue]];
 
 export type ModelMode = 'chat' | 'embedding';
 
@@ -62,6 +70,15 @@ export interface ModelInfo {
    * above 200k, GPT-5.4 above 272k). Recorded for the spend service; costOf() does not apply it yet.
    */
   longContext?: LongContextPricing;
+  /**
+   * Price of reasoning (thinking) output tokens where the provider bills them apart from other output;
+   * undefined where they cost the output price (every current provider), so they are priced as output.
+   */
+  reasoningNanosPerMTok?: bigint;
+  /** A fixed price per request (nano-USD), on top of the token prices (search-grounded and per-call models). */
+  requestNanos?: bigint;
+  /** A price per input image (nano-USD), on top of the token prices, for models that bill images apart. */
+  imageNanos?: bigint;
   /** Max input tokens. */
   contextWindow: number;
   maxOutputTokens: number;
@@ -86,6 +103,11 @@ interface RawEntry {
   outputPerMTok: number;
   cachedInputPerMTok?: number;
   cacheWritePerMTok?: number;
+  reasoningPerMTok?: number;
+  /** USD per request. */
+  perRequest?: number;
+  /** USD per input image. */
+  perImage?: number;
   longContext?: RawLongContext;
   contextWindow: number;
   maxOutputTokens: number;
@@ -100,6 +122,9 @@ const ENTRY_FIELDS: ReadonlySet<string> = new Set([
   'outputPerMTok',
   'cachedInputPerMTok',
   'cacheWritePerMTok',
+  'reasoningPerMTok',
+  'perRequest',
+  'perImage',
   'longContext',
   'contextWindow',
   'maxOutputTokens',
@@ -224,6 +249,11 @@ function buildEntry(file: string, name: string, value: unknown): ModelInfo {
     ...(raw.cacheWritePerMTok !== undefined && {
       cacheWriteNanosPerMTok: usdDecimalToNanos(raw.cacheWritePerMTok, `${where}.cacheWritePerMTok`),
     }),
+    ...(raw.reasoningPerMTok !== undefined && {
+      reasoningNanosPerMTok: usdDecimalToNanos(raw.reasoningPerMTok, `${where}.reasoningPerMTok`),
+    }),
+    ...(raw.perRequest !== undefined && { requestNanos: usdDecimalToNanos(raw.perRequest, `${where}.perRequest`) }),
+    ...(raw.perImage !== undefined && { imageNanos: usdDecimalToNanos(raw.perImage, `${where}.perImage`) }),
     ...(longContext && { longContext }),
     contextWindow: raw.contextWindow,
     maxOutputTokens: raw.maxOutputTokens,
@@ -247,14 +277,22 @@ export interface Catalogue {
  * Loads and validates catalogue files ([file name, parsed JSON] pairs); throws naming the file and model of
  * the first entry that is wrong. Exported so tests can load a catalogue of their own.
  */
-export function buildCatalogue(files: ReadonlyArray<readonly [string, unknown]>): Catalogue {
-  const list: ModelInfo[] = [];
+export function buildCatalogue(
+  files: ReadonlyArray<readonly [string, unknown]>,
+  overrides: ReadonlyArray<readonly [string, unknown]> = [],
+): Catalogue {
+  let list: ModelInfo[] = [];
   const byName = new Map<string, ModelInfo>();
-  for (const [file, doc] of files) {
+  const overriding = new Set<string>();
+  for (const [file, doc] of [...files, ...overrides]) {
+    const isOverride = overrides.some(([f]) => f === file);
     const put = (key: string, info: ModelInfo) => {
       const k = key.toLowerCase();
-      if (byName.has(k))
+      if (byName.has(k) && !(isOverride && !overriding.has(k)))
         throw new Error(`libs/pricing/src/${file}: "${key}" is listed twice (as a model or alias); remove one.`);
+      const replaced = byName.get(k);
+      if (replaced) list = list.filter((m) => m !== replaced);
+      if (isOverride) overriding.add(k);
       byName.set(k, info);
     };
     const models = isObject(doc) ? doc['models'] : undefined;
@@ -272,7 +310,16 @@ export function buildCatalogue(files: ReadonlyArray<readonly [string, unknown]>)
   return { list, byName };
 }
 
-const { list: MODELS, byName: BY_NAME } = buildCatalogue(CATALOGUE_FILES);
+const { list: MODELS, byName: BY_NAME } = buildCatalogue(CATALOGUE_FILES, OVERRIDE_FILES);
+
+/**
+ * The version of the prices in force: a short hash of every catalogue file's content, recorded on each usage
+ * row so a cost can be traced to the prices that made it (and rows priced before a price change found).
+ */
+export const CATALOGUE_VERSION: string = createHash('sha256')
+  .update(JSON.stringify([...CATALOGUE_FILES, ...OVERRIDE_FILES]))
+  .digest('hex')
+  .slice(0, 12);
 
 /** Every model of the catalogue. */
 export function listModels(): readonly ModelInfo[] {

@@ -52,4 +52,16 @@ export class LitellmController {
   updateTeam(@Body() body: unknown): ReturnType<LitellmService['updateTeam']> {
     return this.litellm.updateTeam(body);
   }
+
+  @Get('spend/logs')
+  @ApiOperation({ summary: "LiteLLM's spend logs: requests by api_key, user_id, request_id, start_date, end_date" })
+  spendLogs(@Query() query: Record<string, unknown>): ReturnType<LitellmService['spendLogs']> {
+    return this.litellm.spendLogs(query);
+  }
+
+  @Get('global/spend/report')
+  @ApiOperation({ summary: "LiteLLM's spend report: per day and team (or customer, api_key), per model" })
+  globalSpendReport(@Query() query: Record<string, unknown>): ReturnType<LitellmService['globalSpendReport']> {
+    return this.litellm.globalSpendReport(query);
+  }
 }

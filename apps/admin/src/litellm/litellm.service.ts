@@ -1,4 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { UsageFilter } from '@switchyard/analytics';
+import { AnalyticsService } from '../analytics/analytics.service';
+import type { LitellmSpendLog } from '../analytics/litellm-spend';
+import { instant, single } from '../spend/spend-query';
 import { z } from 'zod';
 import { Errors } from '@switchyard/contracts';
 import { KEY_SECRET_PREFIX, KeysRepository, hashKey, keyPrefix } from '@switchyard/db';
@@ -27,7 +31,46 @@ export class LitellmService {
     @Inject(KeysService) private readonly keys: KeysService,
     @Inject(TeamsService) private readonly teams: TeamsService,
     @Inject(KeysRepository) private readonly keysRepo: KeysRepository,
+    @Inject(AnalyticsService) private readonly analytics: AnalyticsService,
   ) {}
+
+  /**
+   * LiteLLM's GET /spend/logs: `api_key` (a key id or the key itself), `user_id`, `request_id`, `start_date`,
+   * `end_date` (end inclusive, as LiteLLM reads a date).
+   */
+  async spendLogs(query: Record<string, unknown>): Promise<LitellmSpendLog[]> {
+    const filter = litellmDates(query);
+    const apiKey = single(query, 'api_key');
+    if (apiKey !== undefined) {
+      const id = apiKey.startsWith(KEY_SECRET_PREFIX)
+        ? (await this.keysRepo.findByHash(hashKey(apiKey)))?.id
+        : isUuid(apiKey)
+          ? apiKey
+          : undefined;
+      if (id === undefined)
+        throw new ApiException(
+          Errors.invalidRequest('Invalid api_key: give a key id (GET /v1/keys) or a key this proxy issued.', 'api_key'),
+        );
+      filter.equals = { ...filter.equals, key: id };
+    }
+    const user = single(query, 'user_id');
+    if (user !== undefined) filter.equals = { ...filter.equals, user };
+    const requestId = single(query, 'request_id');
+    if (requestId !== undefined) {
+      if (!/^[\x21-\x7e]{1,128}$/.test(requestId))
+        throw new ApiException(Errors.invalidRequest('Invalid request_id.', 'request_id'));
+      filter.requestId = requestId;
+    }
+    return this.analytics.litellmSpendLogs(filter);
+  }
+
+  /** LiteLLM's GET /global/spend/report?start_date=&end_date=&group_by=team|customer|api_key. */
+  globalSpendReport(query: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+    const group = single(query, 'group_by') ?? 'team';
+    if (group !== 'team' && group !== 'customer' && group !== 'api_key')
+      throw new ApiException(Errors.invalidRequest('Invalid group_by: use team, customer or api_key.', 'group_by'));
+    return this.analytics.globalSpendReport(litellmDates(query), group);
+  }
 
   async generateKey(body: unknown): Promise<CreatedKeyJson & { expires: string | null; token_id: string }> {
     const created = await this.keys.create(pick(body, Object.keys(CreateKeySchema.shape)));
@@ -88,3 +131,15 @@ export class LitellmService {
 }
 
 const TeamIdSchema = z.object({ team_id: z.string().min(1) });
+
+/** start_date / end_date as LiteLLM takes them (dates; the end date counts whole). */
+function litellmDates(query: Record<string, unknown>): UsageFilter {
+  const from = instant(query, 'start_date');
+  const end = instant(query, 'end_date');
+  const endText = single(query, 'end_date');
+  // A bare date means through the end of that day.
+  const to = end && endText && /^\d{4}-\d{2}-\d{2}$/.test(endText) ? new Date(end.getTime() + 86_400_000) : end;
+  if (from && to && from.getTime() >= to.getTime())
+    throw new ApiException(Errors.invalidRequest('start_date is after end_date.', 'start_date'));
+  return { from, to, equals: {} };
+}

@@ -41,7 +41,7 @@ export function parseInstant(value: string): Date | undefined {
   return Number.isNaN(ms) ? undefined : new Date(ms);
 }
 
-function single(query: Record<string, unknown>, name: string): string | undefined {
+export function single(query: Record<string, unknown>, name: string): string | undefined {
   const v = query[name];
   if (v === undefined) return undefined;
   if (typeof v !== 'string')
@@ -53,7 +53,7 @@ function single(query: Record<string, unknown>, name: string): string | undefine
 export const MIN_INSTANT = new Date(0);
 export const MAX_INSTANT = new Date((2 ** 32 - 1) * 1000);
 
-function instant(query: Record<string, unknown>, name: string): Date | undefined {
+export function instant(query: Record<string, unknown>, name: string): Date | undefined {
   const v = single(query, name);
   if (v === undefined || v === '') return undefined;
   const at = parseInstant(v);

@@ -29,6 +29,13 @@ import { RouteHeaders } from './route-headers';
 
 const EMPTY = new Uint8Array(0);
 
+/** nano-USD as an exact USD decimal ("0.00725"). */
+function usdText(nanos: number): string {
+  const n = BigInt(nanos);
+  const frac = (n % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
+  return frac ? `${n / 1_000_000_000n}.${frac}` : (n / 1_000_000_000n).toString();
+}
+
 /**
  * Hands an admitted request to the router over NATS and writes the frames that come back to the client:
  * only those of the attempt that committed; the client API's terminator at the end of a stream; errors in
@@ -206,6 +213,9 @@ export class FrameRelay {
                 'content-length': msg.data.length,
                 'x-request-id': requestId,
                 ...this.routes.ofMeta(meta, attempt),
+                // USD, as priced by the translator; absent when the model has no known price.
+                ...(Number.isSafeInteger(meta?.costNanos) &&
+                  meta!.costNanos! >= 0 && { 'x-switchyard-cost': usdText(meta!.costNanos!) }),
               });
               res.end(msg.data);
             }

@@ -1,9 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { ANALYTICS_DATABASE, CLICKHOUSE, insertUsageRows, usageRowFromEvent } from '@switchyard/analytics';
+import {
+  ANALYTICS_DATABASE,
+  CLICKHOUSE,
+  insertUsageRows,
+  usageRowFromEvent,
+  type UsageCost,
+} from '@switchyard/analytics';
+import { CONFIG, type SwitchyardConfig } from '@switchyard/config';
 import type { UsageRecordedEvent } from '@switchyard/contracts';
 import { SpendRepository } from '@switchyard/db';
-import { priceUsageEvent } from './usage-pricing';
+import { priceUsageEvent, type DeploymentPricing, type PricedUsage } from './usage-pricing';
 
 /** Why a store refused a batch, as far as the consumer must know to decide what to retry. */
 export type UsageStoreFailure =
@@ -58,22 +65,27 @@ export function classifyStoreFailure(error: unknown): UsageStoreFailure {
 export class UsageBatchService {
   private readonly logger = new Logger('UsageBatch');
   private readonly unpriced = new Set<string>();
+  private readonly deployments: ReadonlyMap<string, DeploymentPricing>;
 
   constructor(
     @Inject(SpendRepository) private readonly spend: SpendRepository,
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouseClient,
     @Inject(ANALYTICS_DATABASE) private readonly database: string,
-  ) {}
+    @Inject(CONFIG) config: SwitchyardConfig,
+  ) {
+    this.deployments = new Map(config.deployments.map((d) => [d.id, d]));
+  }
 
   async process(events: UsageRecordedEvent[]): Promise<{ newlyCounted: number }> {
     if (events.length === 0) return { newlyCounted: 0 };
-    const priced = events.map((e) => ({ event: e, ...priceUsageEvent(e) }));
+    const priced = events.map((e) => ({ event: e, ...priceUsageEvent(e, this.deployments) }));
     for (const p of priced) {
-      const model = p.event.upstreamModel ?? p.event.requestedModel;
-      if (p.pricedAs === null && p.event.promptTokens + p.event.completionTokens > 0 && !this.unpriced.has(model)) {
+      const model = p.pricedAs ?? p.event.upstreamModel ?? p.event.deploymentId ?? p.event.requestedModel;
+      if (p.unpriced && !this.unpriced.has(model)) {
         this.unpriced.add(model);
         this.logger.warn(
-          `model "${model}" has no price in libs/pricing/src/catalogue.json; its requests cost 0 until it is added`,
+          `model "${model}" (deployment ${p.event.deploymentId ?? '?'}) has no price: its requests are recorded as unpriced (cost 0). ` +
+            'Set model_info.base_model to a catalogue model, or its prices (model_info.input_cost_per_token, output_cost_per_token) in the config.',
         );
       }
     }
@@ -101,11 +113,29 @@ export class UsageBatchService {
       await insertUsageRows(
         this.clickhouse,
         this.database,
-        priced.map((p) => usageRowFromEvent(p.event, p.costNanos)),
+        priced.map((p) => usageRowFromEvent(p.event, p.costNanos, null, usageCost(p))),
       );
     } catch (e) {
       throw new UsageStoreError((e as Error).message, 'clickhouse', classifyStoreFailure(e), e);
     }
     return { newlyCounted: newIds.length };
   }
+}
+
+/** The analytics row's view of a priced event. */
+function usageCost(p: PricedUsage): UsageCost {
+  return {
+    inputCostNanos: p.parts.inputNanos,
+    cachedCostNanos: p.parts.cachedNanos,
+    cacheWriteCostNanos: p.parts.cacheWriteNanos,
+    outputCostNanos: p.parts.outputNanos,
+    reasoningCostNanos: p.parts.reasoningNanos,
+    otherCostNanos: p.parts.requestNanos + p.parts.imageNanos,
+    retryCostNanos: p.retryCostNanos,
+    billedAttempts: p.billedAttempts,
+    unpriced: p.unpriced,
+    priceSource: p.source ?? '',
+    pricedAs: p.pricedAs ?? '',
+    catalogueVersion: p.catalogueVersion,
+  };
 }

@@ -2,7 +2,6 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { loadEnv } from '@switchyard/config';
 import { subjects, type UsageRecordedEvent, type UsageRecordedEventInput } from '@switchyard/contracts';
-import { costOf } from '@switchyard/pricing';
 import { describe, expect, it, vi } from 'vitest';
 import { classifyStoreFailure, UsageStoreError, type UsageBatchService } from './usage-batch.service';
 import {
@@ -12,7 +11,6 @@ import {
   retryDelayMs,
   UsageConsumerService,
 } from './usage-consumer.service';
-import { priceUsageEvent } from './usage-pricing';
 
 const event = (i: number, over: Partial<UsageRecordedEventInput> = {}): UsageRecordedEventInput => ({
   requestId: `r${i}`,
@@ -231,43 +229,5 @@ describe('retryDelayMs and classifyStoreFailure', () => {
     ).toBe('unavailable');
     expect(classifyStoreFailure(wrapped(new Error('Code: 27, DB::Exception: Cannot parse input')))).toBe('rejected');
     expect(classifyStoreFailure(new Error('something else'))).toBe('unknown');
-  });
-});
-
-describe('priceUsageEvent', () => {
-  const usage = { promptTokens: 10, completionTokens: 5, cachedTokens: 0 };
-  it('prices by the upstream model', () => {
-    expect(
-      priceUsageEvent({ ...event(1), upstreamModel: 'gpt-4o-mini', requestedModel: 'my-alias' } as UsageRecordedEvent),
-    ).toEqual({
-      costNanos: costOf('gpt-4o-mini', usage),
-      pricedAs: 'gpt-4o-mini',
-    });
-  });
-  it('falls back to the requested model when the upstream model has no price', () => {
-    expect(
-      priceUsageEvent({ ...event(1), upstreamModel: 'fake-echo', requestedModel: 'gpt-4o' } as UsageRecordedEvent)
-        .pricedAs,
-    ).toBe('gpt-4o');
-    expect(
-      priceUsageEvent({ ...event(1), upstreamModel: null, requestedModel: 'claude-3-5-haiku' } as UsageRecordedEvent)
-        .pricedAs,
-    ).toBe('claude-3-5-haiku');
-  });
-  it('takes the cost the provider reported over any catalogue price', () => {
-    expect(
-      priceUsageEvent({
-        ...event(1),
-        upstreamModel: 'gpt-4o',
-        requestedModel: 'gpt-4o',
-        providerCostNanos: 421_000,
-      } as UsageRecordedEvent),
-    ).toEqual({ costNanos: 421_000n, pricedAs: 'provider-reported' });
-  });
-  it('is 0 with pricedAs null when neither is known', () => {
-    expect(priceUsageEvent({ ...event(1), upstreamModel: 'x', requestedModel: 'y' } as UsageRecordedEvent)).toEqual({
-      costNanos: 0n,
-      pricedAs: null,
-    });
   });
 });

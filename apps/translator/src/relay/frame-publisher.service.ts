@@ -13,6 +13,7 @@ import {
 import { errorFrame, frameHeaders, NATS, type NatsRequest } from '@switchyard/nats';
 import { performance } from 'node:perf_hooks';
 import { round, trailWith, type Attempt } from '../attempts/attempt';
+import { attemptCostNanos } from './usage-cost';
 import { DeploymentCatalog, type PreparedDeployment } from '../deployment-catalog.service';
 
 const EMPTY = new Uint8Array(0);
@@ -164,6 +165,8 @@ export class FramePublisher {
       latencyMs: round(performance.now() - a.t0),
     };
     if (usage !== undefined) usage = this.setUsage(meta, usage, estimated);
+    const cost = attemptCostNanos(a, usage);
+    if (cost !== undefined) meta.costNanos = Number(cost);
     if (ttftMs !== undefined) meta.ttftMs = round(ttftMs);
     if (a.fallbackDepth !== undefined) meta.fallbackDepth = a.fallbackDepth;
     meta.trail = trailWith(

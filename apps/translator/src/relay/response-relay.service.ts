@@ -6,6 +6,7 @@ import { TRANSLATOR_OPTIONS, type TranslatorOptions } from '../translator.option
 import { readAll, type UpstreamReply } from '../upstream/upstream-client.service';
 import { transportError } from '@switchyard/providers';
 import { FramePublisher } from './frame-publisher.service';
+import { usdText, withUsageCost } from './usage-cost';
 
 /** A non-streamed answer: read it whole (bounded), interpret it, send it to the client in one go. */
 @Injectable()
@@ -41,8 +42,12 @@ export class ResponseRelay {
       parsed.usage ??
       estimateUsage({ promptChars: a.input.summary.promptChars, completionChars: parsed.generatedChars ?? 0 });
     a.committed = true;
-    const body = parsed.body === null ? bytes : Buffer.from(parsed.body, 'utf8');
-    this.frames.response(a, body, this.frames.meta(a, 200, usage, undefined, parsed.usage === undefined));
+    const meta = this.frames.meta(a, 200, usage, undefined, parsed.usage === undefined);
+    let body = parsed.body === null ? bytes : Buffer.from(parsed.body, 'utf8');
+    // OpenAI-shaped answers carry their cost in usage.cost, as OpenRouter's do.
+    if (meta.costNanos !== undefined && a.prepared.adapter?.api === 'openai.chat')
+      body = Buffer.from(withUsageCost(body.toString('utf8'), usdText(BigInt(meta.costNanos))), 'utf8');
+    this.frames.response(a, body, meta);
   }
 
   private fail(a: Attempt, error: Parameters<FramePublisher['failBeforeCommit']>[4], billed = false): void {

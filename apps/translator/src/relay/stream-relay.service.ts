@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { billedSoFar, settle, type Attempt } from '../attempts/attempt';
 import { readAll } from '../upstream/upstream-client.service';
 import type { UpstreamReply } from '../upstream/upstream-client.service';
+import { attemptCostNanos, usdText, withUsageCost } from './usage-cost';
 import { FramePublisher } from './frame-publisher.service';
 
 /**
@@ -50,7 +51,13 @@ export class StreamRelay {
     let publishing = false;
     let failure: GatewayError | undefined;
 
+    const openaiChat = adapter.api === 'openai.chat';
     const send = (text: string): void => {
+      // The chunk that reports usage (the last, with stream_options.include_usage) carries its cost too.
+      if (openaiChat && state.usage !== undefined && text.includes('"usage"')) {
+        const cost = attemptCostNanos(a, state.usage);
+        if (cost !== undefined) text = withUsageCost(text, usdText(cost));
+      }
       a.committed = true;
       publishing = true;
       this.frames.chunk(a, Buffer.from(text, 'utf8'));

@@ -1,0 +1,47 @@
+import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { HttpResponse } from '../common/http.types';
+import { errorResponse } from '../docs/openapi-schema';
+import { AnalyticsService, type Answer } from './analytics.service';
+
+const dimensions = 'team, key, user, end_user, organization, model, deployment, provider, tag, status';
+
+/** Sends an Answer: JSON as is, CSV as text/csv. */
+function send<T>(res: HttpResponse, answer: Answer<T>): T | string {
+  if ('csv' in answer) {
+    res.setHeader('content-type', 'text/csv; charset=utf-8');
+    return answer.csv;
+  }
+  return answer.json;
+}
+
+@ApiTags('analytics')
+@ApiBearerAuth()
+@ApiResponse({ status: 401, description: 'Missing or wrong master key', ...errorResponse })
+@ApiResponse({ status: 400, ...errorResponse })
+@Controller('v1')
+export class AnalyticsController {
+  constructor(@Inject(AnalyticsService) private readonly analytics: AnalyticsService) {}
+
+  @Get('analytics')
+  @ApiOperation({
+    summary: `Spend, requests, errors, tokens and latency grouped by any of ${dimensions}, per hour, day or month`,
+  })
+  @ApiQuery({ name: 'group_by', required: false, description: `comma-separated: ${dimensions}` })
+  @ApiQuery({ name: 'interval', required: false, enum: ['hour', 'day', 'month'] })
+  @ApiQuery({ name: 'from', required: false })
+  @ApiQuery({ name: 'to', required: false, description: 'exclusive' })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
+  async report(@Query() query: Record<string, unknown>, @Res({ passthrough: true }) res: HttpResponse) {
+    return send(res, await this.analytics.report(query));
+  }
+
+  @Get('logs')
+  @ApiOperation({ summary: 'Individual requests, newest first, with the same filters; cursor pagination' })
+  @ApiQuery({ name: 'limit', required: false, description: '1 to 1000, default 100' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'next_cursor of the previous page' })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
+  async logs(@Query() query: Record<string, unknown>, @Res({ passthrough: true }) res: HttpResponse) {
+    return send(res, await this.analytics.logs(query));
+  }
+}
