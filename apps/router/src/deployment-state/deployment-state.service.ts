@@ -24,7 +24,6 @@ import {
   syncRouterNumbersScript,
 } from './deployment-state.scripts';
 
-
 const NO_USAGE: MinuteUsage = { requests: 0, tokens: 0 };
 
 /**
