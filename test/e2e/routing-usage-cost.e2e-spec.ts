@@ -72,17 +72,22 @@ router_settings:
   });
 });
 
-/** cost-based-routing: the cheaper model serves; when it fails, the retry goes to the dearer one. */
+/** cost-based-routing: the cheapest deployment serves (its own model_info prices count); a retry goes to the next. */
 describe('cost-based routing end to end', () => {
   let cheap: FakeUpstream;
   let dear: FakeUpstream;
+  let own: FakeUpstream;
   let stack: Stack;
 
   beforeAll(async () => {
-    [cheap, dear] = await Promise.all([startFakeOpenAI(), startFakeOpenAI()]);
+    [cheap, dear, own] = await Promise.all([startFakeOpenAI(), startFakeOpenAI(), startFakeOpenAI()]);
     stack = await startStack({
       configYaml: `
 model_list:
+  # A self-hosted model the catalogue does not know, priced by its own model_info (LiteLLM's fields).
+  - model_name: smart
+    litellm_params: { model: openai/our-llama, api_base: ${own.url}, api_key: sk-fake }
+    model_info: { id: own-llama, input_cost_per_token: 0.00000001, output_cost_per_token: 0.00000002 }
   - model_name: smart
     litellm_params: { model: openai/gpt-4o, api_base: ${dear.url}, api_key: sk-fake }
     model_info: { id: dear-4o }
@@ -98,7 +103,7 @@ router_settings:
 
   afterAll(async () => {
     await stack?.stop();
-    await Promise.all([cheap?.close(), dear?.close()]);
+    await Promise.all([cheap?.close(), dear?.close(), own?.close()]);
   });
 
   it('sends every request to the cheapest deployment, and a retry to the next cheapest', async () => {
@@ -107,13 +112,14 @@ router_settings:
       openai.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
     for (let i = 0; i < 20; i++) {
       const { response } = await ask();
-      expect(response.headers.get('x-switchyard-deployment')).toBe('cheap-mini');
+      expect(response.headers.get('x-switchyard-deployment')).toBe('own-llama');
     }
-    expect(cheap.requests).toBe(20);
+    expect(own.requests).toBe(20);
+    expect(cheap.requests + dear.requests).toBe(0);
+    own.failNext(1, { status: 500 });
+    const retried = await ask();
+    expect(retried.response.headers.get('x-switchyard-deployment')).toBe('cheap-mini');
+    expect(retried.response.headers.get('x-switchyard-attempts')).toBe('2');
     expect(dear.requests).toBe(0);
-    cheap.failNext(1, { status: 500 });
-    const { response } = await ask();
-    expect(response.headers.get('x-switchyard-deployment')).toBe('dear-4o');
-    expect(response.headers.get('x-switchyard-attempts')).toBe('2');
   });
 });

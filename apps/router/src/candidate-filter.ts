@@ -1,6 +1,6 @@
 import type { Deployment, SwitchyardConfig } from '@switchyard/config';
 import type { GatewayError, RequestSummary } from '@switchyard/contracts';
-import { lookupModel, type ModelInfo } from '@switchyard/pricing';
+import { lookupModel, resolvePrice, type ModelInfo } from '@switchyard/pricing';
 import { estimateTokens, unsupportedParams } from '@switchyard/providers';
 import {
   applyProviderPreferences,
@@ -38,6 +38,7 @@ export class CandidateFilter {
   private readonly preCallChecks: boolean;
   /** Catalogue entries of deployments that send one fixed model (wildcard ones look theirs up per request). */
   private readonly infos = new Map<string, ModelInfo | undefined>();
+  private readonly prices = new Map<string, { prompt: number; completion: number } | undefined>();
   /** The same for their limits, so a request with pre-call checks on builds nothing per deployment. */
   private readonly limits = new Map<string, ModelLimits | undefined>();
 
@@ -88,10 +89,7 @@ export class CandidateFilter {
   private facts(model: string, params: readonly string[]): PreferenceFacts<Deployment> {
     return {
       matches: matchesProviderSlug,
-      priceOf: (d) => {
-        const info = this.infoOf(d, model);
-        return info && { prompt: info.usdPerMTok.input, completion: info.usdPerMTok.output };
-      },
+      priceOf: (d) => this.priceOf(d, model),
       latencyMs: (d) => this.latency.latencyMs(d.id),
       unsupportedParams: (d) => unsupportedParams({ provider: d.provider, model: upstreamModelFor(d, model) }, params),
     };
@@ -119,11 +117,34 @@ export class CandidateFilter {
     return { ...(contextWindow !== undefined && { contextWindow }), lacks };
   }
 
-  /** The catalogue entry of the model a deployment serves for this request: model_info.base_model first. */
+  /**
+   * What a deployment charges for the model it serves for this request, USD per million prompt and completion tokens:
+   * its own model_info prices over the catalogue's (as spend prices it); undefined when neither knows. Provider
+   * preferences (`sort: price`, `max_price`) and cost-based routing read this one price.
+   */
+  priceOf(d: Deployment, model: string): { prompt: number; completion: number } | undefined {
+    const find = () => {
+      const sheet = resolvePrice(this.keyOf(d, model), d.pricing)?.sheet;
+      return (
+        sheet && { prompt: Number(sheet.inputNanosPerMTok) / 1e9, completion: Number(sheet.outputNanosPerMTok) / 1e9 }
+      );
+    };
+    // A wildcard deployment's price depends on the model asked for: not cached, so clients cannot grow a map.
+    if (d.model.includes('*') && !d.baseModel) return find();
+    if (!this.prices.has(d.id)) this.prices.set(d.id, find());
+    return this.prices.get(d.id);
+  }
+
+  /** The catalogue name of the model a deployment serves for this request: model_info.base_model first. */
+  private keyOf(d: Deployment, model: string): string {
+    if (d.baseModel) return d.baseModel;
+    return `${d.provider}/${d.model.includes('*') ? upstreamModelFor(d, model) : d.model}`;
+  }
+
+  /** The catalogue entry of the model a deployment serves for this request. */
   private infoOf(d: Deployment, model: string): ModelInfo | undefined {
-    if (d.baseModel) return this.cached(d.id, () => lookupModel(d.baseModel!));
-    if (d.model.includes('*')) return lookupModel(`${d.provider}/${upstreamModelFor(d, model)}`);
-    return this.cached(d.id, () => lookupModel(`${d.provider}/${d.model}`));
+    if (d.model.includes('*') && !d.baseModel) return lookupModel(this.keyOf(d, model));
+    return this.cached(d.id, () => lookupModel(this.keyOf(d, model)));
   }
 
   private cached(id: string, find: () => ModelInfo | undefined): ModelInfo | undefined {

@@ -23,7 +23,6 @@ import {
   readErrorFrame,
   type NatsRequest,
 } from '@switchyard/nats';
-import { lookupModel } from '@switchyard/pricing';
 import {
   countsAgainstDeployment,
   estimateTokens,
@@ -154,18 +153,23 @@ export class RequestRouter implements BeforeApplicationShutdown {
       };
       this.countTokens = true;
     } else if (strategy === 'cost-based-routing') {
-      const costs = new Map<string, number | undefined>();
+      // The same price as provider preferences and spend use: model_info prices over the catalogue's.
       for (const d of config.deployments) {
-        const info = lookupModel(d.baseModel ?? d.model);
-        costs.set(d.id, info && Number(info.inputNanosPerMTok + info.outputNanosPerMTok));
-        if (!info)
+        if (!d.model.includes('*') && this.candidates.priceOf(d, d.modelName) === undefined)
           this.logger.warn(
             `cost-based-routing: no price is known for deployment ${d.id} (${d.baseModel ?? d.model}); it serves only when no priced deployment of ${d.modelName} can`,
           );
       }
-      const choose: Chooser<Deployment> = (deployments, exclude) =>
-        pickLowestCost(deployments, (d) => costs.get(d.id), Math.random, exclude);
-      this.choose = () => choose;
+      this.choose = (r) => (deployments, exclude) =>
+        pickLowestCost(
+          deployments,
+          (d) => {
+            const p = this.candidates.priceOf(d, r.model);
+            return p && p.prompt + p.completion;
+          },
+          Math.random,
+          exclude,
+        );
     }
     const f = this.settings.fallbacks;
     for (const model of new Set([
