@@ -64,7 +64,7 @@ model_list:
     model_info: { id: two }
 router_settings:
   routing_strategy: latency-based-routing
-  routing_strategy_args: { lowest_latency_buffer: 0.5 }
+  routing_strategy_args: { lowest_latency_buffer: 1.0 }
 `,
     });
   });
@@ -80,7 +80,7 @@ router_settings:
     for (let i = 0; i < 30; i++) await ask();
     expect(one.requests).toBeGreaterThan(3);
     expect(two.requests).toBeGreaterThan(3);
-    one.setLatency(400);
+    one.setLatency(1500);
     const before = { one: one.requests, two: two.requests };
     for (let i = 0; i < 30; i++) await ask();
     // Each router may send the slow one a request before its own or the shared samples say it turned slow.

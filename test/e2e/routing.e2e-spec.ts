@@ -164,7 +164,8 @@ router_settings:
     const failedAt = fakes.sharedA!.requestTimes[0]!;
     for (let i = 0; i < 40 && Date.now() < failedAt + COOLDOWN_S * 1000 - 150; i++) await ask('shared');
     expect(fakes.sharedA!.requests).toBe(1);
-    expect(fakes.sharedB!.requests).toBeGreaterThan(20);
+    // How many fit in the cooldown depends on the machine's load; enough that both routers took some.
+    expect(fakes.sharedB!.requests).toBeGreaterThan(8);
   });
 
   it('falls back to the larger model group on a context-window error', async () => {
