@@ -8,6 +8,8 @@ import { AuthService } from './auth/auth.service';
 import { KeyCacheService } from './auth/key-cache.service';
 import { KeyEventsController } from './auth/key-events.controller';
 import { ChatController } from './chat/chat.controller';
+import { CompletionsController } from './completions/completions.controller';
+import { EmbeddingsController } from './embeddings/embeddings.controller';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ModelsController } from './models/models.controller';
@@ -21,7 +23,15 @@ import { UsageRecorder } from './usage/usage-recorder.service';
 
 @Module({
   imports: [ConfigModule, NatsModule, DbModule],
-  controllers: [ChatController, ModelsController, HealthController, KeyEventsController, AdminForwardController],
+  controllers: [
+    ChatController,
+    EmbeddingsController,
+    CompletionsController,
+    ModelsController,
+    HealthController,
+    KeyEventsController,
+    AdminForwardController,
+  ],
   providers: [
     KeysRepository,
     KeyCacheService,

@@ -1,14 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { decodeSummary, H, isClientApi, type GatewayError, type TokenUsage } from '@switchyard/contracts';
 import type { NatsRequest } from '@switchyard/nats';
-import {
-  chatInput,
-  ProviderError,
-  transportError,
-  upstreamTimeout,
-  type ChatInput,
-  type UpstreamRequest,
-} from '@switchyard/providers';
+import { ProviderError, transportError, upstreamTimeout, type UpstreamRequest } from '@switchyard/providers';
 import { performance } from 'node:perf_hooks';
 import { CredentialsService } from '../credentials/credentials.service';
 import { DeploymentCatalog } from '../deployment-catalog.service';
@@ -20,6 +13,7 @@ import { readAll, UpstreamClient, type UpstreamReply } from '../upstream/upstrea
 import { upstreamModelFor } from '@switchyard/routing';
 import { billedSoFar, promptEstimate, readTrail, round, settle, type Attempt } from './attempt';
 import { AttemptRegistry } from './attempt-registry.service';
+import { operationFor, type AttemptOperation } from './attempt-operation';
 import {
   apiMismatch,
   badRequest,
@@ -96,23 +90,23 @@ export class AttemptRunner {
     }
     if (prepared.unavailable !== undefined || prepared.adapter === undefined) return fail(prepared.unavailable!);
     if (!this.registry.hasRoom()) return fail(overloaded(this.registry.limit));
-    // The client's API picks the encoder. An adapter speaking the client's own API passes answers through;
-    // a native one (Cohere, ...) writes OpenAI chat through the canonical encoder. A client API this adapter
-    // cannot serve yet is refused here rather than answered in the wrong shape.
+    // The client's API picks the operation (attempt-operation.ts): chat, embeddings or legacy completions,
+    // passed through where the adapter speaks that API, translated where it can be; a client API this
+    // adapter cannot serve is refused here rather than answered in the wrong shape.
     const clientApi = request.header(H.clientApi) || 'openai.chat';
     if (!isClientApi(clientApi)) return fail(badRequest(`Unknown client API '${clientApi}' in ${H.clientApi}.`));
-    const served = prepared.adapter.api === 'native' ? 'openai.chat' : prepared.adapter.api;
-    if (clientApi !== served) return fail(apiMismatch(prepared, clientApi));
     const adapter = prepared.adapter;
 
     // The gateway's summary of the body (H.summary) spares a parse of a body we only pass through.
-    let input: ChatInput;
+    let op: AttemptOperation | undefined;
     try {
-      input = chatInput(request.data, decodeSummary(request.header(H.summary)));
+      op = operationFor(adapter, clientApi, request.data, decodeSummary(request.header(H.summary)));
     } catch (e) {
       if (e instanceof ProviderError) return fail(e.gatewayError);
       throw e;
     }
+    if (op === undefined) return fail(apiMismatch(prepared, clientApi));
+    const input = op.input;
 
     // A wildcard deployment (`model: openai/*`) sends the model the client asked for; usage, pricing and the
     // answer then name that model, never `*`. The copy lives for this attempt only.
@@ -135,10 +129,9 @@ export class AttemptRunner {
       const resolving = this.credentials.get(adapter, prepared.deployment);
       const credentials = resolving instanceof Promise ? await resolving : resolving;
       const ctx = { now: () => this.credentials.clock(), credentials };
-      upstreamRequest = adapter.chat.buildRequest(input, prepared.deployment, ctx);
+      upstreamRequest = op.buildRequest(prepared.deployment, ctx);
       // Signatures (AWS SigV4) cover the built request, so they come last.
-      if (adapter.chat.signRequest !== undefined)
-        upstreamRequest = await adapter.chat.signRequest(upstreamRequest, ctx);
+      if (op.signRequest !== undefined) upstreamRequest = await op.signRequest(upstreamRequest, ctx);
     } catch (e) {
       if (isGatewayError(e)) return fail(e);
       if (e instanceof ProviderError) return fail(e.gatewayError);
@@ -165,6 +158,7 @@ export class AttemptRunner {
       clientReply,
       prepared,
       input,
+      op,
       t0,
       abort,
       timedOut: false,

@@ -5,7 +5,8 @@ import {
   type RouteTrail,
   type TokenUsage,
 } from '@switchyard/contracts';
-import { estimateUsage, type ChatInput, type StreamState } from '@switchyard/providers';
+import { estimateUsage, type StreamState } from '@switchyard/providers';
+import type { AttemptInput, AttemptOperation } from './attempt-operation';
 import type { NatsRequest } from '@switchyard/nats';
 import type { PreparedDeployment } from '../deployment-catalog.service';
 
@@ -18,7 +19,9 @@ export interface Attempt {
   /** The gateway's reply subject: data frames go there. */
   clientReply: string;
   prepared: PreparedDeployment;
-  input: ChatInput;
+  input: AttemptInput;
+  /** What the attempt does for its client API: builds the request, reads the answer. */
+  op: AttemptOperation;
   /** performance.now() when the attempt arrived. */
   t0: number;
   abort: AbortController;

@@ -30,9 +30,9 @@ export class StreamRelay {
     const adapter = a.prepared.adapter!;
     if (adapter.streamFraming === 'sse' && isJson(reply.headers['content-type']))
       return this.answeredWithJson(a, reply);
-    const translator = adapter.chat.createStreamTranslator({
+    const translator = a.op.createStreamTranslator({
       includeUsage: a.input.summary.includeUsage,
-      request: { id: `chatcmpl-${a.requestId}`, model: a.input.summary.model, n: a.input.summary.n ?? 1 },
+      request: { id: `${a.op.idPrefix}-${a.requestId}`, model: a.input.summary.model, n: a.input.summary.n ?? 1 },
     });
     const state = translator.state;
     a.stream = state;
@@ -142,7 +142,7 @@ export class StreamRelay {
     let billed: { usage: TokenUsage; estimated: boolean } | undefined;
     if (bytes !== undefined) {
       try {
-        const parsed = a.prepared.adapter!.chat.parseResponse(bytes, a.input);
+        const parsed = a.op.parseResponse(bytes, reply.headers);
         billed =
           parsed.usage !== undefined
             ? { usage: parsed.usage, estimated: false }
