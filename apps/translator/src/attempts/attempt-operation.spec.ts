@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { RequestSummary } from '@switchyard/contracts';
+import { adapterFor, ProviderError, type ProviderDeployment } from '@switchyard/providers';
+import { operationFor } from './attempt-operation';
+
+const summary = (model: string): RequestSummary => ({
+  model,
+  stream: false,
+  includeUsage: false,
+  tags: [],
+  promptChars: 4,
+  strip: [],
+});
+const bytes = (v: unknown) => Buffer.from(JSON.stringify(v));
+const ctx = { now: () => 0, credentials: { apiKey: 'k' } };
+const d = (provider: string, model: string, apiBase?: string): ProviderDeployment => ({
+  id: 'd',
+  modelName: 'g',
+  provider,
+  model,
+  ...(apiBase && { apiBase }),
+});
+
+describe('operationFor: the operation of each client API on each adapter', () => {
+  it('passes legacy completions through to an OpenAI-compatible server, at its /completions', () => {
+    const dep = d('openai', 'gpt-3.5-turbo-instruct');
+    const op = operationFor(adapterFor(dep), 'openai.completions', bytes({ model: 'g', prompt: 'hi' }), summary('g'))!;
+    const r = op.buildRequest(dep, ctx);
+    expect(r.url).toBe('https://api.openai.com/v1/completions');
+    expect(JSON.parse(r.body as string)).toEqual({ model: 'gpt-3.5-turbo-instruct', prompt: 'hi' });
+    expect(op.idPrefix).toBe('cmpl');
+  });
+
+  it('asks a native provider through chat and answers a text_completion', () => {
+    const dep = d('cohere', 'command-a-03-2025');
+    const op = operationFor(
+      adapterFor(dep),
+      'openai.completions',
+      bytes({ model: 'g', prompt: 'hi', max_tokens: 5 }),
+      summary('g'),
+    )!;
+    const body = JSON.parse(op.buildRequest(dep, ctx).body as string) as Record<string, unknown>;
+    expect(body['messages']).toEqual([{ role: 'user', content: 'hi' }]);
+    expect(body['max_tokens']).toBe(5);
+    const answer = {
+      id: 'x',
+      finish_reason: 'COMPLETE',
+      message: { role: 'assistant', content: [{ type: 'text', text: 'Hello' }] },
+      usage: { billed_units: { input_tokens: 1, output_tokens: 1 }, tokens: { input_tokens: 1, output_tokens: 1 } },
+    };
+    const parsed = op.parseResponse(JSON.stringify(answer), {});
+    expect(JSON.parse(parsed.body!)).toMatchObject({
+      object: 'text_completion',
+      choices: [{ text: 'Hello', finish_reason: 'stop' }],
+    });
+    expect(parsed.usage?.promptTokens).toBe(1);
+  });
+
+  it('refuses, as a 400, a completion chat cannot carry', () => {
+    const dep = d('cohere', 'command-a-03-2025');
+    expect(() =>
+      operationFor(adapterFor(dep), 'openai.completions', bytes({ model: 'g', prompt: 'a', echo: true }), summary('g')),
+    ).toThrow(ProviderError);
+  });
+
+  it('has no operation for embeddings on an adapter without them, nor for an API it cannot serve', () => {
+    const anthropic = adapterFor(d('anthropic', 'claude-sonnet-4-5'));
+    expect(
+      operationFor(anthropic, 'openai.embeddings', bytes({ model: 'g', input: 'x' }), summary('g')),
+    ).toBeUndefined();
+    expect(
+      operationFor(adapterFor(d('openai', 'gpt-4o')), 'openai.responses', bytes({}), summary('g')),
+    ).toBeUndefined();
+  });
+
+  it('never streams embeddings, whatever the summary says', () => {
+    const dep = d('openai', 'text-embedding-3-small');
+    const op = operationFor(adapterFor(dep), 'openai.embeddings', bytes({ model: 'g', input: 'x' }), {
+      ...summary('g'),
+      stream: true,
+    })!;
+    expect(op.input.stream).toBe(false);
+  });
+});
