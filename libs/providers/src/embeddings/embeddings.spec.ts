@@ -129,6 +129,13 @@ describe('embeddings per provider', () => {
     });
     const parsed = op(d).parseResponse(JSON.stringify({ embeddings: [{ values: [1, 2] }, { values: [3, 4] }] }), i, {});
     expect(parsed.usage).toBeUndefined();
+    // An answer that counts its input (usageMetadata) is billed by that count.
+    const counted = op(d).parseResponse(
+      JSON.stringify({ embeddings: [{ values: [1] }, { values: [2] }], usageMetadata: { promptTokenCount: 6 } }),
+      i,
+      {},
+    );
+    expect(counted.usage?.promptTokens).toBe(6);
     const out = json(parsed.body!);
     expect(out.model).toBe('emb');
     expect(base64Float32(out.data[1].embedding)).toEqual([3, 4]);

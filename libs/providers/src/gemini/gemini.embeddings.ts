@@ -64,6 +64,7 @@ export function parseGeminiEmbeddingsResponse(body: string | Uint8Array, input: 
   const doc = parseJson(body, 'gemini') as {
     embedding?: { values?: unknown };
     embeddings?: Array<{ values?: unknown } | null>;
+    usageMetadata?: { promptTokenCount?: unknown } | null;
   };
   const texts = input.texts ?? [];
   const raw =
@@ -73,8 +74,13 @@ export function parseGeminiEmbeddingsResponse(body: string | Uint8Array, input: 
         ? doc.embeddings.map((e) => e?.values)
         : undefined;
   const vectors = checkVectors(raw, texts.length, 'gemini');
-  // No token counts in Gemini's answer: billed by the estimate, and the usage row says so.
-  return estimatedEmbeddingsAnswer(input, vectors);
+  // Newer answers may count the input (usageMetadata); without it the request is billed by the estimate,
+  // and the usage row says so.
+  const counted = doc.usageMetadata?.promptTokenCount;
+  if (typeof counted !== 'number' || !Number.isInteger(counted) || counted < 0)
+    return estimatedEmbeddingsAnswer(input, vectors);
+  const usage = inputUsage(counted);
+  return { body: openAIEmbeddingsBody(input, vectors, usage), usage };
 }
 
 export function buildVertexEmbeddingsRequest(
