@@ -97,6 +97,8 @@ model_list:
     litellm_params: { model: openai/gpt-3.5-turbo-instruct, api_base: ${oa.url}, api_key: os.environ/E2E_OPENAI_KEY }
   - model_name: co-chat
     litellm_params: { model: cohere/command-a-03-2025, api_base: ${cohere.url}, api_key: os.environ/E2E_COHERE_KEY }
+  - model_name: co-cut
+    litellm_params: { model: cohere/cohere-drop, api_base: ${cohere.url}, api_key: os.environ/E2E_COHERE_KEY }
   - model_name: oa-chat
     litellm_params: { model: openai/gpt-4o-mini, api_base: ${oa.url}, api_key: os.environ/E2E_OPENAI_KEY }
 `,
@@ -275,6 +277,22 @@ model_list:
         expect(Number(r.completion_tokens)).toBe(FAKE_COHERE_PIECES.length);
         expect(Number(r.cost_nanos)).toBeGreaterThan(0);
       }
+    });
+
+    it('ends a translated stream that breaks after it began with an error chunk the SDK raises, and bills it', async () => {
+      const stream = await openai.completions.create({ model: 'co-cut', prompt: PROMPT, stream: true });
+      let text = '';
+      const failure = await (async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
+      })().catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(OpenAI.APIError);
+      expect(text).toBe(FAKE_COHERE_PIECES[0]);
+      const [row] = await waitForUsageRows(stack, {
+        select: 'status, prompt_tokens, usage_estimated',
+        where: "requested_model = 'co-cut'",
+      });
+      expect(Number(row!.status)).toBeGreaterThanOrEqual(500);
+      expect(Number(row!.prompt_tokens)).toBeGreaterThan(0);
     });
 
     it('refuses what chat cannot express for a translated provider', async () => {

@@ -82,3 +82,24 @@ describe('operationFor: the operation of each client API on each adapter', () =>
     expect(op.input.stream).toBe(false);
   });
 });
+
+describe('operationFor: legacy completions on Azure', () => {
+  it("passes them through to the deployment's /completions with the resource key", () => {
+    const dep = { ...d('azure', 'instruct-prod', 'https://r.openai.azure.com'), apiVersion: '2024-10-21' };
+    const op = operationFor(adapterFor(dep), 'openai.completions', bytes({ model: 'g', prompt: 'hi', stream: true }), {
+      ...summary('g'),
+      stream: true,
+    })!;
+    const r = op.buildRequest(dep, ctx);
+    expect(r.url).toBe(
+      'https://r.openai.azure.com/openai/deployments/instruct-prod/completions?api-version=2024-10-21',
+    );
+    expect(r.headers['api-key']).toBe('k');
+    expect(JSON.parse(r.body as string)).toEqual({
+      model: 'instruct-prod',
+      prompt: 'hi',
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+  });
+});
