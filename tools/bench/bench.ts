@@ -2,6 +2,9 @@
  * Measures the latency Switchyard adds over calling the same fake upstream directly.
  *
  *   node dist/tools/bench/bench.js [--rates 200,1000] [--seconds 10] [--warmup 2] [--upstream-latency 0]
+ *                                  [--api chat|embeddings|completions]
+ *
+ * `--api` picks the front door measured (chat completions by default; embeddings are never streamed).
  *
  * Starts a fake OpenAI upstream and a complete stack (five services on their own databases, NATS
  * prefix and ports; Postgres, Redis, NATS and ClickHouse must answer, as `tools/start.sh` ensures),
@@ -17,7 +20,16 @@ import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
 import { startStack, type Stack } from '@switchyard/testing';
 
+/** The front doors the bench can measure: the gateway's path and the upstream's (the same API, passed through). */
+const APIS = {
+  chat: 'chat/completions',
+  embeddings: 'embeddings',
+  completions: 'completions',
+} as const;
+type Api = keyof typeof APIS;
+
 interface Args {
+  api: Api;
   rates: number[];
   seconds: number;
   warmup: number;
@@ -32,7 +44,10 @@ function parseArgs(argv: string[]): Args {
   const rates = get('rates', '200,1000').split(',').map(Number);
   if (rates.some((r) => !Number.isFinite(r) || r <= 0))
     throw new Error('--rates takes positive numbers, e.g. --rates 200,1000');
+  const api = get('api', 'chat');
+  if (!Object.hasOwn(APIS, api)) throw new Error(`--api takes one of ${Object.keys(APIS).join(', ')}`);
   return {
+    api: api as Api,
     rates,
     seconds: Number(get('seconds', '10')),
     warmup: Number(get('warmup', '2')),
@@ -45,12 +60,17 @@ interface Sample {
   ok: boolean;
 }
 
-const body = (stream: boolean) =>
-  JSON.stringify({
-    model: 'gpt-4o-mini',
-    messages: [{ role: 'user', content: 'Say hello in one short sentence, please.' }],
-    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-  });
+const PROMPT = 'Say hello in one short sentence, please.';
+const streamMembers = (stream: boolean) => (stream ? { stream: true, stream_options: { include_usage: true } } : {});
+const BODIES: Record<Api, (stream: boolean) => string> = {
+  chat: (stream) =>
+    JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: PROMPT }], ...streamMembers(stream) }),
+  embeddings: () =>
+    JSON.stringify({ model: 'text-embedding-3-small', input: [PROMPT, PROMPT], encoding_format: 'base64' }),
+  completions: (stream) =>
+    JSON.stringify({ model: 'gpt-3.5-turbo-instruct', prompt: PROMPT, ...streamMembers(stream) }),
+};
+let body = BODIES.chat;
 
 /** One request; resolves with total latency, or with time to the first content chunk for a stream. */
 async function once(pool: Pool, path: string, auth: string, stream: boolean): Promise<Sample> {
@@ -64,7 +84,8 @@ async function once(pool: Pool, path: string, auth: string, stream: boolean): Pr
     });
     let firstAt: bigint | undefined;
     for await (const chunk of res.body) {
-      if (stream && firstAt === undefined && (chunk as Buffer).includes('"content"')) firstAt = process.hrtime.bigint();
+      if (stream && firstAt === undefined && /"(?:content|text)"/.test((chunk as Buffer).toString()))
+        firstAt = process.hrtime.bigint();
     }
     const end = stream ? (firstAt ?? process.hrtime.bigint()) : process.hrtime.bigint();
     return { ms: Number(end - started) / 1e6, ok: res.statusCode === 200 };
@@ -187,6 +208,7 @@ async function spawnUpstream(latencyMs: number): Promise<{ url: string; proc: Ch
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  body = BODIES[args.api];
   console.log(`==> starting fake upstream (latency ${args.upstreamLatency} ms) and the full stack`);
   const upstream = await spawnUpstream(args.upstreamLatency);
   let stack: Stack | undefined;
@@ -198,21 +220,29 @@ async function main(): Promise<void> {
         SWITCHYARD_MAX_CONNECTIONS_PER_CLIENT: '0',
         ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
       },
-      configYaml: `model_list:\n  - model_name: gpt-4o-mini\n    litellm_params: { model: openai/gpt-4o-mini, api_base: ${upstream.url}, api_key: os.environ/BENCH_UPSTREAM_KEY }\n`,
+      configYaml:
+        'model_list:\n' +
+        ['gpt-4o-mini', 'text-embedding-3-small', 'gpt-3.5-turbo-instruct']
+          .map(
+            (m) =>
+              `  - model_name: ${m}\n    litellm_params: { model: openai/${m}, api_base: ${upstream.url}, api_key: os.environ/BENCH_UPSTREAM_KEY }\n`,
+          )
+          .join(''),
     });
     const up = new URL(upstream.url);
     const direct = new Pool(up.origin, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
     const gateway = new Pool(stack.gatewayUrl, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
-    const upPath = `${up.pathname.replace(/\/$/, '')}/chat/completions`;
+    const upPath = `${up.pathname.replace(/\/$/, '')}/${APIS[args.api]}`;
+    const gwPath = `/v1/${APIS[args.api]}`;
     const directAuth = 'Bearer sk-bench-upstream';
     const gatewayAuth = `Bearer ${stack.masterKey}`;
 
     const rows: Row[] = [];
     const cpuRows: string[] = [];
     let cpuColumns: string[] = [];
-    for (const stream of [false, true]) {
+    for (const stream of args.api === 'embeddings' ? [false] : [false, true]) {
       for (const rate of args.rates) {
-        const kind = stream ? 'stream TTFT' : 'non-stream';
+        const kind = `${args.api} ${stream ? 'stream TTFT' : 'non-stream'}`;
         console.log(
           `==> ${kind} at ${rate} req/s: warming up ${args.warmup} s, measuring ${args.seconds} s each for direct and gateway`,
         );
@@ -221,16 +251,14 @@ async function main(): Promise<void> {
           `direct   ${kind} @${rate}/s`,
           await openLoop(rate, args.seconds, () => once(direct, upPath, directAuth, stream)),
         );
-        await openLoop(rate, args.warmup, () => once(gateway, '/v1/chat/completions', gatewayAuth, stream));
+        await openLoop(rate, args.warmup, () => once(gateway, gwPath, gatewayAuth, stream));
         const before = { ...cpuSnapshot(stack.pids), ...infraCpuMs() };
-        const run = await openLoop(rate, args.seconds, () =>
-          once(gateway, '/v1/chat/completions', gatewayAuth, stream),
-        );
+        const run = await openLoop(rate, args.seconds, () => once(gateway, gwPath, gatewayAuth, stream));
         const after = { ...cpuSnapshot(stack.pids), ...infraCpuMs() };
         cpuColumns = Object.keys(after);
         const g = summarise(`gateway  ${kind} @${rate}/s`, run);
         cpuRows.push(
-          `${`${kind} @${rate}/s`.padEnd(24)}` +
+          `${`${kind} @${rate}/s`.padEnd(36)}` +
             cpuColumns
               .map((svc) =>
                 ((((after[svc] ?? NaN) - (before[svc] ?? NaN)) * 1000) / run.samples.length).toFixed(0).padStart(11),
@@ -248,16 +276,16 @@ async function main(): Promise<void> {
       }
     }
     console.log('\nlatency in ms (stream rows: time to first token)');
-    console.log(`${'run'.padEnd(34)}     p50      p95      p99   req/s  errors`);
+    console.log(`${'run'.padEnd(46)}     p50      p95      p99   req/s  errors`);
     for (const r of rows) {
       console.log(
-        `${r.label.padEnd(34)}${f(r.p50)} ${f(r.p95)} ${f(r.p99)} ${Number.isFinite(r.achieved) ? r.achieved.toFixed(0).padStart(7) : '       '} ${Number.isFinite(r.errors) ? String(r.errors).padStart(7) : ''}`,
+        `${r.label.padEnd(46)}${f(r.p50)} ${f(r.p95)} ${f(r.p99)} ${Number.isFinite(r.achieved) ? r.achieved.toFixed(0).padStart(7) : '       '} ${Number.isFinite(r.errors) ? String(r.errors).padStart(7) : ''}`,
       );
     }
     console.log(
       '\nCPU time per request through the gateway, µs, services then infrastructure (10 ms ticks: indicative)',
     );
-    console.log(`${'run'.padEnd(24)}${cpuColumns.map((s) => s.padStart(11)).join('')}`);
+    console.log(`${'run'.padEnd(36)}${cpuColumns.map((s) => s.padStart(11)).join('')}`);
     for (const r of cpuRows) console.log(r);
     console.log('\npeak memory (VmHWM) per service, MiB');
     console.log(
