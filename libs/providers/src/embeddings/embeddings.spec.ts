@@ -165,6 +165,8 @@ describe('embeddings per provider', () => {
     };
     const parsed = op(d).parseResponse(JSON.stringify(answer), i, {});
     expect(parsed.usage?.promptTokens).toBe(7);
+    const gemini = { ...d, model: 'gemini-embedding-001' };
+    expect(refusal(() => op(gemini).buildRequest(i, gemini, ctx)).message).toMatch(/one text per request/);
     expect(json(parsed.body!).data.map((x: { embedding: number[] }) => x.embedding)).toEqual([
       [1, 0],
       [0, 1],

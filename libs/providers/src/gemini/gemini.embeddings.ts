@@ -6,7 +6,7 @@ import {
   inputUsage,
   openAIEmbeddingsBody,
 } from '../embeddings/embeddings.response';
-import { textInputs } from '../embeddings/embeddings.request';
+import { textInputs, unsupportedEmbeddingOption } from '../embeddings/embeddings.request';
 import type { EmbeddingsInput } from '../embeddings/embeddings.types';
 import type { EmbeddingsOperation, ParsedResponse, UpstreamRequest } from '../provider-adapter';
 import type { ProviderDeployment } from '../provider-deployment';
@@ -95,6 +95,13 @@ export function buildVertexEmbeddingsRequest(
     );
   }
   const texts = textInputs(input, 'vertex_ai');
+  // Vertex serves Gemini embedding models one instance per request (its text-embedding models take up to 250).
+  if (/gemini-embedding/.test(deployment.model) && texts.length > 1) {
+    throw unsupportedEmbeddingOption(
+      `${deployment.model} on Vertex AI embeds one text per request; this request has ${texts.length}. Send one input per request, or use text-embedding-005 for batches.`,
+      'input',
+    );
+  }
   const body: { instances: Array<{ content: string }>; parameters?: { outputDimensionality: number } } = {
     instances: texts.map((content) => ({ content })),
   };
