@@ -101,19 +101,24 @@ router_settings:
     }
   });
 
-  it("answers /v1/messages in Anthropic's envelope, with the key in x-api-key", async () => {
+  it("answers /v1/messages with the key in x-api-key, and its refusals in Anthropic's envelope", async () => {
     const { key } = await newKey(stack, {}, null);
-    const res = await fetch(`${stack.gatewayUrl}/v1/messages`, {
-      method: 'POST',
-      headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
-    });
+    const ask = (model: string) =>
+      fetch(`${stack.gatewayUrl}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+        body: JSON.stringify({ model, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    const ok = await ask('gpt-4o-mini');
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ type: 'message', role: 'assistant', content: [{ type: 'text' }] });
+    const res = await ask('no-such-model');
     expect(res.status).toBe(404);
     expect(res.headers.get('x-request-id')).toMatch(/^req_/);
     expect(res.headers.get('x-should-retry')).toBe('false');
     expect(await res.json()).toEqual({
       type: 'error',
-      error: { type: 'not_found_error', message: expect.stringMatching(/Anthropic Messages API .* not supported/) },
+      error: { type: 'not_found_error', message: expect.stringContaining('no-such-model') },
     });
   });
 

@@ -2,9 +2,7 @@
  * Measures the latency Switchyard adds over calling the same fake upstream directly.
  *
  *   node dist/tools/bench/bench.js [--rates 200,1000] [--seconds 10] [--warmup 2] [--upstream-latency 0]
- *                                  [--api chat|embeddings|completions]
- *
- * `--api` picks the front door measured (chat completions by default; embeddings are never streamed).
+ *                                  [--front-door chat|messages|embeddings|completions]
  *
  * Starts a fake OpenAI upstream and a complete stack (five services on their own databases, NATS
  * prefix and ports; Postgres, Redis, NATS and ClickHouse must answer, as `tools/start.sh` ensures),
@@ -12,6 +10,10 @@
  * latency, so queueing shows up in the tail): first straight to the upstream, then through the
  * gateway. Non-streaming requests report total latency; streaming requests report time to first
  * token. Prints p50/p95/p99, achieved throughput and each service's peak memory (VmHWM).
+ * `--front-door` picks the front door measured (chat completions by default): `embeddings` and
+ * `completions` are passed through to the same API of the upstream (embeddings are never streamed);
+ * `messages` sends the gateway Anthropic Messages requests, translated to the upstream's chat completions
+ * and back, so the added latency is that of the Messages front door.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -19,21 +21,71 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
 import { startStack, type Stack } from '@switchyard/testing';
+import { once as onceWith, openLoop, summarise, type Row } from './load';
 
-/** The front doors the bench can measure: the gateway's path and the upstream's (the same API, passed through). */
-const APIS = {
-  chat: 'chat/completions',
-  embeddings: 'embeddings',
-  completions: 'completions',
-} as const;
-type Api = keyof typeof APIS;
+const PROMPT = 'Say hello in one short sentence, please.';
+const streamMembers = (stream: boolean) => (stream ? { stream: true, stream_options: { include_usage: true } } : {});
+
+/** One request of an API: its path under /v1 (or the upstream's base), its body, what its first content chunk contains. */
+interface ApiRequest {
+  path: string;
+  body(stream: boolean): string;
+  firstContent: string;
+}
+
+const CHAT: ApiRequest = {
+  path: 'chat/completions',
+  body: (stream) =>
+    JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: PROMPT }], ...streamMembers(stream) }),
+  firstContent: '"content"',
+};
+
+const MESSAGES: ApiRequest = {
+  path: 'messages',
+  body: (stream) =>
+    JSON.stringify({
+      model: 'gpt-4o-mini',
+      max_tokens: 256,
+      messages: [{ role: 'user', content: PROMPT }],
+      ...(stream ? { stream: true } : {}),
+    }),
+  firstContent: '"text_delta"',
+};
+
+const EMBEDDINGS: ApiRequest = {
+  path: 'embeddings',
+  body: () => JSON.stringify({ model: 'text-embedding-3-small', input: [PROMPT, PROMPT], encoding_format: 'base64' }),
+  firstContent: '"embedding"',
+};
+
+const COMPLETIONS: ApiRequest = {
+  path: 'completions',
+  body: (stream) => JSON.stringify({ model: 'gpt-3.5-turbo-instruct', prompt: PROMPT, ...streamMembers(stream) }),
+  firstContent: '"text"',
+};
+
+/** A front door: what the gateway is sent, what the upstream is sent directly to compare, whether it streams. */
+interface FrontDoor {
+  gateway: ApiRequest;
+  direct: ApiRequest;
+  streams: boolean;
+}
+
+const FRONT_DOORS: Record<string, FrontDoor> = {
+  chat: { gateway: CHAT, direct: CHAT, streams: true },
+  // Translated to the upstream's chat completions: compared with those.
+  messages: { gateway: MESSAGES, direct: CHAT, streams: true },
+  embeddings: { gateway: EMBEDDINGS, direct: EMBEDDINGS, streams: false },
+  completions: { gateway: COMPLETIONS, direct: COMPLETIONS, streams: true },
+};
 
 interface Args {
-  api: Api;
   rates: number[];
   seconds: number;
   warmup: number;
   upstreamLatency: number;
+  frontDoor: string;
+  door: FrontDoor;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -44,104 +96,21 @@ function parseArgs(argv: string[]): Args {
   const rates = get('rates', '200,1000').split(',').map(Number);
   if (rates.some((r) => !Number.isFinite(r) || r <= 0))
     throw new Error('--rates takes positive numbers, e.g. --rates 200,1000');
-  const api = get('api', 'chat');
-  if (!Object.hasOwn(APIS, api)) throw new Error(`--api takes one of ${Object.keys(APIS).join(', ')}`);
+  const frontDoor = get('front-door', 'chat');
+  const door = Object.hasOwn(FRONT_DOORS, frontDoor) ? FRONT_DOORS[frontDoor] : undefined;
+  if (door === undefined) throw new Error(`--front-door takes one of ${Object.keys(FRONT_DOORS).join(', ')}`);
   return {
-    api: api as Api,
     rates,
     seconds: Number(get('seconds', '10')),
     warmup: Number(get('warmup', '2')),
     upstreamLatency: Number(get('upstream-latency', '0')),
+    frontDoor,
+    door,
   };
 }
 
-interface Sample {
-  ms: number;
-  ok: boolean;
-}
-
-const PROMPT = 'Say hello in one short sentence, please.';
-const streamMembers = (stream: boolean) => (stream ? { stream: true, stream_options: { include_usage: true } } : {});
-const BODIES: Record<Api, (stream: boolean) => string> = {
-  chat: (stream) =>
-    JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: PROMPT }], ...streamMembers(stream) }),
-  embeddings: () =>
-    JSON.stringify({ model: 'text-embedding-3-small', input: [PROMPT, PROMPT], encoding_format: 'base64' }),
-  completions: (stream) =>
-    JSON.stringify({ model: 'gpt-3.5-turbo-instruct', prompt: PROMPT, ...streamMembers(stream) }),
-};
-let body = BODIES.chat;
-
-/** One request; resolves with total latency, or with time to the first content chunk for a stream. */
-async function once(pool: Pool, path: string, auth: string, stream: boolean): Promise<Sample> {
-  const started = process.hrtime.bigint();
-  try {
-    const res = await pool.request({
-      path,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: auth },
-      body: body(stream),
-    });
-    let firstAt: bigint | undefined;
-    for await (const chunk of res.body) {
-      if (stream && firstAt === undefined && /"(?:content|text)"/.test((chunk as Buffer).toString()))
-        firstAt = process.hrtime.bigint();
-    }
-    const end = stream ? (firstAt ?? process.hrtime.bigint()) : process.hrtime.bigint();
-    return { ms: Number(end - started) / 1e6, ok: res.statusCode === 200 };
-  } catch {
-    return { ms: Number(process.hrtime.bigint() - started) / 1e6, ok: false };
-  }
-}
-
-/** Fires requests at `rate` per second for `seconds`, on schedule, and collects every outcome. */
-async function openLoop(
-  rate: number,
-  seconds: number,
-  fire: () => Promise<Sample>,
-): Promise<{ samples: Sample[]; achieved: number }> {
-  const total = Math.round(rate * seconds);
-  const interval = 1000 / rate;
-  const samples: Sample[] = [];
-  const pending: Promise<void>[] = [];
-  const start = performance.now();
-  for (let i = 0; i < total; i++) {
-    const due = start + i * interval;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    pending.push(fire().then((s) => void samples.push(s)));
-  }
-  await Promise.all(pending);
-  const elapsed = (performance.now() - start) / 1000;
-  return { samples, achieved: samples.filter((s) => s.ok).length / elapsed };
-}
-
-function pct(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-interface Row {
-  label: string;
-  p50: number;
-  p95: number;
-  p99: number;
-  achieved: number;
-  errors: number;
-}
-
-function summarise(label: string, run: { samples: Sample[]; achieved: number }): Row {
-  const ok = run.samples.filter((s) => s.ok).map((s) => s.ms);
-  return {
-    label,
-    p50: pct(ok, 50),
-    p95: pct(ok, 95),
-    p99: pct(ok, 99),
-    achieved: run.achieved,
-    errors: run.samples.length - ok.length,
-  };
-}
+const once = (pool: Pool, base: string, auth: string, stream: boolean, req: ApiRequest) =>
+  onceWith(pool, `${base}/${req.path}`, auth, stream, req.body(stream), {}, req.firstContent);
 
 function peakMemoryMiB(pid: number): number {
   try {
@@ -208,7 +177,6 @@ async function spawnUpstream(latencyMs: number): Promise<{ url: string; proc: Ch
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  body = BODIES[args.api];
   console.log(`==> starting fake upstream (latency ${args.upstreamLatency} ms) and the full stack`);
   const upstream = await spawnUpstream(args.upstreamLatency);
   let stack: Stack | undefined;
@@ -232,28 +200,28 @@ async function main(): Promise<void> {
     const up = new URL(upstream.url);
     const direct = new Pool(up.origin, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
     const gateway = new Pool(stack.gatewayUrl, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
-    const upPath = `${up.pathname.replace(/\/$/, '')}/${APIS[args.api]}`;
-    const gwPath = `/v1/${APIS[args.api]}`;
+    const upBase = up.pathname.replace(/\/$/, '');
+    const { door } = args;
     const directAuth = 'Bearer sk-bench-upstream';
     const gatewayAuth = `Bearer ${stack.masterKey}`;
 
     const rows: Row[] = [];
     const cpuRows: string[] = [];
     let cpuColumns: string[] = [];
-    for (const stream of args.api === 'embeddings' ? [false] : [false, true]) {
+    for (const stream of door.streams ? [false, true] : [false]) {
       for (const rate of args.rates) {
-        const kind = `${args.api} ${stream ? 'stream TTFT' : 'non-stream'}`;
+        const kind = `${args.frontDoor} ${stream ? 'stream TTFT' : 'non-stream'}`;
         console.log(
           `==> ${kind} at ${rate} req/s: warming up ${args.warmup} s, measuring ${args.seconds} s each for direct and gateway`,
         );
-        await openLoop(rate, args.warmup, () => once(direct, upPath, directAuth, stream));
+        await openLoop(rate, args.warmup, () => once(direct, upBase, directAuth, stream, door.direct));
         const d = summarise(
           `direct   ${kind} @${rate}/s`,
-          await openLoop(rate, args.seconds, () => once(direct, upPath, directAuth, stream)),
+          await openLoop(rate, args.seconds, () => once(direct, upBase, directAuth, stream, door.direct)),
         );
-        await openLoop(rate, args.warmup, () => once(gateway, gwPath, gatewayAuth, stream));
+        await openLoop(rate, args.warmup, () => once(gateway, '/v1', gatewayAuth, stream, door.gateway));
         const before = { ...cpuSnapshot(stack.pids), ...infraCpuMs() };
-        const run = await openLoop(rate, args.seconds, () => once(gateway, gwPath, gatewayAuth, stream));
+        const run = await openLoop(rate, args.seconds, () => once(gateway, '/v1', gatewayAuth, stream, door.gateway));
         const after = { ...cpuSnapshot(stack.pids), ...infraCpuMs() };
         cpuColumns = Object.keys(after);
         const g = summarise(`gateway  ${kind} @${rate}/s`, run);

@@ -7,6 +7,8 @@ import { NatsModule } from '@switchyard/nats';
 import { MasterKeyGuard } from './auth/master-key.guard';
 import { masterKeyProvider } from './auth/master-key.provider';
 import { ApiExceptionFilter } from './common/api-exception.filter';
+import { DeploymentsController } from './deployments/deployments.controller';
+import { DeploymentsService } from './deployments/deployments.service';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { KeyEventsPublisher } from '@switchyard/nats';
@@ -21,7 +23,14 @@ import { TeamsService } from './teams/teams.service';
 
 @Module({
   imports: [ConfigModule, DbModule, NatsModule, AnalyticsModule],
-  controllers: [TeamsController, KeysController, SpendController, HealthController, LitellmController],
+  controllers: [
+    TeamsController,
+    KeysController,
+    SpendController,
+    HealthController,
+    LitellmController,
+    DeploymentsController,
+  ],
   providers: [
     masterKeyProvider,
     { provide: APP_GUARD, useClass: MasterKeyGuard },
@@ -32,6 +41,7 @@ import { TeamsService } from './teams/teams.service';
     HealthService,
     KeyEventsPublisher,
     LitellmService,
+    DeploymentsService,
   ],
 })
 export class AdminModule {}

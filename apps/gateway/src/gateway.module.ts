@@ -10,6 +10,7 @@ import { KeyEventsController } from './auth/key-events.controller';
 import { ChatController } from './chat/chat.controller';
 import { CompletionsController } from './completions/completions.controller';
 import { EmbeddingsController } from './embeddings/embeddings.controller';
+import { MessagesController } from './messages/messages.controller';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ModelsController } from './models/models.controller';
@@ -27,6 +28,7 @@ import { UsageRecorder } from './usage/usage-recorder.service';
     ChatController,
     EmbeddingsController,
     CompletionsController,
+    MessagesController,
     ModelsController,
     HealthController,
     KeyEventsController,

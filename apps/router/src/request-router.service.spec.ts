@@ -44,6 +44,10 @@ class FakeState {
   recordLatency(id: string, ms: number): void {
     this.latencies.set(id, ms);
   }
+  readonly outcomes: [string, boolean][] = [];
+  recordOutcome(id: string, ok: boolean): void {
+    this.outcomes.push([id, ok]);
+  }
   readonly flying = new Map<string, number>();
   inFlight(id: string): number {
     return this.flying.get(id) ?? 0;

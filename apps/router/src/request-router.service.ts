@@ -23,11 +23,17 @@ import {
   readErrorFrame,
   type NatsRequest,
 } from '@switchyard/nats';
+import { lookupModel } from '@switchyard/pricing';
 import {
+  countsAgainstDeployment,
+  estimateTokens,
+  minuteEnd,
   nextFallback,
   pickDeployment,
   pickLeastBusy,
+  pickLowestCost,
   pickLowestLatency,
+  pickLowestUsage,
   resolveGroup,
   retriesFor,
   retryWaitMs,
@@ -35,6 +41,7 @@ import {
   type DeploymentPick,
   type ModelCatalog,
 } from '@switchyard/routing';
+import { CandidateFilter, type Candidates } from './candidate-filter';
 import { DeploymentState } from './deployment-state/deployment-state.service';
 import { readTimeoutMs } from './timeout';
 
@@ -58,6 +65,8 @@ interface Routing {
   /** The model asked of the current group (a fallback's name: a wildcard deployment sends it upstream). */
   model: string;
   deployments: readonly Deployment[];
+  /** The request's own order over `deployments` (provider preferences), over the strategy's choice. */
+  choose?: Chooser<Deployment>;
   /** Deployments tried in the current group, so a retry goes to another one when there is one. */
   tried: Set<string>;
   triedGroups: Set<string>;
@@ -92,10 +101,17 @@ export class RequestRouter implements BeforeApplicationShutdown {
   private readonly logger = new Logger('RequestRouter');
   private readonly catalog: ModelCatalog<Deployment>;
   private readonly settings: RouterSettings;
-  /** The strategy's choice; undefined for simple-shuffle (pickDeployment's weighted default). */
-  private readonly choose?: Chooser<Deployment>;
-  /** Successful attempts' latencies are recorded (only latency-based routing reads them). */
-  private readonly measureLatency: boolean = false;
+  /** The strategy's choice for a request; undefined for simple-shuffle (pickDeployment's weighted default). */
+  private readonly choose?: (r: Routing) => Chooser<Deployment>;
+  /**
+   * Successful attempts' latencies are recorded: latency-based routing reads them, and so does a request's
+   * `provider.sort: latency` whatever the strategy (a local push; shared in the background refresh).
+   */
+  private readonly measureLatency: boolean = true;
+  /** Attempts' tokens are counted against their deployment's tpm (only usage-based routing reads them). */
+  private readonly countTokens: boolean = false;
+  /** Request-level selection: pre-call checks and provider preferences (candidate-filter.ts). */
+  private readonly candidates: CandidateFilter;
   /** Requests waiting for a retry's backoff. */
   private readonly waiting = new Set<NodeJS.Timeout>();
   static readonly SHUTDOWN_GRACE_MS = 10_000;
@@ -116,14 +132,40 @@ export class RequestRouter implements BeforeApplicationShutdown {
   ) {
     this.catalog = modelCatalog(config);
     this.settings = config.routerSettings;
+    this.candidates = new CandidateFilter(config, this.state);
     // routing_strategy: least-busy balances requests in flight, latency-based-routing follows recent latency;
     // anything else is simple-shuffle (weights).
-    if (this.settings.routingStrategy === 'least-busy') {
-      this.choose = (deployments, exclude) => pickLeastBusy(deployments, this.state, Math.random, exclude);
-    } else if (this.settings.routingStrategy === 'latency-based-routing') {
+    const strategy = this.settings.routingStrategy;
+    if (strategy === 'least-busy') {
+      const choose: Chooser<Deployment> = (deployments, exclude) =>
+        pickLeastBusy(deployments, this.state, Math.random, exclude);
+      this.choose = () => choose;
+    } else if (strategy === 'latency-based-routing') {
       const buffer = this.settings.latencyBuffer;
-      this.choose = (deployments, exclude) => pickLowestLatency(deployments, this.state, Math.random, exclude, buffer);
+      const choose: Chooser<Deployment> = (deployments, exclude) =>
+        pickLowestLatency(deployments, this.state, Math.random, exclude, buffer);
+      this.choose = () => choose;
       this.measureLatency = true;
+    } else if (strategy === 'usage-based-routing-v2' || strategy === 'usage-based-routing') {
+      // The request's prompt, estimated from its characters, must fit each deployment's tpm this minute.
+      this.choose = (r) => {
+        const tokens = estimateTokens(this.summaryOf(r)?.promptChars ?? 0);
+        return (deployments, exclude) => pickLowestUsage(deployments, this.state, tokens, Math.random, exclude);
+      };
+      this.countTokens = true;
+    } else if (strategy === 'cost-based-routing') {
+      const costs = new Map<string, number | undefined>();
+      for (const d of config.deployments) {
+        const info = lookupModel(d.baseModel ?? d.model);
+        costs.set(d.id, info && Number(info.inputNanosPerMTok + info.outputNanosPerMTok));
+        if (!info)
+          this.logger.warn(
+            `cost-based-routing: no price is known for deployment ${d.id} (${d.baseModel ?? d.model}); it serves only when no priced deployment of ${d.modelName} can`,
+          );
+      }
+      const choose: Chooser<Deployment> = (deployments, exclude) =>
+        pickLowestCost(deployments, (d) => costs.get(d.id), Math.random, exclude);
+      this.choose = () => choose;
     }
     const f = this.settings.fallbacks;
     for (const model of new Set([
@@ -186,9 +228,11 @@ export class RequestRouter implements BeforeApplicationShutdown {
       fallbacks: 0,
       attempt: 0,
     };
-    const pick = this.pick(resolved.deployments, now);
+    const narrowed = this.narrow(r, resolved.deployments);
+    if (!narrowed.ok) return this.fallbackOrGiveUp(r, { error: narrowed.error });
+    const pick = this.pick(r, r.deployments, now);
     if (pick.ok) return this.dispatch(r, pick.deployment);
-    this.fallbackOrGiveUp(r, { error: this.allCooling(r.group, pick.availableAt, now) });
+    this.fallbackOrGiveUp(r, { error: this.unavailable(r.group, pick, now) });
   }
 
   private dispatch(r: Routing, deployment: Deployment): void {
@@ -249,9 +293,19 @@ export class RequestRouter implements BeforeApplicationShutdown {
       );
     }
     const kind = frameKind(outcome);
+    const meta = this.measureLatency || this.countTokens || kind === 'error' ? parseMeta(outcome) : undefined;
+    if (this.countTokens && meta?.deploymentId && meta.usage)
+      this.state.recordTokens(meta.deploymentId, meta.usage.promptTokens + meta.usage.completionTokens);
+    // The recent error rate counts the deployment's own failures, not a client's bad request or departure.
+    if (meta?.deploymentId && kind !== 'chunk' && kind !== 'part') {
+      const failed =
+        kind === 'error'
+          ? countsAgainstDeployment({ kind: meta.errorKind ?? 'upstream_5xx', status: meta.status })
+          : meta.status >= 500;
+      this.state.recordOutcome(meta.deploymentId, !failed);
+    }
     if (kind !== 'error') {
       if (this.measureLatency && (kind === 'done' || kind === 'response')) {
-        const meta = parseMeta(outcome);
         const ms = meta?.ttftMs ?? meta?.latencyMs;
         if (meta?.deploymentId && meta.status < 400 && ms !== undefined)
           this.state.recordLatency(meta.deploymentId, ms);
@@ -259,7 +313,6 @@ export class RequestRouter implements BeforeApplicationShutdown {
       return;
     }
     // Failed before any byte reached the client: retry, fall back, or relay the error.
-    const meta = parseMeta(outcome);
     const error = readErrorFrame(outcome, meta);
     if (meta?.trail) r.trail = meta.trail;
     const deploymentId = meta?.deploymentId || r.current?.id;
@@ -283,7 +336,7 @@ export class RequestRouter implements BeforeApplicationShutdown {
     });
     if (r.retries < allowed) {
       const now = Date.now();
-      const pick = this.pick(r.deployments, now, r.tried);
+      const pick = this.pick(r, r.deployments, now, r.tried);
       // Every deployment of the group cools down: a fallback answers sooner than waiting for one.
       if (!pick.ok && this.nextFallbackOf(r, error) !== undefined) return this.fallbackOrGiveUp(r, failure);
       const other = pick.ok && pick.deployment.id !== r.current?.id;
@@ -315,7 +368,7 @@ export class RequestRouter implements BeforeApplicationShutdown {
   }
 
   private retryNow(r: Routing, failure: Failure): void {
-    const pick = this.pick(r.deployments, Date.now() + RequestRouter.TIMER_SLACK_MS, r.tried);
+    const pick = this.pick(r, r.deployments, Date.now() + RequestRouter.TIMER_SLACK_MS, r.tried);
     if (pick.ok) return this.dispatch(r, pick.deployment);
     this.fallbackOrGiveUp(r, failure);
   }
@@ -334,11 +387,16 @@ export class RequestRouter implements BeforeApplicationShutdown {
       r.deployments = resolved.deployments;
       r.tried = new Set();
       r.retries = 0;
+      const narrowed = this.narrow(r, resolved.deployments);
+      if (!narrowed.ok) {
+        error = narrowed.error;
+        continue;
+      }
       const now = Date.now();
-      const pick = this.pick(r.deployments, now);
+      const pick = this.pick(r, r.deployments, now);
       this.logger.debug(`request ${r.requestId}: ${failure.error.kind}; falling back to ${next.group}`);
       if (pick.ok) return this.dispatch(r, pick.deployment);
-      error = this.allCooling(next.group, pick.availableAt, now);
+      error = this.unavailable(next.group, pick, now);
     }
     if (failure.outcome) {
       // The translator's own error frame, with its attempt number and meta (trail, usage), and how deep in the
@@ -354,11 +412,33 @@ export class RequestRouter implements BeforeApplicationShutdown {
   }
 
   private pick(
+    r: Routing,
     deployments: readonly Deployment[],
     now: number,
     tried?: ReadonlySet<string>,
   ): DeploymentPick<Deployment> {
-    return pickDeployment(deployments, this.state, now, tried, Math.random, this.choose);
+    // The request's own order (provider preferences) wins over the strategy's.
+    const pick = pickDeployment(deployments, this.state, now, tried, Math.random, r.choose ?? this.choose?.(r));
+    // At its rpm / tpm, a group can take requests again when the minute ends.
+    if (!pick.ok && pick.atLimits) return { ...pick, availableAt: minuteEnd(now) };
+    return pick;
+  }
+
+  /**
+   * ── Request-level selection (candidate-filter.ts) ──
+   * The one place a group's deployments are narrowed for the request being routed (pre-call checks, provider
+   * preferences) and given its own order: sets r.deployments and r.choose for every pick in the group.
+   */
+  private narrow(r: Routing, deployments: readonly Deployment[]): Candidates {
+    r.deployments = deployments;
+    r.choose = undefined;
+    if (!this.candidates.wants(r.request.header(H.summary))) return { ok: true, deployments };
+    const c = this.candidates.narrow(deployments, r.group, r.model, this.summaryOf(r));
+    if (c.ok) {
+      r.deployments = c.deployments;
+      r.choose = c.choose;
+    }
+    return c;
   }
 
   private nextFallbackOf(r: Routing, error: GatewayError): { model: string; group: string } | undefined {
@@ -377,8 +457,15 @@ export class RequestRouter implements BeforeApplicationShutdown {
     );
   }
 
-  private allCooling(group: string, availableAt: number, now: number): GatewayError {
-    const seconds = Math.max(1, Math.ceil((availableAt - now) / 1000));
+  /** Why no deployment of a group can take the request (every one cooling down, or at its rpm / tpm). */
+  private unavailable(group: string, pick: { availableAt: number; atLimits?: boolean }, now: number): GatewayError {
+    const seconds = Math.max(1, Math.ceil((pick.availableAt - now) / 1000));
+    if (pick.atLimits) {
+      return Errors.rateLimited(
+        `Every deployment of model group \`${group}\` is at its rpm / tpm limit for this minute; retry after ${seconds} s.`,
+        seconds,
+      );
+    }
     return {
       ...Errors.unavailable(
         `Every deployment of model group \`${group}\` is cooling down after failures; retry after ${seconds} s.`,

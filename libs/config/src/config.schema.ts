@@ -26,6 +26,14 @@ export const ModelEntrySchema = z
         base_model: z.string().optional(),
         /** What the model does, in LiteLLM's words: chat (the default), embedding, image_generation, ... */
         mode: z.string().min(1).optional(),
+        /** Pre-call checks: the model's context window, over the pricing catalogue's (LiteLLM's names). */
+        max_input_tokens: z.number().int().positive().optional(),
+        max_tokens: z.number().int().positive().optional(),
+        /** Pre-call checks: what the model can do, over the pricing catalogue's capabilities. */
+        supports_function_calling: z.boolean().optional(),
+        supports_vision: z.boolean().optional(),
+        supports_response_schema: z.boolean().optional(),
+        supports_reasoning: z.boolean().optional(),
       })
       .passthrough()
       .optional(),
@@ -65,6 +73,31 @@ export const ResilienceSettingsSchema = z.object({
   cooldown_time: z.number().nonnegative().max(MAX_TIMEOUT_S).optional(),
 });
 
+/** One rule of an auto route: every condition it sets must hold; the first rule that matches wins. */
+export const AutoRouteRuleSchema = z
+  .object({
+    name: z.string().min(1).max(64).optional(),
+    model: z.string().min(1),
+    min_prompt_tokens: z.number().int().nonnegative().optional(),
+    max_prompt_tokens: z.number().int().nonnegative().optional(),
+    tools: z.boolean().optional(),
+    images: z.boolean().optional(),
+    tag: z.string().min(1).optional(),
+    /** A regular expression tested against the end of the last user message (bounded: see compileRoutePattern). */
+    last_user_message_matches: z.string().optional(),
+    ignore_case: z.boolean().optional(),
+  })
+  .strict();
+
+/** Switchyard's rule-based model routes: a virtual model whose requests go to a group chosen by rules. */
+export const AutoRouteSchema = z
+  .object({
+    model: z.string().min(1),
+    rules: z.array(AutoRouteRuleSchema).max(64).default([]),
+    default: z.string().min(1),
+  })
+  .strict();
+
 export const RouterSettingsSchema = z
   .object({
     ...ResilienceSettingsSchema.shape,
@@ -78,11 +111,27 @@ export const RouterSettingsSchema = z
       .optional(),
     max_fallbacks: z.number().int().nonnegative().max(100).optional(),
     disable_cooldowns: z.boolean().optional(),
+    enable_pre_call_checks: z.boolean().optional(),
+    auto_routes: z.array(AutoRouteSchema).max(64).optional(),
     retry_policy: RetryPolicySchema.optional(),
     model_group_retry_policy: z.record(z.string(), RetryPolicySchema).optional(),
     /** Seconds: the least wait before retrying the same deployment. */
     retry_after: z.number().nonnegative().max(MAX_TIMEOUT_S).optional(),
     timeout: z.number().positive().max(MAX_TIMEOUT_S, TIMEOUT_MESSAGE).default(600),
+    /** Seconds a streamed attempt may wait for its first chunk, for deployments and groups that set none. */
+    stream_timeout: z.number().positive().max(MAX_TIMEOUT_S, TIMEOUT_MESSAGE).optional(),
+    /** Switchyard's own: per model group, `timeout` (whole request) and `stream_timeout` (first chunk), seconds. */
+    model_group_timeouts: z
+      .record(
+        z.string(),
+        z
+          .object({
+            timeout: z.number().positive().max(MAX_TIMEOUT_S, TIMEOUT_MESSAGE).optional(),
+            stream_timeout: z.number().positive().max(MAX_TIMEOUT_S, TIMEOUT_MESSAGE).optional(),
+          })
+          .strict(),
+      )
+      .optional(),
     model_group_alias: z
       .record(
         z.string(),

@@ -140,8 +140,6 @@ describe('LiteLLM config corpus', () => {
     const doc = load('router-and-litellm-settings.yaml');
     expect(route(config('router-and-litellm-settings.yaml'), 'gpt-4o')?.calls).toEqual([['openai', 'gpt-4o']]);
     expect(ignoredSettings(doc)).toEqual([
-      'router_settings.routing_strategy: usage-based-routing-v2',
-      'router_settings.enable_pre_call_checks',
       'litellm_settings.request_timeout',
       'litellm_settings.cache',
       'litellm_settings.cache_params',

@@ -27,7 +27,7 @@ model_list:
   - model_name: gpt-4o
     litellm_params: { model: openai/gpt-4o, api_key: sk-y, rpm: 100 }
 router_settings:
-  routing_strategy: cost-based-routing
+  routing_strategy: provider-budget-routing
   model_group_alias: { gpt-4: gpt-4o }
   fallbacks: [{ gpt-4o: [gpt-4o-mini] }]
   num_retries: 2
@@ -61,9 +61,7 @@ describe('LiteLLM settings table', () => {
 
   it('names every ignored setting a config uses, once, with the keys it does not know', () => {
     expect(ignoredSettings(parseLitellmYaml(config))).toEqual([
-      'model_list[].litellm_params.rpm',
-      'model_list[].litellm_params.tpm',
-      'router_settings.routing_strategy: cost-based-routing',
+      'router_settings.routing_strategy: provider-budget-routing',
       'router_settings.redis_host',
       'litellm_settings.cache',
       'litellm_settings.success_callback',

@@ -39,8 +39,12 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
   row('model_list[].litellm_params.api_base', 'supported'),
   row('model_list[].litellm_params.organization', 'supported', 'a list makes one deployment per organisation'),
   row('model_list[].litellm_params.weight', 'supported', 'weighted pick within a group (simple-shuffle)'),
-  row('model_list[].litellm_params.timeout', 'supported', 'seconds, per attempt'),
-  row('model_list[].litellm_params.stream_timeout', 'supported', 'seconds, per streamed attempt'),
+  row('model_list[].litellm_params.timeout', 'supported', 'seconds, per attempt (the whole answer)'),
+  row(
+    'model_list[].litellm_params.stream_timeout',
+    'supported',
+    'seconds a streamed attempt may wait for its first chunk; past it the router retries elsewhere',
+  ),
   row('model_list[].litellm_params.extra_headers', 'supported'),
   row('model_list[].litellm_params.extra_body', 'supported', "members added to the body; the client's own value wins"),
   row(
@@ -63,23 +67,71 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
     'supported',
     'defaults for requests that do not set them (`temperature`, `max_tokens`, ...)',
   ),
-  ...ignored('model_list[].litellm_params', 'rpm tpm order', 'read, not enforced yet'),
+  row(
+    'model_list[].litellm_params.rpm',
+    'supported',
+    'usage-based-routing-v2 keeps the deployment under it; simple-shuffle weighs by it when no weight is set',
+  ),
+  row(
+    'model_list[].litellm_params.tpm',
+    'supported',
+    'usage-based-routing-v2 keeps the deployment under it; simple-shuffle weighs by it when no weight or rpm is set',
+  ),
+  row('model_list[].litellm_params.order', 'supported', 'lower orders serve first; the next order when none can'),
   row(
     'model_list[].litellm_params.max_retries',
     'translated',
     "the router's retries after this deployment failed (LiteLLM hands it to the provider's client)",
   ),
   row('model_list[].model_info.id', 'supported', 'the deployment id'),
-  row('model_list[].model_info.base_model', 'translated', 'the model priced'),
+  row(
+    'model_list[].model_info.base_model',
+    'translated',
+    'the model priced, and whose limits the pre-call checks read',
+  ),
+  row(
+    'model_list[].model_info.max_input_tokens',
+    'supported',
+    'the context window the pre-call checks use (over the catalogue; `max_tokens` when this is absent)',
+  ),
+  row(
+    'model_list[].model_info.supports_function_calling',
+    'supported',
+    'with `supports_vision`, `supports_response_schema`, `supports_reasoning`: capabilities the pre-call checks use, over the catalogue',
+  ),
   row(
     'router_settings.routing_strategy',
     'supported',
-    'simple-shuffle (by weight), least-busy (fewest requests in flight) and latency-based-routing (lowest recent ' +
-      'latency, time to first token for streams), over every router; others are ignored',
-    (v) => v === undefined || v === 'simple-shuffle' || v === 'least-busy' || v === 'latency-based-routing',
+    'simple-shuffle (by weight, else rpm, else tpm), least-busy (fewest requests in flight), latency-based-routing ' +
+      '(lowest recent latency, time to first token for streams), usage-based-routing-v2 (lowest usage this minute, ' +
+      'under each rpm / tpm) and cost-based-routing (cheapest by the price catalogue), over every router',
+    (v) =>
+      v === undefined ||
+      [
+        'simple-shuffle',
+        'least-busy',
+        'latency-based-routing',
+        'usage-based-routing-v2',
+        'usage-based-routing',
+        'cost-based-routing',
+      ].includes(String(v)),
   ),
   row('router_settings.model_group_alias', 'supported', 'string or `{model: ...}`'),
-  row('router_settings.timeout', 'translated', "the whole request's deadline, enforced by the gateway"),
+  row(
+    'router_settings.timeout',
+    'translated',
+    "the whole request's deadline, enforced by the gateway; a request's `timeout` (or `x-switchyard-timeout`) wins",
+  ),
+  row(
+    'router_settings.stream_timeout',
+    'supported',
+    'seconds to first chunk, for deployments that set no `stream_timeout`; a request may set its own',
+  ),
+  row(
+    'router_settings.model_group_timeouts',
+    'supported',
+    "Switchyard's own: `{group: {timeout, stream_timeout}}`, between the request's and the global ones",
+  ),
   row(
     'router_settings.num_retries',
     'supported',
@@ -106,6 +158,16 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
   ),
   row('router_settings.disable_cooldowns', 'supported'),
   row(
+    'router_settings.enable_pre_call_checks',
+    'supported',
+    'skips deployments whose context window cannot hold prompt plus max_tokens (then context_window_fallbacks) or whose model lacks tools, images, JSON schema or reasoning the request uses',
+  ),
+  row(
+    'router_settings.auto_routes',
+    'supported',
+    "Switchyard's own: virtual models routed to a group by rules on the request (prompt tokens, tools, images, a tag, a bounded regex on the last user message), first match wins, else `default`",
+  ),
+  row(
     'router_settings.routing_strategy_args',
     'supported',
     '`lowest_latency_buffer` (latency-based-routing: deployments within that fraction of the lowest share the load)',
@@ -123,7 +185,7 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
   ),
   ...ignored(
     'router_settings',
-    `allowed_fails_policy stream_timeout enable_pre_call_checks optional_pre_call_checks
+    `allowed_fails_policy optional_pre_call_checks
      redis_host redis_port redis_password redis_url cache_responses caching_groups client_ttl
      default_max_parallel_requests default_priority polling_interval provider_budget_config
      enable_tag_filtering tag_filtering_match_any default_litellm_params set_verbose debug_level`,

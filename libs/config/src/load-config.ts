@@ -12,7 +12,8 @@ import {
   type ProviderFamily,
   type ProviderParams,
 } from '@switchyard/providers';
-import type { FallbackSettings } from '@switchyard/routing';
+import { shuffleWeights, type FallbackSettings } from '@switchyard/routing';
+import { AutoRouteError, buildAutoRoutes } from './auto-routes.config';
 import { ConfigFileSchema, type ConfigFile } from './config.schema';
 import { ignoredSettingsWarning } from './litellm-settings';
 import { parseLitellmYaml } from './litellm-yaml';
@@ -162,6 +163,7 @@ interface ParsedEntry {
   model: string;
   baseModel?: string;
   mode?: string;
+  modelInfo?: Deployment['modelInfo'];
 }
 
 function issuesError(where: string, error: z.ZodError, fromEnv: ReadonlyMap<string, string>): ConfigError {
@@ -202,6 +204,23 @@ function parseEntry(entry: Entry, index: number): ParsedEntry {
     model,
     baseModel: typeof baseModel === 'string' ? baseModel : undefined,
     mode: entry.model_info?.mode,
+    modelInfo: modelInfoOf(entry.model_info),
+  };
+}
+
+/** model_info's limits and capabilities in LiteLLM's names, for the pre-call checks; undefined when it states none. */
+function modelInfoOf(info: Entry['model_info']): Deployment['modelInfo'] {
+  if (!info) return undefined;
+  const contextWindow = info.max_input_tokens ?? info.max_tokens;
+  const supports: NonNullable<Deployment['modelInfo']>['supports'] = {};
+  if (info.supports_function_calling !== undefined) supports.tools = info.supports_function_calling;
+  if (info.supports_vision !== undefined) supports.vision = info.supports_vision;
+  if (info.supports_response_schema !== undefined) supports.json_schema = info.supports_response_schema;
+  if (info.supports_reasoning !== undefined) supports.reasoning = info.supports_reasoning;
+  if (contextWindow === undefined && Object.keys(supports).length === 0) return undefined;
+  return {
+    ...(contextWindow !== undefined && { contextWindow }),
+    ...(Object.keys(supports).length > 0 && { supports }),
   };
 }
 
@@ -253,6 +272,8 @@ function routingDeployment(p: ParsedEntry, typed: Params): Deployment {
     model: p.model,
     apiBase: isEnvRef(p.raw['api_base']) ? undefined : checkApiBase(p.where, p.raw['api_base']),
     weight: num('weight') ?? 1,
+    // The weight as written, until assemble() turns it into the group's simple-shuffle weight.
+    shuffleWeight: num('weight'),
     rpm: num('rpm'),
     tpm: num('tpm'),
     order: num('order'),
@@ -261,6 +282,7 @@ function routingDeployment(p: ParsedEntry, typed: Params): Deployment {
     maxRetries: num('max_retries'),
     baseModel: p.baseModel,
     mode: p.mode,
+    ...(p.modelInfo && { modelInfo: p.modelInfo }),
   };
 }
 
@@ -357,7 +379,17 @@ function assemble<D extends Deployment>(file: ConfigFile, deployments: D[]): Swi
     list.push(d);
     groups.set(d.modelName, list);
   }
+  for (const list of groups.values()) {
+    const weights = shuffleWeights(list.map((d) => ({ weight: d.shuffleWeight, rpm: d.rpm, tpm: d.tpm })));
+    list.forEach((d, i) => (d.shuffleWeight = weights[i]));
+  }
   const rs = file.router_settings;
+  // A group's stream_timeout is the default of its deployments that set none.
+  for (const [group, t] of Object.entries(rs.model_group_timeouts ?? {})) {
+    if (t.stream_timeout === undefined) continue;
+    for (const d of groups.get(group) ?? []) d.streamTimeoutMs ??= t.stream_timeout * 1000;
+  }
+  if (rs.stream_timeout !== undefined) for (const d of deployments) d.streamTimeoutMs ??= rs.stream_timeout * 1000;
   const aliases: Record<string, string> = {};
   const hiddenAliases: string[] = [];
   for (const [alias, target] of Object.entries(rs.model_group_alias ?? {})) {
@@ -396,6 +428,15 @@ function assemble<D extends Deployment>(file: ConfigFile, deployments: D[]): Swi
       routingStrategy: rs.routing_strategy,
       numRetries: rs.num_retries ?? ls.num_retries ?? 0,
       timeoutMs: rs.timeout * 1000,
+      groupTimeouts: Object.fromEntries(
+        Object.entries(rs.model_group_timeouts ?? {}).map(([group, t]) => [
+          group,
+          {
+            ...(t.timeout !== undefined && { timeoutMs: t.timeout * 1000 }),
+            ...(t.stream_timeout !== undefined && { streamTimeoutMs: t.stream_timeout * 1000 }),
+          },
+        ]),
+      ),
       aliases,
       ...(hiddenAliases.length > 0 ? { hiddenAliases } : {}),
       ...(rs.retry_policy ? { retryPolicy: rs.retry_policy } : {}),
@@ -408,9 +449,20 @@ function assemble<D extends Deployment>(file: ConfigFile, deployments: D[]): Swi
         cooldownTimeMs: (rs.cooldown_time ?? ls.cooldown_time ?? 5) * 1000,
         ...(rs.disable_cooldowns ? { disabled: true } : {}),
       },
+      preCallChecks: rs.enable_pre_call_checks === true,
+      autoRoutes: autoRoutesOf(rs.auto_routes ?? [], { groups, aliases }),
     },
     masterKeySetting: file.general_settings.master_key,
   };
+}
+
+function autoRoutesOf(...args: Parameters<typeof buildAutoRoutes>): ReturnType<typeof buildAutoRoutes> {
+  try {
+    return buildAutoRoutes(...args);
+  } catch (e) {
+    if (e instanceof AutoRouteError) throw new ConfigError(e.message);
+    throw e;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ProviderFamily, ProviderParams } from '@switchyard/providers';
-import type { CooldownRules, FallbackSettings, RetryPolicy } from '@switchyard/routing';
+import type { AutoRoute, CooldownRules, FallbackSettings, RequestNeed, RetryPolicy } from '@switchyard/routing';
 
 /**
  * A deployment as routing sees it: no provider credentials, no provider settings. Every service holds
@@ -22,6 +22,8 @@ export interface Deployment {
    */
   apiBase?: string;
   weight: number;
+  /** simple-shuffle's weight within the group: by weight, else rpm, else tpm, else even (shuffleWeights). */
+  shuffleWeight?: number;
   rpm?: number;
   tpm?: number;
   /** litellm_params.order: lower orders are tried first. */
@@ -33,6 +35,11 @@ export interface Deployment {
   baseModel?: string;
   /** model_info.mode: what the model does (chat when unset; embedding, image_generation, ...). */
   mode?: string;
+  /**
+   * What model_info says of the model's limits and capabilities (max_input_tokens, supports_vision, ...), for the
+   * pre-call checks; each stated value wins over the pricing catalogue's.
+   */
+  modelInfo?: { contextWindow?: number; supports?: Partial<Record<RequestNeed, boolean>> };
 }
 
 /** A deployment with its provider settings and credentials resolved: the translator's view. */
@@ -52,7 +59,10 @@ export interface ResolvedDeployment extends Deployment {
 export interface RouterSettings {
   routingStrategy: string;
   numRetries: number;
+  /** router_settings.timeout in ms: a request's whole deadline, unless its group or itself sets another. */
   timeoutMs: number;
+  /** model_group_timeouts: per group, the whole request (`timeoutMs`) and its first chunk (`streamTimeoutMs`). */
+  groupTimeouts: Readonly<Record<string, { timeoutMs?: number; streamTimeoutMs?: number }>>;
   aliases: Record<string, string>;
   /** Aliases marked `hidden` in model_group_alias: routable, not listed by /v1/models. */
   hiddenAliases?: readonly string[];
@@ -68,6 +78,10 @@ export interface RouterSettings {
   latencyBuffer: number;
   /** allowed_fails, cooldown_time, disable_cooldowns. */
   cooldowns: CooldownRules;
+  /** enable_pre_call_checks: skip deployments whose model cannot take the request (context window, capabilities). */
+  preCallChecks: boolean;
+  /** auto_routes: virtual models whose requests go to a group chosen by rules (patterns compiled and checked). */
+  autoRoutes: readonly AutoRoute[];
 }
 
 /** The resolved configuration. `D` is `Deployment` in the routing view, `ResolvedDeployment` in the translator's. */

@@ -41,7 +41,26 @@ export const H = {
   frame: 'sy-frame',
   /** JSON of FrameMeta on `response`, `done` and `error` frames. */
   meta: 'sy-meta',
+  /**
+   * On the first `chunk` or `part` frame of an attempt (translator → gateway): `<fallback depth> <deployment id>`,
+   * so the gateway names the deployment that answers in the response headers it writes before the first byte.
+   */
+  route: 'sy-route',
 } as const;
+
+/** The H.route value of an attempt. */
+export function encodeRoute(fallbackDepth: number, deploymentId: string): string {
+  return `${fallbackDepth} ${deploymentId}`;
+}
+
+/** An H.route value read back; undefined when absent or malformed. */
+export function decodeRoute(value: string): { fallbackDepth: number; deploymentId: string } | undefined {
+  const space = value.indexOf(' ');
+  if (space <= 0) return undefined;
+  const fallbackDepth = Number(value.slice(0, space));
+  if (!Number.isInteger(fallbackDepth) || fallbackDepth < 0) return undefined;
+  return { fallbackDepth, deploymentId: value.slice(space + 1) };
+}
 
 /**
  * Reply frames sent to the gateway's per-request reply subject, each with H.attempt.

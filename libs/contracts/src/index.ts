@@ -11,3 +11,4 @@ export * from './health-report';
 export * from './request-summary';
 export * from './storable-text';
 export * from './json-depth';
+export * from './routing-state.keys';

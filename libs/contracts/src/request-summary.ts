@@ -12,6 +12,9 @@ export const GATEWAY_ONLY_FIELDS = [
   'context_window_fallback_dict',
   'num_retries',
   'disable_fallbacks',
+  // LiteLLM's per-request timeouts (seconds): the request's deadline and its first chunk's.
+  'timeout',
+  'stream_timeout',
   // LiteLLM's per-request drop settings: read by the translator, never sent to a provider.
   'drop_params',
   'additional_drop_params',
@@ -42,14 +45,43 @@ export interface RequestSummary {
   numRetries?: number;
   /** LiteLLM's `disable_fallbacks`: no fallback group is tried for this request. */
   disableFallbacks?: boolean;
-  /** OpenRouter's provider routing preferences (`provider`), as the client sent them. */
+  /**
+   * The request's whole deadline, ms: its own `timeout` (or `x-switchyard-timeout`), else its model group's
+   * (router_settings.model_group_timeouts); unset means router_settings.timeout.
+   */
+  timeoutMs?: number;
+  /** The request's own `stream_timeout`, ms: the longest wait for a streamed attempt's first chunk. */
+  streamTimeoutMs?: number;
+  /** OpenRouter's provider routing preferences (`provider`), as the client sent them (checked by the gateway). */
   provider?: Record<string, unknown>;
+  /**
+   * What the request needs of a model beyond text (tools, image input, a JSON schema response_format, reasoning),
+   * for router_settings.enable_pre_call_checks; absent when it needs none of these.
+   */
+  needs?: ('tools' | 'vision' | 'json_schema' | 'reasoning')[];
+  /**
+   * The request's top-level parameters (`temperature`, `logprobs`, ...), sent only when `provider.require_parameters`
+   * asks that every one of them be supported by the deployment chosen.
+   */
+  params?: string[];
+  /**
+   * The request asked for a virtual model of router_settings.auto_routes (`from`), and the gateway's rules sent it
+   * to `model` (this summary's model) by the rule named `rule` (`default` when none matched).
+   */
+  autoRoute?: { from: string; rule: string };
   /** Top-level members only the gateway reads: removed before the body goes upstream. */
   strip: string[];
   /** The client's `stream_options`, when it sent some (the translator merges `include_usage` into it). */
   streamOptions?: Record<string, unknown>;
   /** `metadata` holds values other than strings (OpenAI refuses them upstream; the translator drops them). */
   metadataNeedsEdit?: boolean;
+  /**
+   * Headers of the client's API that an upstream speaking the same API must get as the client sent them
+   * (`anthropic-version`, `anthropic-beta` on /v1/messages), by lower-case name. Only pass-through sends them.
+   */
+  clientHeaders?: Record<string, string>;
+  /** The request counts its input tokens (`/v1/messages/count_tokens`): nothing is generated. */
+  countTokens?: boolean;
 }
 
 /** JSON for the H.summary header: non-ASCII escaped, so the header stays 7-bit whatever the client wrote. */

@@ -63,3 +63,11 @@ export function summariseChatBody(body: ChatCompletionRequest): RequestSummary {
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * The ChatInput of a chat request the translator made itself (from another client API's request): its
+ * bytes are the body's JSON, which pass-through adapters send.
+ */
+export function chatInputFromBody(body: ChatCompletionRequest, summary: RequestSummary): ChatInput {
+  return new LazyChatInput(Buffer.from(JSON.stringify(body), 'utf8'), summary, body);
+}

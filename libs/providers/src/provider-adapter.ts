@@ -92,6 +92,11 @@ export interface StreamTranslator<E = SseEvent> {
 export interface StreamTranslatorOptions {
   /** The client asked for `stream_options.include_usage`: forward the final usage-only chunk. */
   includeUsage: boolean;
+  /**
+   * The API the client speaks, when it is not OpenAI chat: native adapters write their canonical events
+   * with this API's encoder (canonical-stream encoderFor).
+   */
+  clientApi?: ClientApi;
   /** What the translator knows of the request, for adapters that write chunks of their own. */
   request?: {
     /** An id for chunks the adapter writes itself when the provider gives none (`chatcmpl-...`). */
@@ -100,6 +105,11 @@ export interface StreamTranslatorOptions {
     model: string;
     /** The number of choices asked for (`n`). */
     n: number;
+    /**
+     * Characters of prompt text (RequestSummary.promptChars): an estimate of the input tokens for encoders
+     * that must state them before the provider reports them (Anthropic's message_start).
+     */
+    promptChars?: number;
   };
 }
 
@@ -129,10 +139,13 @@ export interface ProviderAdapter<F extends StreamFraming = StreamFraming> {
   /** OpenAI's embeddings (`/v1/embeddings`), translated to the provider's own; absent when it has none. */
   readonly embeddings?: EmbeddingsOperation;
   /**
-   * OpenAI's legacy completions (`/v1/completions`) passed through to the provider's own endpoint; absent
-   * for providers without one (the translator then asks through `chat` and rewrites the answer).
+   * Requests of a client API this upstream speaks natively, other than OpenAI chat (Anthropic's Messages API
+   * to Anthropic, OpenAI's legacy completions to OpenAI and Azure): sent on as the client wrote them (the
+   * model set, nothing else lost), answers only scanned for usage. Such an operation reads `input.raw` and
+   * `input.summary`, never `input.body`. A client API with no entry here is translated to `chat` where it
+   * can be (canonical/encoded-operation.ts).
    */
-  readonly completions?: ChatOperation<F>;
+  readonly passthrough?: Partial<Record<ClientApi, ChatOperation<F>>>;
   /** Maps a non-2xx upstream reply to the error the client (or the router's retry logic) sees. */
   normaliseError(reply: UpstreamErrorInput, deployment: ProviderDeployment): GatewayError;
 }

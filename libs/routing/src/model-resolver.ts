@@ -2,7 +2,12 @@
 export interface RoutableDeployment {
   id: string;
   modelName: string;
+  /** litellm_params.weight (1 when unset); 0 drains the deployment under every strategy. */
   weight: number;
+  /** simple-shuffle's weight within its group (shuffleWeights); `weight` when unset. */
+  shuffleWeight?: number;
+  /** litellm_params.order: lower orders are tried first. */
+  order?: number;
 }
 
 export interface ModelCatalog<D extends RoutableDeployment> {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { exampleForSchema } from '@switchyard/providers';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
   closeServer,
@@ -47,6 +48,15 @@ export { closeServer, listen, readBody } from './fakes/fake-http';
  * - fake-cached → usage reports cached_tokens = floor(prompt_tokens / 2) and reasoning_tokens = 1
  * - fake-cost  → usage also reports `cost: 0.000421` (USD), as OpenRouter does
  * - fake-context-window → 400 context_length_exceeded, in OpenAI's words
+ *
+ * Tools and reasoning, as OpenAI-compatible servers answer them:
+ * - with `tools` (and tool_choice not "none") and a user message last: a call of the first tool (or the one
+ *   tool_choice names) with arguments made from its parameters schema, finish_reason "tool_calls"; after
+ *   tool results: "The tool returned: <first result's text>." A `tool` message must answer a tool call of
+ *   the assistant message before it (400 in OpenAI's words otherwise).
+ * - `reasoning_effort` on a model whose name contains "reason": `reasoning_content` "Thinking it over."
+ *   (streamed before the answer, 4 reasoning tokens counted in completion_tokens); on other models a 400
+ *   "Unsupported parameter", as OpenAI answers for models without reasoning.
  *
  * Failures on command, whatever the model (routing tests): `failNext(n, { status, retryAfter })` makes the next `n`
  * chat requests fail with that status (OpenAI's error body for it, `retry-after` when given; with `every: 2`, one
@@ -103,6 +113,14 @@ export interface FakeFailure {
   retryAfter?: number;
   /** Fail one request in this many (the others answer normally), counting from the next one. Default 1: every one. */
   every?: number;
+  /**
+   * How the request fails (default `status`: an error answer with `status`). Streams only, else like `hang`:
+   * `hang`: stream headers and the role chunk, then nothing, ever (a provider that stalls before its first token);
+   * `cut-early`: the role chunk, then the connection is cut (before any content);
+   * `cut-mid`: the role chunk and one content chunk, then the connection is cut (mid-answer).
+   * A non-streamed request with any of these gets no answer at all (it hangs).
+   */
+  mode?: 'status' | 'hang' | 'cut-early' | 'cut-mid';
 }
 
 const PIECES = ['Hello', ' from', ' the', ' fake', ' OpenAI', ' server', '.'];
@@ -113,6 +131,71 @@ export interface ChatBody {
   messages?: unknown;
   stream?: unknown;
   stream_options?: { include_usage?: unknown } | null;
+  tools?: unknown;
+  tool_choice?: unknown;
+  reasoning_effort?: unknown;
+}
+
+/** The reasoning a `*reason*` model streams before its answer when asked for reasoning_effort. */
+export const FAKE_OPENAI_REASONING = 'Thinking it over.';
+const REASONING_TOKENS = 4;
+
+type FakeToolCall = { id: string; type: 'function'; function: { name: string; arguments: string } };
+
+/** What the fake answers beside its canned text: tool calls, a tool result's echo, reasoning; or a 400. */
+function planOf(
+  body: ChatBody,
+  model: string,
+): { error: string; param: string } | { calls?: FakeToolCall[]; text?: string; reasoning?: string } {
+  const messages = Array.isArray(body.messages) ? (body.messages as Array<Record<string, unknown>>) : [];
+  for (const [i, m] of messages.entries()) {
+    if (m?.['role'] !== 'tool') continue;
+    let j = i - 1;
+    while (j >= 0 && messages[j]?.['role'] === 'tool') j--;
+    const calls = messages[j]?.['tool_calls'];
+    const ids = Array.isArray(calls) ? calls.map((c) => (c as { id?: unknown }).id) : [];
+    if (!ids.includes(m['tool_call_id'])) {
+      return {
+        error:
+          "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+        param: `messages.[${i}].role`,
+      };
+    }
+  }
+  const plan: { calls?: FakeToolCall[]; text?: string; reasoning?: string } = {};
+  if (body.reasoning_effort !== undefined) {
+    if (!model.includes('reason')) {
+      return {
+        error: "Unsupported parameter: 'reasoning_effort' is not supported with this model.",
+        param: 'reasoning_effort',
+      };
+    }
+    plan.reasoning = FAKE_OPENAI_REASONING;
+  }
+  const last = messages.at(-1);
+  if (last?.['role'] === 'tool') {
+    const c = last['content'];
+    const text = typeof c === 'string' ? c : Array.isArray(c) ? String((c[0] as { text?: unknown })?.text ?? '') : '';
+    plan.text = `The tool returned: ${text}.`;
+    return plan;
+  }
+  const tools = Array.isArray(body.tools)
+    ? (body.tools as Array<{ function?: { name?: string; parameters?: unknown } }>)
+    : [];
+  if (tools.length > 0 && body.tool_choice !== 'none' && last?.['role'] === 'user') {
+    const choice = body.tool_choice as { function?: { name?: string } } | undefined;
+    const named = typeof choice === 'object' && choice !== null ? choice.function?.name : undefined;
+    const tool = tools.find((t) => named === undefined || t.function?.name === named) ?? tools[0]!;
+    const args = exampleForSchema((tool.function?.parameters ?? { type: 'object' }) as Record<string, unknown>) ?? {};
+    plan.calls = [
+      {
+        id: `call_${randomBytes(8).toString('hex')}`,
+        type: 'function',
+        function: { name: tool.function?.name ?? '', arguments: JSON.stringify(args) },
+      },
+    ];
+  }
+  return plan;
 }
 
 /** Deterministic prompt size: ceil(total characters of the messages' text / 4). */
@@ -351,16 +434,18 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
     extra: Record<string, string> = {},
   ): void => sendJson(res, status, { error: { message, type, param, code } }, extra);
 
-  const usageOf = (model: string, promptTokens: number) => {
+  const usageOf = (model: string, promptTokens: number, reasoned = false) => {
     const cached = model === 'fake-cached';
     if (model === 'fake-absurd-usage') return { prompt_tokens: 1e300, completion_tokens: -5, total_tokens: 1e300 };
+    const reasoning = reasoned ? REASONING_TOKENS : cached ? 1 : 0;
+    const completion = pieces.length + (reasoned ? REASONING_TOKENS : 0);
     return {
       prompt_tokens: promptTokens,
-      completion_tokens: pieces.length,
-      total_tokens: promptTokens + pieces.length,
+      completion_tokens: completion,
+      total_tokens: promptTokens + completion,
       prompt_tokens_details: { cached_tokens: cached ? Math.floor(promptTokens / 2) : 0, audio_tokens: 0 },
       completion_tokens_details: {
-        reasoning_tokens: cached ? 1 : 0,
+        reasoning_tokens: reasoning,
         audio_tokens: 0,
         accepted_prediction_tokens: 0,
         rejected_prediction_tokens: 0,
@@ -389,7 +474,8 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
     const stream = body.stream === true;
     if (injected.count > 0 && injected.seen++ % (injected.failure.every ?? 1) === 0) {
       injected.count--;
-      const { status = 500, retryAfter } = injected.failure;
+      const { status = 500, retryAfter, mode = 'status' } = injected.failure;
+      if (mode !== 'status') return failStream(res, mode, stream, model);
       const extra: Record<string, string> = retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
       const [type, code] =
         status === 429
@@ -480,6 +566,8 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
           return;
         }
     }
+    const plan = planOf(body, model);
+    if ('error' in plan) return sendError(res, 400, plan.error, 'invalid_request_error', null, plan.param);
     const delay = model === 'fake-slow' ? FAKE_SLOW_MS : latencyMs;
     const promptTokens = fakePromptTokensOf(body.messages);
     const id = `chatcmpl-fake${(++seq).toString(36)}${randomBytes(4).toString('hex')}`;
@@ -498,12 +586,15 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
               ...flavour.choiceExtra,
               message: {
                 role: 'assistant',
-                content: model === 'fake-large' ? LARGE_ANSWER : answerText,
+                content:
+                  plan.calls !== undefined ? null : model === 'fake-large' ? LARGE_ANSWER : (plan.text ?? answerText),
                 refusal: null,
+                ...(plan.reasoning !== undefined && { reasoning_content: plan.reasoning }),
+                ...(plan.calls !== undefined && { tool_calls: plan.calls }),
                 annotations: [],
               },
               logprobs: null,
-              finish_reason: 'stop',
+              finish_reason: plan.calls !== undefined ? 'tool_calls' : 'stop',
             },
           ],
           usage:
@@ -513,7 +604,7 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
                   completion_tokens: LARGE_ANSWER.length / 4,
                   total_tokens: promptTokens + LARGE_ANSWER.length / 4,
                 }
-              : usageOf(model, promptTokens),
+              : usageOf(model, promptTokens, plan.reasoning !== undefined),
           service_tier: 'default',
           system_fingerprint: 'fp_fake',
           ...flavour.completionExtra?.(),
@@ -525,13 +616,38 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
         model,
         promptTokens,
         includeUsage: body.stream_options?.include_usage === true,
+        plan,
       });
     });
   };
 
+  /** failNext's stalls and cuts (see FakeFailure.mode). */
+  const failStream = (
+    res: ServerResponse,
+    mode: 'hang' | 'cut-early' | 'cut-mid',
+    stream: boolean,
+    model: string,
+  ): void => {
+    if (!stream) return; // nothing is ever sent: the request hangs until the client gives up
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+    const chunk = (delta: string) =>
+      `data: {"id":"chatcmpl-failnext","object":"chat.completion.chunk","created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null}]}\n\n`;
+    const role = chunk('{"role":"assistant","content":"","refusal":null}');
+    if (mode === 'hang') return void res.write(role);
+    const text = mode === 'cut-mid' ? role + chunk('{"content":"Hello"}') : role;
+    res.write(text, () => res.socket?.destroy());
+  };
+
   const streamAnswer = (
     res: ServerResponse,
-    s: { id: string; created: number; model: string; promptTokens: number; includeUsage: boolean },
+    s: {
+      id: string;
+      created: number;
+      model: string;
+      promptTokens: number;
+      includeUsage: boolean;
+      plan: { calls?: FakeToolCall[]; text?: string; reasoning?: string };
+    },
   ): void => {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -548,12 +664,28 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
           `[{"index":0,${choiceExtra}"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]`,
         ),
     ];
-    for (const p of pieces)
-      events.push(
-        event(
-          `[{"index":0,${choiceExtra}"delta":{"content":${JSON.stringify(p)}},"logprobs":null,"finish_reason":null}]`,
-        ),
-      );
+    const delta = (d: unknown): string =>
+      event(`[{"index":0,${choiceExtra}"delta":${JSON.stringify(d)},"logprobs":null,"finish_reason":null}]`);
+    if (s.plan.reasoning !== undefined) {
+      for (const r of s.plan.reasoning.split(/(?<= )/)) events.push(delta({ reasoning_content: r }));
+    }
+    if (s.plan.calls !== undefined) {
+      for (const [index, c] of s.plan.calls.entries()) {
+        events.push(
+          delta({
+            tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.function.name, arguments: '' } }],
+          }),
+        );
+        // Arguments arrive in pieces, as OpenAI streams them.
+        const a = c.function.arguments;
+        const half = Math.ceil(a.length / 2);
+        for (const piece of [a.slice(0, half), a.slice(half)])
+          if (piece.length > 0) events.push(delta({ tool_calls: [{ index, function: { arguments: piece } }] }));
+      }
+    } else {
+      for (const p of s.plan.text === undefined ? pieces : s.plan.text.split(/(?<= )/))
+        events.push(delta({ content: p }));
+    }
     if (s.model === 'fake-drop') {
       res.write(events[0]! + events[1]!, () => res.socket?.destroy());
       return;
@@ -568,8 +700,12 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
       );
       return;
     }
-    events.push(event(`[{"index":0,${choiceExtra}"delta":{},"logprobs":null,"finish_reason":"stop"}]`));
-    if (s.includeUsage) events.push(`data: ${head}[],"usage":${JSON.stringify(usageOf(s.model, s.promptTokens))}}\n\n`);
+    const finish = s.plan.calls !== undefined ? 'tool_calls' : 'stop';
+    events.push(event(`[{"index":0,${choiceExtra}"delta":{},"logprobs":null,"finish_reason":"${finish}"}]`));
+    if (s.includeUsage)
+      events.push(
+        `data: ${head}[],"usage":${JSON.stringify(usageOf(s.model, s.promptTokens, s.plan.reasoning !== undefined))}}\n\n`,
+      );
     events.push('data: [DONE]\n\n');
     writePaced(res, events, opts.chunkIntervalMs ?? 0, timers);
   };

@@ -19,6 +19,7 @@ export class AdminForwardController {
     'v1/teams/*',
     'v1/spend',
     'v1/spend/*',
+    'v1/deployments',
     'docs',
     'docs/*',
     'docs-json',

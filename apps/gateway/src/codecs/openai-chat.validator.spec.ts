@@ -69,6 +69,26 @@ describe('validateChatRequest', () => {
     });
     expect(err({ provider: ['openai'] })).toEqual({ param: 'provider', code: 'invalid_type', status: 400 });
     expect(err({ models: ['a'], provider: { sort: 'price' } })).toBeUndefined();
+    expect(err({ provider: { order: 'openai' } })).toEqual({
+      param: 'provider.order',
+      code: 'invalid_type',
+      status: 400,
+    });
+    expect(err({ provider: { sort: 'fastest' } })).toEqual({
+      param: 'provider.sort',
+      code: 'invalid_value',
+      status: 400,
+    });
+    expect(err({ provider: { max_price: { prompt: 'cheap' } } })).toEqual({
+      param: 'provider.max_price.prompt',
+      code: 'invalid_value',
+      status: 400,
+    });
+    expect(err({ provider: { allow_fallback: false } })).toEqual({
+      param: 'provider.allow_fallback',
+      code: 'unknown_parameter',
+      status: 400,
+    });
     expect(err({ num_retries: -1 })).toEqual({ param: 'num_retries', code: 'invalid_value', status: 400 });
     expect(err({ num_retries: 11 })).toEqual({ param: 'num_retries', code: 'invalid_value', status: 400 });
     expect(err({ disable_fallbacks: 'yes' })).toEqual({
@@ -85,6 +105,27 @@ describe('validateChatRequest', () => {
       disableFallbacks: true,
       strip: ['num_retries', 'disable_fallbacks'],
     });
+  });
+
+  it('carries what the request needs of a model, and its parameters when require_parameters asks', () => {
+    const r = validateChatRequest({
+      ...ok,
+      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:,' } }] }],
+      tools: [{ type: 'function', function: { name: 'f' } }],
+      response_format: { type: 'json_schema', json_schema: { name: 's', schema: {} } },
+      reasoning_effort: 'low',
+      temperature: 0.2,
+      logprobs: null,
+      provider: { require_parameters: true },
+    });
+    expect(r.ok && r.value.needs).toEqual(['tools', 'vision', 'json_schema', 'reasoning']);
+    expect(r.ok && r.value.params).toEqual(['tools', 'response_format', 'reasoning_effort', 'temperature']);
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`x${i}`, 1]));
+    const refused = validateChatRequest({ ...ok, ...many, provider: { require_parameters: true } });
+    expect(!refused.ok && refused.error.param).toBe('provider.require_parameters');
+    const plain = validateChatRequest({ ...ok, temperature: 0.2, response_format: { type: 'json_object' } });
+    expect(plain.ok && plain.value.needs).toBeUndefined();
+    expect(plain.ok && plain.value.params).toBeUndefined();
   });
 
   it.each([

@@ -1,14 +1,24 @@
 import { Errors, GATEWAY_ONLY_FIELDS, type GatewayError, type RequestSummary } from '@switchyard/contracts';
 import { promptCharsOf, type ChatMessage } from '@switchyard/providers';
+import { readTimeoutSeconds } from '../pipeline/request-timeout';
+import { parseProviderPreferences } from '@switchyard/routing';
 
 /** At most this many models in a request-level list. */
 export const MAX_REQUEST_MODELS = 16;
+/** Most top-level parameters a request with `provider.require_parameters` may send (their names travel to the router). */
+export const MAX_REQUIRED_PARAMS = 64;
 /** Most retries a request may ask for (`num_retries`): each may wait for a backoff. */
 export const MAX_REQUEST_RETRIES = 10;
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
 type Result = { ok: true; value: RequestSummary } | { ok: false; error: GatewayError };
+type Need = NonNullable<RequestSummary['needs']>[number];
+
+/** Members that are the request itself rather than parameters a provider may or may not take. */
+const NOT_PARAMETERS: ReadonlySet<string> = new Set(['model', 'messages', 'stream', ...GATEWAY_ONLY_FIELDS]);
+/** Content part types that carry an image (Chat Completions' `image_url`; `input_image` of the Responses shape). */
+const IMAGE_PARTS: ReadonlySet<unknown> = new Set(['image_url', 'input_image', 'image']);
 
 const refuse = (message: string, param: string | null, code: string | null = null) => ({
   ok: false as const,
@@ -72,6 +82,7 @@ export function validateChatRequest(body: unknown): Result {
     );
   if (messages.length === 0)
     return bad("Invalid 'messages': empty array. Expected an array with minimum length 1.", 'messages', 'empty_array');
+  let images = false;
   for (let i = 0; i < messages.length; i++) {
     const m: unknown = messages[i];
     if (!isObject(m))
@@ -95,6 +106,7 @@ export function validateChatRequest(body: unknown): Result {
         'invalid_type',
       );
     }
+    if (!images && Array.isArray(c)) images = c.some((part) => isObject(part) && IMAGE_PARTS.has(part.type));
   }
   if (stream !== undefined && stream !== null && typeof stream !== 'boolean') {
     return bad(`Invalid type for 'stream': expected a boolean, but got ${describe(stream)}.`, 'stream', 'invalid_type');
@@ -151,9 +163,44 @@ export function validateChatRequest(body: unknown): Result {
   if (routing.provider !== undefined) value.provider = routing.provider;
   if (routing.numRetries !== undefined) value.numRetries = routing.numRetries;
   if (routing.disableFallbacks) value.disableFallbacks = true;
+  if (routing.timeoutMs !== undefined) value.timeoutMs = routing.timeoutMs;
+  if (routing.streamTimeoutMs !== undefined) value.streamTimeoutMs = routing.streamTimeoutMs;
   if (isObject(so)) value.streamOptions = so;
+  const needs = needsOf(body, images);
+  if (needs.length > 0) value.needs = needs;
+  if (routing.provider?.require_parameters === true) {
+    const params = Object.keys(body).filter((k) => !NOT_PARAMETERS.has(k) && body[k] !== undefined && body[k] !== null);
+    // The names travel in a NATS header: a body of thousands of made-up members is refused, not carried.
+    if (params.length > MAX_REQUIRED_PARAMS || params.some((p) => p.length > 64))
+      return bad(
+        `Too many or too long top-level parameters for 'provider.require_parameters' (at most ${MAX_REQUIRED_PARAMS} names of up to 64 characters). Remove the members no provider takes.`,
+        'provider.require_parameters',
+        'invalid_value',
+      );
+    value.params = params;
+  }
   if (isObject(metadata) && Object.values(metadata).some((v) => typeof v !== 'string')) value.metadataNeedsEdit = true;
   return { ok: true, value };
+}
+
+/** What the request needs of a model beyond text, for the router's pre-call checks (enable_pre_call_checks). */
+function needsOf(body: Record<string, unknown>, images: boolean): Need[] {
+  const needs: Need[] = [];
+  const nonEmpty = (v: unknown) => Array.isArray(v) && v.length > 0;
+  if (nonEmpty(body.tools) || nonEmpty(body.functions)) needs.push('tools');
+  if (images) needs.push('vision');
+  if (isObject(body.response_format) && body.response_format.type === 'json_schema') needs.push('json_schema');
+  // OpenAI's reasoning_effort, OpenRouter's `reasoning` object, and the `thinking` LiteLLM passes to Anthropic.
+  const effort = body.reasoning_effort;
+  const reasoning = body.reasoning;
+  const thinking = body.thinking;
+  if (
+    (typeof effort === 'string' && effort !== 'none') ||
+    (isObject(reasoning) && reasoning.enabled !== false && reasoning.effort !== 'none') ||
+    (isObject(thinking) && thinking.type === 'enabled')
+  )
+    needs.push('reasoning');
+  return needs;
 }
 
 /**
@@ -168,6 +215,8 @@ export function readRoutingHints(body: Record<string, unknown>):
       provider?: Record<string, unknown>;
       numRetries?: number;
       disableFallbacks?: boolean;
+      timeoutMs?: number;
+      streamTimeoutMs?: number;
       strip: string[];
     }
   | Extract<Result, { ok: false }> {
@@ -193,12 +242,19 @@ export function readRoutingHints(body: Record<string, unknown>):
     );
   }
   const provider = body.provider;
-  if (provider !== undefined && provider !== null && !isObject(provider)) {
-    return refuse(
-      "Invalid type for 'provider': expected an object of provider preferences.",
-      'provider',
-      'invalid_type',
-    );
+  if (provider !== undefined && provider !== null) {
+    // OpenRouter's provider preferences, checked here so a wrong type is a 400 naming the field, never ignored.
+    const prefs = parseProviderPreferences(provider);
+    if (!prefs.ok)
+      return refuse(
+        isObject(provider) ? prefs.message : "Invalid type for 'provider': expected an object of provider preferences.",
+        prefs.param,
+        prefs.message.startsWith('Unknown')
+          ? 'unknown_parameter'
+          : prefs.message.startsWith('Invalid value')
+            ? 'invalid_value'
+            : 'invalid_type',
+      );
   }
   const numRetries = body.num_retries;
   if (
@@ -221,10 +277,20 @@ export function readRoutingHints(body: Record<string, unknown>):
   if (disable !== undefined && disable !== null && typeof disable !== 'boolean') {
     return refuse("Invalid type for 'disable_fallbacks': expected a boolean.", 'disable_fallbacks', 'invalid_type');
   }
+  const timeouts: { timeoutMs?: number; streamTimeoutMs?: number } = {};
+  for (const [name, field] of [
+    ['timeout', 'timeoutMs'],
+    ['stream_timeout', 'streamTimeoutMs'],
+  ] as const) {
+    const ms = readTimeoutSeconds(body[name], name);
+    if (typeof ms === 'object') return refuse(ms.invalid, name, 'invalid_value');
+    if (ms !== undefined) timeouts[field] = ms;
+  }
   return {
     ok: true,
     models,
     provider: isObject(provider) ? provider : undefined,
+    ...timeouts,
     ...(typeof numRetries === 'number' && { numRetries }),
     ...(disable === true && { disableFallbacks: true }),
     strip,

@@ -54,13 +54,13 @@ describe('unservedEndpointMessage', () => {
     expect(unservedEndpointMessage('/moderations?x=1')).toMatch(/Moderations .* not supported/);
     expect(unservedEndpointMessage('/v1/images/generations')).toMatch(/Images/);
     expect(unservedEndpointMessage('/v1/audio/speech')).toMatch(/Audio/);
-    expect(unservedEndpointMessage('/v1/messages')).toMatch(/Anthropic Messages API/);
   });
 
   it('leaves other paths to the usual 404', () => {
     expect(unservedEndpointMessage('/v1/chat/completions')).toBeUndefined();
     expect(unservedEndpointMessage('/v1/embeddings')).toBeUndefined();
     expect(unservedEndpointMessage('/v1/completions')).toBeUndefined();
+    expect(unservedEndpointMessage('/v1/messages')).toBeUndefined();
     expect(unservedEndpointMessage('/v1/nothing')).toBeUndefined();
     expect(unservedEndpointMessage('/')).toBeUndefined();
   });

@@ -36,7 +36,8 @@ export class OpenAIExceptionFilter implements ExceptionFilter {
   }
 }
 
-const CHAT_PATH = /^\/(v1\/)?chat\/completions(\?|$)/;
+/** The front doors whose refused requests are recorded (chat completions, Anthropic messages). */
+const CHAT_PATH = /^\/(v1\/)?(chat\/completions|messages(\/count_tokens)?)(\?|$)/;
 
 /**
  * How long the rest of an oversized body is read and discarded after its 413 went out. The 413 is written at

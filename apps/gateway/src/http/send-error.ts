@@ -13,7 +13,8 @@ import { newRequestId } from './request-id';
 export function sendError(reply: FastifyReply, error: GatewayError, codec: ErrorEnvelope = openAIChatCodec): void {
   const set = reply.getHeader('x-request-id');
   const requestId = typeof set === 'string' ? set : newRequestId();
-  void reply.code(error.status).headers(errorHeaders(error, requestId)).send(codec.errorBody(error));
+  const status = codec.statusFor?.(error) ?? error.status;
+  void reply.code(status).headers(errorHeaders(error, requestId)).send(codec.errorBody(error));
 }
 
 /** The same, on a raw response the handler has taken over (reply.hijack()). */
@@ -24,6 +25,6 @@ export function writeError(
   codec: ErrorEnvelope = openAIChatCodec,
   extra: Record<string, string> = {},
 ): void {
-  res.writeHead(error.status, { ...errorHeaders(error, requestId), ...extra });
+  res.writeHead(codec.statusFor?.(error) ?? error.status, { ...errorHeaders(error, requestId), ...extra });
   res.end(codec.errorBody(error));
 }

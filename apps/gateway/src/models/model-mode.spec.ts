@@ -20,6 +20,8 @@ describe('groupMode', () => {
   it('refuses each front door the models that cannot serve it, and lets unknown ones through', () => {
     expect(modeRefusal('openai.chat', 'embedding', 'e')).toMatch(/not a chat model/);
     expect(modeRefusal('openai.completions', 'embedding', 'e')).toMatch(/cannot answer completions/);
+    expect(modeRefusal('anthropic.messages', 'embedding', 'e')).toMatch(/not a chat model: it cannot answer messages/);
+    expect(modeRefusal('anthropic.messages', 'chat', 'c')).toBeUndefined();
     expect(modeRefusal('openai.embeddings', 'chat', 'c')).toMatch(/not an embedding model/);
     expect(modeRefusal('openai.embeddings', 'embedding', 'e')).toBeUndefined();
     expect(modeRefusal('openai.completions', 'completion', 'c')).toBeUndefined();

@@ -5,6 +5,13 @@ import { lookupModel } from '@switchyard/pricing';
 /** LiteLLM's model_info.mode of a model that answers chat completions; a model with no mode is one. */
 const CHAT_MODES: ReadonlySet<string> = new Set(['chat', 'completion', 'responses']);
 
+/** Client APIs answered by a chat-capable model (Messages and legacy completions are asked through chat). */
+const CHAT_APIS: ReadonlySet<ClientApi> = new Set<ClientApi>([
+  'openai.chat',
+  'anthropic.messages',
+  'openai.completions',
+]);
+
 /**
  * What a model group does, when something says: model_info.mode of its first deployment that sets one, else
  * the price catalogue's mode for that deployment's model; undefined when neither knows.
@@ -31,13 +38,15 @@ export function answersChat(mode: string): boolean {
 
 /**
  * Why a group of this mode cannot serve `api`, or undefined when it can (or nothing says what it is: the
- * upstream decides). Chat and legacy completions need a chat-capable model; embeddings an embedding model.
+ * upstream decides). Chat, Anthropic messages and legacy completions need a chat-capable model; embeddings
+ * an embedding model.
  */
 export function modeRefusal(api: ClientApi, mode: string | undefined, model: string): string | undefined {
   if (mode === undefined) return undefined;
   const a = /^[aeiou]/.test(mode) ? 'an' : 'a';
-  if ((api === 'openai.chat' || api === 'openai.completions') && !answersChat(mode)) {
-    const what = api === 'openai.chat' ? 'chat completions' : 'completions';
+  if (CHAT_APIS.has(api) && !answersChat(mode)) {
+    const what =
+      api === 'openai.completions' ? 'completions' : api === 'anthropic.messages' ? 'messages' : 'chat completions';
     return `The model \`${model}\` is ${a} ${mode} model (model_info.mode), not a chat model: it cannot answer ${what}. Pick a model whose mode in GET /v1/models is "chat".`;
   }
   if (api === 'openai.embeddings' && mode !== 'embedding') {

@@ -33,6 +33,8 @@ export class ModelsService {
   /** Chat models of the price catalogue: what wildcard groups (`groq/*`, `*`) list. */
   private readonly known: readonly KnownModel[] = listModels().filter((m) => m.mode === 'chat');
   private readonly hidden: ReadonlySet<string>;
+  /** router_settings.auto_routes' virtual models: chat models a client may ask for by name. */
+  private readonly autoRoutes: ReadonlySet<string>;
 
   constructor(
     @Inject(AuthService) private readonly auth: AuthService,
@@ -40,12 +42,13 @@ export class ModelsService {
   ) {
     this.catalog = modelCatalog(config);
     this.hidden = new Set(config.routerSettings.hiddenAliases ?? []);
+    this.autoRoutes = new Set(config.routerSettings.autoRoutes.map((r) => r.model));
   }
 
   async list(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const auth = await this.auth.authenticate(req.headers);
     if (!auth.ok) return sendError(reply, auth.error);
-    const data = listModelNames(this.catalog, this.known)
+    const data = [...listModelNames(this.catalog, this.known), ...this.autoRoutes]
       .filter((name) => !this.hidden.has(name) && mayUseModel(auth.principal, name))
       .map((name) => this.toObject(name));
     void reply.send({ object: 'list', data });
@@ -54,12 +57,24 @@ export class ModelsService {
   async get(req: FastifyRequest, reply: FastifyReply, id: string): Promise<void> {
     const auth = await this.auth.authenticate(req.headers);
     if (!auth.ok) return sendError(reply, auth.error);
-    if (!mayUseModel(auth.principal, id) || !resolveGroup(this.catalog, id))
+    if (!mayUseModel(auth.principal, id) || (!this.autoRoutes.has(id) && !resolveGroup(this.catalog, id)))
       return sendError(reply, Errors.modelNotFound(id));
     void reply.send(this.toObject(id));
   }
 
   private toObject(name: string): ModelObject {
+    // An auto route's virtual model answers chat through whichever group its rules pick: no one catalogue entry.
+    if (this.autoRoutes.has(name))
+      return {
+        id: name,
+        object: 'model',
+        created: this.created,
+        owned_by: 'switchyard',
+        mode: 'chat',
+        context_window: null,
+        max_output_tokens: null,
+        capabilities: [],
+      };
     const group = resolveGroup(this.catalog, name);
     const first = group?.deployments[0];
     // A wildcard deployment (`openai/*`) serves the name asked for: the catalogue knows it by that name.

@@ -7,6 +7,8 @@ import { AuthService, mayUseModel, type Principal } from '../auth/auth.service';
 import type { ClientCodec } from '../codecs/client-codec';
 import { knownGroupMode, modeRefusal } from '../models/model-mode';
 import { ADMISSION_CHECKS, type AdmissionCheck } from './admission-check';
+import { readTimeoutSeconds } from './request-timeout';
+import { AutoRouter } from './auto-router';
 
 export type Admission =
   | { ok: true; principal: Principal; summary: RequestSummary }
@@ -20,6 +22,8 @@ export type Admission =
 export class AdmissionService {
   private readonly logger = new Logger('Admission');
   private readonly catalog: ModelCatalog<Deployment>;
+  private readonly groupTimeouts: SwitchyardConfig['routerSettings']['groupTimeouts'];
+  private readonly autoRouter: AutoRouter;
 
   constructor(
     @Inject(AuthService) private readonly auth: AuthService,
@@ -27,17 +31,26 @@ export class AdmissionService {
     @Inject(ADMISSION_CHECKS) private readonly checks: AdmissionCheck[],
   ) {
     this.catalog = modelCatalog(config);
+    this.groupTimeouts = config.routerSettings.groupTimeouts;
+    this.autoRouter = new AutoRouter(config.routerSettings.autoRoutes);
   }
 
   async admit(req: FastifyRequest, codec: ClientCodec, requestId: string): Promise<Admission> {
     const auth = await this.authenticate(req);
     if (!auth.ok) return { ok: false, error: auth.error };
     const principal = auth.principal;
-    const parsed = codec.summarise(req.body);
+    const parsed = codec.summarise(req.body, req.headers);
     if (!parsed.ok) return { ok: false, error: parsed.error, principal };
     const summary = parsed.value;
-    const group = mayUseModel(principal, summary.model) ? resolveGroup(this.catalog, summary.model) : undefined;
-    if (!group) return { ok: false, error: Errors.modelNotFound(summary.model), principal, summary };
+    // An auto route's virtual model: access is to the name asked for; the group is the one its rules chose.
+    this.autoRouter.apply(summary, req.body);
+    const asked = summary.autoRoute?.from ?? summary.model;
+    const group = mayUseModel(principal, asked) ? resolveGroup(this.catalog, summary.model) : undefined;
+    if (!group) return { ok: false, error: Errors.modelNotFound(asked), principal, summary };
+    const deadline = this.requestTimeout(req, summary, group.group);
+    if (deadline !== undefined && typeof deadline !== 'number')
+      return { ok: false, error: deadline, principal, summary };
+    if (deadline !== undefined) summary.timeoutMs = deadline;
     const refusal = modeRefusal(codec.api, knownGroupMode(group.deployments), summary.model);
     if (refusal !== undefined) {
       const code = codec.api === 'openai.embeddings' ? 'model_not_embedding' : 'model_not_chat';
@@ -54,6 +67,26 @@ export class AdmissionService {
       if (refusal) return { ok: false, error: refusal, principal, summary };
     }
     return { ok: true, principal, summary };
+  }
+
+  /**
+   * The request's whole deadline, ms: its body's `timeout`, else the `x-switchyard-timeout` header (or LiteLLM's
+   * `x-litellm-timeout`), in seconds; else its model group's; undefined for router_settings.timeout.
+   */
+  private requestTimeout(
+    req: FastifyRequest,
+    summary: RequestSummary,
+    group: string,
+  ): number | undefined | GatewayError {
+    if (summary.timeoutMs !== undefined) return summary.timeoutMs;
+    for (const name of ['x-switchyard-timeout', 'x-litellm-timeout']) {
+      const header = req.headers[name];
+      if (header === undefined) continue;
+      const ms = readTimeoutSeconds(Array.isArray(header) ? header[0] : header, name);
+      if (typeof ms === 'object') return Errors.invalidRequest(`${ms.invalid} (header)`, name, 'invalid_value');
+      if (ms !== undefined) return ms;
+    }
+    return this.groupTimeouts[group]?.timeoutMs;
   }
 
   /** The caller's principal, for a request refused before admission could run (bad JSON, too large). */

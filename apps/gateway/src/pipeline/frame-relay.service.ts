@@ -25,6 +25,7 @@ import {
 import type { ClientCodec } from '../codecs/client-codec';
 import { writeError } from '../http/send-error';
 import type { Outcome } from './outcome';
+import { RouteHeaders } from './route-headers';
 
 const EMPTY = new Uint8Array(0);
 
@@ -40,6 +41,7 @@ export class FrameRelay {
   private readonly logger = new Logger('FrameRelay');
   private readonly timeoutMs: number;
   private readonly maxBuffered: number;
+  private readonly routes: RouteHeaders;
   /** How much longer than the translator's deadline we wait for its final report. */
   static readonly TIMEOUT_GRACE_MS = 2000;
 
@@ -50,6 +52,7 @@ export class FrameRelay {
   ) {
     this.timeoutMs = config.routerSettings.timeoutMs;
     this.maxBuffered = env.SWITCHYARD_MAX_CLIENT_BUFFER_BYTES;
+    this.routes = new RouteHeaders(config.deployments);
   }
 
   /** Sends the request on its way and writes what comes back; resolves when the client's answer is complete. */
@@ -128,14 +131,16 @@ export class FrameRelay {
 
       // The translator gives up at the request's timeout and reports what it knows (deployment, usage); we
       // wait a little longer so that report, not our own timer, ends the request.
+      // The request's own timeout, else its model group's, else router_settings.timeout.
+      const timeoutMs = summary.timeoutMs ?? this.timeoutMs;
       const timer = setTimeout(
         () =>
           fail(
             Errors.timeout(
-              `The model did not answer within ${Math.round(this.timeoutMs / 1000)} s (router_settings.timeout). Retry, or raise the timeout.`,
+              `The model did not answer within ${Math.round(timeoutMs / 1000)} s (${summary.timeoutMs === undefined ? 'router_settings.timeout' : "the request's timeout"}). Retry, or raise the timeout.`,
             ),
           ),
-        this.timeoutMs + FrameRelay.TIMEOUT_GRACE_MS,
+        timeoutMs + FrameRelay.TIMEOUT_GRACE_MS,
       );
       const onFrame = (msg: Msg): void => {
         if (isNoResponders(msg)) {
@@ -156,13 +161,23 @@ export class FrameRelay {
             if (!streaming) {
               streaming = true;
               outcome.firstByteAt = performance.now();
-              if (!res.headersSent) res.writeHead(200, { ...codec.streamHeaders, 'x-request-id': requestId });
+              if (!res.headersSent)
+                res.writeHead(200, {
+                  ...codec.streamHeaders,
+                  'x-request-id': requestId,
+                  ...this.routes.ofFrame(msg, attempt),
+                });
             }
             write(msg.data);
             return;
           case 'done': {
             const meta = parseMeta(msg);
-            if (!res.headersSent) res.writeHead(200, { ...codec.streamHeaders, 'x-request-id': requestId });
+            if (!res.headersSent)
+              res.writeHead(200, {
+                ...codec.streamHeaders,
+                'x-request-id': requestId,
+                ...this.routes.ofMeta(meta, attempt),
+              });
             streaming = true;
             res.end(codec.terminator);
             finish(200, { meta });
@@ -172,7 +187,11 @@ export class FrameRelay {
             // A leading piece of an answer too large for one NATS message: sent on as it comes, chunked.
             if (!res.headersSent) {
               outcome.firstByteAt = performance.now();
-              res.writeHead(200, { 'content-type': codec.jsonContentType, 'x-request-id': requestId });
+              res.writeHead(200, {
+                'content-type': codec.jsonContentType,
+                'x-request-id': requestId,
+                ...this.routes.ofFrame(msg, attempt),
+              });
             }
             write(msg.data);
             return;
@@ -186,6 +205,7 @@ export class FrameRelay {
                 'content-type': codec.jsonContentType,
                 'content-length': msg.data.length,
                 'x-request-id': requestId,
+                ...this.routes.ofMeta(meta, attempt),
               });
               res.end(msg.data);
             }
@@ -196,7 +216,7 @@ export class FrameRelay {
             const meta = parseMeta(msg);
             const error = readErrorFrame(msg, meta);
             if (!streaming && !res.headersSent) {
-              writeError(res, error, requestId, codec);
+              writeError(res, error, requestId, codec, this.routes.ofMeta(meta, attempt));
               finish(error.status, { meta, errorType: outcome.errorType ?? meta?.errorType ?? error.type });
             } else {
               fail(error, meta);
@@ -225,7 +245,7 @@ export class FrameRelay {
             [H.model]: summary.model,
             [H.stream]: summary.stream ? '1' : '0',
             [H.clientApi]: codec.api,
-            [H.timeoutMs]: String(this.timeoutMs),
+            [H.timeoutMs]: String(timeoutMs),
             [H.summary]: encodeSummary(summary),
           }),
         })

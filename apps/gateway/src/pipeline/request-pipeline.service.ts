@@ -6,6 +6,7 @@ import { newRequestId } from '../http/request-id';
 import { sendError } from '../http/send-error';
 import { UsageRecorder } from '../usage/usage-recorder.service';
 import { AdmissionService } from './admission.service';
+import { AUTO_ROUTE_HEADER, AUTO_ROUTE_RULE_HEADER } from './auto-router';
 import { FrameRelay } from './frame-relay.service';
 import type { RequestBase } from './outcome';
 
@@ -27,6 +28,12 @@ export class RequestPipeline {
     const admitted = await this.admission.admit(req, codec, base.requestId);
     base.principal = admitted.principal;
     base.summary = admitted.summary;
+    const auto = admitted.summary?.autoRoute;
+    if (auto) {
+      // Set on the raw response: the relay writes its head by hand, and these join it (errors included).
+      reply.raw.setHeader(AUTO_ROUTE_HEADER, admitted.summary!.model);
+      reply.raw.setHeader(AUTO_ROUTE_RULE_HEADER, auto.rule);
+    }
     if (!admitted.ok) {
       sendError(reply, admitted.error, codec);
       this.usage.record(base, { status: admitted.error.status, errorType: admitted.error.type });

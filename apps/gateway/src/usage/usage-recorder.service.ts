@@ -28,7 +28,8 @@ export class UsageRecorder {
       teamId: base.principal?.teamId ?? null,
       userId: null,
       endUser: base.summary?.user === undefined ? null : storableText(base.summary.user, 256),
-      requestedModel: storableText(base.summary?.model ?? '', 256),
+      // What the client asked for: an auto route's virtual model, not the group its rules chose (upstreamModel says).
+      requestedModel: storableText(base.summary?.autoRoute?.from ?? base.summary?.model ?? '', 256),
       deploymentId: meta?.deploymentId ?? null,
       provider: meta?.provider ?? null,
       upstreamModel: meta?.upstreamModel ?? null,

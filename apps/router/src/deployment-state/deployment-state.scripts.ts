@@ -103,3 +103,20 @@ return out
     return out;
   },
 });
+
+/**
+ * Adds to a deployment's usage in one minute (usage-based routing): requests or tokens, in the minute's hash, which
+ * expires once the minute is long over.
+ *
+ * KEYS: [1] the minute's usage hash. ARGV: [1] field (`<deployment id>#r` or `#t`), [2] amount, [3] time to live ms.
+ */
+export const countUsageScript = defineScript({
+  name: 'routingCountUsage',
+  keys: 1,
+  lua: `
+redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`,
+  parse: () => undefined,
+});

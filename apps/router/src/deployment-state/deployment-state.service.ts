@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CONFIG, ENV, type Env, type SwitchyardConfig } from '@switchyard/config';
+import { ROUTING_STATE_KEYS as STATE_KEYS } from '@switchyard/contracts';
 import { HotRedis } from '@switchyard/redis';
 import {
   cooldownMsFor,
@@ -9,27 +10,21 @@ import {
   FAIL_WINDOW_MS,
   FailureWindow,
   LatencyWindow,
+  OutcomeWindow,
   type CooldownRules,
   type CooldownView,
   type DeploymentFailure,
+  type MinuteUsage,
+  type UsageView,
 } from '@switchyard/routing';
-import { loadCooldownsScript, recordFailureScript, syncRouterNumbersScript } from './deployment-state.scripts';
+import {
+  countUsageScript,
+  loadCooldownsScript,
+  recordFailureScript,
+  syncRouterNumbersScript,
+} from './deployment-state.scripts';
 
-/** Redis keys and channel of the shared deployment state (under the stack's key prefix). */
-export const STATE_KEYS = {
-  /** Hash: deployment id → epoch ms its cooldown ends. */
-  cooldowns: 'routing:cooldowns',
-  /** Counter of one deployment's failures in the current one-minute window. */
-  fails: (deploymentId: string) => `routing:fails:${deploymentId}`,
-  /** Pub/sub: `<deployment id> <until>` whenever a cooldown starts or grows. */
-  channel: 'routing:cooldown',
-  /** Sorted set of live routers (score: last sync, epoch ms). */
-  routers: 'routing:routers',
-  /** Prefix of each router's hash of requests in flight per deployment. */
-  inFlight: 'routing:inflight:',
-  /** Prefix of each router's hash of recent latency per deployment (`<id>#s`: sum of samples, `<id>#n`: count). */
-  latency: 'routing:latency:',
-} as const;
+const NO_USAGE: MinuteUsage = { requests: 0, tokens: 0 };
 
 /**
  * Deployment health shared by every router instance, without a Redis round trip on the path of a request:
@@ -41,7 +36,7 @@ export const STATE_KEYS = {
  * publishes its own counts and reads the others' in the background refresh), for strategies that balance load.
  */
 @Injectable()
-export class DeploymentState implements CooldownView, OnModuleInit, OnApplicationShutdown {
+export class DeploymentState implements CooldownView, UsageView, OnModuleInit, OnApplicationShutdown {
   static readonly REFRESH_MS = 1_000;
   private readonly logger = new Logger('DeploymentState');
   /** How long a router's in-flight counts count after its last sync. */
@@ -51,9 +46,19 @@ export class DeploymentState implements CooldownView, OnModuleInit, OnApplicatio
   private readonly ownInFlight = new Map<string, number>();
   private othersInFlight = new Map<string, number>();
   private readonly ownLatency = new LatencyWindow();
+  /** This router's attempts per deployment in about the last minute (GET /v1/deployments reads every router's). */
+  private readonly outcomes = new OutcomeWindow();
   private othersLatency = new Map<string, { sum: number; count: number }>();
   private readonly instanceId = randomUUID();
   private readonly failures = new FailureWindow();
+  /**
+   * Usage per deployment in the current minute (usage-based routing only): every router's as of the last refresh,
+   * plus this router's own since that refresh was sent.
+   */
+  private readonly trackUsage: boolean;
+  private usageMinute = 0;
+  private sharedUsage = new Map<string, MinuteUsage>();
+  private ownUsage = new Map<string, MinuteUsage>();
   private readonly rules: CooldownRules;
   private readonly redis: HotRedis;
   private timer?: NodeJS.Timeout;
@@ -61,6 +66,7 @@ export class DeploymentState implements CooldownView, OnModuleInit, OnApplicatio
 
   constructor(@Inject(ENV) env: Env, @Inject(CONFIG) config: SwitchyardConfig) {
     this.rules = config.routerSettings.cooldowns;
+    this.trackUsage = config.routerSettings.routingStrategy === 'usage-based-routing-v2';
     this.redis = new HotRedis({
       url: env.REDIS_URL,
       keyPrefix: env.SWITCHYARD_REDIS_PREFIX,
@@ -113,6 +119,11 @@ export class DeploymentState implements CooldownView, OnModuleInit, OnApplicatio
     return count === 0 ? undefined : (own.sum + (others?.sum ?? 0)) / count;
   }
 
+  /** An attempt's outcome, for the recent error rate the admin API reports. */
+  recordOutcome(deploymentId: string, ok: boolean, now = Date.now()): void {
+    this.outcomes.record(deploymentId, ok, now);
+  }
+
   /** A successful attempt's latency (time to first token for streams). */
   recordLatency(deploymentId: string, ms: number): void {
     this.ownLatency.record(deploymentId, ms);
@@ -121,6 +132,43 @@ export class DeploymentState implements CooldownView, OnModuleInit, OnApplicatio
   /** An attempt was handed to a translator. */
   started(deploymentId: string): void {
     this.ownInFlight.set(deploymentId, (this.ownInFlight.get(deploymentId) ?? 0) + 1);
+    if (this.trackUsage) this.countUsage(deploymentId, 'r', 1);
+  }
+
+  /** Requests and tokens a deployment served in the current minute, across routers (within a second). */
+  minuteUsage(deploymentId: string, now = Date.now()): MinuteUsage {
+    this.rollMinute(now);
+    const shared = this.sharedUsage.get(deploymentId) ?? NO_USAGE;
+    const own = this.ownUsage.get(deploymentId) ?? NO_USAGE;
+    return { requests: shared.requests + own.requests, tokens: shared.tokens + own.tokens };
+  }
+
+  /** Tokens an attempt used (usage-based routing counts them against the deployment's tpm). */
+  recordTokens(deploymentId: string, tokens: number): void {
+    if (this.trackUsage && Number.isFinite(tokens) && tokens > 0)
+      this.countUsage(deploymentId, 't', Math.round(tokens));
+  }
+
+  /** Counts locally at once; adds to the minute's shared hash without waiting for Redis. */
+  private countUsage(deploymentId: string, what: 'r' | 't', n: number, now = Date.now()): void {
+    this.rollMinute(now);
+    const own = this.ownUsage.get(deploymentId) ?? { requests: 0, tokens: 0 };
+    if (what === 'r') own.requests += n;
+    else own.tokens += n;
+    this.ownUsage.set(deploymentId, own);
+    if (!this.redis.isAvailable) return;
+    this.redis
+      .eval(countUsageScript, [STATE_KEYS.usage(this.usageMinute)], [`${deploymentId}#${what}`, n, 120_000])
+      .catch((e: Error) => this.logger.debug(`could not share usage of ${deploymentId}: ${e.message}`));
+  }
+
+  /** A new minute starts every deployment's usage from zero. */
+  private rollMinute(now: number): void {
+    const minute = Math.floor(now / 60_000);
+    if (minute === this.usageMinute) return;
+    this.usageMinute = minute;
+    this.sharedUsage = new Map();
+    this.ownUsage = new Map();
   }
 
   /** An attempt reported its outcome (or nobody waits for it any more). */
@@ -183,6 +231,7 @@ export class DeploymentState implements CooldownView, OnModuleInit, OnApplicatio
     } catch (e) {
       this.logger.debug(`could not reload cooldowns: ${(e as Error).message}`);
     }
+    if (this.trackUsage) await this.refreshUsage(now);
     try {
       const counts = [...this.ownInFlight].flat();
       const others = await this.redis.eval(
@@ -191,9 +240,10 @@ export class DeploymentState implements CooldownView, OnModuleInit, OnApplicatio
         [this.redis.key(STATE_KEYS.inFlight), this.instanceId, now, DeploymentState.IN_FLIGHT_TTL_MS, ...counts],
       );
       this.othersInFlight = new Map(others);
-      const latencies = this.ownLatency
-        .totals()
-        .flatMap(([id, t]) => [`${id}#s`, Math.round(t.sum), `${id}#n`, t.count]);
+      const latencies = [
+        ...this.ownLatency.totals().flatMap(([id, t]) => [`${id}#s`, Math.round(t.sum), `${id}#n`, t.count]),
+        ...this.outcomes.totals(now).flatMap(([id, c]) => [`${id}#ok`, c.ok, `${id}#err`, c.failed]),
+      ];
       const shared = await this.redis.eval(
         syncRouterNumbersScript,
         [STATE_KEYS.routers],
@@ -203,14 +253,50 @@ export class DeploymentState implements CooldownView, OnModuleInit, OnApplicatio
       for (const [field, value] of shared) {
         const hash = field.lastIndexOf('#');
         const id = field.slice(0, hash);
+        const what = field.slice(hash + 1);
+        if (what !== 's' && what !== 'n') continue; // attempt counts: read by the admin API only
         const t = othersLatency.get(id) ?? { sum: 0, count: 0 };
-        if (field.slice(hash + 1) === 's') t.sum = value;
+        if (what === 's') t.sum = value;
         else t.count = value;
         othersLatency.set(id, t);
       }
       this.othersLatency = othersLatency;
     } catch (e) {
       this.logger.debug(`could not share requests in flight and latency: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Reloads the minute's usage from Redis. Counts this router sent before the read are in it (one connection keeps
+   * commands in order); those made while the read is on its way stay in the local part.
+   */
+  private async refreshUsage(now: number): Promise<void> {
+    this.rollMinute(now);
+    const minute = this.usageMinute;
+    const pending = this.ownUsage;
+    this.ownUsage = new Map();
+    try {
+      const all = await this.redis.commands.hgetall(STATE_KEYS.usage(minute));
+      if (minute !== this.usageMinute) return;
+      const shared = new Map<string, MinuteUsage>();
+      for (const [field, value] of Object.entries(all)) {
+        const hash = field.lastIndexOf('#');
+        const id = field.slice(0, hash);
+        const u = shared.get(id) ?? { requests: 0, tokens: 0 };
+        if (field.slice(hash + 1) === 'r') u.requests = Number(value);
+        else u.tokens = Number(value);
+        shared.set(id, u);
+      }
+      this.sharedUsage = shared;
+    } catch (e) {
+      // Not read: what this router counted stays counted locally.
+      if (minute === this.usageMinute) {
+        for (const [id, u] of pending) {
+          const own = this.ownUsage.get(id) ?? { requests: 0, tokens: 0 };
+          this.ownUsage.set(id, { requests: own.requests + u.requests, tokens: own.tokens + u.tokens });
+        }
+      }
+      this.logger.debug(`could not read deployment usage: ${(e as Error).message}`);
     }
   }
 

@@ -1,7 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { decodeSummary, H, isClientApi, type GatewayError, type TokenUsage } from '@switchyard/contracts';
 import type { NatsRequest } from '@switchyard/nats';
-import { ProviderError, transportError, upstreamTimeout, type UpstreamRequest } from '@switchyard/providers';
+import {
+  estimateTokens,
+  ProviderError,
+  transportError,
+  upstreamTimeout,
+  type UpstreamRequest,
+} from '@switchyard/providers';
 import { performance } from 'node:perf_hooks';
 import { CredentialsService } from '../credentials/credentials.service';
 import { DeploymentCatalog } from '../deployment-catalog.service';
@@ -90,17 +96,17 @@ export class AttemptRunner {
     }
     if (prepared.unavailable !== undefined || prepared.adapter === undefined) return fail(prepared.unavailable!);
     if (!this.registry.hasRoom()) return fail(overloaded(this.registry.limit));
-    // The client's API picks the operation (attempt-operation.ts): chat, embeddings or legacy completions,
-    // passed through where the adapter speaks that API, translated where it can be; a client API this
-    // adapter cannot serve is refused here rather than answered in the wrong shape.
+    // The client's API and the adapter pick how the attempt is served, in one place (operationFor): the
+    // adapter's own API, a pass-through of the client's where the upstream speaks it too, or a translation
+    // through the adapter's chat; a client API this adapter cannot serve is refused here rather than
+    // answered in the wrong shape. The gateway's summary of the body (H.summary) spares a parse of a body we
+    // only pass through.
     const clientApi = request.header(H.clientApi) || 'openai.chat';
     if (!isClientApi(clientApi)) return fail(badRequest(`Unknown client API '${clientApi}' in ${H.clientApi}.`));
     const adapter = prepared.adapter;
-
-    // The gateway's summary of the body (H.summary) spares a parse of a body we only pass through.
     let op: AttemptOperation | undefined;
     try {
-      op = operationFor(adapter, clientApi, request.data, decodeSummary(request.header(H.summary)));
+      op = operationFor(adapter, clientApi, request.data, decodeSummary(request.header(H.summary)), requestId);
     } catch (e) {
       if (e instanceof ProviderError) return fail(e.gatewayError);
       throw e;
@@ -115,14 +121,38 @@ export class AttemptRunner {
       prepared = { ...prepared, deployment: { ...prepared.deployment, model: upstreamModel } };
     }
 
+    if (input.summary.countTokens === true && op.route !== 'passthrough') {
+      // No token-counting endpoint behind this adapter: the documented estimate, without an upstream call.
+      const local: Attempt = {
+        request,
+        requestId,
+        attempt: attemptNo,
+        clientReply,
+        prepared,
+        op,
+        input,
+        t0,
+        trail,
+        abort: new AbortController(),
+        timedOut: false,
+        settled: true,
+        committed: true,
+      };
+      const count = Buffer.from(JSON.stringify({ input_tokens: estimateTokens(input.summary.promptChars) }), 'utf8');
+      return this.frames.response(local, count, this.frames.meta(local, 200, NO_USAGE));
+    }
+
     const header = request.header(H.timeoutMs);
     const remaining = header === '' ? NaN : Number(header);
     let budget = Number.isFinite(remaining) && remaining >= 0 ? remaining : this.options.defaultTimeoutMs;
-    // litellm_params.stream_timeout bounds streamed attempts; timeout bounds the others (and streams without one).
-    const depTimeout =
-      (input.stream ? prepared.deployment.streamTimeoutMs : undefined) ?? prepared.deployment.timeoutMs;
+    // litellm_params.timeout bounds the whole attempt; stream_timeout (the request's, else the deployment's, else
+    // its group's) bounds a streamed attempt's wait for its first chunk, as LiteLLM means them.
+    const depTimeout = prepared.deployment.timeoutMs;
     if (depTimeout !== undefined && depTimeout < budget) budget = depTimeout;
     if (budget <= 0) return fail(upstreamTimeout(prepared.ctx, 0));
+    const firstChunkMs = input.stream
+      ? (input.summary.streamTimeoutMs ?? prepared.deployment.streamTimeoutMs)
+      : undefined;
 
     let upstreamRequest: UpstreamRequest;
     try {
@@ -157,8 +187,8 @@ export class AttemptRunner {
       attempt: attemptNo,
       clientReply,
       prepared,
-      input,
       op,
+      input,
       t0,
       abort,
       timedOut: false,
@@ -180,6 +210,16 @@ export class AttemptRunner {
         a.timedOut = true;
         abort.abort();
       }, this.options.firstByteTimeoutMs);
+    }
+    // Until its first chunk commits, a streamed attempt that goes past stream_timeout is a timeout the router
+    // may retry elsewhere; after that, only the whole attempt's budget bounds it.
+    let firstChunkTimer: NodeJS.Timeout | undefined;
+    if (firstChunkMs !== undefined && firstChunkMs < budget) {
+      firstChunkTimer = setTimeout(() => {
+        if (a.committed) return;
+        a.timedOut = true;
+        abort.abort();
+      }, firstChunkMs);
     }
     this.registry.add(a);
     try {
@@ -212,6 +252,7 @@ export class AttemptRunner {
     } finally {
       clearTimeout(timer);
       clearTimeout(headersTimer);
+      clearTimeout(firstChunkTimer);
       this.registry.remove(a);
     }
   }

@@ -20,7 +20,7 @@ export interface Attempt {
   clientReply: string;
   prepared: PreparedDeployment;
   input: AttemptInput;
-  /** What the attempt does for its client API: builds the request, reads the answer. */
+  /** How the attempt serves its client's API (attempt-operation.ts): builds the request, reads the answer. */
   op: AttemptOperation;
   /** performance.now() when the attempt arrived. */
   t0: number;
@@ -40,6 +40,8 @@ export interface Attempt {
   trail: RouteTrail;
   /** The attempt's position in the fallback chain (H.fallbackDepth), when not the group asked for. */
   fallbackDepth?: number;
+  /** Its first chunk or part frame went out, with the route the gateway names in its response headers. */
+  routeSent?: boolean;
 }
 
 /**

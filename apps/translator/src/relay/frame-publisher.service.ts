@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   clampUsageInPlace,
+  encodeRoute,
+  H,
   FRAME_HEADER_ROOM,
   type FrameMeta,
   type GatewayError,
@@ -39,7 +41,16 @@ export class FramePublisher {
 
   /** Stream events for the client (already in its API's wire text). */
   chunk(a: Attempt, data: Uint8Array): void {
-    this.nc.publish(a.clientReply, data, { headers: this.cached(this.chunkHeaders, 'chunk', a.attempt) });
+    const headers = a.routeSent ? this.cached(this.chunkHeaders, 'chunk', a.attempt) : this.routed(a, 'chunk');
+    this.nc.publish(a.clientReply, data, { headers });
+  }
+
+  /** The first data frame of an attempt names its deployment and fallback depth (H.route). */
+  private routed(a: Attempt, kind: 'chunk' | 'part'): ReturnType<typeof frameHeaders> {
+    a.routeSent = true;
+    const h = frameHeaders(kind, undefined, undefined, a.attempt);
+    h.set(H.route, encodeRoute(a.fallbackDepth ?? 0, a.prepared.deployment.id));
+    return h;
   }
 
   /**
@@ -52,7 +63,7 @@ export class FramePublisher {
     let offset = 0;
     for (; body.length - offset > room; offset += room) {
       this.nc.publish(a.clientReply, body.subarray(offset, offset + room), {
-        headers: this.cached(this.partHeaders, 'part', a.attempt),
+        headers: a.routeSent ? this.cached(this.partHeaders, 'part', a.attempt) : this.routed(a, 'part'),
       });
     }
     this.nc.publish(a.clientReply, offset ? body.subarray(offset) : body, { headers: hdrs });

@@ -32,7 +32,12 @@ export class StreamRelay {
       return this.answeredWithJson(a, reply);
     const translator = a.op.createStreamTranslator({
       includeUsage: a.input.summary.includeUsage,
-      request: { id: `${a.op.idPrefix}-${a.requestId}`, model: a.input.summary.model, n: a.input.summary.n ?? 1 },
+      request: {
+        id: a.op.answerId,
+        model: a.input.summary.model,
+        n: a.input.summary.n ?? 1,
+        promptChars: a.input.summary.promptChars,
+      },
     });
     const state = translator.state;
     a.stream = state;

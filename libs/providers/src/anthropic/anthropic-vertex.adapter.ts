@@ -36,6 +36,10 @@ export const VERTEX_ANTHROPIC_API: AnthropicApiVariant = {
   },
   versionHeader: false,
   editBody: ({ model: _model, ...body }) => ({ ...body, anthropic_version: VERTEX_ANTHROPIC_VERSION }),
+  bodyEdits: { model: null, anthropic_version: JSON.stringify(VERTEX_ANTHROPIC_VERSION) },
+  // Vertex AI counts tokens of Claude models at one publisher model, `count-tokens`, with the model in the body.
+  countTokensUrl: (deployment, ctx) =>
+    vertexPublisherUrl(deployment, 'anthropic', 'count-tokens', 'rawPredict', ctx.credentials.projectId),
 };
 
 /** `vertex_ai/claude-*`: the Anthropic adapter on Vertex AI, authenticated by the Vertex service account. */

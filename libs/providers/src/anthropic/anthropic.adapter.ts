@@ -2,13 +2,14 @@ import { staticKeyCredentials, type CredentialSource } from '../credentials/cred
 import type { ProviderAdapter } from '../provider-adapter';
 import { normaliseAnthropicError } from './anthropic.errors';
 import { ANTHROPIC_API, buildAnthropicRequest, type AnthropicApiVariant } from './anthropic.request';
+import { createAnthropicPassthrough } from './anthropic.passthrough';
 import { parseAnthropicResponse } from './anthropic.response';
 import { createAnthropicStreamTranslator } from './anthropic.stream';
 
 /**
  * An adapter for an Anthropic Messages API: Anthropic's own, or a variant of it on another cloud (a
  * different URL, authentication and small body edits; see AnthropicApiVariant). Answers are translated
- * into OpenAI chat completions (api `native`: no client API passes through to it unchanged).
+ * into OpenAI chat completions; requests of Messages clients pass through (anthropic.passthrough.ts).
  */
 export function createAnthropicAdapter(
   variant: AnthropicApiVariant,
@@ -24,6 +25,8 @@ export function createAnthropicAdapter(
       parseResponse: (body) => parseAnthropicResponse(body),
       createStreamTranslator: (opts) => createAnthropicStreamTranslator(opts),
     },
+    // Messages clients (the Anthropic SDKs, Claude Code) are passed through.
+    passthrough: { 'anthropic.messages': createAnthropicPassthrough(variant) },
     normaliseError: (reply, deployment) => normaliseAnthropicError(reply, deployment),
   };
 }

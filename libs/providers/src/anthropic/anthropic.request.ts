@@ -675,6 +675,13 @@ export interface AnthropicApiVariant {
   versionHeader: boolean;
   /** Last edits of the body (Vertex: no `model`, `anthropic_version` added). */
   editBody?(body: AnthropicMessagesRequest): Omit<AnthropicMessagesRequest, 'model'>;
+  /**
+   * The same edits for a client's own Messages body passed through: top-level members set to new JSON
+   * text, or removed (null).
+   */
+  bodyEdits?: Readonly<Record<string, string | null>>;
+  /** The URL of the API's token-counting endpoint (`/v1/messages/count_tokens`). */
+  countTokensUrl(deployment: ProviderDeployment, ctx: RequestContext): string;
 }
 
 /** POST {api_base}/v1/messages; an api_base that already ends in /v1 or /v1/messages is taken as it is. */
@@ -689,6 +696,7 @@ export function anthropicMessagesUrl(deployment: ProviderDeployment): string {
 export const ANTHROPIC_API: AnthropicApiVariant = {
   provider: 'anthropic',
   url: (deployment) => anthropicMessagesUrl(deployment),
+  countTokensUrl: (deployment) => `${anthropicMessagesUrl(deployment)}/count_tokens`,
   authHeaders: (ctx): Record<string, string> => (ctx.credentials.apiKey ? { 'x-api-key': ctx.credentials.apiKey } : {}),
   versionHeader: true,
 };

@@ -33,17 +33,19 @@ export const azureAdapter: ProviderAdapter<'sse'> = {
       ),
     parseResponse: (body, input) => parseOpenAIEmbeddingsResponse(body, input),
   },
-  completions: {
-    buildRequest: (input, deployment, ctx) =>
-      buildOpenAICompletionsRequest(
-        input,
-        deployment,
-        ctx,
-        azureUrl(deployment, 'completions'),
-        openAIHeaders(deployment, ctx, azureAuth(ctx)),
-      ),
-    parseResponse: (body) => parseOpenAIResponse(body),
-    createStreamTranslator: (opts) => createAzureStreamTranslator(opts),
+  passthrough: {
+    'openai.completions': {
+      buildRequest: (input, deployment, ctx) =>
+        buildOpenAICompletionsRequest(
+          input,
+          deployment,
+          ctx,
+          azureUrl(deployment, 'completions'),
+          openAIHeaders(deployment, ctx, azureAuth(ctx)),
+        ),
+      parseResponse: (body) => parseOpenAIResponse(body),
+      createStreamTranslator: (opts) => createAzureStreamTranslator(opts),
+    },
   },
   normaliseError: (reply, deployment) => normaliseAzureError(reply, deployment),
 };

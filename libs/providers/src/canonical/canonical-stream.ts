@@ -1,9 +1,49 @@
-import type { GatewayError } from '@switchyard/contracts';
-import type { StreamTranslator, StreamTranslatorOptions } from '../provider-adapter';
+import type { ClientApi, GatewayError } from '@switchyard/contracts';
+import { ProviderError, type StreamTranslator, type StreamTranslatorOptions } from '../provider-adapter';
 import { initialStreamState } from '../openai/openai.stream';
 import type { CanonicalEvent } from './canonical-event.types';
+import { AnthropicMessagesEncoder } from './encoders/anthropic-messages.encoder';
 import { OpenAIChatAggregator } from './encoders/openai-chat.aggregator';
 import { OpenAIChatEncoder } from './encoders/openai-chat.encoder';
+
+/** Writes canonical events as one client API's stream text. */
+export interface CanonicalEncoder {
+  /** Feeds one event; returns the wire text to write ('' for none). */
+  push(event: CanonicalEvent): string;
+  /** The events are over (normally): the closing wire text. */
+  end(): string;
+}
+
+/**
+ * The encoder of the client's API (StreamTranslatorOptions.clientApi; OpenAI chat when absent). A client
+ * API without an encoder here cannot be served by translation, and says so.
+ */
+export function encoderFor(opts: StreamTranslatorOptions, options: CanonicalTranslatorOptions = {}): CanonicalEncoder {
+  const api: ClientApi = opts.clientApi ?? 'openai.chat';
+  switch (api) {
+    case 'openai.chat':
+      return new OpenAIChatEncoder({
+        includeUsage: opts.includeUsage,
+        reasoning: options.reasoning ?? 'reasoning_content',
+      });
+    case 'anthropic.messages':
+      return new AnthropicMessagesEncoder({
+        id: opts.request?.id ?? 'msg_unknown',
+        model: opts.request?.model ?? '',
+        promptChars: opts.request?.promptChars,
+      });
+    default:
+      throw new ProviderError({
+        kind: 'bad_request',
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'unsupported_client_api',
+        param: null,
+        retryable: false,
+        message: `Answers cannot be written in the ${api} API by translation yet. Use /v1/chat/completions.`,
+      });
+  }
+}
 
 /** Where a native stream reader puts what it understood. */
 export interface CanonicalSink {
@@ -26,6 +66,13 @@ export interface NativeStreamReader<E> {
 export interface CanonicalTranslatorOptions {
   /** Where reasoning goes in the client's chunks (default `reasoning_content`). */
   reasoning?: 'reasoning_content' | 'omit';
+  /**
+   * Pass-through: each upstream event is written to the client as this function renders it (its own
+   * bytes, for an upstream that speaks the client's API), and the reader only keeps the state (commit
+   * point, usage, errors). An event that ends the stream with an error is not written: the gateway writes
+   * the client API's error event.
+   */
+  passthrough?: (event: unknown) => string;
 }
 
 const truncated = (): GatewayError => ({
@@ -49,10 +96,8 @@ export function canonicalStreamTranslator<E>(
   options: CanonicalTranslatorOptions = {},
 ): StreamTranslator<E> {
   const state = initialStreamState();
-  const encoder = new OpenAIChatEncoder({
-    includeUsage: opts.includeUsage,
-    reasoning: options.reasoning ?? 'reasoning_content',
-  });
+  const passthrough = options.passthrough;
+  const encoder: CanonicalEncoder = passthrough ? { push: () => '', end: () => '' } : encoderFor(opts, options);
   let out = '';
   const sink: CanonicalSink = {
     emit(event) {
@@ -100,6 +145,7 @@ export function canonicalStreamTranslator<E>(
     push(event) {
       if (state.done || state.error !== undefined) return '';
       reader.push(event, sink);
+      if (passthrough !== undefined && state.error === undefined) out += passthrough(event);
       return take();
     },
     end() {

@@ -24,7 +24,7 @@ export function createOpenAICompatibleAdapter(profile: OpenAICompatibleProfile):
       createStreamTranslator: (opts) => createOpenAIStreamTranslator(opts),
     },
     embeddings: openAIEmbeddings(profile),
-    completions: openAICompletions(profile),
+    passthrough: { 'openai.completions': openAICompletions(profile) },
     normaliseError: (reply, deployment) => normaliseOpenAIError(reply, deployment),
   };
 }

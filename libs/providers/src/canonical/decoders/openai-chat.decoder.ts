@@ -1,8 +1,10 @@
 import type { GatewayError } from '@switchyard/contracts';
-import type { ChatCompletionChunk, FinishReason } from '../../openai-types';
+import type { ChatCompletion, ChatCompletionChunk, ChatToolCall, FinishReason } from '../../openai-types';
+import type { SseEvent } from '../../sse/sse.parser';
+import type { CanonicalSink, NativeStreamReader } from '../canonical-stream';
 import { scrubSecrets } from '../../openai/openai.errors';
 import { toTokenUsage } from '../../openai/openai.response';
-import type { CanonicalEvent, CanonicalFinishReason } from '../canonical-event.types';
+import type { CanonicalEvent, CanonicalFinishReason, ReasoningBlock } from '../canonical-event.types';
 
 const FINISH: Readonly<Record<FinishReason, CanonicalFinishReason>> = {
   stop: 'stop',
@@ -114,4 +116,71 @@ export class OpenAIChatDecoder {
     this.failed = true;
     return [{ type: 'error', error }];
   }
+}
+
+/**
+ * An OpenAI-compatible upstream's stream as a native reader, so it can be written for another client API
+ * (canonicalStreamTranslator with that API's encoder): each SSE `data` through OpenAIChatDecoder,
+ * `[DONE]` ends it.
+ */
+export class OpenAIChatStreamReader implements NativeStreamReader<SseEvent> {
+  private readonly decoder = new OpenAIChatDecoder();
+
+  push(event: SseEvent, sink: CanonicalSink): void {
+    const data = event.data.trim();
+    if (data.length === 0) return;
+    if (data === '[DONE]') return sink.done();
+    for (const e of this.decoder.push(data)) sink.emit(e);
+  }
+
+  end(): void {
+    // A stream without [DONE] that finished is complete (the caller checks); nothing is implicit.
+  }
+}
+
+/**
+ * A whole OpenAI `chat.completion` as canonical events, in the order a stream would carry them: what a
+ * non-streamed answer of any adapter (they all answer in OpenAI chat) becomes before another client API's
+ * aggregator writes it. Reasoning comes from `reasoning_content` / `reasoning` and `thinking_blocks`.
+ */
+export function emitChatCompletion(completion: ChatCompletion, sink: CanonicalSink): void {
+  sink.emit({
+    type: 'message_start',
+    id: String(completion.id ?? ''),
+    model: String(completion.model ?? ''),
+    created: typeof completion.created === 'number' ? completion.created : 0,
+  });
+  for (const c of Array.isArray(completion.choices) ? completion.choices : []) {
+    const choice = typeof c.index === 'number' ? c.index : 0;
+    const m = (c.message ?? {}) as Record<string, unknown>;
+    sink.emit({ type: 'role', choice });
+    const blocks = Array.isArray(m['thinking_blocks']) ? (m['thinking_blocks'] as ReasoningBlock[]) : [];
+    const reasoning = m['reasoning_content'] ?? m['reasoning'];
+    if (blocks.length > 0) {
+      for (const b of blocks) {
+        if (b.type === 'thinking' && b.thinking.length > 0)
+          sink.emit({ type: 'reasoning_delta', choice, text: b.thinking });
+        sink.emit({ type: 'reasoning_block', choice, block: b });
+      }
+    } else if (nonEmpty(reasoning)) sink.emit({ type: 'reasoning_delta', choice, text: reasoning });
+    if (nonEmpty(m['content'])) sink.emit({ type: 'text_delta', choice, text: m['content'] });
+    if (nonEmpty(m['refusal'])) sink.emit({ type: 'refusal_delta', choice, text: m['refusal'] });
+    const calls = Array.isArray(m['tool_calls']) ? (m['tool_calls'] as ChatToolCall[]) : [];
+    for (const [index, t] of calls.entries()) {
+      sink.emit({ type: 'tool_call_start', choice, index, id: String(t.id ?? ''), name: t.function?.name ?? '' });
+      if (nonEmpty(t.function?.arguments))
+        sink.emit({ type: 'tool_call_delta', choice, index, arguments: t.function.arguments });
+    }
+    if (nonEmpty(c.finish_reason)) {
+      sink.emit({
+        type: 'finish',
+        choice,
+        reason: normaliseOpenAIFinish(c.finish_reason),
+        nativeReason: c.finish_reason,
+      });
+    }
+  }
+  if (completion.usage !== undefined && completion.usage !== null)
+    sink.emit({ type: 'usage', usage: toTokenUsage(completion.usage) });
+  sink.done();
 }

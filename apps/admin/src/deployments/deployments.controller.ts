@@ -1,0 +1,22 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { errorResponse, openApiSchema } from '../docs/openapi-schema';
+import { DeploymentListSchema, type DeploymentListJson } from './deployments.schemas';
+import { DeploymentsService } from './deployments.service';
+
+@ApiTags('deployments')
+@ApiBearerAuth()
+@ApiResponse({ status: 401, description: 'Missing or wrong master key', ...errorResponse })
+@Controller('v1/deployments')
+export class DeploymentsController {
+  constructor(@Inject(DeploymentsService) private readonly deployments: DeploymentsService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'List deployments with their live state: in flight, recent latency and error rate, cooldowns, usage',
+  })
+  @ApiResponse({ status: 200, schema: openApiSchema(DeploymentListSchema, 'output') })
+  list(): Promise<DeploymentListJson> {
+    return this.deployments.list();
+  }
+}
