@@ -82,15 +82,15 @@ router_settings:
   it('answers 404 "not supported yet" for endpoints not served, with a request id, and no retry', async () => {
     const { key } = await newKey(stack, {}, null);
     const openai = new OpenAI({ apiKey: key, baseURL: `${stack.gatewayUrl}/v1` });
-    const err = await openai.embeddings
-      .create({ model: 'text-embedding-3-small', input: 'hello' })
+    const err = await openai.moderations
+      .create({ model: 'omni-moderation-latest', input: 'hello' })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotFoundError);
-    expect((err as NotFoundError).message).toMatch(/Embeddings .* not supported by Switchyard yet/);
+    expect((err as NotFoundError).message).toMatch(/Moderations .* not supported by Switchyard yet/);
     expect((err as NotFoundError).message).not.toMatch(/Unknown request URL/);
     expect((err as NotFoundError).headers?.get('x-request-id')).toMatch(/^req_/);
     expect((err as NotFoundError).headers?.get('x-should-retry')).toBe('false');
-    for (const path of ['/v1/completions', '/v1/responses', '/v1/images/generations', '/v1/audio/speech']) {
+    for (const path of ['/v1/responses', '/v1/images/generations', '/v1/audio/speech']) {
       const res = await fetch(`${stack.gatewayUrl}${path}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },

@@ -2,7 +2,7 @@
  * Measures the latency Switchyard adds over calling the same fake upstream directly.
  *
  *   node dist/tools/bench/bench.js [--rates 200,1000] [--seconds 10] [--warmup 2] [--upstream-latency 0]
- *                                  [--front-door chat|messages]
+ *                                  [--front-door chat|messages|embeddings|completions]
  *
  * Starts a fake OpenAI upstream and a complete stack (five services on their own databases, NATS
  * prefix and ports; Postgres, Redis, NATS and ClickHouse must answer, as `tools/start.sh` ensures),
@@ -10,8 +10,10 @@
  * latency, so queueing shows up in the tail): first straight to the upstream, then through the
  * gateway. Non-streaming requests report total latency; streaming requests report time to first
  * token. Prints p50/p95/p99, achieved throughput and each service's peak memory (VmHWM).
- * `--front-door messages` sends the gateway Anthropic Messages requests instead (translated to the same
- * OpenAI-compatible upstream and back): the added latency is then that of the Messages front door.
+ * `--front-door` picks the front door measured (chat completions by default): `embeddings` and
+ * `completions` are passed through to the same API of the upstream (embeddings are never streamed);
+ * `messages` sends the gateway Anthropic Messages requests, translated to the upstream's chat completions
+ * and back, so the added latency is that of the Messages front door.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -21,12 +23,69 @@ import { Pool } from 'undici';
 import { startStack, type Stack } from '@switchyard/testing';
 import { once as onceWith, openLoop, summarise, type Row } from './load';
 
+const PROMPT = 'Say hello in one short sentence, please.';
+const streamMembers = (stream: boolean) => (stream ? { stream: true, stream_options: { include_usage: true } } : {});
+
+/** One request of an API: its path under /v1 (or the upstream's base), its body, what its first content chunk contains. */
+interface ApiRequest {
+  path: string;
+  body(stream: boolean): string;
+  firstContent: string;
+}
+
+const CHAT: ApiRequest = {
+  path: 'chat/completions',
+  body: (stream) =>
+    JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: PROMPT }], ...streamMembers(stream) }),
+  firstContent: '"content"',
+};
+
+const MESSAGES: ApiRequest = {
+  path: 'messages',
+  body: (stream) =>
+    JSON.stringify({
+      model: 'gpt-4o-mini',
+      max_tokens: 256,
+      messages: [{ role: 'user', content: PROMPT }],
+      ...(stream ? { stream: true } : {}),
+    }),
+  firstContent: '"text_delta"',
+};
+
+const EMBEDDINGS: ApiRequest = {
+  path: 'embeddings',
+  body: () => JSON.stringify({ model: 'text-embedding-3-small', input: [PROMPT, PROMPT], encoding_format: 'base64' }),
+  firstContent: '"embedding"',
+};
+
+const COMPLETIONS: ApiRequest = {
+  path: 'completions',
+  body: (stream) => JSON.stringify({ model: 'gpt-3.5-turbo-instruct', prompt: PROMPT, ...streamMembers(stream) }),
+  firstContent: '"text"',
+};
+
+/** A front door: what the gateway is sent, what the upstream is sent directly to compare, whether it streams. */
+interface FrontDoor {
+  gateway: ApiRequest;
+  direct: ApiRequest;
+  streams: boolean;
+}
+
+const FRONT_DOORS: Record<string, FrontDoor> = {
+  chat: { gateway: CHAT, direct: CHAT, streams: true },
+  // Translated to the upstream's chat completions: compared with those.
+  messages: { gateway: MESSAGES, direct: CHAT, streams: true },
+  embeddings: { gateway: EMBEDDINGS, direct: EMBEDDINGS, streams: false },
+  completions: { gateway: COMPLETIONS, direct: COMPLETIONS, streams: true },
+};
+
 interface Args {
   rates: number[];
   seconds: number;
   warmup: number;
   upstreamLatency: number;
-  frontDoor: 'chat' | 'messages';
+  frontDoor: string;
+  door: FrontDoor;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -38,50 +97,20 @@ function parseArgs(argv: string[]): Args {
   if (rates.some((r) => !Number.isFinite(r) || r <= 0))
     throw new Error('--rates takes positive numbers, e.g. --rates 200,1000');
   const frontDoor = get('front-door', 'chat');
-  if (frontDoor !== 'chat' && frontDoor !== 'messages') throw new Error('--front-door takes chat or messages');
+  const door = Object.hasOwn(FRONT_DOORS, frontDoor) ? FRONT_DOORS[frontDoor] : undefined;
+  if (door === undefined) throw new Error(`--front-door takes one of ${Object.keys(FRONT_DOORS).join(', ')}`);
   return {
     rates,
     seconds: Number(get('seconds', '10')),
     warmup: Number(get('warmup', '2')),
     upstreamLatency: Number(get('upstream-latency', '0')),
     frontDoor,
+    door,
   };
 }
 
-const PROMPT = 'Say hello in one short sentence, please.';
-
-/** A front door's request: path, body, and what its first content chunk contains. */
-interface FrontDoor {
-  path: string;
-  body(stream: boolean): string;
-  firstContent: string;
-}
-
-const CHAT: FrontDoor = {
-  path: '/v1/chat/completions',
-  body: (stream) =>
-    JSON.stringify({
-      model: 'gpt-4o-mini',
-      messages: [{ role: 'user', content: PROMPT }],
-      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-    }),
-  firstContent: '"content"',
-};
-
-const MESSAGES: FrontDoor = {
-  path: '/v1/messages',
-  body: (stream) =>
-    JSON.stringify({
-      model: 'gpt-4o-mini',
-      max_tokens: 256,
-      messages: [{ role: 'user', content: PROMPT }],
-      ...(stream ? { stream: true } : {}),
-    }),
-  firstContent: '"text_delta"',
-};
-
-const once = (pool: Pool, path: string, auth: string, stream: boolean, door: FrontDoor = CHAT) =>
-  onceWith(pool, path, auth, stream, door.body(stream), {}, door.firstContent);
+const once = (pool: Pool, base: string, auth: string, stream: boolean, req: ApiRequest) =>
+  onceWith(pool, `${base}/${req.path}`, auth, stream, req.body(stream), {}, req.firstContent);
 
 function peakMemoryMiB(pid: number): number {
   try {
@@ -159,38 +188,45 @@ async function main(): Promise<void> {
         SWITCHYARD_MAX_CONNECTIONS_PER_CLIENT: '0',
         ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
       },
-      configYaml: `model_list:\n  - model_name: gpt-4o-mini\n    litellm_params: { model: openai/gpt-4o-mini, api_base: ${upstream.url}, api_key: os.environ/BENCH_UPSTREAM_KEY }\n`,
+      configYaml:
+        'model_list:\n' +
+        ['gpt-4o-mini', 'text-embedding-3-small', 'gpt-3.5-turbo-instruct']
+          .map(
+            (m) =>
+              `  - model_name: ${m}\n    litellm_params: { model: openai/${m}, api_base: ${upstream.url}, api_key: os.environ/BENCH_UPSTREAM_KEY }\n`,
+          )
+          .join(''),
     });
     const up = new URL(upstream.url);
     const direct = new Pool(up.origin, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
     const gateway = new Pool(stack.gatewayUrl, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
-    const upPath = `${up.pathname.replace(/\/$/, '')}/chat/completions`;
+    const upBase = up.pathname.replace(/\/$/, '');
+    const { door } = args;
     const directAuth = 'Bearer sk-bench-upstream';
     const gatewayAuth = `Bearer ${stack.masterKey}`;
 
     const rows: Row[] = [];
     const cpuRows: string[] = [];
     let cpuColumns: string[] = [];
-    for (const stream of [false, true]) {
+    for (const stream of door.streams ? [false, true] : [false]) {
       for (const rate of args.rates) {
-        const kind = stream ? 'stream TTFT' : 'non-stream';
+        const kind = `${args.frontDoor} ${stream ? 'stream TTFT' : 'non-stream'}`;
         console.log(
           `==> ${kind} at ${rate} req/s: warming up ${args.warmup} s, measuring ${args.seconds} s each for direct and gateway`,
         );
-        await openLoop(rate, args.warmup, () => once(direct, upPath, directAuth, stream));
+        await openLoop(rate, args.warmup, () => once(direct, upBase, directAuth, stream, door.direct));
         const d = summarise(
           `direct   ${kind} @${rate}/s`,
-          await openLoop(rate, args.seconds, () => once(direct, upPath, directAuth, stream)),
+          await openLoop(rate, args.seconds, () => once(direct, upBase, directAuth, stream, door.direct)),
         );
-        const door = args.frontDoor === 'messages' ? MESSAGES : CHAT;
-        await openLoop(rate, args.warmup, () => once(gateway, door.path, gatewayAuth, stream, door));
+        await openLoop(rate, args.warmup, () => once(gateway, '/v1', gatewayAuth, stream, door.gateway));
         const before = { ...cpuSnapshot(stack.pids), ...infraCpuMs() };
-        const run = await openLoop(rate, args.seconds, () => once(gateway, door.path, gatewayAuth, stream, door));
+        const run = await openLoop(rate, args.seconds, () => once(gateway, '/v1', gatewayAuth, stream, door.gateway));
         const after = { ...cpuSnapshot(stack.pids), ...infraCpuMs() };
         cpuColumns = Object.keys(after);
         const g = summarise(`gateway  ${kind} @${rate}/s`, run);
         cpuRows.push(
-          `${`${kind} @${rate}/s`.padEnd(24)}` +
+          `${`${kind} @${rate}/s`.padEnd(36)}` +
             cpuColumns
               .map((svc) =>
                 ((((after[svc] ?? NaN) - (before[svc] ?? NaN)) * 1000) / run.samples.length).toFixed(0).padStart(11),
@@ -208,16 +244,16 @@ async function main(): Promise<void> {
       }
     }
     console.log('\nlatency in ms (stream rows: time to first token)');
-    console.log(`${'run'.padEnd(34)}     p50      p95      p99   req/s  errors`);
+    console.log(`${'run'.padEnd(46)}     p50      p95      p99   req/s  errors`);
     for (const r of rows) {
       console.log(
-        `${r.label.padEnd(34)}${f(r.p50)} ${f(r.p95)} ${f(r.p99)} ${Number.isFinite(r.achieved) ? r.achieved.toFixed(0).padStart(7) : '       '} ${Number.isFinite(r.errors) ? String(r.errors).padStart(7) : ''}`,
+        `${r.label.padEnd(46)}${f(r.p50)} ${f(r.p95)} ${f(r.p99)} ${Number.isFinite(r.achieved) ? r.achieved.toFixed(0).padStart(7) : '       '} ${Number.isFinite(r.errors) ? String(r.errors).padStart(7) : ''}`,
       );
     }
     console.log(
       '\nCPU time per request through the gateway, µs, services then infrastructure (10 ms ticks: indicative)',
     );
-    console.log(`${'run'.padEnd(24)}${cpuColumns.map((s) => s.padStart(11)).join('')}`);
+    console.log(`${'run'.padEnd(36)}${cpuColumns.map((s) => s.padStart(11)).join('')}`);
     for (const r of cpuRows) console.log(r);
     console.log('\npeak memory (VmHWM) per service, MiB');
     console.log(

@@ -9,6 +9,8 @@ import { AuthService } from './auth/auth.service';
 import { KeyCacheService } from './auth/key-cache.service';
 import { KeyEventsController } from './auth/key-events.controller';
 import { ChatController } from './chat/chat.controller';
+import { CompletionsController } from './completions/completions.controller';
+import { EmbeddingsController } from './embeddings/embeddings.controller';
 import { MessagesController } from './messages/messages.controller';
 import { GenerationController } from './generation/generation.controller';
 import { GenerationService } from './generation/generation.service';
@@ -27,6 +29,8 @@ import { UsageRecorder } from './usage/usage-recorder.service';
   imports: [ConfigModule, NatsModule, DbModule, AnalyticsModule],
   controllers: [
     ChatController,
+    EmbeddingsController,
+    CompletionsController,
     MessagesController,
     ModelsController,
     HealthController,

@@ -423,7 +423,8 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
     const { frames, outcome } = await execute(
       'dep-openai',
       { model: 'x', messages },
-      { clientApi: 'anthropic.messages' },
+      // Messages and legacy completions are translated for every adapter; the Responses API is not served yet.
+      { clientApi: 'openai.responses' },
     );
     expect(frames).toEqual([]);
     expect(outcome.kind).toBe('error');

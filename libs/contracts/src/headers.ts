@@ -81,12 +81,14 @@ export const FINAL_FRAMES: ReadonlySet<string> = new Set<FrameKind>(['response',
 export const FRAME_HEADER_ROOM = 16 * 1024;
 
 /** The client APIs the gateway speaks; H.clientApi names one. */
-export type ClientApi = 'openai.chat' | 'anthropic.messages' | 'openai.responses' | 'openai.embeddings';
+export type ClientApi =
+  'openai.chat' | 'anthropic.messages' | 'openai.responses' | 'openai.embeddings' | 'openai.completions';
 export const CLIENT_APIS: readonly ClientApi[] = [
   'openai.chat',
   'anthropic.messages',
   'openai.responses',
   'openai.embeddings',
+  'openai.completions',
 ];
 export function isClientApi(v: string | undefined): v is ClientApi {
   return v !== undefined && (CLIENT_APIS as readonly string[]).includes(v);

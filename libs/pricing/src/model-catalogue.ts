@@ -19,7 +19,8 @@ const CATALOGUE_FILES: ReadonlyArray<readonly [string, unknown]> = [
  */
 const OVERRIDE_FILES: ReadonlyArray<readonly [string, unknown]> = [['catalogue/imported.json', importedCatalogue]];
 
-export type ModelMode = 'chat' | 'embedding';
+/** What a model does: chat completions, embeddings, or legacy (prompt-in, text-out) completions. */
+export type ModelMode = 'chat' | 'embedding' | 'completion';
 
 /**
  * What a model can do, as the catalogue records it: `tools` (function calling), `vision` (image input),
@@ -184,8 +185,8 @@ function parseCapabilities(where: string, raw: unknown, mode: ModelMode): ModelC
   }
   if (mode === 'embedding' && !out.includes('embeddings'))
     throw new Error(`${where}: an embedding model lists "embeddings".`);
-  if (mode === 'chat' && out.includes('embeddings'))
-    throw new Error(`${where}: "embeddings" is for mode "embedding" models, not chat ones.`);
+  if (mode !== 'embedding' && out.includes('embeddings'))
+    throw new Error(`${where}: "embeddings" is for mode "embedding" models, not ${mode} ones.`);
   return out;
 }
 
@@ -226,7 +227,8 @@ function buildEntry(file: string, name: string, value: unknown): ModelInfo {
   checkFields(where, value, ENTRY_FIELDS);
   const raw = value as unknown as RawEntry;
   if (typeof raw.provider !== 'string' || !raw.provider) throw new Error(`${where}.provider must be a provider name.`);
-  if (raw.mode !== 'chat' && raw.mode !== 'embedding') throw new Error(`${where}.mode must be "chat" or "embedding".`);
+  if (raw.mode !== 'chat' && raw.mode !== 'embedding' && raw.mode !== 'completion')
+    throw new Error(`${where}.mode must be "chat", "embedding" or "completion".`);
   if (!Number.isInteger(raw.contextWindow) || raw.contextWindow <= 0)
     throw new Error(`${where}.contextWindow must be a positive integer.`);
   if (!Number.isInteger(raw.maxOutputTokens) || raw.maxOutputTokens < 0)

@@ -6,6 +6,7 @@ import type { SseEvent } from './sse/sse.parser';
 import type { CredentialSource, RequestContext } from './credentials/credentials.types';
 import type { FramedEvent, StreamFraming } from './framing/framing.types';
 import type { DroppedParam } from './params/param-map.types';
+import type { EmbeddingsInput } from './embeddings/embeddings.types';
 
 /**
  * The API an adapter's upstream speaks, in the gateway's client-API terms: when a request's client API is
@@ -133,12 +134,16 @@ export interface ProviderAdapter<F extends StreamFraming = StreamFraming> {
   readonly streamFraming: F;
   /** How its credentials are obtained; the translator's credentials service resolves and caches them. */
   readonly credentials: CredentialSource;
-  /** Chat completions. Later operations (`embeddings`, ...) sit beside it, each with its own handlers. */
+  /** Chat completions. Other operations sit beside it, each with its own handlers. */
   readonly chat: ChatOperation<F>;
+  /** OpenAI's embeddings (`/v1/embeddings`), translated to the provider's own; absent when it has none. */
+  readonly embeddings?: EmbeddingsOperation;
   /**
    * Requests of a client API this upstream speaks natively, other than OpenAI chat (Anthropic's Messages API
-   * to Anthropic): sent on as the client wrote them (the model set, nothing else lost), answers only scanned
-   * for usage. Such an operation reads `input.raw` and `input.summary`, never `input.body`.
+   * to Anthropic, OpenAI's legacy completions to OpenAI and Azure): sent on as the client wrote them (the
+   * model set, nothing else lost), answers only scanned for usage. Such an operation reads `input.raw` and
+   * `input.summary`, never `input.body`. A client API with no entry here is translated to `chat` where it
+   * can be (canonical/encoded-operation.ts).
    */
   readonly passthrough?: Partial<Record<ClientApi, ChatOperation<F>>>;
   /** Maps a non-2xx upstream reply to the error the client (or the router's retry logic) sees. */
@@ -158,6 +163,22 @@ export interface ChatOperation<F extends StreamFraming = StreamFraming> {
   /** Interprets a successful (2xx) non-streaming body (text or UTF-8 bytes). Throws a ProviderError if it is unusable. */
   parseResponse(body: string | Uint8Array, input: ChatInput): ParsedResponse;
   createStreamTranslator(opts: StreamTranslatorOptions): StreamTranslator<FramedEvent[F]>;
+}
+
+/** Embeddings: one request, one JSON answer (never streamed). */
+export interface EmbeddingsOperation {
+  buildRequest(input: EmbeddingsInput, deployment: ProviderDeployment, ctx: RequestContext): UpstreamRequest;
+  /** As ChatOperation.signRequest. */
+  signRequest?(request: UpstreamRequest, ctx: RequestContext): Promise<UpstreamRequest>;
+  /**
+   * Reads a 2xx answer into OpenAI's embeddings list (or null to forward the bytes as they are); `headers`
+   * are the upstream's (Bedrock reports token counts there). Throws a ProviderError if it is unusable.
+   */
+  parseResponse(
+    body: string | Uint8Array,
+    input: EmbeddingsInput,
+    headers: Readonly<Record<string, string | string[] | undefined>>,
+  ): ParsedResponse;
 }
 
 /** Thrown by adapters when a request or response cannot be translated; carries the error to report. */

@@ -43,8 +43,11 @@ const NATIVE_ADAPTERS: Readonly<Record<string, ProviderAdapter>> = {
 
 const cache = new Map<string, ProviderAdapter>();
 
-/** Vertex AI serves other publishers' models too (Claude, Llama...); the Gemini adapter speaks only Google's. */
-const VERTEX_GOOGLE_MODEL = /gemini|gemma|learnlm/i;
+/**
+ * Vertex AI serves other publishers' models too (Claude, Llama...); the Gemini adapter speaks only Google's
+ * (Gemini for chat, and Google's embedding models through `:predict`).
+ */
+const VERTEX_GOOGLE_MODEL = /gemini|gemma|learnlm|embedding/i;
 
 /** The adapter for a deployment, by its provider prefix. Throws UnsupportedProviderError for an unknown one. */
 export function adapterFor(

@@ -10,13 +10,17 @@ import {
   writePaced,
 } from './fakes/fake-http';
 
+import { FakeRefusal, openAIEmbeddingsAnswer } from './fakes/fake-embeddings';
+import { openAICompletionsAnswer } from './fakes/fake-openai-completions';
+
 export { closeServer, listen, readBody } from './fakes/fake-http';
 
 /**
  * A fake OpenAI upstream speaking the real Chat Completions wire format over HTTP (keep-alive), for
  * integration tests, end-to-end tests and the benchmark.
  *
- * Endpoints: POST /v1/chat/completions (JSON, or SSE when `stream: true`), GET /v1/models.
+ * Endpoints: POST /v1/chat/completions (JSON, or SSE when `stream: true`), POST /v1/embeddings and
+ * POST /v1/completions (fakes/fake-embeddings.ts, fakes/fake-openai-completions.ts), GET /v1/models.
  * Auth: requires `Authorization: Bearer <token>` (any non-empty token, or exactly `apiKey` when given).
  *
  * Deterministic output, so tests can assert exact numbers:
@@ -76,6 +80,8 @@ export interface FakeOpenAIOptions {
 export interface FakeUpstreamRequest {
   headers: IncomingHttpHeaders;
   body: unknown;
+  /** The path (embeddings and completions requests). */
+  url?: string;
 }
 
 export interface FakeUpstream {
@@ -84,6 +90,9 @@ export interface FakeUpstream {
   readonly port: number;
   /** Number of chat completion requests received (all outcomes). */
   readonly requests: number;
+  /** Embeddings and legacy completions requests received. */
+  readonly embeddingRequests: number;
+  readonly completionRequests: number;
   /** Chat completion requests whose client closed the connection before the answer was complete. */
   readonly aborted: number;
   readonly lastRequest?: FakeUpstreamRequest;
@@ -304,10 +313,44 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     answerer.answer(req, res, body, body.model, exchange);
   };
 
+  /** The embeddings and legacy completions endpoints: authenticated like chat, validated as OpenAI does. */
+  const other = (req: IncomingMessage, res: ServerResponse, raw: string, api: 'embeddings' | 'completions'): void => {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = raw;
+    }
+    lastRequest = { headers: req.headers, body, url: req.url ?? '' };
+    if (api === 'embeddings') embeddingRequests++;
+    else completionRequests++;
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : '';
+    if (token === '' || (opts.apiKey !== undefined && token !== opts.apiKey)) {
+      return answerer.sendError(res, 401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
+    }
+    try {
+      if (api === 'embeddings') return answerer.sendJson(res, 200, openAIEmbeddingsAnswer(body));
+      const answer = openAICompletionsAnswer(body, opts.chunks ?? 5);
+      if ('json' in answer) return answerer.sendJson(res, 200, answer.json);
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+      res.end(answer.events.join(''));
+    } catch (e) {
+      if (!(e instanceof FakeRefusal)) throw e;
+      answerer.sendJson(res, e.status, e.body);
+    }
+  };
+  let embeddingRequests = 0;
+  let completionRequests = 0;
+
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
     if (req.method === 'POST' && url.startsWith('/v1/chat/completions')) {
       readBody(req, (raw) => chat(req, res, raw));
+      return;
+    }
+    if (req.method === 'POST' && (url.startsWith('/v1/embeddings') || url.startsWith('/v1/completions'))) {
+      readBody(req, (raw) => other(req, res, raw, url.startsWith('/v1/embeddings') ? 'embeddings' : 'completions'));
       return;
     }
     if (req.method === 'GET' && url.startsWith('/v1/models')) {
@@ -343,6 +386,12 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     },
     get lastRequest() {
       return lastRequest;
+    },
+    get embeddingRequests() {
+      return embeddingRequests;
+    },
+    get completionRequests() {
+      return completionRequests;
     },
     requestTimes: answerer.requestTimes,
     failNext: (count: number, failure?: FakeFailure) => answerer.failNext(count, failure),

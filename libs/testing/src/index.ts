@@ -7,3 +7,4 @@ export * from './fakes/fake-cohere.server';
 export * from './fakes/fake-azure-openai.server';
 export * from './fakes/fake-bedrock.server';
 export * from './stack-helpers';
+export * from './fakes/fake-embeddings';

@@ -144,17 +144,14 @@ export function validateChatRequest(body: unknown): Result {
   if (user !== undefined && typeof user !== 'string')
     return bad("Invalid type for 'user': expected a string.", 'user', 'invalid_type');
   const metadata = body.metadata;
-  const tags =
-    isObject(metadata) && Array.isArray(metadata.tags)
-      ? metadata.tags.filter((t): t is string => typeof t === 'string').slice(0, 32)
-      : [];
+  const tags = readTags(metadata);
   const routing = readRoutingHints(body);
   if (!routing.ok) return routing;
   const value: RequestSummary = {
     model,
     stream: stream === true,
     includeUsage: isObject(so) && so.include_usage === true,
-    tags: tags.map((t) => t.slice(0, 128)),
+    tags,
     promptChars: promptCharsOf(messages as ChatMessage[]),
     strip: routing.strip,
   };
@@ -211,7 +208,7 @@ function needsOf(body: Record<string, unknown>, images: boolean): Need[] {
  * (provider preferences), LiteLLM's `fallbacks` (model names to try after `model`); and which
  * gateway-only members are present, to strip before the body goes upstream.
  */
-function readRoutingHints(body: Record<string, unknown>):
+export function readRoutingHints(body: Record<string, unknown>):
   | {
       ok: true;
       models: string[];
@@ -298,4 +295,14 @@ function readRoutingHints(body: Record<string, unknown>):
     ...(disable === true && { disableFallbacks: true }),
     strip,
   };
+}
+
+/** LiteLLM's `metadata.tags`: at most 32, each bounded; what spend is grouped by. */
+export function readTags(metadata: unknown): string[] {
+  return isObject(metadata) && Array.isArray(metadata.tags)
+    ? metadata.tags
+        .filter((t): t is string => typeof t === 'string')
+        .slice(0, 32)
+        .map((t) => t.slice(0, 128))
+    : [];
 }

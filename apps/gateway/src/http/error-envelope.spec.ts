@@ -50,14 +50,16 @@ describe('envelopeFor', () => {
 
 describe('unservedEndpointMessage', () => {
   it('names endpoints of the OpenAI and Anthropic APIs not served yet, with or without /v1', () => {
-    expect(unservedEndpointMessage('/v1/embeddings')).toMatch(/Embeddings .* not supported by Switchyard yet/);
-    expect(unservedEndpointMessage('/completions?x=1')).toMatch(/Completions API .* not supported/);
+    expect(unservedEndpointMessage('/v1/responses')).toMatch(/Responses API .* not supported by Switchyard yet/);
+    expect(unservedEndpointMessage('/moderations?x=1')).toMatch(/Moderations .* not supported/);
     expect(unservedEndpointMessage('/v1/images/generations')).toMatch(/Images/);
     expect(unservedEndpointMessage('/v1/audio/speech')).toMatch(/Audio/);
   });
 
   it('leaves other paths to the usual 404', () => {
     expect(unservedEndpointMessage('/v1/chat/completions')).toBeUndefined();
+    expect(unservedEndpointMessage('/v1/embeddings')).toBeUndefined();
+    expect(unservedEndpointMessage('/v1/completions')).toBeUndefined();
     expect(unservedEndpointMessage('/v1/messages')).toBeUndefined();
     expect(unservedEndpointMessage('/v1/nothing')).toBeUndefined();
     expect(unservedEndpointMessage('/')).toBeUndefined();

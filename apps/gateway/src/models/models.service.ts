@@ -2,16 +2,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CONFIG, modelCatalog, type Deployment, type SwitchyardConfig } from '@switchyard/config';
 import { Errors } from '@switchyard/contracts';
-import { listModels } from '@switchyard/pricing';
+import { listModels, lookupModel } from '@switchyard/pricing';
 import { listModelNames, resolveGroup, type KnownModel, type ModelCatalog } from '@switchyard/routing';
 import { AuthService, mayUseModel } from '../auth/auth.service';
 import { sendError } from '../http/send-error';
-import { groupMode } from './model-mode';
+import { knownGroupMode } from './model-mode';
 
 /**
- * OpenAI's model object; `created` is when this gateway started, as configs carry no dates. `mode` is
- * LiteLLM's model_info.mode (what /model/info shows there): `chat`, `embedding`, `image_generation`, ..., so
- * a client can tell the models it may chat with from the others.
+ * OpenAI's model object; `created` is when this gateway started, as configs carry no dates. Beside OpenAI's
+ * members, what a client needs to pick a model: `mode` (LiteLLM's model_info.mode, else the catalogue's:
+ * `chat`, `embedding`, `completion`, ...), and from the price catalogue, when it knows the model,
+ * `context_window` (input tokens), `max_output_tokens` and `capabilities` (tools, vision, json_schema,
+ * reasoning, prompt_caching, embeddings). Unknown models carry null and an empty list.
  */
 interface ModelObject {
   id: string;
@@ -19,6 +21,9 @@ interface ModelObject {
   created: number;
   owned_by: string;
   mode: string;
+  context_window: number | null;
+  max_output_tokens: number | null;
+  capabilities: readonly string[];
 }
 
 @Injectable()
@@ -58,15 +63,32 @@ export class ModelsService {
   }
 
   private toObject(name: string): ModelObject {
+    // An auto route's virtual model answers chat through whichever group its rules pick: no one catalogue entry.
     if (this.autoRoutes.has(name))
-      return { id: name, object: 'model', created: this.created, owned_by: 'switchyard', mode: 'chat' };
+      return {
+        id: name,
+        object: 'model',
+        created: this.created,
+        owned_by: 'switchyard',
+        mode: 'chat',
+        context_window: null,
+        max_output_tokens: null,
+        capabilities: [],
+      };
     const group = resolveGroup(this.catalog, name);
+    const first = group?.deployments[0];
+    // A wildcard deployment (`openai/*`) serves the name asked for: the catalogue knows it by that name.
+    const upstream = first === undefined || first.model.includes('*') ? name : (first.baseModel ?? first.model);
+    const info = lookupModel(upstream);
     return {
       id: name,
       object: 'model',
       created: this.created,
-      owned_by: group?.deployments[0]?.provider ?? 'switchyard',
-      mode: groupMode(group?.deployments ?? []),
+      owned_by: first?.provider ?? 'switchyard',
+      mode: knownGroupMode(group?.deployments ?? []) ?? info?.mode ?? 'chat',
+      context_window: info?.contextWindow ?? null,
+      max_output_tokens: info === undefined || info.mode === 'embedding' ? null : info.maxOutputTokens,
+      capabilities: info?.capabilities ?? [],
     };
   }
 }

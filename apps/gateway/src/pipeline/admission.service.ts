@@ -5,7 +5,7 @@ import { Errors, type GatewayError, type RequestSummary } from '@switchyard/cont
 import { resolveGroup, type ModelCatalog } from '@switchyard/routing';
 import { AuthService, mayUseModel, type Principal } from '../auth/auth.service';
 import type { ClientCodec } from '../codecs/client-codec';
-import { answersChat, groupMode } from '../models/model-mode';
+import { knownGroupMode, modeRefusal } from '../models/model-mode';
 import { ADMISSION_CHECKS, type AdmissionCheck } from './admission-check';
 import { readTimeoutSeconds } from './request-timeout';
 import { AutoRouter } from './auto-router';
@@ -51,18 +51,10 @@ export class AdmissionService {
     if (deadline !== undefined && typeof deadline !== 'number')
       return { ok: false, error: deadline, principal, summary };
     if (deadline !== undefined) summary.timeoutMs = deadline;
-    const mode = groupMode(group.deployments);
-    if ((codec.api === 'openai.chat' || codec.api === 'anthropic.messages') && !answersChat(mode)) {
-      return {
-        ok: false,
-        error: Errors.invalidRequest(
-          `The model \`${summary.model}\` is a${/^[aeiou]/.test(mode) ? 'n' : ''} ${mode} model (model_info.mode), not a chat model: it cannot answer chat completions. Pick a model whose mode in GET /v1/models is "chat".`,
-          'model',
-          'model_not_chat',
-        ),
-        principal,
-        summary,
-      };
+    const refusal = modeRefusal(codec.api, knownGroupMode(group.deployments), summary.model);
+    if (refusal !== undefined) {
+      const code = codec.api === 'openai.embeddings' ? 'model_not_embedding' : 'model_not_chat';
+      return { ok: false, error: Errors.invalidRequest(refusal, 'model', code), principal, summary };
     }
     for (const c of this.checks) {
       let refusal: GatewayError | undefined;

@@ -2,16 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { decodeSummary, H, isClientApi, type GatewayError, type TokenUsage } from '@switchyard/contracts';
 import type { NatsRequest } from '@switchyard/nats';
 import {
-  chatInput,
-  encodedOperation,
   estimateTokens,
   ProviderError,
-  TRANSLATED_CLIENT_APIS,
-  translatedChatInput,
-  type ChatOperation,
   transportError,
   upstreamTimeout,
-  type ChatInput,
   type UpstreamRequest,
 } from '@switchyard/providers';
 import { performance } from 'node:perf_hooks';
@@ -25,6 +19,7 @@ import { readAll, UpstreamClient, type UpstreamReply } from '../upstream/upstrea
 import { upstreamModelFor } from '@switchyard/routing';
 import { billedSoFar, promptEstimate, readTrail, round, settle, type Attempt } from './attempt';
 import { AttemptRegistry } from './attempt-registry.service';
+import { operationFor, type AttemptOperation } from './attempt-operation';
 import {
   apiMismatch,
   badRequest,
@@ -101,32 +96,23 @@ export class AttemptRunner {
     }
     if (prepared.unavailable !== undefined || prepared.adapter === undefined) return fail(prepared.unavailable!);
     if (!this.registry.hasRoom()) return fail(overloaded(this.registry.limit));
-    // The client's API picks the operation. An adapter speaking the client's own API passes the request and
-    // its answers through (OpenAI chat to OpenAI-compatible servers, Messages to Anthropic); a native
-    // adapter writes OpenAI chat through the canonical encoder; a Messages client of any other provider gets
-    // its request translated to chat and the answer written back as Messages (encodedOperation).
+    // The client's API and the adapter pick how the attempt is served, in one place (operationFor): the
+    // adapter's own API, a pass-through of the client's where the upstream speaks it too, or a translation
+    // through the adapter's chat; a client API this adapter cannot serve is refused here rather than
+    // answered in the wrong shape. The gateway's summary of the body (H.summary) spares a parse of a body we
+    // only pass through.
     const clientApi = request.header(H.clientApi) || 'openai.chat';
     if (!isClientApi(clientApi)) return fail(badRequest(`Unknown client API '${clientApi}' in ${H.clientApi}.`));
     const adapter = prepared.adapter;
-    const served = adapter.api === 'native' ? 'openai.chat' : adapter.api;
-    const passthrough = clientApi === served ? undefined : adapter.passthrough?.[clientApi];
-    const translated = clientApi !== served && passthrough === undefined;
-    if (translated && !TRANSLATED_CLIENT_APIS.has(clientApi)) return fail(apiMismatch(prepared, clientApi));
-    const op: ChatOperation = translated
-      ? encodedOperation(adapter, clientApi, requestId)
-      : (passthrough ?? adapter.chat);
-
-    // The gateway's summary of the body (H.summary) spares a parse of a body we only pass through.
-    let input: ChatInput;
+    let op: AttemptOperation | undefined;
     try {
-      const summary = decodeSummary(request.header(H.summary));
-      input = translated
-        ? translatedChatInput(clientApi, request.data, summary, adapter)
-        : chatInput(request.data, summary);
+      op = operationFor(adapter, clientApi, request.data, decodeSummary(request.header(H.summary)), requestId);
     } catch (e) {
       if (e instanceof ProviderError) return fail(e.gatewayError);
       throw e;
     }
+    if (op === undefined) return fail(apiMismatch(prepared, clientApi));
+    const input = op.input;
 
     // A wildcard deployment (`model: openai/*`) sends the model the client asked for; usage, pricing and the
     // answer then name that model, never `*`. The copy lives for this attempt only.
@@ -135,7 +121,7 @@ export class AttemptRunner {
       prepared = { ...prepared, deployment: { ...prepared.deployment, model: upstreamModel } };
     }
 
-    if (input.summary.countTokens === true && passthrough === undefined) {
+    if (input.summary.countTokens === true && op.route !== 'passthrough') {
       // No token-counting endpoint behind this adapter: the documented estimate, without an upstream call.
       const local: Attempt = {
         request,
@@ -144,7 +130,6 @@ export class AttemptRunner {
         clientReply,
         prepared,
         op,
-        clientApi,
         input,
         t0,
         trail,
@@ -174,7 +159,7 @@ export class AttemptRunner {
       const resolving = this.credentials.get(adapter, prepared.deployment);
       const credentials = resolving instanceof Promise ? await resolving : resolving;
       const ctx = { now: () => this.credentials.clock(), credentials };
-      upstreamRequest = op.buildRequest(input, prepared.deployment, ctx);
+      upstreamRequest = op.buildRequest(prepared.deployment, ctx);
       // Signatures (AWS SigV4) cover the built request, so they come last.
       if (op.signRequest !== undefined) upstreamRequest = await op.signRequest(upstreamRequest, ctx);
     } catch (e) {
@@ -203,7 +188,6 @@ export class AttemptRunner {
       clientReply,
       prepared,
       op,
-      clientApi,
       input,
       t0,
       abort,

@@ -1,12 +1,12 @@
 import {
   MAX_TRAIL,
   type AttemptRecord,
-  type ClientApi,
   type GatewayError,
   type RouteTrail,
   type TokenUsage,
 } from '@switchyard/contracts';
-import { estimateUsage, type ChatInput, type ChatOperation, type StreamState } from '@switchyard/providers';
+import { estimateUsage, type StreamState } from '@switchyard/providers';
+import type { AttemptInput, AttemptOperation } from './attempt-operation';
 import type { NatsRequest } from '@switchyard/nats';
 import type { PreparedDeployment } from '../deployment-catalog.service';
 
@@ -19,11 +19,9 @@ export interface Attempt {
   /** The gateway's reply subject: data frames go there. */
   clientReply: string;
   prepared: PreparedDeployment;
-  /** The operation serving this attempt: the adapter's chat, its pass-through of the client's API, or an encoded one. */
-  op: ChatOperation;
-  /** The API the client speaks (H.clientApi). */
-  clientApi: ClientApi;
-  input: ChatInput;
+  input: AttemptInput;
+  /** How the attempt serves its client's API (attempt-operation.ts): builds the request, reads the answer. */
+  op: AttemptOperation;
   /** performance.now() when the attempt arrived. */
   t0: number;
   abort: AbortController;

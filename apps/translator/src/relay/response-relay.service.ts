@@ -31,7 +31,7 @@ export class ResponseRelay {
     if (bytes === undefined) return this.fail(a, tooLarge(a.prepared, limit));
     let parsed;
     try {
-      parsed = a.op.parseResponse(bytes, a.input);
+      parsed = a.op.parseResponse(bytes, reply.headers);
     } catch (e) {
       if (!(e instanceof ProviderError)) throw e;
       // A 200 that is not an answer is not relayed as one; the provider may still bill the prompt.

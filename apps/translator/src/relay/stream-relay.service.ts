@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { GatewayError, TokenUsage } from '@switchyard/contracts';
 import {
-  answerIdFor,
   createFrameDecoder,
   estimateUsage,
   FrameDecodeError,
@@ -35,7 +34,7 @@ export class StreamRelay {
     const translator = a.op.createStreamTranslator({
       includeUsage: a.input.summary.includeUsage,
       request: {
-        id: answerIdFor(a.clientApi, a.requestId),
+        id: a.op.answerId,
         model: a.input.summary.model,
         n: a.input.summary.n ?? 1,
         promptChars: a.input.summary.promptChars,
@@ -155,7 +154,7 @@ export class StreamRelay {
     let billed: { usage: TokenUsage; estimated: boolean } | undefined;
     if (bytes !== undefined) {
       try {
-        const parsed = a.op.parseResponse(bytes, a.input);
+        const parsed = a.op.parseResponse(bytes, reply.headers);
         billed =
           parsed.usage !== undefined
             ? { usage: parsed.usage, estimated: false }

@@ -2,7 +2,10 @@ import { parseOpenAIResponse } from '../openai/openai.response';
 import type { ProviderAdapter } from '../provider-adapter';
 import { azureCredentials } from './azure.credentials';
 import { normaliseAzureError } from './azure.errors';
-import { buildAzureRequest } from './azure.request';
+import { buildAzureRequest, azureAuth, azureUrl } from './azure.request';
+import { buildOpenAIEmbeddingsRequest, parseOpenAIEmbeddingsResponse } from '../openai/openai.embeddings';
+import { openAIHeaders } from '../openai/openai.request';
+import { buildOpenAICompletionsRequest } from '../openai/openai.completions';
 import { createAzureStreamTranslator } from './azure.stream';
 
 /**
@@ -18,6 +21,31 @@ export const azureAdapter: ProviderAdapter<'sse'> = {
     buildRequest: (input, deployment, ctx) => buildAzureRequest(input, deployment, ctx),
     parseResponse: (body) => parseOpenAIResponse(body),
     createStreamTranslator: (opts) => createAzureStreamTranslator(opts),
+  },
+  embeddings: {
+    buildRequest: (input, deployment, ctx) =>
+      buildOpenAIEmbeddingsRequest(
+        input,
+        deployment,
+        ctx,
+        azureUrl(deployment, 'embeddings'),
+        openAIHeaders(deployment, ctx, azureAuth(ctx)),
+      ),
+    parseResponse: (body, input) => parseOpenAIEmbeddingsResponse(body, input),
+  },
+  passthrough: {
+    'openai.completions': {
+      buildRequest: (input, deployment, ctx) =>
+        buildOpenAICompletionsRequest(
+          input,
+          deployment,
+          ctx,
+          azureUrl(deployment, 'completions'),
+          openAIHeaders(deployment, ctx, azureAuth(ctx)),
+        ),
+      parseResponse: (body) => parseOpenAIResponse(body),
+      createStreamTranslator: (opts) => createAzureStreamTranslator(opts),
+    },
   },
   normaliseError: (reply, deployment) => normaliseAzureError(reply, deployment),
 };

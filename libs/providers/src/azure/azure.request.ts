@@ -19,6 +19,11 @@ const V1_VERSIONS = new Set(['v1', 'latest', 'preview']);
  *   `/openai/v1`; the deployment name then travels as the body's `model`.
  */
 export function azureChatUrl(deployment: ProviderDeployment): string {
+  return azureUrl(deployment, 'chat/completions');
+}
+
+/** The URL of one of the OpenAI API's operations (`chat/completions`, `embeddings`, `completions`) on Azure, as azureChatUrl. */
+export function azureUrl(deployment: ProviderDeployment, path: string): string {
   const base = deployment.apiBase?.replace(/\/+$/, '');
   if (base === undefined || base.length === 0) {
     throw new Error(
@@ -29,10 +34,10 @@ export function azureChatUrl(deployment: ProviderDeployment): string {
   if (/\/openai\/v1$/.test(base) || V1_VERSIONS.has(version)) {
     const root = base.replace(/\/openai(\/v1)?$/, '');
     const query = version === 'preview' || version === 'latest' ? `?api-version=${version}` : '';
-    return `${root}/openai/v1/chat/completions${query}`;
+    return `${root}/openai/v1/${path}${query}`;
   }
   const root = base.replace(/\/openai$/, '');
-  return `${root}/openai/deployments/${encodeURIComponent(deployment.model)}/chat/completions?api-version=${encodeURIComponent(version)}`;
+  return `${root}/openai/deployments/${encodeURIComponent(deployment.model)}/${path}?api-version=${encodeURIComponent(version)}`;
 }
 
 /** Azure's authentication: an Entra ID token as a bearer, or the resource key in `api-key`. */

@@ -1,4 +1,5 @@
-import type { ProviderAdapter } from '../provider-adapter';
+import type { ProviderAdapter, UpstreamRequest } from '../provider-adapter';
+import type { RequestContext } from '../credentials/credentials.types';
 import { createBedrockCredentials } from './bedrock.credentials';
 import { normaliseBedrockError } from './bedrock.errors';
 import { buildBedrockRequest } from './bedrock.request';
@@ -6,6 +7,7 @@ import { bedrockCompletionId, parseBedrockResponse } from './bedrock.response';
 import { signBedrockRequest } from './bedrock.signer';
 import { canonicalStreamTranslator } from '../canonical/canonical-stream';
 import { BedrockStreamReader } from './bedrock.stream';
+import { bedrockEmbeddings } from './bedrock.embeddings';
 
 /**
  * AWS Bedrock through the runtime's Converse API (`bedrock/<model id>`, or LiteLLM's `bedrock/converse/...`):
@@ -23,6 +25,12 @@ import { BedrockStreamReader } from './bedrock.stream';
  * - `cache_control` on messages, parts and tools becomes cache points; usage reports cache reads and writes.
  * - `user` and string `metadata` become `requestMetadata` (Bedrock's invocation-log metadata).
  */
+const signWithAws = async (request: UpstreamRequest, ctx: RequestContext): Promise<UpstreamRequest> => {
+  const aws = ctx.credentials.aws;
+  if (aws === undefined) throw new Error('bedrock requests need AWS keys; the credentials resolved to none');
+  return signBedrockRequest(request, aws, ctx.now());
+};
+
 export const bedrockAdapter: ProviderAdapter<'aws-eventstream'> = {
   provider: 'bedrock',
   api: 'native',
@@ -30,11 +38,7 @@ export const bedrockAdapter: ProviderAdapter<'aws-eventstream'> = {
   credentials: createBedrockCredentials(),
   chat: {
     buildRequest: (input, deployment, ctx) => buildBedrockRequest(input, deployment, ctx),
-    signRequest: async (request, ctx) => {
-      const aws = ctx.credentials.aws;
-      if (aws === undefined) throw new Error('bedrock requests need AWS keys; the credentials resolved to none');
-      return signBedrockRequest(request, aws, ctx.now());
-    },
+    signRequest: signWithAws,
     parseResponse: (body, input) => parseBedrockResponse(body, input),
     createStreamTranslator: (opts) =>
       canonicalStreamTranslator(
@@ -46,5 +50,6 @@ export const bedrockAdapter: ProviderAdapter<'aws-eventstream'> = {
         }),
       ),
   },
+  embeddings: { ...bedrockEmbeddings, signRequest: signWithAws },
   normaliseError: (reply, deployment) => normaliseBedrockError(reply, deployment),
 };

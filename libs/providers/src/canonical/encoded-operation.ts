@@ -1,6 +1,8 @@
 import { Errors, type ClientApi, type RequestSummary } from '@switchyard/contracts';
 import { chatInputFromBody } from '../chat-input';
 import { messagesToChatRequest } from '../messages/messages-chat.request';
+import { chatRequestFromCompletion, type CompletionRequest } from '../completions/completions.request';
+import { textCompletionFromChat, textCompletionSse } from '../completions/completions.response';
 import type { ChatCompletion } from '../openai-types';
 import { badResponse } from '../errors/bad-response';
 import {
@@ -15,9 +17,18 @@ import { canonicalStreamTranslator } from './canonical-stream';
 import { emitChatCompletion, OpenAIChatStreamReader } from './decoders/openai-chat.decoder';
 import { AnthropicMessageAggregator } from './encoders/anthropic-messages.aggregator';
 
-/** The id a translated answer carries in the client's API (`msg_…` for Anthropic's). */
+/** The id the translator gives an answer in the client's API (`msg_…` for Anthropic's, `cmpl-…` for legacy completions). */
 export function answerIdFor(clientApi: ClientApi, requestId: string): string {
-  return clientApi === 'anthropic.messages' ? `msg_${requestId}` : `chatcmpl-${requestId}`;
+  switch (clientApi) {
+    case 'anthropic.messages':
+      return `msg_${requestId}`;
+    case 'openai.completions':
+      return `cmpl-${requestId}`;
+    case 'openai.embeddings':
+      return `embd-${requestId}`;
+    default:
+      return `chatcmpl-${requestId}`;
+  }
 }
 
 /** A whole chat.completion written in the client's API (its non-streamed answer). */
@@ -26,6 +37,7 @@ export function encodeCompletion(
   completion: ChatCompletion,
   head: { id: string; model: string },
 ): string {
+  if (clientApi === 'openai.completions') return textCompletionFromChat(JSON.stringify(completion));
   if (clientApi !== 'anthropic.messages') return JSON.stringify(completion);
   const agg = new AnthropicMessageAggregator(head);
   emitChatCompletion(completion, { emit: (e) => agg.push(e), done: () => undefined });
@@ -33,12 +45,13 @@ export function encodeCompletion(
 }
 
 /**
- * The adapter's chat operation for a client of another API (a Messages client of a Gemini deployment):
- * the request is the chat request translated from the client's, built by the adapter as usual; the answer
- * is the adapter's, written in the client's API. Streams: a native adapter's canonical events go to that
- * API's encoder (StreamTranslatorOptions.clientApi); an OpenAI-compatible upstream's chunks are read back
- * into canonical events first (OpenAIChatStreamReader). Whole answers: the adapter's chat.completion, as
- * canonical events, through that API's aggregator.
+ * The adapter's chat operation for a client of another API (a Messages client of a Gemini deployment, a
+ * legacy completions client of Anthropic): the request is the chat request translated from the client's
+ * (translatedChatInput), built by the adapter as usual; the answer is the adapter's, written in the client's
+ * API. Messages streams: a native adapter's canonical events go to that API's encoder
+ * (StreamTranslatorOptions.clientApi); an OpenAI-compatible upstream's chunks are read back into canonical
+ * events first (OpenAIChatStreamReader); whole answers go through that API's aggregator. Legacy completions
+ * are chat with another envelope: the adapter's chat chunks and answer, rewritten as `text_completion`s.
  */
 export function encodedOperation<F extends StreamFraming>(
   adapter: ProviderAdapter<F>,
@@ -67,6 +80,14 @@ export function encodedOperation<F extends StreamFraming>(
       return { ...parsed, body: out };
     },
     createStreamTranslator: (opts) => {
+      if (clientApi === 'openai.completions') {
+        const inner = chat.createStreamTranslator(opts);
+        return {
+          state: inner.state,
+          push: (event) => textCompletionSse(inner.push(event)),
+          end: () => textCompletionSse(inner.end()),
+        };
+      }
       const o = { ...opts, clientApi };
       if (adapter.api === 'native') return chat.createStreamTranslator(o);
       // Every OpenAI-compatible adapter streams SSE chunks.
@@ -78,12 +99,14 @@ export function encodedOperation<F extends StreamFraming>(
 }
 
 /** Client APIs whose requests can be translated to chat for any adapter (encodedOperation answers them). */
-export const TRANSLATED_CLIENT_APIS: ReadonlySet<ClientApi> = new Set<ClientApi>(['anthropic.messages']);
+export const TRANSLATED_CLIENT_APIS: ReadonlySet<ClientApi> = new Set<ClientApi>([
+  'anthropic.messages',
+  'openai.completions',
+]);
 
 /**
  * The chat request an adapter takes, translated from a request in the client's API (`raw`, as the client
- * sent it). The summary keeps the client's model and prompt size; its gateway-only members are gone. Throws a ProviderError (400) for what cannot be
- * translated.
+ * sent it). Throws a ProviderError (400) for what cannot be translated.
  */
 export function translatedChatInput(
   clientApi: ClientApi,
@@ -91,10 +114,18 @@ export function translatedChatInput(
   summary: RequestSummary | undefined,
   adapter: ProviderAdapter,
 ): ChatInput {
-  if (clientApi !== 'anthropic.messages' || summary === undefined) {
+  if (!TRANSLATED_CLIENT_APIS.has(clientApi)) {
     throw new ProviderError({
       ...Errors.invalidRequest(`Requests in the ${clientApi} API cannot be translated for this model.`),
       kind: 'bad_request',
+    });
+  }
+  // Front doors other than chat always send the gateway's summary; a sender that did not is refused.
+  if (summary === undefined) {
+    throw new ProviderError({
+      ...Errors.invalidRequest('The request carries no summary header; send it through the gateway.'),
+      kind: 'bad_request',
+      retryable: false,
     });
   }
   let body: unknown;
@@ -103,7 +134,14 @@ export function translatedChatInput(
   } catch {
     throw new ProviderError({ ...Errors.invalidRequest('The request body is not valid JSON.'), kind: 'bad_request' });
   }
+  if (clientApi === 'openai.completions') {
+    // The prompt as one user message; the gateway's summary (model, stream options, members to strip) holds.
+    const asChat = chatRequestFromCompletion(body as CompletionRequest, adapter.provider);
+    if ('error' in asChat) throw new ProviderError(asChat.error);
+    return chatInputFromBody(asChat.chat, summary);
+  }
   const chat = messagesToChatRequest(body, { native: adapter.api === 'native' });
-  // includeUsage false: OpenAI-compatible adapters then ask for the usage chunk themselves.
+  // The summary keeps the client's model and prompt size; its gateway-only members are gone. includeUsage
+  // false: OpenAI-compatible adapters then ask for the usage chunk themselves.
   return chatInputFromBody(chat, { ...summary, strip: [], includeUsage: false, streamOptions: undefined });
 }

@@ -5,6 +5,7 @@ import { normaliseCohereError } from './cohere.errors';
 import { buildCohereRequest } from './cohere.request';
 import { parseCohereResponse } from './cohere.response';
 import { CohereStreamReader } from './cohere.stream';
+import { cohereEmbeddings } from './cohere.embeddings';
 
 /**
  * Cohere's Chat API v2 (`cohere/` and LiteLLM's `cohere_chat/` prefix): its own request and answer shapes,
@@ -29,6 +30,7 @@ export function createCohereAdapter(provider: string): ProviderAdapter<'sse'> {
         return canonicalStreamTranslator(opts, new CohereStreamReader(head));
       },
     },
+    embeddings: cohereEmbeddings,
     normaliseError: (reply, deployment) => normaliseCohereError(reply, deployment),
   };
 }

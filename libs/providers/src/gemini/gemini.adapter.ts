@@ -5,6 +5,7 @@ import { normaliseGoogleError } from './gemini.errors';
 import { buildGeminiRequest } from './gemini.request';
 import { parseGeminiResponse } from './gemini.response';
 import { GeminiStreamReader } from './gemini.stream';
+import { geminiEmbeddings } from './gemini.embeddings';
 
 /**
  * The Gemini API (Google AI Studio): `generateContent` / `streamGenerateContent?alt=sse` with the
@@ -24,5 +25,6 @@ export const geminiAdapter: ProviderAdapter<'sse'> = {
         new GeminiStreamReader({ id: opts.request?.id, model: opts.request?.model, modelName: opts.request?.model }),
       ),
   },
+  embeddings: geminiEmbeddings,
   normaliseError: (reply, deployment) => normaliseGoogleError(reply, deployment, 'gemini'),
 };

@@ -5,6 +5,8 @@ import { normaliseOpenAIError } from './openai.errors';
 import { buildOpenAIRequest, OPENAI_COMPATIBLE_PROFILES, type OpenAICompatibleProfile } from './openai.request';
 import { parseOpenAIResponse } from './openai.response';
 import { createOpenAIStreamTranslator } from './openai.stream';
+import { openAIEmbeddings } from './openai.embeddings';
+import { openAICompletions } from './openai.completions';
 
 /**
  * The OpenAI-compatible family: OpenAI itself and every server speaking its Chat Completions API
@@ -21,6 +23,8 @@ export function createOpenAICompatibleAdapter(profile: OpenAICompatibleProfile):
       parseResponse: (body) => parseOpenAIResponse(body),
       createStreamTranslator: (opts) => createOpenAIStreamTranslator(opts),
     },
+    embeddings: openAIEmbeddings(profile),
+    passthrough: { 'openai.completions': openAICompletions(profile) },
     normaliseError: (reply, deployment) => normaliseOpenAIError(reply, deployment),
   };
 }

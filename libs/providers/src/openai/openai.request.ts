@@ -51,14 +51,19 @@ export const OPENAI_COMPATIBLE_PROFILES: Readonly<Record<string, OpenAICompatibl
 };
 
 export function chatCompletionsUrl(profile: OpenAICompatibleProfile, deployment: ProviderDeployment): string {
+  return openAIUrl(profile, deployment, 'chat/completions');
+}
+
+/** The URL of one of the OpenAI API's operations (`chat/completions`, `embeddings`, `completions`) on the deployment's server. */
+export function openAIUrl(profile: OpenAICompatibleProfile, deployment: ProviderDeployment, path: string): string {
   const base = deployment.apiBase ?? profile.defaultApiBase;
   if (base === undefined) {
     throw new Error(
       `ProviderDeployment '${deployment.id}' (${deployment.provider}/${deployment.model}) has no api_base; set litellm_params.api_base to the server's URL (ending in /v1).`,
     );
   }
-  if (profile.appendV1 && !/\/v1$/.test(base)) return `${base}/v1/chat/completions`;
-  return `${base}/chat/completions`;
+  if (profile.appendV1 && !/\/v1$/.test(base)) return `${base}/v1/${path}`;
+  return `${base}/${path}`;
 }
 
 /** OpenAI's authentication: the token or key as a bearer. */

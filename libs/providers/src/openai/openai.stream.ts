@@ -67,6 +67,15 @@ function hasContent(choices: ChatCompletionChunk['choices']): boolean {
   return false;
 }
 
+/** A legacy completions (`text_completion`) chunk's choices carry their text as `text`, not in a delta. */
+function hasText(choices: ChatCompletionChunk['choices']): boolean {
+  for (const c of choices) {
+    const text = (c as { text?: unknown }).text;
+    if (typeof text === 'string' && text.length > 0) return true;
+  }
+  return false;
+}
+
 /**
  * The reducer: applies one upstream SSE event to the state and returns the SSE text to forward ('' for none).
  * `[DONE]` is not forwarded (the gateway writes it), nor the usage-only chunk unless the client asked for it.
@@ -113,7 +122,7 @@ export function reduceOpenAIStream(state: StreamState, event: SseEvent, opts: St
     return '';
   }
   const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
-  if (!state.contentSeen && hasContent(choices)) state.contentSeen = true;
+  if (!state.contentSeen && (hasContent(choices) || hasText(choices))) state.contentSeen = true;
   if (!state.finished) for (const c of choices) if (c.finish_reason) state.finished = true;
   if (chunk.usage !== undefined && chunk.usage !== null) {
     state.usage = toTokenUsage(chunk.usage);

@@ -53,7 +53,7 @@ export function promptCharsOf(messages: readonly ChatMessage[] | undefined): num
  * A `"` inside a JSON string is always escaped, so the key pattern only matches real keys; an escape
  * sequence (`\n`, `\"`, `\u00e9`) counts as the one character it stands for.
  */
-const GENERATED_TEXT = /"(?:content|refusal|reasoning_content|arguments)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
+const GENERATED_TEXT = /"(?:content|refusal|reasoning_content|arguments|text)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
 export function generatedCharsOfChunk(json: string): number {
   let chars = 0;
   GENERATED_TEXT.lastIndex = 0;

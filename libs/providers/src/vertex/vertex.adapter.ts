@@ -4,6 +4,7 @@ import { normaliseGoogleError } from '../gemini/gemini.errors';
 import { buildGenerateContentBody, geminiModelId, googleHeaders } from '../gemini/gemini.request';
 import { parseGeminiResponse } from '../gemini/gemini.response';
 import { GeminiStreamReader } from '../gemini/gemini.stream';
+import { vertexEmbeddings } from '../gemini/gemini.embeddings';
 import type { ChatInput, ProviderAdapter, UpstreamRequest } from '../provider-adapter';
 import type { ProviderDeployment } from '../provider-deployment';
 import { vertexCredentials } from './vertex.credentials';
@@ -47,5 +48,6 @@ export const vertexAdapter: ProviderAdapter<'sse'> = {
         new GeminiStreamReader({ id: opts.request?.id, model: opts.request?.model, modelName: opts.request?.model }),
       ),
   },
+  embeddings: vertexEmbeddings,
   normaliseError: (reply, deployment) => normaliseGoogleError(reply, deployment, 'vertex_ai'),
 };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createFakeChatAnswerer, type ChatBody, type FakeOpenAIOptions } from '../fake-openai.server';
 import { closeServer, listen, readBody } from './fake-http';
+import { FakeRefusal, openAIEmbeddingsAnswer } from './fake-embeddings';
 
 /**
  * A fake Azure OpenAI resource: OpenAI's Chat Completions at Azure's URLs, with Azure's authentication,
@@ -294,8 +295,46 @@ export async function startFakeAzureOpenAI(opts: FakeAzureOpenAIOptions = {}): P
     });
   };
 
+  /** Embeddings, on the deployments API (the deployment names the model) and the v1 API (the body does). */
+  const embeddings = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: string,
+    v1: boolean,
+    deployment?: string,
+  ): void => {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = raw;
+    }
+    lastRequest = { method: 'POST', url: req.url ?? '', headers: req.headers, body };
+    const auth = authorised(req, v1);
+    if (auth !== 'ok') return azureError(res, 401, '401', auth === 'key' ? KEY_REFUSED : TOKEN_REFUSED);
+    try {
+      // The deployments API takes the model from the path; a `model` in the body is accepted and ignored there.
+      const doc =
+        deployment !== undefined && typeof body === 'object' && body !== null ? { ...body, model: deployment } : body;
+      answerer.sendJson(res, 200, openAIEmbeddingsAnswer(doc));
+    } catch (e) {
+      if (!(e instanceof FakeRefusal)) throw e;
+      answerer.sendJson(res, e.status, e.body);
+    }
+  };
+
   const server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://fake');
+    const embedPath = /^\/openai\/deployments\/([^/]+)\/embeddings$/.exec(u.pathname);
+    if (req.method === 'POST' && embedPath !== null) {
+      if (!u.searchParams.get('api-version')) {
+        req.resume();
+        return azureError(res, 404, '404', 'Resource not found');
+      }
+      return readBody(req, (raw) => embeddings(req, res, raw, false, decodeURIComponent(embedPath[1]!)));
+    }
+    if (req.method === 'POST' && u.pathname === '/openai/v1/embeddings')
+      return readBody(req, (raw) => embeddings(req, res, raw, true));
     const deployments = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(u.pathname);
     const tokenPath = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(u.pathname);
     if (req.method === 'POST' && deployments !== null) {

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { closeServer, createFakeTimers, listen, readBodyBytes, sendJson } from './fake-http';
+import { bedrockEmbeddingsAnswer, FakeRefusal } from './fake-embeddings';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { awsHeaders, encodeAwsEventStreamMessage } from '@switchyard/providers';
@@ -84,7 +85,7 @@ export interface FakeBedrockOptions {
 }
 
 export interface FakeBedrockRequest {
-  operation: 'converse' | 'converse-stream';
+  operation: 'converse' | 'converse-stream' | 'invoke';
   modelId: string;
   headers: IncomingHttpHeaders;
   body: unknown;
@@ -816,6 +817,41 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
     'fake-context': [400, 'ValidationException', 'Input is too long for requested model.'],
   };
 
+  /**
+   * InvokeModel for the embedding models (Titan Text Embeddings, Cohere Embed): SigV4-checked like Converse,
+   * bodies validated by bedrockEmbeddingsAnswer (fake-embeddings.ts); the input token count in the
+   * `x-amzn-bedrock-input-token-count` header, as Bedrock reports it.
+   */
+  const invoke = async (req: IncomingMessage, res: ServerResponse, raw: Buffer, rawModelId: string): Promise<void> => {
+    requests++;
+    const url = req.url ?? '/';
+    let modelId: string;
+    try {
+      modelId = decodeURIComponent(rawModelId);
+    } catch {
+      return sendError(res, 400, 'ValidationException', 'The provided model identifier is invalid.');
+    }
+    let body: unknown = raw.toString('utf8');
+    try {
+      body = JSON.parse(body as string);
+    } catch {
+      // kept as text; refused below once the caller is authenticated
+    }
+    lastRequest = { operation: 'invoke', modelId, headers: req.headers, body };
+    if (!(await authenticate(req, res, url.split('?')[0]!, raw))) return;
+    try {
+      const answer = bedrockEmbeddingsAnswer(modelId, body);
+      sendJson(res, 200, answer.body, {
+        'x-amzn-requestid': randomUUID(),
+        'x-amzn-bedrock-input-token-count': String(answer.inputTokens),
+        'x-amzn-bedrock-invocation-latency': String(latencyMs + 1),
+      });
+    } catch (e) {
+      if (!(e instanceof FakeRefusal)) throw e;
+      sendError(res, e.status, 'ValidationException', (e.body as { message: string }).message);
+    }
+  };
+
   const converse = async (req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> => {
     requests++;
     const url = req.url ?? '/';
@@ -897,8 +933,9 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
         CORAL_SUFFIX,
       );
     }
+    const invokePath = /^\/model\/([^/?]+)\/invoke(?:\?.*)?$/.exec(req.url ?? '/');
     readBodyBytes(req, (raw) => {
-      converse(req, res, raw).catch((e: unknown) => {
+      (invokePath !== null ? invoke(req, res, raw, invokePath[1]!) : converse(req, res, raw)).catch((e: unknown) => {
         sendError(res, 500, 'InternalServerException', `fake-bedrock failed: ${(e as Error).message}`);
       });
     });

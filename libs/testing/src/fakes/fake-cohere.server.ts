@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { exampleForSchema } from '@switchyard/providers';
 import { closeServer, createFakeTimers, listen, readBody, sendJson as sendJsonBody, writePaced } from './fake-http';
+import { cohereEmbedAnswer, FakeRefusal } from './fake-embeddings';
 
 /**
  * A fake Cohere API speaking Chat v2 (POST /v2/chat) over HTTP, JSON or SSE, as the official SDK reads it.
@@ -344,6 +345,28 @@ export async function startFakeCohere(opts: FakeCohereOptions = {}): Promise<Fak
   const sendError = (res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}) =>
     sendJson(res, status, { id: randomUUID(), message }, extra);
 
+  /** Embed API v2: authenticated like chat, validated by cohereEmbedAnswer (fake-embeddings.ts). */
+  const embed = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      lastRequest = { headers: req.headers, body: raw };
+      return sendError(res, 400, 'invalid request: could not parse the request body as JSON');
+    }
+    lastRequest = { headers: req.headers, body };
+    const auth = req.headers.authorization ?? '';
+    const token = /^bearer /i.test(auth) ? auth.slice(7).trim() : '';
+    if (token === '' || (opts.apiKey !== undefined && token !== opts.apiKey))
+      return sendError(res, 401, 'invalid api token');
+    try {
+      sendJson(res, 200, cohereEmbedAnswer(body));
+    } catch (e) {
+      if (!(e instanceof FakeRefusal)) throw e;
+      sendJson(res, e.status, e.body);
+    }
+  };
+
   const chat = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
     requests++;
     let dropping = false;
@@ -487,8 +510,11 @@ export async function startFakeCohere(opts: FakeCohereOptions = {}): Promise<Fak
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'POST' && path === '/v2/chat') return readBody(req, (raw) => chat(req, res, raw));
+    if (req.method === 'POST' && path === '/v2/embed') return readBody(req, (raw) => embed(req, res, raw));
     req.resume();
-    sendJson(res, 404, { message: `Not Found: ${req.method} ${path}. This fake serves POST /v2/chat.` });
+    sendJson(res, 404, {
+      message: `Not Found: ${req.method} ${path}. This fake serves POST /v2/chat and POST /v2/embed.`,
+    });
   });
   const port = await listen(server, opts.port);
 

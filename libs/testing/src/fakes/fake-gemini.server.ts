@@ -4,6 +4,12 @@ import { closeServer, createFakeTimers, listen, readBody, sendText } from './fak
 import { exampleForSchema } from '@switchyard/providers';
 import { createFakeAnthropicMessages } from './fake-anthropic.server';
 import { checkMessage, messageSchemas, normaliseNames, type GoogleApi } from './fake-gemini.schema';
+import {
+  FakeRefusal,
+  geminiBatchEmbedAnswer,
+  geminiEmbedContentAnswer,
+  vertexPredictEmbeddingsAnswer,
+} from './fake-embeddings';
 
 /**
  * A fake Google generative AI upstream speaking the real wire formats over HTTP (keep-alive), for
@@ -97,7 +103,7 @@ export interface FakeServiceAccount {
 
 export interface FakeGeminiRequest {
   api: GoogleApi;
-  method: 'generateContent' | 'streamGenerateContent';
+  method: 'generateContent' | 'streamGenerateContent' | 'embedContent' | 'batchEmbedContents' | 'predict';
   model: string;
   /** Vertex only. */
   project?: string;
@@ -1107,7 +1113,89 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
     });
   };
 
+  // ---------------------------------------------------------------- embeddings
+
+  /**
+   * Embeddings: the Gemini API's embedContent / batchEmbedContents (API key as for generateContent) and
+   * Vertex AI's predict for Google's text embedding models (a service-account token for the project), each
+   * validated by fake-embeddings.ts.
+   */
+  const embed = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: string,
+    route: {
+      api: GoogleApi;
+      model: string;
+      method: 'embedContent' | 'batchEmbedContents' | 'predict';
+      project?: string;
+      location?: string;
+      query: URLSearchParams;
+    },
+  ): void => {
+    requests++;
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = raw;
+    }
+    lastRequest = {
+      api: route.api,
+      method: route.method,
+      model: route.model,
+      ...(route.project !== undefined && { project: route.project, location: route.location }),
+      url: req.url ?? '',
+      headers: req.headers,
+      body,
+    };
+    if (route.api === 'gemini') {
+      const key = (req.headers['x-goog-api-key'] as string | undefined) ?? route.query.get('key') ?? '';
+      if (key === '')
+        return sendError(
+          res,
+          new GoogleApiError(
+            403,
+            'PERMISSION_DENIED',
+            "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+          ),
+        );
+      if (opts.apiKey !== undefined && key !== opts.apiKey)
+        return sendError(
+          res,
+          new GoogleApiError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.'),
+        );
+    } else {
+      const denied = vertexCaller(req, {
+        project: route.project!,
+        location: route.location!,
+        publisher: 'google',
+        model: route.model,
+        rpc: 'Predict',
+      });
+      if (denied !== undefined) return sendError(res, denied);
+    }
+    if (typeof body === 'string')
+      return sendError(res, new GoogleApiError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.'));
+    try {
+      const answer =
+        route.method === 'embedContent'
+          ? geminiEmbedContentAnswer(body, route.model)
+          : route.method === 'batchEmbedContents'
+            ? geminiBatchEmbedAnswer(body, route.model)
+            : vertexPredictEmbeddingsAnswer(body);
+      sendJson(res, 200, answer);
+    } catch (e) {
+      if (!(e instanceof FakeRefusal)) throw e;
+      sendJson(res, e.status, e.body);
+    }
+  };
+
   // ---------------------------------------------------------------- routing
+
+  const GEMINI_EMBED_PATH = /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):(embedContent|batchEmbedContents)$/;
+  const VERTEX_PREDICT_PATH =
+    /^\/(v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/google\/models\/([^/:]+):predict$/;
 
   const GEMINI_PATH = /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
   const VERTEX_PATH =
@@ -1142,6 +1230,26 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
           location: decodeURIComponent(v[3]!),
           model: v[4]!,
           method: v[5] as 'generateContent',
+          query: target.searchParams,
+        });
+      }
+      const ge = GEMINI_EMBED_PATH.exec(target.pathname);
+      if (ge !== null) {
+        return embed(req, res, raw, {
+          api: 'gemini',
+          model: ge[2]!,
+          method: ge[3] as 'embedContent',
+          query: target.searchParams,
+        });
+      }
+      const vp = VERTEX_PREDICT_PATH.exec(target.pathname);
+      if (vp !== null) {
+        return embed(req, res, raw, {
+          api: 'vertex',
+          project: decodeURIComponent(vp[2]!),
+          location: decodeURIComponent(vp[3]!),
+          model: vp[4]!,
+          method: 'predict',
           query: target.searchParams,
         });
       }

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import type { ClientApi, RequestSummary } from '@switchyard/contracts';
+import { adapterFor, ProviderError, type ProviderAdapter, type ProviderDeployment } from '@switchyard/providers';
+import { operationFor } from './attempt-operation';
+
+const operationOf = (adapter: ProviderAdapter, api: ClientApi, raw: Uint8Array, s: RequestSummary | undefined) =>
+  operationFor(adapter, api, raw, s, 'r1');
+
+const summary = (model: string): RequestSummary => ({
+  model,
+  stream: false,
+  includeUsage: false,
+  tags: [],
+  promptChars: 4,
+  strip: [],
+});
+const bytes = (v: unknown) => Buffer.from(JSON.stringify(v));
+const ctx = { now: () => 0, credentials: { apiKey: 'k' } };
+const d = (provider: string, model: string, apiBase?: string): ProviderDeployment => ({
+  id: 'd',
+  modelName: 'g',
+  provider,
+  model,
+  ...(apiBase && { apiBase }),
+});
+
+describe('operationFor: the operation of each client API on each adapter', () => {
+  it('passes legacy completions through to an OpenAI-compatible server, at its /completions', () => {
+    const dep = d('openai', 'gpt-3.5-turbo-instruct');
+    const op = operationOf(adapterFor(dep), 'openai.completions', bytes({ model: 'g', prompt: 'hi' }), summary('g'))!;
+    const r = op.buildRequest(dep, ctx);
+    expect(r.url).toBe('https://api.openai.com/v1/completions');
+    expect(JSON.parse(r.body as string)).toEqual({ model: 'gpt-3.5-turbo-instruct', prompt: 'hi' });
+    expect(op.route).toBe('passthrough');
+    expect(op.answerId).toBe('cmpl-r1');
+  });
+
+  it('picks, per client API and adapter, the same API, a pass-through or a translation', () => {
+    const chat = bytes({ model: 'g', messages: [{ role: 'user', content: 'hi' }] });
+    const messages = bytes({ model: 'g', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+    const openai = adapterFor(d('openai', 'gpt-4o'));
+    const anthropic = adapterFor(d('anthropic', 'claude-sonnet-4-5'));
+    const gemini = adapterFor(d('gemini', 'gemini-2.5-flash'));
+    expect(operationOf(openai, 'openai.chat', chat, summary('g'))).toMatchObject({
+      route: 'same',
+      answerId: 'chatcmpl-r1',
+    });
+    expect(operationOf(gemini, 'openai.chat', chat, summary('g'))?.route).toBe('same');
+    expect(operationOf(anthropic, 'openai.chat', chat, summary('g'))?.route).toBe('same');
+    expect(operationOf(anthropic, 'anthropic.messages', messages, summary('g'))).toMatchObject({
+      route: 'passthrough',
+      answerId: 'msg_r1',
+    });
+    expect(operationOf(gemini, 'anthropic.messages', messages, summary('g'))?.route).toBe('translated');
+    expect(operationOf(openai, 'anthropic.messages', messages, summary('g'))?.route).toBe('translated');
+    expect(
+      operationOf(anthropic, 'openai.completions', bytes({ model: 'g', prompt: 'hi' }), summary('g')),
+    ).toMatchObject({ route: 'translated', answerId: 'cmpl-r1' });
+    expect(operationOf(openai, 'openai.embeddings', bytes({ model: 'g', input: 'x' }), summary('g'))?.route).toBe(
+      'same',
+    );
+  });
+
+  it('refuses, as a 400, a translated or embeddings request without the gateway summary', () => {
+    const gemini = adapterFor(d('gemini', 'gemini-2.5-flash'));
+    expect(() => operationOf(gemini, 'openai.completions', bytes({ model: 'g', prompt: 'hi' }), undefined)).toThrow(
+      ProviderError,
+    );
+    expect(() => operationOf(gemini, 'openai.embeddings', bytes({ model: 'g', input: 'x' }), undefined)).toThrow(
+      ProviderError,
+    );
+  });
+
+  it('asks a native provider through chat and answers a text_completion', () => {
+    const dep = d('cohere', 'command-a-03-2025');
+    const op = operationOf(
+      adapterFor(dep),
+      'openai.completions',
+      bytes({ model: 'g', prompt: 'hi', max_tokens: 5 }),
+      summary('g'),
+    )!;
+    const body = JSON.parse(op.buildRequest(dep, ctx).body as string) as Record<string, unknown>;
+    expect(body['messages']).toEqual([{ role: 'user', content: 'hi' }]);
+    expect(body['max_tokens']).toBe(5);
+    const answer = {
+      id: 'x',
+      finish_reason: 'COMPLETE',
+      message: { role: 'assistant', content: [{ type: 'text', text: 'Hello' }] },
+      usage: { billed_units: { input_tokens: 1, output_tokens: 1 }, tokens: { input_tokens: 1, output_tokens: 1 } },
+    };
+    const parsed = op.parseResponse(JSON.stringify(answer), {});
+    expect(JSON.parse(parsed.body!)).toMatchObject({
+      object: 'text_completion',
+      choices: [{ text: 'Hello', finish_reason: 'stop' }],
+    });
+    expect(parsed.usage?.promptTokens).toBe(1);
+  });
+
+  it('refuses, as a 400, a completion chat cannot carry', () => {
+    const dep = d('cohere', 'command-a-03-2025');
+    expect(() =>
+      operationOf(adapterFor(dep), 'openai.completions', bytes({ model: 'g', prompt: 'a', echo: true }), summary('g')),
+    ).toThrow(ProviderError);
+  });
+
+  it('has no operation for embeddings on an adapter without them, nor for an API it cannot serve', () => {
+    const anthropic = adapterFor(d('anthropic', 'claude-sonnet-4-5'));
+    expect(
+      operationOf(anthropic, 'openai.embeddings', bytes({ model: 'g', input: 'x' }), summary('g')),
+    ).toBeUndefined();
+    expect(operationOf(adapterFor(d('openai', 'gpt-4o')), 'openai.responses', bytes({}), summary('g'))).toBeUndefined();
+  });
+
+  it('never streams embeddings, whatever the summary says', () => {
+    const dep = d('openai', 'text-embedding-3-small');
+    const op = operationOf(adapterFor(dep), 'openai.embeddings', bytes({ model: 'g', input: 'x' }), {
+      ...summary('g'),
+      stream: true,
+    })!;
+    expect(op.input.stream).toBe(false);
+  });
+});
+
+describe('operationFor: legacy completions on Azure', () => {
+  it("passes them through to the deployment's /completions with the resource key", () => {
+    const dep = { ...d('azure', 'instruct-prod', 'https://r.openai.azure.com'), apiVersion: '2024-10-21' };
+    const op = operationOf(adapterFor(dep), 'openai.completions', bytes({ model: 'g', prompt: 'hi', stream: true }), {
+      ...summary('g'),
+      stream: true,
+    })!;
+    const r = op.buildRequest(dep, ctx);
+    expect(r.url).toBe(
+      'https://r.openai.azure.com/openai/deployments/instruct-prod/completions?api-version=2024-10-21',
+    );
+    expect(r.headers['api-key']).toBe('k');
+    expect(JSON.parse(r.body as string)).toEqual({
+      model: 'instruct-prod',
+      prompt: 'hi',
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+  });
+});
