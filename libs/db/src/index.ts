@@ -11,3 +11,4 @@ export * from './repositories/keys.repository';
 export * from './repositories/spend.repository';
 export * from './repositories/audit.repository';
 export * from './unit-of-work';
+export * from './limits';
