@@ -91,6 +91,20 @@ export const EnvSchema = z.object({
    * stream max age the ledger is kept for good unless this is set.
    */
   SWITCHYARD_USAGE_LEDGER_RETENTION_HOURS: z.coerce.number().int().positive().optional(),
+  /**
+   * The most one request reserves against a budget before it runs (USD): its worst-case cost (prompt estimate plus
+   * max_tokens, or the model's maximum output) is capped at this, so a request that really costs more can take a
+   * budget past its limit by the difference. Decimal, at most 9 places.
+   */
+  SWITCHYARD_BUDGET_RESERVATION_MAX_USD: z
+    .string()
+    .regex(/^\d{1,9}(\.\d{1,9})?$/, 'must be a decimal number of USD, like 5 or 0.25')
+    .default('5'),
+  /**
+   * A budget reservation or parallel-request slot whose settlement never comes (usage event lost, gateway killed
+   * mid-request) stops counting after this many seconds: longer than any request and the spend service's lag.
+   */
+  SWITCHYARD_LIMIT_HOLD_TTL_S: z.coerce.number().int().min(10).default(900),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

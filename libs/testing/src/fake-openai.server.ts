@@ -83,6 +83,10 @@ export interface FakeUpstream {
   failNext(count: number, failure?: FakeFailure): void;
   /** Changes the delay before response headers (a provider that turns slow), ms. */
   setLatency(ms: number): void;
+  /** Chat requests received whose response has not finished (or been closed) yet. */
+  readonly inFlight: number;
+  /** The most chat requests ever in flight at once. */
+  readonly maxInFlight: number;
   close(): Promise<void>;
 }
 
@@ -180,6 +184,8 @@ export interface FakeChatAnswerer {
 export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeUpstream> {
   const answerer = createFakeChatAnswerer(opts);
   let lastRequest: FakeUpstreamRequest | undefined;
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const chat = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
     const exchange = answerer.begin(res);
@@ -224,6 +230,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
     if (req.method === 'POST' && url.startsWith('/v1/chat/completions')) {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      res.once('close', () => inFlight--);
       readBody(req, (raw) => chat(req, res, raw));
       return;
     }
@@ -262,6 +271,12 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       return lastRequest;
     },
     requestTimes: answerer.requestTimes,
+    get inFlight() {
+      return inFlight;
+    },
+    get maxInFlight() {
+      return maxInFlight;
+    },
     failNext: (count: number, failure?: FakeFailure) => answerer.failNext(count, failure),
     setLatency: (ms: number) => answerer.setLatency(ms),
     close: () => closeServer(server, () => answerer.close()),

@@ -4,7 +4,7 @@ import { Errors } from '@switchyard/contracts';
 import { KEY_SECRET_PREFIX, KeysRepository, hashKey, keyPrefix } from '@switchyard/db';
 import { ApiException } from '../common/api.exception';
 import { isUuid, parseInput } from '../common/parse-input';
-import { CreateKeySchema, type CreatedKeyJson, type KeyJson } from '../keys/keys.schemas';
+import { CreateKeySchema, UpdateKeySchema, type CreatedKeyJson, type KeyJson } from '../keys/keys.schemas';
 import { KeysService } from '../keys/keys.service';
 import { CreateTeamSchema, UpdateTeamSchema, type TeamJson } from '../teams/teams.schemas';
 import { TeamsService } from '../teams/teams.service';
@@ -65,6 +65,23 @@ export class LitellmService {
     }
     for (const id of ids) await this.keys.revoke(id);
     return { deleted_keys: ids };
+  }
+
+  /** LiteLLM's /key/update: `key` (id or secret) names the key; the other known fields change it. */
+  async updateKey(body: unknown): Promise<KeyJson> {
+    const id = await this.keyIdOf(pick(body, ['key'])['key']);
+    return this.keys.update(id, pick(body, Object.keys(UpdateKeySchema.shape)));
+  }
+
+  /** LiteLLM's /key/block and /key/unblock: `{"key": <id or secret>}`. */
+  async blockKey(body: unknown, blocked: boolean): Promise<KeyJson> {
+    return this.keys.block(await this.keyIdOf(pick(body, ['key'])['key']), blocked);
+  }
+
+  private async keyIdOf(key: unknown): Promise<string> {
+    if (typeof key !== 'string' || key === '')
+      throw new ApiException(Errors.invalidRequest('Name the key in "key": its id or the key itself.', 'key'));
+    return key.startsWith(KEY_SECRET_PREFIX) ? ((await this.keysRepo.findByHash(hashKey(key)))?.id ?? '') : key;
   }
 
   async keyInfo(key: unknown): Promise<{ key: string; info: KeyJson }> {

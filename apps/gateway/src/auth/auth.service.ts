@@ -3,20 +3,42 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { CONFIG, resolveMasterKey, type SwitchyardConfig } from '@switchyard/config';
 import { Errors, type GatewayError } from '@switchyard/contracts';
+import type { LimitScope } from '@switchyard/db';
 import { KeyCacheService } from './key-cache.service';
+
+/** Budgets and rate limits of a virtual key and every level above it, as its cache entry holds them. */
+export interface PrincipalLimits {
+  keyAlias: string | null;
+  /** key, user, team, organisation: in that order, each with its limits (possibly none). */
+  scopes: readonly LimitScope[];
+  modelRpmLimit: Readonly<Record<string, number>>;
+  modelTpmLimit: Readonly<Record<string, number>>;
+}
 
 /** Who is calling: the master key (everything allowed) or a virtual key with its limits. */
 export interface Principal {
   kind: 'master' | 'key';
   keyId: string | null;
   teamId: string | null;
+  userId: string | null;
+  organizationId: string | null;
   /** Models this caller may use: every level's limit applied (key, team); null means any. */
   models: readonly string[] | null;
+  /** Null for the master key, which nothing limits. */
+  limits: PrincipalLimits | null;
 }
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; error: GatewayError };
 
-const MASTER: Principal = { kind: 'master', keyId: null, teamId: null, models: null };
+const MASTER: Principal = {
+  kind: 'master',
+  keyId: null,
+  teamId: null,
+  userId: null,
+  organizationId: null,
+  models: null,
+  limits: null,
+};
 
 @Injectable()
 export class AuthService {
@@ -54,9 +76,26 @@ export class AuthService {
       return fail(`The API key ${redact(secret)} has expired. Ask an admin for a new key, or for a later expiry.`);
     if (refusal === 'revoked')
       return fail(`The API key ${redact(secret)} has been revoked. Ask an admin for a new key.`);
+    if (record.blocked)
+      return fail(`The API key ${redact(secret)} is blocked. Ask an admin to unblock it (POST /key/unblock).`);
+    if (record.teamBlocked)
+      return fail(`The team of the API key ${redact(secret)} is blocked. Ask an admin to unblock the team.`);
     return {
       ok: true,
-      principal: { kind: 'key', keyId: record.id, teamId: record.teamId, models: record.allowedModels },
+      principal: {
+        kind: 'key',
+        keyId: record.id,
+        teamId: record.teamId,
+        userId: record.userId,
+        organizationId: record.organizationId,
+        models: record.allowedModels,
+        limits: {
+          keyAlias: record.keyAlias,
+          scopes: record.scopes,
+          modelRpmLimit: record.modelRpmLimit,
+          modelTpmLimit: record.modelTpmLimit,
+        },
+      },
     };
   }
 }

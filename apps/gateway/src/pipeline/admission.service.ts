@@ -6,11 +6,12 @@ import { resolveGroup, type ModelCatalog } from '@switchyard/routing';
 import { AuthService, mayUseModel, type Principal } from '../auth/auth.service';
 import type { ClientCodec } from '../codecs/client-codec';
 import { answersChat, groupMode } from '../models/model-mode';
-import { ADMISSION_CHECKS, type AdmissionCheck } from './admission-check';
+import { ADMISSION_CHECKS, type AdmissionCheck, type AdmissionEffects } from './admission-check';
 
-export type Admission =
+export type Admission = (
   | { ok: true; principal: Principal; summary: RequestSummary }
-  | { ok: false; error: GatewayError; principal?: Principal; summary?: RequestSummary };
+  | { ok: false; error: GatewayError; principal?: Principal; summary?: RequestSummary }
+) & { effects?: AdmissionEffects };
 
 /**
  * The same steps for every front door: auth → validation (the client API's codec) → model access → the
@@ -51,17 +52,31 @@ export class AdmissionService {
         summary,
       };
     }
+    const effects: AdmissionEffects = { headers: {}, onEnd: [] };
+    const ctx = {
+      requestId,
+      clientApi: codec.api,
+      principal,
+      summary,
+      deployments: group.deployments,
+      headers: effects.headers,
+      onEnd: (fn: () => void) => effects.onEnd.push(fn),
+    };
     for (const c of this.checks) {
       let refusal: GatewayError | undefined;
       try {
-        refusal = await c.check({ requestId, clientApi: codec.api, principal, summary });
+        refusal = await c.check(ctx);
       } catch (e) {
         this.logger.error(`admission check ${c.name} failed: ${(e as Error).message}`);
         refusal = Errors.unavailable('The gateway cannot check this request right now. Retry in a moment.');
       }
-      if (refusal) return { ok: false, error: refusal, principal, summary };
+      if (refusal) {
+        // A refused request ran nothing: whatever earlier checks took is given back now.
+        for (const fn of effects.onEnd.splice(0)) fn();
+        return { ok: false, error: refusal, principal, summary, effects };
+      }
     }
-    return { ok: true, principal, summary };
+    return { ok: true, principal, summary, effects };
   }
 
   /** The caller's principal, for a request refused before admission could run (bad JSON, too large). */

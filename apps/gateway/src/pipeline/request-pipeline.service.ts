@@ -27,13 +27,19 @@ export class RequestPipeline {
     const admitted = await this.admission.admit(req, codec, base.requestId);
     base.principal = admitted.principal;
     base.summary = admitted.summary;
+    // Set on the raw response so they survive the relay taking it over (writeHead merges them in).
+    for (const [name, value] of Object.entries(admitted.effects?.headers ?? {})) reply.raw.setHeader(name, value);
     if (!admitted.ok) {
       sendError(reply, admitted.error, codec);
       this.usage.record(base, { status: admitted.error.status, errorType: admitted.error.type });
       return;
     }
-    const outcome = await this.relay.relay(base.requestId, admitted.summary, req, reply, codec);
-    this.usage.record(base, outcome);
+    try {
+      const outcome = await this.relay.relay(base.requestId, admitted.summary, req, reply, codec);
+      this.usage.record(base, outcome);
+    } finally {
+      for (const fn of admitted.effects?.onEnd ?? []) fn();
+    }
   }
 
   /**

@@ -26,7 +26,7 @@ export class UsageRecorder {
       ts: base.startedAt,
       keyId: base.principal?.keyId ?? null,
       teamId: base.principal?.teamId ?? null,
-      userId: null,
+      userId: base.principal?.userId ?? null,
       endUser: base.summary?.user === undefined ? null : storableText(base.summary.user, 256),
       requestedModel: storableText(base.summary?.model ?? '', 256),
       deploymentId: meta?.deploymentId ?? null,

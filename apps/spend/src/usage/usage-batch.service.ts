@@ -4,6 +4,7 @@ import { ANALYTICS_DATABASE, CLICKHOUSE, insertUsageRows, usageRowFromEvent } fr
 import type { UsageRecordedEvent } from '@switchyard/contracts';
 import { SpendRepository } from '@switchyard/db';
 import { priceUsageEvent } from './usage-pricing';
+import { UsageSettlementService } from './usage-settlement.service';
 
 /** Why a store refused a batch, as far as the consumer must know to decide what to retry. */
 export type UsageStoreFailure =
@@ -63,6 +64,7 @@ export class UsageBatchService {
     @Inject(SpendRepository) private readonly spend: SpendRepository,
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouseClient,
     @Inject(ANALYTICS_DATABASE) private readonly database: string,
+    @Inject(UsageSettlementService) private readonly settlement: UsageSettlementService,
   ) {}
 
   async process(events: UsageRecordedEvent[]): Promise<{ newlyCounted: number }> {
@@ -79,14 +81,19 @@ export class UsageBatchService {
     }
     let newIds: string[];
     try {
-      newIds = await this.spend.recordSpend(
+      const recorded = await this.spend.recordSpendTotals(
         priced.map((p) => ({
           requestId: p.event.requestId,
           keyId: p.event.keyId,
           teamId: p.event.teamId,
+          userId: p.event.userId,
+          endUser: p.event.endUser,
           costNanos: p.costNanos,
         })),
       );
+      newIds = recorded.newIds;
+      // Budget counters follow Postgres, and the gateway's reservations end, as soon as spend is durable.
+      await this.settlement.settle(events, recorded.totals);
     } catch (e) {
       const failure = classifyStoreFailure(e);
       const hint = failure === 'unavailable' ? ' Check DATABASE_URL and that db migrations ran.' : '';

@@ -35,9 +35,12 @@ const RESERVATION = 'lim:resv:';
  */
 export class LimitsStore {
   constructor(
-    private readonly redis: HotRedis,
+    /** The client the store runs on (its owner closes it). */
+    readonly redis: HotRedis,
     private readonly opts: LimitsStoreOptions,
-  ) {}
+  ) {
+    redis.define(settleScript);
+  }
 
   /** Checks and takes every limit of every level at once, or nothing (see admitScript). */
   admit(
@@ -77,6 +80,20 @@ export class LimitsStore {
     if (bases.length === 0) return;
     await this.redis.pipeline((p) => {
       for (const b of bases) p.commands.zrem(`${b}:par`, requestId);
+    });
+  }
+
+  /**
+   * Undoes an admission whose answer never came (a timeout: the script may or may not have run): the request is
+   * taken out of every window and slot, and its reservation released. Harmless when nothing was taken.
+   */
+  async cancel(requestId: string, bases: readonly string[]): Promise<void> {
+    await this.redis.pipeline((p) => {
+      p.eval(settleScript, [], [this.redis.key(RESERVATION), 1, requestId, 0]);
+      for (const b of bases) {
+        p.commands.zrem(`${b}:rpm`, requestId);
+        p.commands.zrem(`${b}:par`, requestId);
+      }
     });
   }
 

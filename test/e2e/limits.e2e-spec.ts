@@ -1,0 +1,248 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Client as PgClient } from 'pg';
+import OpenAI, { APIError } from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  adminPost,
+  keySpendNanos,
+  newKey,
+  repoRoot,
+  startFakeOpenAI,
+  startStack,
+  waitFor,
+  type FakeUpstream,
+  type Stack,
+} from '@switchyard/testing';
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** 100 characters: 25 prompt tokens for the gateway's estimate and for the fake upstream. */
+const PROMPT = 'x'.repeat(100);
+const MAX_TOKENS = 10;
+// gpt-4o-mini: 150 nano-USD per input token, 600 per output token. The fake answers 5 completion tokens.
+const RESERVED = 25n * 150n + BigInt(MAX_TOKENS) * 600n; // 9,750
+const REAL = 25n * 150n + 5n * 600n; // 6,750
+
+type ErrorBody = { type?: string; code?: string; message?: string };
+type Outcome = { status: number; body?: { error?: ErrorBody } };
+
+async function ask(client: OpenAI, model = 'gpt-4o-mini'): Promise<Outcome> {
+  try {
+    await client.chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: PROMPT }],
+      max_tokens: MAX_TOKENS,
+    });
+    return { status: 200 };
+  } catch (e) {
+    // The SDK keeps the envelope's `error` object as `e.error`.
+    if (e instanceof APIError) return { status: e.status ?? 0, body: { error: e.error as ErrorBody } };
+    throw e;
+  }
+}
+
+async function spendOf(stack: Stack, table: 'api_keys' | 'teams', id: string): Promise<bigint> {
+  if (table === 'api_keys') return keySpendNanos(stack.databaseUrl, id);
+  const pg = new PgClient({ connectionString: stack.databaseUrl });
+  await pg.connect();
+  try {
+    const r = await pg.query<{ spend_nanos: string }>('SELECT spend_nanos FROM teams WHERE id = $1', [id]);
+    return BigInt(r.rows[0]!.spend_nanos);
+  } finally {
+    await pg.end();
+  }
+}
+
+/**
+ * Budgets and rate limits hold under concurrency and across gateway instances: reservations keep concurrent
+ * requests from overshooting a budget, rate limits are counted once for all instances, and a blocked key is
+ * refused everywhere within a second.
+ */
+describe('limits and budgets through the real services', () => {
+  let stack: Stack;
+  let upstream: FakeUpstream;
+  let slow: FakeUpstream;
+  let second: ChildProcess;
+  let secondUrl: string;
+
+  beforeAll(async () => {
+    upstream = await startFakeOpenAI();
+    slow = await startFakeOpenAI({ latencyMs: 400 });
+    stack = await startStack({
+      env: { FAKE_UPSTREAM_KEY: 'sk-upstream-secret-limits' },
+      configYaml: `
+model_list:
+  - model_name: gpt-4o-mini
+    litellm_params: { model: openai/gpt-4o-mini, api_base: ${upstream.url}, api_key: os.environ/FAKE_UPSTREAM_KEY }
+  - model_name: slow
+    litellm_params: { model: openai/gpt-4o-mini, api_base: ${slow.url}, api_key: os.environ/FAKE_UPSTREAM_KEY }
+`,
+    });
+    const port = await freePort();
+    secondUrl = `http://127.0.0.1:${port}`;
+    second = spawn(process.execPath, [join(repoRoot(), 'dist/apps/gateway/src/main.js')], {
+      env: { PATH: process.env.PATH, ...stack.env, GATEWAY_PORT: String(port), SWITCHYARD_INSTANCE_ID: 'gw-2' },
+      stdio: 'ignore',
+    });
+    await waitFor(async () => (await fetch(`${secondUrl}/health`).catch(() => undefined))?.status === 200, {
+      timeoutMs: 20_000,
+      what: 'the second gateway to be healthy',
+    });
+  });
+
+  afterAll(async () => {
+    second?.kill('SIGTERM');
+    await stack?.stop();
+    await upstream?.close();
+    await slow?.close();
+  });
+
+  const client = (apiKey: string, baseURL = stack.gatewayUrl) =>
+    new OpenAI({ apiKey, baseURL: `${baseURL}/v1`, maxRetries: 0, timeout: 30_000 });
+
+  it('200 concurrent requests on a budget for about 50: spend never passes the budget, the rest get 402', async () => {
+    const budget = 50n * RESERVED;
+    const { id, key } = await newKey(stack, { max_budget: Number(budget) / 1e9 }, null);
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => ask(client(key, i % 2 ? secondUrl : stack.gatewayUrl))),
+    );
+    const ok = outcomes.filter((o) => o.status === 200).length;
+    const refused = outcomes.filter((o) => o.status === 402);
+    expect(ok + refused.length).toBe(200);
+    // All 200 arrive before most settle: about budget / reservation succeed (a few more as settlements free room).
+    expect(ok).toBeGreaterThanOrEqual(50);
+    expect(ok).toBeLessThanOrEqual(Number(budget / REAL));
+    expect(refused[0]!.body?.error).toMatchObject({ type: 'insufficient_quota', code: 'budget_exceeded' });
+    expect(refused[0]!.body?.error?.message).toMatch(
+      /Budget exceeded: key .* has spent \$.* of its max_budget \$0\.0004875/,
+    );
+    const billed = async (n: number) =>
+      waitFor(
+        async () => {
+          const s = await spendOf(stack, 'api_keys', id);
+          return s === BigInt(n) * REAL ? s : undefined;
+        },
+        { timeoutMs: 20_000, what: 'every successful request to be billed' },
+      );
+    expect(await billed(ok)).toBeLessThanOrEqual(budget);
+    // Settled, the room the reservations over-estimated is spent one request at a time, until less than one
+    // reservation is left: then the key is refused, with what it spent.
+    let more = 0;
+    let last: Outcome = { status: 200 };
+    while (more < 100 && (last = await ask(client(key))).status === 200) {
+      more++;
+      await billed(ok + more);
+    }
+    expect(last.status).toBe(402);
+    const spent = await billed(ok + more);
+    expect(spent).toBeLessThanOrEqual(budget);
+    expect(spent).toBeGreaterThan(budget - RESERVED);
+    expect(last.body?.error?.message).toContain(`has spent $${(Number(spent) / 1e9).toFixed(9).replace(/0+$/, '')} of`);
+  });
+
+  it('rpm_limit 100 across two gateway instances: exactly 100 of 300 requests succeed', async () => {
+    const { key } = await newKey(stack, { rpm_limit: 100 }, null);
+    const outcomes = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => ask(client(key, i % 2 ? secondUrl : stack.gatewayUrl))),
+    );
+    expect(outcomes.filter((o) => o.status === 200)).toHaveLength(100);
+    const refused = outcomes.filter((o) => o.status === 429);
+    expect(refused).toHaveLength(200);
+    expect(refused[0]!.body?.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+    expect(refused[0]!.body?.error?.message).toMatch(/allows 100 requests per minute \(rpm_limit\)/);
+    // The refusal says when to come back, as OpenAI does.
+    const res = await fetch(`${secondUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(res.headers.get('x-ratelimit-limit-requests')).toBe('100');
+    expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    expect(res.headers.get('x-ratelimit-reset-requests')).toMatch(/^(\d+m)?\d+s$/);
+  });
+
+  it('sends x-ratelimit headers on admitted requests', async () => {
+    const { key } = await newKey(stack, { rpm_limit: 10, tpm_limit: 100_000 }, null);
+    const { response } = await client(key)
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: PROMPT }], max_tokens: 10 })
+      .withResponse();
+    expect(response.headers.get('x-ratelimit-limit-requests')).toBe('10');
+    expect(response.headers.get('x-ratelimit-remaining-requests')).toBe('9');
+    expect(response.headers.get('x-ratelimit-reset-requests')).toBe('1m0s');
+    expect(response.headers.get('x-ratelimit-limit-tokens')).toBe('100000');
+    expect(response.headers.get('x-ratelimit-remaining-tokens')).toBe(String(100_000 - 25 - 10));
+  });
+
+  it('max_parallel_requests 5: of 50 concurrent slow requests never more than 5 run upstream at once', async () => {
+    const { key } = await newKey(stack, { max_parallel_requests: 5 }, null);
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => ask(client(key, i % 2 ? secondUrl : stack.gatewayUrl), 'slow')),
+    );
+    expect(slow.maxInFlight).toBeLessThanOrEqual(5);
+    expect(outcomes.filter((o) => o.status === 200).length).toBeGreaterThanOrEqual(5);
+    const refused = outcomes.filter((o) => o.status === 429);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]!.body?.error?.message).toMatch(/allows 5 requests at once \(max_parallel_requests\)/);
+    // Slots are given back when requests end: the key works again.
+    expect((await ask(client(key), 'slow')).status).toBe(200);
+  });
+
+  it('a key blocked through one instance is refused by the other within one second, and works once unblocked', async () => {
+    const { id, key } = await newKey(stack, {}, null);
+    for (const gw of [stack.gatewayUrl, secondUrl]) expect((await ask(client(key, gw))).status).toBe(200);
+    const blockedAt = Date.now();
+    expect((await adminPost(stack, `/v1/keys/${id}/block`, {})).status).toBe(200);
+    for (const gw of [stack.gatewayUrl, secondUrl]) {
+      await waitFor(async () => (await ask(client(key, gw))).status === 401, {
+        timeoutMs: Math.max(1, 1000 - (Date.now() - blockedAt)),
+        intervalMs: 10,
+        what: `${gw} to refuse the blocked key`,
+      });
+    }
+    expect(Date.now() - blockedAt).toBeLessThan(1000);
+    const refused = await ask(client(key, secondUrl));
+    expect(refused.body?.error?.message).toMatch(/is blocked/);
+    expect((await adminPost(stack, '/key/unblock', { key: id })).status).toBe(200);
+    await waitFor(async () => (await ask(client(key, secondUrl))).status === 200, {
+      timeoutMs: 1000,
+      intervalMs: 10,
+      what: 'the unblocked key to work',
+    });
+  });
+
+  it('a team budget shared by three keys holds', async () => {
+    const budget = 30n * RESERVED;
+    const team = await adminPost<{ id: string }>(stack, '/v1/teams', {
+      team_alias: 'shared',
+      max_budget: Number(budget) / 1e9,
+    });
+    expect(team.status).toBe(201);
+    const keys = await Promise.all([1, 2, 3].map(() => newKey(stack, { team_id: team.json.id })));
+    const outcomes = await Promise.all(
+      Array.from({ length: 90 }, (_, i) => ask(client(keys[i % 3]!.key, i % 2 ? secondUrl : stack.gatewayUrl))),
+    );
+    const ok = outcomes.filter((o) => o.status === 200).length;
+    expect(ok).toBeGreaterThanOrEqual(30);
+    expect(ok).toBeLessThanOrEqual(Number(budget / REAL));
+    const refused = outcomes.find((o) => o.status === 402);
+    expect(refused?.body?.error?.message).toMatch(new RegExp(`team ${team.json.id} has spent`));
+    const spent = await waitFor(
+      async () => {
+        const s = await spendOf(stack, 'teams', team.json.id);
+        return s === BigInt(ok) * REAL ? s : undefined;
+      },
+      { timeoutMs: 20_000, what: "the team's requests to be billed" },
+    );
+    expect(spent).toBeLessThanOrEqual(budget);
+  });
+});
