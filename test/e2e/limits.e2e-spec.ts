@@ -77,7 +77,7 @@ describe('limits and budgets through the real services', () => {
     upstream = await startFakeOpenAI();
     slow = await startFakeOpenAI({ latencyMs: 400 });
     stack = await startStack({
-      env: { FAKE_UPSTREAM_KEY: 'sk-upstream-secret-limits' },
+      env: { FAKE_UPSTREAM_KEY: 'sk-upstream-secret-limits', SWITCHYARD_AUTH_FAILURES_PER_MINUTE: '40' },
       configYaml: `
 model_list:
   - model_name: gpt-4o-mini
@@ -244,5 +244,26 @@ model_list:
       { timeoutMs: 20_000, what: "the team's requests to be billed" },
     );
     expect(spent).toBeLessThanOrEqual(budget);
+  });
+
+  // Last: it leaves this address throttled on the first gateway for a minute.
+  it('throttles failed authentication per address before Postgres, and keeps cached keys working', async () => {
+    const { key } = await newKey(stack, {}, null);
+    expect((await ask(client(key))).status).toBe(200);
+    const random = () => `sk-sy-${Math.random().toString(36).slice(2).padEnd(40, 'x')}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) statuses.push((await ask(client(random()))).status);
+    expect(statuses.slice(0, 40).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(40).every((s) => s === 429)).toBe(true);
+    const throttled = await fetch(`${stack.gatewayUrl}/v1/models`, {
+      headers: { authorization: `Bearer ${random()}` },
+    });
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await throttled.json()) as { error: ErrorBody }).error.message).toMatch(/Too many failed authentication/);
+    // A key the gateway already holds costs no query: it keeps working from the throttled address.
+    expect((await ask(client(key))).status).toBe(200);
+    // The count is per instance: the other gateway still looks keys up.
+    expect((await ask(client(random(), secondUrl))).status).toBe(401);
   });
 });

@@ -105,6 +105,11 @@ export const EnvSchema = z.object({
    * mid-request) stops counting after this many seconds: longer than any request and the spend service's lag.
    */
   SWITCHYARD_LIMIT_HOLD_TTL_S: z.coerce.number().int().min(10).default(900),
+  /**
+   * Failed authentications (unknown, revoked or blocked keys) one client address may make per minute on one gateway
+   * instance; past it, its requests get 429 before any key lookup until the minute ends. 0 turns it off.
+   */
+  SWITCHYARD_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(300),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

@@ -90,6 +90,6 @@ export class AdmissionService {
   }
 
   private authenticate(req: FastifyRequest) {
-    return this.auth.authenticate(req.headers);
+    return this.auth.authenticate(req.headers, req.ip);
   }
 }
