@@ -110,6 +110,12 @@ export const EnvSchema = z.object({
    * instance; past it, its requests get 429 before any key lookup until the minute ends. 0 turns it off.
    */
   SWITCHYARD_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+  /**
+   * The server secret virtual keys are stored under (HMAC-SHA256). Unset: derived from the master key, so rotating
+   * the master key would invalidate every virtual key; set it (at least 16 characters) in production. Changing it
+   * invalidates every virtual key too.
+   */
+  SWITCHYARD_KEY_HASH_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional()),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

@@ -5,8 +5,8 @@ import {
   KeysRepository,
   TeamsRepository,
   UnitOfWork,
+  KeyHasher,
   generateKeySecret,
-  hashKey,
   keyPrefix,
   modelsOutside,
   type KeyRecord,
@@ -52,6 +52,7 @@ export class KeysService {
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(AuditRepository) private readonly audit: AuditRepository,
     @Inject(KeyEventsPublisher) private readonly keyEvents: KeyEventsPublisher,
+    @Inject(KeyHasher) private readonly hasher: KeyHasher,
   ) {}
 
   async create(body: unknown): Promise<CreatedKeyJson> {
@@ -59,7 +60,7 @@ export class KeysService {
     const expiresAt = this.expiryOf(input.duration, input.expires_at);
     const secret = generateKeySecret();
     const newKey: NewKey = {
-      keyHash: hashKey(secret),
+      keyHash: this.hasher.hash(secret),
       keyPrefix: keyPrefix(secret),
       keyAlias: input.key_alias ?? null,
       teamId: input.team_id ?? null,

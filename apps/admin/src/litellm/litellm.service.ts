@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { Errors } from '@switchyard/contracts';
-import { KEY_SECRET_PREFIX, KeysRepository, hashKey, keyPrefix } from '@switchyard/db';
+import { KEY_SECRET_PREFIX, KeyHasher, KeysRepository, keyPrefix } from '@switchyard/db';
 import { ApiException } from '../common/api.exception';
 import { isUuid, parseInput } from '../common/parse-input';
 import { CreateKeySchema, UpdateKeySchema, type CreatedKeyJson, type KeyJson } from '../keys/keys.schemas';
@@ -27,7 +27,12 @@ export class LitellmService {
     @Inject(KeysService) private readonly keys: KeysService,
     @Inject(TeamsService) private readonly teams: TeamsService,
     @Inject(KeysRepository) private readonly keysRepo: KeysRepository,
+    @Inject(KeyHasher) private readonly hasher: KeyHasher,
   ) {}
+
+  private findBySecret(secret: string) {
+    return this.keysRepo.findByHash(this.hasher.hash(secret), this.hasher.legacy(secret));
+  }
 
   async generateKey(body: unknown): Promise<CreatedKeyJson & { expires: string | null; token_id: string }> {
     const created = await this.keys.create(pick(body, Object.keys(CreateKeySchema.shape)));
@@ -44,11 +49,7 @@ export class LitellmService {
     const missing: string[] = [];
     for (const k of keys) {
       const isSecret = k.startsWith(KEY_SECRET_PREFIX);
-      const found = isSecret
-        ? await this.keysRepo.findByHash(hashKey(k))
-        : isUuid(k)
-          ? await this.keysRepo.get(k)
-          : undefined;
+      const found = isSecret ? await this.findBySecret(k) : isUuid(k) ? await this.keysRepo.get(k) : undefined;
       if (found) ids.push(found.id);
       // Never echo a secret back: a missing one is named by its display prefix, and only key ids (uuids) are
       // named in full, since anything else may be a secret of another shape pasted here.
@@ -81,13 +82,13 @@ export class LitellmService {
   private async keyIdOf(key: unknown): Promise<string> {
     if (typeof key !== 'string' || key === '')
       throw new ApiException(Errors.invalidRequest('Name the key in "key": its id or the key itself.', 'key'));
-    return key.startsWith(KEY_SECRET_PREFIX) ? ((await this.keysRepo.findByHash(hashKey(key)))?.id ?? '') : key;
+    return key.startsWith(KEY_SECRET_PREFIX) ? ((await this.findBySecret(key))?.id ?? '') : key;
   }
 
   async keyInfo(key: unknown): Promise<{ key: string; info: KeyJson }> {
     if (typeof key !== 'string' || key === '')
       throw new ApiException(Errors.invalidRequest('Give the key id as ?key=<id>.', 'key'));
-    const id = key.startsWith(KEY_SECRET_PREFIX) ? ((await this.keysRepo.findByHash(hashKey(key)))?.id ?? '') : key;
+    const id = key.startsWith(KEY_SECRET_PREFIX) ? ((await this.findBySecret(key))?.id ?? '') : key;
     const info = await this.keys.get(id);
     return { key: info.id, info };
   }

@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { CONFIG, ENV, resolveMasterKey, type Env, type SwitchyardConfig } from '@switchyard/config';
 import { Errors, type GatewayError } from '@switchyard/contracts';
-import type { LimitScope } from '@switchyard/db';
+import { KeyHasher, type LimitScope } from '@switchyard/db';
 import { AuthThrottle } from './auth-throttle';
 import { KeyCacheService } from './key-cache.service';
 
@@ -51,6 +51,7 @@ export class AuthService {
     @Inject(KeyCacheService) private readonly cache: KeyCacheService,
     @Inject(CONFIG) config: SwitchyardConfig,
     @Inject(ENV) env: Env,
+    @Inject(KeyHasher) private readonly hasher: KeyHasher,
   ) {
     this.throttle = new AuthThrottle(env.SWITCHYARD_AUTH_FAILURES_PER_MINUTE, 60_000);
     // The same key main.ts's listen policy judged (SWITCHYARD_MASTER_KEY, the config's, or the demo key on loopback).
@@ -64,7 +65,7 @@ export class AuthService {
     const secret = presented.secret;
     const digest = sha256(secret);
     if (timingSafeEqual(digest, this.masterDigest)) return { ok: true, principal: MASTER };
-    const hash = digest.toString('hex');
+    const hash = this.hasher.hash(secret);
     // Only what would query Postgres is throttled: keys the cache holds keep working from a throttled address.
     if (clientAddress !== undefined && !this.cache.answersFromMemory(hash)) {
       const wait = this.throttle.retryInMs(clientAddress);
@@ -84,7 +85,7 @@ export class AuthService {
   private async check(secret: string, hash: string, clientAddress: string | undefined): Promise<AuthResult> {
     let record;
     try {
-      record = await this.cache.get(hash);
+      record = await this.cache.get(hash, this.hasher.legacy(secret));
     } catch (e) {
       this.logger.error(`key lookup failed: ${(e as Error).message}. Check Postgres (DATABASE_URL).`);
       return {

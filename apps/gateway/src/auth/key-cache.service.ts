@@ -26,6 +26,8 @@ export class KeyCacheService implements OnApplicationBootstrap {
    * out of `entries`.
    */
   private readonly misses = new Map<string, number>();
+  /** Key id → the hash its entry is cached under (checked against the entry before use: it may be outdated). */
+  private readonly hashById = new Map<string, string>();
   /** One database lookup per hash at a time, however many requests arrive with it. */
   private readonly loading = new Map<string, Promise<KeyGrant | undefined>>();
   /**
@@ -54,8 +56,14 @@ export class KeyCacheService implements OnApplicationBootstrap {
   ) {}
 
   /** A key changed or was revoked (KeyEventsController): forget it, and any lookup of it in flight. */
-  invalidate(keyHash: string): void {
+  invalidate(keyHash: string, keyId?: string): void {
     this.generation++;
+    // A key cached under its HMAC may be announced under the hash its row held when the event was sent.
+    const cachedAs = keyId === undefined ? undefined : this.hashById.get(keyId);
+    if (cachedAs !== undefined) {
+      this.entries.delete(cachedAs);
+      this.hashById.delete(keyId!);
+    }
     this.entries.delete(keyHash);
     this.misses.delete(keyHash);
     this.loading.delete(keyHash);
@@ -77,6 +85,7 @@ export class KeyCacheService implements OnApplicationBootstrap {
         if (s.type !== 'reconnect') continue;
         this.generation++;
         this.entries.clear();
+        this.hashById.clear();
         this.misses.clear();
         this.loading.clear();
       }
@@ -91,7 +100,8 @@ export class KeyCacheService implements OnApplicationBootstrap {
     return missedAt !== undefined && now - missedAt < KeyCacheService.MISS_TTL_MS;
   }
 
-  async get(hash: string): Promise<KeyGrant | undefined> {
+  /** `legacyHash`: the key's pre-HMAC form, looked up too (and upgraded) so keys stored before HMAC keep working. */
+  async get(hash: string, legacyHash?: string): Promise<KeyGrant | undefined> {
     const now = Date.now();
     const hit = this.entries.get(hash);
     if (hit && now - hit.loadedAt < KeyCacheService.TTL_MS) {
@@ -110,7 +120,7 @@ export class KeyCacheService implements OnApplicationBootstrap {
     // so requests do not wait on a database that may hang rather than refuse.
     const stale = this.servingStale && hit !== undefined && now - hit.loadedAt < KeyCacheService.MAX_STALE_MS;
     if (inFlight) return stale ? hit.record : inFlight;
-    const lookup = this.lookup(hash);
+    const lookup = this.lookup(hash, legacyHash);
     if (stale) {
       lookup.catch(() => undefined);
       return hit.record;
@@ -118,9 +128,9 @@ export class KeyCacheService implements OnApplicationBootstrap {
     return lookup;
   }
 
-  private lookup(hash: string): Promise<KeyGrant | undefined> {
+  private lookup(hash: string, legacyHash?: string): Promise<KeyGrant | undefined> {
     const startedAt = this.generation;
-    const pending: Promise<KeyGrant | undefined> = this.keys.findByHash(hash).then(
+    const pending: Promise<KeyGrant | undefined> = this.keys.findByHash(hash, legacyHash).then(
       (record) => {
         this.forget(hash, pending);
         if (this.servingStale) {
@@ -130,8 +140,13 @@ export class KeyCacheService implements OnApplicationBootstrap {
         if (this.generation === startedAt) {
           if (record) {
             this.entries.delete(hash);
-            evictOldest(this.entries, KeyCacheService.MAX_ENTRIES);
+            while (this.entries.size >= KeyCacheService.MAX_ENTRIES) {
+              const [oldest, e] = this.entries.entries().next().value as [string, Entry];
+              this.entries.delete(oldest);
+              this.hashById.delete(e.record.id);
+            }
             this.entries.set(hash, { record, loadedAt: Date.now() });
+            this.hashById.set(record.id, hash);
           } else {
             this.entries.delete(hash);
             evictOldest(this.misses, KeyCacheService.MAX_MISSES);

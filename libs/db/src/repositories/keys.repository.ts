@@ -143,9 +143,22 @@ export class KeysRepository {
    * The gateway's cache holds the result, so a request never waits on Postgres for them. A deleted team's
    * keys are revoked with it, so its limit is moot.
    */
-  async findByHash(hash: string): Promise<KeyGrant | undefined> {
-    const row = await this.db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
+  async findByHash(hash: string, legacyHash?: string): Promise<KeyGrant | undefined> {
+    const hashes = legacyHash === undefined ? [hash] : [hash, legacyHash];
+    const rows = await this.db.selectFrom('api_keys').selectAll().where('key_hash', 'in', hashes).execute();
+    let row = rows.find((r) => r.key_hash === hash) ?? rows[0];
     if (!row) return undefined;
+    if (row.key_hash !== hash) {
+      // A key stored before HMAC, presented now: store it in the keyed form from here on.
+      row =
+        (await this.db
+          .updateTable('api_keys')
+          .set({ key_hash: hash })
+          .where('id', '=', row.id)
+          .where('key_hash', '=', row.key_hash)
+          .returningAll()
+          .executeTakeFirst()) ?? row;
+    }
     const record = toKeyRecord(row);
     const [team, user] = await Promise.all([
       record.teamId === null
