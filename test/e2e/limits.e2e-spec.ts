@@ -183,6 +183,31 @@ model_list:
     expect(response.headers.get('x-ratelimit-remaining-tokens')).toBe(String(100_000 - 25 - 10));
   });
 
+  it('model_rpm_limit limits one model on a key, and PATCH changes it on every instance', async () => {
+    const { id, key } = await newKey(stack, { model_rpm_limit: { 'gpt-4o-mini': 2 } }, null);
+    expect((await ask(client(key))).status).toBe(200);
+    expect((await ask(client(key, secondUrl))).status).toBe(200);
+    const refused = await ask(client(key));
+    expect(refused.status).toBe(429);
+    expect(refused.body?.error?.message).toMatch(
+      /for model "gpt-4o-mini" allows 2 requests per minute \(model_rpm_limit\)/,
+    );
+    // Another model of the same key is not limited by it.
+    expect((await ask(client(key), 'slow')).status).toBe(200);
+    const res = await fetch(`${stack.adminUrl}/v1/keys/${id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${stack.masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model_rpm_limit: { 'gpt-4o-mini': 5 } }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { model_rpm_limit: unknown }).model_rpm_limit).toEqual({ 'gpt-4o-mini': 5 });
+    await waitFor(async () => (await ask(client(key, secondUrl))).status === 200, {
+      timeoutMs: 1000,
+      intervalMs: 20,
+      what: 'the raised limit to apply',
+    });
+  });
+
   it('max_parallel_requests 5: of 50 concurrent slow requests never more than 5 run upstream at once', async () => {
     const { key } = await newKey(stack, { max_parallel_requests: 5 }, null);
     const outcomes = await Promise.all(
