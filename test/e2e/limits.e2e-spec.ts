@@ -271,6 +271,88 @@ model_list:
     expect(spent).toBeLessThanOrEqual(budget);
   });
 
+  it('an end user budget holds across keys, by the `user` field or x-switchyard-end-user, and blocking refuses it', async () => {
+    const budget = 10n * RESERVED;
+    const customer = `customer-${Date.now()}`;
+    const created = await adminPost<{ user_id: string; max_budget_nanos: string }>(stack, '/customer/new', {
+      user_id: customer,
+      max_budget: Number(budget) / 1e9,
+    });
+    expect(created).toMatchObject({ status: 200, json: { user_id: customer, max_budget_nanos: String(budget) } });
+    const [a, b] = await Promise.all([newKey(stack, {}, null), newKey(stack, {}, null)]);
+    const asCustomer = async (key: string, i: number): Promise<Outcome> => {
+      try {
+        await client(key, i % 2 ? secondUrl : stack.gatewayUrl).chat.completions.create(
+          {
+            model: 'gpt-4o-mini',
+            messages: [{ role: 'user', content: PROMPT }],
+            max_tokens: MAX_TOKENS,
+            ...(i % 3 === 0 ? {} : { user: customer }),
+          },
+          i % 3 === 0 ? { headers: { 'x-switchyard-end-user': customer } } : {},
+        );
+        return { status: 200 };
+      } catch (e) {
+        if (e instanceof APIError) return { status: e.status ?? 0, body: { error: e.error as ErrorBody } };
+        throw e;
+      }
+    };
+    // The gateways load end users with limits in the background (within a second): a request whose reservation
+    // alone passes the budget is refused by each once it knows the end user. Until then a probe runs, and is
+    // charged to the end user (1 prompt token, 5 completion tokens).
+    let probesServed = 0;
+    for (const gw of [stack.gatewayUrl, secondUrl]) {
+      await waitFor(
+        async () => {
+          const probe = await fetch(`${gw}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${a.key}`, 'content-type': 'application/json' },
+            body: JSON.stringify({
+              model: 'gpt-4o-mini',
+              messages: [{ role: 'user', content: 'x' }],
+              user: customer,
+              max_tokens: 1_000_000,
+            }),
+          });
+          if (probe.status === 200) probesServed++;
+          return probe.status === 402;
+        },
+        { timeoutMs: 3000, intervalMs: 100, what: `${gw} to know the end user` },
+      );
+    }
+    const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => asCustomer(i % 2 ? a.key : b.key, i)));
+    const ok = outcomes.filter((o) => o.status === 200).length;
+    const probeSpend = BigInt(probesServed) * (150n + 5n * 600n);
+    expect(ok).toBeGreaterThanOrEqual(Number((budget - probeSpend) / RESERVED));
+    expect(BigInt(ok) * REAL + probeSpend).toBeLessThanOrEqual(budget);
+    expect(outcomes.find((o) => o.status === 402)?.body?.error?.message).toMatch(
+      new RegExp(`end user ${customer} has spent`),
+    );
+    // Another end user (or none) on the same keys is not limited by it.
+    expect((await ask(client(a.key))).status).toBe(200);
+    const info = await fetch(`${stack.adminUrl}/customer/info?end_user_id=${customer}`, {
+      headers: { authorization: `Bearer ${stack.masterKey}` },
+    });
+    expect(info.status).toBe(200);
+    await waitFor(
+      async () => {
+        const j = (await (
+          await fetch(`${stack.adminUrl}/v1/end-users/${customer}`, {
+            headers: { authorization: `Bearer ${stack.masterKey}` },
+          })
+        ).json()) as { spend_nanos: string };
+        return BigInt(j.spend_nanos) === BigInt(ok) * REAL + probeSpend;
+      },
+      { timeoutMs: 20_000, what: "the end user's spend to be recorded" },
+    );
+    expect((await adminPost(stack, '/customer/block', { user_ids: [customer] })).status).toBe(200);
+    await waitFor(async () => (await asCustomer(a.key, 1)).status === 403, {
+      timeoutMs: 3000,
+      intervalMs: 50,
+      what: 'the blocked end user to be refused',
+    });
+  });
+
   // Last: it leaves this address throttled on the first gateway for a minute.
   it('throttles failed authentication per address before Postgres, and keeps cached keys working', async () => {
     const { key } = await newKey(stack, {}, null);

@@ -1,3 +1,5 @@
+import { EndUsersController } from './end-users/end-users.controller';
+import { EndUsersService } from './end-users/end-users.service';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AnalyticsModule } from '@switchyard/analytics';
@@ -21,8 +23,16 @@ import { TeamsService } from './teams/teams.service';
 
 @Module({
   imports: [ConfigModule, DbModule, NatsModule, AnalyticsModule],
-  controllers: [TeamsController, KeysController, SpendController, HealthController, LitellmController],
+  controllers: [
+    TeamsController,
+    KeysController,
+    SpendController,
+    HealthController,
+    LitellmController,
+    EndUsersController,
+  ],
   providers: [
+    EndUsersService,
     masterKeyProvider,
     { provide: APP_GUARD, useClass: MasterKeyGuard },
     { provide: APP_FILTER, useClass: ApiExceptionFilter },

@@ -10,6 +10,7 @@ import { KeyEventsController } from './auth/key-events.controller';
 import { ChatController } from './chat/chat.controller';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
+import { EndUserLimitsService } from './limits/end-user-limits.service';
 import { LimitsCheck } from './limits/limits.check';
 import { GatewayLimitsStore } from './limits/limits-store.provider';
 import { ModelsController } from './models/models.controller';
@@ -29,6 +30,7 @@ import { UsageRecorder } from './usage/usage-recorder.service';
     KeyCacheService,
     AuthService,
     GatewayLimitsStore,
+    EndUserLimitsService,
     LimitsCheck,
     // Each an AdmissionCheck, run after model access in this order.
     { provide: ADMISSION_CHECKS, useFactory: (limits: LimitsCheck) => [limits], inject: [LimitsCheck] },

@@ -5,13 +5,21 @@ import { createDb } from './create-db';
 import type { Database } from './database.types';
 import { DB } from './db.token';
 import { AuditRepository } from './repositories/audit.repository';
+import { EndUsersRepository } from './repositories/end-users.repository';
 import { KeysRepository } from './repositories/keys.repository';
 import { SpendRepository } from './repositories/spend.repository';
 import { TeamsRepository } from './repositories/teams.repository';
 import { KeyHasher, keyHashSecret } from './key-secret';
 import { UnitOfWork } from './unit-of-work';
 
-const repositories = [TeamsRepository, KeysRepository, SpendRepository, AuditRepository, UnitOfWork];
+const repositories = [
+  TeamsRepository,
+  KeysRepository,
+  SpendRepository,
+  AuditRepository,
+  EndUsersRepository,
+  UnitOfWork,
+];
 
 /** Provides DB (Kysely<Database> on DATABASE_URL), the repositories and UnitOfWork; closes the pool on shutdown. */
 @Global()

@@ -12,3 +12,4 @@ export * from './repositories/spend.repository';
 export * from './repositories/audit.repository';
 export * from './unit-of-work';
 export * from './limits';
+export * from './repositories/end-users.repository';

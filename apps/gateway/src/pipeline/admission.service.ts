@@ -1,12 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { CONFIG, modelCatalog, type Deployment, type SwitchyardConfig } from '@switchyard/config';
-import { Errors, type GatewayError, type RequestSummary } from '@switchyard/contracts';
+import { Errors, storableText, type GatewayError, type RequestSummary } from '@switchyard/contracts';
 import { resolveGroup, type ModelCatalog } from '@switchyard/routing';
 import { AuthService, mayUseModel, type Principal } from '../auth/auth.service';
 import type { ClientCodec } from '../codecs/client-codec';
 import { answersChat, groupMode } from '../models/model-mode';
+import { EndUserLimitsService } from '../limits/end-user-limits.service';
 import { ADMISSION_CHECKS, type AdmissionCheck, type AdmissionEffects } from './admission-check';
+
+/** Names the request's end user (customer), over the body's `user` field. */
+export const END_USER_HEADER = 'x-switchyard-end-user';
 
 export type Admission = (
   | { ok: true; principal: Principal; summary: RequestSummary }
@@ -26,6 +30,7 @@ export class AdmissionService {
     @Inject(AuthService) private readonly auth: AuthService,
     @Inject(CONFIG) config: SwitchyardConfig,
     @Inject(ADMISSION_CHECKS) private readonly checks: AdmissionCheck[],
+    @Inject(EndUserLimitsService) private readonly endUsers: EndUserLimitsService,
   ) {
     this.catalog = modelCatalog(config);
   }
@@ -52,6 +57,20 @@ export class AdmissionService {
         summary,
       };
     }
+    // The end user (customer): x-switchyard-end-user over the body's `user`; it is charged and limited as such.
+    const endUserHeader = req.headers[END_USER_HEADER];
+    if (typeof endUserHeader === 'string' && endUserHeader !== '') summary.user = storableText(endUserHeader, 256);
+    const endUser = summary.user === undefined ? undefined : this.endUsers.get(summary.user);
+    if (endUser?.blocked) {
+      return {
+        ok: false,
+        error: Errors.permissionDenied(
+          `The end user "${endUser.id}" is blocked. Ask an admin to unblock it (POST /customer/unblock), or send another user.`,
+        ),
+        principal,
+        summary,
+      };
+    }
     const effects: AdmissionEffects = { headers: {}, onEnd: [] };
     const ctx = {
       requestId,
@@ -59,6 +78,7 @@ export class AdmissionService {
       principal,
       summary,
       deployments: group.deployments,
+      endUser: endUser?.limits,
       headers: effects.headers,
       onEnd: (fn: () => void) => effects.onEnd.push(fn),
     };
