@@ -3,6 +3,12 @@
  *
  *   node dist/tools/bench/bench.js [--rates 200,1000] [--seconds 10] [--warmup 2] [--upstream-latency 0]
  *                                  [--front-door chat|messages|embeddings|completions]
+ *                                  [--keys master,plain,limited]
+ *
+ * --keys: which credentials the gateway runs use, one gateway row each: the master key (no limits checked),
+ * `plain` a virtual key with no limit anywhere (no Redis round trip), `limited` a virtual key with max_budget,
+ * rpm_limit, tpm_limit and max_parallel_requests all set too high to refuse (the admission script runs on every
+ * request): the difference between the last two is the hot-path cost of limits and budgets.
  *
  * Starts a fake OpenAI upstream and a complete stack (five services on their own databases, NATS
  * prefix and ports; Postgres, Redis, NATS and ClickHouse must answer, as `tools/start.sh` ensures),
@@ -79,7 +85,11 @@ const FRONT_DOORS: Record<string, FrontDoor> = {
   completions: { gateway: COMPLETIONS, direct: COMPLETIONS, streams: true },
 };
 
+const KEY_KINDS = ['master', 'plain', 'limited'] as const;
+type KeyKind = (typeof KEY_KINDS)[number];
+
 interface Args {
+  keys: KeyKind[];
   rates: number[];
   seconds: number;
   warmup: number;
@@ -99,7 +109,10 @@ function parseArgs(argv: string[]): Args {
   const frontDoor = get('front-door', 'chat');
   const door = Object.hasOwn(FRONT_DOORS, frontDoor) ? FRONT_DOORS[frontDoor] : undefined;
   if (door === undefined) throw new Error(`--front-door takes one of ${Object.keys(FRONT_DOORS).join(', ')}`);
+  const keys = get('keys', 'master').split(',') as KeyKind[];
+  if (keys.some((k) => !KEY_KINDS.includes(k))) throw new Error(`--keys takes ${KEY_KINDS.join(', ')}`);
   return {
+    keys,
     rates,
     seconds: Number(get('seconds', '10')),
     warmup: Number(get('warmup', '2')),
@@ -175,6 +188,27 @@ async function spawnUpstream(latencyMs: number): Promise<{ url: string; proc: Ch
   return { url: (JSON.parse(line) as { url: string }).url, proc };
 }
 
+/** The credential of a gateway run (see --keys). */
+async function benchKey(stack: Stack, kind: KeyKind): Promise<string> {
+  if (kind === 'master') return stack.masterKey;
+  const limits =
+    kind === 'limited'
+      ? {
+          max_budget: 1_000_000,
+          rpm_limit: 100_000_000,
+          tpm_limit: 1_000_000_000_000,
+          max_parallel_requests: 1_000_000,
+        }
+      : {};
+  const res = await fetch(`${stack.adminUrl}/v1/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ key_alias: `bench-${kind}`, ...limits }),
+  });
+  if (res.status !== 201) throw new Error(`creating the ${kind} bench key answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { key: string }).key;
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   console.log(`==> starting fake upstream (latency ${args.upstreamLatency} ms) and the full stack`);
@@ -203,7 +237,8 @@ async function main(): Promise<void> {
     const upBase = up.pathname.replace(/\/$/, '');
     const { door } = args;
     const directAuth = 'Bearer sk-bench-upstream';
-    const gatewayAuth = `Bearer ${stack.masterKey}`;
+    const auths: { kind: KeyKind; auth: string }[] = [];
+    for (const kind of args.keys) auths.push({ kind, auth: `Bearer ${await benchKey(stack, kind)}` });
 
     const rows: Row[] = [];
     const cpuRows: string[] = [];
@@ -219,41 +254,45 @@ async function main(): Promise<void> {
           `direct   ${kind} @${rate}/s`,
           await openLoop(rate, args.seconds, () => once(direct, upBase, directAuth, stream, door.direct)),
         );
-        await openLoop(rate, args.warmup, () => once(gateway, '/v1', gatewayAuth, stream, door.gateway));
-        const before = { ...cpuSnapshot(stack.pids), ...infraCpuMs() };
-        const run = await openLoop(rate, args.seconds, () => once(gateway, '/v1', gatewayAuth, stream, door.gateway));
-        const after = { ...cpuSnapshot(stack.pids), ...infraCpuMs() };
-        cpuColumns = Object.keys(after);
-        const g = summarise(`gateway  ${kind} @${rate}/s`, run);
-        cpuRows.push(
-          `${`${kind} @${rate}/s`.padEnd(36)}` +
-            cpuColumns
-              .map((svc) =>
-                ((((after[svc] ?? NaN) - (before[svc] ?? NaN)) * 1000) / run.samples.length).toFixed(0).padStart(11),
-              )
-              .join(''),
-        );
-        rows.push(d, g, {
-          label: `added    ${kind} @${rate}/s`,
-          p50: g.p50 - d.p50,
-          p95: g.p95 - d.p95,
-          p99: g.p99 - d.p99,
-          achieved: NaN,
-          errors: NaN,
-        });
+        rows.push(d);
+        for (const { kind: keyKind, auth: gatewayAuth } of auths) {
+          const label = `${kind} @${rate}/s${auths.length > 1 || keyKind !== 'master' ? ` ${keyKind}` : ''}`;
+          await openLoop(rate, args.warmup, () => once(gateway, '/v1', gatewayAuth, stream, door.gateway));
+          const before = { ...cpuSnapshot(stack.pids), ...infraCpuMs() };
+          const run = await openLoop(rate, args.seconds, () => once(gateway, '/v1', gatewayAuth, stream, door.gateway));
+          const after = { ...cpuSnapshot(stack.pids), ...infraCpuMs() };
+          cpuColumns = Object.keys(after);
+          const g = summarise(`gateway  ${label}`, run);
+          cpuRows.push(
+            `${label.padEnd(40)}` +
+              cpuColumns
+                .map((svc) =>
+                  ((((after[svc] ?? NaN) - (before[svc] ?? NaN)) * 1000) / run.samples.length).toFixed(0).padStart(11),
+                )
+                .join(''),
+          );
+          rows.push(g, {
+            label: `added    ${label}`,
+            p50: g.p50 - d.p50,
+            p95: g.p95 - d.p95,
+            p99: g.p99 - d.p99,
+            achieved: NaN,
+            errors: NaN,
+          });
+        }
       }
     }
     console.log('\nlatency in ms (stream rows: time to first token)');
-    console.log(`${'run'.padEnd(46)}     p50      p95      p99   req/s  errors`);
+    console.log(`${'run'.padEnd(50)}     p50      p95      p99   req/s  errors`);
     for (const r of rows) {
       console.log(
-        `${r.label.padEnd(46)}${f(r.p50)} ${f(r.p95)} ${f(r.p99)} ${Number.isFinite(r.achieved) ? r.achieved.toFixed(0).padStart(7) : '       '} ${Number.isFinite(r.errors) ? String(r.errors).padStart(7) : ''}`,
+        `${r.label.padEnd(50)}${f(r.p50)} ${f(r.p95)} ${f(r.p99)} ${Number.isFinite(r.achieved) ? r.achieved.toFixed(0).padStart(7) : '       '} ${Number.isFinite(r.errors) ? String(r.errors).padStart(7) : ''}`,
       );
     }
     console.log(
       '\nCPU time per request through the gateway, µs, services then infrastructure (10 ms ticks: indicative)',
     );
-    console.log(`${'run'.padEnd(36)}${cpuColumns.map((s) => s.padStart(11)).join('')}`);
+    console.log(`${'run'.padEnd(40)}${cpuColumns.map((s) => s.padStart(11)).join('')}`);
     for (const r of cpuRows) console.log(r);
     console.log('\npeak memory (VmHWM) per service, MiB');
     console.log(

@@ -15,7 +15,7 @@ import {
   type ClickHouseClient,
 } from '@switchyard/analytics';
 import { KeyChangedEventSchema, UsageRecordedEventSchema, subjects, type KeyChangedEvent } from '@switchyard/contracts';
-import { migrateDatabase } from '@switchyard/db';
+import { KeyHasher, keyHashSecret, migrateDatabase } from '@switchyard/db';
 
 const ROOT = resolve(__dirname, '../../..');
 const MAIN = resolve(ROOT, 'dist/apps/admin/src/main.js');
@@ -30,6 +30,8 @@ const databaseUrl = Object.assign(new URL(PG_BASE), { pathname: `/${dbName}` }).
 const chDatabase = `sy_test_admin_${suffix}`;
 const natsPrefix = `sytestadmin${suffix}`;
 const masterKey = `sk-master-${randomBytes(12).toString('hex')}`;
+/** How the admin stores a key: HMAC under the secret derived from the master key (no SWITCHYARD_KEY_HASH_SECRET here). */
+const keyHash = (secret: string) => new KeyHasher(keyHashSecret(undefined, masterKey)).hash(secret);
 
 async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -213,7 +215,7 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
     );
     expect(event).toEqual({
       keyId: key.json.id,
-      keyHash: createHash('sha256').update(key.json.key).digest('hex'),
+      keyHash: keyHash(key.json.key),
       reason: 'revoked',
     });
   });
@@ -278,7 +280,8 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
     expect(JSON.stringify(rows.rows)).not.toContain(secret);
     expect(JSON.stringify(rows.rows)).not.toContain(secret.slice(6, 30));
     const mine = rows.rows.find((r) => r.id === created.json.id);
-    expect(mine.key_hash).toBe(createHash('sha256').update(secret).digest('hex'));
+    expect(mine.key_hash).toBe(keyHash(secret));
+    expect(mine.key_hash).not.toBe(createHash('sha256').update(secret).digest('hex'));
     const audit = await pg.query('select * from audit_log');
     expect(JSON.stringify(audit.rows)).not.toContain(secret);
     expect(output).not.toContain(secret);
@@ -294,7 +297,7 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
     const event = await until('KeyChanged', async () => keyEvents.find((e) => e.keyId === created.id), 1000);
     expect(event).toEqual({
       keyId: created.id,
-      keyHash: createHash('sha256').update(created.key).digest('hex'),
+      keyHash: keyHash(created.key),
       reason: 'revoked',
     });
     const audit = await pg.query(

@@ -1,3 +1,5 @@
+import { EndUsersController } from './end-users/end-users.controller';
+import { EndUsersService } from './end-users/end-users.service';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AnalyticsModule } from '@switchyard/analytics';
@@ -33,8 +35,10 @@ import { TeamsService } from './teams/teams.service';
     LitellmController,
     DeploymentsController,
     AnalyticsController,
+    EndUsersController,
   ],
   providers: [
+    EndUsersService,
     masterKeyProvider,
     { provide: APP_GUARD, useClass: MasterKeyGuard },
     { provide: APP_FILTER, useClass: ApiExceptionFilter },

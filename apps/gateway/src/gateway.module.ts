@@ -16,6 +16,9 @@ import { GenerationController } from './generation/generation.controller';
 import { GenerationService } from './generation/generation.service';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
+import { EndUserLimitsService } from './limits/end-user-limits.service';
+import { LimitsCheck } from './limits/limits.check';
+import { GatewayLimitsStore } from './limits/limits-store.provider';
 import { ModelsController } from './models/models.controller';
 import { ModelsService } from './models/models.service';
 import { ADMISSION_CHECKS } from './pipeline/admission-check';
@@ -42,8 +45,11 @@ import { UsageRecorder } from './usage/usage-recorder.service';
     KeysRepository,
     KeyCacheService,
     AuthService,
-    // Where rate limits and budget reservations will go: each an AdmissionCheck, run after model access.
-    { provide: ADMISSION_CHECKS, useValue: [] },
+    GatewayLimitsStore,
+    EndUserLimitsService,
+    LimitsCheck,
+    // Each an AdmissionCheck, run after model access in this order.
+    { provide: ADMISSION_CHECKS, useFactory: (limits: LimitsCheck) => [limits], inject: [LimitsCheck] },
     AdmissionService,
     FrameRelay,
     UsageRecorder,

@@ -241,8 +241,8 @@ describe('spend service', () => {
     const consumer = app!.get(UsageConsumerService);
     const poisonId = `req-${run}-poison`;
     let poisonTries = 0;
-    const realRecordSpend = SpendRepository.prototype.recordSpend.bind(spendRepo);
-    const spy = vi.spyOn(spendRepo, 'recordSpend').mockImplementation(async (entries) => {
+    const realRecordSpend = SpendRepository.prototype.recordSpendTotals.bind(spendRepo);
+    const spy = vi.spyOn(spendRepo, 'recordSpendTotals').mockImplementation(async (entries) => {
       if (entries.some((e) => e.requestId === poisonId)) {
         poisonTries++;
         throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });

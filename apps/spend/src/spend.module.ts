@@ -9,12 +9,14 @@ import { UsageBacklogJobs } from './usage/usage-backlog.jobs';
 import { UsageBatchService } from './usage/usage-batch.service';
 import { UsageConsumerService } from './usage/usage-consumer.service';
 import { UsageLedgerJobs } from './usage/usage-ledger.jobs';
+import { UsageSettlementService } from './usage/usage-settlement.service';
 import { UsageController } from './usage/usage.controller';
 
 @Module({
   imports: [ConfigModule, NatsModule, DbModule, AnalyticsModule, JobsModule],
   controllers: [UsageController],
   providers: [
+    UsageSettlementService,
     UsageBatchService,
     UsageConsumerService,
     KeyExpiryJobs,

@@ -97,6 +97,31 @@ export const EnvSchema = z.object({
    * survives a restart of the gateway.
    */
   SWITCHYARD_USAGE_SPOOL_DIR: z.string().min(1).default('.data/usage-spool'),
+  /**
+   * The most one request reserves against a budget before it runs (USD): its worst-case cost (prompt estimate plus
+   * max_tokens, or the model's maximum output) is capped at this, so a request that really costs more can take a
+   * budget past its limit by the difference. Decimal, at most 9 places.
+   */
+  SWITCHYARD_BUDGET_RESERVATION_MAX_USD: z
+    .string()
+    .regex(/^\d{1,9}(\.\d{1,9})?$/, 'must be a decimal number of USD, like 5 or 0.25')
+    .default('5'),
+  /**
+   * A budget reservation or parallel-request slot whose settlement never comes (usage event lost, gateway killed
+   * mid-request) stops counting after this many seconds: longer than any request and the spend service's lag.
+   */
+  SWITCHYARD_LIMIT_HOLD_TTL_S: z.coerce.number().int().min(10).default(900),
+  /**
+   * Failed authentications (unknown, revoked or blocked keys) one client address may make per minute on one gateway
+   * instance; past it, its requests get 429 before any key lookup until the minute ends. 0 turns it off.
+   */
+  SWITCHYARD_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+  /**
+   * The server secret virtual keys are stored under (HMAC-SHA256). Unset: derived from the master key, so rotating
+   * the master key would invalidate every virtual key; set it (at least 16 characters) in production. Changing it
+   * invalidates every virtual key too.
+   */
+  SWITCHYARD_KEY_HASH_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional()),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

@@ -12,12 +12,83 @@ type Json = ColumnType<Record<string, unknown>, string | undefined, string>;
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | undefined, Date>;
 type TextArray = ColumnType<string[], string[] | undefined, string[]>;
+type Timestamp = ColumnType<Date | null, Date | null | undefined, Date | null>;
+type IntNullable = ColumnType<number | null, number | null | undefined, number | null>;
+type BoolDefaulted = ColumnType<boolean, boolean | undefined, boolean>;
 
-export interface TeamsTable {
+/**
+ * Budget and rate-limit columns, the same at every level that has them (key, user, team, organisation, end user).
+ * Null means no limit. budget_duration is LiteLLM's (`30s`, `1h`, `1d`, `7d`, `30d`, `1mo`); budget_reset_at is
+ * when spend next returns to zero.
+ */
+export interface LimitColumns {
+  max_budget_nanos: Int8Nullable;
+  soft_budget_nanos: Int8Nullable;
+  spend_nanos: Int8Defaulted;
+  budget_duration: string | null;
+  budget_reset_at: Timestamp;
+  rpm_limit: IntNullable;
+  tpm_limit: Int8Nullable;
+  max_parallel_requests: IntNullable;
+}
+
+export const USER_ROLES = ['proxy_admin', 'proxy_admin_viewer', 'internal_user', 'internal_user_viewer'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+export const TEAM_ROLES = ['admin', 'user'] as const;
+export type TeamRole = (typeof TEAM_ROLES)[number];
+
+export interface OrganizationsTable extends LimitColumns {
+  id: Generated<string>;
+  organization_alias: string | null;
+  models: TextArray;
+  metadata: Json;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  deleted_at: Timestamp;
+}
+
+export interface UsersTable extends LimitColumns {
+  /** LiteLLM's user_id: chosen by the caller (an email, an SSO subject) or a generated uuid. */
+  id: ColumnType<string, string | undefined, never>;
+  user_email: string | null;
+  user_role: ColumnType<UserRole, UserRole | undefined, UserRole>;
+  organization_id: string | null;
+  models: TextArray;
+  metadata: Json;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  deleted_at: Timestamp;
+}
+
+export interface OrganizationMembersTable {
+  organization_id: string;
+  user_id: string;
+  role: ColumnType<'org_admin' | 'member', 'org_admin' | 'member' | undefined, 'org_admin' | 'member'>;
+  created_at: CreatedAt;
+}
+
+export interface TeamMembersTable {
+  team_id: string;
+  user_id: string;
+  role: ColumnType<TeamRole, TeamRole | undefined, TeamRole>;
+  created_at: CreatedAt;
+}
+
+/** End users (LiteLLM's customers): the request's `user` field or x-switchyard-end-user. */
+export interface EndUsersTable extends LimitColumns {
+  id: string;
+  alias: string | null;
+  blocked: BoolDefaulted;
+  metadata: Json;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface TeamsTable extends LimitColumns {
   id: Generated<string>;
   team_alias: string | null;
-  max_budget_nanos: Int8Nullable;
-  spend_nanos: Int8Defaulted;
+  organization_id: ColumnType<string | null, string | null | undefined, string | null>;
+  blocked: BoolDefaulted;
   models: TextArray;
   metadata: Json;
   created_at: CreatedAt;
@@ -25,17 +96,22 @@ export interface TeamsTable {
   deleted_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
-export interface ApiKeysTable {
+export interface ApiKeysTable extends LimitColumns {
   id: Generated<string>;
   key_hash: string;
   /** Display form only (first 8 + last 4 characters); never enough to use the key. */
   key_prefix: string;
   key_alias: string | null;
   team_id: string | null;
+  user_id: ColumnType<string | null, string | null | undefined, string | null>;
+  blocked: BoolDefaulted;
   /** Allowed model names; empty means all. */
   models: TextArray;
-  max_budget_nanos: Int8Nullable;
-  spend_nanos: Int8Defaulted;
+  /** Per-model budgets: {"<model>": {"budget_limit": "<nanos>", "time_period": "1d"}}. */
+  model_max_budget: Json;
+  /** Per-model limits: {"<model>": <requests or tokens per minute>}. */
+  model_rpm_limit: Json;
+  model_tpm_limit: Json;
   metadata: Json;
   expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
@@ -48,6 +124,9 @@ export interface ProcessedUsageTable {
   request_id: string;
   key_id: string | null;
   team_id: string | null;
+  user_id: ColumnType<string | null, string | null | undefined, string | null>;
+  organization_id: ColumnType<string | null, string | null | undefined, string | null>;
+  end_user: ColumnType<string | null, string | null | undefined, string | null>;
   cost_nanos: Int8;
   processed_at: CreatedAt;
 }
@@ -63,6 +142,11 @@ export interface AuditLogTable {
 }
 
 export interface Database {
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  organization_members: OrganizationMembersTable;
+  team_members: TeamMembersTable;
+  end_users: EndUsersTable;
   teams: TeamsTable;
   api_keys: ApiKeysTable;
   processed_usage: ProcessedUsageTable;
@@ -76,3 +160,7 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type NewApiKeyRow = Insertable<ApiKeysTable>;
 export type ApiKeyRowUpdate = Updateable<ApiKeysTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
+export type OrganizationRow = Selectable<OrganizationsTable>;
+export type UserRow = Selectable<UsersTable>;
+export type EndUserRow = Selectable<EndUsersTable>;
+export type TeamMemberRow = Selectable<TeamMembersTable>;

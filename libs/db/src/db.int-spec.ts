@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
 import { createDb } from './create-db';
 import type { Database } from './database.types';
-import { generateKeySecret, hashKey, keyPrefix } from './key-secret';
+import { generateKeySecret, hashKey, KeyHasher, keyHashSecret, keyPrefix } from './key-secret';
 import { migrateDatabase } from './migrate-database';
+import { migrations } from './migrations';
 import { KeysRepository } from './repositories/keys.repository';
 import { SpendRepository } from './repositories/spend.repository';
 import { TeamsRepository } from './repositories/teams.repository';
@@ -29,7 +30,7 @@ describe('libs/db against Postgres', () => {
     const lines: string[] = [];
     await Promise.all([migrateDatabase(url, (l) => lines.push(l)), migrateDatabase(url, (l) => lines.push(l))]);
     expect(lines.filter((l) => l.startsWith('created database'))).toHaveLength(1);
-    expect(lines.filter((l) => l.startsWith('applied migration'))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith('applied migration'))).toHaveLength(Object.keys(migrations).length);
     db = createDb(url);
   });
 
@@ -102,5 +103,56 @@ describe('libs/db against Postgres', () => {
     expect(results.flat()).toEqual([c]);
     expect((await keys.get(key.id))!.spendNanos).toBe(big + 10n);
     expect((await teams.get(team.id))!.spendNanos).toBe(big + 10n);
+  });
+
+  it('finds a key stored before HMAC by its legacy hash and stores it keyed from then on', async () => {
+    const keys = new KeysRepository(db);
+    const hasher = new KeyHasher(keyHashSecret(undefined, 'sk-master-for-this-test'));
+    const secret = generateKeySecret();
+    const legacy = await keys.create({ keyHash: hashKey(secret), keyPrefix: keyPrefix(secret) });
+    expect(await keys.findByHash(hasher.hash(secret))).toBeUndefined();
+    const found = await keys.findByHash(hasher.hash(secret), hasher.legacy(secret));
+    expect(found?.id).toBe(legacy.id);
+    expect(found?.keyHash).toBe(hasher.hash(secret));
+    // Upgraded in place: the HMAC alone finds it now, and the plain sha256 no longer does.
+    expect((await keys.findByHash(hasher.hash(secret)))?.id).toBe(legacy.id);
+    expect(await keys.findByHash(hashKey(secret))).toBeUndefined();
+    // Another server secret does not find it.
+    const other = new KeyHasher(keyHashSecret('another-secret-of-16+chars', 'x'));
+    expect(await keys.findByHash(other.hash(secret), other.legacy(secret))).toBeUndefined();
+  });
+
+  it('sums spend into users, organisations (through the team) and end users, and answers the committed totals', async () => {
+    const org = await db
+      .insertInto('organizations')
+      .values({ organization_alias: 'o' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const user = await db
+      .insertInto('users')
+      .values({ user_email: 'u@example.com' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db.insertInto('end_users').values({ id: 'customer-1' }).execute();
+    const team = await new TeamsRepository(db).create({ teamAlias: 't', organizationId: org.id });
+    const key = await new KeysRepository(db).create({
+      keyHash: `h-${randomUUID()}`,
+      keyPrefix: 'p',
+      teamId: team.id,
+      userId: user.id,
+    });
+    const spend = new SpendRepository(db);
+    const entry = (n: number) => ({
+      requestId: `r-tot-${n}-${randomUUID()}`,
+      keyId: key.id,
+      teamId: team.id,
+      userId: user.id,
+      endUser: 'customer-1',
+      costNanos: 5n,
+    });
+    const first = await spend.recordSpendTotals([entry(1), entry(2)]);
+    expect(first.newIds).toHaveLength(2);
+    const byLevel = Object.fromEntries(first.totals.map((t) => [t.level, t.spendNanos]));
+    expect(byLevel).toEqual({ key: 10n, team: 10n, user: 10n, organization: 10n, end_user: 10n });
   });
 });

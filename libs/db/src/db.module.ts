@@ -1,22 +1,43 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import { ENV, type Env } from '@switchyard/config';
+import { CONFIG, ENV, resolveMasterKey, type Env, type SwitchyardConfig } from '@switchyard/config';
 import { createDb } from './create-db';
 import type { Database } from './database.types';
 import { DB } from './db.token';
 import { AuditRepository } from './repositories/audit.repository';
+import { EndUsersRepository } from './repositories/end-users.repository';
 import { KeysRepository } from './repositories/keys.repository';
 import { SpendRepository } from './repositories/spend.repository';
 import { TeamsRepository } from './repositories/teams.repository';
+import { KeyHasher, keyHashSecret } from './key-secret';
 import { UnitOfWork } from './unit-of-work';
 
-const repositories = [TeamsRepository, KeysRepository, SpendRepository, AuditRepository, UnitOfWork];
+const repositories = [
+  TeamsRepository,
+  KeysRepository,
+  SpendRepository,
+  AuditRepository,
+  EndUsersRepository,
+  UnitOfWork,
+];
 
 /** Provides DB (Kysely<Database> on DATABASE_URL), the repositories and UnitOfWork; closes the pool on shutdown. */
 @Global()
 @Module({
-  providers: [{ provide: DB, useFactory: (env: Env) => createDb(env.DATABASE_URL), inject: [ENV] }, ...repositories],
-  exports: [DB, ...repositories],
+  providers: [
+    { provide: DB, useFactory: (env: Env) => createDb(env.DATABASE_URL), inject: [ENV] },
+    {
+      provide: KeyHasher,
+      // The same master key main.ts's listen policy judged (SWITCHYARD_MASTER_KEY, the config's, or the demo key).
+      useFactory: (env: Env, config: SwitchyardConfig) =>
+        new KeyHasher(
+          keyHashSecret(env.SWITCHYARD_KEY_HASH_SECRET, resolveMasterKey(config.masterKeySetting, process.env).value),
+        ),
+      inject: [ENV, CONFIG],
+    },
+    ...repositories,
+  ],
+  exports: [DB, KeyHasher, ...repositories],
 })
 export class DbModule implements OnApplicationShutdown {
   constructor(@Inject(DB) private readonly db: Kysely<Database>) {}

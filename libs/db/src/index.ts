@@ -11,3 +11,5 @@ export * from './repositories/keys.repository';
 export * from './repositories/spend.repository';
 export * from './repositories/audit.repository';
 export * from './unit-of-work';
+export * from './limits';
+export * from './repositories/end-users.repository';

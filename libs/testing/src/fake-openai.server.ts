@@ -102,6 +102,10 @@ export interface FakeUpstream {
   failNext(count: number, failure?: FakeFailure): void;
   /** Changes the delay before response headers (a provider that turns slow), ms. */
   setLatency(ms: number): void;
+  /** Chat requests received whose response has not finished (or been closed) yet. */
+  readonly inFlight: number;
+  /** The most chat requests ever in flight at once. */
+  readonly maxInFlight: number;
   close(): Promise<void>;
 }
 
@@ -272,6 +276,8 @@ export interface FakeChatAnswerer {
 export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeUpstream> {
   const answerer = createFakeChatAnswerer(opts);
   let lastRequest: FakeUpstreamRequest | undefined;
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const chat = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
     const exchange = answerer.begin(res);
@@ -346,6 +352,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
     if (req.method === 'POST' && url.startsWith('/v1/chat/completions')) {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      res.once('close', () => inFlight--);
       readBody(req, (raw) => chat(req, res, raw));
       return;
     }
@@ -394,6 +403,12 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       return completionRequests;
     },
     requestTimes: answerer.requestTimes,
+    get inFlight() {
+      return inFlight;
+    },
+    get maxInFlight() {
+      return maxInFlight;
+    },
     failNext: (count: number, failure?: FakeFailure) => answerer.failNext(count, failure),
     setLatency: (ms: number) => answerer.setLatency(ms),
     close: () => closeServer(server, () => answerer.close()),

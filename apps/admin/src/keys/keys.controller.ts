@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { errorResponse, openApiSchema } from '../docs/openapi-schema';
 import {
@@ -6,6 +6,7 @@ import {
   CreatedKeyJsonSchema,
   KeyJsonSchema,
   KeyListSchema,
+  UpdateKeySchema,
   type CreatedKeyJson,
   type KeyJson,
 } from './keys.schemas';
@@ -42,6 +43,36 @@ export class KeysController {
   @ApiResponse({ status: 404, ...errorResponse })
   get(@Param('id') id: string): Promise<KeyJson> {
     return this.keys.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Change a key: limits, budget, models, alias, blocked; every gateway applies it within a second',
+  })
+  @ApiBody({ schema: openApiSchema(UpdateKeySchema) })
+  @ApiResponse({ status: 200, schema: openApiSchema(KeyJsonSchema, 'output') })
+  @ApiResponse({ status: 400, ...errorResponse })
+  @ApiResponse({ status: 404, ...errorResponse })
+  update(@Param('id') id: string, @Body() body: unknown): Promise<KeyJson> {
+    return this.keys.update(id, body);
+  }
+
+  @Post(':id/block')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Block a key: every gateway refuses it within a second, until unblocked' })
+  @ApiResponse({ status: 200, schema: openApiSchema(KeyJsonSchema, 'output') })
+  @ApiResponse({ status: 404, ...errorResponse })
+  block(@Param('id') id: string): Promise<KeyJson> {
+    return this.keys.block(id, true);
+  }
+
+  @Post(':id/unblock')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Unblock a key' })
+  @ApiResponse({ status: 200, schema: openApiSchema(KeyJsonSchema, 'output') })
+  @ApiResponse({ status: 404, ...errorResponse })
+  unblock(@Param('id') id: string): Promise<KeyJson> {
+    return this.keys.block(id, false);
   }
 
   @Delete(':id')

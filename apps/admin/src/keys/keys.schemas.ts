@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LimitFieldsSchema, LimitsJsonSchema, ModelLimitMapSchema } from '../common/limits.schemas';
 import { UsdAmountSchema } from '../common/money';
 import { textSchema } from '../common/text.schemas';
 import { MetadataSchema, ModelListSchema, NanosSchema } from '../teams/teams.schemas';
@@ -18,8 +19,28 @@ export const CreateKeySchema = z.strictObject({
     .optional(),
   /** ISO 8601 date-time with offset. Exclusive with duration. */
   expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
+  ...LimitFieldsSchema,
+  /** Requests per minute per model on this key: {"<model>": n}. */
+  model_rpm_limit: ModelLimitMapSchema.optional(),
+  /** Tokens per minute per model on this key: {"<model>": n}. */
+  model_tpm_limit: ModelLimitMapSchema.optional(),
+  /** A blocked key is refused by every gateway (401) until unblocked. */
+  blocked: z.boolean().optional(),
 });
 export type CreateKeyInput = z.infer<typeof CreateKeySchema>;
+
+/** What PATCH /v1/keys/{id} may change; absent fields are kept, null removes a limit. */
+export const UpdateKeySchema = z.strictObject({
+  key_alias: textSchema(1, 256).nullable().optional(),
+  models: ModelListSchema.optional(),
+  max_budget: UsdAmountSchema.nullable().optional(),
+  metadata: MetadataSchema.optional(),
+  ...LimitFieldsSchema,
+  model_rpm_limit: ModelLimitMapSchema.optional(),
+  model_tpm_limit: ModelLimitMapSchema.optional(),
+  blocked: z.boolean().optional(),
+});
+export type UpdateKeyInput = z.infer<typeof UpdateKeySchema>;
 
 export const KeyJsonSchema = z.object({
   id: z.string(),
@@ -32,6 +53,10 @@ export const KeyJsonSchema = z.object({
   spend: z.number().describe('USD, for display; spend_nanos is exact'),
   spend_nanos: NanosSchema,
   metadata: MetadataSchema,
+  ...LimitsJsonSchema,
+  model_rpm_limit: z.record(z.string(), z.number()),
+  model_tpm_limit: z.record(z.string(), z.number()),
+  blocked: z.boolean(),
   expires_at: z.string().nullable(),
   revoked_at: z.string().nullable(),
   created_at: z.string(),

@@ -5,20 +5,21 @@ import {
   KeysRepository,
   TeamsRepository,
   UnitOfWork,
+  KeyHasher,
   generateKeySecret,
-  hashKey,
   keyPrefix,
   modelsOutside,
   type KeyRecord,
   type NewKey,
 } from '@switchyard/db';
 import { ApiException } from '../common/api.exception';
+import { limitInputOf, limitsJson } from '../common/limits.schemas';
 import { budgetToNanos, nanosToUsdOrNull } from '../common/money';
 import { isUuid, parseInput } from '../common/parse-input';
 import { teamNotFound } from '../teams/teams.service';
 import { parseDurationSeconds } from './duration';
 import { KeyEventsPublisher } from '@switchyard/nats';
-import { CreateKeySchema, type CreatedKeyJson, type KeyJson } from './keys.schemas';
+import { CreateKeySchema, UpdateKeySchema, type CreatedKeyJson, type KeyJson } from './keys.schemas';
 
 /** Public view of a key: never the secret, never the hash. */
 export function toKeyJson(k: KeyRecord): KeyJson {
@@ -33,6 +34,10 @@ export function toKeyJson(k: KeyRecord): KeyJson {
     spend: nanosToUsd(k.spendNanos),
     spend_nanos: k.spendNanos.toString(),
     metadata: k.metadata,
+    ...limitsJson(k.limits),
+    model_rpm_limit: k.modelRpmLimit,
+    model_tpm_limit: k.modelTpmLimit,
+    blocked: k.blocked,
     expires_at: k.expiresAt?.toISOString() ?? null,
     revoked_at: k.revokedAt?.toISOString() ?? null,
     created_at: k.createdAt.toISOString(),
@@ -47,6 +52,7 @@ export class KeysService {
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(AuditRepository) private readonly audit: AuditRepository,
     @Inject(KeyEventsPublisher) private readonly keyEvents: KeyEventsPublisher,
+    @Inject(KeyHasher) private readonly hasher: KeyHasher,
   ) {}
 
   async create(body: unknown): Promise<CreatedKeyJson> {
@@ -54,17 +60,21 @@ export class KeysService {
     const expiresAt = this.expiryOf(input.duration, input.expires_at);
     const secret = generateKeySecret();
     const newKey: NewKey = {
-      keyHash: hashKey(secret),
+      keyHash: this.hasher.hash(secret),
       keyPrefix: keyPrefix(secret),
       keyAlias: input.key_alias ?? null,
       teamId: input.team_id ?? null,
       models: input.models ?? [],
       maxBudgetNanos: budgetToNanos(input.max_budget),
       metadata: input.metadata ?? {},
+      limits: limitInputOf(input),
+      modelRpmLimit: input.model_rpm_limit ?? {},
+      modelTpmLimit: input.model_tpm_limit ?? {},
       expiresAt,
     };
     const teamId = input.team_id;
-    const key = teamId == null ? await this.keys.create(newKey) : await this.createInLiveTeam(teamId, newKey);
+    let key = teamId == null ? await this.keys.create(newKey) : await this.createInLiveTeam(teamId, newKey);
+    if (input.blocked) key = (await this.keys.update(key.id, { blocked: true })) ?? key;
     await this.audit.record({
       actor: 'master_key',
       action: 'key.created',
@@ -118,6 +128,47 @@ export class KeysService {
     return toKeyJson(key);
   }
 
+  /**
+   * Changes the key's limits, models, budget or blocked state; every gateway drops it from its cache at once
+   * (a KeyChanged event) and applies the change to its next request.
+   */
+  async update(id: string, body: unknown, action = 'key.updated'): Promise<KeyJson> {
+    const input = parseInput(UpdateKeySchema, body);
+    const before = await this.require(id);
+    if (input.models !== undefined && before.teamId !== null) {
+      const team = await this.teams.get(before.teamId);
+      const outside = modelsOutside(input.models, team?.models ?? []);
+      if (team && outside.length > 0) throw new ApiException(modelsOutsideTeam(outside, team.models));
+    }
+    const key = await this.keys.update(id, {
+      ...(input.key_alias !== undefined && { keyAlias: input.key_alias }),
+      ...(input.models !== undefined && { models: input.models }),
+      ...(input.metadata !== undefined && { metadata: input.metadata }),
+      ...(input.blocked !== undefined && { blocked: input.blocked }),
+      ...(input.model_rpm_limit !== undefined && { modelRpmLimit: input.model_rpm_limit }),
+      ...(input.model_tpm_limit !== undefined && { modelTpmLimit: input.model_tpm_limit }),
+      limits: {
+        ...limitInputOf(input),
+        ...(input.max_budget !== undefined && { maxBudgetNanos: budgetToNanos(input.max_budget) }),
+      },
+    });
+    if (!key) throw new ApiException(keyNotFound(id));
+    await this.keyEvents.publish([{ keyId: key.id, keyHash: key.keyHash, reason: 'updated' }]);
+    const changed = Object.keys(input);
+    await this.audit.record({
+      actor: 'master_key',
+      action,
+      entity: 'key',
+      entityId: key.id,
+      details: { changed, before: pickJson(toKeyJson(before), changed), after: pickJson(toKeyJson(key), changed) },
+    });
+    return toKeyJson(key);
+  }
+
+  block(id: string, blocked: boolean): Promise<KeyJson> {
+    return this.update(id, { blocked }, blocked ? 'key.blocked' : 'key.unblocked');
+  }
+
   async require(id: string): Promise<KeyRecord> {
     const key = isUuid(id) ? await this.keys.get(id) : undefined;
     if (!key) throw new ApiException(keyNotFound(id));
@@ -148,6 +199,11 @@ export class KeysService {
     }
     return null;
   }
+}
+
+function pickJson(json: KeyJson, fields: string[]): Record<string, unknown> {
+  const src = json as unknown as Record<string, unknown>;
+  return Object.fromEntries(fields.filter((f) => f in src).map((f) => [f, src[f]]));
 }
 
 function modelsOutsideTeam(outside: string[], teamModels: string[]) {

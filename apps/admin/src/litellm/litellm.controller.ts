@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { openApiSchema } from '../docs/openapi-schema';
-import { CreateKeySchema } from '../keys/keys.schemas';
+import { CreateKeySchema, UpdateKeySchema } from '../keys/keys.schemas';
 import { CreateTeamSchema, UpdateTeamSchema } from '../teams/teams.schemas';
 import { LitellmService } from './litellm.service';
 
@@ -18,6 +18,28 @@ export class LitellmController {
   @ApiBody({ schema: openApiSchema(CreateKeySchema) })
   generate(@Body() body: unknown): ReturnType<LitellmService['generateKey']> {
     return this.litellm.generateKey(body);
+  }
+
+  @Post('key/update')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'LiteLLM alias of PATCH /v1/keys/{id} (`key`: id or secret; unknown fields ignored)' })
+  @ApiBody({ schema: openApiSchema(UpdateKeySchema) })
+  updateKey(@Body() body: unknown): ReturnType<LitellmService['updateKey']> {
+    return this.litellm.updateKey(body);
+  }
+
+  @Post('key/block')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'LiteLLM alias of POST /v1/keys/{id}/block (`key`: id or secret)' })
+  blockKey(@Body() body: unknown): ReturnType<LitellmService['blockKey']> {
+    return this.litellm.blockKey(body, true);
+  }
+
+  @Post('key/unblock')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'LiteLLM alias of POST /v1/keys/{id}/unblock (`key`: id or secret)' })
+  unblockKey(@Body() body: unknown): ReturnType<LitellmService['blockKey']> {
+    return this.litellm.blockKey(body, false);
   }
 
   @Post('key/delete')

@@ -5,10 +5,10 @@ import type { LitellmSpendLog } from '../analytics/litellm-spend';
 import { instant, single } from '../spend/spend-query';
 import { z } from 'zod';
 import { Errors } from '@switchyard/contracts';
-import { KEY_SECRET_PREFIX, KeysRepository, hashKey, keyPrefix } from '@switchyard/db';
+import { KEY_SECRET_PREFIX, KeyHasher, KeysRepository, keyPrefix } from '@switchyard/db';
 import { ApiException } from '../common/api.exception';
 import { isUuid, parseInput } from '../common/parse-input';
-import { CreateKeySchema, type CreatedKeyJson, type KeyJson } from '../keys/keys.schemas';
+import { CreateKeySchema, UpdateKeySchema, type CreatedKeyJson, type KeyJson } from '../keys/keys.schemas';
 import { KeysService } from '../keys/keys.service';
 import { CreateTeamSchema, UpdateTeamSchema, type TeamJson } from '../teams/teams.schemas';
 import { TeamsService } from '../teams/teams.service';
@@ -32,7 +32,12 @@ export class LitellmService {
     @Inject(TeamsService) private readonly teams: TeamsService,
     @Inject(KeysRepository) private readonly keysRepo: KeysRepository,
     @Inject(AnalyticsService) private readonly analytics: AnalyticsService,
+    @Inject(KeyHasher) private readonly hasher: KeyHasher,
   ) {}
+
+  private findBySecret(secret: string) {
+    return this.keysRepo.findByHash(this.hasher.hash(secret), this.hasher.legacy(secret));
+  }
 
   /**
    * LiteLLM's GET /spend/logs: `api_key` (a key id or the key itself), `user_id`, `request_id`, `start_date`,
@@ -43,7 +48,7 @@ export class LitellmService {
     const apiKey = single(query, 'api_key');
     if (apiKey !== undefined) {
       const id = apiKey.startsWith(KEY_SECRET_PREFIX)
-        ? (await this.keysRepo.findByHash(hashKey(apiKey)))?.id
+        ? (await this.findBySecret(apiKey))?.id
         : isUuid(apiKey)
           ? apiKey
           : undefined;
@@ -87,11 +92,7 @@ export class LitellmService {
     const missing: string[] = [];
     for (const k of keys) {
       const isSecret = k.startsWith(KEY_SECRET_PREFIX);
-      const found = isSecret
-        ? await this.keysRepo.findByHash(hashKey(k))
-        : isUuid(k)
-          ? await this.keysRepo.get(k)
-          : undefined;
+      const found = isSecret ? await this.findBySecret(k) : isUuid(k) ? await this.keysRepo.get(k) : undefined;
       if (found) ids.push(found.id);
       // Never echo a secret back: a missing one is named by its display prefix, and only key ids (uuids) are
       // named in full, since anything else may be a secret of another shape pasted here.
@@ -110,10 +111,27 @@ export class LitellmService {
     return { deleted_keys: ids };
   }
 
+  /** LiteLLM's /key/update: `key` (id or secret) names the key; the other known fields change it. */
+  async updateKey(body: unknown): Promise<KeyJson> {
+    const id = await this.keyIdOf(pick(body, ['key'])['key']);
+    return this.keys.update(id, pick(body, Object.keys(UpdateKeySchema.shape)));
+  }
+
+  /** LiteLLM's /key/block and /key/unblock: `{"key": <id or secret>}`. */
+  async blockKey(body: unknown, blocked: boolean): Promise<KeyJson> {
+    return this.keys.block(await this.keyIdOf(pick(body, ['key'])['key']), blocked);
+  }
+
+  private async keyIdOf(key: unknown): Promise<string> {
+    if (typeof key !== 'string' || key === '')
+      throw new ApiException(Errors.invalidRequest('Name the key in "key": its id or the key itself.', 'key'));
+    return key.startsWith(KEY_SECRET_PREFIX) ? ((await this.findBySecret(key))?.id ?? '') : key;
+  }
+
   async keyInfo(key: unknown): Promise<{ key: string; info: KeyJson }> {
     if (typeof key !== 'string' || key === '')
       throw new ApiException(Errors.invalidRequest('Give the key id as ?key=<id>.', 'key'));
-    const id = key.startsWith(KEY_SECRET_PREFIX) ? ((await this.keysRepo.findByHash(hashKey(key)))?.id ?? '') : key;
+    const id = key.startsWith(KEY_SECRET_PREFIX) ? ((await this.findBySecret(key))?.id ?? '') : key;
     const info = await this.keys.get(id);
     return { key: info.id, info };
   }

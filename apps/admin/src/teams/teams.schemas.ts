@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LimitFieldsSchema, LimitsJsonSchema } from '../common/limits.schemas';
 import { UsdAmountSchema } from '../common/money';
 import { MetadataSchema, textSchema } from '../common/text.schemas';
 
@@ -17,6 +18,9 @@ export const CreateTeamSchema = z.strictObject({
   /** Models members of the team may use; empty or absent means all. */
   models: ModelListSchema.optional(),
   metadata: MetadataSchema.optional(),
+  ...LimitFieldsSchema,
+  /** A blocked team's keys are refused by every gateway (401). */
+  blocked: z.boolean().optional(),
 });
 export type CreateTeamInput = z.infer<typeof CreateTeamSchema>;
 
@@ -29,6 +33,10 @@ export const UpdateTeamSchema = z.strictObject({
    */
   models: ModelListSchema.optional(),
   metadata: MetadataSchema.optional(),
+  /** USD; shared by every key of the team. */
+  max_budget: UsdAmountSchema.nullable().optional(),
+  ...LimitFieldsSchema,
+  blocked: z.boolean().optional(),
 });
 export type UpdateTeamInput = z.infer<typeof UpdateTeamSchema>;
 
@@ -41,6 +49,8 @@ export const TeamJsonSchema = z.object({
   spend_nanos: NanosSchema,
   models: z.array(z.string()),
   metadata: MetadataSchema,
+  ...LimitsJsonSchema,
+  blocked: z.boolean(),
   created_at: z.string(),
   updated_at: z.string(),
 });

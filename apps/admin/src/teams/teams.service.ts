@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Errors, nanosToUsd } from '@switchyard/contracts';
 import { AuditRepository, KeysRepository, TeamsRepository, UnitOfWork, type TeamRecord } from '@switchyard/db';
 import { ApiException } from '../common/api.exception';
+import { limitInputOf, limitsJson } from '../common/limits.schemas';
 import { budgetToNanos, nanosToUsdOrNull } from '../common/money';
 import { isUuid, parseInput } from '../common/parse-input';
 import { KeyEventsPublisher } from '@switchyard/nats';
@@ -17,6 +18,8 @@ export function toTeamJson(t: TeamRecord): TeamJson {
     spend_nanos: t.spendNanos.toString(),
     models: t.models,
     metadata: t.metadata,
+    ...limitsJson(t.limits),
+    blocked: t.blocked,
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),
   };
@@ -34,12 +37,14 @@ export class TeamsService {
 
   async create(body: unknown): Promise<TeamJson> {
     const input = parseInput(CreateTeamSchema, body);
-    const team = await this.teams.create({
+    let team = await this.teams.create({
       teamAlias: input.team_alias ?? null,
       maxBudgetNanos: budgetToNanos(input.max_budget),
       models: input.models ?? [],
       metadata: input.metadata ?? {},
+      limits: limitInputOf(input),
     });
+    if (input.blocked) team = (await this.teams.update(team.id, { blocked: true })) ?? team;
     await this.audit.record({
       actor: 'master_key',
       action: 'team.created',
@@ -69,9 +74,16 @@ export class TeamsService {
       teamAlias: input.team_alias,
       models: input.models,
       metadata: input.metadata,
+      blocked: input.blocked,
+      limits: {
+        ...limitInputOf(input),
+        ...(input.max_budget !== undefined && { maxBudgetNanos: budgetToNanos(input.max_budget) }),
+      },
     });
     if (!team) throw new ApiException(teamNotFound(id));
-    if (input.models !== undefined) await this.keyEvents.publishTeamChanged({ teamId: id, reason: 'updated' });
+    // Models, limits and blocking are read with the keys: every gateway reloads the team's keys.
+    if (Object.keys(input).some((f) => f !== 'team_alias' && f !== 'metadata'))
+      await this.keyEvents.publishTeamChanged({ teamId: id, reason: 'updated' });
     await this.audit.record({
       actor: 'master_key',
       action: 'team.updated',

@@ -56,7 +56,15 @@ describe('keyRefusal', () => {
 });
 
 describe('mayUseModel', () => {
-  const key = (models: string[] | null): Principal => ({ kind: 'key', keyId: 'k', teamId: 't', models });
+  const key = (models: string[] | null): Principal => ({
+    kind: 'key',
+    keyId: 'k',
+    teamId: 't',
+    userId: null,
+    organizationId: null,
+    models,
+    limits: null,
+  });
   it('allows any model when no level restricts, and only the listed ones otherwise', () => {
     expect(mayUseModel(key(null), 'gpt-4o-mini')).toBe(true);
     expect(mayUseModel(key(['gpt-4o']), 'gpt-4o')).toBe(true);

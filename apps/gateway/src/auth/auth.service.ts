@@ -1,45 +1,91 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { CONFIG, resolveMasterKey, type SwitchyardConfig } from '@switchyard/config';
+import { CONFIG, ENV, resolveMasterKey, type Env, type SwitchyardConfig } from '@switchyard/config';
 import { Errors, type GatewayError } from '@switchyard/contracts';
+import { KeyHasher, type LimitScope } from '@switchyard/db';
+import { AuthThrottle } from './auth-throttle';
 import { KeyCacheService } from './key-cache.service';
+
+/** Budgets and rate limits of a virtual key and every level above it, as its cache entry holds them. */
+export interface PrincipalLimits {
+  keyAlias: string | null;
+  /** key, user, team, organisation: in that order, each with its limits (possibly none). */
+  scopes: readonly LimitScope[];
+  modelRpmLimit: Readonly<Record<string, number>>;
+  modelTpmLimit: Readonly<Record<string, number>>;
+}
 
 /** Who is calling: the master key (everything allowed) or a virtual key with its limits. */
 export interface Principal {
   kind: 'master' | 'key';
   keyId: string | null;
   teamId: string | null;
+  userId: string | null;
+  organizationId: string | null;
   /** Models this caller may use: every level's limit applied (key, team); null means any. */
   models: readonly string[] | null;
+  /** Null for the master key, which nothing limits. */
+  limits: PrincipalLimits | null;
 }
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; error: GatewayError };
 
-const MASTER: Principal = { kind: 'master', keyId: null, teamId: null, models: null };
+const MASTER: Principal = {
+  kind: 'master',
+  keyId: null,
+  teamId: null,
+  userId: null,
+  organizationId: null,
+  models: null,
+  limits: null,
+};
 
 @Injectable()
 export class AuthService {
   private readonly logger = new Logger('Auth');
   private readonly masterDigest: Buffer;
+  private readonly throttle: AuthThrottle;
 
   constructor(
     @Inject(KeyCacheService) private readonly cache: KeyCacheService,
     @Inject(CONFIG) config: SwitchyardConfig,
+    @Inject(ENV) env: Env,
+    @Inject(KeyHasher) private readonly hasher: KeyHasher,
   ) {
+    this.throttle = new AuthThrottle(env.SWITCHYARD_AUTH_FAILURES_PER_MINUTE, 60_000);
     // The same key main.ts's listen policy judged (SWITCHYARD_MASTER_KEY, the config's, or the demo key on loopback).
     this.masterDigest = sha256(resolveMasterKey(config.masterKeySetting, process.env).value);
   }
 
-  async authenticate(headers: IncomingHttpHeaders): Promise<AuthResult> {
+  /** `clientAddress`: where the request came from, for the throttle of failed attempts (none: not throttled). */
+  async authenticate(headers: IncomingHttpHeaders, clientAddress?: string): Promise<AuthResult> {
     const presented = presentedKey(headers);
     if (!presented.ok) return fail(presented.message);
     const secret = presented.secret;
     const digest = sha256(secret);
     if (timingSafeEqual(digest, this.masterDigest)) return { ok: true, principal: MASTER };
+    const hash = this.hasher.hash(secret);
+    // Only what would query Postgres is throttled: keys the cache holds keep working from a throttled address.
+    if (clientAddress !== undefined && !this.cache.answersFromMemory(hash)) {
+      const wait = this.throttle.retryInMs(clientAddress);
+      if (wait > 0) {
+        return {
+          ok: false,
+          error: Errors.rateLimited(
+            `Too many failed authentication attempts from your address. Retry in ${Math.ceil(wait / 1000)} s with a valid API key.`,
+            Math.ceil(wait / 1000),
+          ),
+        };
+      }
+    }
+    return this.check(secret, hash, clientAddress);
+  }
+
+  private async check(secret: string, hash: string, clientAddress: string | undefined): Promise<AuthResult> {
     let record;
     try {
-      record = await this.cache.get(digest.toString('hex'));
+      record = await this.cache.get(hash, this.hasher.legacy(secret));
     } catch (e) {
       this.logger.error(`key lookup failed: ${(e as Error).message}. Check Postgres (DATABASE_URL).`);
       return {
@@ -47,16 +93,35 @@ export class AuthService {
         error: Errors.unavailable('The gateway cannot check API keys right now. Retry in a moment.'),
       };
     }
-    if (!record)
+    if (!record) {
+      if (clientAddress !== undefined) this.throttle.fail(clientAddress);
       return fail(`Incorrect API key provided: ${redact(secret)}. Create a key with POST /v1/keys on the admin API.`);
+    }
     const refusal = keyRefusal(record, Date.now());
     if (refusal === 'expired')
       return fail(`The API key ${redact(secret)} has expired. Ask an admin for a new key, or for a later expiry.`);
     if (refusal === 'revoked')
       return fail(`The API key ${redact(secret)} has been revoked. Ask an admin for a new key.`);
+    if (record.blocked)
+      return fail(`The API key ${redact(secret)} is blocked. Ask an admin to unblock it (POST /key/unblock).`);
+    if (record.teamBlocked)
+      return fail(`The team of the API key ${redact(secret)} is blocked. Ask an admin to unblock the team.`);
     return {
       ok: true,
-      principal: { kind: 'key', keyId: record.id, teamId: record.teamId, models: record.allowedModels },
+      principal: {
+        kind: 'key',
+        keyId: record.id,
+        teamId: record.teamId,
+        userId: record.userId,
+        organizationId: record.organizationId,
+        models: record.allowedModels,
+        limits: {
+          keyAlias: record.keyAlias,
+          scopes: record.scopes,
+          modelRpmLimit: record.modelRpmLimit,
+          modelTpmLimit: record.modelTpmLimit,
+        },
+      },
     };
   }
 }

@@ -162,4 +162,58 @@ describe('KeyCacheService', () => {
       await expect(after).rejects.toThrow('db down');
     });
   });
+
+  describe('under a flood of unknown keys', () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    it('remembers an unknown key: asking again costs no query until MISS_TTL_MS', async () => {
+      const { cache, lookups } = setup();
+      const first = cache.get('nope');
+      lookups[0]!(undefined);
+      expect(await first).toBeUndefined();
+      expect(await cache.get('nope')).toBeUndefined();
+      expect(lookups).toHaveLength(1);
+    });
+
+    it('keeps valid keys while misses overflow their own bound, and evicts the oldest miss, not all', async () => {
+      vi.spyOn(KeyCacheService, 'MAX_MISSES', 'get').mockReturnValue(3);
+      const { cache, lookups } = setup();
+      const valid = cache.get('h1');
+      lookups[0]!(record(false));
+      await valid;
+      for (const h of ['m1', 'm2', 'm3', 'm4']) {
+        const p = cache.get(h);
+        lookups[lookups.length - 1]!(undefined);
+        await p;
+      }
+      const before = lookups.length;
+      await cache.get('h1');
+      await cache.get('m4');
+      await cache.get('m2');
+      expect(lookups).toHaveLength(before);
+      // m1 was the oldest miss: it alone was forgotten.
+      void cache.get('m1');
+      expect(lookups).toHaveLength(before + 1);
+    });
+
+    it('evicts the least recently used key when full, instead of clearing the cache', async () => {
+      vi.spyOn(KeyCacheService, 'MAX_ENTRIES', 'get').mockReturnValue(2);
+      const { cache, lookups } = setup();
+      for (const h of ['h1', 'h2']) {
+        const p = cache.get(h);
+        lookups[lookups.length - 1]!(record(false));
+        await p;
+      }
+      await cache.get('h1'); // h1 is now the most recently used
+      const p = cache.get('h3');
+      lookups[lookups.length - 1]!(record(false));
+      await p;
+      const before = lookups.length;
+      await cache.get('h1');
+      await cache.get('h3');
+      expect(lookups).toHaveLength(before);
+      void cache.get('h2');
+      expect(lookups).toHaveLength(before + 1);
+    });
+  });
 });

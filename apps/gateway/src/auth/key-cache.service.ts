@@ -3,8 +3,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { KeysRepository, type KeyGrant } from '@switchyard/db';
 import { NATS } from '@switchyard/nats';
 
-/** A key found in Postgres, or the fact that none exists for that hash. */
-type Entry = { record: KeyGrant | undefined; loadedAt: number };
+/** A key found in Postgres. */
+type Entry = { record: KeyGrant; loadedAt: number };
 
 /**
  * In-process cache of virtual keys by hash, so steady-state requests touch no database. Admin publishes
@@ -18,7 +18,16 @@ type Entry = { record: KeyGrant | undefined; loadedAt: number };
  */
 @Injectable()
 export class KeyCacheService implements OnApplicationBootstrap {
+  /** Keys found, least recently used first (a hit moves its entry to the end). */
   private readonly entries = new Map<string, Entry>();
+  /**
+   * Hashes Postgres has no key for, with when that was learnt, oldest first: a bounded cache of its own, so a
+   * flood of random keys neither queries Postgres again for a hash it already asked about nor pushes valid keys
+   * out of `entries`.
+   */
+  private readonly misses = new Map<string, number>();
+  /** Key id → the hash its entry is cached under (checked against the entry before use: it may be outdated). */
+  private readonly hashById = new Map<string, string>();
   /** One database lookup per hash at a time, however many requests arrive with it. */
   private readonly loading = new Map<string, Promise<KeyGrant | undefined>>();
   /**
@@ -28,9 +37,13 @@ export class KeyCacheService implements OnApplicationBootstrap {
    */
   private generation = 0;
   static readonly TTL_MS = 60_000;
-  /** Unknown keys are remembered briefly, so a flood of bad keys does not become a flood of queries. */
-  static readonly MISS_TTL_MS = 1_000;
-  static readonly MAX_ENTRIES = 100_000;
+  /**
+   * How long an unknown hash is remembered. A new key's secret is random and shown first when it is created, so
+   * no client can present it before it exists: remembering a miss never hides a real key.
+   */
+  static readonly MISS_TTL_MS = 60_000;
+  static readonly MAX_ENTRIES: number = 100_000;
+  static readonly MAX_MISSES: number = 50_000;
   /** How long after its load a key is still served while Postgres is down. */
   static readonly MAX_STALE_MS = 15 * 60_000;
   private readonly logger = new Logger('KeyCache');
@@ -43,9 +56,16 @@ export class KeyCacheService implements OnApplicationBootstrap {
   ) {}
 
   /** A key changed or was revoked (KeyEventsController): forget it, and any lookup of it in flight. */
-  invalidate(keyHash: string): void {
+  invalidate(keyHash: string, keyId?: string): void {
     this.generation++;
+    // A key cached under its HMAC may be announced under the hash its row held when the event was sent.
+    const cachedAs = keyId === undefined ? undefined : this.hashById.get(keyId);
+    if (cachedAs !== undefined) {
+      this.entries.delete(cachedAs);
+      this.hashById.delete(keyId!);
+    }
     this.entries.delete(keyHash);
+    this.misses.delete(keyHash);
     this.loading.delete(keyHash);
   }
 
@@ -55,7 +75,7 @@ export class KeyCacheService implements OnApplicationBootstrap {
    */
   invalidateTeam(teamId: string): void {
     this.generation++;
-    for (const [hash, e] of this.entries) if (e.record?.teamId === teamId) this.entries.delete(hash);
+    for (const [hash, e] of this.entries) if (e.record.teamId === teamId) this.entries.delete(hash);
   }
 
   onApplicationBootstrap(): void {
@@ -65,22 +85,42 @@ export class KeyCacheService implements OnApplicationBootstrap {
         if (s.type !== 'reconnect') continue;
         this.generation++;
         this.entries.clear();
+        this.hashById.clear();
+        this.misses.clear();
         this.loading.clear();
       }
     })().catch(() => undefined);
   }
 
-  async get(hash: string): Promise<KeyGrant | undefined> {
+  /** True when `get(hash)` would answer from memory now (a fresh key or a remembered miss): no Postgres query. */
+  answersFromMemory(hash: string, now = Date.now()): boolean {
     const hit = this.entries.get(hash);
-    if (hit && Date.now() - hit.loadedAt < (hit.record ? KeyCacheService.TTL_MS : KeyCacheService.MISS_TTL_MS)) {
+    if (hit && now - hit.loadedAt < KeyCacheService.TTL_MS) return true;
+    const missedAt = this.misses.get(hash);
+    return missedAt !== undefined && now - missedAt < KeyCacheService.MISS_TTL_MS;
+  }
+
+  /** `legacyHash`: the key's pre-HMAC form, looked up too (and upgraded) so keys stored before HMAC keep working. */
+  async get(hash: string, legacyHash?: string): Promise<KeyGrant | undefined> {
+    const now = Date.now();
+    const hit = this.entries.get(hash);
+    if (hit && now - hit.loadedAt < KeyCacheService.TTL_MS) {
+      // Most recently used last, so eviction takes the coldest key.
+      this.entries.delete(hash);
+      this.entries.set(hash, hit);
       return hit.record;
+    }
+    const missedAt = this.misses.get(hash);
+    if (missedAt !== undefined) {
+      if (now - missedAt < KeyCacheService.MISS_TTL_MS) return undefined;
+      this.misses.delete(hash);
     }
     const inFlight = this.loading.get(hash);
     // While Postgres is known to be failing, a stale key answers at once and the lookup retries behind it,
     // so requests do not wait on a database that may hang rather than refuse.
-    const stale = this.servingStale && hit?.record && Date.now() - hit.loadedAt < KeyCacheService.MAX_STALE_MS;
+    const stale = this.servingStale && hit !== undefined && now - hit.loadedAt < KeyCacheService.MAX_STALE_MS;
     if (inFlight) return stale ? hit.record : inFlight;
-    const lookup = this.lookup(hash);
+    const lookup = this.lookup(hash, legacyHash);
     if (stale) {
       lookup.catch(() => undefined);
       return hit.record;
@@ -88,9 +128,9 @@ export class KeyCacheService implements OnApplicationBootstrap {
     return lookup;
   }
 
-  private lookup(hash: string): Promise<KeyGrant | undefined> {
+  private lookup(hash: string, legacyHash?: string): Promise<KeyGrant | undefined> {
     const startedAt = this.generation;
-    const pending: Promise<KeyGrant | undefined> = this.keys.findByHash(hash).then(
+    const pending: Promise<KeyGrant | undefined> = this.keys.findByHash(hash, legacyHash).then(
       (record) => {
         this.forget(hash, pending);
         if (this.servingStale) {
@@ -98,15 +138,27 @@ export class KeyCacheService implements OnApplicationBootstrap {
           this.logger.log('key lookups answer again; stale keys are no longer served');
         }
         if (this.generation === startedAt) {
-          if (this.entries.size >= KeyCacheService.MAX_ENTRIES) this.entries.clear();
-          this.entries.set(hash, { record, loadedAt: Date.now() });
+          if (record) {
+            this.entries.delete(hash);
+            while (this.entries.size >= KeyCacheService.MAX_ENTRIES) {
+              const [oldest, e] = this.entries.entries().next().value as [string, Entry];
+              this.entries.delete(oldest);
+              this.hashById.delete(e.record.id);
+            }
+            this.entries.set(hash, { record, loadedAt: Date.now() });
+            this.hashById.set(record.id, hash);
+          } else {
+            this.entries.delete(hash);
+            evictOldest(this.misses, KeyCacheService.MAX_MISSES);
+            this.misses.set(hash, Date.now());
+          }
         }
         return record;
       },
       (e: unknown) => {
         this.forget(hash, pending);
         const stale = this.entries.get(hash);
-        if (stale?.record && Date.now() - stale.loadedAt < KeyCacheService.MAX_STALE_MS) {
+        if (stale && Date.now() - stale.loadedAt < KeyCacheService.MAX_STALE_MS) {
           if (!this.servingStale) {
             this.servingStale = true;
             this.logger.warn(
@@ -125,11 +177,20 @@ export class KeyCacheService implements OnApplicationBootstrap {
   /** Keys (not remembered misses) that would be served now without Postgres: loaded within MAX_STALE_MS. */
   servableKeys(now = Date.now()): number {
     let n = 0;
-    for (const e of this.entries.values()) if (e.record && now - e.loadedAt < KeyCacheService.MAX_STALE_MS) n++;
+    for (const e of this.entries.values()) if (now - e.loadedAt < KeyCacheService.MAX_STALE_MS) n++;
     return n;
   }
 
   private forget(hash: string, lookup: Promise<KeyGrant | undefined>): void {
     if (this.loading.get(hash) === lookup) this.loading.delete(hash);
+  }
+}
+
+/** Makes room for one more entry by dropping the oldest (first inserted) ones past `max`. */
+function evictOldest<V>(map: Map<string, V>, max: number): void {
+  while (map.size >= max) {
+    const oldest = map.keys().next();
+    if (oldest.done) return;
+    map.delete(oldest.value);
   }
 }

@@ -10,7 +10,7 @@ export class KeyEventsController {
 
   @OnEvent(Events.keyChanged)
   changed(event: KeyChangedEvent): void {
-    this.cache.invalidate(event.keyHash);
+    this.cache.invalidate(event.keyHash, event.keyId);
   }
 
   @OnEvent(Events.teamChanged)

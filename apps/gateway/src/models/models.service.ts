@@ -46,7 +46,7 @@ export class ModelsService {
   }
 
   async list(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const auth = await this.auth.authenticate(req.headers);
+    const auth = await this.auth.authenticate(req.headers, req.ip);
     if (!auth.ok) return sendError(reply, auth.error);
     const data = [...listModelNames(this.catalog, this.known), ...this.autoRoutes]
       .filter((name) => !this.hidden.has(name) && mayUseModel(auth.principal, name))
@@ -55,7 +55,7 @@ export class ModelsService {
   }
 
   async get(req: FastifyRequest, reply: FastifyReply, id: string): Promise<void> {
-    const auth = await this.auth.authenticate(req.headers);
+    const auth = await this.auth.authenticate(req.headers, req.ip);
     if (!auth.ok) return sendError(reply, auth.error);
     if (!mayUseModel(auth.principal, id) || (!this.autoRoutes.has(id) && !resolveGroup(this.catalog, id)))
       return sendError(reply, Errors.modelNotFound(id));

@@ -1,4 +1,6 @@
+import type { Deployment } from '@switchyard/config';
 import type { ClientApi, GatewayError, RequestSummary } from '@switchyard/contracts';
+import type { LimitScope } from '@switchyard/db';
 import type { Principal } from '../auth/auth.service';
 
 /** What an admission check sees of a request that passed auth, validation and model access. */
@@ -7,6 +9,20 @@ export interface AdmissionContext {
   clientApi: ClientApi;
   principal: Principal;
   summary: RequestSummary;
+  /** The deployments of the model group the request resolved to (what it may cost). */
+  deployments: readonly Deployment[];
+  /** The end user the request names, with its limits, when it has a row of its own. */
+  endUser?: LimitScope;
+  /** Headers for the response, whatever its outcome (x-ratelimit-*). */
+  headers: Record<string, string>;
+  /** Registers what to do when the request has ended (free parallel slots). */
+  onEnd(fn: () => void): void;
+}
+
+/** What admission leaves for the rest of the request, admitted or not. */
+export interface AdmissionEffects {
+  headers: Record<string, string>;
+  onEnd: (() => void)[];
 }
 
 /**

@@ -1,18 +1,23 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { CONFIG, modelCatalog, type Deployment, type SwitchyardConfig } from '@switchyard/config';
-import { Errors, type GatewayError, type RequestSummary } from '@switchyard/contracts';
+import { Errors, storableText, type GatewayError, type RequestSummary } from '@switchyard/contracts';
 import { resolveGroup, type ModelCatalog } from '@switchyard/routing';
 import { AuthService, mayUseModel, type Principal } from '../auth/auth.service';
 import type { ClientCodec } from '../codecs/client-codec';
 import { knownGroupMode, modeRefusal } from '../models/model-mode';
-import { ADMISSION_CHECKS, type AdmissionCheck } from './admission-check';
+import { EndUserLimitsService } from '../limits/end-user-limits.service';
+import { ADMISSION_CHECKS, type AdmissionCheck, type AdmissionEffects } from './admission-check';
 import { readTimeoutSeconds } from './request-timeout';
 import { AutoRouter } from './auto-router';
 
-export type Admission =
+/** Names the request's end user (customer), over the body's `user` field. */
+export const END_USER_HEADER = 'x-switchyard-end-user';
+
+export type Admission = (
   | { ok: true; principal: Principal; summary: RequestSummary }
-  | { ok: false; error: GatewayError; principal?: Principal; summary?: RequestSummary };
+  | { ok: false; error: GatewayError; principal?: Principal; summary?: RequestSummary }
+) & { effects?: AdmissionEffects };
 
 /**
  * The same steps for every front door: auth → validation (the client API's codec) → model access → the
@@ -29,6 +34,7 @@ export class AdmissionService {
     @Inject(AuthService) private readonly auth: AuthService,
     @Inject(CONFIG) config: SwitchyardConfig,
     @Inject(ADMISSION_CHECKS) private readonly checks: AdmissionCheck[],
+    @Inject(EndUserLimitsService) private readonly endUsers: EndUserLimitsService,
   ) {
     this.catalog = modelCatalog(config);
     this.groupTimeouts = config.routerSettings.groupTimeouts;
@@ -56,17 +62,46 @@ export class AdmissionService {
       const code = codec.api === 'openai.embeddings' ? 'model_not_embedding' : 'model_not_chat';
       return { ok: false, error: Errors.invalidRequest(refusal, 'model', code), principal, summary };
     }
+    // The end user (customer): x-switchyard-end-user over the body's `user`; it is charged and limited as such.
+    const endUserHeader = req.headers[END_USER_HEADER];
+    if (typeof endUserHeader === 'string' && endUserHeader !== '') summary.user = storableText(endUserHeader, 256);
+    const endUser = summary.user === undefined ? undefined : this.endUsers.get(summary.user);
+    if (endUser?.blocked) {
+      return {
+        ok: false,
+        error: Errors.permissionDenied(
+          `The end user "${endUser.id}" is blocked. Ask an admin to unblock it (POST /customer/unblock), or send another user.`,
+        ),
+        principal,
+        summary,
+      };
+    }
+    const effects: AdmissionEffects = { headers: {}, onEnd: [] };
+    const ctx = {
+      requestId,
+      clientApi: codec.api,
+      principal,
+      summary,
+      deployments: group.deployments,
+      endUser: endUser?.limits,
+      headers: effects.headers,
+      onEnd: (fn: () => void) => effects.onEnd.push(fn),
+    };
     for (const c of this.checks) {
       let refusal: GatewayError | undefined;
       try {
-        refusal = await c.check({ requestId, clientApi: codec.api, principal, summary });
+        refusal = await c.check(ctx);
       } catch (e) {
         this.logger.error(`admission check ${c.name} failed: ${(e as Error).message}`);
         refusal = Errors.unavailable('The gateway cannot check this request right now. Retry in a moment.');
       }
-      if (refusal) return { ok: false, error: refusal, principal, summary };
+      if (refusal) {
+        // A refused request ran nothing: whatever earlier checks took is given back now.
+        for (const fn of effects.onEnd.splice(0)) fn();
+        return { ok: false, error: refusal, principal, summary, effects };
+      }
     }
-    return { ok: true, principal, summary };
+    return { ok: true, principal, summary, effects };
   }
 
   /**
@@ -100,6 +135,6 @@ export class AdmissionService {
   }
 
   private authenticate(req: FastifyRequest) {
-    return this.auth.authenticate(req.headers);
+    return this.auth.authenticate(req.headers, req.ip);
   }
 }

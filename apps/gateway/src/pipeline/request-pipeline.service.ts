@@ -34,13 +34,19 @@ export class RequestPipeline {
       reply.raw.setHeader(AUTO_ROUTE_HEADER, admitted.summary!.model);
       reply.raw.setHeader(AUTO_ROUTE_RULE_HEADER, auto.rule);
     }
+    // Set on the raw response so they survive the relay taking it over (writeHead merges them in).
+    for (const [name, value] of Object.entries(admitted.effects?.headers ?? {})) reply.raw.setHeader(name, value);
     if (!admitted.ok) {
       sendError(reply, admitted.error, codec);
       this.usage.record(base, { status: admitted.error.status, errorType: admitted.error.type });
       return;
     }
-    const outcome = await this.relay.relay(base.requestId, admitted.summary, req, reply, codec);
-    this.usage.record(base, outcome);
+    try {
+      const outcome = await this.relay.relay(base.requestId, admitted.summary, req, reply, codec);
+      this.usage.record(base, outcome);
+    } finally {
+      for (const fn of admitted.effects?.onEnd ?? []) fn();
+    }
   }
 
   /**

@@ -26,7 +26,7 @@ export class UsageRecorder {
       ts: base.startedAt,
       keyId: base.principal?.keyId ?? null,
       teamId: base.principal?.teamId ?? null,
-      userId: null,
+      userId: base.principal?.userId ?? null,
       endUser: base.summary?.user === undefined ? null : storableText(base.summary.user, 256),
       // What the client asked for: an auto route's virtual model, not the group its rules chose (upstreamModel says).
       requestedModel: storableText(base.summary?.autoRoute?.from ?? base.summary?.model ?? '', 256),

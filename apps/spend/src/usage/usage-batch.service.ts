@@ -11,6 +11,7 @@ import { CONFIG, type SwitchyardConfig } from '@switchyard/config';
 import type { UsageRecordedEvent } from '@switchyard/contracts';
 import { SpendRepository } from '@switchyard/db';
 import { priceUsageEvent, type DeploymentPricing, type PricedUsage } from './usage-pricing';
+import { UsageSettlementService } from './usage-settlement.service';
 
 /** Why a store refused a batch, as far as the consumer must know to decide what to retry. */
 export type UsageStoreFailure =
@@ -72,6 +73,7 @@ export class UsageBatchService {
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouseClient,
     @Inject(ANALYTICS_DATABASE) private readonly database: string,
     @Inject(CONFIG) config: SwitchyardConfig,
+    @Inject(UsageSettlementService) private readonly settlement: UsageSettlementService,
   ) {
     this.deployments = new Map(config.deployments.map((d) => [d.id, d]));
   }
@@ -91,14 +93,19 @@ export class UsageBatchService {
     }
     let newIds: string[];
     try {
-      newIds = await this.spend.recordSpend(
+      const recorded = await this.spend.recordSpendTotals(
         priced.map((p) => ({
           requestId: p.event.requestId,
           keyId: p.event.keyId,
           teamId: p.event.teamId,
+          userId: p.event.userId,
+          endUser: p.event.endUser,
           costNanos: p.costNanos,
         })),
       );
+      newIds = recorded.newIds;
+      // Budget counters follow Postgres, and the gateway's reservations end, as soon as spend is durable.
+      await this.settlement.settle(events, recorded.totals);
     } catch (e) {
       const failure = classifyStoreFailure(e);
       const hint = failure === 'unavailable' ? ' Check DATABASE_URL and that db migrations ran.' : '';

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as m20250601120000 from './20250601120000-initial';
+import * as m20261124120000 from './20261124120000-tenancy';
 
 /**
  * Every migration, imported statically so they run the same from source (vitest) and from dist.
@@ -7,4 +8,5 @@ import * as m20250601120000 from './20250601120000-initial';
  */
 export const migrations: Record<string, Migration> = {
   '20250601120000-initial': m20250601120000,
+  '20261124120000-tenancy': m20261124120000,
 };

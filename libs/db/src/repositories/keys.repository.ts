@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Kysely, Transaction } from 'kysely';
 import { DB } from '../db.token';
 import type { ApiKeyRow, Database } from '../database.types';
+import { limitColumnsOf, limitScopeOf, type LimitInput, type LimitScope } from '../limits';
 import { allowedModels } from '../model-access';
 
 export interface KeyRecord {
@@ -10,10 +11,17 @@ export interface KeyRecord {
   keyPrefix: string;
   keyAlias: string | null;
   teamId: string | null;
+  userId: string | null;
+  blocked: boolean;
   /** Allowed models; empty means all. */
   models: string[];
   maxBudgetNanos: bigint | null;
   spendNanos: bigint;
+  /** The key's own budget and rate limits. */
+  limits: LimitScope;
+  /** Per-model rate limits on this key (LiteLLM's model_rpm_limit / model_tpm_limit). */
+  modelRpmLimit: Record<string, number>;
+  modelTpmLimit: Record<string, number>;
   metadata: Record<string, unknown>;
   expiresAt: Date | null;
   revokedAt: Date | null;
@@ -27,6 +35,12 @@ export interface KeyGrant extends KeyRecord {
   teamModels: string[];
   /** What the key may call now: see allowedModels (null: any model). */
   allowedModels: string[] | null;
+  /** The team is blocked: its keys are refused. */
+  teamBlocked: boolean;
+  /** The organisation the key is charged to (its team's, else its user's). */
+  organizationId: string | null;
+  /** Every level's limits that apply to the key (key, user, team, organisation), key first. */
+  scopes: LimitScope[];
 }
 
 export interface NewKey {
@@ -34,10 +48,32 @@ export interface NewKey {
   keyPrefix: string;
   keyAlias?: string | null;
   teamId?: string | null;
+  userId?: string | null;
   models?: string[];
   maxBudgetNanos?: bigint | null;
+  limits?: LimitInput;
+  modelRpmLimit?: Record<string, number>;
+  modelTpmLimit?: Record<string, number>;
   metadata?: Record<string, unknown>;
   expiresAt?: Date | null;
+}
+
+/** What a key update may change; absent fields are kept. */
+export interface KeyUpdate {
+  keyAlias?: string | null;
+  models?: string[];
+  blocked?: boolean;
+  limits?: LimitInput;
+  modelRpmLimit?: Record<string, number>;
+  modelTpmLimit?: Record<string, number>;
+  metadata?: Record<string, unknown>;
+  expiresAt?: Date | null;
+}
+
+function numberMap(v: Record<string, unknown>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, n] of Object.entries(v)) if (typeof n === 'number' && Number.isFinite(n)) out[k] = n;
+  return out;
 }
 
 export function toKeyRecord(row: ApiKeyRow): KeyRecord {
@@ -47,9 +83,14 @@ export function toKeyRecord(row: ApiKeyRow): KeyRecord {
     keyPrefix: row.key_prefix,
     keyAlias: row.key_alias,
     teamId: row.team_id,
+    userId: row.user_id,
+    blocked: row.blocked,
     models: row.models,
     maxBudgetNanos: row.max_budget_nanos === null ? null : BigInt(row.max_budget_nanos),
     spendNanos: BigInt(row.spend_nanos),
+    limits: limitScopeOf('key', row.id, row),
+    modelRpmLimit: numberMap(row.model_rpm_limit),
+    modelTpmLimit: numberMap(row.model_tpm_limit),
     metadata: row.metadata,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
@@ -72,8 +113,11 @@ export class KeysRepository {
         key_prefix: key.keyPrefix,
         key_alias: key.keyAlias ?? null,
         team_id: key.teamId ?? null,
+        user_id: key.userId ?? null,
         models: key.models ?? [],
-        max_budget_nanos: key.maxBudgetNanos == null ? null : key.maxBudgetNanos.toString(),
+        ...limitColumnsOf({ maxBudgetNanos: key.maxBudgetNanos ?? null, ...key.limits }),
+        model_rpm_limit: JSON.stringify(key.modelRpmLimit ?? {}),
+        model_tpm_limit: JSON.stringify(key.modelTpmLimit ?? {}),
         metadata: JSON.stringify(key.metadata ?? {}),
         expires_at: key.expiresAt ?? null,
       })
@@ -95,22 +139,74 @@ export class KeysRepository {
   }
 
   /**
-   * The key with its team's model limit, in one query (the gateway's cache holds the result, so a request
-   * never waits on Postgres for the team). A deleted team's keys are revoked with it, so its limit is moot.
+   * The key with what its team allows and the limits of every level above it (user, team, organisation).
+   * The gateway's cache holds the result, so a request never waits on Postgres for them. A deleted team's
+   * keys are revoked with it, so its limit is moot.
    */
-  async findByHash(hash: string): Promise<KeyGrant | undefined> {
-    const row = await this.db
-      .selectFrom('api_keys')
-      .leftJoin('teams', 'teams.id', 'api_keys.team_id')
-      .selectAll('api_keys')
-      .select('teams.models as team_models')
-      .where('api_keys.key_hash', '=', hash)
-      .executeTakeFirst();
+  async findByHash(hash: string, legacyHash?: string): Promise<KeyGrant | undefined> {
+    const hashes = legacyHash === undefined ? [hash] : [hash, legacyHash];
+    const rows = await this.db.selectFrom('api_keys').selectAll().where('key_hash', 'in', hashes).execute();
+    let row = rows.find((r) => r.key_hash === hash) ?? rows[0];
     if (!row) return undefined;
-    const { team_models, ...key } = row;
-    const record = toKeyRecord(key);
-    const teamModels = team_models ?? [];
-    return { ...record, teamModels, allowedModels: allowedModels([record.models, teamModels]) };
+    if (row.key_hash !== hash) {
+      // A key stored before HMAC, presented now: store it in the keyed form from here on.
+      row =
+        (await this.db
+          .updateTable('api_keys')
+          .set({ key_hash: hash })
+          .where('id', '=', row.id)
+          .where('key_hash', '=', row.key_hash)
+          .returningAll()
+          .executeTakeFirst()) ?? row;
+    }
+    const record = toKeyRecord(row);
+    const [team, user] = await Promise.all([
+      record.teamId === null
+        ? undefined
+        : this.db.selectFrom('teams').selectAll().where('id', '=', record.teamId).executeTakeFirst(),
+      record.userId === null
+        ? undefined
+        : this.db.selectFrom('users').selectAll().where('id', '=', record.userId).executeTakeFirst(),
+    ]);
+    const organizationId = team?.organization_id ?? user?.organization_id ?? null;
+    const org =
+      organizationId === null
+        ? undefined
+        : await this.db.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirst();
+    const scopes: LimitScope[] = [record.limits];
+    if (user) scopes.push(limitScopeOf('user', user.id, user));
+    if (team) scopes.push(limitScopeOf('team', team.id, team));
+    if (org) scopes.push(limitScopeOf('organization', org.id, org));
+    const teamModels = team?.models ?? [];
+    return {
+      ...record,
+      teamModels,
+      allowedModels: allowedModels([record.models, teamModels, user?.models ?? [], org?.models ?? []]),
+      teamBlocked: team?.blocked ?? false,
+      organizationId,
+      scopes,
+    };
+  }
+
+  /** Updates the key; undefined when it does not exist. */
+  async update(id: string, patch: KeyUpdate, at: Date = new Date()): Promise<KeyRecord | undefined> {
+    const row = await this.db
+      .updateTable('api_keys')
+      .set({
+        ...(patch.keyAlias !== undefined && { key_alias: patch.keyAlias }),
+        ...(patch.models !== undefined && { models: patch.models }),
+        ...(patch.blocked !== undefined && { blocked: patch.blocked }),
+        ...limitColumnsOf(patch.limits ?? {}),
+        ...(patch.modelRpmLimit !== undefined && { model_rpm_limit: JSON.stringify(patch.modelRpmLimit) }),
+        ...(patch.modelTpmLimit !== undefined && { model_tpm_limit: JSON.stringify(patch.modelTpmLimit) }),
+        ...(patch.metadata !== undefined && { metadata: JSON.stringify(patch.metadata) }),
+        ...(patch.expiresAt !== undefined && { expires_at: patch.expiresAt }),
+        updated_at: at,
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toKeyRecord(row);
   }
 
   /** Revokes the key (keeping the first revocation time if already revoked); undefined when it does not exist. */

@@ -7,7 +7,19 @@ export interface SpendEntry {
   requestId: string;
   keyId: string | null;
   teamId: string | null;
+  userId?: string | null;
+  /** The end user (customer) the request named, charged when an end_users row has that id. */
+  endUser?: string | null;
   costNanos: bigint;
+}
+
+/** A level's spend total after a batch, as Postgres committed it, with the budget period it belongs to. */
+export interface SpendTotal {
+  level: 'key' | 'team' | 'user' | 'organization' | 'end_user';
+  id: string;
+  spendNanos: bigint;
+  /** budget_reset_at when the total was read: a total of an older period must not overwrite a newer one. */
+  budgetResetAt: Date | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -28,9 +40,17 @@ export class SpendRepository {
    * Returns the newly recorded ids, so a redelivered event is counted once.
    */
   async recordSpend(entries: SpendEntry[]): Promise<string[]> {
+    return (await this.recordSpendTotals(entries)).newIds;
+  }
+
+  /**
+   * recordSpend, also charging users, organisations (the team's, else the user's) and end users, and answering
+   * the committed totals of every level it changed: what the Redis budget counters are settled to.
+   */
+  async recordSpendTotals(entries: SpendEntry[]): Promise<{ newIds: string[]; totals: SpendTotal[] }> {
     const unique = new Map<string, SpendEntry>();
     for (const e of entries) if (!unique.has(e.requestId)) unique.set(e.requestId, e);
-    if (unique.size === 0) return [];
+    if (unique.size === 0) return { newIds: [], totals: [] };
 
     return this.db.transaction().execute(async (trx) => {
       const inserted = await trx
@@ -42,6 +62,8 @@ export class SpendRepository {
               request_id: e.requestId,
               key_id: e.keyId,
               team_id: e.teamId,
+              user_id: e.userId ?? null,
+              end_user: e.endUser ?? null,
               cost_nanos: e.costNanos.toString(),
             })),
         )
@@ -51,30 +73,99 @@ export class SpendRepository {
 
       const keyTotals = new Map<string, bigint>();
       const teamTotals = new Map<string, bigint>();
+      const userTotals = new Map<string, bigint>();
+      const endUserTotals = new Map<string, bigint>();
+      const counted: SpendEntry[] = [];
       for (const { request_id } of inserted) {
         const e = unique.get(request_id)!;
+        counted.push(e);
         addTo(keyTotals, e.keyId, e.costNanos);
         addTo(teamTotals, e.teamId, e.costNanos);
+        if (e.userId) userTotals.set(e.userId, (userTotals.get(e.userId) ?? 0n) + e.costNanos);
+        if (e.endUser) endUserTotals.set(e.endUser, (endUserTotals.get(e.endUser) ?? 0n) + e.costNanos);
       }
-      // Locks are taken teams first, then keys, each in id order: the order team deletion uses (the team
-      // row, then its keys), so spend and deletion, or two spend batches, can never deadlock.
-      for (const [id, amount] of [...teamTotals].sort(([a], [b]) => a.localeCompare(b))) {
-        if (amount === 0n) continue;
-        await trx
+      const totals: SpendTotal[] = [];
+      const total = (
+        level: SpendTotal['level'],
+        r: { id: string; spend_nanos: string; budget_reset_at: Date | null },
+      ) => totals.push({ level, id: r.id, spendNanos: BigInt(r.spend_nanos), budgetResetAt: r.budget_reset_at });
+      const sorted = (m: Map<string, bigint>) =>
+        [...m].filter(([, a]) => a !== 0n).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      // Locks are taken organisations, teams, users, keys, end users, each in id order (team deletion locks the team
+      // row, then its keys), so spend and deletion, or two spend batches, can never deadlock. The organisation a
+      // request is charged to is its team's, else its user's: read first, without locking.
+      const teamOrg = new Map<string, string | null>();
+      const userOrg = new Map<string, string | null>();
+      if (teamTotals.size > 0) {
+        for (const r of await trx
+          .selectFrom('teams')
+          .select(['id', 'organization_id'])
+          .where('id', 'in', [...teamTotals.keys()])
+          .execute())
+          teamOrg.set(r.id, r.organization_id);
+      }
+      if (userTotals.size > 0) {
+        for (const r of await trx
+          .selectFrom('users')
+          .select(['id', 'organization_id'])
+          .where('id', 'in', [...userTotals.keys()])
+          .execute())
+          userOrg.set(r.id, r.organization_id);
+      }
+      const orgTotals = new Map<string, bigint>();
+      for (const e of counted) {
+        const team = e.teamId?.toLowerCase();
+        const org = (team && teamOrg.get(team)) || (e.userId && userOrg.get(e.userId)) || null;
+        addTo(orgTotals, org, e.costNanos);
+      }
+      const returning = ['id', 'spend_nanos', 'budget_reset_at'] as const;
+      const add = (amount: bigint) => sql<string>`spend_nanos + ${amount.toString()}::bigint`;
+      for (const [id, amount] of sorted(orgTotals)) {
+        const r = await trx
+          .updateTable('organizations')
+          .set({ spend_nanos: add(amount) })
+          .where('id', '=', id)
+          .returning(returning)
+          .executeTakeFirst();
+        if (r) total('organization', r);
+      }
+      for (const [id, amount] of sorted(teamTotals)) {
+        const r = await trx
           .updateTable('teams')
-          .set({ spend_nanos: sql<string>`spend_nanos + ${amount.toString()}::bigint` })
+          .set({ spend_nanos: add(amount) })
           .where('id', '=', id)
-          .execute();
+          .returning(returning)
+          .executeTakeFirst();
+        if (r) total('team', r);
       }
-      for (const [id, amount] of [...keyTotals].sort(([a], [b]) => a.localeCompare(b))) {
-        if (amount === 0n) continue;
-        await trx
+      for (const [id, amount] of sorted(userTotals)) {
+        const r = await trx
+          .updateTable('users')
+          .set({ spend_nanos: add(amount) })
+          .where('id', '=', id)
+          .returning(returning)
+          .executeTakeFirst();
+        if (r) total('user', r);
+      }
+      for (const [id, amount] of sorted(keyTotals)) {
+        const r = await trx
           .updateTable('api_keys')
-          .set({ spend_nanos: sql<string>`spend_nanos + ${amount.toString()}::bigint` })
+          .set({ spend_nanos: add(amount) })
           .where('id', '=', id)
-          .execute();
+          .returning(returning)
+          .executeTakeFirst();
+        if (r) total('key', r);
       }
-      return inserted.map((r) => r.request_id);
+      for (const [id, amount] of sorted(endUserTotals)) {
+        const r = await trx
+          .updateTable('end_users')
+          .set({ spend_nanos: add(amount) })
+          .where('id', '=', id)
+          .returning(returning)
+          .executeTakeFirst();
+        if (r) total('end_user', r);
+      }
+      return { newIds: inserted.map((r) => r.request_id), totals };
     });
   }
 

@@ -2,12 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Kysely, Transaction } from 'kysely';
 import { DB } from '../db.token';
 import type { Database, TeamRow } from '../database.types';
+import { limitColumnsOf, limitScopeOf, type LimitInput, type LimitScope } from '../limits';
 
 export interface TeamRecord {
   id: string;
   teamAlias: string | null;
   maxBudgetNanos: bigint | null;
   spendNanos: bigint;
+  organizationId: string | null;
+  blocked: boolean;
+  limits: LimitScope;
   models: string[];
   metadata: Record<string, unknown>;
   createdAt: Date;
@@ -18,6 +22,8 @@ export interface TeamRecord {
 export interface NewTeam {
   teamAlias?: string | null;
   maxBudgetNanos?: bigint | null;
+  organizationId?: string | null;
+  limits?: LimitInput;
   models?: string[];
   metadata?: Record<string, unknown>;
 }
@@ -25,6 +31,8 @@ export interface NewTeam {
 /** Fields a team update may change; absent ones are kept. */
 export interface TeamUpdate {
   teamAlias?: string | null;
+  blocked?: boolean;
+  limits?: LimitInput;
   models?: string[];
   metadata?: Record<string, unknown>;
 }
@@ -35,6 +43,9 @@ export function toTeamRecord(row: TeamRow): TeamRecord {
     teamAlias: row.team_alias,
     maxBudgetNanos: row.max_budget_nanos === null ? null : BigInt(row.max_budget_nanos),
     spendNanos: BigInt(row.spend_nanos),
+    organizationId: row.organization_id,
+    blocked: row.blocked,
+    limits: limitScopeOf('team', row.id, row),
     models: row.models,
     metadata: row.metadata,
     createdAt: row.created_at,
@@ -53,7 +64,8 @@ export class TeamsRepository {
       .insertInto('teams')
       .values({
         team_alias: team.teamAlias ?? null,
-        max_budget_nanos: team.maxBudgetNanos == null ? null : team.maxBudgetNanos.toString(),
+        ...limitColumnsOf({ maxBudgetNanos: team.maxBudgetNanos ?? null, ...team.limits }),
+        organization_id: team.organizationId ?? null,
         models: team.models ?? [],
         metadata: JSON.stringify(team.metadata ?? {}),
       })
@@ -103,6 +115,8 @@ export class TeamsRepository {
       .updateTable('teams')
       .set({
         ...(patch.teamAlias !== undefined && { team_alias: patch.teamAlias }),
+        ...(patch.blocked !== undefined && { blocked: patch.blocked }),
+        ...limitColumnsOf(patch.limits ?? {}),
         ...(patch.models !== undefined && { models: patch.models }),
         ...(patch.metadata !== undefined && { metadata: JSON.stringify(patch.metadata) }),
         updated_at: at,

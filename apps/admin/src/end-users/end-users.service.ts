@@ -1,0 +1,69 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Errors, nanosToUsd } from '@switchyard/contracts';
+import { AuditRepository, EndUsersRepository, type EndUserRecord } from '@switchyard/db';
+import { ApiException } from '../common/api.exception';
+import { limitInputOf, limitsJson } from '../common/limits.schemas';
+import { budgetToNanos, nanosToUsdOrNull } from '../common/money';
+import { parseInput } from '../common/parse-input';
+import { UpsertEndUserSchema, type EndUserJson } from './end-users.schemas';
+
+export function toEndUserJson(e: EndUserRecord): EndUserJson {
+  return {
+    user_id: e.id,
+    alias: e.alias,
+    blocked: e.blocked,
+    max_budget: nanosToUsdOrNull(e.limits.maxBudgetNanos),
+    max_budget_nanos: e.limits.maxBudgetNanos?.toString() ?? null,
+    spend: nanosToUsd(e.limits.spendNanos),
+    spend_nanos: e.limits.spendNanos.toString(),
+    ...limitsJson(e.limits),
+    metadata: e.metadata,
+    created_at: e.createdAt.toISOString(),
+  };
+}
+
+/** End users (customers): budgets and limits the gateways apply within a second of a change. */
+@Injectable()
+export class EndUsersService {
+  constructor(
+    @Inject(EndUsersRepository) private readonly endUsers: EndUsersRepository,
+    @Inject(AuditRepository) private readonly audit: AuditRepository,
+  ) {}
+
+  /** Creates the end user or changes the fields given (LiteLLM's /customer/new and /customer/update both land here). */
+  async upsert(body: unknown, action = 'end_user.upserted'): Promise<EndUserJson> {
+    const input = parseInput(UpsertEndUserSchema, body);
+    const e = await this.endUsers.upsert(input.user_id, {
+      alias: input.alias,
+      blocked: input.blocked,
+      metadata: input.metadata,
+      limits: {
+        ...limitInputOf(input),
+        ...(input.max_budget !== undefined && { maxBudgetNanos: budgetToNanos(input.max_budget) }),
+      },
+    });
+    await this.audit.record({
+      actor: 'master_key',
+      action,
+      entity: 'end_user',
+      entityId: e.id,
+      details: { changed: Object.keys(input).filter((k) => k !== 'user_id') },
+    });
+    return toEndUserJson(e);
+  }
+
+  async get(id: unknown): Promise<EndUserJson> {
+    if (typeof id !== 'string' || id === '')
+      throw new ApiException(Errors.invalidRequest('Name the end user: ?end_user_id=<id>.', 'end_user_id'));
+    const e = await this.endUsers.get(id);
+    if (!e)
+      throw new ApiException(Errors.notFound(`End user "${id}" does not exist. Create it with POST /customer/new.`));
+    return toEndUserJson(e);
+  }
+
+  block(body: unknown, blocked: boolean): Promise<EndUserJson> {
+    const ids = (body as { user_ids?: unknown } | null)?.user_ids;
+    const id = Array.isArray(ids) && ids.length === 1 ? ids[0] : (body as { user_id?: unknown } | null)?.user_id;
+    return this.upsert({ user_id: id, blocked }, blocked ? 'end_user.blocked' : 'end_user.unblocked');
+  }
+}
