@@ -1,3 +1,4 @@
+import { pickLeast } from './least-busy';
 import type { RoutableDeployment } from './model-resolver';
 
 /**
@@ -12,17 +13,5 @@ export function pickLowestCost<D extends RoutableDeployment>(
   random: () => number = Math.random,
   exclude?: ReadonlySet<string>,
 ): D | undefined {
-  let best: D[] = [];
-  let least = Number.POSITIVE_INFINITY;
-  for (const d of deployments) {
-    if (exclude?.has(d.id) || d.weight <= 0) continue;
-    const cost = costOf(d) ?? Number.POSITIVE_INFINITY;
-    if (cost < least || best.length === 0) {
-      least = cost;
-      best = [d];
-    } else if (cost === least) {
-      best.push(d);
-    }
-  }
-  return best.length === 0 ? undefined : best[Math.min(best.length - 1, Math.floor(random() * best.length))];
+  return pickLeast(deployments, (d) => costOf(d) ?? Number.POSITIVE_INFINITY, random, exclude);
 }
