@@ -32,7 +32,20 @@ describe('request-level routing end to end', () => {
   const long = 'lorem ipsum dolor sit amet '.repeat(60); // ~1600 characters, ~400 tokens
 
   beforeAll(async () => {
-    for (const name of ['small', 'big', 'tiny', 'roomy', 'plain', 'thinker', 'o', 'g', 'd', 'cheap', 'coder', 'vision'])
+    for (const name of [
+      'small',
+      'big',
+      'tiny',
+      'roomy',
+      'plain',
+      'reasoner',
+      'o',
+      'g',
+      'd',
+      'cheap',
+      'coder',
+      'vision',
+    ])
       fakes[name] = await startFakeOpenAI();
     const entry = (group: string, id: string, info: string, provider = 'openai') =>
       `  - model_name: ${group}
@@ -48,7 +61,7 @@ ${entry('tinyfb', 'tiny', 'max_input_tokens: 50').replace('id: tiny', 'id: tiny-
 ${entry('roomy', 'roomy', 'max_input_tokens: 100000')}
 ${entry('blind', 'small', 'supports_vision: false').replace('id: small', 'id: blind')}
 ${entry('think', 'plain', 'base_model: gpt-4o')}
-${entry('think', 'thinker', 'base_model: o1')}
+${entry('think', 'reasoner', 'base_model: o1')}
 ${entry('prefs', 'o', 'base_model: gpt-4o')}
 ${entry('prefs', 'g', 'base_model: gpt-4o-mini', 'groq')}
 ${entry('prefs', 'd', 'base_model: o1', 'deepseek')}
@@ -105,7 +118,9 @@ router_settings:
       expect(fakes.small!.requests).toBe(before);
       // From the pricing catalogue: gpt-4o does not reason, o1 does.
       for (let i = 0; i < 5; i++)
-        expect(await served({ model: 'think', messages: user('Think'), reasoning_effort: 'low' })).toEqual(['thinker']);
+        expect(await served({ model: 'think', messages: user('Think'), reasoning_effort: 'low' })).toEqual([
+          'reasoner',
+        ]);
     });
 
     it('tries context_window_fallbacks first, and answers a clear 400 when nothing is large enough', async () => {
