@@ -2,7 +2,7 @@
  * Measures what routing decisions cost a request: a retry on another deployment, a fallback to another group, and
  * the shared deployment state of usage-based routing, each against a plain request through the same stack.
  *
- *   node dist/tools/bench/routing.js [--requests 1000] [--concurrency 4] [--rounds 5]
+ *   node dist/tools/bench/routing.js [--requests 1000] [--concurrency 4] [--rounds 5] [--second-strategy NAME]
  *
  * Starts the fake upstream (tools/bench/fake-upstream) in its own process and two stacks (simple-shuffle, then
  * usage-based-routing-v2). Each scenario sends `requests` non-streamed requests, `concurrency` at a time, after a
@@ -84,7 +84,11 @@ async function main(): Promise<void> {
   try {
     // Both stacks stay up and the scenarios take turns, round after round, so a machine that gets busier or quieter
     // during the run weighs on every scenario alike.
-    for (const strategy of ['simple-shuffle', 'usage-based-routing-v2']) {
+    // --second-strategy simple-shuffle runs the second stack like the first: the spread between two equal stacks.
+    const second = process.argv.includes('--second-strategy')
+      ? process.argv[process.argv.indexOf('--second-strategy') + 1]!
+      : 'usage-based-routing-v2';
+    for (const strategy of ['simple-shuffle', second]) {
       console.log(`==> ${strategy}: starting a stack`);
       stacks.push(await startStack({ configYaml: config(upstream.url, strategy) }));
       pools.push(new Pool(stacks.at(-1)!.gatewayUrl, { connections: 64, keepAliveTimeout: 60_000 }));
@@ -93,7 +97,7 @@ async function main(): Promise<void> {
       { label: 'simple-shuffle           plain', stack: 0, model: 'plain' },
       { label: 'simple-shuffle           retry', stack: 0, model: 'retry' },
       { label: 'simple-shuffle           fallback', stack: 0, model: 'falls-back' },
-      { label: 'usage-based-routing-v2   plain', stack: 1, model: 'plain' },
+      { label: `${second.padEnd(24)} plain`, stack: 1, model: 'plain' },
     ];
     const per = Math.ceil(requests / rounds);
     const ms = scenarios.map(() => [] as number[]);
@@ -101,10 +105,14 @@ async function main(): Promise<void> {
       await closedLoop(pools[s.stack]!, `Bearer ${stacks[s.stack]!.masterKey}`, s.model, 200, concurrency);
     for (let round = 1; round <= rounds; round++) {
       console.log(`==> round ${round}/${rounds}: ${per} requests per scenario, ${concurrency} at a time`);
-      for (const [i, s] of scenarios.entries())
+      // Each round starts with another scenario, so no scenario always runs right after the same one.
+      for (let k = 0; k < scenarios.length; k++) {
+        const i = (round + k) % scenarios.length;
+        const s = scenarios[i]!;
         ms[i]!.push(
           ...(await closedLoop(pools[s.stack]!, `Bearer ${stacks[s.stack]!.masterKey}`, s.model, per, concurrency)),
         );
+      }
     }
     const f = (n: number) => n.toFixed(2).padStart(8);
     console.log(
