@@ -93,6 +93,8 @@ export const UsageRecordedEventSchema = z
     keyId: id().nullable(),
     teamId: id().nullable(),
     userId: id().nullable().default(null),
+    /** The organisation of the key's team (else of its user), for analytics per organisation. */
+    orgId: id().nullable().default(null),
     endUser: clientText(256).nullable().default(null),
     /** Model name the client asked for. */
     requestedModel: clientText(256),

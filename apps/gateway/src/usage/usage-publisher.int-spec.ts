@@ -69,6 +69,7 @@ const event = (i: number): UsageRecordedEvent =>
     keyId: null,
     teamId: null,
     userId: null,
+    orgId: null,
     endUser: null,
     requestedModel: 'gpt-4o',
     deploymentId: 'd',

@@ -27,6 +27,7 @@ export class UsageRecorder {
       keyId: base.principal?.keyId ?? null,
       teamId: base.principal?.teamId ?? null,
       userId: base.principal?.userId ?? null,
+      orgId: base.principal?.organizationId ?? null,
       endUser: base.summary?.user === undefined ? null : storableText(base.summary.user, 256),
       // What the client asked for: an auto route's virtual model, not the group its rules chose (upstreamModel says).
       requestedModel: storableText(base.summary?.autoRoute?.from ?? base.summary?.model ?? '', 256),

@@ -120,7 +120,7 @@ export class UsageBatchService {
       await insertUsageRows(
         this.clickhouse,
         this.database,
-        priced.map((p) => usageRowFromEvent(p.event, p.costNanos, null, usageCost(p))),
+        priced.map((p) => usageRowFromEvent(p.event, p.costNanos, p.event.orgId, usageCost(p))),
       );
     } catch (e) {
       throw new UsageStoreError((e as Error).message, 'clickhouse', classifyStoreFailure(e), e);
