@@ -307,6 +307,30 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
     expect(audit.rows.map((r) => r.action)).toEqual(['key.created', 'key.revoked']);
   });
 
+  it('reads the audit log newest first, a page at a time, filtered, without secrets', async () => {
+    const created = (await api('POST', '/v1/keys', { key_alias: 'audited' })).json;
+    await api('DELETE', `/v1/keys/${created.id}`);
+    const all = await api('GET', `/v1/audit?entity=key&entity_id=${created.id}`);
+    expect(all.status).toBe(200);
+    expect(all.json.data.map((e: { action: string }) => e.action)).toEqual(['key.revoked', 'key.created']);
+    expect(all.json.data[1]).toMatchObject({ actor: 'master_key', entity: 'key', entity_id: created.id });
+    expect(all.json.data[1].details).toMatchObject({ key_alias: 'audited' });
+    expect(all.json.next_cursor).toBeNull();
+    expect(JSON.stringify(all.json)).not.toContain(created.key);
+    const first = await api('GET', `/v1/audit?entity=key&entity_id=${created.id}&limit=1`);
+    expect(first.json.data.map((e: { action: string }) => e.action)).toEqual(['key.revoked']);
+    const second = await api(
+      'GET',
+      `/v1/audit?entity=key&entity_id=${created.id}&limit=1&cursor=${first.json.next_cursor}`,
+    );
+    expect(second.json.data.map((e: { action: string }) => e.action)).toEqual(['key.created']);
+    expect(second.json.next_cursor).toBeNull();
+    const bad = await api('GET', '/v1/audit?limit=5000');
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.param).toBe('limit');
+    expect((await api('GET', '/v1/audit?who=me')).status).toBe(400);
+  });
+
   it('answers bad input with 4xx envelopes naming the field', async () => {
     const cases: [string, string, unknown, number, string | null][] = [
       ['POST', '/v1/teams', { max_budget: -1 }, 400, 'max_budget'],

@@ -11,6 +11,8 @@ import { masterKeyProvider } from './auth/master-key.provider';
 import { AnalyticsController } from './analytics/analytics.controller';
 import { AnalyticsService } from './analytics/analytics.service';
 import { ApiExceptionFilter } from './common/api-exception.filter';
+import { AuditController } from './audit/audit.controller';
+import { AuditService } from './audit/audit.service';
 import { DeploymentsController } from './deployments/deployments.controller';
 import { DeploymentsService } from './deployments/deployments.service';
 import { HealthController } from './health/health.controller';
@@ -34,6 +36,7 @@ import { TeamsService } from './teams/teams.service';
     HealthController,
     LitellmController,
     DeploymentsController,
+    AuditController,
     AnalyticsController,
     EndUsersController,
   ],
@@ -49,6 +52,7 @@ import { TeamsService } from './teams/teams.service';
     KeyEventsPublisher,
     LitellmService,
     DeploymentsService,
+    AuditService,
     AnalyticsService,
   ],
 })

@@ -20,6 +20,7 @@ export class AdminForwardController {
     'v1/spend',
     'v1/spend/*',
     'v1/deployments',
+    'v1/audit',
     'docs',
     'docs/*',
     'docs-json',

@@ -46,12 +46,22 @@ export class AuditRepository {
       .execute();
   }
 
-  async list(filter: { entity?: string; entityId?: string; limit?: number } = {}): Promise<AuditRecord[]> {
+  /** Newest first; `before` (an entry's id) pages on from that entry. */
+  async list(
+    filter: { entity?: string; entityId?: string; actor?: string; before?: string; limit?: number } = {},
+  ): Promise<AuditRecord[]> {
     let q = this.db.selectFrom('audit_log').selectAll();
     if (filter.entity !== undefined) q = q.where('entity', '=', filter.entity);
     if (filter.entityId !== undefined) q = q.where('entity_id', '=', filter.entityId);
+    if (filter.actor !== undefined) q = q.where('actor', '=', filter.actor);
+    if (filter.before !== undefined) {
+      const before = filter.before;
+      const at = this.db.selectFrom('audit_log').select('at').where('id', '=', before);
+      q = q.where((eb) => eb.or([eb('at', '<', at), eb.and([eb('at', '=', at), eb('id', '<', before)])]));
+    }
     const rows = await q
       .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
       .limit(filter.limit ?? 100)
       .execute();
     return rows.map(toAuditRecord);
