@@ -184,7 +184,13 @@ model_list:
 
     const master = await get('/v1/key', stack.masterKey);
     expect(master.status).toBe(200);
-    expect(master.json['data']).toMatchObject({ label: 'master key', limit: null, limit_remaining: null });
+    expect(master.json['data']).toMatchObject({ label: 'master key', limit: null, limit_remaining: null, usage: 0 });
+    // Its usage is what its own requests recorded.
+    await ask(stack.masterKey);
+    await waitFor(
+      async () => ((await get('/v1/key', stack.masterKey)).json['data'] as Json)['usage_nanos'] === REAL.toString(),
+      { timeoutMs: 20_000, what: "the master key's request to show in its usage" },
+    );
     // The master key's /key/info stays the admin route: any key, by id.
     const viaAdmin = await get(`/key/info?key=${owner.id}`, stack.masterKey);
     expect(viaAdmin.status).toBe(200);
