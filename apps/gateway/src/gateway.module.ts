@@ -25,6 +25,8 @@ import { ADMISSION_CHECKS } from './pipeline/admission-check';
 import { AdmissionService } from './pipeline/admission.service';
 import { FrameRelay } from './pipeline/frame-relay.service';
 import { RequestPipeline } from './pipeline/request-pipeline.service';
+import { KeyInfoController } from './self-service/key-info.controller';
+import { KeyInfoService } from './self-service/key-info.service';
 import { UsagePublisherService } from './usage/usage-publisher.service';
 import { UsageRecorder } from './usage/usage-recorder.service';
 
@@ -40,6 +42,7 @@ import { UsageRecorder } from './usage/usage-recorder.service';
     KeyEventsController,
     AdminForwardController,
     GenerationController,
+    KeyInfoController,
   ],
   providers: [
     KeysRepository,
@@ -59,6 +62,7 @@ import { UsageRecorder } from './usage/usage-recorder.service';
     AdminForwardService,
     UsagePublisherService,
     GenerationService,
+    KeyInfoService,
   ],
 })
 export class GatewayModule {}

@@ -253,3 +253,54 @@ WHERE team_id = ${lit.string(where.team_id, { maxLength: 1024 })} AND ts = toDat
     throw analyticsError('usage lookup by request id', database, e);
   }
 }
+
+/** Where the current UTC day, week (from Monday, as OpenRouter counts it) and month began, at `now`. */
+export function usageWindowStarts(now: Date): { day: Date; week: Date; month: Date } {
+  const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  const sinceMonday = (day.getUTCDay() + 6) % 7;
+  return {
+    day,
+    week: new Date(day.getTime() - sinceMonday * 86_400_000),
+    month: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)),
+  };
+}
+
+/** A key's recorded spend (nano-USD) in all, and in the current UTC day, week and month. */
+export interface KeyUsageWindows {
+  totalNanos: bigint;
+  dailyNanos: bigint;
+  weeklyNanos: bigint;
+  monthlyNanos: bigint;
+}
+
+/**
+ * One key's spend per calendar window, deduplicated (FINAL), in one query. `keyId` '' is the master key's
+ * requests. Read by the self-service routes, never on the request path.
+ */
+export async function keyUsageWindows(
+  client: ClickHouseClient,
+  database: string,
+  keyId: string,
+  now: Date = new Date(),
+): Promise<KeyUsageWindows> {
+  const w = usageWindowStarts(now);
+  const query = sql`SELECT toString(sum(cost_nanos)) AS total,
+  toString(sumIf(cost_nanos, ts >= ${lit.dateTime(w.day)})) AS daily,
+  toString(sumIf(cost_nanos, ts >= ${lit.dateTime(w.week)})) AS weekly,
+  toString(sumIf(cost_nanos, ts >= ${lit.dateTime(w.month)})) AS monthly
+FROM ${lit.table(database, 'usage')} FINAL
+WHERE ${usageFilters({ keyId })}`;
+  let row: { total: string; daily: string; weekly: string; monthly: string } | undefined;
+  try {
+    const rs = await client.query({ query: query.text, format: 'JSONEachRow' });
+    [row] = await rs.json<{ total: string; daily: string; weekly: string; monthly: string }>();
+  } catch (e) {
+    throw analyticsError('key usage windows', database, e);
+  }
+  return {
+    totalNanos: BigInt(row?.total ?? '0'),
+    dailyNanos: BigInt(row?.daily ?? '0'),
+    weeklyNanos: BigInt(row?.weekly ?? '0'),
+    monthlyNanos: BigInt(row?.monthly ?? '0'),
+  };
+}

@@ -158,4 +158,19 @@ describe('LimitsStore against Redis', () => {
     expect((await short.admit(req(), [l], 1n, 0, t0 + 500)).ok).toBe(false);
     expect((await short.admit(req(), [l], 100n, 0, t0 + 1_001)).ok).toBe(true);
   });
+
+  it('reports what open reservations hold: settled and expired ones no longer count', async () => {
+    const short = new LimitsStore(redis, { reservationTtlMs: 1_000, parallelSlotTtlMs: 60_000 });
+    const l = level('resv-read', { maxBudgetNanos: 1_000n });
+    const t0 = Date.now();
+    const a = req();
+    expect(await short.reservedNanos(l.base, t0)).toBe(0n);
+    expect((await short.admit(a, [l], 100n, 0, t0)).ok).toBe(true);
+    expect((await short.admit(req(), [l], 30n, 0, t0 + 500)).ok).toBe(true);
+    expect(await short.reservedNanos(l.base, t0 + 600)).toBe(130n);
+    await short.settle([{ requestId: a, tokens: 0 }], [{ base: l.base, spendNanos: 80n, periodMs: 0 }]);
+    expect(await short.reservedNanos(l.base, t0 + 600)).toBe(30n);
+    // The second one expires at t0 + 1500 without ever being settled.
+    expect(await short.reservedNanos(l.base, t0 + 1_501)).toBe(0n);
+  });
 });

@@ -111,6 +111,20 @@ export class LimitsStore {
     return this.redis.eval(settleScript, [], args);
   }
 
+  /**
+   * What requests in flight hold against a level's budget now: its reservations not yet settled nor expired
+   * (nano-USD). A read for the self-service routes; the admission script does its own accounting.
+   */
+  async reservedNanos(base: string, now = Date.now()): Promise<bigint> {
+    const open = await this.redis.commands.zrangebyscore(`${base}:r`, `(${now}`, '+inf');
+    let sum = 0n;
+    for (const m of open) {
+      const amount = /\|(\d+)$/.exec(m)?.[1];
+      if (amount !== undefined) sum += BigInt(amount);
+    }
+    return sum;
+  }
+
   /** Sets a level's spend to `spendNanos` for a new period (a budget reset), whatever Redis held. */
   async resetBudget(base: string, spendNanos: bigint, periodMs: number): Promise<void> {
     await this.redis.commands.hset(`${base}:b`, 'spent', spendNanos.toString(), 'period', String(periodMs));
