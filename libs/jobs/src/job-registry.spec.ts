@@ -43,6 +43,10 @@ describe('JobRegistry with Nest discovery', () => {
     async prune(): Promise<void> {}
     @JobHandler('usage.backlog-check')
     async backlog(): Promise<void> {}
+    @JobHandler('budgets.reset-sweep')
+    async budgetSweep(): Promise<void> {}
+    @JobHandler('budgets.reset')
+    async budgetReset(): Promise<void> {}
   }
   @Injectable()
   class DuplicateSweep {
