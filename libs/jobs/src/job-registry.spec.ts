@@ -47,6 +47,8 @@ describe('JobRegistry with Nest discovery', () => {
     async budgetSweep(): Promise<void> {}
     @JobHandler('budgets.reset')
     async budgetReset(): Promise<void> {}
+    @JobHandler('budgets.soft-budget-alert')
+    async softBudgetAlert(): Promise<void> {}
   }
   @Injectable()
   class DuplicateSweep {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { budgetToNanos, nanosToUsdOrNull, UsdAmountSchema } from './money';
 import { isBudgetDuration, nextBudgetReset, type LimitInput, type LimitScope } from '@switchyard/db';
 
 const count = (max: number) => z.number().int('must be a whole number').min(0, 'must be ≥ 0').max(max);
@@ -24,6 +25,12 @@ export const BudgetDurationSchema = z
   .nullable()
   .optional();
 
+/**
+ * USD. Crossing it sends one alert per budget period (general_settings.alerting: ["webhook"] to WEBHOOK_URL);
+ * requests are not refused for it.
+ */
+export const SoftBudgetSchema = UsdAmountSchema.nullable().optional();
+
 /** Per-model limits on a key: {"<model>": <per minute>}. */
 export const ModelLimitMapSchema = z
   .record(z.string().min(1).max(256), count(100_000_000))
@@ -35,11 +42,13 @@ export function limitInputOf(
     tpm_limit?: number | null;
     max_parallel_requests?: number | null;
     budget_duration?: string | null;
+    soft_budget?: number | null;
   },
   now = new Date(),
 ): LimitInput {
   const duration = input.budget_duration;
   return {
+    ...(input.soft_budget !== undefined && { softBudgetNanos: budgetToNanos(input.soft_budget) }),
     // A new or changed duration starts a new period now; the spend job resets spend at budget_reset_at.
     ...(duration !== undefined && {
       budgetDuration: duration,
@@ -52,6 +61,8 @@ export function limitInputOf(
 }
 
 export const LimitsJsonSchema = {
+  soft_budget: z.number().nullable().describe('USD, for display; soft_budget_nanos is exact'),
+  soft_budget_nanos: z.string().nullable(),
   budget_duration: z.string().nullable(),
   budget_reset_at: z
     .string()
@@ -63,6 +74,8 @@ export const LimitsJsonSchema = {
 };
 
 export function limitsJson(s: LimitScope): {
+  soft_budget: number | null;
+  soft_budget_nanos: string | null;
   budget_duration: string | null;
   budget_reset_at: string | null;
   rpm_limit: number | null;
@@ -70,6 +83,8 @@ export function limitsJson(s: LimitScope): {
   max_parallel_requests: number | null;
 } {
   return {
+    soft_budget: nanosToUsdOrNull(s.softBudgetNanos),
+    soft_budget_nanos: s.softBudgetNanos?.toString() ?? null,
     budget_duration: s.budgetDuration,
     budget_reset_at: s.budgetResetAt?.toISOString() ?? null,
     rpm_limit: s.rpmLimit,

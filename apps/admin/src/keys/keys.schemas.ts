@@ -4,6 +4,7 @@ import {
   LimitFieldsSchema,
   LimitsJsonSchema,
   ModelLimitMapSchema,
+  SoftBudgetSchema,
 } from '../common/limits.schemas';
 import { UsdAmountSchema } from '../common/money';
 import { textSchema } from '../common/text.schemas';
@@ -16,6 +17,7 @@ export const CreateKeySchema = z.strictObject({
   /** USD. */
   max_budget: UsdAmountSchema.nullable().optional(),
   budget_duration: BudgetDurationSchema,
+  soft_budget: SoftBudgetSchema,
   metadata: MetadataSchema.optional(),
   key_alias: textSchema(1, 256).nullable().optional(),
   /** Lifetime: "30d", "12h", "15m", "45s" or seconds. Exclusive with expires_at. */
@@ -41,6 +43,7 @@ export const UpdateKeySchema = z.strictObject({
   models: ModelListSchema.optional(),
   max_budget: UsdAmountSchema.nullable().optional(),
   budget_duration: BudgetDurationSchema,
+  soft_budget: SoftBudgetSchema,
   metadata: MetadataSchema.optional(),
   ...LimitFieldsSchema,
   model_rpm_limit: ModelLimitMapSchema.optional(),

@@ -13,27 +13,12 @@ import { KeysService } from '../keys/keys.service';
 import { CreateTeamSchema, UpdateTeamSchema, type TeamJson } from '../teams/teams.schemas';
 import { TeamsService } from '../teams/teams.service';
 
-/**
- * LiteLLM fields that change what a budget does and that Switchyard does not act on yet: refused rather than
- * dropped, since a caller setting one relies on it.
- */
-const UNSUPPORTED_LITELLM_FIELDS = ['soft_budget'];
-
 /** LiteLLM clients send many fields we do not act on; only the known ones are passed on (and validated). */
 function pick(body: unknown, keys: string[]): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ApiException(Errors.invalidRequest('The request body must be a JSON object.'));
   }
   const src = body as Record<string, unknown>;
-  for (const field of UNSUPPORTED_LITELLM_FIELDS) {
-    if (src[field] !== undefined && src[field] !== null)
-      throw new ApiException(
-        Errors.invalidRequest(
-          `${field} is not supported yet; remove it from the request (max_budget is enforced).`,
-          field,
-        ),
-      );
-  }
   return Object.fromEntries(keys.filter((k) => src[k] !== undefined).map((k) => [k, src[k]]));
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BudgetDurationSchema, LimitFieldsSchema, LimitsJsonSchema } from '../common/limits.schemas';
+import { BudgetDurationSchema, LimitFieldsSchema, SoftBudgetSchema, LimitsJsonSchema } from '../common/limits.schemas';
 import { UsdAmountSchema } from '../common/money';
 import { MetadataSchema, textSchema } from '../common/text.schemas';
 
@@ -16,6 +16,7 @@ export const CreateTeamSchema = z.strictObject({
   /** USD. */
   max_budget: UsdAmountSchema.nullable().optional(),
   budget_duration: BudgetDurationSchema,
+  soft_budget: SoftBudgetSchema,
   /** Models members of the team may use; empty or absent means all. */
   models: ModelListSchema.optional(),
   metadata: MetadataSchema.optional(),
@@ -37,6 +38,7 @@ export const UpdateTeamSchema = z.strictObject({
   /** USD; shared by every key of the team. */
   max_budget: UsdAmountSchema.nullable().optional(),
   budget_duration: BudgetDurationSchema,
+  soft_budget: SoftBudgetSchema,
   ...LimitFieldsSchema,
   blocked: z.boolean().optional(),
 });

@@ -30,6 +30,8 @@ class OtherJobs {
   async prune(): Promise<void> {}
   @JobHandler('usage.backlog-check')
   async backlog(): Promise<void> {}
+  @JobHandler('budgets.soft-budget-alert')
+  async softBudgetAlert(): Promise<void> {}
 }
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 10_000): Promise<T> {

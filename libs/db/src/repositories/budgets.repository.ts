@@ -22,6 +22,15 @@ export interface BudgetPeriod {
   resetAt: Date;
 }
 
+/** The column naming each level for people (an alias; a user's email): never a secret. */
+const LABEL_COLUMNS = {
+  key: 'key_alias',
+  team: 'team_alias',
+  user: 'user_email',
+  organization: 'organization_alias',
+  end_user: 'alias',
+} as const;
+
 @Injectable()
 export class BudgetsRepository {
   constructor(@Inject(DB) private readonly db: Kysely<Database>) {}
@@ -44,6 +53,24 @@ export class BudgetsRepository {
           out.push({ level, id: r.id, duration: r.budget_duration, resetAt: r.budget_reset_at });
     }
     return out;
+  }
+
+  /** A level's alias and budgets, as an alert names them (null: no such row). */
+  async describe(
+    level: BudgetLevel,
+    id: string,
+  ): Promise<{ alias: string | null; maxBudgetNanos: bigint | null; budgetResetAt: Date | null } | null> {
+    const r = await this.db
+      .selectFrom(BUDGET_TABLES[level])
+      .select([`${LABEL_COLUMNS[level]} as alias`, 'max_budget_nanos', 'budget_reset_at'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!r) return null;
+    return {
+      alias: r.alias,
+      maxBudgetNanos: r.max_budget_nanos === null ? null : BigInt(r.max_budget_nanos),
+      budgetResetAt: r.budget_reset_at,
+    };
   }
 
   /** The period a level is in now and its spend so far (null: no such row, or no budget_duration). */
