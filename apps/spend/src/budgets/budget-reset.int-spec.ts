@@ -4,7 +4,7 @@ import { Injectable, Module, type INestApplicationContext } from '@nestjs/common
 import { DiscoveryModule, NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV, loadEnv } from '@switchyard/config';
@@ -177,6 +177,23 @@ describe('budget_duration resets (budgets.reset) through BullMQ, Postgres and th
       (await db.selectFrom('api_keys').select('budget_reset_at').where('id', '=', id).executeTakeFirstOrThrow())
         .budget_reset_at,
     ).toEqual(new Date(resetAt + DAY));
+  });
+
+  it('resets a period whose end was written by SQL with microseconds', async () => {
+    const id = await keyAtBudget('1d', clock);
+    await db
+      .updateTable('api_keys')
+      .set({ budget_reset_at: sql<Date>`to_timestamp(${clock / 1000}) + interval '123 microseconds'` })
+      .where('id', '=', id)
+      .execute();
+    const row = await readKey(id);
+    expect(
+      await app.get(BudgetResetJobs).reset({ level: 'key', id, resetAtMs: row.budget_reset_at!.getTime() }),
+    ).toEqual({
+      reset: true,
+      nextResetAt: new Date(row.budget_reset_at!.getTime() + DAY).toISOString(),
+    });
+    expect(await admit(id, row)).toBe(true);
   });
 
   it('a job running late skips the periods it missed, and one running early is retried rather than run', async () => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { DB } from '../db.token';
 import type { Database } from '../database.types';
 
@@ -100,7 +100,8 @@ export class BudgetsRepository {
       .updateTable(BUDGET_TABLES[period.level])
       .set({ spend_nanos: '0', budget_reset_at: next })
       .where('id', '=', period.id)
-      .where('budget_reset_at', '=', period.resetAt)
+      // Compared at millisecond precision, as it was read: a row written by SQL may hold microseconds.
+      .where(sql`date_trunc('milliseconds', budget_reset_at)`, '=', period.resetAt)
       .where('budget_duration', '=', period.duration)
       .executeTakeFirst();
     return r.numUpdatedRows > 0n;
