@@ -344,6 +344,13 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
       ['POST', '/v1/keys', { duration: '2 weeks' }, 400, 'duration'],
       ['POST', '/v1/keys', { duration: -5 }, 400, 'duration'],
       ['POST', '/v1/keys', { duration: '1h', expires_at: new Date(Date.now() + 1e6).toISOString() }, 400, 'duration'],
+      ['POST', '/v1/keys', { budget_duration: '2 weeks' }, 400, 'budget_duration'],
+      ['POST', '/v1/keys', { budget_duration: '0d' }, 400, 'budget_duration'],
+      ['POST', '/v1/teams', { budget_duration: 30 }, 400, 'budget_duration'],
+      ['POST', '/v1/end-users', { user_id: 'bd', budget_duration: '1w' }, 400, 'budget_duration'],
+      ['POST', '/v1/keys', { soft_budget: -1 }, 400, 'soft_budget'],
+      ['POST', '/key/generate', { soft_budget: 'half' }, 400, 'soft_budget'],
+      ['POST', '/team/new', { soft_budget: -0.5 }, 400, 'soft_budget'],
       ['POST', '/v1/keys', { expires_at: 'tomorrow' }, 400, 'expires_at'],
       ['POST', '/v1/keys', { expires_at: '2001-01-01T00:00:00Z' }, 400, 'expires_at'],
       ['POST', '/v1/keys', { models: [''] }, 400, 'models.0'],
@@ -511,6 +518,53 @@ describe('admin service (built, against Postgres, ClickHouse and NATS)', () => {
     const del = await api('POST', '/key/delete', { keys: [gen.json.key] });
     expect(del).toMatchObject({ status: 200, json: { deleted_keys: [gen.json.id] } });
     await until('KeyChanged from /key/delete', async () => keyEvents.find((e) => e.keyId === gen.json.id), 1000);
+  });
+
+  it('takes budget_duration and soft_budget on keys, teams and end users (REST and LiteLLM routes)', async () => {
+    const DAY = 86_400_000;
+    const near = (iso: string, expected: number) => Math.abs(Date.parse(iso) - expected) < 60_000;
+    const team = await api('POST', '/team/new', { team_alias: 'monthly', max_budget: 5, budget_duration: '1mo' });
+    expect(team.status).toBe(200);
+    const inAMonth = new Date();
+    inAMonth.setUTCMonth(inAMonth.getUTCMonth() + 1);
+    expect(team.json.budget_duration).toBe('1mo');
+    expect(near(team.json.budget_reset_at, inAMonth.getTime())).toBe(true);
+
+    const key = await api('POST', '/key/generate', { max_budget: 1, budget_duration: '1d' });
+    expect(key.status).toBe(200);
+    expect(key.json.budget_duration).toBe('1d');
+    expect(near(key.json.budget_reset_at, Date.now() + DAY)).toBe(true);
+    const row = await pg.query('select budget_duration, budget_reset_at from api_keys where id = $1', [key.json.id]);
+    expect(row.rows[0].budget_duration).toBe('1d');
+    expect(new Date(row.rows[0].budget_reset_at).toISOString()).toBe(key.json.budget_reset_at);
+
+    const updated = await api('POST', '/key/update', { key: key.json.id, budget_duration: '7d' });
+    expect(updated.status).toBe(200);
+    expect(near(updated.json.budget_reset_at, Date.now() + 7 * DAY)).toBe(true);
+    const cleared = await api('PATCH', `/v1/keys/${key.json.id}`, { budget_duration: null });
+    expect(cleared.json).toMatchObject({ budget_duration: null, budget_reset_at: null });
+
+    const teamUpdate = await api('POST', '/team/update', { team_id: team.json.id, budget_duration: '30s' });
+    expect(teamUpdate.status).toBe(200);
+    expect(near(teamUpdate.json.budget_reset_at, Date.now() + 30_000)).toBe(true);
+
+    const soft = await api('POST', '/key/update', { key: key.json.id, soft_budget: 0.5 });
+    expect(soft.json).toMatchObject({ soft_budget: 0.5, soft_budget_nanos: '500000000' });
+    const softTeam = await api('POST', '/team/update', { team_id: team.json.id, soft_budget: 4 });
+    expect(softTeam.json).toMatchObject({ soft_budget: 4, soft_budget_nanos: '4000000000' });
+    const softRow = await pg.query('select soft_budget_nanos from teams where id = $1', [team.json.id]);
+    expect(softRow.rows[0].soft_budget_nanos).toBe('4000000000');
+
+    const customer = await api('POST', '/customer/new', {
+      user_id: 'cust-bd',
+      max_budget: 2,
+      soft_budget: 1,
+      budget_duration: '1h',
+    });
+    expect(customer.json).toMatchObject({ soft_budget: 1 });
+    expect(customer.status).toBe(200);
+    expect(customer.json.budget_duration).toBe('1h');
+    expect(near(customer.json.budget_reset_at, Date.now() + 3_600_000)).toBe(true);
   });
 
   it('/key/delete revokes nothing when any key in the list does not exist', async () => {

@@ -4,6 +4,8 @@ import { ConfigModule } from '@switchyard/config';
 import { DbModule } from '@switchyard/db';
 import { JobsModule } from '@switchyard/jobs';
 import { KeyEventsPublisher, NatsModule } from '@switchyard/nats';
+import { BudgetResetJobs } from './budgets/budget-reset.jobs';
+import { SoftBudgetAlertJobs } from './budgets/soft-budget-alert.jobs';
 import { KeyExpiryJobs } from './keys/key-expiry.jobs';
 import { UsageBacklogJobs } from './usage/usage-backlog.jobs';
 import { UsageBatchService } from './usage/usage-batch.service';
@@ -20,6 +22,8 @@ import { UsageController } from './usage/usage.controller';
     UsageBatchService,
     UsageConsumerService,
     KeyExpiryJobs,
+    BudgetResetJobs,
+    SoftBudgetAlertJobs,
     UsageLedgerJobs,
     UsageBacklogJobs,
     KeyEventsPublisher,

@@ -149,6 +149,8 @@ export const RouterSettingsSchema = z
 export const GeneralSettingsSchema = z
   .object({
     master_key: z.string().optional(),
+    /** LiteLLM's alert channels; Switchyard sends "webhook" (to WEBHOOK_URL) and ignores the others. */
+    alerting: z.array(z.string()).optional(),
   })
   .passthrough();
 

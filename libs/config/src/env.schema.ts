@@ -13,6 +13,8 @@ export const EnvSchema = z.object({
   ADMIN_HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/switchyard'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** Where alerts go when general_settings.alerting includes "webhook" (LiteLLM's variable). */
+  WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   CLICKHOUSE_URL: z.string().default('http://127.0.0.1:8123'),
   CLICKHOUSE_DATABASE: z

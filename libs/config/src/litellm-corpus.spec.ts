@@ -149,7 +149,6 @@ describe('LiteLLM config corpus', () => {
       'general_settings.database_url',
       'general_settings.background_health_checks',
       'general_settings.health_check_interval',
-      'general_settings.alerting',
     ]);
   });
 });

@@ -468,6 +468,7 @@ function assemble<D extends Deployment>(file: ConfigFile, deployments: D[]): Swi
       autoRoutes: autoRoutesOf(rs.auto_routes ?? [], { groups, aliases }),
     },
     masterKeySetting: file.general_settings.master_key,
+    alerting: file.general_settings.alerting ?? [],
   };
 }
 

@@ -101,4 +101,6 @@ export interface SwitchyardConfig<D extends Deployment = Deployment> {
    * resolve it with resolveMasterKey, so no other service needs its variable.
    */
   masterKeySetting?: string;
+  /** general_settings.alerting: the channels alerts (soft_budget crossings) go to; "webhook" posts to WEBHOOK_URL. */
+  alerting?: readonly string[];
 }

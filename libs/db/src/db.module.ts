@@ -5,6 +5,7 @@ import { createDb } from './create-db';
 import type { Database } from './database.types';
 import { DB } from './db.token';
 import { AuditRepository } from './repositories/audit.repository';
+import { BudgetsRepository } from './repositories/budgets.repository';
 import { EndUsersRepository } from './repositories/end-users.repository';
 import { KeysRepository } from './repositories/keys.repository';
 import { SpendRepository } from './repositories/spend.repository';
@@ -18,6 +19,7 @@ const repositories = [
   SpendRepository,
   AuditRepository,
   EndUsersRepository,
+  BudgetsRepository,
   UnitOfWork,
 ];
 

@@ -13,3 +13,4 @@ export * from './repositories/audit.repository';
 export * from './unit-of-work';
 export * from './limits';
 export * from './repositories/end-users.repository';
+export * from './repositories/budgets.repository';

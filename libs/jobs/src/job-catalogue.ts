@@ -49,6 +49,47 @@ export const JOB_CATALOGUE = {
     description:
       'Deletes processed_usage rows older than SWITCHYARD_USAGE_LEDGER_RETENTION_HOURS, in small batches, once no usage event can be redelivered for them.',
   },
+  'budgets.reset-sweep': {
+    queue: QUEUES.maintenance,
+    payload: z.object({}).strict(),
+    repeatEveryMs: 60_000,
+    attempts: 3,
+    backoffMs: 5_000,
+    description:
+      'Schedules a budgets.reset at the instant of every budget period (budget_duration) ending before the next sweep, and at once for any overdue one.',
+  },
+  'budgets.reset': {
+    queue: QUEUES.maintenance,
+    payload: z
+      .object({
+        level: z.enum(['key', 'team', 'user', 'organization', 'end_user']),
+        id: z.string().min(1),
+        /** The period's budget_reset_at, epoch ms: the job id, so one period is reset once. */
+        resetAtMs: z.number().int(),
+      })
+      .strict(),
+    attempts: 10,
+    backoffMs: 1_000,
+    description:
+      "Ends one budget period: spend back to zero in Postgres and in the Redis budget counter, budget_reset_at to the next period's end.",
+  },
+  'budgets.soft-budget-alert': {
+    queue: QUEUES.maintenance,
+    payload: z
+      .object({
+        level: z.enum(['key', 'team', 'user', 'organization', 'end_user']),
+        id: z.string().min(1),
+        softBudgetNanos: z.string().regex(/^\d+$/),
+        spendNanos: z.string().regex(/^-?\d+$/),
+        /** The budget period (budget_reset_at, epoch ms; 0 without one): one alert per crossing per period. */
+        periodMs: z.number().int(),
+      })
+      .strict(),
+    // Retried until the webhook answers 2xx: 1 s, 2 s, 4 s, ... (about 3 days in all).
+    attempts: 18,
+    backoffMs: 1_000,
+    description: 'POSTs a soft_budget crossing to WEBHOOK_URL (general_settings.alerting includes "webhook").',
+  },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = keyof typeof JOB_CATALOGUE;

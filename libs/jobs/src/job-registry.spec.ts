@@ -43,6 +43,12 @@ describe('JobRegistry with Nest discovery', () => {
     async prune(): Promise<void> {}
     @JobHandler('usage.backlog-check')
     async backlog(): Promise<void> {}
+    @JobHandler('budgets.reset-sweep')
+    async budgetSweep(): Promise<void> {}
+    @JobHandler('budgets.reset')
+    async budgetReset(): Promise<void> {}
+    @JobHandler('budgets.soft-budget-alert')
+    async softBudgetAlert(): Promise<void> {}
   }
   @Injectable()
   class DuplicateSweep {

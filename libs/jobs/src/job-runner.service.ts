@@ -1,7 +1,15 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JOB_CATALOGUE, JOB_NAMES, isJobName, type JobName, type JobPayload, type QueueName } from './job-catalogue';
+import {
+  JOB_CATALOGUE,
+  JOB_NAMES,
+  isJobName,
+  type JobDefinition,
+  type JobName,
+  type JobPayload,
+  type QueueName,
+} from './job-catalogue';
 import { JobRegistry } from './job-registry.service';
 import { JOBS_OPTIONS, JOBS_REDIS, type JobsOptions } from './jobs.tokens';
 
@@ -32,11 +40,21 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     return q;
   }
 
-  /** Enqueues one catalogued job (validated against its payload schema). */
-  async enqueue<N extends JobName>(name: N, payload: JobPayload<N>): Promise<string | undefined> {
+  /**
+   * Enqueues one catalogued job (validated against its payload schema). With a `jobId`, adding a job whose id
+   * BullMQ still holds (waiting, delayed, running or kept as done) adds nothing: duplicates from several
+   * instances collapse. `delayMs` runs it that much later.
+   */
+  async enqueue<N extends JobName>(
+    name: N,
+    payload: JobPayload<N>,
+    opts: { jobId?: string; delayMs?: number } = {},
+  ): Promise<string | undefined> {
     const def = JOB_CATALOGUE[name];
     const data = def.payload.parse(payload);
     const job = await this.queue(def.queue).add(name, data, {
+      ...(opts.jobId !== undefined && { jobId: opts.jobId }),
+      ...(opts.delayMs !== undefined && opts.delayMs > 0 && { delay: Math.ceil(opts.delayMs) }),
       attempts: def.attempts,
       backoff: { type: 'exponential', delay: def.backoffMs },
       removeOnComplete: 1000,
@@ -68,7 +86,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
       this.workers.push(worker);
     }
     for (const name of JOB_NAMES) {
-      const def = JOB_CATALOGUE[name];
+      const def: JobDefinition = JOB_CATALOGUE[name];
       if (def.repeatEveryMs === undefined) continue;
       await this.queue(def.queue).upsertJobScheduler(
         name,

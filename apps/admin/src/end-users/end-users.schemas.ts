@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LimitFieldsSchema, LimitsJsonSchema } from '../common/limits.schemas';
+import { BudgetDurationSchema, LimitFieldsSchema, SoftBudgetSchema, LimitsJsonSchema } from '../common/limits.schemas';
 import { UsdAmountSchema } from '../common/money';
 import { MetadataSchema, textSchema } from '../common/text.schemas';
 import { NanosSchema } from '../teams/teams.schemas';
@@ -10,6 +10,8 @@ export const UpsertEndUserSchema = z.strictObject({
   alias: textSchema(1, 256).nullable().optional(),
   /** USD. */
   max_budget: UsdAmountSchema.nullable().optional(),
+  budget_duration: BudgetDurationSchema,
+  soft_budget: SoftBudgetSchema,
   ...LimitFieldsSchema,
   /** A blocked end user's requests are refused (403). */
   blocked: z.boolean().optional(),

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { LimitFieldsSchema, LimitsJsonSchema, ModelLimitMapSchema } from '../common/limits.schemas';
+import {
+  BudgetDurationSchema,
+  LimitFieldsSchema,
+  LimitsJsonSchema,
+  ModelLimitMapSchema,
+  SoftBudgetSchema,
+} from '../common/limits.schemas';
 import { UsdAmountSchema } from '../common/money';
 import { textSchema } from '../common/text.schemas';
 import { MetadataSchema, ModelListSchema, NanosSchema } from '../teams/teams.schemas';
@@ -10,6 +16,8 @@ export const CreateKeySchema = z.strictObject({
   models: ModelListSchema.optional(),
   /** USD. */
   max_budget: UsdAmountSchema.nullable().optional(),
+  budget_duration: BudgetDurationSchema,
+  soft_budget: SoftBudgetSchema,
   metadata: MetadataSchema.optional(),
   key_alias: textSchema(1, 256).nullable().optional(),
   /** Lifetime: "30d", "12h", "15m", "45s" or seconds. Exclusive with expires_at. */
@@ -34,6 +42,8 @@ export const UpdateKeySchema = z.strictObject({
   key_alias: textSchema(1, 256).nullable().optional(),
   models: ModelListSchema.optional(),
   max_budget: UsdAmountSchema.nullable().optional(),
+  budget_duration: BudgetDurationSchema,
+  soft_budget: SoftBudgetSchema,
   metadata: MetadataSchema.optional(),
   ...LimitFieldsSchema,
   model_rpm_limit: ModelLimitMapSchema.optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LimitFieldsSchema, LimitsJsonSchema } from '../common/limits.schemas';
+import { BudgetDurationSchema, LimitFieldsSchema, SoftBudgetSchema, LimitsJsonSchema } from '../common/limits.schemas';
 import { UsdAmountSchema } from '../common/money';
 import { MetadataSchema, textSchema } from '../common/text.schemas';
 
@@ -15,6 +15,8 @@ export const CreateTeamSchema = z.strictObject({
   team_alias: textSchema(1, 256).nullable().optional(),
   /** USD. */
   max_budget: UsdAmountSchema.nullable().optional(),
+  budget_duration: BudgetDurationSchema,
+  soft_budget: SoftBudgetSchema,
   /** Models members of the team may use; empty or absent means all. */
   models: ModelListSchema.optional(),
   metadata: MetadataSchema.optional(),
@@ -35,6 +37,8 @@ export const UpdateTeamSchema = z.strictObject({
   metadata: MetadataSchema.optional(),
   /** USD; shared by every key of the team. */
   max_budget: UsdAmountSchema.nullable().optional(),
+  budget_duration: BudgetDurationSchema,
+  soft_budget: SoftBudgetSchema,
   ...LimitFieldsSchema,
   blocked: z.boolean().optional(),
 });

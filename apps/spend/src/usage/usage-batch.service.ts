@@ -11,6 +11,7 @@ import { CONFIG, type SwitchyardConfig } from '@switchyard/config';
 import type { UsageRecordedEvent } from '@switchyard/contracts';
 import { SpendRepository } from '@switchyard/db';
 import { priceUsageEvent, type DeploymentPricing, type PricedUsage } from './usage-pricing';
+import { SoftBudgetAlertJobs } from '../budgets/soft-budget-alert.jobs';
 import { UsageSettlementService } from './usage-settlement.service';
 
 /** Why a store refused a batch, as far as the consumer must know to decide what to retry. */
@@ -74,6 +75,7 @@ export class UsageBatchService {
     @Inject(ANALYTICS_DATABASE) private readonly database: string,
     @Inject(CONFIG) config: SwitchyardConfig,
     @Inject(UsageSettlementService) private readonly settlement: UsageSettlementService,
+    @Inject(SoftBudgetAlertJobs) private readonly softBudgetAlerts: SoftBudgetAlertJobs,
   ) {
     this.deployments = new Map(config.deployments.map((d) => [d.id, d]));
   }
@@ -106,6 +108,7 @@ export class UsageBatchService {
       newIds = recorded.newIds;
       // Budget counters follow Postgres, and the gateway's reservations end, as soon as spend is durable.
       await this.settlement.settle(events, recorded.totals);
+      await this.softBudgetAlerts.afterSpend(recorded.totals);
     } catch (e) {
       const failure = classifyStoreFailure(e);
       const hint = failure === 'unavailable' ? ' Check DATABASE_URL and that db migrations ran.' : '';

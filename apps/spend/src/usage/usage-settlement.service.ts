@@ -55,6 +55,14 @@ export class UsageSettlementService implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Sets a level's Redis budget counter to `spendNanos` for the period ending at `periodMs` (a budget reset).
+   * Throws on failure: the reset job retries, since until it lands the gateways still count the old period.
+   */
+  async resetBudget(level: string, id: string, spendNanos: bigint, periodMs: number): Promise<void> {
+    await this.store.resetBudget(limitsBase(level, id), spendNanos, periodMs);
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.store.redis.close();
   }

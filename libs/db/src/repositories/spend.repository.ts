@@ -20,6 +20,9 @@ export interface SpendTotal {
   spendNanos: bigint;
   /** budget_reset_at when the total was read: a total of an older period must not overwrite a newer one. */
   budgetResetAt: Date | null;
+  /** What this batch added: with spendNanos, tells whether the batch crossed the soft budget. */
+  addedNanos: bigint;
+  softBudgetNanos: bigint | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -87,8 +90,17 @@ export class SpendRepository {
       const totals: SpendTotal[] = [];
       const total = (
         level: SpendTotal['level'],
-        r: { id: string; spend_nanos: string; budget_reset_at: Date | null },
-      ) => totals.push({ level, id: r.id, spendNanos: BigInt(r.spend_nanos), budgetResetAt: r.budget_reset_at });
+        r: { id: string; spend_nanos: string; budget_reset_at: Date | null; soft_budget_nanos: string | null },
+        addedNanos: bigint,
+      ) =>
+        totals.push({
+          level,
+          id: r.id,
+          spendNanos: BigInt(r.spend_nanos),
+          budgetResetAt: r.budget_reset_at,
+          addedNanos,
+          softBudgetNanos: r.soft_budget_nanos === null ? null : BigInt(r.soft_budget_nanos),
+        });
       const sorted = (m: Map<string, bigint>) =>
         [...m].filter(([, a]) => a !== 0n).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       // Locks are taken organisations, teams, users, keys, end users, each in id order (team deletion locks the team
@@ -118,7 +130,7 @@ export class SpendRepository {
         const org = (team && teamOrg.get(team)) || (e.userId && userOrg.get(e.userId)) || null;
         addTo(orgTotals, org, e.costNanos);
       }
-      const returning = ['id', 'spend_nanos', 'budget_reset_at'] as const;
+      const returning = ['id', 'spend_nanos', 'budget_reset_at', 'soft_budget_nanos'] as const;
       const add = (amount: bigint) => sql<string>`spend_nanos + ${amount.toString()}::bigint`;
       for (const [id, amount] of sorted(orgTotals)) {
         const r = await trx
@@ -127,7 +139,7 @@ export class SpendRepository {
           .where('id', '=', id)
           .returning(returning)
           .executeTakeFirst();
-        if (r) total('organization', r);
+        if (r) total('organization', r, amount);
       }
       for (const [id, amount] of sorted(teamTotals)) {
         const r = await trx
@@ -136,7 +148,7 @@ export class SpendRepository {
           .where('id', '=', id)
           .returning(returning)
           .executeTakeFirst();
-        if (r) total('team', r);
+        if (r) total('team', r, amount);
       }
       for (const [id, amount] of sorted(userTotals)) {
         const r = await trx
@@ -145,7 +157,7 @@ export class SpendRepository {
           .where('id', '=', id)
           .returning(returning)
           .executeTakeFirst();
-        if (r) total('user', r);
+        if (r) total('user', r, amount);
       }
       for (const [id, amount] of sorted(keyTotals)) {
         const r = await trx
@@ -154,7 +166,7 @@ export class SpendRepository {
           .where('id', '=', id)
           .returning(returning)
           .executeTakeFirst();
-        if (r) total('key', r);
+        if (r) total('key', r, amount);
       }
       for (const [id, amount] of sorted(endUserTotals)) {
         const r = await trx
@@ -163,7 +175,7 @@ export class SpendRepository {
           .where('id', '=', id)
           .returning(returning)
           .executeTakeFirst();
-        if (r) total('end_user', r);
+        if (r) total('end_user', r, amount);
       }
       return { newIds: inserted.map((r) => r.request_id), totals };
     });
