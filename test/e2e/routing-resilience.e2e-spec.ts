@@ -214,8 +214,16 @@ router_settings:
 
   it('lists deployments with their live state on GET /v1/deployments (admin, also on the gateway port)', async () => {
     // A 429 with retry-after: 30 cools the group's only deployment down for 30 s, as the provider asked.
+    // The group's deployment may still cool down from the timeout test (1 s): ask until the 429 was answered.
+    const before = fakes.grouped!.requests;
     fakes.grouped!.failNext(1, { status: 429, retryAfter: 30 });
-    await ask('slow-group').catch(() => undefined);
+    await waitFor(
+      async () => {
+        await ask('slow-group').catch(() => undefined);
+        return fakes.grouped!.requests > before;
+      },
+      { timeoutMs: 10_000, intervalMs: 100, what: 'the 429 to reach slow-1' },
+    );
     type Listed = {
       data: Array<Record<string, unknown> & { id: string }>;
       routers: number;
