@@ -21,3 +21,14 @@ export const ROUTING_STATE_KEYS = {
   /** Hash of one minute's usage per deployment (`<id>#r`: requests, `<id>#t`: tokens), every router adding to it. */
   usage: (minute: number) => `routing:usage:${minute}`,
 } as const;
+
+/** A field of the per-deployment state hashes: `<deployment id>#<what>` (`s`, `n`, `ok`, `err`, `r`, `t`). */
+export function routingStateField(deploymentId: string, what: string): string {
+  return `${deploymentId}#${what}`;
+}
+
+/** A routingStateField read back (the id may hold `#` itself: the last one separates); undefined when malformed. */
+export function parseRoutingStateField(field: string): { deploymentId: string; what: string } | undefined {
+  const at = field.lastIndexOf('#');
+  return at <= 0 ? undefined : { deploymentId: field.slice(0, at), what: field.slice(at + 1) };
+}

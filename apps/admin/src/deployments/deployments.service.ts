@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { CONFIG, ENV, type Env, type SwitchyardConfig } from '@switchyard/config';
-import { ROUTING_STATE_KEYS as KEYS } from '@switchyard/contracts';
+import { parseRoutingStateField, ROUTING_STATE_KEYS as KEYS } from '@switchyard/contracts';
 import { HotRedis } from '@switchyard/redis';
 import type { DeploymentListJson, DeploymentStateJson } from './deployments.schemas';
 
@@ -9,10 +9,10 @@ type Numbers = Map<string, Record<string, number>>;
 
 function addFields(into: Numbers, hash: Record<string, string>, only?: string): void {
   for (const [field, raw] of Object.entries(hash)) {
-    const at = field.lastIndexOf('#');
-    const id = only === undefined ? field.slice(0, at) : field;
-    const what = only ?? field.slice(at + 1);
-    if (only === undefined && at <= 0) continue;
+    // An in-flight hash is keyed by deployment id alone (`only` names its number); the others by routingStateField.
+    const parsed = only === undefined ? parseRoutingStateField(field) : { deploymentId: field, what: only };
+    if (parsed === undefined) continue;
+    const { deploymentId: id, what } = parsed;
     const value = Number(raw);
     if (!Number.isFinite(value)) continue;
     const entry = into.get(id) ?? {};

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CONFIG, ENV, type Env, type SwitchyardConfig } from '@switchyard/config';
-import { ROUTING_STATE_KEYS as STATE_KEYS } from '@switchyard/contracts';
+import {
+  parseRoutingStateField,
+  ROUTING_STATE_KEYS as STATE_KEYS,
+  routingStateField as field,
+} from '@switchyard/contracts';
 import { HotRedis } from '@switchyard/redis';
 import {
   cooldownMsFor,
@@ -158,7 +162,7 @@ export class DeploymentState implements CooldownView, UsageView, OnModuleInit, O
     this.ownUsage.set(deploymentId, own);
     if (!this.redis.isAvailable) return;
     this.redis
-      .eval(countUsageScript, [STATE_KEYS.usage(this.usageMinute)], [`${deploymentId}#${what}`, n, 120_000])
+      .eval(countUsageScript, [STATE_KEYS.usage(this.usageMinute)], [field(deploymentId, what), n, 120_000])
       .catch((e: Error) => this.logger.debug(`could not share usage of ${deploymentId}: ${e.message}`));
   }
 
@@ -241,8 +245,8 @@ export class DeploymentState implements CooldownView, UsageView, OnModuleInit, O
       );
       this.othersInFlight = new Map(others);
       const latencies = [
-        ...this.ownLatency.totals().flatMap(([id, t]) => [`${id}#s`, Math.round(t.sum), `${id}#n`, t.count]),
-        ...this.outcomes.totals(now).flatMap(([id, c]) => [`${id}#ok`, c.ok, `${id}#err`, c.failed]),
+        ...this.ownLatency.totals().flatMap(([id, t]) => [field(id, 's'), Math.round(t.sum), field(id, 'n'), t.count]),
+        ...this.outcomes.totals(now).flatMap(([id, c]) => [field(id, 'ok'), c.ok, field(id, 'err'), c.failed]),
       ];
       const shared = await this.redis.eval(
         syncRouterNumbersScript,
@@ -250,11 +254,11 @@ export class DeploymentState implements CooldownView, UsageView, OnModuleInit, O
         [this.redis.key(STATE_KEYS.latency), this.instanceId, now, DeploymentState.IN_FLIGHT_TTL_MS, ...latencies],
       );
       const othersLatency = new Map<string, { sum: number; count: number }>();
-      for (const [field, value] of shared) {
-        const hash = field.lastIndexOf('#');
-        const id = field.slice(0, hash);
-        const what = field.slice(hash + 1);
-        if (what !== 's' && what !== 'n') continue; // attempt counts: read by the admin API only
+      for (const [name, value] of shared) {
+        const parsed = parseRoutingStateField(name);
+        // Attempt counts (`ok`, `err`) are read by the admin API only.
+        if (parsed === undefined || (parsed.what !== 's' && parsed.what !== 'n')) continue;
+        const { deploymentId: id, what } = parsed;
         const t = othersLatency.get(id) ?? { sum: 0, count: 0 };
         if (what === 's') t.sum = value;
         else t.count = value;
@@ -279,13 +283,13 @@ export class DeploymentState implements CooldownView, UsageView, OnModuleInit, O
       const all = await this.redis.commands.hgetall(STATE_KEYS.usage(minute));
       if (minute !== this.usageMinute) return;
       const shared = new Map<string, MinuteUsage>();
-      for (const [field, value] of Object.entries(all)) {
-        const hash = field.lastIndexOf('#');
-        const id = field.slice(0, hash);
-        const u = shared.get(id) ?? { requests: 0, tokens: 0 };
-        if (field.slice(hash + 1) === 'r') u.requests = Number(value);
+      for (const [name, value] of Object.entries(all)) {
+        const parsed = parseRoutingStateField(name);
+        if (parsed === undefined) continue;
+        const u = shared.get(parsed.deploymentId) ?? { requests: 0, tokens: 0 };
+        if (parsed.what === 'r') u.requests = Number(value);
         else u.tokens = Number(value);
-        shared.set(id, u);
+        shared.set(parsed.deploymentId, u);
       }
       this.sharedUsage = shared;
     } catch (e) {
