@@ -1,12 +1,14 @@
 import { EndUsersController } from './end-users/end-users.controller';
 import { EndUsersService } from './end-users/end-users.service';
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { AnalyticsModule } from '@switchyard/analytics';
 import { ConfigModule } from '@switchyard/config';
 import { DbModule } from '@switchyard/db';
 import { NatsModule } from '@switchyard/nats';
-import { MasterKeyGuard } from './auth/master-key.guard';
+import { AccessPoliciesCheck } from './auth/access-policies.check';
+import { AccessService } from './auth/access.service';
+import { AdminAccessGuard } from './auth/admin-access.guard';
 import { masterKeyProvider } from './auth/master-key.provider';
 import { AnalyticsController } from './analytics/analytics.controller';
 import { AnalyticsService } from './analytics/analytics.service';
@@ -26,9 +28,17 @@ import { SpendController } from './spend/spend.controller';
 import { SpendService } from './spend/spend.service';
 import { TeamsController } from './teams/teams.controller';
 import { TeamsService } from './teams/teams.service';
+import { TeamMembersController } from './teams/team-members.controller';
+import { TeamMembersService } from './teams/team-members.service';
+import { UsersController } from './users/users.controller';
+import { UsersService } from './users/users.service';
+import { OrganizationsController } from './organizations/organizations.controller';
+import { OrganizationsService } from './organizations/organizations.service';
+import { LitellmTenancyController } from './litellm/litellm-tenancy.controller';
+import { LitellmTenancyService } from './litellm/litellm-tenancy.service';
 
 @Module({
-  imports: [ConfigModule, DbModule, NatsModule, AnalyticsModule],
+  imports: [ConfigModule, DbModule, NatsModule, AnalyticsModule, DiscoveryModule],
   controllers: [
     TeamsController,
     KeysController,
@@ -39,11 +49,17 @@ import { TeamsService } from './teams/teams.service';
     AuditController,
     AnalyticsController,
     EndUsersController,
+    TeamMembersController,
+    UsersController,
+    OrganizationsController,
+    LitellmTenancyController,
   ],
   providers: [
     EndUsersService,
     masterKeyProvider,
-    { provide: APP_GUARD, useClass: MasterKeyGuard },
+    AccessService,
+    AccessPoliciesCheck,
+    { provide: APP_GUARD, useClass: AdminAccessGuard },
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
     TeamsService,
     KeysService,
@@ -54,6 +70,10 @@ import { TeamsService } from './teams/teams.service';
     DeploymentsService,
     AuditService,
     AnalyticsService,
+    TeamMembersService,
+    UsersService,
+    OrganizationsService,
+    LitellmTenancyService,
   ],
 })
 export class AdminModule {}

@@ -10,6 +10,7 @@ import { AdminModule } from './admin.module';
 import { hardenAdminServer } from './common/http-edge';
 import { requireJsonBody } from './common/require-json.middleware';
 import { setupDocs } from './docs/swagger';
+import { requestContext } from './auth/request-context';
 
 async function bootstrap(): Promise<void> {
   const { host } = bootListenPolicy(
@@ -31,6 +32,8 @@ async function bootstrap(): Promise<void> {
   app.use(requireJsonBody);
   // Admin bodies are small JSON documents; 1 MiB unless the operator says otherwise.
   app.useBodyParser('json', { limit: env.SWITCHYARD_MAX_BODY_BYTES ?? 1024 * 1024 });
+  // After the body parser, so the request's state (its caller, for the audit log) reaches the handlers.
+  app.use(requestContext);
   app.disable('x-powered-by');
   app.enableShutdownHooks();
   setupDocs(app);

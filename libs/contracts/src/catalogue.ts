@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { KeyChangedEventSchema } from './key-changed.event';
 import { TeamChangedEventSchema } from './team-changed.event';
+import { ScopeChangedEventSchema } from './scope-changed.event';
 import { UsageRecordedEventSchema } from './usage-recorded.event';
 
 /**
@@ -90,6 +91,8 @@ export const Events = {
   keyChanged: defineEvent('keys.key.changed', { schema: KeyChangedEventSchema }),
   /** admin → every gateway: a team's models changed; drop every cached key of the team. */
   teamChanged: defineEvent('teams.team.changed', { schema: TeamChangedEventSchema }),
+  /** admin → every gateway: a user's or an organisation's limits changed; drop every cached key under it. */
+  scopeChanged: defineEvent('tenancy.scope.changed', { schema: ScopeChangedEventSchema }),
   /** gateway → JetStream → spend: one per client request, whatever its outcome. */
   usageRecorded: defineEvent('usage.request.recorded', { schema: UsageRecordedEventSchema }),
 } as const;

@@ -6,6 +6,7 @@ export * from './gateway-error';
 export * from './usage-recorded.event';
 export * from './key-changed.event';
 export * from './team-changed.event';
+export * from './scope-changed.event';
 export * from './money';
 export * from './health-report';
 export * from './request-summary';

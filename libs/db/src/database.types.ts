@@ -139,6 +139,9 @@ export interface AuditLogTable {
   entity: string;
   entity_id: string | null;
   details: Json;
+  /** The entity before and after the change (null: created / deleted, or not recorded); never a secret. */
+  before: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  after: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
 }
 
 export interface Database {

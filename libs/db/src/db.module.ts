@@ -10,6 +10,8 @@ import { EndUsersRepository } from './repositories/end-users.repository';
 import { KeysRepository } from './repositories/keys.repository';
 import { SpendRepository } from './repositories/spend.repository';
 import { TeamsRepository } from './repositories/teams.repository';
+import { UsersRepository } from './repositories/users.repository';
+import { OrganizationsRepository } from './repositories/organizations.repository';
 import { KeyHasher, keyHashSecret } from './key-secret';
 import { UnitOfWork } from './unit-of-work';
 
@@ -20,6 +22,8 @@ const repositories = [
   AuditRepository,
   EndUsersRepository,
   BudgetsRepository,
+  UsersRepository,
+  OrganizationsRepository,
   UnitOfWork,
 ];
 

@@ -3,8 +3,10 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import {
   Events,
   KeyChangedEventSchema,
+  ScopeChangedEventSchema,
   TeamChangedEventSchema,
   type KeyChangedEvent,
+  type ScopeChangedEvent,
   type TeamChangedEvent,
 } from '@switchyard/contracts';
 import { NATS, NATS_CLIENT } from './nats.module.tokens';
@@ -39,6 +41,13 @@ export class KeyEventsPublisher {
       data: utf8.encode(JSON.stringify(TeamChangedEventSchema.parse(event))),
     });
     await this.flush(`Team change notification for team ${event.teamId}`);
+  }
+
+  async publishScopeChanged(event: ScopeChangedEvent): Promise<void> {
+    this.client.notify(Events.scopeChanged, {
+      data: utf8.encode(JSON.stringify(ScopeChangedEventSchema.parse(event))),
+    });
+    await this.flush(`Change notification for ${event.level} ${event.id}`);
   }
 
   private async flush(what: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { Access } from '../auth/access.decorator';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { HttpResponse } from '../common/http.types';
 import { errorResponse } from '../docs/openapi-schema';
@@ -23,6 +24,7 @@ function send<T>(res: HttpResponse, answer: Answer<T>): T | string {
 export class AnalyticsController {
   constructor(@Inject(AnalyticsService) private readonly analytics: AnalyticsService) {}
 
+  @Access({ kind: 'global', action: 'read' })
   @Get('analytics')
   @ApiOperation({
     summary: `Spend, requests, errors, tokens and latency grouped by any of ${dimensions}, per hour, day or month`,
@@ -36,6 +38,7 @@ export class AnalyticsController {
     return send(res, await this.analytics.report(query));
   }
 
+  @Access({ kind: 'global', action: 'read' })
   @Get('logs')
   @ApiOperation({ summary: 'Individual requests, newest first, with the same filters; cursor pagination' })
   @ApiQuery({ name: 'limit', required: false, description: '1 to 1000, default 100' })

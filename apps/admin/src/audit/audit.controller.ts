@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { Access } from '../auth/access.decorator';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { errorResponse, openApiSchema } from '../docs/openapi-schema';
 import { AuditListSchema, type AuditListJson } from './audit.schemas';
@@ -15,6 +16,7 @@ export class AuditController {
   @ApiOperation({ summary: 'Admin changes, newest first: ?entity=&entity_id=&actor=&limit=&cursor=' })
   @ApiResponse({ status: 200, schema: openApiSchema(AuditListSchema, 'output') })
   @ApiResponse({ status: 400, ...errorResponse })
+  @Access({ kind: 'global', action: 'read' })
   list(@Query() query: unknown): Promise<AuditListJson> {
     return this.audit.list(query);
   }

@@ -14,11 +14,13 @@ export type AuditQuery = z.infer<typeof AuditQuerySchema>;
 export const AuditEntrySchema = z.object({
   id: z.string(),
   at: z.string().describe('ISO time'),
-  actor: z.string().describe('who made the change (master_key, or the key or user that did)'),
+  actor: z.string().describe("who made the change: master_key, or user:<user id> for a user's virtual key"),
   action: z.string().describe('what was done: key.created, key.revoked, team.updated, ...'),
   entity: z.string(),
   entity_id: z.string().nullable(),
   details: z.record(z.string(), z.unknown()).describe('what changed; never a secret'),
+  before: z.record(z.string(), z.unknown()).nullable().describe('the entity before the change; null when created'),
+  after: z.record(z.string(), z.unknown()).nullable().describe('the entity after the change; null when deleted'),
 });
 export type AuditEntryJson = z.infer<typeof AuditEntrySchema>;
 

@@ -1,12 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditRepository } from '@switchyard/db';
+import { AuditRepository, type AuditEntry } from '@switchyard/db';
+import { actorOf } from '../auth/caller';
+import { currentRequest } from '../auth/request-context';
 import { parseInput } from '../common/parse-input';
 import { AuditQuerySchema, type AuditListJson } from './audit.schemas';
 
-/** Reads the audit log of admin changes, newest first, a page at a time. */
+/** Records every admin change (who, what, before, after) and reads the log back, newest first, a page at a time. */
 @Injectable()
 export class AuditService {
   constructor(@Inject(AuditRepository) private readonly audit: AuditRepository) {}
+
+  /**
+   * One admin change, by the caller of the request being served (master_key, or user:<id>). `before` and `after`
+   * are the entity's public form around the change (null for a creation or a deletion); secret fields are dropped
+   * by the repository whatever the entity.
+   */
+  record(entry: Omit<AuditEntry, 'actor'>): Promise<void> {
+    return this.audit.record({ ...entry, actor: actorOf(currentRequest().caller) });
+  }
 
   async list(query: unknown): Promise<AuditListJson> {
     const q = parseInput(AuditQuerySchema, query, 'query');
@@ -27,6 +38,8 @@ export class AuditService {
         entity: r.entity,
         entity_id: r.entityId,
         details: r.details,
+        before: r.before,
+        after: r.after,
       })),
       next_cursor: rows.length > q.limit ? page.at(-1)!.id : null,
     };

@@ -3,6 +3,10 @@ export interface HttpRequest {
   method: string;
   path: string;
   headers: Record<string, string | string[] | undefined>;
+  /** Path parameters, query and parsed JSON body, as Express gives them to the handler. */
+  params?: unknown;
+  query?: unknown;
+  body?: unknown;
 }
 
 export interface HttpResponse {

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { Access } from '../auth/access.decorator';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { errorResponse, openApiSchema } from '../docs/openapi-schema';
 import { DeploymentListSchema, type DeploymentListJson } from './deployments.schemas';
@@ -16,6 +17,7 @@ export class DeploymentsController {
     summary: 'List deployments with their live state: in flight, recent latency and error rate, cooldowns, usage',
   })
   @ApiResponse({ status: 200, schema: openApiSchema(DeploymentListSchema, 'output') })
+  @Access({ kind: 'global', action: 'read' })
   list(): Promise<DeploymentListJson> {
     return this.deployments.list();
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Errors, nanosToUsd } from '@switchyard/contracts';
-import { AuditRepository, EndUsersRepository, type EndUserRecord } from '@switchyard/db';
+import { EndUsersRepository, type EndUserRecord } from '@switchyard/db';
+import { AuditService } from '../audit/audit.service';
 import { ApiException } from '../common/api.exception';
 import { limitInputOf, limitsJson } from '../common/limits.schemas';
 import { budgetToNanos, nanosToUsdOrNull } from '../common/money';
@@ -27,12 +28,13 @@ export function toEndUserJson(e: EndUserRecord): EndUserJson {
 export class EndUsersService {
   constructor(
     @Inject(EndUsersRepository) private readonly endUsers: EndUsersRepository,
-    @Inject(AuditRepository) private readonly audit: AuditRepository,
+    @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
   /** Creates the end user or changes the fields given (LiteLLM's /customer/new and /customer/update both land here). */
   async upsert(body: unknown, action = 'end_user.upserted'): Promise<EndUserJson> {
     const input = parseInput(UpsertEndUserSchema, body);
+    const before = await this.endUsers.get(input.user_id);
     const e = await this.endUsers.upsert(input.user_id, {
       alias: input.alias,
       blocked: input.blocked,
@@ -43,11 +45,12 @@ export class EndUsersService {
       },
     });
     await this.audit.record({
-      actor: 'master_key',
       action,
       entity: 'end_user',
       entityId: e.id,
       details: { changed: Object.keys(input).filter((k) => k !== 'user_id') },
+      before: before ? toEndUserJson(before) : null,
+      after: toEndUserJson(e),
     });
     return toEndUserJson(e);
   }

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+import { Access, inParam, inQuery } from '../auth/access.decorator';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { errorResponse, openApiSchema } from '../docs/openapi-schema';
 import {
@@ -25,6 +26,7 @@ export class KeysController {
   @ApiResponse({ status: 201, schema: openApiSchema(CreatedKeyJsonSchema, 'output') })
   @ApiResponse({ status: 400, ...errorResponse })
   @ApiResponse({ status: 404, description: 'team_id names no team', ...errorResponse })
+  @Access({ kind: 'key_create' })
   create(@Body() body: unknown): Promise<CreatedKeyJson> {
     return this.keys.create(body);
   }
@@ -33,6 +35,7 @@ export class KeysController {
   @ApiOperation({ summary: 'List keys (without secrets)' })
   @ApiQuery({ name: 'team_id', required: false })
   @ApiResponse({ status: 200, schema: openApiSchema(KeyListSchema, 'output') })
+  @Access({ kind: 'team', action: 'oversee', from: inQuery('team_id'), orGlobal: true })
   list(@Query('team_id') teamId?: unknown): Promise<{ data: KeyJson[] }> {
     return this.keys.list(teamId);
   }
@@ -41,6 +44,7 @@ export class KeysController {
   @ApiOperation({ summary: 'Get a key (without its secret)' })
   @ApiResponse({ status: 200, schema: openApiSchema(KeyJsonSchema, 'output') })
   @ApiResponse({ status: 404, ...errorResponse })
+  @Access({ kind: 'key', action: 'read', from: inParam('id') })
   get(@Param('id') id: string): Promise<KeyJson> {
     return this.keys.get(id);
   }
@@ -53,6 +57,7 @@ export class KeysController {
   @ApiResponse({ status: 200, schema: openApiSchema(KeyJsonSchema, 'output') })
   @ApiResponse({ status: 400, ...errorResponse })
   @ApiResponse({ status: 404, ...errorResponse })
+  @Access({ kind: 'key', action: 'write', from: inParam('id') })
   update(@Param('id') id: string, @Body() body: unknown): Promise<KeyJson> {
     return this.keys.update(id, body);
   }
@@ -62,6 +67,7 @@ export class KeysController {
   @ApiOperation({ summary: 'Block a key: every gateway refuses it within a second, until unblocked' })
   @ApiResponse({ status: 200, schema: openApiSchema(KeyJsonSchema, 'output') })
   @ApiResponse({ status: 404, ...errorResponse })
+  @Access({ kind: 'key', action: 'write', from: inParam('id') })
   block(@Param('id') id: string): Promise<KeyJson> {
     return this.keys.block(id, true);
   }
@@ -71,6 +77,7 @@ export class KeysController {
   @ApiOperation({ summary: 'Unblock a key' })
   @ApiResponse({ status: 200, schema: openApiSchema(KeyJsonSchema, 'output') })
   @ApiResponse({ status: 404, ...errorResponse })
+  @Access({ kind: 'key', action: 'write', from: inParam('id') })
   unblock(@Param('id') id: string): Promise<KeyJson> {
     return this.keys.block(id, false);
   }
@@ -79,6 +86,7 @@ export class KeysController {
   @ApiOperation({ summary: 'Revoke a key; gateways stop accepting it within a second' })
   @ApiResponse({ status: 200, schema: openApiSchema(KeyJsonSchema, 'output') })
   @ApiResponse({ status: 404, ...errorResponse })
+  @Access({ kind: 'key', action: 'write', from: inParam('id') })
   revoke(@Param('id') id: string): Promise<KeyJson> {
     return this.keys.revoke(id);
   }

@@ -12,6 +12,8 @@ import { MetadataSchema, ModelListSchema, NanosSchema } from '../teams/teams.sch
 
 export const CreateKeySchema = z.strictObject({
   team_id: z.string().nullable().optional(),
+  /** The user the key belongs to: their budget and limits apply, and their role governs what it may do here. */
+  user_id: textSchema(1, 256).nullable().optional(),
   /** Models the key may use; empty or absent means all. */
   models: ModelListSchema.optional(),
   /** USD. */
@@ -57,6 +59,7 @@ export const KeyJsonSchema = z.object({
   key_prefix: z.string(),
   key_alias: z.string().nullable(),
   team_id: z.string().nullable(),
+  user_id: z.string().nullable(),
   models: z.array(z.string()),
   max_budget: z.number().nullable().describe('USD, for display; max_budget_nanos is exact'),
   max_budget_nanos: NanosSchema.nullable(),

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Errors, nanosToUsd } from '@switchyard/contracts';
 import {
-  AuditRepository,
   KeysRepository,
   TeamsRepository,
   UnitOfWork,
+  UsersRepository,
   KeyHasher,
   generateKeySecret,
   keyPrefix,
@@ -12,11 +12,13 @@ import {
   type KeyRecord,
   type NewKey,
 } from '@switchyard/db';
+import { AuditService } from '../audit/audit.service';
 import { ApiException } from '../common/api.exception';
 import { limitInputOf, limitsJson } from '../common/limits.schemas';
 import { budgetToNanos, nanosToUsdOrNull } from '../common/money';
 import { isUuid, parseInput } from '../common/parse-input';
 import { teamNotFound } from '../teams/teams.service';
+import { userNotFound } from '../users/users.service';
 import { parseDurationSeconds } from './duration';
 import { KeyEventsPublisher } from '@switchyard/nats';
 import { CreateKeySchema, UpdateKeySchema, type CreatedKeyJson, type KeyJson } from './keys.schemas';
@@ -28,6 +30,7 @@ export function toKeyJson(k: KeyRecord): KeyJson {
     key_prefix: k.keyPrefix,
     key_alias: k.keyAlias,
     team_id: k.teamId,
+    user_id: k.userId,
     models: k.models,
     max_budget: nanosToUsdOrNull(k.maxBudgetNanos),
     max_budget_nanos: k.maxBudgetNanos?.toString() ?? null,
@@ -50,20 +53,24 @@ export class KeysService {
     @Inject(KeysRepository) private readonly keys: KeysRepository,
     @Inject(TeamsRepository) private readonly teams: TeamsRepository,
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
-    @Inject(AuditRepository) private readonly audit: AuditRepository,
+    @Inject(AuditService) private readonly audit: AuditService,
     @Inject(KeyEventsPublisher) private readonly keyEvents: KeyEventsPublisher,
     @Inject(KeyHasher) private readonly hasher: KeyHasher,
+    @Inject(UsersRepository) private readonly users: UsersRepository,
   ) {}
 
   async create(body: unknown): Promise<CreatedKeyJson> {
     const input = parseInput(CreateKeySchema, body);
     const expiresAt = this.expiryOf(input.duration, input.expires_at);
+    if (input.user_id != null && !(await this.users.get(input.user_id)))
+      throw new ApiException({ ...userNotFound(input.user_id), param: 'user_id' });
     const secret = generateKeySecret();
     const newKey: NewKey = {
       keyHash: this.hasher.hash(secret),
       keyPrefix: keyPrefix(secret),
       keyAlias: input.key_alias ?? null,
       teamId: input.team_id ?? null,
+      userId: input.user_id ?? null,
       models: input.models ?? [],
       maxBudgetNanos: budgetToNanos(input.max_budget),
       metadata: input.metadata ?? {},
@@ -76,11 +83,12 @@ export class KeysService {
     let key = teamId == null ? await this.keys.create(newKey) : await this.createInLiveTeam(teamId, newKey);
     if (input.blocked) key = (await this.keys.update(key.id, { blocked: true })) ?? key;
     await this.audit.record({
-      actor: 'master_key',
       action: 'key.created',
       entity: 'key',
       entityId: key.id,
       details: { team_id: key.teamId, key_alias: key.keyAlias },
+      before: null,
+      after: toKeyJson(key),
     });
     return { ...toKeyJson(key), key: secret };
   }
@@ -120,11 +128,17 @@ export class KeysService {
 
   /** Revokes the key at once: it stays listed (revoked_at set) and every gateway drops it from its cache. */
   async revoke(id: string): Promise<KeyJson> {
-    await this.require(id);
+    const before = await this.require(id);
     const key = await this.keys.revoke(id);
     if (!key) throw new ApiException(keyNotFound(id));
     await this.keyEvents.publish([{ keyId: key.id, keyHash: key.keyHash, reason: 'revoked' }]);
-    await this.audit.record({ actor: 'master_key', action: 'key.revoked', entity: 'key', entityId: key.id });
+    await this.audit.record({
+      action: 'key.revoked',
+      entity: 'key',
+      entityId: key.id,
+      before: toKeyJson(before),
+      after: toKeyJson(key),
+    });
     return toKeyJson(key);
   }
 
@@ -156,11 +170,12 @@ export class KeysService {
     await this.keyEvents.publish([{ keyId: key.id, keyHash: key.keyHash, reason: 'updated' }]);
     const changed = Object.keys(input);
     await this.audit.record({
-      actor: 'master_key',
       action,
       entity: 'key',
       entityId: key.id,
-      details: { changed, before: pickJson(toKeyJson(before), changed), after: pickJson(toKeyJson(key), changed) },
+      details: { changed },
+      before: toKeyJson(before),
+      after: toKeyJson(key),
     });
     return toKeyJson(key);
   }
@@ -199,11 +214,6 @@ export class KeysService {
     }
     return null;
   }
-}
-
-function pickJson(json: KeyJson, fields: string[]): Record<string, unknown> {
-  const src = json as unknown as Record<string, unknown>;
-  return Object.fromEntries(fields.filter((f) => f in src).map((f) => [f, src[f]]));
 }
 
 function modelsOutsideTeam(outside: string[], teamModels: string[]) {

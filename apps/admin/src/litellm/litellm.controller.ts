@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
+import { Access, inBody, inQuery } from '../auth/access.decorator';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { openApiSchema } from '../docs/openapi-schema';
 import { CreateKeySchema, UpdateKeySchema } from '../keys/keys.schemas';
@@ -16,6 +17,7 @@ export class LitellmController {
   @HttpCode(200)
   @ApiOperation({ summary: 'LiteLLM alias of POST /v1/keys (unknown fields ignored)' })
   @ApiBody({ schema: openApiSchema(CreateKeySchema) })
+  @Access({ kind: 'key_create' })
   generate(@Body() body: unknown): ReturnType<LitellmService['generateKey']> {
     return this.litellm.generateKey(body);
   }
@@ -24,6 +26,7 @@ export class LitellmController {
   @HttpCode(200)
   @ApiOperation({ summary: 'LiteLLM alias of PATCH /v1/keys/{id} (`key`: id or secret; unknown fields ignored)' })
   @ApiBody({ schema: openApiSchema(UpdateKeySchema) })
+  @Access({ kind: 'key', action: 'write', from: inBody('key') })
   updateKey(@Body() body: unknown): ReturnType<LitellmService['updateKey']> {
     return this.litellm.updateKey(body);
   }
@@ -31,6 +34,7 @@ export class LitellmController {
   @Post('key/block')
   @HttpCode(200)
   @ApiOperation({ summary: 'LiteLLM alias of POST /v1/keys/{id}/block (`key`: id or secret)' })
+  @Access({ kind: 'key', action: 'write', from: inBody('key') })
   blockKey(@Body() body: unknown): ReturnType<LitellmService['blockKey']> {
     return this.litellm.blockKey(body, true);
   }
@@ -38,6 +42,7 @@ export class LitellmController {
   @Post('key/unblock')
   @HttpCode(200)
   @ApiOperation({ summary: 'LiteLLM alias of POST /v1/keys/{id}/unblock (`key`: id or secret)' })
+  @Access({ kind: 'key', action: 'write', from: inBody('key') })
   unblockKey(@Body() body: unknown): ReturnType<LitellmService['blockKey']> {
     return this.litellm.blockKey(body, false);
   }
@@ -48,6 +53,7 @@ export class LitellmController {
   @ApiBody({
     schema: { type: 'object', properties: { keys: { type: 'array', items: { type: 'string' } } }, required: ['keys'] },
   })
+  @Access({ kind: 'key', action: 'write', from: inBody('keys') })
   delete(@Body() body: unknown): ReturnType<LitellmService['deleteKeys']> {
     return this.litellm.deleteKeys(body);
   }
@@ -55,6 +61,7 @@ export class LitellmController {
   @Get('key/info')
   @ApiOperation({ summary: 'LiteLLM alias of GET /v1/keys/{id}' })
   @ApiQuery({ name: 'key', required: true })
+  @Access({ kind: 'key', action: 'read', from: inQuery('key') })
   info(@Query('key') key: unknown): ReturnType<LitellmService['keyInfo']> {
     return this.litellm.keyInfo(key);
   }
@@ -63,6 +70,7 @@ export class LitellmController {
   @HttpCode(200)
   @ApiOperation({ summary: 'LiteLLM alias of POST /v1/teams (unknown fields ignored)' })
   @ApiBody({ schema: openApiSchema(CreateTeamSchema) })
+  @Access({ kind: 'team_create' })
   newTeam(@Body() body: unknown): ReturnType<LitellmService['newTeam']> {
     return this.litellm.newTeam(body);
   }
@@ -71,18 +79,21 @@ export class LitellmController {
   @HttpCode(200)
   @ApiOperation({ summary: 'LiteLLM alias of PATCH /v1/teams/{team_id} (team_id in the body; unknown fields ignored)' })
   @ApiBody({ schema: openApiSchema(UpdateTeamSchema) })
+  @Access({ kind: 'team', action: 'write', from: inBody('team_id') })
   updateTeam(@Body() body: unknown): ReturnType<LitellmService['updateTeam']> {
     return this.litellm.updateTeam(body);
   }
 
   @Get('spend/logs')
   @ApiOperation({ summary: "LiteLLM's spend logs: requests by api_key, user_id, request_id, start_date, end_date" })
+  @Access({ kind: 'key', action: 'read', from: inQuery('api_key'), orGlobal: true })
   spendLogs(@Query() query: Record<string, unknown>): ReturnType<LitellmService['spendLogs']> {
     return this.litellm.spendLogs(query);
   }
 
   @Get('global/spend/report')
   @ApiOperation({ summary: "LiteLLM's spend report: per day and team (or customer, api_key), per model" })
+  @Access({ kind: 'global', action: 'read' })
   globalSpendReport(@Query() query: Record<string, unknown>): ReturnType<LitellmService['globalSpendReport']> {
     return this.litellm.globalSpendReport(query);
   }

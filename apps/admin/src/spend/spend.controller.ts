@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { Access, inQuery } from '../auth/access.decorator';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { errorResponse, openApiSchema } from '../docs/openapi-schema';
 import { SpendReportJsonSchema, type SpendRowJson } from './spend.schemas';
@@ -21,6 +22,7 @@ export class SpendController {
   @ApiQuery({ name: 'team_id', required: false })
   @ApiResponse({ status: 200, schema: openApiSchema(SpendReportJsonSchema, 'output') })
   @ApiResponse({ status: 400, ...errorResponse })
+  @Access({ kind: 'team', action: 'oversee', from: inQuery('team_id'), orGlobal: true })
   report(@Query() query: Record<string, unknown>): Promise<{ data: SpendRowJson[] }> {
     return this.spend.report(query);
   }

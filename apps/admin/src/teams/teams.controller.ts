@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, Inject, Param, Patch, Post } from '@nestjs/common';
+import { Access, inParam } from '../auth/access.decorator';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { errorResponse, openApiSchema } from '../docs/openapi-schema';
 import {
@@ -23,6 +24,7 @@ export class TeamsController {
   @ApiBody({ schema: openApiSchema(CreateTeamSchema) })
   @ApiResponse({ status: 201, schema: openApiSchema(TeamJsonSchema, 'output') })
   @ApiResponse({ status: 400, ...errorResponse })
+  @Access({ kind: 'team_create' })
   create(@Body() body: unknown): Promise<TeamJson> {
     return this.teams.create(body);
   }
@@ -30,6 +32,7 @@ export class TeamsController {
   @Get()
   @ApiOperation({ summary: 'List teams' })
   @ApiResponse({ status: 200, schema: openApiSchema(TeamListSchema, 'output') })
+  @Access({ kind: 'caller' })
   list(): Promise<{ data: TeamJson[] }> {
     return this.teams.list();
   }
@@ -38,6 +41,7 @@ export class TeamsController {
   @ApiOperation({ summary: 'Get a team' })
   @ApiResponse({ status: 200, schema: openApiSchema(TeamJsonSchema, 'output') })
   @ApiResponse({ status: 404, ...errorResponse })
+  @Access({ kind: 'team', action: 'read', from: inParam('id') })
   get(@Param('id') id: string): Promise<TeamJson> {
     return this.teams.get(id);
   }
@@ -48,6 +52,7 @@ export class TeamsController {
   @ApiResponse({ status: 200, schema: openApiSchema(TeamJsonSchema, 'output') })
   @ApiResponse({ status: 400, ...errorResponse })
   @ApiResponse({ status: 404, ...errorResponse })
+  @Access({ kind: 'team', action: 'write', from: inParam('id') })
   update(@Param('id') id: string, @Body() body: unknown): Promise<TeamJson> {
     return this.teams.update(id, body);
   }
@@ -56,6 +61,7 @@ export class TeamsController {
   @ApiOperation({ summary: 'Delete a team and revoke its keys' })
   @ApiResponse({ status: 200, schema: openApiSchema(TeamDeletedSchema, 'output') })
   @ApiResponse({ status: 404, ...errorResponse })
+  @Access({ kind: 'team', action: 'write', from: inParam('id') })
   delete(@Param('id') id: string): ReturnType<TeamsService['delete']> {
     return this.teams.delete(id);
   }

@@ -13,6 +13,8 @@ export const NanosSchema = z
 
 export const CreateTeamSchema = z.strictObject({
   team_alias: textSchema(1, 256).nullable().optional(),
+  /** The organisation the team belongs to: its admins manage the team, its budget and limits apply too. */
+  organization_id: z.uuid().nullable().optional(),
   /** USD. */
   max_budget: UsdAmountSchema.nullable().optional(),
   budget_duration: BudgetDurationSchema,
@@ -29,6 +31,7 @@ export type CreateTeamInput = z.infer<typeof CreateTeamSchema>;
 /** What a team update may change; absent fields are kept. */
 export const UpdateTeamSchema = z.strictObject({
   team_alias: textSchema(1, 256).nullable().optional(),
+  organization_id: z.uuid().nullable().optional(),
   /**
    * Models members of the team may use; empty means all. Narrowing it limits existing keys at once
    * (a key may use what both its own list and its team's allow).
@@ -47,6 +50,7 @@ export type UpdateTeamInput = z.infer<typeof UpdateTeamSchema>;
 export const TeamJsonSchema = z.object({
   id: z.string(),
   team_alias: z.string().nullable(),
+  organization_id: z.string().nullable(),
   max_budget: z.number().nullable().describe('USD, for display; max_budget_nanos is exact'),
   max_budget_nanos: NanosSchema.nullable(),
   spend: z.number().describe('USD, for display; spend_nanos is exact'),

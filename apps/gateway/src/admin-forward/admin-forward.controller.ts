@@ -3,8 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminForwardService } from './admin-forward.service';
 
 /**
- * The admin service's routes, on the gateway's port too: its REST API, LiteLLM's key and team routes, and
- * its OpenAPI docs. Forwarded whole; the admin service answers 404 for a path under these it does not serve.
+ * The admin service's routes, on the gateway's port too: its REST API, LiteLLM's key, team, user and organisation
+ * routes, and its OpenAPI docs. Forwarded whole; the admin service answers 404 for a path under these it does not serve.
  */
 @Controller()
 export class AdminForwardController {
@@ -13,10 +13,16 @@ export class AdminForwardController {
   @All([
     'key/*',
     'team/*',
+    'user/*',
+    'organization/*',
     'v1/keys',
     'v1/keys/*',
     'v1/teams',
     'v1/teams/*',
+    'v1/users',
+    'v1/users/*',
+    'v1/organizations',
+    'v1/organizations/*',
     'v1/spend',
     'v1/spend/*',
     'v1/deployments',

@@ -78,6 +78,14 @@ export class KeyCacheService implements OnApplicationBootstrap {
     for (const [hash, e] of this.entries) if (e.record.teamId === teamId) this.entries.delete(hash);
   }
 
+  /** A user's or an organisation's limits changed: forget every key of that user, or charged to that organisation. */
+  invalidateScope(level: 'user' | 'organization', id: string): void {
+    this.generation++;
+    for (const [hash, e] of this.entries) {
+      if ((level === 'user' ? e.record.userId : e.record.organizationId) === id) this.entries.delete(hash);
+    }
+  }
+
   onApplicationBootstrap(): void {
     // Reconnecting after an outage may have cost us notifications: start from an empty cache.
     void (async () => {

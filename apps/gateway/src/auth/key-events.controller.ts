@@ -1,5 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
-import { Events, type KeyChangedEvent, type TeamChangedEvent } from '@switchyard/contracts';
+import { Events, type KeyChangedEvent, type ScopeChangedEvent, type TeamChangedEvent } from '@switchyard/contracts';
 import { OnEvent } from '@switchyard/nats';
 import { KeyCacheService } from './key-cache.service';
 
@@ -16,5 +16,10 @@ export class KeyEventsController {
   @OnEvent(Events.teamChanged)
   teamChanged(event: TeamChangedEvent): void {
     this.cache.invalidateTeam(event.teamId);
+  }
+
+  @OnEvent(Events.scopeChanged)
+  scopeChanged(event: ScopeChangedEvent): void {
+    this.cache.invalidateScope(event.level, event.id);
   }
 }

@@ -9,11 +9,36 @@ export interface AuditEntry {
   entity: string;
   entityId: string | null;
   details?: Record<string, unknown>;
+  /** The entity as it was before the change (absent or null for a creation). */
+  before?: Record<string, unknown> | null;
+  /** The entity as it is after the change (absent or null for a deletion). */
+  after?: Record<string, unknown> | null;
 }
 
 export interface AuditRecord extends Required<AuditEntry> {
   id: string;
   at: Date;
+}
+
+/**
+ * Fields never written to the audit log whatever entity they come from: key secrets and their hashes, and
+ * anything named like a credential.
+ */
+const SECRET_FIELD = /^(key|token|key_hash|keyHash|api_key|secret)$|secret|password|credential/i;
+
+/** A copy of `value` without secret fields, at any depth. */
+export function withoutSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .filter(([k]) => !SECRET_FIELD.test(k))
+      .map(([k, v]) => [k, withoutSecrets(v)]),
+  );
+}
+
+function json(v: Record<string, unknown> | null | undefined): string | null {
+  return v == null ? null : JSON.stringify(withoutSecrets(v));
 }
 
 function toAuditRecord(row: AuditLogRow): AuditRecord {
@@ -25,10 +50,12 @@ function toAuditRecord(row: AuditLogRow): AuditRecord {
     entity: row.entity,
     entityId: row.entity_id,
     details: row.details,
+    before: row.before,
+    after: row.after,
   };
 }
 
-/** Append-only log of admin actions. */
+/** Append-only log of admin actions: who, what, and the entity before and after; never a secret. */
 @Injectable()
 export class AuditRepository {
   constructor(@Inject(DB) private readonly db: Kysely<Database>) {}
@@ -41,7 +68,9 @@ export class AuditRepository {
         action: entry.action,
         entity: entry.entity,
         entity_id: entry.entityId,
-        details: JSON.stringify(entry.details ?? {}),
+        details: JSON.stringify(withoutSecrets(entry.details ?? {})),
+        before: json(entry.before),
+        after: json(entry.after),
       })
       .execute();
   }

@@ -31,6 +31,7 @@ export interface NewTeam {
 /** Fields a team update may change; absent ones are kept. */
 export interface TeamUpdate {
   teamAlias?: string | null;
+  organizationId?: string | null;
   blocked?: boolean;
   limits?: LimitInput;
   models?: string[];
@@ -74,13 +75,13 @@ export class TeamsRepository {
     return toTeamRecord(row);
   }
 
-  async list(): Promise<TeamRecord[]> {
-    const rows = await this.db
-      .selectFrom('teams')
-      .selectAll()
-      .where('deleted_at', 'is', null)
-      .orderBy('created_at', 'desc')
-      .execute();
+  /** Live teams, newest first; `ids` keeps only those (a caller who may see only some). */
+  async list(filter: { organizationId?: string; ids?: string[] } = {}): Promise<TeamRecord[]> {
+    if (filter.ids?.length === 0) return [];
+    let q = this.db.selectFrom('teams').selectAll().where('deleted_at', 'is', null);
+    if (filter.organizationId !== undefined) q = q.where('organization_id', '=', filter.organizationId);
+    if (filter.ids !== undefined) q = q.where('id', 'in', filter.ids);
+    const rows = await q.orderBy('created_at', 'desc').execute();
     return rows.map(toTeamRecord);
   }
 
@@ -115,6 +116,7 @@ export class TeamsRepository {
       .updateTable('teams')
       .set({
         ...(patch.teamAlias !== undefined && { team_alias: patch.teamAlias }),
+        ...(patch.organizationId !== undefined && { organization_id: patch.organizationId }),
         ...(patch.blocked !== undefined && { blocked: patch.blocked }),
         ...limitColumnsOf(patch.limits ?? {}),
         ...(patch.models !== undefined && { models: patch.models }),
