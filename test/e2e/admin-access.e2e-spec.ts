@@ -425,6 +425,210 @@ model_list:
     expect(Object.keys(ROUTES).filter((r) => !documented.includes(r))).toEqual([]);
   });
 
+  it("an internal user makes, reads, changes and deletes keys of their own, and no one else's; a viewer only reads", async () => {
+    const me = userIds.internal_user!;
+    const mine = await call(keys.internal_user, { method: 'POST', path: '/key/generate', body: { user_id: me } });
+    expect(mine.status).toBe(200);
+    expect(mine.json).toMatchObject({ user_id: me, key: expect.stringMatching(/^sk-sy-/) });
+    const own = (path: string, method = 'GET', body?: unknown) => call(keys.internal_user, { method, path, body });
+    expect((await own(`/v1/keys/${mine.json.id}`)).status).toBe(200);
+    expect((await own(`/key/info?key=${mine.json.key}`)).status).toBe(200);
+    expect((await own(`/v1/keys/${mine.json.id}`, 'PATCH', { key_alias: 'mine' })).json.key_alias).toBe('mine');
+    // Not for someone else, and not in a team they do not belong to.
+    const forOther = await own('/v1/keys', 'POST', { user_id: userIds.team_user });
+    expect(forOther.status).toBe(403);
+    expect(forOther.json.error).toMatchObject({ type: 'permission_error', code: null });
+    expect(forOther.json.error.message).toContain('internal_user');
+    expect((await own('/v1/keys', 'POST', { user_id: me, team_id: targets.A.team })).status).toBe(403);
+    // A team member makes keys for themselves in their team.
+    const inTeam = await call(keys.team_user, {
+      method: 'POST',
+      path: '/v1/keys',
+      body: { user_id: userIds.team_user, team_id: targets.A.team },
+    });
+    expect(inTeam.status).toBe(201);
+    expect((await own('/key/delete', 'POST', { keys: [mine.json.id] })).status).toBe(200);
+
+    const viewer = (method: string, path: string, body?: unknown) =>
+      call(keys.internal_user_viewer, { method, path, body });
+    const viewers = (await admin('POST', '/v1/keys', { user_id: userIds.internal_user_viewer })).id;
+    expect((await viewer('GET', `/v1/keys/${viewers}`)).status).toBe(200);
+    expect((await viewer('PATCH', `/v1/keys/${viewers}`, { key_alias: 'x' })).status).toBe(403);
+    expect((await viewer('POST', '/v1/keys', { user_id: userIds.internal_user_viewer })).status).toBe(403);
+    expect((await viewer('GET', '/user/info')).json).toMatchObject({
+      user_id: userIds.internal_user_viewer,
+      user_info: { user_role: 'internal_user_viewer' },
+    });
+  });
+
+  it('lists show each caller only what they may see', async () => {
+    const teamsOf = async (role: Role) =>
+      ((await call(keys[role], { method: 'GET', path: '/v1/teams' })).json.data as { id: string }[]).map((t) => t.id);
+    expect(await teamsOf('team_user')).toEqual([targets.A.team]);
+    expect(await teamsOf('internal_user')).toEqual([]);
+    expect(await teamsOf('org_admin')).toContain(targets.A.team);
+    expect(await teamsOf('org_admin')).not.toContain(targets.B.team);
+    expect(await teamsOf('proxy_admin_viewer')).toEqual(expect.arrayContaining([targets.A.team, targets.B.team]));
+    const orgs = (await call(keys.org_admin, { method: 'GET', path: '/v1/organizations' })).json;
+    expect(orgs.data.map((o: { id: string }) => o.id)).toEqual([targets.A.org]);
+    const users = (await call(keys.internal_user, { method: 'GET', path: '/v1/users' })).json;
+    expect(users.data.map((u: { user_id: string }) => u.user_id)).toEqual([userIds.internal_user]);
+    // Paged as GET /v1/audit pages: limit, then next_cursor.
+    const first = (await admin('GET', '/v1/users?limit=2')) as { data: { user_id: string }[]; next_cursor: string };
+    expect(first.data).toHaveLength(2);
+    const second = await admin('GET', `/v1/users?limit=2&cursor=${encodeURIComponent(first.next_cursor)}`);
+    expect(second.data[0].user_id).not.toBe(first.data[0]!.user_id);
+    const byRole = await admin('GET', '/v1/users?user_role=proxy_admin_viewer');
+    expect(byRole.data.map((u: { user_id: string }) => u.user_id)).toEqual([userIds.proxy_admin_viewer]);
+    expect((await call(stack.masterKey, { method: 'GET', path: '/v1/users?user_role=root' })).status).toBe(400);
+  });
+
+  it('keys that cannot act: a key of no user is 403, a blocked or revoked key is 401', async () => {
+    const teamKey = (await admin('POST', '/v1/keys', { team_id: targets.A.team })).key;
+    const r = await call(teamKey, { method: 'GET', path: '/v1/teams' });
+    expect(r.status).toBe(403);
+    expect(r.json.error.message).toMatch(/belongs to no user/);
+    const k = await admin('POST', '/v1/keys', { user_id: userIds.proxy_admin });
+    expect((await call(k.key, { method: 'GET', path: '/v1/audit' })).status).toBe(200);
+    await admin('POST', `/v1/keys/${k.id}/block`);
+    expect((await call(k.key, { method: 'GET', path: '/v1/audit' })).status).toBe(401);
+    await admin('POST', `/v1/keys/${k.id}/unblock`);
+    await admin('DELETE', `/v1/keys/${k.id}`);
+    expect((await call(k.key, { method: 'GET', path: '/v1/audit' })).status).toBe(401);
+  });
+
+  it('audits every change with who made it and the entity before and after, never a secret', async () => {
+    const entries = async (entity: string, id: string) =>
+      (await admin('GET', `/v1/audit?entity=${entity}&entity_id=${encodeURIComponent(id)}`)).data as Json[];
+    // A key made and changed by a team admin.
+    const made = await call(keys.team_admin_on_A, {
+      method: 'POST',
+      path: '/v1/keys',
+      body: { team_id: targets.A.team, key_alias: 'audited', rpm_limit: 10 },
+    });
+    expect(made.status).toBe(201);
+    await call(keys.team_admin_on_A, { method: 'PATCH', path: `/v1/keys/${made.json.id}`, body: { rpm_limit: 20 } });
+    const [updated, createdEntry] = await entries('key', made.json.id);
+    expect(createdEntry).toMatchObject({
+      action: 'key.created',
+      actor: `user:${userIds.team_admin}`,
+      before: null,
+      after: { key_alias: 'audited', rpm_limit: 10, key_prefix: made.json.key_prefix },
+    });
+    expect(updated).toMatchObject({
+      action: 'key.updated',
+      actor: `user:${userIds.team_admin}`,
+      before: { rpm_limit: 10 },
+      after: { rpm_limit: 20 },
+    });
+    const log = JSON.stringify(await admin('GET', '/v1/audit?limit=1000'));
+    expect(log).not.toContain(made.json.key);
+    expect(log).not.toContain('key_hash');
+
+    // A team changed by its organisation's admin, a user by the master key, a membership by a team admin.
+    await call(keys.org_admin, { method: 'PATCH', path: `/v1/teams/${targets.A.team}`, body: { max_budget: 7 } });
+    const [teamChange] = await entries('team', targets.A.team);
+    expect(teamChange).toMatchObject({
+      action: 'team.updated',
+      actor: `user:${userIds.org_admin}`,
+      after: { max_budget: 7 },
+    });
+    expect(teamChange.before.max_budget).not.toBe(7);
+    const u = await newUser({ max_budget: 1 });
+    await admin('PATCH', `/v1/users/${u}`, { max_budget: 2, user_role: 'internal_user_viewer' });
+    const [userChange, userMade] = await entries('user', u);
+    expect(userMade).toMatchObject({ action: 'user.created', actor: 'master_key', before: null });
+    expect(userChange).toMatchObject({
+      action: 'user.updated',
+      before: { max_budget: 1, user_role: 'internal_user' },
+      after: { max_budget: 2, user_role: 'internal_user_viewer' },
+    });
+    const member = await freshMember(targets.A);
+    await call(keys.team_admin_on_A, {
+      method: 'PATCH',
+      path: `/v1/teams/${targets.A.team}/members/${member}`,
+      body: { role: 'admin' },
+    });
+    const [roleChange] = await entries('team', targets.A.team);
+    expect(roleChange).toMatchObject({
+      action: 'team.member_updated',
+      actor: `user:${userIds.team_admin}`,
+      before: { user_id: member, role: 'user' },
+      after: { user_id: member, role: 'admin' },
+    });
+    const deleted = await call(keys.proxy_admin, { method: 'DELETE', path: `/v1/users/${member}` });
+    expect(deleted.status).toBe(200);
+    const [userGone] = await entries('user', member);
+    expect(userGone).toMatchObject({
+      action: 'user.deleted',
+      actor: `user:${userIds.proxy_admin}`,
+      before: { user_id: member },
+      after: null,
+    });
+  });
+
+  it("answers LiteLLM's routes in LiteLLM's shapes", async () => {
+    const org = await admin('POST', '/organization/new', {
+      organization_alias: 'lite-org',
+      max_budget: 5,
+      rpm_limit: 9,
+    });
+    expect(org).toMatchObject({ organization_id: org.id, organization_alias: 'lite-org', max_budget: 5, rpm_limit: 9 });
+    const user = await admin('POST', '/user/new', { user_email: 'lite@example.com', user_role: 'internal_user' });
+    expect(user).toMatchObject({ user_email: 'lite@example.com', user_role: 'internal_user', key: expect.any(String) });
+    const team = await admin('POST', '/team/new', { team_alias: 'lite-team', organization_id: org.id });
+    const added = await admin('POST', '/team/member_add', {
+      team_id: team.team_id,
+      member: [
+        { role: 'admin', user_id: user.user_id },
+        { role: 'user', user_email: 'newcomer@example.com' },
+      ],
+    });
+    expect(added.team_id).toBe(team.team_id);
+    expect(added.members_with_roles).toEqual([
+      { user_id: user.user_id, user_email: 'lite@example.com', role: 'admin' },
+      { user_id: expect.any(String), user_email: 'newcomer@example.com', role: 'user' },
+    ]);
+    expect(added.updated_users).toHaveLength(2);
+    expect(added.updated_team_memberships.map((m: { role: string }) => m.role)).toEqual(['admin', 'user']);
+    const info = await admin('GET', `/team/info?team_id=${team.team_id}`);
+    expect(info).toMatchObject({
+      team_id: team.team_id,
+      team_info: { team_alias: 'lite-team', organization_id: org.id },
+    });
+    expect(info.team_memberships).toHaveLength(2);
+    const userInfo = await admin('GET', `/user/info?user_id=${user.user_id}`);
+    expect(userInfo.user_info.teams).toEqual([{ team_id: team.team_id, role: 'admin' }]);
+    expect(userInfo.keys.map((k: { id: string }) => k.id)).toEqual([user.key_id]);
+    expect(userInfo.teams.map((t: { id: string }) => t.id)).toEqual([team.team_id]);
+    const orgMember = await admin('POST', '/organization/member_add', {
+      organization_id: org.id,
+      member: { user_id: user.user_id, role: 'org_admin' },
+    });
+    expect(orgMember.updated_organization_memberships).toEqual([
+      { organization_id: org.id, user_id: user.user_id, user_role: 'org_admin' },
+    ]);
+    const orgInfo = await admin('GET', `/organization/info?organization_id=${org.id}`);
+    expect(orgInfo.teams.map((t: { id: string }) => t.id)).toEqual([team.team_id]);
+    expect(orgInfo.members).toEqual([{ user_id: user.user_id, role: 'org_admin', created_at: expect.any(String) }]);
+    expect((await admin('GET', '/organization/list')).map((o: { id: string }) => o.id)).toContain(org.id);
+    expect(
+      (await admin('POST', '/team/member_delete', { team_id: team.team_id, user_email: 'newcomer@example.com' }))
+        .members_with_roles,
+    ).toHaveLength(1);
+    // Unknown fields from LiteLLM clients are ignored; bad known ones are a 400 naming them.
+    const bad = await call(stack.masterKey, {
+      method: 'POST',
+      path: '/user/update',
+      body: { user_id: user.user_id, rpm_limit: -1, spend: 3 },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.param).toBe('rpm_limit');
+    expect((await admin('POST', '/user/delete', { user_ids: [user.user_id] })).deleted_users).toEqual([user.user_id]);
+    expect((await call(user.key, { method: 'GET', path: '/user/info' })).status).toBe(401);
+    expect((await call(stack.masterKey, { method: 'DELETE', path: `/v1/organizations/${org.id}` })).status).toBe(409);
+  });
+
   for (const [route, spec] of Object.entries(ROUTES)) {
     it(route, async () => {
       const outcome: Record<string, string> = {};

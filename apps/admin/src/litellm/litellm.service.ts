@@ -5,13 +5,14 @@ import type { LitellmSpendLog } from '../analytics/litellm-spend';
 import { instant, single } from '../spend/spend-query';
 import { z } from 'zod';
 import { Errors } from '@switchyard/contracts';
-import { KEY_SECRET_PREFIX, KeyHasher, KeysRepository, keyPrefix } from '@switchyard/db';
+import { KEY_SECRET_PREFIX, KeyHasher, KeysRepository, UsersRepository, keyPrefix } from '@switchyard/db';
 import { ApiException } from '../common/api.exception';
 import { isUuid, parseInput } from '../common/parse-input';
 import { CreateKeySchema, UpdateKeySchema, type CreatedKeyJson, type KeyJson } from '../keys/keys.schemas';
 import { KeysService } from '../keys/keys.service';
 import { CreateTeamSchema, UpdateTeamSchema, type TeamJson } from '../teams/teams.schemas';
 import { TeamsService } from '../teams/teams.service';
+import { UsersService } from '../users/users.service';
 
 /** LiteLLM clients send many fields we do not act on; only the known ones are passed on (and validated). */
 function pick(body: unknown, keys: string[]): Record<string, unknown> {
@@ -33,6 +34,8 @@ export class LitellmService {
     @Inject(KeysRepository) private readonly keysRepo: KeysRepository,
     @Inject(AnalyticsService) private readonly analytics: AnalyticsService,
     @Inject(KeyHasher) private readonly hasher: KeyHasher,
+    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(UsersRepository) private readonly usersRepo: UsersRepository,
   ) {}
 
   private findBySecret(secret: string) {
@@ -77,7 +80,11 @@ export class LitellmService {
     return this.analytics.globalSpendReport(litellmDates(query), group);
   }
 
+  /** LiteLLM's /key/generate: a user_id no user has yet makes that user (internal_user), as LiteLLM does. */
   async generateKey(body: unknown): Promise<CreatedKeyJson & { expires: string | null; token_id: string }> {
+    const userId = pick(body, ['user_id'])['user_id'];
+    if (typeof userId === 'string' && userId !== '' && !(await this.usersRepo.get(userId)))
+      await this.users.create({ user_id: userId });
     const created = await this.keys.create(pick(body, Object.keys(CreateKeySchema.shape)));
     return { ...created, expires: created.expires_at, token_id: created.id };
   }
