@@ -31,6 +31,7 @@ function setup() {
     lookups,
     revoke: () => events.changed({ keyId: 'k1', keyHash: 'h1', reason: 'revoked' }),
     teamChanged: (teamId: string) => events.teamChanged({ teamId, reason: 'updated' }),
+    scopeChanged: (level: 'user' | 'organization', id: string) => events.scopeChanged({ level, id, reason: 'updated' }),
   };
 }
 
@@ -71,6 +72,32 @@ describe('KeyCacheService', () => {
     expect(lookups).toHaveLength(2); // t2's key still served from memory
     void cache.get('h1');
     expect(lookups).toHaveLength(3); // t1's key read again, with its team's new models
+  });
+
+  it("drops the keys of a user, or charged to an organisation, whose limits changed, and keeps others'", async () => {
+    const { cache, lookups, scopeChanged } = setup();
+    const grant = (userId: string | null, organizationId: string | null) =>
+      ({ ...record(false), userId, organizationId }) as KeyGrant;
+    for (const [hash, g] of [
+      ['h1', grant('u1', null)],
+      ['h2', grant('u2', 'o1')],
+      ['h3', grant(null, 'o2')],
+    ] as const) {
+      const p = cache.get(hash);
+      lookups.at(-1)!(g);
+      await p;
+    }
+    scopeChanged('user', 'u1');
+    void cache.get('h2');
+    void cache.get('h3');
+    expect(lookups).toHaveLength(3);
+    void cache.get('h1');
+    expect(lookups).toHaveLength(4);
+    scopeChanged('organization', 'o1');
+    void cache.get('h3');
+    expect(lookups).toHaveLength(4);
+    void cache.get('h2');
+    expect(lookups).toHaveLength(5);
   });
 
   it('does not cache a row read before a team change that arrived during the lookup', async () => {
