@@ -18,7 +18,8 @@ function send<T>(res: HttpResponse, answer: Answer<T>): T | string {
 
 @ApiTags('analytics')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or wrong master key', ...errorResponse })
+@ApiResponse({ status: 401, description: 'Missing or unknown key', ...errorResponse })
+@ApiResponse({ status: 403, description: 'Your role does not allow this route', ...errorResponse })
 @ApiResponse({ status: 400, ...errorResponse })
 @Controller('v1')
 export class AnalyticsController {

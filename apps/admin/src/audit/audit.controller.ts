@@ -7,7 +7,8 @@ import { AuditService } from './audit.service';
 
 @ApiTags('audit')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or wrong master key', ...errorResponse })
+@ApiResponse({ status: 401, description: 'Missing or unknown key', ...errorResponse })
+@ApiResponse({ status: 403, description: 'Your role does not allow this route', ...errorResponse })
 @Controller('v1/audit')
 export class AuditController {
   constructor(@Inject(AuditService) private readonly audit: AuditService) {}

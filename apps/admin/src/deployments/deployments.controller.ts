@@ -7,7 +7,8 @@ import { DeploymentsService } from './deployments.service';
 
 @ApiTags('deployments')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or wrong master key', ...errorResponse })
+@ApiResponse({ status: 401, description: 'Missing or unknown key', ...errorResponse })
+@ApiResponse({ status: 403, description: 'Your role does not allow this route', ...errorResponse })
 @Controller('v1/deployments')
 export class DeploymentsController {
   constructor(@Inject(DeploymentsService) private readonly deployments: DeploymentsService) {}

@@ -8,7 +8,8 @@ import { EndUsersService } from './end-users.service';
 /** End users (customers) under /v1 and LiteLLM's /customer routes. */
 @ApiTags('end-users')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or wrong master key', ...errorResponse })
+@ApiResponse({ status: 401, description: 'Missing or unknown key', ...errorResponse })
+@ApiResponse({ status: 403, description: 'Your role does not allow this route', ...errorResponse })
 @Controller()
 export class EndUsersController {
   constructor(@Inject(EndUsersService) private readonly endUsers: EndUsersService) {}

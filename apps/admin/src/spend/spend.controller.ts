@@ -9,7 +9,8 @@ const instantHelp = 'ISO 8601 date or date-time, or epoch seconds';
 
 @ApiTags('spend')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or wrong master key', ...errorResponse })
+@ApiResponse({ status: 401, description: 'Missing or unknown key', ...errorResponse })
+@ApiResponse({ status: 403, description: 'Your role does not allow this route', ...errorResponse })
 @Controller('v1/spend')
 export class SpendController {
   constructor(@Inject(SpendService) private readonly spend: SpendService) {}

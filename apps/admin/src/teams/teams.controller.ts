@@ -14,7 +14,8 @@ import { TeamsService } from './teams.service';
 
 @ApiTags('teams')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or wrong master key', ...errorResponse })
+@ApiResponse({ status: 401, description: 'Missing or unknown key', ...errorResponse })
+@ApiResponse({ status: 403, description: 'Your role does not allow this route', ...errorResponse })
 @Controller('v1/teams')
 export class TeamsController {
   constructor(@Inject(TeamsService) private readonly teams: TeamsService) {}
