@@ -455,6 +455,20 @@ model_list:
     });
     expect(inTeam.status).toBe(201);
     expect((await own('/key/delete', 'POST', { keys: [mine.json.id] })).status).toBe(200);
+    // A key acts with its user's roles: no one but a proxy admin makes one for another user.
+    const borrowed = await call(keys.team_admin_on_A, {
+      method: 'POST',
+      path: '/key/generate',
+      body: { team_id: targets.A.team, user_id: userIds.proxy_admin },
+    });
+    expect(borrowed.status).toBe(403);
+    // An organisation admin moves its teams only into organisations it administers.
+    const moved = await call(keys.org_admin, {
+      method: 'PATCH',
+      path: `/v1/teams/${targets.A.team}`,
+      body: { organization_id: targets.B.org },
+    });
+    expect(moved.status).toBe(403);
 
     const viewer = (method: string, path: string, body?: unknown) =>
       call(keys.internal_user_viewer, { method, path, body });

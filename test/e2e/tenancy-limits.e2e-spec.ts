@@ -141,6 +141,18 @@ model_list:
       body: JSON.stringify({ user_id: user.user_id, rpm_limit: 8 }),
     });
     expect(res.status).toBe(200);
+    // The user, organisation and member routes answer on the gateway's port too, with the same roles.
+    const viaGateway = await fetch(`${stack.gatewayUrl}/user/info`, {
+      headers: { authorization: `Bearer ${keys[0]!.key}` },
+    });
+    expect(viaGateway.status).toBe(200);
+    expect(((await viaGateway.json()) as { user_id: string }).user_id).toBe(user.user_id);
+    const notAllowed = await fetch(`${stack.gatewayUrl}/v1/organizations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys[0]!.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ organization_alias: 'nope' }),
+    });
+    expect(notAllowed.status).toBe(403);
     await waitFor(async () => (await ask(keys[1]!.key)).status === 200, {
       timeoutMs: 2000,
       intervalMs: 50,

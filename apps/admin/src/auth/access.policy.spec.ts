@@ -49,7 +49,12 @@ describe('access policy', () => {
     expect(keyAllows(c, 'write', { id: 'k', userId: null, team: teamA })).toBe(true);
     expect(keyAllows(c, 'write', { id: 'k', userId: null, team: teamB })).toBe(false);
     expect(keyCreateAllows(c, teamA, undefined)).toBe(true);
+    expect(keyCreateAllows(c, teamA, 'me')).toBe(true);
     expect(keyCreateAllows(c, teamB, undefined)).toBe(false);
+    // A key acts with its user's roles: making one for another user would borrow theirs.
+    expect(keyCreateAllows(c, teamA, 'a-proxy-admin')).toBe(false);
+    expect(keyCreateAllows(user('internal_user', [], [['O', 'org_admin']]), teamA, 'someone')).toBe(false);
+    expect(keyCreateAllows(user('proxy_admin'), teamA, 'someone')).toBe(true);
   });
 
   it('never lets a viewer write, whatever team or organisation role they hold', () => {

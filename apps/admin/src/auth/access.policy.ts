@@ -100,16 +100,19 @@ export function keyAllows(c: Caller, action: 'read' | 'write', key: KeyFacts | u
 }
 
 /**
- * A new key: team admins (and organisation admins) make keys in their team for anyone; an internal user makes keys
- * for themselves (user_id their own), alone or in a team they belong to.
+ * A new key: team admins (and organisation admins) make the team's service keys (no user_id) and their own keys in
+ * it; an internal user makes keys for themselves (user_id their own), alone or in a team they belong to. Only proxy
+ * admins make keys for other users: a key acts with its user's roles here, so one made for someone else would be a
+ * way to borrow theirs.
  */
 export function keyCreateAllows(c: Caller, team: TeamFacts | undefined | null, userId: unknown): boolean {
   if (globalAllows(c, 'write')) return true;
   if (c.kind === 'master' || !mayWrite(c)) return false;
   if (team === undefined) return false;
+  const forSelf = userId === c.userId;
+  if (!forSelf && userId != null) return false;
   if (team !== null && teamAllows(c, 'members', team)) return true;
-  if (userId !== c.userId) return false;
-  return team === null || c.teams.has(team.id);
+  return forSelf && (team === null || c.teams.has(team.id));
 }
 
 export function organizationAllows(

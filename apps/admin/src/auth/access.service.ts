@@ -92,7 +92,9 @@ export class AccessService {
         const ids = valuesAt(req, policy.from);
         if (ids.length === 0) return policy.orGlobal === true && globalAllows(caller, 'read');
         for (const id of ids) if (!teamAllows(caller, policy.action, await this.team(id))) return false;
-        return true;
+        // Moving a team to another organisation (or out of one) is creating it there.
+        const moveTo = policy.action === 'write' ? bodyOf(req)['organization_id'] : undefined;
+        return moveTo === undefined || teamCreateAllows(caller, str(moveTo) ?? null);
       }
       case 'team_create':
         return teamCreateAllows(caller, str(bodyOf(req)['organization_id']));
