@@ -248,10 +248,13 @@ router_settings:
     expect(((await info.json()) as { info: { team_id: string } }).info.team_id).toBe(teamId);
     expect((await call('/v1/teams')).status).toBe(200);
 
-    // Same auth as admin's own port: a virtual key is not the master key.
+    // Same auth as admin's own port: a team's key belongs to no user, so it has no admin role; an unknown key is 401.
     const denied = await call('/v1/teams', {}, generated.key);
-    expect(denied.status).toBe(401);
-    expect(((await denied.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
+    expect(denied.status).toBe(403);
+    expect(((await denied.json()) as { error: { type: string } }).error.type).toBe('permission_error');
+    const unknown = await call('/v1/teams', {}, `${generated.key.slice(0, -4)}zzzz`);
+    expect(unknown.status).toBe(401);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
 
     expect((await fetch(`${stack.gatewayUrl}/health/liveliness`)).status).toBe(200);
     expect((await fetch(`${stack.gatewayUrl}/health/readiness`)).status).toBe(200);
