@@ -56,7 +56,14 @@ export class AccessService {
     if (!secret.startsWith(KEY_SECRET_PREFIX)) throw new ApiException(Errors.unauthorized(INVALID));
     const key = await this.keys.findByHash(this.hasher.hash(secret), this.hasher.legacy(secret));
     const now = Date.now();
-    if (!key || key.revokedAt !== null || key.blocked || (key.expiresAt !== null && key.expiresAt.getTime() <= now))
+    // Refused here exactly when the gateway refuses it: revoked, blocked (itself or its team), expired.
+    if (
+      !key ||
+      key.revokedAt !== null ||
+      key.blocked ||
+      key.teamBlocked ||
+      (key.expiresAt !== null && key.expiresAt.getTime() <= now)
+    )
       throw new ApiException(Errors.unauthorized(INVALID));
     const user = key.userId === null ? undefined : await this.users.get(key.userId);
     if (!user) {
