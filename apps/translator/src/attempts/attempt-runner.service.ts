@@ -127,25 +127,26 @@ export class AttemptRunner {
       prepared = { ...prepared, deployment: { ...prepared.deployment, model: upstreamModel } };
     }
 
+    const a: Attempt = {
+      request,
+      requestId,
+      attempt: attemptNo,
+      clientReply,
+      prepared,
+      op,
+      input,
+      t0,
+      trail,
+      abort: new AbortController(),
+      timedOut: false,
+      settled: false,
+      committed: false,
+    };
     if (input.summary.countTokens === true && op.route !== 'passthrough') {
       // No token-counting endpoint behind this adapter: the documented estimate, without an upstream call.
-      const local: Attempt = {
-        request,
-        requestId,
-        attempt: attemptNo,
-        clientReply,
-        prepared,
-        op,
-        input,
-        t0,
-        trail,
-        abort: new AbortController(),
-        timedOut: false,
-        settled: true,
-        committed: true,
-      };
+      a.settled = a.committed = true;
       const count = Buffer.from(JSON.stringify({ input_tokens: estimateTokens(input.summary.promptChars) }), 'utf8');
-      return this.frames.response(local, count, this.frames.meta(local, 200, NO_USAGE));
+      return this.frames.response(a, count, this.frames.meta(a, 200, NO_USAGE));
     }
 
     const header = request.header(H.timeoutMs);
@@ -186,22 +187,7 @@ export class AttemptRunner {
       );
     }
 
-    const abort = new AbortController();
-    const a: Attempt = {
-      request,
-      requestId,
-      attempt: attemptNo,
-      clientReply,
-      prepared,
-      op,
-      input,
-      t0,
-      abort,
-      timedOut: false,
-      settled: false,
-      committed: false,
-      trail,
-    };
+    const abort = a.abort;
     const depth = Number(request.header(H.fallbackDepth));
     if (Number.isInteger(depth) && depth > 0) a.fallbackDepth = depth;
     const timer = setTimeout(() => {
