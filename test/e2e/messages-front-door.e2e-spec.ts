@@ -12,13 +12,16 @@ import {
   expectNoSecretsInLogs,
   keySpendNanos,
   newKey,
+  FAKE_AWS_KEYS,
   startFakeAnthropic,
+  startFakeBedrock,
   startFakeGemini,
   startFakeOpenAI,
   startStack,
   waitFor,
   waitForUsageRows,
   type FakeAnthropic,
+  type FakeBedrock,
   type FakeGemini,
   type FakeUpstream,
   type Stack,
@@ -34,7 +37,9 @@ const WEATHER_TOOL = {
 /**
  * The Anthropic Messages front door through the five services, with the official Anthropic SDK as the
  * client (as Claude Code is): routed to an OpenAI-compatible fake (translated both ways), to the fake
- * Anthropic API (passed through), and to the fake Gemini API (translated through its native adapter).
+ * Anthropic API (passed through), to Claude on Vertex AI and on Bedrock (passed through, in each cloud's
+ * dialect), to a Bedrock model that is not Claude (translated through Converse), and to the fake Gemini API
+ * (translated through its native adapter).
  */
 describe('/v1/messages end to end', () => {
   const ANTHROPIC_KEY = `sk-ant-api03-e2e-${randomBytes(12).toString('hex')}`;
@@ -43,6 +48,7 @@ describe('/v1/messages end to end', () => {
   let anthropicUp: FakeAnthropic;
   let openaiUp: FakeUpstream;
   let geminiUp: FakeGemini;
+  let bedrockUp: FakeBedrock;
   let stack: Stack;
   let keyDir: string;
   let key: { id: string; key: string };
@@ -51,11 +57,15 @@ describe('/v1/messages end to end', () => {
   const errorBodies: string[] = [];
 
   beforeAll(async () => {
-    [anthropicUp, openaiUp, geminiUp] = await Promise.all([
+    [anthropicUp, openaiUp, geminiUp, bedrockUp] = await Promise.all([
       startFakeAnthropic({ apiKey: ANTHROPIC_KEY }),
       startFakeOpenAI({ apiKey: OPENAI_KEY, chunks: 7 }),
       startFakeGemini({ apiKey: GEMINI_KEY }),
+      startFakeBedrock(),
     ]);
+    const [awsKeyId, awsKey] = Object.entries(FAKE_AWS_KEYS)[0]!;
+    const bedrock = (name: string, model: string) =>
+      `  - model_name: ${name}\n    litellm_params: { model: bedrock/${model}, aws_bedrock_runtime_endpoint: ${bedrockUp.url}, aws_region_name: us-east-1, aws_access_key_id: ${awsKeyId}, aws_secret_access_key: os.environ/AWS_E2E_SECRET }\n`;
     const openai = (name: string, model: string) =>
       `  - model_name: ${name}\n    litellm_params: { model: openai/${model}, api_base: ${openaiUp.url}, api_key: os.environ/OPENAI_E2E_KEY }\n`;
     const anthropic = (name: string, model: string) =>
@@ -68,7 +78,12 @@ describe('/v1/messages end to end', () => {
     const gemini = (name: string, model: string) =>
       `  - model_name: ${name}\n    litellm_params: { model: gemini/${model}, api_base: ${geminiUp.url}, api_key: os.environ/GEMINI_E2E_KEY }\n`;
     stack = await startStack({
-      env: { ANTHROPIC_E2E_KEY: ANTHROPIC_KEY, OPENAI_E2E_KEY: OPENAI_KEY, GEMINI_E2E_KEY: GEMINI_KEY },
+      env: {
+        ANTHROPIC_E2E_KEY: ANTHROPIC_KEY,
+        OPENAI_E2E_KEY: OPENAI_KEY,
+        GEMINI_E2E_KEY: GEMINI_KEY,
+        AWS_E2E_SECRET: awsKey.secretAccessKey,
+      },
       configYaml: `model_list:\n${[
         // Claude Code's model names, mapped to other providers' models.
         openai('claude-sonnet-4-5', 'gpt-4o'),
@@ -83,6 +98,10 @@ describe('/v1/messages end to end', () => {
         gemini('gem-cut', 'gemini-2.0-flash-drop'),
         gemini('gem-limited', 'gemini-2.0-flash-429'),
         vertex('claude-vertex', 'claude-sonnet-4-5@20250929'),
+        bedrock('claude-bedrock', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0'),
+        bedrock('claude-bedrock-limited', 'anthropic.fake-429'),
+        bedrock('claude-bedrock-broken', 'anthropic.fake-stream-error'),
+        bedrock('nova', 'amazon.nova-pro-v1:0'),
       ].join('')}`,
     });
     key = await newKey(stack);
@@ -91,7 +110,7 @@ describe('/v1/messages end to end', () => {
 
   afterAll(async () => {
     await stack?.stop();
-    await Promise.all([anthropicUp?.close(), openaiUp?.close(), geminiUp?.close()]);
+    await Promise.all([anthropicUp?.close(), openaiUp?.close(), geminiUp?.close(), bedrockUp?.close()]);
     if (keyDir) rmSync(keyDir, { recursive: true, force: true });
   });
 
@@ -372,6 +391,108 @@ describe('/v1/messages end to end', () => {
     });
   });
 
+  describe('to Claude on Bedrock (passed through InvokeModel)', () => {
+    it('sends the body without model and stream, with the Bedrock version and the betas in it, and answers whole', async () => {
+      const msg = await client.messages.create(
+        { model: 'claude-bedrock', max_tokens: 256, messages: [{ role: 'user', content: 'Hi' }] },
+        { headers: { 'anthropic-beta': 'context-1m-2025-08-07' } },
+      );
+      expect(msg).toMatchObject({ type: 'message', role: 'assistant', stop_reason: 'end_turn' });
+      expect(msg.id).toMatch(/^msg_bdrk_/);
+      expect(msg.content).toEqual([{ type: 'text', text: FAKE_ANTHROPIC_TEXT }]);
+      expect(bedrockUp.lastRequest).toMatchObject({
+        operation: 'invoke',
+        modelId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+        body: {
+          anthropic_version: 'bedrock-2023-05-31',
+          anthropic_beta: ['context-1m-2025-08-07'],
+          max_tokens: 256,
+          messages: [{ role: 'user', content: 'Hi' }],
+        },
+      });
+      expect(Object.keys(bedrockUp.lastRequest!.body as object).sort()).toEqual([
+        'anthropic_beta',
+        'anthropic_version',
+        'max_tokens',
+        'messages',
+      ]);
+    });
+
+    it("relays a thinking + tool-use stream as Claude wrote it, and continues the turn with the tool's result", async () => {
+      const stream = client.messages.stream({
+        model: 'claude-bedrock',
+        max_tokens: 4096,
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        tools: [WEATHER_TOOL],
+        messages: [{ role: 'user', content: 'What is the weather in Paris? Use the tool.' }],
+      });
+      const first = await stream.finalMessage();
+      expect(bedrockUp.lastRequest?.operation).toBe('invoke-with-response-stream');
+      expect(first.stop_reason).toBe('tool_use');
+      expect(first.content.map((b) => b.type)).toEqual(['thinking', 'tool_use']);
+      const thinking = first.content[0] as Anthropic.ThinkingBlock;
+      expect(thinking.thinking).toBe(FAKE_ANTHROPIC_THINKING);
+      const call = first.content[1] as Anthropic.ToolUseBlock;
+      expect(call.id).toMatch(/^toolu_bdrk_/);
+      expect(call.input).toEqual({ city: expect.any(String) });
+      // The thinking block's signature went through unchanged: the fake refuses one it did not issue.
+      const second = await client.messages.create({
+        model: 'claude-bedrock',
+        max_tokens: 4096,
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        tools: [WEATHER_TOOL],
+        messages: [
+          { role: 'user', content: 'What is the weather in Paris? Use the tool.' },
+          { role: 'assistant', content: first.content },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: 'Sunny, 21 C' }] },
+        ],
+      });
+      expect(second.content.at(-1)).toEqual({ type: 'text', text: 'The tool returned: Sunny, 21 C.' });
+    });
+
+    it("counts tokens with Bedrock's CountTokens", async () => {
+      const n = await client.messages.countTokens({
+        model: 'claude-bedrock',
+        messages: [{ role: 'user', content: 'Count these words' }],
+      });
+      expect(n).toEqual({ input_tokens: Math.ceil('Count these words'.length / 4) });
+      expect(bedrockUp.lastRequest?.operation).toBe('count-tokens');
+    });
+
+    it("answers Bedrock's errors in Anthropic's envelope, and ends a broken stream with Anthropic's error event", async () => {
+      const limited = await failure(
+        client.messages.create({
+          model: 'claude-bedrock-limited',
+          max_tokens: 64,
+          messages: [{ role: 'user', content: 'x' }],
+        }),
+      );
+      expect(limited.status).toBe(429);
+      expect(limited.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+      const broken = client.messages.stream({
+        model: 'claude-bedrock-broken',
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'x' }],
+      });
+      const texts: string[] = [];
+      broken.on('text', (t) => texts.push(t));
+      const e = await failure(broken.finalMessage());
+      expect(texts.join('')).toBe('Hello');
+      expect(JSON.stringify(e.error)).toMatch(/overloaded_error|api_error/);
+    });
+
+    it('translates requests for Bedrock models other than Claude through Converse', async () => {
+      const msg = await client.messages.create({
+        model: 'nova',
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
+      expect(bedrockUp.lastRequest?.operation).toBe('converse');
+      expect(msg.content).toEqual([{ type: 'text', text: expect.stringContaining('fake Bedrock') }]);
+      expect(msg.id).toMatch(/^msg_/);
+    });
+  });
+
   describe('to a Gemini deployment (translated through the native adapter)', () => {
     it('answers text and streams it, with the x-api-key auth Anthropic SDKs send by default', async () => {
       const viaKey = new Anthropic({ apiKey: key.key, baseURL: stack.gatewayUrl, maxRetries: 0 });
@@ -478,6 +599,9 @@ describe('/v1/messages end to end', () => {
     const streamed = await c.messages
       .stream({ model: 'claude-opus-4-1', max_tokens: 64, messages: [{ role: 'user', content: 'Count me too' }] })
       .finalMessage();
+    const onBedrock = await c.messages
+      .stream({ model: 'claude-bedrock', max_tokens: 64, messages: [{ role: 'user', content: 'And me' }] })
+      .finalMessage();
     const rows = await waitForUsageRows<{
       requested_model: string;
       stream: number;
@@ -489,13 +613,14 @@ describe('/v1/messages end to end', () => {
       select: 'requested_model, stream, status, prompt_tokens, completion_tokens, cost_nanos',
       where: `key_id = '${k.id}'`,
       orderBy: 'requested_model',
-      until: (r) => r.length === 2,
+      until: (r) => r.length === 3,
     });
     expect(rows.map((r) => [r.requested_model, Number(r.stream), Number(r.status)])).toEqual([
+      ['claude-bedrock', 1, 200],
       ['claude-opus-4-1', 1, 200],
       ['claude-sonnet-4-5', 0, 200],
     ]);
-    const [opus, sonnet] = rows;
+    const [bedrockRow, opus, sonnet] = rows;
     expect(Number(sonnet!.prompt_tokens)).toBe(whole.usage.input_tokens);
     expect(Number(sonnet!.completion_tokens)).toBe(whole.usage.output_tokens);
     // Priced from the catalogue by the upstream model (gpt-4o; Claude Opus 4.1).
@@ -510,7 +635,13 @@ describe('/v1/messages end to end', () => {
     expect(Number(opus!.completion_tokens)).toBe(streamed.usage.output_tokens);
     expect(BigInt(opus!.cost_nanos)).toBe(costOf('claude-opus-4-1-20250805', usageOf(streamed.usage)));
     expect(BigInt(opus!.cost_nanos)).toBeGreaterThan(0n);
-    const total = BigInt(sonnet!.cost_nanos) + BigInt(opus!.cost_nanos);
+    expect(Number(bedrockRow!.prompt_tokens)).toBe(onBedrock.usage.input_tokens);
+    expect(Number(bedrockRow!.completion_tokens)).toBe(onBedrock.usage.output_tokens);
+    expect(BigInt(bedrockRow!.cost_nanos)).toBe(
+      costOf('anthropic.claude-sonnet-4-5-20250929-v1:0', usageOf(onBedrock.usage)),
+    );
+    expect(BigInt(bedrockRow!.cost_nanos)).toBeGreaterThan(0n);
+    const total = BigInt(sonnet!.cost_nanos) + BigInt(opus!.cost_nanos) + BigInt(bedrockRow!.cost_nanos);
     await waitFor(async () => ((await keySpendNanos(stack.databaseUrl, k.id)) === total ? true : undefined), {
       timeoutMs: 20_000,
       what: 'the key spend in Postgres',

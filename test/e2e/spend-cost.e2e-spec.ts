@@ -273,9 +273,23 @@ model_list:
       group_by_day: string;
       api_keys: { api_key: string; total_spend: number; metadata: { model: string }[] }[];
     }[];
-    const mine = global.find((d) => d.group_by_day === today)!.api_keys.find((k) => k.api_key === keyId)!;
+    const mine = global
+      .find((d) => d.group_by_day === `${today}T00:00:00+00:00`)!
+      .api_keys.find((k) => k.api_key === keyId)!;
     expect(Math.round(mine.total_spend * 1e9)).toBe(Number(total));
     expect(mine.metadata.map((m) => m.model).sort()).toEqual(Object.keys(PRICES).sort());
+    // The same key's report as LiteLLM answers `api_key=`: totals and per-model details.
+    const perKey = (await (await admin(`/global/spend/report?api_key=${key}`)).json()) as {
+      api_key: string;
+      total_cost: number;
+      total_input_tokens: number;
+      model_details: { model: string; total_cost: number }[];
+    }[];
+    expect(perKey.map((k) => k.api_key)).toEqual([keyId]);
+    expect(Math.round(perKey[0]!.total_cost * 1e9)).toBe(Number(total));
+    expect(perKey[0]!.model_details.map((m) => m.model).sort()).toEqual(Object.keys(PRICES).sort());
+    expect(JSON.stringify(perKey)).not.toContain(key);
     expect((await admin(`/spend/logs?api_key=nonsense`)).status).toBe(400);
+    expect((await admin(`/global/spend/report?api_key=nonsense`)).status).toBe(400);
   });
 });

@@ -80,6 +80,7 @@ export * from './embeddings/embeddings.response';
 export * from './openai/openai.embeddings';
 export * from './gemini/gemini.embeddings';
 export * from './bedrock/bedrock.embeddings';
+export * from './bedrock/bedrock.passthrough';
 export * from './cohere/cohere.embeddings';
 export * from './completions/completions.request';
 export * from './completions/completions.response';

@@ -145,9 +145,17 @@ export interface ProviderAdapter<F extends StreamFraming = StreamFraming> {
    * `input.summary`, never `input.body`. A client API with no entry here is translated to `chat` where it
    * can be (canonical/encoded-operation.ts).
    */
-  readonly passthrough?: Partial<Record<ClientApi, ChatOperation<F>>>;
+  readonly passthrough?: Partial<Record<ClientApi, PassthroughOperation<F>>>;
   /** Maps a non-2xx upstream reply to the error the client (or the router's retry logic) sees. */
   normaliseError(reply: UpstreamErrorInput, deployment: ProviderDeployment): GatewayError;
+}
+
+/**
+ * A pass-through of a client API (ProviderAdapter.passthrough), for every deployment of the adapter or, with
+ * `serves`, only those whose model speaks that API (Claude among Bedrock's models); the others are translated.
+ */
+export interface PassthroughOperation<F extends StreamFraming = StreamFraming> extends ChatOperation<F> {
+  serves?(deployment: ProviderDeployment): boolean;
 }
 
 /** One operation of a provider API: how to ask, and how to read the answer, whole or streamed. */

@@ -45,7 +45,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-const HEALTH_TIMEOUT_MS = 30_000;
+const HEALTH_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 const LOG_TAIL_LINES = 40;
 

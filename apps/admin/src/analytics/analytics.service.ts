@@ -4,6 +4,7 @@ import {
   analyticsReport,
   CLICKHOUSE,
   usageLogs,
+  type AnalyticsDimension,
   type AnalyticsMetrics,
   type AnalyticsRow,
   type ClickHouseClient,
@@ -14,7 +15,13 @@ import { Errors, nanosToUsd } from '@switchyard/contracts';
 import { ApiException } from '../common/api.exception';
 import { isUnavailable } from '../spend/spend.service';
 import { encodeCursor, MAX_LOG_LIMIT, parseAnalyticsQuery, parseLogsQuery } from './analytics-query';
-import { toGlobalSpendReport, toLitellmSpendLog, type GlobalSpendGroup, type LitellmSpendLog } from './litellm-spend';
+import {
+  toGlobalSpendReport,
+  toKeySpendReport,
+  toLitellmSpendLog,
+  type GlobalSpendGroup,
+  type LitellmSpendLog,
+} from './litellm-spend';
 import { toCsv } from './csv';
 
 /** An answer in JSON, or CSV text when format=csv was asked for. */
@@ -116,13 +123,31 @@ export class AnalyticsService {
     return rows.map(toLitellmSpendLog);
   }
 
-  /** LiteLLM's GET /global/spend/report: spend per day and team (or customer, or key), per model. */
-  async globalSpendReport(filter: UsageFilter, group: GlobalSpendGroup): Promise<Record<string, unknown>[]> {
+  /**
+   * LiteLLM's GET /global/spend/report: spend per day and team (or customer, or key), per key and model; `names`
+   * gives the teams' aliases, looked up by the caller from the team ids the rows carry.
+   */
+  async globalSpendReport(
+    filter: UsageFilter,
+    group: GlobalSpendGroup,
+    names: (teamIds: string[]) => Promise<ReadonlyMap<string, string>>,
+  ): Promise<Record<string, unknown>[]> {
     const dimension = group === 'team' ? 'team' : group === 'customer' ? 'end_user' : 'key';
+    const groupBy: AnalyticsDimension[] = dimension === 'key' ? ['key', 'model'] : [dimension, 'key', 'model'];
     const { rows } = await this.guard(() =>
-      analyticsReport(this.clickhouse, this.database, { ...filter, groupBy: [dimension, 'model'], interval: 'day' }),
+      analyticsReport(this.clickhouse, this.database, { ...filter, groupBy, interval: 'day' }),
     );
-    return toGlobalSpendReport(group, dimension, rows);
+    const teamNames =
+      group === 'team' ? await names([...new Set(rows.map((r) => String(r.dimensions.team)))]) : undefined;
+    return toGlobalSpendReport(group, dimension, rows, teamNames);
+  }
+
+  /** LiteLLM's GET /global/spend/report?api_key= (or internal_user_id=): per key, per model. */
+  async keySpendReport(filter: UsageFilter): Promise<Record<string, unknown>[]> {
+    const { rows } = await this.guard(() =>
+      analyticsReport(this.clickhouse, this.database, { ...filter, groupBy: ['key', 'model'] }),
+    );
+    return toKeySpendReport(rows);
   }
 
   private async guard<T>(run: () => Promise<T>): Promise<T> {

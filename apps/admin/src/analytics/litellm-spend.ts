@@ -63,23 +63,30 @@ export function toLitellmSpendLog(r: UsageLogRow): LitellmSpendLog {
 export type GlobalSpendGroup = 'team' | 'customer' | 'api_key';
 const LIST_KEY = { team: 'teams', customer: 'customers', api_key: 'api_keys' } as const;
 const NAME_KEY = { team: 'team_name', customer: 'customer', api_key: 'api_key' } as const;
+/** What LiteLLM's report calls spend without a team. */
+export const UNASSIGNED_TEAM = 'Unassigned Team';
+
+const byTotal = <T extends { total: bigint }>([, a]: [string, T], [, b]: [string, T]): number =>
+  b.total > a.total ? 1 : b.total < a.total ? -1 : 0;
 
 /**
- * LiteLLM's /global/spend/report: one entry per day, each listing the groups' spend with a per-model
- * breakdown (`metadata`). Rows come grouped by day, the group's dimension and model.
+ * LiteLLM's /global/spend/report: one entry per day (`group_by_day` as LiteLLM writes it, midnight UTC with
+ * its offset), each listing the groups' spend (largest first) with the spend of each key and model in the
+ * group (`metadata`: `model`, `spend`, `total_tokens`, `api_key`: the key's id, never key material). Rows
+ * come grouped by day, the group's dimension, key and model; `names` gives teams their alias.
  */
 export function toGlobalSpendReport(
   group: GlobalSpendGroup,
   dimension: 'team' | 'end_user' | 'key',
   rows: AnalyticsRow[],
+  names: ReadonlyMap<string, string> = new Map(),
 ): Record<string, unknown>[] {
-  const days = new Map<
-    string,
-    Map<string, { total: bigint; metadata: { model: string; spend: number; total_tokens: number }[] }>
-  >();
+  type Entry = { model: string; spend: number; total_tokens: number; api_key: string };
+  const days = new Map<string, Map<string, { total: bigint; metadata: Entry[] }>>();
   for (const r of rows) {
-    const day = r.bucket!.toISOString().slice(0, 10);
-    const name = String(r.dimensions[dimension] ?? '');
+    const day = `${r.bucket!.toISOString().slice(0, 10)}T00:00:00+00:00`;
+    const id = String(r.dimensions[dimension] ?? '');
+    const name = group === 'team' ? (names.get(id) ?? (id === '' ? UNASSIGNED_TEAM : id)) : id;
     const groups = days.get(day) ?? new Map();
     days.set(day, groups);
     const g = groups.get(name) ?? { total: 0n, metadata: [] };
@@ -89,6 +96,7 @@ export function toGlobalSpendReport(
       model: String(r.dimensions.model ?? ''),
       spend: nanosToUsd(r.spend_nanos),
       total_tokens: r.prompt_tokens + r.completion_tokens,
+      api_key: String(r.dimensions.key ?? ''),
     });
   }
   return [...days.entries()]
@@ -96,7 +104,37 @@ export function toGlobalSpendReport(
     .map(([day, groups]) => ({
       group_by_day: day,
       [LIST_KEY[group]]: [...groups.entries()]
-        .sort(([, a], [, b]) => (b.total > a.total ? 1 : b.total < a.total ? -1 : 0))
+        .sort(byTotal)
         .map(([name, g]) => ({ [NAME_KEY[group]]: name, total_spend: nanosToUsd(g.total), metadata: g.metadata })),
     }));
+}
+
+/**
+ * LiteLLM's /global/spend/report for one key (`api_key=`) or one key owner (`internal_user_id=`): per key, its
+ * total cost and tokens and each model's. Rows come grouped by key and model.
+ */
+export function toKeySpendReport(rows: AnalyticsRow[]): Record<string, unknown>[] {
+  type Model = { model: string; total_cost: number; total_input_tokens: number; total_output_tokens: number };
+  const keys = new Map<string, { total: bigint; input: number; output: number; models: Model[] }>();
+  for (const r of rows) {
+    const id = String(r.dimensions.key ?? '');
+    const k = keys.get(id) ?? { total: 0n, input: 0, output: 0, models: [] };
+    keys.set(id, k);
+    k.total += BigInt(r.spend_nanos);
+    k.input += r.prompt_tokens;
+    k.output += r.completion_tokens;
+    k.models.push({
+      model: String(r.dimensions.model ?? ''),
+      total_cost: nanosToUsd(r.spend_nanos),
+      total_input_tokens: r.prompt_tokens,
+      total_output_tokens: r.completion_tokens,
+    });
+  }
+  return [...keys.entries()].sort(byTotal).map(([id, k]) => ({
+    api_key: id,
+    total_cost: nanosToUsd(k.total),
+    total_input_tokens: k.input,
+    total_output_tokens: k.output,
+    model_details: k.models,
+  }));
 }

@@ -5,7 +5,14 @@ import type { LitellmSpendLog } from '../analytics/litellm-spend';
 import { instant, single } from '../spend/spend-query';
 import { z } from 'zod';
 import { Errors } from '@switchyard/contracts';
-import { KEY_SECRET_PREFIX, KeyHasher, KeysRepository, UsersRepository, keyPrefix } from '@switchyard/db';
+import {
+  KEY_SECRET_PREFIX,
+  KeyHasher,
+  KeysRepository,
+  TeamsRepository,
+  UsersRepository,
+  keyPrefix,
+} from '@switchyard/db';
 import { ApiException } from '../common/api.exception';
 import { isUuid, parseInput } from '../common/parse-input';
 import { CreateKeySchema, UpdateKeySchema, type CreatedKeyJson, type KeyJson } from '../keys/keys.schemas';
@@ -32,6 +39,7 @@ export class LitellmService {
     @Inject(KeysService) private readonly keys: KeysService,
     @Inject(TeamsService) private readonly teams: TeamsService,
     @Inject(KeysRepository) private readonly keysRepo: KeysRepository,
+    @Inject(TeamsRepository) private readonly teamsRepo: TeamsRepository,
     @Inject(AnalyticsService) private readonly analytics: AnalyticsService,
     @Inject(KeyHasher) private readonly hasher: KeyHasher,
     @Inject(UsersService) private readonly users: UsersService,
@@ -49,18 +57,7 @@ export class LitellmService {
   async spendLogs(query: Record<string, unknown>): Promise<LitellmSpendLog[]> {
     const filter = litellmDates(query);
     const apiKey = single(query, 'api_key');
-    if (apiKey !== undefined) {
-      const id = apiKey.startsWith(KEY_SECRET_PREFIX)
-        ? (await this.findBySecret(apiKey))?.id
-        : isUuid(apiKey)
-          ? apiKey
-          : undefined;
-      if (id === undefined)
-        throw new ApiException(
-          Errors.invalidRequest('Invalid api_key: give a key id (GET /v1/keys) or a key this proxy issued.', 'api_key'),
-        );
-      filter.equals = { ...filter.equals, key: id };
-    }
+    if (apiKey !== undefined) filter.equals = { ...filter.equals, key: await this.spendKeyId(apiKey) };
     const user = single(query, 'user_id');
     if (user !== undefined) filter.equals = { ...filter.equals, user };
     const requestId = single(query, 'request_id');
@@ -72,12 +69,37 @@ export class LitellmService {
     return this.analytics.litellmSpendLogs(filter);
   }
 
-  /** LiteLLM's GET /global/spend/report?start_date=&end_date=&group_by=team|customer|api_key. */
-  globalSpendReport(query: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+  /** A key named as LiteLLM clients name it: its id, or the key itself (never echoed back). */
+  private async spendKeyId(apiKey: string): Promise<string> {
+    const id = apiKey.startsWith(KEY_SECRET_PREFIX)
+      ? (await this.findBySecret(apiKey))?.id
+      : isUuid(apiKey)
+        ? apiKey
+        : undefined;
+    if (id === undefined)
+      throw new ApiException(
+        Errors.invalidRequest('Invalid api_key: give a key id (GET /v1/keys) or a key this proxy issued.', 'api_key'),
+      );
+    return id;
+  }
+
+  /**
+   * LiteLLM's GET /global/spend/report?start_date=&end_date=&group_by=team|customer|api_key; with `api_key=` or
+   * `internal_user_id=`, LiteLLM's per-key report of that key or of that user's keys instead.
+   */
+  async globalSpendReport(query: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+    const filter = litellmDates(query);
+    const apiKey = single(query, 'api_key');
+    const owner = single(query, 'internal_user_id');
+    if (apiKey !== undefined || owner !== undefined) {
+      if (apiKey !== undefined) filter.equals = { ...filter.equals, key: await this.spendKeyId(apiKey) };
+      if (owner !== undefined) filter.equals = { ...filter.equals, user: owner };
+      return this.analytics.keySpendReport(filter);
+    }
     const group = single(query, 'group_by') ?? 'team';
     if (group !== 'team' && group !== 'customer' && group !== 'api_key')
       throw new ApiException(Errors.invalidRequest('Invalid group_by: use team, customer or api_key.', 'group_by'));
-    return this.analytics.globalSpendReport(litellmDates(query), group);
+    return this.analytics.globalSpendReport(filter, group, (ids) => this.teamsRepo.aliases(ids));
   }
 
   /** LiteLLM's /key/generate: a user_id no user has yet makes that user (internal_user), as LiteLLM does. */

@@ -3,8 +3,13 @@ import type { ClientApi, RequestSummary } from '@switchyard/contracts';
 import { adapterFor, ProviderError, type ProviderAdapter, type ProviderDeployment } from '@switchyard/providers';
 import { operationFor } from './attempt-operation';
 
-const operationOf = (adapter: ProviderAdapter, api: ClientApi, raw: Uint8Array, s: RequestSummary | undefined) =>
-  operationFor(adapter, api, raw, s, 'r1');
+const operationOf = (
+  adapter: ProviderAdapter,
+  api: ClientApi,
+  raw: Uint8Array,
+  s: RequestSummary | undefined,
+  deployment: ProviderDeployment = { id: 'd', modelName: 'g', provider: adapter.provider, model: 'm' },
+) => operationFor(adapter, api, raw, s, 'r1', deployment);
 
 const summary = (model: string): RequestSummary => ({
   model,
@@ -139,5 +144,77 @@ describe('operationFor: legacy completions on Azure', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
+  });
+});
+
+describe('operationFor: Messages on Bedrock', () => {
+  const aws = { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret', region: 'us-east-1' };
+  const awsCtx = { now: () => 0, credentials: { aws } };
+  const claude: ProviderDeployment = {
+    ...d('bedrock', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0'),
+    apiBase: 'https://bedrock.example',
+  };
+  const nova = d('bedrock', 'amazon.nova-pro-v1:0');
+  const messages = {
+    model: 'g',
+    max_tokens: 5,
+    stream: true,
+    messages: [{ role: 'user', content: 'hi' }],
+  };
+  const messagesSummary = (extra: Partial<RequestSummary> = {}): RequestSummary => ({
+    ...summary('g'),
+    stream: true,
+    maxTokens: 5,
+    clientHeaders: { 'anthropic-version': '2023-06-01', 'anthropic-beta': 'context-1m-2025-08-07' },
+    ...extra,
+  });
+
+  it('passes Claude models through InvokeModel and translates the others through Converse', () => {
+    const adapter = adapterFor(claude);
+    expect(operationOf(adapter, 'anthropic.messages', bytes(messages), messagesSummary(), claude)?.route).toBe(
+      'passthrough',
+    );
+    expect(operationOf(adapter, 'anthropic.messages', bytes(messages), messagesSummary(), nova)?.route).toBe(
+      'translated',
+    );
+    // Chat requests stay on Converse whatever the model.
+    const chat = bytes({ model: 'g', messages: [{ role: 'user', content: 'hi' }] });
+    expect(operationOf(adapter, 'openai.chat', chat, summary('g'), claude)?.route).toBe('same');
+  });
+
+  it("moves the model to the URL and the version and betas into the body, as Bedrock's InvokeModel takes them", () => {
+    const op = operationOf(adapterFor(claude), 'anthropic.messages', bytes(messages), messagesSummary(), claude)!;
+    const r = op.buildRequest(claude, awsCtx);
+    expect(r.url).toBe(
+      'https://bedrock.example/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke-with-response-stream',
+    );
+    expect(r.headers['accept']).toBe('application/vnd.amazon.eventstream');
+    expect(r.headers['anthropic-version']).toBeUndefined();
+    expect(r.headers['anthropic-beta']).toBeUndefined();
+    expect(JSON.parse(Buffer.from(r.body as Uint8Array).toString('utf8'))).toEqual({
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'hi' }],
+      anthropic_version: 'bedrock-2023-05-31',
+      anthropic_beta: ['context-1m-2025-08-07'],
+    });
+  });
+
+  it("counts tokens with CountTokens, the InvokeModel body base64-encoded, and answers in Anthropic's shape", () => {
+    const count = { model: 'g', messages: [{ role: 'user', content: 'hi' }] };
+    const s = { ...messagesSummary({ countTokens: true, stream: false, clientHeaders: {} }), maxTokens: undefined };
+    delete s.maxTokens;
+    const op = operationOf(adapterFor(claude), 'anthropic.messages', bytes(count), s, claude)!;
+    const r = op.buildRequest(claude, awsCtx);
+    expect(r.url).toBe('https://bedrock.example/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/count-tokens');
+    const wrapped = JSON.parse(Buffer.from(r.body as Uint8Array).toString('utf8')) as {
+      input: { invokeModel: { body: string } };
+    };
+    expect(JSON.parse(Buffer.from(wrapped.input.invokeModel.body, 'base64').toString('utf8'))).toEqual({
+      messages: [{ role: 'user', content: 'hi' }],
+      anthropic_version: 'bedrock-2023-05-31',
+      max_tokens: 1,
+    });
+    expect(op.parseResponse('{"inputTokens":42}', {}).body).toBe('{"input_tokens":42}');
+    expect(() => op.parseResponse('{"tokens":42}', {})).toThrow(/input_tokens/);
   });
 });

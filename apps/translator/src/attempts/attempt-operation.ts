@@ -57,7 +57,8 @@ export interface AttemptOperation {
 
 /**
  * The one place that decides, per client API and adapter, how an attempt is served (AttemptRoute) and binds
- * the operation to the request. Undefined when the adapter cannot serve the API at all (the caller answers
+ * the operation to the request (`deployment` is the one it goes to, its model as sent upstream: a pass-through
+ * may serve only some models). Undefined when the adapter cannot serve the API at all (the caller answers
  * with its API-mismatch error, so another deployment may). Throws a ProviderError for a request the API
  * cannot carry to this provider (a 400).
  */
@@ -67,6 +68,7 @@ export function operationFor(
   raw: Uint8Array,
   summary: RequestSummary | undefined,
   requestId: string,
+  deployment: ProviderDeployment,
 ): AttemptOperation | undefined {
   const answerId = answerIdFor(clientApi, requestId);
   if (clientApi === 'openai.embeddings') {
@@ -89,7 +91,9 @@ export function operationFor(
   const served: ClientApi = adapter.api === 'native' ? 'openai.chat' : adapter.api;
   if (clientApi === served) return bind('same', adapter.chat, chatInput(raw, summary), answerId);
   const passthrough = adapter.passthrough?.[clientApi];
-  if (passthrough !== undefined) return bind('passthrough', passthrough, chatInput(raw, summary), answerId);
+  if (passthrough !== undefined && (passthrough.serves === undefined || passthrough.serves(deployment))) {
+    return bind('passthrough', passthrough, chatInput(raw, summary), answerId);
+  }
   if (!TRANSLATED_CLIENT_APIS.has(clientApi)) return undefined;
   const input = translatedChatInput(clientApi, raw, summary, adapter);
   return bind('translated', encodedOperation(adapter, clientApi, requestId), input, answerId);

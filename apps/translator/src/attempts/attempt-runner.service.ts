@@ -104,42 +104,49 @@ export class AttemptRunner {
     const clientApi = request.header(H.clientApi) || 'openai.chat';
     if (!isClientApi(clientApi)) return fail(badRequest(`Unknown client API '${clientApi}' in ${H.clientApi}.`));
     const adapter = prepared.adapter;
+    const summary = decodeSummary(request.header(H.summary));
+    // A wildcard deployment (`model: openai/*`) sends the model the client asked for; usage, pricing and the
+    // answer then name that model, never `*`. The copy lives for this attempt only. It is resolved before the
+    // operation is chosen (a pass-through may serve only some models), from the gateway's summary; a chat
+    // request sent without one names its model in the body, read by operationFor.
+    const wanted = summary === undefined ? undefined : upstreamModelFor(prepared.deployment, summary.model);
+    if (wanted !== undefined && wanted !== prepared.deployment.model) {
+      prepared = { ...prepared, deployment: { ...prepared.deployment, model: wanted } };
+    }
     let op: AttemptOperation | undefined;
     try {
-      op = operationFor(adapter, clientApi, request.data, decodeSummary(request.header(H.summary)), requestId);
+      op = operationFor(adapter, clientApi, request.data, summary, requestId, prepared.deployment);
     } catch (e) {
       if (e instanceof ProviderError) return fail(e.gatewayError);
       throw e;
     }
     if (op === undefined) return fail(apiMismatch(prepared, clientApi));
     const input = op.input;
-
-    // A wildcard deployment (`model: openai/*`) sends the model the client asked for; usage, pricing and the
-    // answer then name that model, never `*`. The copy lives for this attempt only.
     const upstreamModel = upstreamModelFor(prepared.deployment, input.summary.model);
     if (upstreamModel !== prepared.deployment.model) {
       prepared = { ...prepared, deployment: { ...prepared.deployment, model: upstreamModel } };
     }
 
+    const a: Attempt = {
+      request,
+      requestId,
+      attempt: attemptNo,
+      clientReply,
+      prepared,
+      op,
+      input,
+      t0,
+      trail,
+      abort: new AbortController(),
+      timedOut: false,
+      settled: false,
+      committed: false,
+    };
     if (input.summary.countTokens === true && op.route !== 'passthrough') {
       // No token-counting endpoint behind this adapter: the documented estimate, without an upstream call.
-      const local: Attempt = {
-        request,
-        requestId,
-        attempt: attemptNo,
-        clientReply,
-        prepared,
-        op,
-        input,
-        t0,
-        trail,
-        abort: new AbortController(),
-        timedOut: false,
-        settled: true,
-        committed: true,
-      };
+      a.settled = a.committed = true;
       const count = Buffer.from(JSON.stringify({ input_tokens: estimateTokens(input.summary.promptChars) }), 'utf8');
-      return this.frames.response(local, count, this.frames.meta(local, 200, NO_USAGE));
+      return this.frames.response(a, count, this.frames.meta(a, 200, NO_USAGE));
     }
 
     const header = request.header(H.timeoutMs);
@@ -180,22 +187,7 @@ export class AttemptRunner {
       );
     }
 
-    const abort = new AbortController();
-    const a: Attempt = {
-      request,
-      requestId,
-      attempt: attemptNo,
-      clientReply,
-      prepared,
-      op,
-      input,
-      t0,
-      abort,
-      timedOut: false,
-      settled: false,
-      committed: false,
-      trail,
-    };
+    const abort = a.abort;
     const depth = Number(request.header(H.fallbackDepth));
     if (Number.isInteger(depth) && depth > 0) a.fallbackDepth = depth;
     const timer = setTimeout(() => {

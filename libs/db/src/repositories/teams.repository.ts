@@ -85,6 +85,19 @@ export class TeamsRepository {
     return rows.map(toTeamRecord);
   }
 
+  /** The aliases of these teams (deleted ones included: reports name what spent), by id; unnamed teams absent. */
+  async aliases(ids: readonly string[]): Promise<Map<string, string>> {
+    const uuids = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
+    if (uuids.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('teams')
+      .select(['id', 'team_alias'])
+      .where('id', 'in', uuids)
+      .where('team_alias', 'is not', null)
+      .execute();
+    return new Map(rows.map((r) => [r.id, r.team_alias!]));
+  }
+
   async get(id: string): Promise<TeamRecord | undefined> {
     const row = await this.db
       .selectFrom('teams')

@@ -24,12 +24,19 @@ function passthroughBody(
   input: ChatInput,
   deployment: ProviderDeployment,
   countTokens: boolean,
+  betas: string | undefined,
 ): Uint8Array {
   const edits: Record<string, string | null> = {};
   for (const f of input.summary.strip) edits[f] = null;
   Object.assign(edits, variant.bodyEdits);
   // Vertex AI's count-tokens endpoint names the model in the body; its rawPredict takes it in the URL.
-  if (edits['model'] !== null || countTokens) edits['model'] = JSON.stringify(deployment.model);
+  const modelInBody = countTokens ? (variant.countTokens?.modelInBody ?? true) : edits['model'] !== null;
+  if (modelInBody) edits['model'] = JSON.stringify(deployment.model);
+  if (betas !== undefined) edits['anthropic_beta'] = JSON.stringify(betas.split(','));
+  // Bedrock counts the tokens of a whole InvokeModel body, which needs max_tokens; a count request has none.
+  if (countTokens && variant.countTokens !== undefined && input.summary.maxTokens === undefined) {
+    edits['max_tokens'] ??= '1';
+  }
   const edited = editTopLevel(input.raw, edits);
   if (edited !== undefined) return edited;
   const body = JSON.parse(Buffer.from(input.raw).toString('utf8')) as Record<string, unknown>;
@@ -40,7 +47,7 @@ function passthroughBody(
   return Buffer.from(JSON.stringify(body), 'utf8');
 }
 
-function buildPassthroughRequest(
+export function buildPassthroughRequest(
   variant: AnthropicApiVariant,
   input: ChatInput,
   deployment: ProviderDeployment,
@@ -50,7 +57,7 @@ function buildPassthroughRequest(
   const countTokens = input.summary.countTokens === true;
   const headers: Record<string, string> = {
     'content-type': 'application/json',
-    accept: input.stream ? 'text/event-stream' : 'application/json',
+    accept: input.stream ? (variant.streamAccept ?? 'text/event-stream') : 'application/json',
   };
   if (variant.versionHeader) headers['anthropic-version'] = client['anthropic-version'] ?? ANTHROPIC_VERSION;
   Object.assign(headers, variant.authHeaders(ctx, deployment));
@@ -62,9 +69,12 @@ function buildPassthroughRequest(
   }
   // The client's betas (Claude Code's features) and the deployment's, merged.
   const beta = mergeBetas(client['anthropic-beta'], extraBeta);
-  if (beta !== undefined) headers['anthropic-beta'] = beta;
+  const betaInBody = variant.betas === 'body';
+  if (beta !== undefined && !betaInBody) headers['anthropic-beta'] = beta;
   const url = countTokens ? variant.countTokensUrl(deployment, ctx) : variant.url(deployment, input.stream, ctx);
-  return { url, method: 'POST', headers, body: passthroughBody(variant, input, deployment, countTokens) };
+  const body = passthroughBody(variant, input, deployment, countTokens, betaInBody ? beta : undefined);
+  const wrap = countTokens ? variant.countTokens?.wrap : undefined;
+  return { url, method: 'POST', headers, body: wrap !== undefined ? wrap(body) : body };
 }
 
 /** The usage of a whole Messages answer, read from its last member where it sits, else by parsing it all. */
@@ -90,15 +100,25 @@ function scanUsage(body: string | Uint8Array): TokenUsage | undefined {
   return hasUsage(usage) ? anthropicTokenUsage(usage, thinkingChars) : undefined;
 }
 
-function parsePassthroughResponse(body: string | Uint8Array, input: ChatInput): ParsedResponse {
+/**
+ * A whole pass-through answer: the upstream's bytes, read for usage; a token count's answer is checked, and
+ * rewritten as Anthropic's `{input_tokens}` where the API answers in its own shape (Bedrock's `inputTokens`).
+ */
+export function parsePassthroughResponse(
+  variant: AnthropicApiVariant,
+  body: string | Uint8Array,
+  input: ChatInput,
+): ParsedResponse {
   if (input.summary.countTokens === true) {
     const doc = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8')) as unknown;
-    if (typeof (doc as { input_tokens?: unknown } | null)?.input_tokens !== 'number') {
+    const read = variant.countTokens?.read;
+    const count = read !== undefined ? read(doc) : (doc as { input_tokens?: unknown } | null)?.input_tokens;
+    if (typeof count !== 'number') {
       throw badResponse('The provider answered count_tokens without input_tokens. Retry the request.');
     }
     // Counting tokens generates nothing and is not billed.
     return {
-      body: null,
+      body: read !== undefined ? JSON.stringify({ input_tokens: count }) : null,
       usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
     };
   }
@@ -122,7 +142,7 @@ export function renderSseEvent(e: SseEvent): string {
 export function createAnthropicPassthrough(variant: AnthropicApiVariant): ChatOperation<'sse'> {
   return {
     buildRequest: (input, deployment, ctx) => buildPassthroughRequest(variant, input, deployment, ctx),
-    parseResponse: (body, input) => parsePassthroughResponse(body, input),
+    parseResponse: (body, input) => parsePassthroughResponse(variant, body, input),
     createStreamTranslator: (opts) =>
       canonicalStreamTranslator(opts, new AnthropicStreamReader({ model: opts.request?.model }), {
         passthrough: (e) => renderSseEvent(e as SseEvent),

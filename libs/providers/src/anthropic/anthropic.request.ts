@@ -682,6 +682,23 @@ export interface AnthropicApiVariant {
   bodyEdits?: Readonly<Record<string, string | null>>;
   /** The URL of the API's token-counting endpoint (`/v1/messages/count_tokens`). */
   countTokensUrl(deployment: ProviderDeployment, ctx: RequestContext): string;
+  /**
+   * Pass-through only: where a client's `anthropic-beta` values go. `header` (default) as the header;
+   * `body` as the `anthropic_beta` array member (Claude on Bedrock, whose InvokeModel has no such header).
+   */
+  betas?: 'header' | 'body';
+  /** Pass-through only: the `accept` of a streamed request (default `text/event-stream`). */
+  streamAccept?: string;
+  /**
+   * Pass-through only: the token-counting request's body, when the API wraps the Messages body (Bedrock's
+   * CountTokens takes it base64-encoded inside `{"input":{"invokeModel":{"body"}}}`), and how its answer
+   * gives the count (`input_tokens` when absent). The model goes in that body unless `countModelInBody` is false.
+   */
+  countTokens?: {
+    modelInBody: boolean;
+    wrap(body: Uint8Array): Uint8Array;
+    read(answer: unknown): number | undefined;
+  };
 }
 
 /** POST {api_base}/v1/messages; an api_base that already ends in /v1 or /v1/messages is taken as it is. */

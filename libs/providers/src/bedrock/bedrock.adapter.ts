@@ -8,6 +8,7 @@ import { signBedrockRequest } from './bedrock.signer';
 import { canonicalStreamTranslator } from '../canonical/canonical-stream';
 import { BedrockStreamReader } from './bedrock.stream';
 import { bedrockEmbeddings } from './bedrock.embeddings';
+import { bedrockClaudePassthrough } from './bedrock.passthrough';
 
 /**
  * AWS Bedrock through the runtime's Converse API (`bedrock/<model id>`, or LiteLLM's `bedrock/converse/...`):
@@ -24,6 +25,7 @@ import { bedrockEmbeddings } from './bedrock.embeddings';
  *   send back on assistant messages to continue. Other families' reasoning settings are not mapped.
  * - `cache_control` on messages, parts and tools becomes cache points; usage reports cache reads and writes.
  * - `user` and string `metadata` become `requestMetadata` (Bedrock's invocation-log metadata).
+ * Messages clients (`/v1/messages`) on Claude models pass through InvokeModel instead (bedrock.passthrough.ts).
  */
 const signWithAws = async (request: UpstreamRequest, ctx: RequestContext): Promise<UpstreamRequest> => {
   const aws = ctx.credentials.aws;
@@ -51,5 +53,6 @@ export const bedrockAdapter: ProviderAdapter<'aws-eventstream'> = {
       ),
   },
   embeddings: { ...bedrockEmbeddings, signRequest: signWithAws },
+  passthrough: { 'anthropic.messages': { ...bedrockClaudePassthrough, signRequest: signWithAws } },
   normaliseError: (reply, deployment) => normaliseBedrockError(reply, deployment),
 };

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { awsHeaders, encodeAwsEventStreamMessage } from '@switchyard/providers';
 import { closeServer, createFakeTimers, listen, readBody, sendJson, writePaced } from './fake-http';
 
 /**
@@ -54,6 +56,12 @@ import { closeServer, createFakeTimers, listen, readBody, sendJson, writePaced }
  * which the fake Google origin (startFakeGemini) also serves as Claude on Vertex AI: there the model is in
  * the URL, `model` in the body is refused, `anthropic_version: "vertex-2023-10-16"` is required in it, ids
  * read msg_vrtx_… / toolu_vrtx_…, and a stream has Vertex's own `vertex_event` after message_start.
+ * The fake Bedrock runtime (startFakeBedrock) serves it as Claude on Bedrock (InvokeModel): the model in the
+ * URL, `model` and `stream` refused in the body, `anthropic_version: "bedrock-2023-05-31"` required and
+ * `anthropic_beta` (a list) taken there, max_tokens required for counting too (CountTokens counts a whole
+ * InvokeModel body), ids msg_bdrk_… / toolu_bdrk_…, errors in Bedrock's `{"message"}` with
+ * x-amzn-errortype, and streams as AWS event-stream `chunk` events whose `bytes` hold each Messages event
+ * (message_stop with `amazon-bedrock-invocationMetrics`), an in-stream error as a modelStreamErrorException.
  */
 
 const PIECES = ['Hello', ' from', ' the', ' fake', ' Anthropic', ' server', '.'];
@@ -63,6 +71,7 @@ const SIGNING_SECRET = randomBytes(16).toString('hex');
 /** Claude on Vertex AI takes the API version in the body, as this member, with this one value. */
 const VERSION_FIELD = 'anthropic_version';
 const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
+const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
 
 export interface FakeAnthropicOptions {
   port?: number;
@@ -184,6 +193,22 @@ interface Checked {
   toolNames: string[];
 }
 
+/** One stream event on the wire: an SSE event's text, or an AWS event-stream message. */
+interface Frame {
+  type: string;
+  wire: string | Uint8Array;
+}
+
+/** How Bedrock reports the errors of Claude models: status and exception per Anthropic error type. */
+const BEDROCK_ERRORS: Readonly<Record<string, [number, string]>> = {
+  invalid_request_error: [400, 'ValidationException'],
+  rate_limit_error: [429, 'ThrottlingException'],
+  api_error: [500, 'InternalServerException'],
+  overloaded_error: [503, 'ServiceUnavailableException'],
+  not_found_error: [404, 'ResourceNotFoundException'],
+  permission_error: [403, 'AccessDeniedException'],
+};
+
 function validate(
   body: Json,
   endpoint: 'messages' | 'count_tokens',
@@ -191,21 +216,33 @@ function validate(
   issued: (t: string, sig: string) => boolean,
 ): Checked {
   // On Vertex the model is in the URL (rawPredict), except for count-tokens, and the version is in the body.
-  const modelInBody = dialect === 'anthropic' || endpoint === 'count_tokens';
+  // On Bedrock the model is always in the URL, and a count is of a whole InvokeModel body.
+  const bedrock = dialect === 'bedrock';
+  const modelInBody = dialect === 'anthropic' || (dialect === 'vertex' && endpoint === 'count_tokens');
+  const fields = endpoint === 'messages' || bedrock ? MESSAGE_FIELDS : COUNT_FIELDS;
   for (const k of Object.keys(body)) {
     const allowed =
-      (endpoint === 'messages' ? MESSAGE_FIELDS : COUNT_FIELDS).has(k) || (dialect === 'vertex' && k === VERSION_FIELD);
-    if (!allowed || (k === 'model' && !modelInBody)) throw new Invalid(`${k}: Extra inputs are not permitted`);
+      fields.has(k) || (dialect !== 'anthropic' && k === VERSION_FIELD) || (bedrock && k === 'anthropic_beta');
+    if (!allowed || (k === 'model' && !modelInBody) || (bedrock && k === 'stream')) {
+      throw new Invalid(
+        bedrock
+          ? `Malformed input request: #: extraneous key [${k}] is not permitted, please reformat your input and try again.`
+          : `${k}: Extra inputs are not permitted`,
+      );
+    }
   }
-  if (dialect === 'vertex') {
+  if (dialect !== 'anthropic') {
+    const version = bedrock ? BEDROCK_ANTHROPIC_VERSION : VERTEX_ANTHROPIC_VERSION;
     if (body[VERSION_FIELD] === undefined) throw new Invalid(`${VERSION_FIELD}: Field required`);
-    if (body[VERSION_FIELD] !== VERTEX_ANTHROPIC_VERSION)
-      throw new Invalid(`${VERSION_FIELD}: Input should be '${VERTEX_ANTHROPIC_VERSION}'`);
+    if (body[VERSION_FIELD] !== version) throw new Invalid(`${VERSION_FIELD}: Input should be '${version}'`);
   }
+  const betas = body['anthropic_beta'];
+  if (betas !== undefined && (!Array.isArray(betas) || !betas.every((b) => typeof b === 'string' && b.length > 0)))
+    throw new Invalid('anthropic_beta: Input should be a valid list of strings');
   if (modelInBody && (typeof body['model'] !== 'string' || body['model'].length === 0))
     throw new Invalid('model: Field required');
   if (!Array.isArray(body['messages'])) throw new Invalid('messages: Field required');
-  if (endpoint === 'messages') {
+  if (endpoint === 'messages' || bedrock) {
     const mt = body['max_tokens'];
     if (mt === undefined) throw new Invalid('max_tokens: Field required');
     if (typeof mt !== 'number' || !Number.isInteger(mt))
@@ -539,7 +576,7 @@ type OutBlock =
   | { type: 'tool_use'; id: string; name: string; input: Json };
 
 /** How a Messages request reached the fake: Anthropic's own API, or Claude on Vertex AI (rawPredict). */
-export type AnthropicDialect = 'anthropic' | 'vertex';
+export type AnthropicDialect = 'anthropic' | 'vertex' | 'bedrock';
 
 /** One Messages request, as the server that received it hands it to createFakeAnthropicMessages' handler. */
 export interface FakeMessagesCall {
@@ -549,6 +586,8 @@ export interface FakeMessagesCall {
   model: string;
   /** The trigger model (`fake-429`, `fake-drop`, ...) whose behaviour to show, if any. */
   trigger?: string;
+  /** Stream the answer whatever the body says (Bedrock's InvokeModelWithResponseStream: no `stream` member). */
+  stream?: boolean;
 }
 
 /**
@@ -575,16 +614,21 @@ export function createFakeAnthropicMessages(
   const issued = new Map<string, string>();
   let seq = 0;
 
-  // Vertex's request ids (in error bodies) carry `vrtx` too: req_vrtx_011C….
+  // Vertex's ids carry `vrtx` (msg_vrtx_…, toolu_vrtx_…, req_vrtx_… in error bodies), Bedrock's `bdrk`.
+  const tag = (dialect: AnthropicDialect): string =>
+    dialect === 'vertex' ? 'vrtx_' : dialect === 'bedrock' ? 'bdrk_' : '';
   const requestId = (dialect: AnthropicDialect = 'anthropic'): string =>
-    `req_${dialect === 'vertex' ? 'vrtx_' : ''}011CFake${randomBytes(8).toString('hex')}`;
-  // Vertex's ids carry `vrtx` (msg_vrtx_…, toolu_vrtx_…), as Bedrock's carry `bdrk`.
+    `req_${tag(dialect)}011CFake${randomBytes(8).toString('hex')}`;
   const nextId = (prefix: string, dialect: AnthropicDialect): string =>
-    `${prefix}_${dialect === 'vertex' ? 'vrtx_' : ''}01Fake${(++seq).toString(36).padStart(6, '0')}`;
+    `${prefix}_${tag(dialect)}01Fake${(++seq).toString(36).padStart(6, '0')}`;
 
-  /** Anthropic's own response headers; Vertex's front end sends none of them. */
+  /** Anthropic's own response headers; Vertex's front end sends none of them, Bedrock its own. */
   const anthropicHeaders = (dialect: AnthropicDialect, id: string): Record<string, string> =>
-    dialect === 'vertex' ? {} : { 'request-id': id, 'anthropic-organization-id': 'fake-org' };
+    dialect === 'vertex'
+      ? {}
+      : dialect === 'bedrock'
+        ? { 'x-amzn-requestid': randomUUID() }
+        : { 'request-id': id, 'anthropic-organization-id': 'fake-org' };
   const sendAnthropicJson = (
     res: ServerResponse,
     status: number,
@@ -604,7 +648,20 @@ export function createFakeAnthropicMessages(
     message: string,
     extra: Record<string, string> = {},
     dialect: AnthropicDialect = 'anthropic',
-  ): void =>
+  ): void => {
+    if (dialect === 'bedrock') {
+      const [code, exception] = BEDROCK_ERRORS[type] ?? [status, 'InternalServerException'];
+      return sendJson(
+        res,
+        code,
+        { message },
+        {
+          ...extra,
+          'x-amzn-requestid': randomUUID(),
+          'x-amzn-errortype': `${exception}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+        },
+      );
+    }
     sendAnthropicJson(
       res,
       status,
@@ -612,6 +669,7 @@ export function createFakeAnthropicMessages(
       extra,
       dialect,
     );
+  };
 
   const signature = (thinking: string): string => {
     const sig = fakeThinkingSignature(thinking);
@@ -765,15 +823,17 @@ export function createFakeAnthropicMessages(
     }
     if (endpoint === 'count_tokens') {
       const u = usageOf(body, model);
+      const count = u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens;
+      // Bedrock's CountTokens answers in its own casing.
       return sendAnthropicJson(
         res,
         200,
-        { input_tokens: u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens },
+        dialect === 'bedrock' ? { inputTokens: count } : { input_tokens: count },
         {},
         dialect,
       );
     }
-    const stream = body['stream'] === true;
+    const stream = call.stream ?? body['stream'] === true;
     switch (trigger) {
       case 'fake-429':
         return fail(
@@ -857,13 +917,26 @@ export function createFakeAnthropicMessages(
       usage: { input_tokens: number; cache_creation_input_tokens: number; cache_read_input_tokens: number };
     },
   ): void => {
+    const bedrock = s.dialect === 'bedrock';
     res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
+      'content-type': bedrock ? 'application/vnd.amazon.eventstream' : 'text/event-stream; charset=utf-8',
+      ...(!bedrock && { 'cache-control': 'no-cache' }),
       ...anthropicHeaders(s.dialect, requestId()),
     });
-    const ev = (type: string, data: Json): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
-    const events: string[] = [
+    // One Messages event as this dialect streams it: an SSE event, or Bedrock's chunk holding its JSON.
+    const ev = (type: string, data: Json): Frame => {
+      const json = JSON.stringify({ type, ...data });
+      if (!bedrock) return { type, wire: `event: ${type}\ndata: ${json}\n\n` };
+      const bytes = Buffer.from(json).toString('base64');
+      return {
+        type,
+        wire: encodeAwsEventStreamMessage({
+          headers: awsHeaders.event('chunk'),
+          payload: Buffer.from(JSON.stringify({ bytes, p: 'abcdefghijklmnop'.slice(0, 1 + (seq % 16)) })),
+        }),
+      };
+    };
+    const events: Frame[] = [
       ev('message_start', {
         message: {
           id: s.id,
@@ -901,7 +974,7 @@ export function createFakeAnthropicMessages(
       };
       events.push(ev('vertex_event', { usage: { ...metered, tiers: { '0-to-200000': metered } } }));
     }
-    const delta = (index: number, d: Json): string => ev('content_block_delta', { index, delta: d });
+    const delta = (index: number, d: Json): Frame => ev('content_block_delta', { index, delta: d });
     for (const [index, b] of s.blocks.entries()) {
       switch (b.type) {
         case 'text':
@@ -943,17 +1016,24 @@ export function createFakeAnthropicMessages(
       events.push(ev('content_block_stop', { index }));
     }
     // Up to the first delta: message_start (and Vertex's event), the first block's start, a ping, one delta.
-    const firstDelta = events.findIndex((e) => e.startsWith('event: content_block_delta')) + 1;
+    const firstDelta = events.findIndex((e) => e.type === 'content_block_delta') + 1;
+    const wire = (frames: Frame[]): Buffer =>
+      Buffer.concat(frames.map((f) => (typeof f.wire === 'string' ? Buffer.from(f.wire) : f.wire)));
     if (s.trigger === 'fake-drop') {
       // Then the connection goes.
-      res.write(events.slice(0, firstDelta).join(''), () => res.socket?.destroy());
+      res.write(wire(events.slice(0, firstDelta)), () => res.socket?.destroy());
       return;
     }
     if (s.trigger === 'fake-stream-error') {
-      res.end(
-        events.slice(0, firstDelta).join('') +
-          `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })}\n\n`,
-      );
+      const error = bedrock
+        ? encodeAwsEventStreamMessage({
+            headers: awsHeaders.exception('modelStreamErrorException'),
+            payload: Buffer.from(
+              JSON.stringify({ message: 'Overloaded', originalStatusCode: 529, originalMessage: 'Overloaded' }),
+            ),
+          })
+        : `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })}\n\n`;
+      res.end(Buffer.concat([wire(events.slice(0, firstDelta)), Buffer.from(error)]));
       return;
     }
     events.push(
@@ -962,8 +1042,22 @@ export function createFakeAnthropicMessages(
         usage: { output_tokens: s.output },
       }),
     );
-    events.push(ev('message_stop', {}));
-    writePaced(res, events, opts.chunkIntervalMs ?? 0, timers);
+    // Bedrock adds what it metered to the last event.
+    const metrics = {
+      'amazon-bedrock-invocationMetrics': {
+        inputTokenCount: s.usage.input_tokens,
+        outputTokenCount: s.output,
+        invocationLatency: latencyMs + 2,
+        firstByteLatency: latencyMs + 1,
+      },
+    };
+    events.push(ev('message_stop', bedrock ? metrics : {}));
+    writePaced(
+      res,
+      events.map((e) => e.wire),
+      opts.chunkIntervalMs ?? 0,
+      timers,
+    );
   };
 
   return {

@@ -4,14 +4,19 @@ import { closeServer, createFakeTimers, listen, readBodyBytes, sendJson } from '
 import { bedrockEmbeddingsAnswer, FakeRefusal } from './fake-embeddings';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { awsHeaders, encodeAwsEventStreamMessage } from '@switchyard/providers';
+import { awsHeaders, baseModelId, encodeAwsEventStreamMessage, isAnthropicModel } from '@switchyard/providers';
+import { createFakeAnthropicMessages } from './fake-anthropic.server';
 
 /**
  * A fake AWS Bedrock runtime speaking the real Converse / ConverseStream wire format over HTTP (keep-alive),
  * for the SDK fidelity test, end-to-end tests and benches.
  *
  * Endpoints: POST /model/{modelId}/converse (JSON) and POST /model/{modelId}/converse-stream
- * (`application/vnd.amazon.eventstream`), the model id percent-encoded in the path.
+ * (`application/vnd.amazon.eventstream`), the model id percent-encoded in the path; InvokeModel
+ * (POST /model/{modelId}/invoke) for the embedding models and, with /invoke-with-response-stream and
+ * /count-tokens, for Claude models (`anthropic.…`, `us.anthropic.…`): the Messages API as Bedrock serves it,
+ * from the fake Anthropic's behaviour (createFakeAnthropicMessages, dialect `bedrock`; its trigger models as
+ * `anthropic.fake-429`, `anthropic.fake-stream-error`, ...).
  *
  * Authentication, as AWS checks it: every request must carry a SigV4 Authorization header. The fake
  * recomputes the signature with @smithy/signature-v4 from the request's own signed headers, path, body and
@@ -85,7 +90,7 @@ export interface FakeBedrockOptions {
 }
 
 export interface FakeBedrockRequest {
-  operation: 'converse' | 'converse-stream' | 'invoke';
+  operation: 'converse' | 'converse-stream' | 'invoke' | 'invoke-with-response-stream' | 'count-tokens';
   modelId: string;
   headers: IncomingHttpHeaders;
   body: unknown;
@@ -822,7 +827,14 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
    * bodies validated by bedrockEmbeddingsAnswer (fake-embeddings.ts); the input token count in the
    * `x-amzn-bedrock-input-token-count` header, as Bedrock reports it.
    */
-  const invoke = async (req: IncomingMessage, res: ServerResponse, raw: Buffer, rawModelId: string): Promise<void> => {
+  const claude = createFakeAnthropicMessages({ latencyMs });
+  const invoke = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: Buffer,
+    rawModelId: string,
+    operation: 'invoke' | 'invoke-with-response-stream' | 'count-tokens',
+  ): Promise<void> => {
     requests++;
     const url = req.url ?? '/';
     let modelId: string;
@@ -837,8 +849,12 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
     } catch {
       // kept as text; refused below once the caller is authenticated
     }
-    lastRequest = { operation: 'invoke', modelId, headers: req.headers, body };
+    lastRequest = { operation, modelId, headers: req.headers, body };
     if (!(await authenticate(req, res, url.split('?')[0]!, raw))) return;
+    if (isAnthropicModel(baseModelId(modelId))) return invokeClaude(req, res, body, modelId, operation);
+    if (operation !== 'invoke') {
+      return sendError(res, 400, 'ValidationException', `The model ${modelId} does not support ${operation}.`);
+    }
     try {
       const answer = bedrockEmbeddingsAnswer(modelId, body);
       sendJson(res, 200, answer.body, {
@@ -850,6 +866,45 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
       if (!(e instanceof FakeRefusal)) throw e;
       sendError(res, e.status, 'ValidationException', (e.body as { message: string }).message);
     }
+  };
+
+  /** Claude through InvokeModel: the Messages API in Bedrock's dialect; CountTokens unwraps the body it counts. */
+  const invokeClaude = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    modelId: string,
+    operation: 'invoke' | 'invoke-with-response-stream' | 'count-tokens',
+  ): void => {
+    const trigger = modelId.slice(modelId.indexOf('anthropic.') + 'anthropic.'.length);
+    if (operation !== 'count-tokens') {
+      const stream = operation === 'invoke-with-response-stream';
+      return claude.handle(req, res, body, {
+        endpoint: 'messages',
+        dialect: 'bedrock',
+        model: modelId,
+        trigger,
+        stream,
+      });
+    }
+    const input = (body as { input?: { invokeModel?: { body?: unknown } } } | null)?.input;
+    const members = input !== null && typeof input === 'object' ? Object.keys(input) : [];
+    const inner = input?.invokeModel?.body;
+    if (members.length !== 1 || typeof inner !== 'string') {
+      return sendError(
+        res,
+        400,
+        'ValidationException',
+        'input: exactly one of invokeModel or converse is required, and invokeModel.body must be a base64 blob.',
+      );
+    }
+    let counted: unknown;
+    try {
+      counted = JSON.parse(Buffer.from(inner, 'base64').toString('utf8'));
+    } catch {
+      return sendError(res, 400, 'ValidationException', 'The invokeModel body is not valid JSON.');
+    }
+    claude.handle(req, res, counted, { endpoint: 'count_tokens', dialect: 'bedrock', model: modelId, trigger });
   };
 
   const converse = async (req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> => {
@@ -933,9 +988,14 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
         CORAL_SUFFIX,
       );
     }
-    const invokePath = /^\/model\/([^/?]+)\/invoke(?:\?.*)?$/.exec(req.url ?? '/');
+    const invokePath = /^\/model\/([^/?]+)\/(invoke|invoke-with-response-stream|count-tokens)(?:\?.*)?$/.exec(
+      req.url ?? '/',
+    );
     readBodyBytes(req, (raw) => {
-      (invokePath !== null ? invoke(req, res, raw, invokePath[1]!) : converse(req, res, raw)).catch((e: unknown) => {
+      (invokePath !== null
+        ? invoke(req, res, raw, invokePath[1]!, invokePath[2] as 'invoke')
+        : converse(req, res, raw)
+      ).catch((e: unknown) => {
         sendError(res, 500, 'InternalServerException', `fake-bedrock failed: ${(e as Error).message}`);
       });
     });
@@ -951,6 +1011,10 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
     get lastRequest() {
       return lastRequest;
     },
-    close: () => closeServer(server, () => timers.clear()),
+    close: () =>
+      closeServer(server, () => {
+        timers.clear();
+        claude.close();
+      }),
   };
 }

@@ -91,11 +91,17 @@ export function createFakeTimers(): FakeTimers {
  */
 export function writePaced(
   res: ServerResponse,
-  events: readonly string[],
+  events: readonly (string | Uint8Array)[],
   intervalMs: number,
   timers: FakeTimers,
 ): void {
-  if (intervalMs <= 0) return void res.end(events.join(''));
+  if (intervalMs <= 0) {
+    return void res.end(
+      events.every((e) => typeof e === 'string')
+        ? events.join('')
+        : Buffer.concat(events.map((e) => (typeof e === 'string' ? Buffer.from(e) : e))),
+    );
+  }
   let i = 0;
   const next = (): void => {
     if (res.destroyed) return;
