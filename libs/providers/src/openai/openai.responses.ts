@@ -105,7 +105,12 @@ export class OpenAIResponsesStreamReader implements NativeStreamReader<SseEvent>
         });
       }
       case 'response.function_call_arguments.delta':
-        return sink.emit({ type: 'tool_call_delta', choice: 0, index: outputIndex, arguments: String(e['delta'] ?? '') });
+        return sink.emit({
+          type: 'tool_call_delta',
+          choice: 0,
+          index: outputIndex,
+          arguments: String(e['delta'] ?? ''),
+        });
       case 'response.completed':
       case 'response.incomplete': {
         const r = isObject(e['response']) ? e['response'] : {};
@@ -116,7 +121,13 @@ export class OpenAIResponsesStreamReader implements NativeStreamReader<SseEvent>
         sink.emit({
           type: 'finish',
           choice: 0,
-          reason: incomplete ? (reason === 'content_filter' ? 'content_filter' : 'length') : this.calls ? 'tool_calls' : 'stop',
+          reason: incomplete
+            ? reason === 'content_filter'
+              ? 'content_filter'
+              : 'length'
+            : this.calls
+              ? 'tool_calls'
+              : 'stop',
           nativeReason: reason,
         });
         return sink.done();
@@ -126,7 +137,10 @@ export class OpenAIResponsesStreamReader implements NativeStreamReader<SseEvent>
         return sink.emit({ type: 'error', error: failure(r['error'], 'The provider failed the response.') });
       }
       case 'error':
-        return sink.emit({ type: 'error', error: failure(e, 'The provider reported an error in the middle of the stream.') });
+        return sink.emit({
+          type: 'error',
+          error: failure(e, 'The provider reported an error in the middle of the stream.'),
+        });
       default:
         return;
     }

@@ -168,7 +168,9 @@ function toolsOf(tools: unknown): unknown[] {
     if (t['type'] !== 'function') {
       const type = String(t['type']);
       throw bad(
-        BUILT_IN_TOOLS.has(type) ? builtInToolRefusal(type, where) : `${where}.type ${JSON.stringify(type)} is unknown.`,
+        BUILT_IN_TOOLS.has(type)
+          ? builtInToolRefusal(type, where)
+          : `${where}.type ${JSON.stringify(type)} is unknown.`,
         `${where}.type`,
       );
     }
@@ -238,8 +240,7 @@ export function responsesToChatRequest(body: unknown): ChatCompletionRequest {
   const req: ChatCompletionRequest = { model: String(body['model']), messages };
   if (body['stream'] === true) req.stream = true;
   if (typeof body['max_output_tokens'] === 'number') req.max_tokens = body['max_output_tokens'];
-  for (const k of ['temperature', 'top_p'] as const)
-    if (typeof body[k] === 'number') req[k] = body[k] as number;
+  for (const k of ['temperature', 'top_p'] as const) if (typeof body[k] === 'number') req[k] = body[k] as number;
   if (typeof body['user'] === 'string') req.user = body['user'];
   const tools = body['tools'];
   const hasTools = Array.isArray(tools) && tools.length > 0;

@@ -28,8 +28,7 @@ export function toResponsesUsage(u: TokenUsage): ResponsesUsage {
 
 /** A Responses usage object read back into TokenUsage (a passthrough answer's usage). */
 export function fromResponsesUsage(u: unknown): TokenUsage | undefined {
-  if (!isObject(u) || typeof u['input_tokens'] !== 'number' || typeof u['output_tokens'] !== 'number')
-    return undefined;
+  if (!isObject(u) || typeof u['input_tokens'] !== 'number' || typeof u['output_tokens'] !== 'number') return undefined;
   const inDetails = isObject(u['input_tokens_details']) ? u['input_tokens_details'] : {};
   const outDetails = isObject(u['output_tokens_details']) ? u['output_tokens_details'] : {};
   const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
