@@ -141,6 +141,19 @@ export interface AuditLogTable {
   details: Json;
 }
 
+/** A Responses API response kept for previous_response_id and GET (migration 20261125110000). */
+export interface StoredResponsesTable {
+  id: string;
+  owner: string;
+  model: string;
+  status: string;
+  /** jsonb array of input items; written as JSON text. */
+  input: ColumnType<unknown[], string, string>;
+  response: Json;
+  created_at: CreatedAt;
+  expires_at: ColumnType<Date, Date, Date>;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -151,6 +164,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   processed_usage: ProcessedUsageTable;
   audit_log: AuditLogTable;
+  stored_responses: StoredResponsesTable;
 }
 
 export type TeamRow = Selectable<TeamsTable>;

@@ -9,6 +9,7 @@ import { BudgetsRepository } from './repositories/budgets.repository';
 import { EndUsersRepository } from './repositories/end-users.repository';
 import { KeysRepository } from './repositories/keys.repository';
 import { SpendRepository } from './repositories/spend.repository';
+import { StoredResponsesRepository } from './repositories/stored-responses.repository';
 import { TeamsRepository } from './repositories/teams.repository';
 import { KeyHasher, keyHashSecret } from './key-secret';
 import { UnitOfWork } from './unit-of-work';
@@ -20,6 +21,7 @@ const repositories = [
   AuditRepository,
   EndUsersRepository,
   BudgetsRepository,
+  StoredResponsesRepository,
   UnitOfWork,
 ];
 

@@ -14,3 +14,4 @@ export * from './unit-of-work';
 export * from './limits';
 export * from './repositories/end-users.repository';
 export * from './repositories/budgets.repository';
+export * from './repositories/stored-responses.repository';

@@ -159,6 +159,12 @@ export function translatedChatInput(
     if ('error' in asChat) throw new ProviderError(asChat.error);
     return chatInputFromBody(asChat.chat, summary);
   }
+  if (clientApi === 'openai.responses' && body !== null && typeof body === 'object') {
+    // The gateway's members (routing hints, the previous_response_id it expanded into `input`) stay here.
+    const own = { ...(body as Record<string, unknown>) };
+    for (const member of summary.strip) delete own[member];
+    body = own;
+  }
   const chat =
     clientApi === 'openai.responses'
       ? responsesToChatRequest(body)
