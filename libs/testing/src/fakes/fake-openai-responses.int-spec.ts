@@ -98,9 +98,20 @@ describe('fake OpenAI /v1/responses', () => {
       },
     });
     expect(typeof (JSON.parse(r.output_text) as { name: unknown }).name).toBe('string');
-    const cut = await client.responses.create({ model: 'gpt-4o', input: 'Hi', max_output_tokens: 2 });
-    expect(cut).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
-    expect(cut.output_text).toBe('Hello from');
+    const refused = await client.responses.create({ model: 'gpt-4o', input: 'Hi', max_output_tokens: 2 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toMatchObject({ status: 400, param: 'max_output_tokens' });
+    const long = await startFakeOpenAI({ apiKey: 'sk-fake-responses', chunks: 20 });
+    try {
+      const c = new OpenAI({ apiKey: 'sk-fake-responses', baseURL: long.url, maxRetries: 0 });
+      const cut = await c.responses.create({ model: 'gpt-4o', input: 'Hi', max_output_tokens: 16 });
+      expect(cut).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
+      expect(cut.usage?.output_tokens).toBe(16);
+    } finally {
+      await long.close();
+    }
   });
 
   it('refuses what OpenAI refuses, naming the parameter', async () => {

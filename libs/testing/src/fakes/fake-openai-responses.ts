@@ -112,7 +112,8 @@ function textOf(item: Json | undefined): string {
  * - with text.format json_schema: an example of the schema, as JSON text;
  * - else the fake's pieces ("Hello from the fake OpenAI server." cut to `chunks`);
  * - `reasoning.summary` on a `*reason*` model: a reasoning item with FAKE_RESPONSES_REASONING as its summary;
- * - max_output_tokens below the piece count: status "incomplete" (reason max_output_tokens), text cut.
+ * - max_output_tokens (at least 16, as OpenAI requires) below the piece count: status "incomplete" (reason
+ *   max_output_tokens), text cut to that many pieces.
  * Usage: input_tokens = ceil(input text characters / 4), output_tokens = pieces (4 more with reasoning,
  * counted as reasoning_tokens). Model `fake-400` answers 400; `fake-stream-error` streams one delta then an
  * `error` event and `response.failed`; `fake-drop` streams one delta then cuts the connection (the server does).
@@ -137,6 +138,13 @@ export function openAIResponsesAnswer(
     );
   if (body['stream_options'] !== undefined && body['stream'] !== true)
     throw invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options');
+  const mot = body['max_output_tokens'];
+  if (mot !== undefined && mot !== null && (typeof mot !== 'number' || !Number.isInteger(mot) || mot < 16))
+    throw invalid(
+      `Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got ${String(mot)} instead.`,
+      'max_output_tokens',
+      'integer_below_min_value',
+    );
   const model = body['model'];
   if (model === 'fake-400') throw invalid("Invalid value for 'input' (fake-400).", 'input', 'invalid_value');
   const items = checkInput(body['input']);
