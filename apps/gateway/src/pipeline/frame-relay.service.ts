@@ -196,7 +196,10 @@ export class FrameRelay {
             }
             {
               const hold = tap?.chunk(msg.data);
-              if (hold !== undefined) return hold.then(() => write(msg.data));
+              if (hold !== undefined) {
+                if (hold.at > 0) write(msg.data.subarray(0, hold.at));
+                return hold.done.then(() => write(msg.data.subarray(hold.at)));
+              }
             }
             write(msg.data);
             return;

@@ -1,7 +1,7 @@
 import type { GatewayError } from '@switchyard/contracts';
 import type { StreamContext } from '../codecs/client-codec';
 import { responsesStreamError } from '../codecs/openai-responses.codec';
-import type { AnswerTap } from '../pipeline/answer-tap';
+import type { AnswerTap, ChunkHold } from '../pipeline/answer-tap';
 
 const SEQUENCE = /"sequence_number":(\d+)/g;
 const TERMINAL = ['response.completed', 'response.incomplete'];
@@ -23,7 +23,7 @@ export class ResponsesTap implements AnswerTap {
 
   constructor(private readonly keep: KeepResponse | undefined) {}
 
-  chunk(data: Uint8Array): Promise<void> | undefined {
+  chunk(data: Uint8Array): ChunkHold | undefined {
     const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
     let last: RegExpExecArray | null = null;
     for (let m = SEQUENCE.exec(text); m !== null; m = SEQUENCE.exec(text)) last = m;
@@ -33,21 +33,28 @@ export class ResponsesTap implements AnswerTap {
       if (id !== null) this.responseId = id[1];
     }
     if (this.keep === undefined || this.kept || !TERMINAL.some((t) => text.includes(t))) return undefined;
-    for (const event of text.split('\n\n')) {
+    for (let start = 0; start < text.length;) {
+      const end = text.indexOf('\n\n', start);
+      const stop = end === -1 ? text.length : end + 2;
+      const event = text.slice(start, stop);
       const data = event
         .split('\n')
         .filter((l) => l.startsWith('data:'))
         .map((l) => l.slice(5).trimStart())
         .join('\n');
-      if (!TERMINAL.some((t) => data.includes(`"type":"${t}"`))) continue;
-      let parsed: { type?: unknown; response?: unknown };
-      try {
-        parsed = JSON.parse(data) as { type?: unknown; response?: unknown };
-      } catch {
-        continue;
+      if (TERMINAL.some((t) => data.includes(`"type":"${t}"`))) {
+        let parsed: { type?: unknown; response?: unknown } | undefined;
+        try {
+          parsed = JSON.parse(data) as { type?: unknown; response?: unknown };
+        } catch {
+          parsed = undefined;
+        }
+        if (typeof parsed?.type === 'string' && TERMINAL.includes(parsed.type) && isObject(parsed.response)) {
+          // What came before the last event goes out now; only the last event waits for the store.
+          return { at: Buffer.byteLength(text.slice(0, start), 'utf8'), done: this.store(parsed.response) };
+        }
       }
-      if (typeof parsed.type === 'string' && TERMINAL.includes(parsed.type) && isObject(parsed.response))
-        return this.store(parsed.response);
+      start = stop;
     }
     return undefined;
   }
