@@ -90,7 +90,7 @@ router_settings:
     expect((err as NotFoundError).message).not.toMatch(/Unknown request URL/);
     expect((err as NotFoundError).headers?.get('x-request-id')).toMatch(/^req_/);
     expect((err as NotFoundError).headers?.get('x-should-retry')).toBe('false');
-    for (const path of ['/v1/responses', '/v1/images/generations', '/v1/audio/speech']) {
+    for (const path of ['/v1/images/generations', '/v1/audio/speech']) {
       const res = await fetch(`${stack.gatewayUrl}${path}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },

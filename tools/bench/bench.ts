@@ -2,7 +2,8 @@
  * Measures the latency Switchyard adds over calling the same fake upstream directly.
  *
  *   node dist/tools/bench/bench.js [--rates 200,1000] [--seconds 10] [--warmup 2] [--upstream-latency 0]
- *                                  [--front-door chat|messages|embeddings|completions]
+ *                                  [--front-door chat|messages|embeddings|completions|responses|
+ *                                                responses-stored|responses-translated]
  *                                  [--keys master,plain,limited]
  *
  * --keys: which credentials the gateway runs use, one gateway row each: the master key (no limits checked),
@@ -19,7 +20,11 @@
  * `--front-door` picks the front door measured (chat completions by default): `embeddings` and
  * `completions` are passed through to the same API of the upstream (embeddings are never streamed);
  * `messages` sends the gateway Anthropic Messages requests, translated to the upstream's chat completions
- * and back, so the added latency is that of the Messages front door.
+ * and back, so the added latency is that of the Messages front door. `responses` passes Responses API
+ * requests (store: false) through to the upstream's /v1/responses; `responses-stored` the same with
+ * store: true (the gateway keeps each response in Postgres before its last byte); `responses-translated`
+ * sends them to a deployment of a server without the Responses API (hosted_vllm on the same fake), translated
+ * to chat completions and compared with those.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -70,6 +75,13 @@ const COMPLETIONS: ApiRequest = {
   firstContent: '"text"',
 };
 
+const responses = (model: string, store: boolean): ApiRequest => ({
+  path: 'responses',
+  body: (stream) => JSON.stringify({ model, input: PROMPT, store, ...(stream ? { stream: true } : {}) }),
+  firstContent: '"response.output_text.delta"',
+});
+const RESPONSES = responses('gpt-4o-mini', false);
+
 /** A front door: what the gateway is sent, what the upstream is sent directly to compare, whether it streams. */
 interface FrontDoor {
   gateway: ApiRequest;
@@ -83,6 +95,9 @@ const FRONT_DOORS: Record<string, FrontDoor> = {
   messages: { gateway: MESSAGES, direct: CHAT, streams: true },
   embeddings: { gateway: EMBEDDINGS, direct: EMBEDDINGS, streams: false },
   completions: { gateway: COMPLETIONS, direct: COMPLETIONS, streams: true },
+  responses: { gateway: RESPONSES, direct: RESPONSES, streams: true },
+  'responses-stored': { gateway: responses('gpt-4o-mini', true), direct: RESPONSES, streams: true },
+  'responses-translated': { gateway: responses('responses-via-chat', false), direct: CHAT, streams: true },
 };
 
 const KEY_KINDS = ['master', 'plain', 'limited'] as const;
@@ -229,7 +244,8 @@ async function main(): Promise<void> {
             (m) =>
               `  - model_name: ${m}\n    litellm_params: { model: openai/${m}, api_base: ${upstream.url}, api_key: os.environ/BENCH_UPSTREAM_KEY }\n`,
           )
-          .join(''),
+          .join('') +
+        `  - model_name: responses-via-chat\n    litellm_params: { model: hosted_vllm/gpt-4o-mini, api_base: ${upstream.url}, api_key: os.environ/BENCH_UPSTREAM_KEY }\n`,
     });
     const up = new URL(upstream.url);
     const direct = new Pool(up.origin, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });

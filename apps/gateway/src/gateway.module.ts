@@ -12,6 +12,8 @@ import { ChatController } from './chat/chat.controller';
 import { CompletionsController } from './completions/completions.controller';
 import { EmbeddingsController } from './embeddings/embeddings.controller';
 import { MessagesController } from './messages/messages.controller';
+import { ResponsesController } from './responses/responses.controller';
+import { ResponsesService } from './responses/responses.service';
 import { GenerationController } from './generation/generation.controller';
 import { GenerationService } from './generation/generation.service';
 import { HealthController } from './health/health.controller';
@@ -37,6 +39,7 @@ import { UsageRecorder } from './usage/usage-recorder.service';
     EmbeddingsController,
     CompletionsController,
     MessagesController,
+    ResponsesController,
     ModelsController,
     HealthController,
     KeyEventsController,
@@ -46,6 +49,7 @@ import { UsageRecorder } from './usage/usage-recorder.service';
   ],
   providers: [
     KeysRepository,
+    ResponsesService,
     KeyCacheService,
     AuthService,
     GatewayLimitsStore,

@@ -94,6 +94,12 @@ export const EnvSchema = z.object({
    */
   SWITCHYARD_USAGE_LEDGER_RETENTION_HOURS: z.coerce.number().int().positive().optional(),
   /**
+   * How long a response stored by the OpenAI Responses API (`store: true`, the default) is kept, hours: until
+   * then `previous_response_id` can continue it and `GET /v1/responses/{id}` returns it; then it is deleted
+   * (responses.expire-sweep). Default 720 (30 days, as OpenAI keeps them).
+   */
+  SWITCHYARD_RESPONSES_TTL_HOURS: z.coerce.number().int().positive().default(720),
+  /**
    * Where the gateway spools usage events JetStream did not take (NATS unreachable, the stream full), to
    * replay them in order when it is back. One file per NATS prefix and instance id; keep it on a disk that
    * survives a restart of the gateway.

@@ -144,6 +144,19 @@ export interface AuditLogTable {
   after: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
 }
 
+/** A Responses API response kept for previous_response_id and GET (migration 20261125110000). */
+export interface StoredResponsesTable {
+  id: string;
+  owner: string;
+  model: string;
+  status: string;
+  /** jsonb array of input items; written as JSON text. */
+  input: ColumnType<unknown[], string, string>;
+  response: Json;
+  created_at: CreatedAt;
+  expires_at: ColumnType<Date, Date, Date>;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -154,6 +167,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   processed_usage: ProcessedUsageTable;
   audit_log: AuditLogTable;
+  stored_responses: StoredResponsesTable;
 }
 
 export type TeamRow = Selectable<TeamsTable>;

@@ -9,6 +9,7 @@ import { BudgetsRepository } from './repositories/budgets.repository';
 import { EndUsersRepository } from './repositories/end-users.repository';
 import { KeysRepository } from './repositories/keys.repository';
 import { SpendRepository } from './repositories/spend.repository';
+import { StoredResponsesRepository } from './repositories/stored-responses.repository';
 import { TeamsRepository } from './repositories/teams.repository';
 import { UsersRepository } from './repositories/users.repository';
 import { OrganizationsRepository } from './repositories/organizations.repository';
@@ -24,6 +25,7 @@ const repositories = [
   BudgetsRepository,
   UsersRepository,
   OrganizationsRepository,
+  StoredResponsesRepository,
   UnitOfWork,
 ];
 

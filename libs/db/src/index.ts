@@ -16,3 +16,4 @@ export * from './repositories/end-users.repository';
 export * from './repositories/budgets.repository';
 export * from './repositories/users.repository';
 export * from './repositories/organizations.repository';
+export * from './repositories/stored-responses.repository';

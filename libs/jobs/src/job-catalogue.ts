@@ -49,6 +49,15 @@ export const JOB_CATALOGUE = {
     description:
       'Deletes processed_usage rows older than SWITCHYARD_USAGE_LEDGER_RETENTION_HOURS, in small batches, once no usage event can be redelivered for them.',
   },
+  'responses.expire-sweep': {
+    queue: QUEUES.maintenance,
+    payload: z.object({}).strict(),
+    repeatEveryMs: 10 * 60_000,
+    attempts: 3,
+    backoffMs: 10_000,
+    description:
+      'Deletes stored Responses API responses older than SWITCHYARD_RESPONSES_TTL_HOURS (expires_at passed), in small batches.',
+  },
   'budgets.reset-sweep': {
     queue: QUEUES.maintenance,
     payload: z.object({}).strict(),

@@ -49,6 +49,8 @@ describe('JobRegistry with Nest discovery', () => {
     async budgetReset(): Promise<void> {}
     @JobHandler('budgets.soft-budget-alert')
     async softBudgetAlert(): Promise<void> {}
+    @JobHandler('responses.expire-sweep')
+    async responsesSweep(): Promise<void> {}
   }
   @Injectable()
   class DuplicateSweep {

@@ -90,4 +90,8 @@ export * from './canonical/encoders/anthropic-messages.encoder';
 export * from './canonical/encoders/anthropic-messages.aggregator';
 export * from './canonical/encoded-operation';
 export * from './messages/messages-chat.request';
+export * from './responses/responses-chat.request';
+export * from './responses/responses.object';
+export * from './canonical/encoders/openai-responses.encoder';
+export * from './openai/openai.responses';
 export * from './anthropic/anthropic.passthrough';

@@ -110,6 +110,11 @@ export interface StreamTranslatorOptions {
      * that must state them before the provider reports them (Anthropic's message_start).
      */
     promptChars?: number;
+    /**
+     * The client's request as parsed, for encoders whose answer repeats it (a Responses API answer echoes
+     * its instructions, tools, text format, reasoning and metadata).
+     */
+    clientBody?: unknown;
   };
 }
 

@@ -12,6 +12,7 @@ import {
 
 import { FakeRefusal, openAIEmbeddingsAnswer } from './fakes/fake-embeddings';
 import { openAICompletionsAnswer } from './fakes/fake-openai-completions';
+import { openAIResponsesAnswer } from './fakes/fake-openai-responses';
 
 export { closeServer, listen, readBody } from './fakes/fake-http';
 
@@ -20,7 +21,8 @@ export { closeServer, listen, readBody } from './fakes/fake-http';
  * integration tests, end-to-end tests and the benchmark.
  *
  * Endpoints: POST /v1/chat/completions (JSON, or SSE when `stream: true`), POST /v1/embeddings and
- * POST /v1/completions (fakes/fake-embeddings.ts, fakes/fake-openai-completions.ts), GET /v1/models.
+ * POST /v1/completions (fakes/fake-embeddings.ts, fakes/fake-openai-completions.ts), POST /v1/responses
+ * (fakes/fake-openai-responses.ts), GET /v1/models.
  * Auth: requires `Authorization: Bearer <token>` (any non-empty token, or exactly `apiKey` when given).
  *
  * Deterministic output, so tests can assert exact numbers:
@@ -90,9 +92,10 @@ export interface FakeUpstream {
   readonly port: number;
   /** Number of chat completion requests received (all outcomes). */
   readonly requests: number;
-  /** Embeddings and legacy completions requests received. */
+  /** Embeddings, legacy completions and Responses requests received. */
   readonly embeddingRequests: number;
   readonly completionRequests: number;
+  readonly responsesRequests: number;
   /** Chat completion requests whose client closed the connection before the answer was complete. */
   readonly aborted: number;
   readonly lastRequest?: FakeUpstreamRequest;
@@ -320,7 +323,12 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   };
 
   /** The embeddings and legacy completions endpoints: authenticated like chat, validated as OpenAI does. */
-  const other = (req: IncomingMessage, res: ServerResponse, raw: string, api: 'embeddings' | 'completions'): void => {
+  const other = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: string,
+    api: 'embeddings' | 'completions' | 'responses',
+  ): void => {
     let body: unknown;
     try {
       body = JSON.parse(raw);
@@ -329,6 +337,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     }
     lastRequest = { headers: req.headers, body, url: req.url ?? '' };
     if (api === 'embeddings') embeddingRequests++;
+    else if (api === 'responses') responsesRequests++;
     else completionRequests++;
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : '';
@@ -337,9 +346,14 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     }
     try {
       if (api === 'embeddings') return answerer.sendJson(res, 200, openAIEmbeddingsAnswer(body));
-      const answer = openAICompletionsAnswer(body, opts.chunks ?? 5);
+      const answer =
+        api === 'responses'
+          ? openAIResponsesAnswer(body, opts.chunks ?? 5)
+          : openAICompletionsAnswer(body, opts.chunks ?? 5);
       if ('json' in answer) return answerer.sendJson(res, 200, answer.json);
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+      if ('cut' in answer && answer.cut === true)
+        return void res.write(answer.events.join(''), () => res.socket?.destroy());
       res.end(answer.events.join(''));
     } catch (e) {
       if (!(e instanceof FakeRefusal)) throw e;
@@ -348,6 +362,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   };
   let embeddingRequests = 0;
   let completionRequests = 0;
+  let responsesRequests = 0;
 
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
@@ -360,6 +375,10 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     }
     if (req.method === 'POST' && (url.startsWith('/v1/embeddings') || url.startsWith('/v1/completions'))) {
       readBody(req, (raw) => other(req, res, raw, url.startsWith('/v1/embeddings') ? 'embeddings' : 'completions'));
+      return;
+    }
+    if (req.method === 'POST' && url.startsWith('/v1/responses')) {
+      readBody(req, (raw) => other(req, res, raw, 'responses'));
       return;
     }
     if (req.method === 'GET' && url.startsWith('/v1/models')) {
@@ -401,6 +420,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     },
     get completionRequests() {
       return completionRequests;
+    },
+    get responsesRequests() {
+      return responsesRequests;
     },
     requestTimes: answerer.requestTimes,
     get inFlight() {

@@ -8,3 +8,4 @@ export * from './fakes/fake-azure-openai.server';
 export * from './fakes/fake-bedrock.server';
 export * from './stack-helpers';
 export * from './fakes/fake-embeddings';
+export * from './fakes/fake-openai-responses';

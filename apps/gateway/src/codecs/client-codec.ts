@@ -24,6 +24,8 @@ export interface StreamContext {
   n: number;
   /** Seconds since the epoch. */
   created: number;
+  /** The answer's id when the stream said it (a Responses stream's `response.id`). */
+  responseId?: string;
 }
 
 export interface ClientCodec extends ErrorEnvelope {

@@ -50,7 +50,7 @@ describe('envelopeFor', () => {
 
 describe('unservedEndpointMessage', () => {
   it('names endpoints of the OpenAI and Anthropic APIs not served yet, with or without /v1', () => {
-    expect(unservedEndpointMessage('/v1/responses')).toMatch(/Responses API .* not supported by Switchyard yet/);
+    expect(unservedEndpointMessage('/v1/responses')).toBeUndefined();
     expect(unservedEndpointMessage('/moderations?x=1')).toMatch(/Moderations .* not supported/);
     expect(unservedEndpointMessage('/v1/images/generations')).toMatch(/Images/);
     expect(unservedEndpointMessage('/v1/audio/speech')).toMatch(/Audio/);

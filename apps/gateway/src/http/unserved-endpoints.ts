@@ -3,7 +3,6 @@
  * answer 404 saying so, rather than "unknown URL", so a client pointed here knows it is not a typo.
  */
 const UNSERVED: readonly { prefix: string; name: string }[] = [
-  { prefix: 'responses', name: 'the Responses API (/v1/responses)' },
   { prefix: 'images', name: 'Images (/v1/images)' },
   { prefix: 'audio', name: 'Audio (/v1/audio)' },
   { prefix: 'moderations', name: 'Moderations (/v1/moderations)' },
@@ -24,5 +23,5 @@ export function unservedEndpointMessage(url: string): string | undefined {
   const first = /^\/([^/]+)/.exec(path)?.[1];
   const hit = UNSERVED.find((u) => u.prefix === first);
   if (!hit) return undefined;
-  return `${hit.name} is not supported by Switchyard yet. Served today: /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/messages (with /v1/messages/count_tokens) and /v1/models.`;
+  return `${hit.name} is not supported by Switchyard yet. Served today: /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/messages (with /v1/messages/count_tokens), /v1/responses and /v1/models.`;
 }

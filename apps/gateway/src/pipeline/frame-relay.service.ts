@@ -24,6 +24,7 @@ import {
 } from '@switchyard/nats';
 import type { ClientCodec } from '../codecs/client-codec';
 import { writeError } from '../http/send-error';
+import type { AnswerTap } from './answer-tap';
 import type { Outcome } from './outcome';
 import { RouteHeaders } from './route-headers';
 
@@ -62,13 +63,17 @@ export class FrameRelay {
     this.routes = new RouteHeaders(config.deployments);
   }
 
-  /** Sends the request on its way and writes what comes back; resolves when the client's answer is complete. */
+  /**
+   * Sends the request on its way and writes what comes back; resolves when the client's answer is complete.
+   * `tap` sees the answer before the client does (AnswerTap).
+   */
   relay(
     requestId: string,
     summary: RequestSummary,
     req: FastifyRequest,
     reply: FastifyReply,
     codec: ClientCodec,
+    tap?: AnswerTap,
   ): Promise<Outcome> {
     const raw = (req as FastifyRequest & { rawBody?: Buffer }).rawBody!;
     // From here on the response is written by hand, frame by frame, without Fastify's serialisation.
@@ -95,14 +100,8 @@ export class FrameRelay {
       const fail = (error: GatewayError, meta?: FrameMeta) => {
         if (streaming) {
           // Headers are gone: tell the client in-band, as its API does, then end the stream.
-          res.end(
-            codec.streamError(error, {
-              requestId,
-              model: summary.model,
-              n: summary.n ?? 1,
-              created: Math.floor(Date.now() / 1000),
-            }),
-          );
+          const ctx = { requestId, model: summary.model, n: summary.n ?? 1, created: Math.floor(Date.now() / 1000) };
+          res.end(tap?.streamError?.(error, ctx) ?? codec.streamError(error, ctx));
         } else if (!res.headersSent) {
           writeError(res, error, requestId, codec);
         } else {
@@ -149,7 +148,27 @@ export class FrameRelay {
           ),
         timeoutMs + FrameRelay.TIMEOUT_GRACE_MS,
       );
-      const onFrame = (msg: Msg): void => {
+      /** Writes the whole (or last piece of the) non-streamed answer and ends the request. */
+      const respond = (msg: Msg, attempt: number): void => {
+        const meta = parseMeta(msg);
+        if (res.headersSent) {
+          res.end(msg.data);
+        } else {
+          outcome.firstByteAt = performance.now();
+          res.writeHead(200, {
+            'content-type': codec.jsonContentType,
+            'content-length': msg.data.length,
+            'x-request-id': requestId,
+            ...this.routes.ofMeta(meta, attempt),
+            // USD, as priced by the translator; absent when the model has no known price.
+            ...(Number.isSafeInteger(meta?.costNanos) &&
+              meta!.costNanos! >= 0 && { 'x-switchyard-cost': usdText(meta!.costNanos!) }),
+          });
+          res.end(msg.data);
+        }
+        finish(200, { meta });
+      };
+      const onFrame = (msg: Msg): Promise<void> | void => {
         if (isNoResponders(msg)) {
           fail(Errors.unavailable('No router service is running to take this request. Start apps/router and retry.'));
           return;
@@ -174,6 +193,13 @@ export class FrameRelay {
                   'x-request-id': requestId,
                   ...this.routes.ofFrame(msg, attempt),
                 });
+            }
+            {
+              const hold = tap?.chunk(msg.data);
+              if (hold !== undefined) {
+                if (hold.at > 0) write(msg.data.subarray(0, hold.at));
+                return hold.done.then(() => write(msg.data.subarray(hold.at)));
+              }
             }
             write(msg.data);
             return;
@@ -200,27 +226,13 @@ export class FrameRelay {
                 ...this.routes.ofFrame(msg, attempt),
               });
             }
+            tap?.part(msg.data);
             write(msg.data);
             return;
           case 'response': {
-            const meta = parseMeta(msg);
-            if (res.headersSent) {
-              res.end(msg.data);
-            } else {
-              outcome.firstByteAt = performance.now();
-              res.writeHead(200, {
-                'content-type': codec.jsonContentType,
-                'content-length': msg.data.length,
-                'x-request-id': requestId,
-                ...this.routes.ofMeta(meta, attempt),
-                // USD, as priced by the translator; absent when the model has no known price.
-                ...(Number.isSafeInteger(meta?.costNanos) &&
-                  meta!.costNanos! >= 0 && { 'x-switchyard-cost': usdText(meta!.costNanos!) }),
-              });
-              res.end(msg.data);
-            }
-            finish(200, { meta });
-            return;
+            const hold = tap?.response(msg.data);
+            if (hold !== undefined) return hold.then(() => respond(msg, attempt));
+            return respond(msg, attempt);
           }
           case 'error': {
             const meta = parseMeta(msg);
@@ -237,6 +249,22 @@ export class FrameRelay {
             this.logger.warn(`request ${requestId}: ignoring a frame of unknown kind`);
         }
       };
+
+      const unrelayable = (e: unknown) => {
+        // A frame we cannot relay (it breaks the protocol): end this request, never the connection.
+        this.logger.error(`request ${requestId}: could not relay a frame: ${(e as Error).message}`);
+        fail(Errors.upstreamFailed('The answer could not be relayed. Retry the request.'));
+      };
+      /** Relays one frame; a promise when a tap holds it. */
+      const relayFrame = (msg: Msg): Promise<void> | undefined => {
+        try {
+          return onFrame(msg)?.catch(unrelayable);
+        } catch (e) {
+          unrelayable(e);
+          return undefined;
+        }
+      };
+      let gate: Promise<void> | undefined;
 
       // A client that goes away (or was cut off for not reading): the translator stops the upstream call,
       // and we keep listening until it reports the tokens used so far, so the request is still billed and
@@ -262,13 +290,9 @@ export class FrameRelay {
         .subscribe({
           next: (msg: Msg) => {
             if (finished) return;
-            try {
-              onFrame(msg);
-            } catch (e) {
-              // A frame we cannot relay (it breaks the protocol): end this request, never the connection.
-              this.logger.error(`request ${requestId}: could not relay a frame: ${(e as Error).message}`);
-              fail(Errors.upstreamFailed('The answer could not be relayed. Retry the request.'));
-            }
+            // A tap holding a frame holds every frame after it too, in order.
+            if (gate !== undefined) gate = gate.then(() => (finished ? undefined : relayFrame(msg)));
+            else gate = relayFrame(msg);
           },
           error: (e: Error) => {
             // Closed or draining connection (the body limit already keeps bodies under max_payload).

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayError } from '@switchyard/contracts';
+import type { Principal } from '../auth/auth.service';
 import type { ClientCodec } from '../codecs/client-codec';
+import type { AnswerTap } from './answer-tap';
 import { newRequestId } from '../http/request-id';
 import { sendError } from '../http/send-error';
 import { UsageRecorder } from '../usage/usage-recorder.service';
@@ -22,7 +24,13 @@ export class RequestPipeline {
     @Inject(UsageRecorder) private readonly usage: UsageRecorder,
   ) {}
 
-  async handle(req: FastifyRequest, reply: FastifyReply, codec: ClientCodec): Promise<void> {
+  /** `tapFor`: a front door's look at the answer of an admitted request (AnswerTap), made for its caller. */
+  async handle(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    codec: ClientCodec,
+    tapFor?: (principal: Principal) => AnswerTap,
+  ): Promise<void> {
     const base: RequestBase = beginRequest();
     reply.header('x-request-id', base.requestId);
     const admitted = await this.admission.admit(req, codec, base.requestId);
@@ -42,7 +50,8 @@ export class RequestPipeline {
       return;
     }
     try {
-      const outcome = await this.relay.relay(base.requestId, admitted.summary, req, reply, codec);
+      const tap = tapFor?.(admitted.principal);
+      const outcome = await this.relay.relay(base.requestId, admitted.summary, req, reply, codec, tap);
       this.usage.record(base, outcome);
     } finally {
       for (const fn of admitted.effects?.onEnd ?? []) fn();

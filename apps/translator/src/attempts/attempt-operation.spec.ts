@@ -113,7 +113,21 @@ describe('operationFor: the operation of each client API on each adapter', () =>
     expect(
       operationOf(anthropic, 'openai.embeddings', bytes({ model: 'g', input: 'x' }), summary('g')),
     ).toBeUndefined();
-    expect(operationOf(adapterFor(d('openai', 'gpt-4o')), 'openai.responses', bytes({}), summary('g'))).toBeUndefined();
+  });
+
+  it('serves the Responses API: passed through to OpenAI, translated to chat for every other provider', () => {
+    const body = bytes({ model: 'g', input: 'hi', store: true });
+    const openai = d('openai', 'gpt-4o');
+    const op = operationOf(adapterFor(openai), 'openai.responses', body, summary('g'))!;
+    expect(op.route).toBe('passthrough');
+    const req = op.buildRequest(openai, ctx);
+    expect(req.url).toBe('https://api.openai.com/v1/responses');
+    expect(JSON.parse(String(req.body))).toEqual({ model: 'gpt-4o', input: 'hi', store: true });
+    for (const dep of [d('groq', 'llama-3.3-70b'), d('anthropic', 'claude-sonnet-4-5')]) {
+      const t = operationOf(adapterFor(dep), 'openai.responses', body, summary('g'))!;
+      expect(t.route, dep.provider).toBe('translated');
+      expect(t.answerId).toMatch(/^resp_/);
+    }
   });
 
   it('never streams embeddings, whatever the summary says', () => {

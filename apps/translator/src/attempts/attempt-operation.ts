@@ -96,7 +96,9 @@ export function operationFor(
   }
   if (!TRANSLATED_CLIENT_APIS.has(clientApi)) return undefined;
   const input = translatedChatInput(clientApi, raw, summary, adapter);
-  return bind('translated', encodedOperation(adapter, clientApi, requestId), input, answerId);
+  // A Responses answer repeats its request (instructions, tools, metadata): its encoder reads the client's body.
+  const clientBody = clientApi === 'openai.responses' ? JSON.parse(Buffer.from(raw).toString('utf8')) : undefined;
+  return bind('translated', encodedOperation(adapter, clientApi, requestId, clientBody), input, answerId);
 }
 
 function bind<F extends StreamFraming>(

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m20250601120000 from './20250601120000-initial';
 import * as m20261124120000 from './20261124120000-tenancy';
 import * as m20261125010000 from './20261125010000-audit-diff';
+import * as m20261125110000 from './20261125110000-stored-responses';
 
 /**
  * Every migration, imported statically so they run the same from source (vitest) and from dist.
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '20250601120000-initial': m20250601120000,
   '20261124120000-tenancy': m20261124120000,
   '20261125010000-audit-diff': m20261125010000,
+  '20261125110000-stored-responses': m20261125110000,
 };

@@ -5,6 +5,8 @@ import type { CanonicalEvent } from './canonical-event.types';
 import { AnthropicMessagesEncoder } from './encoders/anthropic-messages.encoder';
 import { OpenAIChatAggregator } from './encoders/openai-chat.aggregator';
 import { OpenAIChatEncoder } from './encoders/openai-chat.encoder';
+import { OpenAIResponsesEncoder } from './encoders/openai-responses.encoder';
+import { responseEcho, wantsReasoningSummary } from '../responses/responses.object';
 
 /** Writes canonical events as one client API's stream text. */
 export interface CanonicalEncoder {
@@ -31,6 +33,13 @@ export function encoderFor(opts: StreamTranslatorOptions, options: CanonicalTran
         id: opts.request?.id ?? 'msg_unknown',
         model: opts.request?.model ?? '',
         promptChars: opts.request?.promptChars,
+      });
+    case 'openai.responses':
+      return new OpenAIResponsesEncoder({
+        id: opts.request?.id ?? 'resp_unknown',
+        model: opts.request?.model ?? '',
+        echo: responseEcho(opts.request?.clientBody),
+        reasoningSummary: wantsReasoningSummary(opts.request?.clientBody),
       });
     default:
       throw new ProviderError({

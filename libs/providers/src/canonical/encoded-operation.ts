@@ -16,6 +16,9 @@ import type { StreamFraming } from '../framing/framing.types';
 import { canonicalStreamTranslator } from './canonical-stream';
 import { emitChatCompletion, OpenAIChatStreamReader } from './decoders/openai-chat.decoder';
 import { AnthropicMessageAggregator } from './encoders/anthropic-messages.aggregator';
+import { OpenAIResponsesEncoder } from './encoders/openai-responses.encoder';
+import { responsesToChatRequest } from '../responses/responses-chat.request';
+import { responseEcho, wantsReasoningSummary } from '../responses/responses.object';
 
 /** The id the translator gives an answer in the client's API (`msg_…` for Anthropic's, `cmpl-…` for legacy completions). */
 export function answerIdFor(clientApi: ClientApi, requestId: string): string {
@@ -26,6 +29,8 @@ export function answerIdFor(clientApi: ClientApi, requestId: string): string {
       return `cmpl-${requestId}`;
     case 'openai.embeddings':
       return `embd-${requestId}`;
+    case 'openai.responses':
+      return `resp_${requestId}`;
     default:
       return `chatcmpl-${requestId}`;
   }
@@ -35,9 +40,19 @@ export function answerIdFor(clientApi: ClientApi, requestId: string): string {
 export function encodeCompletion(
   clientApi: ClientApi,
   completion: ChatCompletion,
-  head: { id: string; model: string },
+  head: { id: string; model: string; clientBody?: unknown },
 ): string {
   if (clientApi === 'openai.completions') return textCompletionFromChat(JSON.stringify(completion));
+  if (clientApi === 'openai.responses') {
+    const enc = new OpenAIResponsesEncoder({
+      id: head.id,
+      model: head.model,
+      echo: responseEcho(head.clientBody),
+      reasoningSummary: wantsReasoningSummary(head.clientBody),
+    });
+    emitChatCompletion(completion, { emit: (e) => void enc.push(e), done: () => undefined });
+    return JSON.stringify(enc.result());
+  }
   if (clientApi !== 'anthropic.messages') return JSON.stringify(completion);
   const agg = new AnthropicMessageAggregator(head);
   emitChatCompletion(completion, { emit: (e) => agg.push(e), done: () => undefined });
@@ -52,11 +67,13 @@ export function encodeCompletion(
  * (StreamTranslatorOptions.clientApi); an OpenAI-compatible upstream's chunks are read back into canonical
  * events first (OpenAIChatStreamReader); whole answers go through that API's aggregator. Legacy completions
  * are chat with another envelope: the adapter's chat chunks and answer, rewritten as `text_completion`s.
+ * Responses answers repeat their request (`clientBody`, the client's parsed request).
  */
 export function encodedOperation<F extends StreamFraming>(
   adapter: ProviderAdapter<F>,
   clientApi: ClientApi,
   requestId: string,
+  clientBody?: unknown,
 ): ChatOperation<F> {
   const chat = adapter.chat;
   return {
@@ -76,6 +93,7 @@ export function encodedOperation<F extends StreamFraming>(
       const out = encodeCompletion(clientApi, completion, {
         id: answerIdFor(clientApi, requestId),
         model: input.summary.model,
+        clientBody,
       });
       return { ...parsed, body: out };
     },
@@ -88,7 +106,7 @@ export function encodedOperation<F extends StreamFraming>(
           end: () => textCompletionSse(inner.end()),
         };
       }
-      const o = { ...opts, clientApi };
+      const o = { ...opts, clientApi, request: opts.request && { ...opts.request, clientBody } };
       if (adapter.api === 'native') return chat.createStreamTranslator(o);
       // Every OpenAI-compatible adapter streams SSE chunks.
       return canonicalStreamTranslator(o, new OpenAIChatStreamReader()) as unknown as ReturnType<
@@ -102,6 +120,7 @@ export function encodedOperation<F extends StreamFraming>(
 export const TRANSLATED_CLIENT_APIS: ReadonlySet<ClientApi> = new Set<ClientApi>([
   'anthropic.messages',
   'openai.completions',
+  'openai.responses',
 ]);
 
 /**
@@ -140,7 +159,16 @@ export function translatedChatInput(
     if ('error' in asChat) throw new ProviderError(asChat.error);
     return chatInputFromBody(asChat.chat, summary);
   }
-  const chat = messagesToChatRequest(body, { native: adapter.api === 'native' });
+  if (clientApi === 'openai.responses' && body !== null && typeof body === 'object') {
+    // The gateway's members (routing hints, the previous_response_id it expanded into `input`) stay here.
+    const own = { ...(body as Record<string, unknown>) };
+    for (const member of summary.strip) delete own[member];
+    body = own;
+  }
+  const chat =
+    clientApi === 'openai.responses'
+      ? responsesToChatRequest(body)
+      : messagesToChatRequest(body, { native: adapter.api === 'native' });
   // The summary keeps the client's model and prompt size; its gateway-only members are gone. includeUsage
   // false: OpenAI-compatible adapters then ask for the usage chunk themselves.
   return chatInputFromBody(chat, { ...summary, strip: [], includeUsage: false, streamOptions: undefined });

@@ -7,6 +7,7 @@ import { parseOpenAIResponse } from './openai.response';
 import { createOpenAIStreamTranslator } from './openai.stream';
 import { openAIEmbeddings } from './openai.embeddings';
 import { openAICompletions } from './openai.completions';
+import { openAIResponses } from './openai.responses';
 
 /**
  * The OpenAI-compatible family: OpenAI itself and every server speaking its Chat Completions API
@@ -24,7 +25,10 @@ export function createOpenAICompatibleAdapter(profile: OpenAICompatibleProfile):
       createStreamTranslator: (opts) => createOpenAIStreamTranslator(opts),
     },
     embeddings: openAIEmbeddings(profile),
-    passthrough: { 'openai.completions': openAICompletions(profile) },
+    passthrough: {
+      'openai.completions': openAICompletions(profile),
+      ...(profile.responses === true && { 'openai.responses': openAIResponses(profile) }),
+    },
     normaliseError: (reply, deployment) => normaliseOpenAIError(reply, deployment),
   };
 }

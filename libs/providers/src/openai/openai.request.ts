@@ -17,6 +17,12 @@ export interface OpenAICompatibleProfile {
    * `http://host:11434`): appended when the api_base does not end with it.
    */
   appendV1?: boolean;
+  /**
+   * The server speaks OpenAI's Responses API (`/responses`) too: Responses clients pass through to it. Only
+   * OpenAI's own API (provider `openai`, whatever its api_base) is assumed to; other compatible servers get
+   * Responses requests translated to chat.
+   */
+  responses?: boolean;
   /** The server refuses `stream_options` (Mistral; its last chunk carries usage anyway): never sent. */
   noStreamOptions?: boolean;
   /** Parameters the server refuses or names otherwise, applied when the request uses one of them. */
@@ -25,7 +31,7 @@ export interface OpenAICompatibleProfile {
 }
 
 export const OPENAI_COMPATIBLE_PROFILES: Readonly<Record<string, OpenAICompatibleProfile>> = {
-  openai: { provider: 'openai', defaultApiBase: 'https://api.openai.com/v1' },
+  openai: { provider: 'openai', defaultApiBase: 'https://api.openai.com/v1', responses: true },
   groq: { provider: 'groq', defaultApiBase: 'https://api.groq.com/openai/v1', params: GROQ_PARAMS },
   deepseek: { provider: 'deepseek', defaultApiBase: 'https://api.deepseek.com/v1' },
   mistral: {
