@@ -1,5 +1,7 @@
 import { EndUsersController } from './end-users/end-users.controller';
 import { EndUsersService } from './end-users/end-users.service';
+import { BudgetsController } from './budgets/budgets.controller';
+import { BudgetsService } from './budgets/budgets.service';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AnalyticsModule } from '@switchyard/analytics';
@@ -39,9 +41,11 @@ import { TeamsService } from './teams/teams.service';
     AuditController,
     AnalyticsController,
     EndUsersController,
+    BudgetsController,
   ],
   providers: [
     EndUsersService,
+    BudgetsService,
     masterKeyProvider,
     { provide: APP_GUARD, useClass: MasterKeyGuard },
     { provide: APP_FILTER, useClass: ApiExceptionFilter },

@@ -10,6 +10,7 @@ import { EndUsersRepository } from './repositories/end-users.repository';
 import { KeysRepository } from './repositories/keys.repository';
 import { SpendRepository } from './repositories/spend.repository';
 import { TeamsRepository } from './repositories/teams.repository';
+import { ReusableBudgetsRepository } from './repositories/reusable-budgets.repository';
 import { KeyHasher, keyHashSecret } from './key-secret';
 import { UnitOfWork } from './unit-of-work';
 
@@ -20,6 +21,7 @@ const repositories = [
   AuditRepository,
   EndUsersRepository,
   BudgetsRepository,
+  ReusableBudgetsRepository,
   UnitOfWork,
 ];
 

@@ -14,3 +14,5 @@ export * from './unit-of-work';
 export * from './limits';
 export * from './repositories/end-users.repository';
 export * from './repositories/budgets.repository';
+export * from './model-budgets';
+export * from './repositories/reusable-budgets.repository';

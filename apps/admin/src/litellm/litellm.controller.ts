@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { openApiSchema } from '../docs/openapi-schema';
-import { CreateKeySchema, UpdateKeySchema } from '../keys/keys.schemas';
+import { CreateKeySchema, RegenerateKeySchema, UpdateKeySchema } from '../keys/keys.schemas';
 import { CreateTeamSchema, UpdateTeamSchema } from '../teams/teams.schemas';
 import { LitellmService } from './litellm.service';
 
@@ -57,6 +57,33 @@ export class LitellmController {
   @ApiQuery({ name: 'key', required: true })
   info(@Query('key') key: unknown): ReturnType<LitellmService['keyInfo']> {
     return this.litellm.keyInfo(key);
+  }
+
+  @Post('key/regenerate')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'LiteLLM alias of POST /v1/keys/{id}/regenerate (`key`: id or secret; grace_period like "24h")',
+  })
+  @ApiBody({ schema: openApiSchema(RegenerateKeySchema) })
+  regenerateKey(@Body() body: unknown): ReturnType<LitellmService['regenerateKey']> {
+    return this.litellm.regenerateKey(undefined, body);
+  }
+
+  @Post('key/:key/regenerate')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'LiteLLM alias of POST /v1/keys/{id}/regenerate (the key, id or secret, in the path)' })
+  @ApiBody({ schema: openApiSchema(RegenerateKeySchema), required: false })
+  regenerateKeyByPath(@Param('key') key: string, @Body() body: unknown): ReturnType<LitellmService['regenerateKey']> {
+    return this.litellm.regenerateKey(key, body);
+  }
+
+  @Get('key/list')
+  @ApiOperation({
+    summary:
+      "LiteLLM's key list: key ids (or objects with return_full_object=true), never secrets; page, size, user_id, team_id, key_alias",
+  })
+  listKeys(@Query() query: Record<string, unknown>): ReturnType<LitellmService['listKeys']> {
+    return this.litellm.listKeys(query);
   }
 
   @Post('team/new')

@@ -13,6 +13,9 @@ export class AdminForwardController {
   @All([
     'key/*',
     'team/*',
+    'budget/*',
+    'v1/budgets',
+    'v1/budgets/*',
     'v1/keys',
     'v1/keys/*',
     'v1/teams',
