@@ -2,7 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { Errors } from '@switchyard/contracts';
-import { AuditRepository, ReusableBudgetsRepository, type ReusableBudget, type ReusableBudgetInput } from '@switchyard/db';
+import {
+  AuditRepository,
+  ReusableBudgetsRepository,
+  type ReusableBudget,
+  type ReusableBudgetInput,
+} from '@switchyard/db';
 import { ApiException } from '../common/api.exception';
 import { budgetToNanos, nanosToUsdOrNull } from '../common/money';
 import { parseInput } from '../common/parse-input';
@@ -43,7 +48,9 @@ function inputOf(i: z.infer<typeof UpdateBudgetSchema>): ReusableBudgetInput {
 }
 
 export function budgetNotFound(id: string) {
-  return Errors.notFound(`Budget "${id}" does not exist. Create it with POST /budget/new; list them with GET /budget/list.`);
+  return Errors.notFound(
+    `Budget "${id}" does not exist. Create it with POST /budget/new; list them with GET /budget/list.`,
+  );
 }
 
 /**
@@ -113,7 +120,9 @@ export class BudgetsService {
     if (!after) throw new ApiException(budgetNotFound(id));
     const changed = Object.keys(fields);
     const pick = (j: BudgetJson) =>
-      Object.fromEntries(Object.entries(j).filter(([k]) => changed.includes(k) || changed.includes(k.replace(/_nanos$/, ''))));
+      Object.fromEntries(
+        Object.entries(j).filter(([k]) => changed.includes(k) || changed.includes(k.replace(/_nanos$/, ''))),
+      );
     const json = toBudgetJson(after);
     await this.audit.record({
       actor: 'master_key',

@@ -168,9 +168,7 @@ export class LitellmService {
         ? { keys: [], total: 0 }
         : await this.keysRepo.listPage(filter, offset, q.size);
     return {
-      keys: keys.map((k) =>
-        q.return_full_object ? { ...toKeyJson(k), token_id: k.id, key_name: k.keyPrefix } : k.id,
-      ),
+      keys: keys.map((k) => (q.return_full_object ? { ...toKeyJson(k), token_id: k.id, key_name: k.keyPrefix } : k.id)),
       total_count: total,
       current_page: q.page,
       total_pages: Math.ceil(total / q.size),

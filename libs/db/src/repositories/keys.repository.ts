@@ -174,9 +174,7 @@ export class KeysRepository {
     if (limit !== null) rowsQ = rowsQ.limit(limit);
     const [rows, count] = await Promise.all([
       rowsQ.execute(),
-      limit === null
-        ? undefined
-        : q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+      limit === null ? undefined : q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
     ]);
     const keys = await this.withModelBudgets(rows.map(toKeyRecord));
     return { keys, total: count === undefined ? keys.length : Number(count.n) };
