@@ -196,6 +196,9 @@ model_list:
     const bad = await adminPost<{ error: ErrorBody }>(stack, '/key/regenerate', { key: id, grace_period: '1 week' });
     expect(bad.status).toBe(400);
     expect(bad.json.error).toMatchObject({ type: 'invalid_request_error', param: 'grace_period' });
+    const chosen = await adminPost<{ error: ErrorBody }>(stack, '/key/regenerate', { key: id, new_key: 'sk-mine' });
+    expect(chosen.status).toBe(400);
+    expect(chosen.json.error.param).toBe('new_key');
     const revoked = await newKey(stack, {}, null);
     expect((await admin(stack, 'DELETE', `/v1/keys/${revoked.id}`)).status).toBe(200);
     expect((await adminPost(stack, `/v1/keys/${revoked.id}/regenerate`, {})).status).toBe(400);

@@ -144,6 +144,14 @@ export class LitellmService {
     body: unknown,
   ): Promise<RegeneratedKeyJson & { token_id: string; key_name: string; expires: string | null }> {
     const src = body === undefined || body === null ? {} : body;
+    // LiteLLM lets the caller choose the new secret; Switchyard always generates it (refused rather than ignored).
+    if (pick(src, ['new_key'])['new_key'] !== undefined)
+      throw new ApiException(
+        Errors.invalidRequest(
+          'new_key is not supported: the new secret is always generated (and returned once). Remove new_key.',
+          'new_key',
+        ),
+      );
     const id = await this.keyIdOf(pathKey ?? pick(src, ['key'])['key']);
     const r = await this.keys.regenerate(id, pick(src, Object.keys(RegenerateKeySchema.shape)));
     return { ...r, token_id: r.id, key_name: r.key_prefix, expires: r.expires_at };
