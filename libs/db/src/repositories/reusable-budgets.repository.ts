@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { DB } from '../db.token';
 import type { BudgetRow, Database } from '../database.types';
 import { nextBudgetReset } from '../limits';
@@ -123,7 +123,7 @@ export class ReusableBudgetsRepository {
 
   /**
    * Links an end user (created if new) to the budget: it takes the budget's limits, and a budget period that
-   * starts now. Undefined when no budget has that id.
+   * starts now. False when no budget has that id.
    */
   async linkEndUser(
     endUserId: string,
@@ -175,17 +175,5 @@ export class ReusableBudgetsRepository {
       .where('budget_id', '=', b.id);
     if (only !== undefined) q = q.where('id', '=', only);
     await q.execute();
-  }
-
-  /** How many end users each budget has (for listings). */
-  async endUserCounts(ids: readonly string[]): Promise<Map<string, number>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.db
-      .selectFrom('end_users')
-      .select(['budget_id', sql<string>`count(*)`.as('n')])
-      .where('budget_id', 'in', ids)
-      .groupBy('budget_id')
-      .execute();
-    return new Map(rows.map((r) => [r.budget_id!, Number(r.n)]));
   }
 }
