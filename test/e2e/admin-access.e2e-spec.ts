@@ -81,6 +81,7 @@ describe('admin API access: every route × every role', () => {
   const userIds = {} as Record<string, string>;
   const targets = {} as Record<Side, Targets>;
   let endUser = '';
+  let budget = '';
 
   const call = async (auth: string | null, req: Request): Promise<Answer> => {
     const headers: Record<string, string> = {};
@@ -129,6 +130,7 @@ describe('admin API access: every route × every role', () => {
     return id;
   };
   const freshOrgMember = async (t: Targets) => newUser({ organization_id: t.org });
+  const freshBudget = async () => (await admin('POST', '/v1/budgets', { max_budget: 1 })).budget_id as string;
 
   /** One row per admin route: the request it makes for a role's targets, and who may make it. */
   const ROUTES: Record<string, { req: (t: Targets) => Request | Promise<Request>; allow: Role[] }> = {
@@ -179,6 +181,44 @@ describe('admin API access: every route × every role', () => {
     'POST /v1/keys/{id}/unblock': {
       req: (t) => ({ method: 'POST', path: `/v1/keys/${t.key}/unblock` }),
       allow: TEAM_MANAGE,
+    },
+    'POST /v1/keys/{id}/regenerate': {
+      req: async (t) => ({ method: 'POST', path: `/v1/keys/${await freshKey(t)}/regenerate` }),
+      allow: TEAM_MANAGE,
+    },
+    'POST /key/regenerate': {
+      req: async (t) => ({ method: 'POST', path: '/key/regenerate', body: { key: await freshKey(t) } }),
+      allow: TEAM_MANAGE,
+    },
+    'POST /key/{key}/regenerate': {
+      req: async (t) => ({ method: 'POST', path: `/key/${await freshKey(t)}/regenerate` }),
+      allow: TEAM_MANAGE,
+    },
+    'GET /key/list': { req: () => ({ method: 'GET', path: '/key/list' }), allow: READERS },
+    'POST /v1/budgets': { req: () => ({ method: 'POST', path: '/v1/budgets', body: { max_budget: 5 } }), allow: ADMIN },
+    'GET /v1/budgets': { req: () => ({ method: 'GET', path: '/v1/budgets' }), allow: READERS },
+    'GET /v1/budgets/{id}': { req: () => ({ method: 'GET', path: `/v1/budgets/${budget}` }), allow: READERS },
+    'PATCH /v1/budgets/{id}': {
+      req: () => ({ method: 'PATCH', path: `/v1/budgets/${budget}`, body: { rpm_limit: 100 } }),
+      allow: ADMIN,
+    },
+    'DELETE /v1/budgets/{id}': {
+      req: async () => ({ method: 'DELETE', path: `/v1/budgets/${await freshBudget()}` }),
+      allow: ADMIN,
+    },
+    'POST /budget/new': { req: () => ({ method: 'POST', path: '/budget/new', body: { max_budget: 5 } }), allow: ADMIN },
+    'POST /budget/update': {
+      req: () => ({ method: 'POST', path: '/budget/update', body: { budget_id: budget, tpm_limit: 1000 } }),
+      allow: ADMIN,
+    },
+    'POST /budget/info': {
+      req: () => ({ method: 'POST', path: '/budget/info', body: { budgets: [budget] } }),
+      allow: READERS,
+    },
+    'GET /budget/list': { req: () => ({ method: 'GET', path: '/budget/list' }), allow: READERS },
+    'POST /budget/delete': {
+      req: async () => ({ method: 'POST', path: '/budget/delete', body: { id: await freshBudget() } }),
+      allow: ADMIN,
     },
     'DELETE /v1/keys/{id}': {
       req: async (t) => ({ method: 'DELETE', path: `/v1/keys/${await freshKey(t)}` }),
@@ -397,6 +437,7 @@ model_list:
     targets.B = { team: teamB, org: orgP, key: (await admin('POST', '/v1/keys', { team_id: teamB })).id, user: userB };
     endUser = uid('customer');
     await admin('POST', '/v1/end-users', { user_id: endUser });
+    budget = (await admin('POST', '/v1/budgets', { max_budget: 10 })).budget_id as string;
 
     keys.master = stack.masterKey;
     for (const role of ['proxy_admin', 'proxy_admin_viewer', 'internal_user', 'internal_user_viewer'] as const)

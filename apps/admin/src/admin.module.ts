@@ -1,5 +1,7 @@
 import { EndUsersController } from './end-users/end-users.controller';
 import { EndUsersService } from './end-users/end-users.service';
+import { BudgetsController } from './budgets/budgets.controller';
+import { BudgetsService } from './budgets/budgets.service';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { AnalyticsModule } from '@switchyard/analytics';
@@ -53,9 +55,11 @@ import { LitellmTenancyService } from './litellm/litellm-tenancy.service';
     UsersController,
     OrganizationsController,
     LitellmTenancyController,
+    BudgetsController,
   ],
   providers: [
     EndUsersService,
+    BudgetsService,
     masterKeyProvider,
     AccessService,
     AccessPoliciesCheck,

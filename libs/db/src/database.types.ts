@@ -79,6 +79,8 @@ export interface EndUsersTable extends LimitColumns {
   id: string;
   alias: string | null;
   blocked: BoolDefaulted;
+  /** A reusable budget (budgets) whose limits this end user takes; null: its own. */
+  budget_id: ColumnType<string | null, string | null | undefined, string | null>;
   metadata: Json;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
@@ -107,14 +109,51 @@ export interface ApiKeysTable extends LimitColumns {
   blocked: BoolDefaulted;
   /** Allowed model names; empty means all. */
   models: TextArray;
-  /** Per-model budgets: {"<model>": {"budget_limit": "<nanos>", "time_period": "1d"}}. */
-  model_max_budget: Json;
   /** Per-model limits: {"<model>": <requests or tokens per minute>}. */
   model_rpm_limit: Json;
   model_tpm_limit: Json;
   metadata: Json;
   expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** The hash of a regenerated key's old secret, which authenticates the key until revoke_at (grace_period). */
+export interface ApiKeyPreviousSecretsTable {
+  key_hash: string;
+  key_id: string;
+  revoke_at: Date;
+  created_at: CreatedAt;
+}
+
+/**
+ * One model's budget on one key (LiteLLM's model_max_budget entry): its own spend and period, a budget level of
+ * its own (`key_model`, id `<key id>/<model>`).
+ */
+export interface KeyModelBudgetsTable {
+  id: string;
+  key_id: string;
+  /** The model name as configured (what requests are matched against). */
+  model: string;
+  max_budget_nanos: Int8;
+  spend_nanos: Int8Defaulted;
+  budget_duration: string;
+  budget_reset_at: Date;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** LiteLLM's reusable budget objects (/budget/new), linked to end users by budget_id. */
+export interface BudgetsTable {
+  /** LiteLLM's budget_id: chosen by the caller or generated. */
+  id: string;
+  max_budget_nanos: Int8Nullable;
+  soft_budget_nanos: Int8Nullable;
+  budget_duration: string | null;
+  rpm_limit: IntNullable;
+  tpm_limit: Int8Nullable;
+  max_parallel_requests: IntNullable;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -165,6 +204,9 @@ export interface Database {
   end_users: EndUsersTable;
   teams: TeamsTable;
   api_keys: ApiKeysTable;
+  api_key_previous_secrets: ApiKeyPreviousSecretsTable;
+  key_model_budgets: KeyModelBudgetsTable;
+  budgets: BudgetsTable;
   processed_usage: ProcessedUsageTable;
   audit_log: AuditLogTable;
   stored_responses: StoredResponsesTable;
@@ -181,3 +223,5 @@ export type OrganizationRow = Selectable<OrganizationsTable>;
 export type UserRow = Selectable<UsersTable>;
 export type EndUserRow = Selectable<EndUsersTable>;
 export type TeamMemberRow = Selectable<TeamMembersTable>;
+export type KeyModelBudgetRow = Selectable<KeyModelBudgetsTable>;
+export type BudgetRow = Selectable<BudgetsTable>;

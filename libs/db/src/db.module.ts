@@ -13,6 +13,7 @@ import { StoredResponsesRepository } from './repositories/stored-responses.repos
 import { TeamsRepository } from './repositories/teams.repository';
 import { UsersRepository } from './repositories/users.repository';
 import { OrganizationsRepository } from './repositories/organizations.repository';
+import { ReusableBudgetsRepository } from './repositories/reusable-budgets.repository';
 import { KeyHasher, keyHashSecret } from './key-secret';
 import { UnitOfWork } from './unit-of-work';
 
@@ -26,6 +27,7 @@ const repositories = [
   UsersRepository,
   OrganizationsRepository,
   StoredResponsesRepository,
+  ReusableBudgetsRepository,
   UnitOfWork,
 ];
 

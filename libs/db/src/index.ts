@@ -17,3 +17,5 @@ export * from './repositories/budgets.repository';
 export * from './repositories/users.repository';
 export * from './repositories/organizations.repository';
 export * from './repositories/stored-responses.repository';
+export * from './model-budgets';
+export * from './repositories/reusable-budgets.repository';

@@ -71,7 +71,7 @@ export const JOB_CATALOGUE = {
     queue: QUEUES.maintenance,
     payload: z
       .object({
-        level: z.enum(['key', 'team', 'user', 'organization', 'end_user']),
+        level: z.enum(['key', 'key_model', 'team', 'user', 'organization', 'end_user']),
         id: z.string().min(1),
         /** The period's budget_reset_at, epoch ms: the job id, so one period is reset once. */
         resetAtMs: z.number().int(),
@@ -86,7 +86,7 @@ export const JOB_CATALOGUE = {
     queue: QUEUES.maintenance,
     payload: z
       .object({
-        level: z.enum(['key', 'team', 'user', 'organization', 'end_user']),
+        level: z.enum(['key', 'key_model', 'team', 'user', 'organization', 'end_user']),
         id: z.string().min(1),
         softBudgetNanos: z.string().regex(/^\d+$/),
         spendNanos: z.string().regex(/^-?\d+$/),

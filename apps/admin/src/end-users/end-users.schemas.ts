@@ -13,6 +13,11 @@ export const UpsertEndUserSchema = z.strictObject({
   budget_duration: BudgetDurationSchema,
   soft_budget: SoftBudgetSchema,
   ...LimitFieldsSchema,
+  /**
+   * A reusable budget (POST /budget/new) whose limits this end user takes, following its changes; exclusive with
+   * the limit fields. null: unlinked (the end user keeps the limits it had, as its own).
+   */
+  budget_id: textSchema(1, 256).nullable().optional(),
   /** A blocked end user's requests are refused (403). */
   blocked: z.boolean().optional(),
   metadata: MetadataSchema.optional(),
@@ -22,6 +27,7 @@ export const EndUserJsonSchema = z.object({
   user_id: z.string(),
   alias: z.string().nullable(),
   blocked: z.boolean(),
+  budget_id: z.string().nullable(),
   max_budget: z.number().nullable(),
   max_budget_nanos: NanosSchema.nullable(),
   spend: z.number(),

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Errors, nanosToUsd } from '@switchyard/contracts';
-import { EndUsersRepository, type EndUserRecord } from '@switchyard/db';
+import { EndUsersRepository, ReusableBudgetsRepository, type EndUserRecord } from '@switchyard/db';
 import { AuditService } from '../audit/audit.service';
+import { budgetNotFound } from '../budgets/budgets.service';
 import { ApiException } from '../common/api.exception';
 import { limitInputOf, limitsJson } from '../common/limits.schemas';
 import { budgetToNanos, nanosToUsdOrNull } from '../common/money';
@@ -13,6 +14,7 @@ export function toEndUserJson(e: EndUserRecord): EndUserJson {
     user_id: e.id,
     alias: e.alias,
     blocked: e.blocked,
+    budget_id: e.budgetId,
     max_budget: nanosToUsdOrNull(e.limits.maxBudgetNanos),
     max_budget_nanos: e.limits.maxBudgetNanos?.toString() ?? null,
     spend: nanosToUsd(e.limits.spendNanos),
@@ -29,13 +31,34 @@ export class EndUsersService {
   constructor(
     @Inject(EndUsersRepository) private readonly endUsers: EndUsersRepository,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(ReusableBudgetsRepository) private readonly budgets: ReusableBudgetsRepository,
   ) {}
 
   /** Creates the end user or changes the fields given (LiteLLM's /customer/new and /customer/update both land here). */
   async upsert(body: unknown, action = 'end_user.upserted'): Promise<EndUserJson> {
     const input = parseInput(UpsertEndUserSchema, body);
     const before = await this.endUsers.get(input.user_id);
+    if (typeof input.budget_id === 'string') {
+      const own = LIMIT_FIELDS.filter((f) => input[f] !== undefined);
+      if (own.length > 0)
+        throw new ApiException(
+          Errors.invalidRequest(
+            `Give either budget_id or the end user's own limits (${own.join(', ')}), not both: a linked end user takes the budget's limits. Change them with POST /budget/update.`,
+            own[0],
+          ),
+        );
+      const linked = await this.budgets.linkEndUser(input.user_id, input.budget_id, {
+        alias: input.alias,
+        blocked: input.blocked,
+        metadata: input.metadata,
+      });
+      if (!linked) throw new ApiException({ ...budgetNotFound(input.budget_id), param: 'budget_id' });
+      const e = (await this.endUsers.get(input.user_id))!;
+      await this.recordChange(action, before, e, input);
+      return toEndUserJson(e);
+    }
     const e = await this.endUsers.upsert(input.user_id, {
+      ...(input.budget_id === null && { budgetId: null }),
       alias: input.alias,
       blocked: input.blocked,
       metadata: input.metadata,
@@ -44,15 +67,24 @@ export class EndUsersService {
         ...(input.max_budget !== undefined && { maxBudgetNanos: budgetToNanos(input.max_budget) }),
       },
     });
+    await this.recordChange(action, before, e, input);
+    return toEndUserJson(e);
+  }
+
+  private async recordChange(
+    action: string,
+    before: EndUserRecord | undefined,
+    after: EndUserRecord,
+    input: Record<string, unknown>,
+  ): Promise<void> {
     await this.audit.record({
       action,
       entity: 'end_user',
-      entityId: e.id,
+      entityId: after.id,
       details: { changed: Object.keys(input).filter((k) => k !== 'user_id') },
       before: before ? toEndUserJson(before) : null,
-      after: toEndUserJson(e),
+      after: toEndUserJson(after),
     });
-    return toEndUserJson(e);
   }
 
   async get(id: unknown): Promise<EndUserJson> {
@@ -70,3 +102,12 @@ export class EndUsersService {
     return this.upsert({ user_id: id, blocked }, blocked ? 'end_user.blocked' : 'end_user.unblocked');
   }
 }
+
+const LIMIT_FIELDS = [
+  'max_budget',
+  'soft_budget',
+  'budget_duration',
+  'rpm_limit',
+  'tpm_limit',
+  'max_parallel_requests',
+] as const;

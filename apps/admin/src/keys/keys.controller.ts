@@ -7,9 +7,12 @@ import {
   CreatedKeyJsonSchema,
   KeyJsonSchema,
   KeyListSchema,
+  RegenerateKeySchema,
+  RegeneratedKeyJsonSchema,
   UpdateKeySchema,
   type CreatedKeyJson,
   type KeyJson,
+  type RegeneratedKeyJson,
 } from './keys.schemas';
 import { KeysService } from './keys.service';
 
@@ -80,6 +83,21 @@ export class KeysController {
   @Access({ kind: 'key', action: 'write', from: inParam('id') })
   unblock(@Param('id') id: string): Promise<KeyJson> {
     return this.keys.block(id, false);
+  }
+
+  @Post(':id/regenerate')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Give a key a new secret (returned only here); the old one works for grace_period (e.g. "24h"), else stops at once, on every gateway',
+  })
+  @ApiBody({ schema: openApiSchema(RegenerateKeySchema), required: false })
+  @ApiResponse({ status: 200, schema: openApiSchema(RegeneratedKeyJsonSchema, 'output') })
+  @ApiResponse({ status: 400, ...errorResponse })
+  @ApiResponse({ status: 404, ...errorResponse })
+  @Access({ kind: 'key', action: 'write', from: inParam('id') })
+  regenerate(@Param('id') id: string, @Body() body: unknown): Promise<RegeneratedKeyJson> {
+    return this.keys.regenerate(id, body);
   }
 
   @Delete(':id')

@@ -4,6 +4,8 @@ import {
   LimitFieldsSchema,
   LimitsJsonSchema,
   ModelLimitMapSchema,
+  ModelMaxBudgetJsonSchema,
+  ModelMaxBudgetSchema,
   SoftBudgetSchema,
 } from '../common/limits.schemas';
 import { UsdAmountSchema } from '../common/money';
@@ -34,6 +36,8 @@ export const CreateKeySchema = z.strictObject({
   model_rpm_limit: ModelLimitMapSchema.optional(),
   /** Tokens per minute per model on this key: {"<model>": n}. */
   model_tpm_limit: ModelLimitMapSchema.optional(),
+  /** Budgets per model on this key: {"<model>": {"budget_limit": <USD>, "time_period": "1d"}} (LiteLLM's form). */
+  model_max_budget: ModelMaxBudgetSchema.optional(),
   /** A blocked key is refused by every gateway (401) until unblocked. */
   blocked: z.boolean().optional(),
 });
@@ -50,6 +54,8 @@ export const UpdateKeySchema = z.strictObject({
   ...LimitFieldsSchema,
   model_rpm_limit: ModelLimitMapSchema.optional(),
   model_tpm_limit: ModelLimitMapSchema.optional(),
+  /** Replaces the per-model budgets; a model kept with the same time_period keeps its spend. */
+  model_max_budget: ModelMaxBudgetSchema.optional(),
   blocked: z.boolean().optional(),
 });
 export type UpdateKeyInput = z.infer<typeof UpdateKeySchema>;
@@ -69,6 +75,7 @@ export const KeyJsonSchema = z.object({
   ...LimitsJsonSchema,
   model_rpm_limit: z.record(z.string(), z.number()),
   model_tpm_limit: z.record(z.string(), z.number()),
+  model_max_budget: ModelMaxBudgetJsonSchema,
   blocked: z.boolean(),
   expires_at: z.string().nullable(),
   revoked_at: z.string().nullable(),
@@ -80,3 +87,24 @@ export const CreatedKeyJsonSchema = KeyJsonSchema.extend({
 });
 export type CreatedKeyJson = z.infer<typeof CreatedKeyJsonSchema>;
 export const KeyListSchema = z.object({ data: z.array(KeyJsonSchema) });
+
+/**
+ * POST /v1/keys/{id}/regenerate (and LiteLLM's /key/regenerate): a new secret for the key; optionally new values
+ * for the fields PATCH takes, and LiteLLM's grace_period ("24h", "30m", seconds) during which the old secret still
+ * works. Without grace_period the old secret stops at once.
+ */
+export const RegenerateKeySchema = UpdateKeySchema.extend({
+  grace_period: z
+    .union([z.string().max(32), z.number()])
+    .nullable()
+    .optional(),
+});
+export type RegenerateKeyInput = z.infer<typeof RegenerateKeySchema>;
+
+export const RegeneratedKeyJsonSchema = CreatedKeyJsonSchema.extend({
+  previous_key_valid_until: z
+    .string()
+    .nullable()
+    .describe('Until when the old secret still works (grace_period); null: it stopped at once'),
+});
+export type RegeneratedKeyJson = z.infer<typeof RegeneratedKeyJsonSchema>;

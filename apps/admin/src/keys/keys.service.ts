@@ -14,14 +14,21 @@ import {
 } from '@switchyard/db';
 import { AuditService } from '../audit/audit.service';
 import { ApiException } from '../common/api.exception';
-import { limitInputOf, limitsJson } from '../common/limits.schemas';
+import { limitInputOf, limitsJson, modelBudgetInputsOf, modelMaxBudgetJson } from '../common/limits.schemas';
 import { budgetToNanos, nanosToUsdOrNull } from '../common/money';
 import { isUuid, parseInput } from '../common/parse-input';
 import { teamNotFound } from '../teams/teams.service';
 import { userNotFound } from '../users/users.service';
 import { parseDurationSeconds } from './duration';
 import { KeyEventsPublisher } from '@switchyard/nats';
-import { CreateKeySchema, UpdateKeySchema, type CreatedKeyJson, type KeyJson } from './keys.schemas';
+import {
+  CreateKeySchema,
+  RegenerateKeySchema,
+  UpdateKeySchema,
+  type CreatedKeyJson,
+  type KeyJson,
+  type RegeneratedKeyJson,
+} from './keys.schemas';
 
 /** Public view of a key: never the secret, never the hash. */
 export function toKeyJson(k: KeyRecord): KeyJson {
@@ -40,6 +47,7 @@ export function toKeyJson(k: KeyRecord): KeyJson {
     ...limitsJson(k.limits),
     model_rpm_limit: k.modelRpmLimit,
     model_tpm_limit: k.modelTpmLimit,
+    model_max_budget: modelMaxBudgetJson(k.modelMaxBudget),
     blocked: k.blocked,
     expires_at: k.expiresAt?.toISOString() ?? null,
     revoked_at: k.revokedAt?.toISOString() ?? null,
@@ -77,6 +85,7 @@ export class KeysService {
       limits: limitInputOf(input),
       modelRpmLimit: input.model_rpm_limit ?? {},
       modelTpmLimit: input.model_tpm_limit ?? {},
+      ...(input.model_max_budget !== undefined && { modelMaxBudget: modelBudgetInputsOf(input.model_max_budget) }),
       expiresAt,
     };
     const teamId = input.team_id;
@@ -161,6 +170,7 @@ export class KeysService {
       ...(input.blocked !== undefined && { blocked: input.blocked }),
       ...(input.model_rpm_limit !== undefined && { modelRpmLimit: input.model_rpm_limit }),
       ...(input.model_tpm_limit !== undefined && { modelTpmLimit: input.model_tpm_limit }),
+      ...(input.model_max_budget !== undefined && { modelMaxBudget: modelBudgetInputsOf(input.model_max_budget) }),
       limits: {
         ...limitInputOf(input),
         ...(input.max_budget !== undefined && { maxBudgetNanos: budgetToNanos(input.max_budget) }),
@@ -178,6 +188,62 @@ export class KeysService {
       after: toKeyJson(key),
     });
     return toKeyJson(key);
+  }
+
+  /**
+   * A new secret for the key (shown once, stored as its HMAC), optionally with new field values as PATCH takes
+   * them. The old secret keeps working for `grace_period` (LiteLLM's, e.g. "24h"), else stops at once; either way
+   * every gateway drops what it cached for the old secret (a KeyChanged event) and, past the grace period, refuses
+   * it on its next request.
+   */
+  async regenerate(id: string, body: unknown): Promise<RegeneratedKeyJson> {
+    const { grace_period, ...changes } = parseInput(RegenerateKeySchema, body ?? {});
+    let graceSeconds = 0;
+    if (grace_period != null) {
+      const seconds = grace_period === 0 || grace_period === '0' ? 0 : parseDurationSeconds(grace_period);
+      if (seconds === undefined)
+        throw new ApiException(
+          Errors.invalidRequest(
+            'Invalid grace_period: how long the old key keeps working, as "24h", "30m", "7d", "45s" or a number of seconds (0: it stops at once).',
+            'grace_period',
+          ),
+        );
+      graceSeconds = seconds;
+    }
+    await this.require(id);
+    if (Object.keys(changes).length > 0) await this.update(id, changes);
+    const secret = generateKeySecret();
+    const now = new Date();
+    const validUntil = graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null;
+    const rotated = await this.keys.rotateSecret(
+      id,
+      { keyHash: this.hasher.hash(secret), keyPrefix: keyPrefix(secret) },
+      validUntil,
+      now,
+    );
+    if (!rotated)
+      throw new ApiException(
+        Errors.invalidRequest(`Key ${id} is revoked: a revoked key cannot be regenerated. Create a new key.`, 'id'),
+      );
+    await this.keyEvents.publish([{ keyId: id, keyHash: rotated.before.keyHash, reason: 'updated' }]);
+    await this.audit.record({
+      action: 'key.regenerated',
+      entity: 'key',
+      entityId: id,
+      details: {
+        grace_period_seconds: graceSeconds,
+        previous_key_valid_until: validUntil?.toISOString() ?? null,
+        changed: Object.keys(changes),
+      },
+      // The key as shown (display prefix, never a secret nor a hash), before and after.
+      before: toKeyJson(rotated.before),
+      after: toKeyJson(rotated.after),
+    });
+    return {
+      ...toKeyJson(rotated.after),
+      key: secret,
+      previous_key_valid_until: validUntil?.toISOString() ?? null,
+    };
   }
 
   block(id: string, blocked: boolean): Promise<KeyJson> {

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
-import { Access, inBody, inQuery } from '../auth/access.decorator';
+import { Access, inBody, inParam, inQuery } from '../auth/access.decorator';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { openApiSchema } from '../docs/openapi-schema';
-import { CreateKeySchema, UpdateKeySchema } from '../keys/keys.schemas';
+import { CreateKeySchema, RegenerateKeySchema, UpdateKeySchema } from '../keys/keys.schemas';
 import { CreateTeamSchema, UpdateTeamSchema } from '../teams/teams.schemas';
 import { LitellmService } from './litellm.service';
 
@@ -64,6 +64,36 @@ export class LitellmController {
   @Access({ kind: 'key', action: 'read', from: inQuery('key') })
   info(@Query('key') key: unknown): ReturnType<LitellmService['keyInfo']> {
     return this.litellm.keyInfo(key);
+  }
+
+  @Post('key/regenerate')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'LiteLLM alias of POST /v1/keys/{id}/regenerate (`key`: id or secret; grace_period like "24h")',
+  })
+  @ApiBody({ schema: openApiSchema(RegenerateKeySchema) })
+  @Access({ kind: 'key', action: 'write', from: inBody('key') })
+  regenerateKey(@Body() body: unknown): ReturnType<LitellmService['regenerateKey']> {
+    return this.litellm.regenerateKey(undefined, body);
+  }
+
+  @Post('key/:key/regenerate')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'LiteLLM alias of POST /v1/keys/{id}/regenerate (the key, id or secret, in the path)' })
+  @ApiBody({ schema: openApiSchema(RegenerateKeySchema), required: false })
+  @Access({ kind: 'key', action: 'write', from: inParam('key') })
+  regenerateKeyByPath(@Param('key') key: string, @Body() body: unknown): ReturnType<LitellmService['regenerateKey']> {
+    return this.litellm.regenerateKey(key, body);
+  }
+
+  @Get('key/list')
+  @ApiOperation({
+    summary:
+      "LiteLLM's key list: key ids (or objects with return_full_object=true), never secrets; page, size, user_id, team_id, key_alias",
+  })
+  @Access({ kind: 'global', action: 'read' })
+  listKeys(@Query() query: Record<string, unknown>): ReturnType<LitellmService['listKeys']> {
+    return this.litellm.listKeys(query);
   }
 
   @Post('team/new')

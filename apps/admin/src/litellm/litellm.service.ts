@@ -15,8 +15,15 @@ import {
 } from '@switchyard/db';
 import { ApiException } from '../common/api.exception';
 import { isUuid, parseInput } from '../common/parse-input';
-import { CreateKeySchema, UpdateKeySchema, type CreatedKeyJson, type KeyJson } from '../keys/keys.schemas';
-import { KeysService } from '../keys/keys.service';
+import {
+  CreateKeySchema,
+  RegenerateKeySchema,
+  UpdateKeySchema,
+  type CreatedKeyJson,
+  type KeyJson,
+  type RegeneratedKeyJson,
+} from '../keys/keys.schemas';
+import { KeysService, toKeyJson } from '../keys/keys.service';
 import { CreateTeamSchema, UpdateTeamSchema, type TeamJson } from '../teams/teams.schemas';
 import { TeamsService } from '../teams/teams.service';
 import { UsersService } from '../users/users.service';
@@ -157,6 +164,54 @@ export class LitellmService {
     return key.startsWith(KEY_SECRET_PREFIX) ? ((await this.findBySecret(key))?.id ?? '') : key;
   }
 
+  /**
+   * LiteLLM's /key/regenerate (`key` in the body) and /key/{key}/regenerate: the key by id or secret; the known
+   * fields (grace_period, max_budget, ...) as POST /v1/keys/{id}/regenerate takes them.
+   */
+  async regenerateKey(
+    pathKey: string | undefined,
+    body: unknown,
+  ): Promise<RegeneratedKeyJson & { token_id: string; key_name: string; expires: string | null }> {
+    const src = body === undefined || body === null ? {} : body;
+    // LiteLLM lets the caller choose the new secret; Switchyard always generates it (refused rather than ignored).
+    if (pick(src, ['new_key'])['new_key'] !== undefined)
+      throw new ApiException(
+        Errors.invalidRequest(
+          'new_key is not supported: the new secret is always generated (and returned once). Remove new_key.',
+          'new_key',
+        ),
+      );
+    const id = await this.keyIdOf(pathKey ?? pick(src, ['key'])['key']);
+    const r = await this.keys.regenerate(id, pick(src, Object.keys(RegenerateKeySchema.shape)));
+    return { ...r, token_id: r.id, key_name: r.key_prefix, expires: r.expires_at };
+  }
+
+  /**
+   * LiteLLM's GET /key/list: key ids (never secrets nor hashes), or whole key objects with return_full_object=true;
+   * page (from 1) and size (1 to 100, default 10); filters user_id, team_id, key_alias (exact).
+   */
+  async listKeys(query: Record<string, unknown>): Promise<{
+    keys: (string | (KeyJson & { token_id: string; key_name: string }))[];
+    total_count: number;
+    current_page: number;
+    total_pages: number;
+  }> {
+    const q = parseInput(KeyListQuerySchema, query);
+    const offset = (q.page - 1) * q.size;
+    const filter = { teamId: q.team_id, userId: q.user_id, keyAlias: q.key_alias };
+    // A team id that cannot exist matches nothing, rather than failing (as GET /v1/keys).
+    const { keys, total } =
+      q.team_id !== undefined && !isUuid(q.team_id)
+        ? { keys: [], total: 0 }
+        : await this.keysRepo.listPage(filter, offset, q.size);
+    return {
+      keys: keys.map((k) => (q.return_full_object ? { ...toKeyJson(k), token_id: k.id, key_name: k.keyPrefix } : k.id)),
+      total_count: total,
+      current_page: q.page,
+      total_pages: Math.ceil(total / q.size),
+    };
+  }
+
   async keyInfo(key: unknown): Promise<{ key: string; info: KeyJson }> {
     if (typeof key !== 'string' || key === '')
       throw new ApiException(Errors.invalidRequest('Give the key id as ?key=<id>.', 'key'));
@@ -178,6 +233,28 @@ export class LitellmService {
 }
 
 const TeamIdSchema = z.object({ team_id: z.string().min(1) });
+
+const queryInt = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,6}$/, `${name} must be a whole number`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`)
+    .optional()
+    .transform((n) => n ?? fallback);
+
+/** LiteLLM's /key/list query: anything else is refused rather than ignored. */
+const KeyListQuerySchema = z.strictObject({
+  page: queryInt('page', 1, 1_000_000, 1),
+  size: queryInt('size', 1, 100, 10),
+  user_id: z.string().min(1).max(256).optional(),
+  team_id: z.string().min(1).max(256).optional(),
+  key_alias: z.string().min(1).max(256).optional(),
+  return_full_object: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true'),
+});
 
 /** start_date / end_date as LiteLLM takes them (dates; the end date counts whole). */
 function litellmDates(query: Record<string, unknown>): UsageFilter {

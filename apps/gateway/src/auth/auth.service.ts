@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { CONFIG, ENV, resolveMasterKey, type Env, type SwitchyardConfig } from '@switchyard/config';
 import { Errors, type GatewayError } from '@switchyard/contracts';
-import { KeyHasher, type LimitScope } from '@switchyard/db';
+import { KeyHasher, type LimitScope, type ModelBudget } from '@switchyard/db';
 import { AuthThrottle } from './auth-throttle';
 import { KeyCacheService } from './key-cache.service';
 
@@ -14,6 +14,8 @@ export interface PrincipalLimits {
   scopes: readonly LimitScope[];
   modelRpmLimit: Readonly<Record<string, number>>;
   modelTpmLimit: Readonly<Record<string, number>>;
+  /** Per-model budgets on the key (model_max_budget), each a budget level of its own. */
+  modelMaxBudget: readonly ModelBudget[];
 }
 
 /** Who is calling: the master key (everything allowed) or a virtual key with its limits. */
@@ -102,6 +104,10 @@ export class AuthService {
       return fail(`The API key ${redact(secret)} has expired. Ask an admin for a new key, or for a later expiry.`);
     if (refusal === 'revoked')
       return fail(`The API key ${redact(secret)} has been revoked. Ask an admin for a new key.`);
+    if (record.secretRevokeAt && record.secretRevokeAt.getTime() <= Date.now())
+      return fail(
+        `The API key ${redact(secret)} was regenerated and its grace period ended at ${record.secretRevokeAt.toISOString()}. Use the new key.`,
+      );
     if (record.blocked)
       return fail(`The API key ${redact(secret)} is blocked. Ask an admin to unblock it (POST /key/unblock).`);
     if (record.teamBlocked)
@@ -120,6 +126,7 @@ export class AuthService {
           scopes: record.scopes,
           modelRpmLimit: record.modelRpmLimit,
           modelTpmLimit: record.modelTpmLimit,
+          modelMaxBudget: record.modelMaxBudget,
         },
       },
     };

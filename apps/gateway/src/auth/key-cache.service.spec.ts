@@ -47,6 +47,23 @@ describe('KeyCacheService', () => {
     expect(lookups).toHaveLength(1);
   });
 
+  it('drops every secret of a key at once: the new one and the old one still in its grace period', async () => {
+    const { cache, lookups } = setup();
+    // The old secret (h0, within its grace period) and the new one (h2) both cached for key k1.
+    const old = cache.get('h0');
+    lookups[0]!(record(false));
+    await old;
+    const fresh = cache.get('h2');
+    lookups[1]!(record(false));
+    await fresh;
+    expect(cache.answersFromMemory('h0')).toBe(true);
+    expect(cache.answersFromMemory('h2')).toBe(true);
+    // A change announced under the key's current hash (blocked, say) must drop the old secret's entry too.
+    cache.invalidate('h2', 'k1');
+    expect(cache.answersFromMemory('h0')).toBe(false);
+    expect(cache.answersFromMemory('h2')).toBe(false);
+  });
+
   it('drops a key when it is revoked', async () => {
     const { cache, lookups, revoke } = setup();
     const first = cache.get('h1');

@@ -26,8 +26,11 @@ export class KeyCacheService implements OnApplicationBootstrap {
    * out of `entries`.
    */
   private readonly misses = new Map<string, number>();
-  /** Key id → the hash its entry is cached under (checked against the entry before use: it may be outdated). */
-  private readonly hashById = new Map<string, string>();
+  /**
+   * Key id → the hashes its entries are cached under: more than one while a regenerated key's old secret is in its
+   * grace period (checked against the entries before use: it may be outdated).
+   */
+  private readonly hashById = new Map<string, Set<string>>();
   /** One database lookup per hash at a time, however many requests arrive with it. */
   private readonly loading = new Map<string, Promise<KeyGrant | undefined>>();
   /**
@@ -61,7 +64,7 @@ export class KeyCacheService implements OnApplicationBootstrap {
     // A key cached under its HMAC may be announced under the hash its row held when the event was sent.
     const cachedAs = keyId === undefined ? undefined : this.hashById.get(keyId);
     if (cachedAs !== undefined) {
-      this.entries.delete(cachedAs);
+      for (const h of cachedAs) this.entries.delete(h);
       this.hashById.delete(keyId!);
     }
     this.entries.delete(keyHash);
@@ -151,10 +154,14 @@ export class KeyCacheService implements OnApplicationBootstrap {
             while (this.entries.size >= KeyCacheService.MAX_ENTRIES) {
               const [oldest, e] = this.entries.entries().next().value as [string, Entry];
               this.entries.delete(oldest);
-              this.hashById.delete(e.record.id);
+              const of = this.hashById.get(e.record.id);
+              of?.delete(oldest);
+              if (of?.size === 0) this.hashById.delete(e.record.id);
             }
             this.entries.set(hash, { record, loadedAt: Date.now() });
-            this.hashById.set(record.id, hash);
+            const hashes = this.hashById.get(record.id) ?? new Set<string>();
+            hashes.add(hash);
+            this.hashById.set(record.id, hashes);
           } else {
             this.entries.delete(hash);
             evictOldest(this.misses, KeyCacheService.MAX_MISSES);

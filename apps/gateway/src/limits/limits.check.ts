@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ENV, type Env } from '@switchyard/config';
 import type { GatewayError } from '@switchyard/contracts';
-import { scopeLimits, type LimitScope } from '@switchyard/db';
+import { modelBudgetScope, resolveModelBudget, scopeLimits, type LimitScope } from '@switchyard/db';
 import { usdDecimalToNanos } from '@switchyard/pricing';
 import { limitsBase, type LevelLimits } from '@switchyard/redis';
 import type { AdmissionCheck, AdmissionContext } from '../pipeline/admission-check';
@@ -104,6 +104,10 @@ function scopesOf(ctx: AdmissionContext): LimitScope[] {
   if (limits) {
     for (const s of limits.scopes) if (scopeLimits(s)) out.push(s);
     const model = ctx.summary.model;
+    const keyId = ctx.principal.keyId;
+    // model_max_budget: the entry governing the requested model (LiteLLM's matching), a budget level of its own.
+    const budget = keyId ? resolveModelBudget(model, limits.modelMaxBudget) : undefined;
+    if (budget) out.push(modelBudgetScope(keyId!, budget));
     const rpm = limits.modelRpmLimit[model];
     const tpm = limits.modelTpmLimit[model];
     if ((rpm !== undefined || tpm !== undefined) && ctx.principal.keyId) {
@@ -141,8 +145,10 @@ function toLevel(s: LimitScope): LevelLimits {
 function describe(s: LimitScope, ctx: AdmissionContext): string {
   if (s.level === 'key' || s.level === 'key_model') {
     const alias = ctx.principal.limits?.keyAlias;
-    const key = `key ${alias ? `"${alias}" (${s.id.split('/')[0]})` : s.id.split('/')[0]}`;
-    return s.level === 'key_model' ? `${key} for model "${ctx.summary.model}"` : key;
+    const slash = s.id.indexOf('/');
+    const keyId = slash < 0 ? s.id : s.id.slice(0, slash);
+    const key = `key ${alias ? `"${alias}" (${keyId})` : keyId}`;
+    return s.level === 'key_model' ? `${key} for model "${s.id.slice(slash + 1)}"` : key;
   }
   return `${LEVEL_NAMES[s.level]} ${s.id}`;
 }
@@ -168,7 +174,7 @@ function budgetExceeded(s: LimitScope, who: string, spent: bigint, limit: bigint
     code: 'budget_exceeded',
     param: null,
     retryable: false,
-    message: `Budget exceeded: ${who} has spent ${usd(spent)}${inFlight} of its max_budget ${usd(limit)}, which this request's worst-case cost does not fit. ${resets}`,
+    message: `Budget exceeded: ${who} has spent ${usd(spent)}${inFlight} of its ${s.level === 'key_model' ? 'model_max_budget' : 'max_budget'} ${usd(limit)}, which this request's worst-case cost does not fit. ${resets}`,
   };
 }
 

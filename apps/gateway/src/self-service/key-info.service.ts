@@ -8,7 +8,7 @@ import {
   type KeyUsageWindows,
 } from '@switchyard/analytics';
 import { Errors, nanosToUsd, type GatewayError } from '@switchyard/contracts';
-import { KeysRepository, type KeyRecord } from '@switchyard/db';
+import { KeysRepository, type KeyRecord, type LimitScope } from '@switchyard/db';
 import { limitsBase } from '@switchyard/redis';
 import { AdminForwardService } from '../admin-forward/admin-forward.service';
 import { AuthService } from '../auth/auth.service';
@@ -24,6 +24,11 @@ export interface KeyStanding {
   /** Held now by requests in flight (their worst-case cost, until spend settles them). */
   reservedNanos: bigint;
   usage: KeyUsageWindows;
+  /**
+   * Every budget that applies to the key (its own, its user's, team's, organisation's), key first, each with its
+   * spend read now and what requests in flight hold against it: what remains is the smallest of what each leaves.
+   */
+  budgets: { scope: LimitScope; reservedNanos: bigint }[];
 }
 
 /** OpenRouter's GET /api/v1/key answer, with Switchyard's exact amounts and limits added. */
@@ -50,6 +55,8 @@ export interface OpenRouterKeyJson {
   rate_limit: { requests: number; interval: string; note: string };
   limit_nanos: string | null;
   limit_remaining_nanos: string | null;
+  /** The budget limit_remaining is the remainder of ("key", "user <id>", "team <id>", "organization <id>"). */
+  limit_remaining_of: string | null;
   limit_reset_at: string | null;
   usage_nanos: string;
   reserved_nanos: string;
@@ -116,15 +123,26 @@ export class KeyInfoService {
       // Deleted between authentication (cache) and now: as for any unknown key.
       if (!key) return { error: Errors.unauthorized('This API key no longer exists. Ask an admin for a new key.') };
     }
-    let reservedNanos = 0n;
-    if (key && key.limits.maxBudgetNanos !== null) {
+    const budgets: KeyStanding['budgets'] = [];
+    if (key) {
+      let scopes: LimitScope[];
       try {
-        reservedNanos = await this.limits.reservedNanos(limitsBase('key', key.id));
+        scopes = (await this.keys.levelsAbove(key)).scopes;
+      } catch (e) {
+        this.logger.error(`levels of key ${key.id}: ${(e as Error).message}`);
+        return { error: Errors.unavailable('The key store is unavailable. Retry in a moment.') };
+      }
+      try {
+        for (const scope of scopes) {
+          if (scope.maxBudgetNanos === null) continue;
+          budgets.push({ scope, reservedNanos: await this.limits.reservedNanos(limitsBase(scope.level, scope.id)) });
+        }
       } catch (e) {
         this.logger.warn(`reservations of key ${key.id}: ${(e as Error).message}`);
         return { error: Errors.unavailable('The budget store (Redis) is unavailable. Retry in a moment.') };
       }
     }
+    const reservedNanos = budgets.find((b) => b.scope.level === 'key')?.reservedNanos ?? 0n;
     let usage: KeyUsageWindows;
     try {
       usage = await keyUsageWindows(this.clickhouse, this.database, key?.id ?? '');
@@ -132,15 +150,28 @@ export class KeyInfoService {
       this.logger.error(`usage of key ${key?.id ?? 'master'}: ${(e as Error).message}`);
       return { error: Errors.unavailable('The usage store is unavailable. Retry in a moment.') };
     }
-    return { key: key ?? null, spentNanos: key?.spendNanos ?? usage.totalNanos, reservedNanos, usage };
+    return { key: key ?? null, spentNanos: key?.spendNanos ?? usage.totalNanos, reservedNanos, usage, budgets };
   }
 }
 
+/** What the tightest budget that applies to the key leaves (never below zero), and which one that is. */
+function remaining(s: KeyStanding): { nanos: bigint; of: string } | null {
+  let best: { nanos: bigint; of: string } | null = null;
+  for (const { scope, reservedNanos } of s.budgets) {
+    const left = scope.maxBudgetNanos! - scope.spendNanos - reservedNanos;
+    const nanos = left > 0n ? left : 0n;
+    if (best === null || nanos < best.nanos)
+      best = { nanos, of: scope.level === 'key' ? 'key' : `${scope.level} ${scope.id}` };
+  }
+  return best;
+}
+
 function remainingNanos(s: KeyStanding): bigint | null {
-  const max = s.key?.limits.maxBudgetNanos ?? null;
-  if (max === null) return null;
-  const left = max - s.spentNanos - s.reservedNanos;
-  return left > 0n ? left : 0n;
+  return remaining(s)?.nanos ?? null;
+}
+
+function remainingOf(s: KeyStanding): string | null {
+  return remaining(s)?.of ?? null;
 }
 
 export function toOpenRouterKey(s: KeyStanding): OpenRouterKeyJson {
@@ -173,6 +204,7 @@ export function toOpenRouterKey(s: KeyStanding): OpenRouterKeyJson {
     },
     limit_nanos: limit?.toString() ?? null,
     limit_remaining_nanos: remaining?.toString() ?? null,
+    limit_remaining_of: remainingOf(s),
     limit_reset_at: k?.limits.budgetResetAt?.toISOString() ?? null,
     usage_nanos: s.spentNanos.toString(),
     reserved_nanos: s.reservedNanos.toString(),
@@ -197,6 +229,7 @@ export function toLitellmInfo(s: KeyStanding): Record<string, unknown> {
     max_budget_nanos: k.limits.maxBudgetNanos?.toString() ?? null,
     remaining_budget: remaining === null ? null : nanosToUsd(remaining),
     remaining_budget_nanos: remaining?.toString() ?? null,
+    remaining_budget_of: remainingOf(s),
     soft_budget: soft === null ? null : nanosToUsd(soft),
     budget_duration: k.limits.budgetDuration,
     budget_reset_at: k.limits.budgetResetAt?.toISOString() ?? null,
@@ -205,6 +238,17 @@ export function toLitellmInfo(s: KeyStanding): Record<string, unknown> {
     max_parallel_requests: k.limits.maxParallelRequests,
     model_rpm_limit: k.modelRpmLimit,
     model_tpm_limit: k.modelTpmLimit,
+    model_max_budget: Object.fromEntries(
+      k.modelMaxBudget.map((b) => [
+        b.model,
+        {
+          budget_limit: nanosToUsd(b.maxBudgetNanos),
+          time_period: b.budgetDuration,
+          current_spend: nanosToUsd(b.spendNanos),
+          budget_reset_at: b.budgetResetAt.toISOString(),
+        },
+      ]),
+    ),
     models: k.models,
     team_id: k.teamId,
     user_id: k.userId,

@@ -30,6 +30,7 @@ function key(over: Partial<KeyRecord['limits']> = {}, alias: string | null = 'sv
     },
     modelRpmLimit: {},
     modelTpmLimit: {},
+    modelMaxBudget: [],
     metadata: {},
     expiresAt: null,
     revokedAt: null,
@@ -39,11 +40,27 @@ function key(over: Partial<KeyRecord['limits']> = {}, alias: string | null = 'sv
 }
 
 const usage = { totalNanos: 0n, dailyNanos: 1n, weeklyNanos: 2n, monthlyNanos: 3n };
-const standing = (k: KeyRecord | null, spentNanos: bigint, reservedNanos = 0n): KeyStanding => ({
+const standing = (
+  k: KeyRecord | null,
+  spentNanos: bigint,
+  reservedNanos = 0n,
+  above: KeyStanding['budgets'] = [],
+): KeyStanding => ({
   key: k,
   spentNanos,
   reservedNanos,
   usage,
+  budgets: [
+    ...(k && k.limits.maxBudgetNanos !== null
+      ? [{ scope: { ...k.limits, spendNanos: spentNanos }, reservedNanos }]
+      : []),
+    ...above,
+  ],
+});
+
+const level = (l: 'user' | 'team' | 'organization', id: string, max: bigint, spent: bigint) => ({
+  scope: { ...key().limits, level: l, id, maxBudgetNanos: max, spendNanos: spent },
+  reservedNanos: 0n,
 });
 
 describe('self-service key answers', () => {
@@ -61,6 +78,25 @@ describe('self-service key answers', () => {
       limit_remaining: 0,
       limit_remaining_nanos: '0',
     });
+  });
+
+  it('answers the smallest remainder of every budget that applies: key, user, team, organisation', () => {
+    const k = key({ maxBudgetNanos: 1_000_000_000n });
+    // The key leaves $0.70; its team only $0.20 (and its organisation $0.50): the team binds.
+    const s = standing(k, 250_000_000n, 50_000_000n, [
+      level('team', 't1', 2_000_000_000n, 1_800_000_000n),
+      level('organization', 'o1', 5_000_000_000n, 4_500_000_000n),
+    ]);
+    expect(toOpenRouterKey(s)).toMatchObject({
+      limit: 1,
+      limit_remaining: 0.2,
+      limit_remaining_nanos: '200000000',
+      limit_remaining_of: 'team t1',
+    });
+    expect(toLitellmInfo(s)).toMatchObject({ remaining_budget: 0.2, remaining_budget_of: 'team t1' });
+    // A key with no budget of its own still has what its user's leaves.
+    const u = toOpenRouterKey(standing(key(), 0n, 0n, [level('user', 'u1', 3_000_000_000n, 1_000_000_000n)]));
+    expect(u).toMatchObject({ limit: null, limit_remaining: 2, limit_remaining_of: 'user u1' });
   });
 
   it('names budget periods as OpenRouter does, and any other duration as it is', () => {

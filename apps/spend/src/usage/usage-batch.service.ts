@@ -102,6 +102,7 @@ export class UsageBatchService {
           teamId: p.event.teamId,
           userId: p.event.userId,
           endUser: p.event.endUser,
+          model: p.event.requestedModel,
           costNanos: p.costNanos,
         })),
       );

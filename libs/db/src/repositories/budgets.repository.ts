@@ -6,6 +6,8 @@ import type { Database } from '../database.types';
 /** The levels whose budget can reset on a budget_duration, and the table each lives in. */
 export const BUDGET_TABLES = {
   key: 'api_keys',
+  /** A key's per-model budget (model_max_budget), id `<key id>/<model>`. */
+  key_model: 'key_model_budgets',
   team: 'teams',
   user: 'users',
   organization: 'organizations',
@@ -25,6 +27,7 @@ export interface BudgetPeriod {
 /** The column naming each level for people (an alias; a user's email): never a secret. */
 const LABEL_COLUMNS = {
   key: 'key_alias',
+  key_model: 'model',
   team: 'team_alias',
   user: 'user_email',
   organization: 'organization_alias',

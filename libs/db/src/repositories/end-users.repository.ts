@@ -9,6 +9,8 @@ export interface EndUserRecord {
   id: string;
   alias: string | null;
   blocked: boolean;
+  /** The reusable budget whose limits it takes (null: its own). */
+  budgetId: string | null;
   limits: LimitScope;
   metadata: Record<string, unknown>;
   createdAt: Date;
@@ -19,6 +21,7 @@ export function toEndUserRecord(row: EndUserRow): EndUserRecord {
     id: row.id,
     alias: row.alias,
     blocked: row.blocked,
+    budgetId: row.budget_id,
     limits: limitScopeOf('end_user', row.id, row),
     metadata: row.metadata,
     createdAt: row.created_at,
@@ -32,9 +35,17 @@ export class EndUsersRepository {
   /** Creates the end user, or changes the given fields of the one that exists. */
   async upsert(
     id: string,
-    fields: { alias?: string | null; blocked?: boolean; limits?: LimitInput; metadata?: Record<string, unknown> },
+    fields: {
+      alias?: string | null;
+      blocked?: boolean;
+      limits?: LimitInput;
+      metadata?: Record<string, unknown>;
+      /** null: no longer linked to a reusable budget (it keeps the limits it had, as its own). */
+      budgetId?: null;
+    },
   ): Promise<EndUserRecord> {
     const values = {
+      ...(fields.budgetId !== undefined && { budget_id: fields.budgetId }),
       ...(fields.alias !== undefined && { alias: fields.alias }),
       ...(fields.blocked !== undefined && { blocked: fields.blocked }),
       ...limitColumnsOf(fields.limits ?? {}),

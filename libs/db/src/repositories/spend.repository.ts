@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import { DB } from '../db.token';
 import type { Database } from '../database.types';
+import { resolveModelBudget } from '../model-budgets';
 
 export interface SpendEntry {
   requestId: string;
@@ -10,12 +11,14 @@ export interface SpendEntry {
   userId?: string | null;
   /** The end user (customer) the request named, charged when an end_users row has that id. */
   endUser?: string | null;
+  /** The model the request named: charged to the key's model_max_budget entry that governs it, if any. */
+  model?: string | null;
   costNanos: bigint;
 }
 
 /** A level's spend total after a batch, as Postgres committed it, with the budget period it belongs to. */
 export interface SpendTotal {
-  level: 'key' | 'team' | 'user' | 'organization' | 'end_user';
+  level: 'key' | 'key_model' | 'team' | 'user' | 'organization' | 'end_user';
   id: string;
   spendNanos: bigint;
   /** budget_reset_at when the total was read: a total of an older period must not overwrite a newer one. */
@@ -167,6 +170,34 @@ export class SpendRepository {
           .returning(returning)
           .executeTakeFirst();
         if (r) total('key', r, amount);
+      }
+      // Per-model budgets of the keys charged (model_max_budget), matched as the gateway matched them at admission.
+      const keyIds = [...keyTotals.keys()];
+      if (keyIds.length > 0) {
+        const budgets = await trx
+          .selectFrom('key_model_budgets')
+          .select(['id', 'key_id', 'model'])
+          .where('key_id', 'in', keyIds)
+          .execute();
+        if (budgets.length > 0) {
+          const byKey = new Map<string, { id: string; model: string }[]>();
+          for (const b of budgets) byKey.set(b.key_id, [...(byKey.get(b.key_id) ?? []), b]);
+          const modelTotals = new Map<string, bigint>();
+          for (const e of counted) {
+            const of = e.keyId ? byKey.get(e.keyId.toLowerCase()) : undefined;
+            const b = of && e.model ? resolveModelBudget(e.model, of) : undefined;
+            if (b) modelTotals.set(b.id, (modelTotals.get(b.id) ?? 0n) + e.costNanos);
+          }
+          for (const [id, amount] of sorted(modelTotals)) {
+            const r = await trx
+              .updateTable('key_model_budgets')
+              .set({ spend_nanos: add(amount) })
+              .where('id', '=', id)
+              .returning(['id', 'spend_nanos', 'budget_reset_at'])
+              .executeTakeFirst();
+            if (r) total('key_model', { ...r, soft_budget_nanos: null }, amount);
+          }
+        }
       }
       for (const [id, amount] of sorted(endUserTotals)) {
         const r = await trx

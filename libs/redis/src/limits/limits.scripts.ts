@@ -41,8 +41,15 @@ local W = 60000
 local BUDGET_TTL = 8 * 86400000
 local sec = math.floor(now / 1000)
 
-local rpmL, rpmRem, rpmReset = -1, -1, -1
+local rpmL, rpmRem, rpmReset, rpmZ = -1, -1, -1, nil
 local tpmL, tpmRem, tpmReset = -1, -1, -1
+
+-- ms until the oldest request of a rate window leaves it (a full window when it is empty).
+local function windowReset(z)
+  local oldest = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')
+  if oldest[2] then return tonumber(oldest[2]) + W - now end
+  return W
+end
 
 -- Pass 1: bring each level's state up to date (seed, expired reservations and window entries) and check.
 for i = 0, n - 1 do
@@ -52,20 +59,26 @@ for i = 0, n - 1 do
   if maxB ~= '' then
     local b = base .. ':b'
     local seed, seedPeriod = ARGV[o + 5], ARGV[o + 6]
-    local period = redis.call('HGET', b, 'period')
-    if (not period) or tonumber(seedPeriod) > tonumber(period) then
+    -- One read of the counter (spent, resv, period), one of the expired reservations, writes only when needed.
+    local h = redis.call('HMGET', b, 'spent', 'resv', 'period')
+    local spentS, resv = h[1] or '0', tonumber(h[2] or '0')
+    if (not h[3]) or tonumber(seedPeriod) > tonumber(h[3]) then
       redis.call('HSET', b, 'spent', seed, 'period', seedPeriod)
+      spentS = seed
     end
     local r = base .. ':r'
     local expired = redis.call('ZRANGEBYSCORE', r, '-inf', now)
-    for _, m in ipairs(expired) do
-      local amt = string.match(m, '|(%d+)$')
-      if amt then redis.call('HINCRBY', b, 'resv', '-' .. amt) end
-      redis.call('ZREM', r, m)
+    if #expired > 0 then
+      local freed = 0
+      for _, m in ipairs(expired) do
+        local amt = string.match(m, '|(%d+)$')
+        if amt then freed = freed + tonumber(amt) end
+      end
+      -- In slices: unpack takes a few thousand values at most.
+      for j = 1, #expired, 1000 do redis.call('ZREM', r, unpack(expired, j, math.min(j + 999, #expired))) end
+      if freed > 0 then resv = redis.call('HINCRBY', b, 'resv', -freed) end
     end
-    local spentS = redis.call('HGET', b, 'spent') or '0'
     local spent = tonumber(spentS)
-    local resv = tonumber(redis.call('HGET', b, 'resv') or '0')
     local max = tonumber(maxB)
     if spent >= max or spent + resv + cost > max then
       return {0, i, 1, maxB, spentS, resv}
@@ -76,28 +89,27 @@ for i = 0, n - 1 do
     redis.call('ZREMRANGEBYSCORE', z, '-inf', now - W)
     local count = redis.call('ZCARD', z)
     local limit = tonumber(rpm)
-    local oldest = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')
-    local reset = W
-    if oldest[2] then reset = tonumber(oldest[2]) + W - now end
     if count >= limit then
-      return {0, i, 2, rpm, count, reset}
+      return {0, i, 2, rpm, count, windowReset(z)}
     end
+    -- When the window frees is read once, for the tightest level only (after the loop).
     local rem = limit - count - 1
-    if rpmRem == -1 or rem < rpmRem then rpmL, rpmRem, rpmReset = limit, rem, reset end
+    if rpmRem == -1 or rem < rpmRem then rpmL, rpmRem, rpmZ = limit, rem, z end
   end
   if tpm ~= '' then
     local h = base .. ':tpm'
     local buckets = redis.call('HGETALL', h)
-    local used, first = 0, sec
+    local used, first, old = 0, sec, {}
     for j = 1, #buckets, 2 do
       local s = tonumber(buckets[j])
       if s <= sec - 60 then
-        redis.call('HDEL', h, buckets[j])
+        old[#old + 1] = buckets[j]
       else
         used = used + tonumber(buckets[j + 1])
         if s < first then first = s end
       end
     end
+    if #old > 0 then redis.call('HDEL', h, unpack(old)) end
     local limit = tonumber(tpm)
     local reset = (first + 60) * 1000 - now
     if used >= limit or (used > 0 and used + tokens > limit) then
@@ -116,6 +128,8 @@ for i = 0, n - 1 do
     end
   end
 end
+
+if rpmZ then rpmReset = windowReset(rpmZ) end
 
 -- Pass 2: everything fits; take it all.
 local budgetBases, tpmBases = {}, {}
