@@ -28,7 +28,9 @@ export interface PlanRequest {
   from?: number;
   /** Exclusive, epoch seconds; undefined for no upper bound. */
   to?: number;
-  /** Whether whole days may come from the daily rollup (not when rows are bucketed by hour). */
+  /** Whether closed hours may come from the hourly rollup (the cube has one). */
+  allowHours: boolean;
+  /** Whether whole days may come from the daily rollup (the cube has one, and rows are not bucketed by hour). */
   allowDays: boolean;
 }
 
@@ -55,7 +57,7 @@ export function planSegments(req: PlanRequest, coverage: RollupCoverage): PlanSe
     to === Infinity ? Infinity : floorTo(to, HOUR_SECONDS),
     floorTo(coverage.watermark, HOUR_SECONDS),
   );
-  if (!(lo < hi)) {
+  if (!(lo < hi) || !(req.allowHours || req.allowDays)) {
     push('raw', from, to);
     return out;
   }
@@ -67,11 +69,12 @@ export function planSegments(req: PlanRequest, coverage: RollupCoverage): PlanSe
     if (!(a < b)) return;
     const d1 = ceilTo(a, DAY_SECONDS);
     const d2 = floorTo(b, DAY_SECONDS);
+    const hours: PlanSource = req.allowHours ? 'hour' : 'raw';
     if (req.allowDays && d1 < d2) {
-      push('hour', a, d1);
+      push(hours, a, d1);
       push('day', d1, d2);
-      push('hour', d2, b);
-    } else push('hour', a, b);
+      push(hours, d2, b);
+    } else push(hours, a, b);
   };
   let cursor = lo;
   for (const h of stale) {

@@ -230,7 +230,12 @@ export async function analyticsPlan(
   if (!cube) return {};
   const coverage = await readRollupCoverage(client, database);
   const segments = planSegments(
-    { from: seconds(q.from), to: seconds(q.to), allowDays: q.interval !== 'hour' },
+    {
+      from: seconds(q.from),
+      to: seconds(q.to),
+      allowHours: cube.grains.includes('hour'),
+      allowDays: cube.grains.includes('day') && q.interval !== 'hour',
+    },
     coverage,
   );
   return segments.every((s) => s.source === 'raw') ? {} : { cube, segments };
@@ -347,8 +352,17 @@ export interface LogCursor {
 }
 
 /**
+ * How far back a page of logs looks first, in seconds: a page is read from the newest hour, then day, week,
+ * month, then everything, stopping at the first window that holds a whole page. The table is sorted by
+ * (team, ts) and partitioned by month, so a window reads only its months' granules instead of every row of
+ * the filter (ClickHouse 18.16 sorts the whole filtered set for ORDER BY ts DESC LIMIT n).
+ */
+const LOG_WINDOWS = [3_600, 86_400, 7 * 86_400, 31 * 86_400, Infinity];
+
+/**
  * Requests newest first, `limit` at a time; `after` is the last row of the previous page, so pages never
  * overlap or skip a row even as new requests arrive (they are newer than every page already read).
+ * A window that holds `limit` rows holds the newest `limit` rows of the filter: every row outside it is older.
  */
 export async function usageLogs(
   client: ClickHouseClient,
@@ -356,24 +370,36 @@ export async function usageLogs(
   f: UsageFilter,
   limit: number,
   after?: LogCursor,
+  now: Date = new Date(),
 ): Promise<UsageLogRow[]> {
   const conditions = [usageWhere(f)];
+  let upper = seconds(f.to) ?? Infinity;
   if (after) {
     const at = lit.dateTime(new Date(after.ts * 1000));
     const id = lit.string(after.requestId, { maxLength: 128 });
-    conditions.push(sql`(ts < ${at} OR (ts = ${at} AND request_id < ${id}))`);
+    conditions.push(sql`ts <= ${at} AND (ts < ${at} OR (ts = ${at} AND request_id < ${id}))`);
+    upper = Math.min(upper, after.ts + 1);
   }
-  const query = sql`SELECT request_id, toUnixTimestamp(ts) AS ts, org_id, team_id, key_id, user_id, end_user, tags,
+  const lower = seconds(f.from) ?? 0;
+  const newest = Number.isFinite(upper) ? upper : Math.floor(now.getTime() / 1000) + 1;
+  const limitSql = lit.int(limit, { min: 1n, max: 10_000n });
+  try {
+    for (const window of LOG_WINDOWS) {
+      const from = Math.max(lower, newest - window);
+      const last = from <= lower;
+      const query = sql`SELECT request_id, toUnixTimestamp(ts) AS ts, org_id, team_id, key_id, user_id, end_user, tags,
   requested_model, deployment_id, provider, upstream_model, status, error_type, toString(prompt_tokens) AS prompt_tokens,
   toString(completion_tokens) AS completion_tokens, toString(cached_tokens) AS cached_tokens,
   toString(cache_write_tokens) AS cache_write_tokens, toString(reasoning_tokens) AS reasoning_tokens,
   toString(cost_nanos) AS cost_nanos, unpriced, price_source, latency_ms, ttft_ms, stream, fallback_depth
 FROM ${lit.table(database, 'usage')} FINAL
-WHERE ${sql.join(conditions, sql` AND `)}
+WHERE ${sql.join(conditions, sql` AND `)} AND ${usageTimeRange(from, upper)}
 ORDER BY ts DESC, request_id DESC
-LIMIT ${lit.int(limit, { min: 1n, max: 10_000n })}`;
-  try {
-    return (await json<UsageLogRow>(client, query)).map((r) => ({ ...r, ts: Number(r.ts) }));
+LIMIT ${limitSql}`;
+      const rows = await json<UsageLogRow>(client, query);
+      if (rows.length >= limit || last) return rows.map((r) => ({ ...r, ts: Number(r.ts) }));
+    }
+    return [];
   } catch (e) {
     throw analyticsError('usage logs', database, e);
   }

@@ -22,14 +22,20 @@ import { lit, sql, type SqlFragment } from './sql-literal';
 export interface RollupCube {
   id: number;
   dimensions: readonly AnalyticsDimension[];
+  /** The grains it is kept at: a cube with as many groups as an hour has requests is kept per day only. */
+  grains: readonly RollupGrain[];
 }
 
 /** In order of preference (smallest first): a query is answered by the first cube holding all its dimensions. */
 export const ROLLUP_CUBES: readonly RollupCube[] = [
-  { id: 1, dimensions: ['organization', 'team', 'model', 'provider', 'status'] },
-  { id: 2, dimensions: ['organization', 'team', 'tag', 'model', 'provider', 'status'] },
-  { id: 3, dimensions: ['organization', 'team', 'key', 'user', 'model', 'deployment', 'provider', 'status'] },
-  { id: 4, dimensions: ['organization', 'team', 'key', 'end_user', 'model', 'status'] },
+  { id: 1, dimensions: ['organization', 'team', 'model', 'provider', 'status'], grains: ['hour', 'day'] },
+  { id: 2, dimensions: ['organization', 'team', 'tag', 'model', 'provider', 'status'], grains: ['hour', 'day'] },
+  {
+    id: 3,
+    dimensions: ['organization', 'team', 'key', 'user', 'model', 'deployment', 'provider', 'status'],
+    grains: ['hour', 'day'],
+  },
+  { id: 4, dimensions: ['organization', 'team', 'key', 'end_user', 'model', 'status'], grains: ['day'] },
 ];
 
 /** The rollup column of each dimension (named as in usage, so the same expressions read both) and its blank. */
@@ -122,7 +128,12 @@ FROM ${db}.usage GROUP BY hour`;
 /** How long an insert may take to become visible after ClickHouse noted it: its hours are recomputed that long. */
 export const ROLLUP_SEEN_MARGIN_SECONDS = 300;
 /** Buckets computed by one INSERT ... SELECT at most (a first run over months of rows goes in pieces). */
-const MAX_SECONDS_PER_INSERT: Record<RollupGrain, number> = { hour: 7 * DAY_SECONDS, day: 31 * DAY_SECONDS };
+const MAX_SECONDS_PER_INSERT: Record<RollupGrain, number> = { hour: DAY_SECONDS, day: 7 * DAY_SECONDS };
+/**
+ * Newly closed time one step rolls up at most: a first run over a long history goes in steps, each recorded,
+ * so a failure (or a timeout) loses one step, never the whole backfill.
+ */
+const MAX_NEW_SECONDS_PER_STEP = 14 * DAY_SECONDS;
 
 const isoDay = (seconds: number): SqlFragment => lit.string(new Date(seconds * 1000).toISOString().slice(0, 10));
 
@@ -143,14 +154,17 @@ export function usageTimeRange(from: number, to: number, table: 'usage' | 'rollu
 
 function fillStatement(db: SqlFragment, grain: RollupGrain, from: number, to: number, version: bigint): SqlFragment {
   const step = lit.uint(GRAIN_SECONDS[grain]);
+  const kept = ROLLUP_CUBES.filter((c) => c.grains.includes(grain));
   const cubes = sql.join(
-    ROLLUP_CUBES.map((c) => lit.uint(c.id)),
+    kept.map((c) => lit.uint(c.id)),
     sql`, `,
   );
   const dims = DIMENSIONS.map((d) => {
-    const ids = ROLLUP_CUBES.filter((c) => c.dimensions.includes(d)).map((c) => lit.uint(c.id));
+    const ids = kept.filter((c) => c.dimensions.includes(d)).map((c) => lit.uint(c.id));
     const { column, blank } = ROLLUP_COLUMNS[d];
-    return sql`if(cube_id IN (${sql.join(ids, sql`, `)}), ${column}, ${blank}) AS ${lit.ident(`r_${column.text}`)}`;
+    const alias = lit.ident(`r_${column.text}`);
+    if (ids.length === 0) return sql`${blank} AS ${alias}`;
+    return sql`if(cube_id IN (${sql.join(ids, sql`, `)}), ${column}, ${blank}) AS ${alias}`;
   });
   const dimAliases = DIMENSIONS.map((d) => lit.ident(`r_${ROLLUP_COLUMNS[d].column.text}`));
   return sql`INSERT INTO ${db}.usage_rollups (grain, cube_id, ts, ${sql.join(
@@ -198,15 +212,41 @@ export interface RollupRefreshResult {
   /** Hour and day buckets (re)computed by this run. */
   hours: number;
   days: number;
+  /** Steps (each recorded in usage_rollup_runs) the run took. */
+  steps: number;
+  /** False when the run stopped after maxSteps with closed hours left for the next run. */
+  caughtUp: boolean;
 }
 
 /**
  * One rollup run: computes every hour that closed since the last run and every hour that received rows since
  * the last run began (late or redelivered events), and every closed day holding one of them, from the
- * deduplicated usage rows; then records the run. A run that fails records nothing: the next one redoes its
- * work. Safe to run concurrently (each bucket takes the version of one whole computation).
+ * deduplicated usage rows; then records the run. It goes in steps of at most two weeks of newly closed time,
+ * each recorded: a step that fails records nothing, and the next run redoes it. Safe to run concurrently
+ * (each bucket takes the version of one whole computation).
  */
-export async function refreshUsageRollups(client: ClickHouseClient, database: string): Promise<RollupRefreshResult> {
+export async function refreshUsageRollups(
+  client: ClickHouseClient,
+  database: string,
+  opts: { maxSteps?: number } = {},
+): Promise<RollupRefreshResult> {
+  const total: RollupRefreshResult = { watermark: 0, hours: 0, days: 0, steps: 0, caughtUp: false };
+  const maxSteps = opts.maxSteps ?? 100;
+  while (total.steps < maxSteps && !total.caughtUp) {
+    const step = await rollupStep(client, database);
+    total.watermark = step.watermark;
+    total.hours += step.hours;
+    total.days += step.days;
+    total.caughtUp = step.caughtUp;
+    total.steps++;
+  }
+  return total;
+}
+
+async function rollupStep(
+  client: ClickHouseClient,
+  database: string,
+): Promise<{ watermark: number; hours: number; days: number; caughtUp: boolean }> {
   const db = lit.ident(database);
   let step = 'read the last run';
   try {
@@ -222,6 +262,7 @@ export async function refreshUsageRollups(client: ClickHouseClient, database: st
     );
     const now = Number(state!.now);
     const closed = Math.floor(now / HOUR_SECONDS) * HOUR_SECONDS;
+    let end = closed;
     const hourRanges: [number, number][] = [];
     if (Number(state!.runs) === 0) {
       step = 'find the first usage row';
@@ -229,8 +270,11 @@ export async function refreshUsageRollups(client: ClickHouseClient, database: st
         client,
         sql`SELECT count() AS n, toUnixTimestamp(min(ts)) AS first FROM ${db}.usage`,
       );
-      if (Number(first!.n) > 0)
-        hourRanges.push([Math.floor(Number(first!.first) / HOUR_SECONDS) * HOUR_SECONDS, closed]);
+      if (Number(first!.n) > 0) {
+        const start = Math.floor(Number(first!.first) / HOUR_SECONDS) * HOUR_SECONDS;
+        end = Math.min(closed, start + MAX_NEW_SECONDS_PER_STEP);
+        hourRanges.push([start, end]);
+      }
     } else {
       const watermark = Number(state!.watermark);
       const since = Math.max(0, Number(state!.started) - ROLLUP_SEEN_MARGIN_SECONDS);
@@ -241,10 +285,11 @@ export async function refreshUsageRollups(client: ClickHouseClient, database: st
 WHERE seen_at >= ${lit.dateTime(new Date(since * 1000))} AND hour < ${lit.dateTime(new Date(Math.min(watermark, closed) * 1000))}`,
       );
       for (const { hour } of seen) hourRanges.push([Number(hour), Number(hour) + HOUR_SECONDS]);
-      hourRanges.push([watermark, closed]);
+      end = Math.max(watermark, Math.min(closed, watermark + MAX_NEW_SECONDS_PER_STEP));
+      hourRanges.push([watermark, end]);
     }
     const hours = mergeRanges(hourRanges);
-    const lastDay = Math.floor(closed / DAY_SECONDS) * DAY_SECONDS;
+    const lastDay = Math.floor(end / DAY_SECONDS) * DAY_SECONDS;
     const days = mergeRanges(
       hours.map(([a, b]) => [
         Math.floor(a / DAY_SECONDS) * DAY_SECONDS,
@@ -277,7 +322,7 @@ WHERE seen_at >= ${lit.dateTime(new Date(since * 1000))} AND hour < ${lit.dateTi
       values: [
         {
           started_at: now,
-          watermark: closed,
+          watermark: end,
           finished_at: Math.floor(Date.now() / 1000),
           hours: hourCount,
           days: buckets.length - hourCount,
@@ -285,7 +330,7 @@ WHERE seen_at >= ${lit.dateTime(new Date(since * 1000))} AND hour < ${lit.dateTi
       ],
       format: 'JSONEachRow',
     });
-    return { watermark: closed, hours: hourCount, days: buckets.length - hourCount };
+    return { watermark: end, hours: hourCount, days: buckets.length - hourCount, caughtUp: end >= closed };
   } catch (e) {
     throw analyticsError(`usage rollup (${step})`, database, e);
   }

@@ -24,7 +24,7 @@ export class UsageRollupJobs {
     // One hour a run is the steady state; say more only when a run caught up or recomputed late rows.
     if (result.hours > 1 || result.days > 0)
       this.logger.log(
-        `rolled up ${result.hours} hour(s) and ${result.days} day(s); rollups cover up to ${new Date(result.watermark * 1000).toISOString()}`,
+        `rolled up ${result.hours} hour(s) and ${result.days} day(s) in ${result.steps} step(s); rollups cover up to ${new Date(result.watermark * 1000).toISOString()}${result.caughtUp ? '' : ', more at the next run'}`,
       );
     return result;
   }
