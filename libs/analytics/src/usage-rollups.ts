@@ -296,6 +296,25 @@ WHERE seen_at >= ${lit.dateTime(new Date(since * 1000))} AND hour < ${lit.dateTi
         Math.min(lastDay, Math.ceil(b / DAY_SECONDS) * DAY_SECONDS),
       ]),
     );
+    // Days with rows at all: an empty stretch (a first run over a quiet month) needs its buckets recorded,
+    // not an INSERT ... SELECT per day. A row arriving meanwhile is seen, so the next run recomputes its hour.
+    step = 'find the days with rows';
+    const busy = new Set<number>();
+    if (hours.length > 0) {
+      const ranges = sql.join(
+        hours.map(([a, b]) => sql`(${usageTimeRange(a, b)})`),
+        sql` OR `,
+      );
+      for (const { d } of await rows<{ d: number | string }>(
+        client,
+        sql`SELECT DISTINCT intDiv(toUnixTimestamp(ts), 86400) * 86400 AS d FROM ${db}.usage WHERE ${ranges}`,
+      ))
+        busy.add(Number(d));
+    }
+    const hasRows = (a: number, b: number): boolean => {
+      for (let d = Math.floor(a / DAY_SECONDS) * DAY_SECONDS; d < b; d += DAY_SECONDS) if (busy.has(d)) return true;
+      return false;
+    };
     // Unique per computation: two runs racing on one bucket each write a whole version of it.
     const version = BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000));
     const buckets: { grain: RollupGrain; ts: number; version: string }[] = [];
@@ -305,6 +324,7 @@ WHERE seen_at >= ${lit.dateTime(new Date(since * 1000))} AND hour < ${lit.dateTi
     ] as const) {
       for (const range of ranges) {
         for (const [a, b] of chunks(range, MAX_SECONDS_PER_INSERT[grain])) {
+          if (!hasRows(a, b)) continue;
           step = `compute the ${grain} rollups of ${new Date(a * 1000).toISOString()} to ${new Date(b * 1000).toISOString()}`;
           await client.command({ query: fillStatement(db, grain, a, b, version).text });
         }
