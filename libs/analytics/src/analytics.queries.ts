@@ -357,7 +357,21 @@ export interface LogCursor {
  * (team, ts) and partitioned by month, so a window reads only its months' granules instead of every row of
  * the filter (ClickHouse 18.16 sorts the whole filtered set for ORDER BY ts DESC LIMIT n).
  */
-const LOG_WINDOWS = [3_600, 86_400, 7 * 86_400, 31 * 86_400, Infinity];
+const LOG_WINDOWS = [3_600, 86_400, 7 * 86_400, 31 * 86_400, 92 * 86_400, 366 * 86_400, Infinity];
+
+/**
+ * The end of the newest day holding usage rows (epoch seconds), from the parts' metadata (no row is read):
+ * where a page without an upper bound starts looking, even when the newest rows are not from today.
+ */
+async function newestUsageDayEnd(client: ClickHouseClient, database: string): Promise<number | undefined> {
+  const [r] = await json<{ day: string }>(
+    client,
+    sql`SELECT toString(max(max_date)) AS day FROM system.parts
+WHERE database = ${lit.string(database)} AND table = 'usage' AND active`,
+  );
+  const t = Date.parse(`${r?.day ?? ''}T00:00:00Z`);
+  return Number.isFinite(t) && t > 0 ? t / 1000 + 86_400 : undefined;
+}
 
 /**
  * Requests newest first, `limit` at a time; `after` is the last row of the previous page, so pages never
@@ -381,9 +395,11 @@ export async function usageLogs(
     upper = Math.min(upper, after.ts + 1);
   }
   const lower = seconds(f.from) ?? 0;
-  const newest = Number.isFinite(upper) ? upper : Math.floor(now.getTime() / 1000) + 1;
   const limitSql = lit.int(limit, { min: 1n, max: 10_000n });
   try {
+    const newest = Number.isFinite(upper)
+      ? upper
+      : Math.min(Math.floor(now.getTime() / 1000) + 1, (await newestUsageDayEnd(client, database)) ?? Infinity);
     for (const window of LOG_WINDOWS) {
       const from = Math.max(lower, newest - window);
       const last = from <= lower;
