@@ -12,6 +12,7 @@ import { UsageBacklogJobs } from './usage/usage-backlog.jobs';
 import { UsageBatchService } from './usage/usage-batch.service';
 import { UsageConsumerService } from './usage/usage-consumer.service';
 import { UsageLedgerJobs } from './usage/usage-ledger.jobs';
+import { UsageRollupJobs } from './usage/usage-rollup.jobs';
 import { UsageSettlementService } from './usage/usage-settlement.service';
 import { UsageController } from './usage/usage.controller';
 
@@ -28,6 +29,7 @@ import { UsageController } from './usage/usage.controller';
     UsageLedgerJobs,
     UsageBacklogJobs,
     StoredResponsesJobs,
+    UsageRollupJobs,
     KeyEventsPublisher,
   ],
 })

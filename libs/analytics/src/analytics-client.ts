@@ -15,12 +15,14 @@ export type { ClickHouseClient };
  * A client for Switchyard's analytics. It is not bound to the database (which may not exist yet when
  * migrations run): every query names `database.table` explicitly.
  */
-export function createAnalyticsClient(opts: Pick<AnalyticsOptions, 'url' | 'username' | 'password'>): ClickHouseClient {
+export function createAnalyticsClient(
+  opts: Pick<AnalyticsOptions, 'url' | 'username' | 'password'> & { requestTimeoutMs?: number },
+): ClickHouseClient {
   return createClient({
     url: opts.url,
     username: opts.username ?? 'default',
     password: opts.password ?? '',
-    request_timeout: 30_000,
+    request_timeout: opts.requestTimeoutMs ?? 30_000,
     application: `switchyard-${process.env.SWITCHYARD_SERVICE ?? 'analytics'}`,
     // The client's own logger prints a multi-line dump per failed request; every failure reaches our code
     // as an error, which logs it once, in one line (see conciseClickHouseError).

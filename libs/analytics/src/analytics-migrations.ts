@@ -2,6 +2,13 @@ import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { analyticsError, createAnalyticsClient, type AnalyticsOptions } from './analytics-client';
 import { lit, sql, type SqlFragment } from './sql-literal';
+import {
+  createUsageRollupBuckets,
+  createUsageRollupRuns,
+  createUsageRollups,
+  createUsageSeenHours,
+  createUsageSeenHoursView,
+} from './usage-rollups';
 
 export interface AnalyticsMigration {
   /** Unique, ordered name: NNNN_description. Never rename or edit one that shipped: add a new one. */
@@ -138,7 +145,7 @@ CREATE TABLE IF NOT EXISTS ${db}.usage_by_request (
 PARTITION BY tuple()
 ORDER BY request_id`;
 
-export const ANALYTICS_MIGRATIONS: readonly AnalyticsMigration[] = [
+const MIGRATIONS: AnalyticsMigration[] = [
   { name: '0001_usage', statements: (db) => [createUsage(db)] },
   {
     // Usage counts that are estimates (the upstream reported none) or were brought into range (it reported
@@ -173,7 +180,27 @@ AS SELECT request_id, team_id, ts, key_id, version FROM ${db}.usage`,
       sql`INSERT INTO ${db}.usage_by_request SELECT request_id, team_id, ts, key_id, version FROM ${db}.usage`,
     ],
   },
+  {
+    // Hourly and daily rollups, filled by the analytics.rollup job (its first run rolls up the rows already
+    // there); the hours each insert touched, so late rows get their buckets recomputed. See usage-rollups.ts.
+    name: '0005_usage_rollups',
+    statements: (db) => [
+      createUsageRollups(db),
+      createUsageRollupBuckets(db),
+      createUsageRollupRuns(db),
+      createUsageSeenHours(db),
+      createUsageSeenHoursView(db),
+    ],
+  },
 ];
+
+/**
+ * In name order, whatever order branches added them in: migrations from parallel work (0005_x, 0006_y) are
+ * applied in name order on a fresh database, and each one not yet recorded is applied on an existing one.
+ */
+export const ANALYTICS_MIGRATIONS: readonly AnalyticsMigration[] = [...MIGRATIONS].sort((a, b) =>
+  a.name.localeCompare(b.name),
+);
 
 const MIGRATIONS_TABLE = 'schema_migrations';
 // Checksums are over the SQL with a fixed database placeholder, so one migration has one checksum everywhere.

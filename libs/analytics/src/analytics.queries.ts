@@ -1,6 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { analyticsError } from './analytics-client';
+import { planSegments, type PlanSegment, type PlanSource } from './analytics-plan';
 import { lit, sql, type SqlFragment } from './sql-literal';
+import { readRollupCoverage, rollupCubeFor, rollupRows, usageTimeRange, type RollupCube } from './usage-rollups';
 
 /** What analytics groups and filters by, in the API's words, and the usage column (or expression) of each. */
 export const ANALYTICS_DIMENSIONS = {
@@ -87,6 +89,32 @@ const METRICS = sql`toString(sum(cost_nanos)) AS spend_nanos,
   countIf(ttft_ms IS NOT NULL) AS ttft_n,
   sum(unpriced) AS unpriced_requests`;
 
+/**
+ * The same metrics in two steps, so parts of a range read from different sources (raw rows, hourly and daily
+ * rollups) merge exactly: sums add up, and quantileTiming states merge into the same quantiles as one pass
+ * over all the rows (the state is the multiset of values, or its exact histogram above 5,670 values).
+ */
+const PARTIAL_FROM_RAW = sql`sum(cost_nanos) AS p_cost, count() AS p_requests, countIf(status >= 400) AS p_errors,
+  sum(prompt_tokens) AS p_prompt, sum(completion_tokens) AS p_completion, sum(cached_tokens) AS p_cached,
+  sum(reasoning_tokens) AS p_reasoning, sum(unpriced) AS p_unpriced, countIf(ttft_ms IS NOT NULL) AS p_ttft_n,
+  quantilesTimingState(0.5, 0.95, 0.99)(latency_ms) AS p_latency,
+  quantileTimingStateIf(0.5)(assumeNotNull(ttft_ms), isNotNull(ttft_ms)) AS p_ttft`;
+const PARTIAL_FROM_ROLLUP = sql`sum(cost_nanos) AS p_cost, sum(requests) AS p_requests, sum(errors) AS p_errors,
+  sum(prompt_tokens) AS p_prompt, sum(completion_tokens) AS p_completion, sum(cached_tokens) AS p_cached,
+  sum(reasoning_tokens) AS p_reasoning, sum(unpriced) AS p_unpriced, sum(ttft_n) AS p_ttft_n,
+  quantilesTimingMergeState(0.5, 0.95, 0.99)(latency_q) AS p_latency, quantileTimingMergeState(0.5)(ttft_q) AS p_ttft`;
+const MERGED_METRICS = sql`toString(sum(p_cost)) AS spend_nanos,
+  sum(p_requests) AS requests,
+  sum(p_errors) AS errors,
+  sum(p_prompt) AS prompt_tokens,
+  sum(p_completion) AS completion_tokens,
+  sum(p_cached) AS cached_tokens,
+  sum(p_reasoning) AS reasoning_tokens,
+  quantilesTimingMerge(0.5, 0.95, 0.99)(p_latency) AS latency_q,
+  quantileTimingMerge(0.5)(p_ttft) AS ttft_p50,
+  sum(p_ttft_n) AS ttft_n,
+  sum(p_unpriced) AS unpriced_requests`;
+
 const BUCKETS: Record<AnalyticsInterval, SqlFragment> = {
   hour: sql`intDiv(toUnixTimestamp(ts), 3600) * 3600`,
   day: sql`intDiv(toUnixTimestamp(ts), 86400) * 86400`,
@@ -132,39 +160,43 @@ function bucketDate(interval: AnalyticsInterval, raw: string | number): Date {
   return new Date(n * 1000);
 }
 
+export interface AnalyticsReportOptions {
+  /**
+   * 'auto' (default) reads the rollups for the closed buckets they hold and the raw rows for the rest;
+   * 'raw' reads only the raw rows (the reference the rollup path is tested and measured against).
+   */
+  source?: 'auto' | 'raw';
+}
+
+interface ReportKey {
+  name: string;
+  expr: SqlFragment;
+}
+
+const seconds = (d: Date | undefined): number | undefined => (d ? Math.floor(d.getTime() / 1000) : undefined);
+
 /**
  * Spend, requests, errors, tokens and latency grouped by any dimensions and, optionally, a time bucket,
  * with totals over the whole filtered range (computed apart, so a request with several tags is counted
- * once in the totals). Reads `usage FINAL`, so a redelivered event never counts twice.
+ * once in the totals). Reads `usage FINAL`, so a redelivered event never counts twice; closed hours and days
+ * come from the rollups when a rollup cube holds every dimension asked for (see usage-rollups.ts), with
+ * results identical to reading the raw rows.
  */
 export async function analyticsReport(
   client: ClickHouseClient,
   database: string,
   q: AnalyticsQuery,
+  opts: AnalyticsReportOptions = {},
 ): Promise<{ rows: AnalyticsRow[]; totals: AnalyticsMetrics }> {
-  const keys: { name: string; expr: SqlFragment }[] = q.groupBy.map((d) => ({
-    name: d,
-    expr: ANALYTICS_DIMENSIONS[d],
-  }));
+  const keys: ReportKey[] = q.groupBy.map((d) => ({ name: d, expr: ANALYTICS_DIMENSIONS[d] }));
   if (q.interval) keys.unshift({ name: 'bucket', expr: BUCKETS[q.interval] });
-  const table = lit.table(database, 'usage');
-  const where = usageWhere(q);
-  const select = keys.map((k) => sql`${k.expr} AS ${lit.ident(`k_${k.name}`)}`);
-  const grouped =
-    keys.length === 0
-      ? undefined
-      : sql`SELECT ${sql.join(select, sql`, `)}, ${METRICS} FROM ${table} FINAL WHERE ${where}
-GROUP BY ${sql.join(
-          keys.map((k) => lit.ident(`k_${k.name}`)),
-          sql`, `,
-        )}
-ORDER BY ${q.interval ? sql`k_bucket ASC, ` : sql``}sum(cost_nanos) DESC, count() DESC
-LIMIT 10000`;
-  const totalsQuery = sql`SELECT ${METRICS} FROM ${table} FINAL WHERE ${where}`;
   try {
+    const { cube, segments } = opts.source === 'raw' ? {} : await analyticsPlan(client, database, q);
+    const build = (k: ReportKey[]): SqlFragment =>
+      segments && cube ? plannedQuery(database, q, k, cube, segments) : rawQuery(database, q, k);
     const [rows, totals] = await Promise.all([
-      grouped ? json<RawMetrics & Record<string, string | number>>(client, grouped) : Promise.resolve([]),
-      json<RawMetrics>(client, totalsQuery),
+      keys.length > 0 ? json<RawMetrics & Record<string, string | number>>(client, build(keys)) : Promise.resolve([]),
+      json<RawMetrics>(client, build([])),
     ]);
     return {
       rows: rows.map((r) => {
@@ -181,6 +213,101 @@ LIMIT 10000`;
   } catch (e) {
     throw analyticsError('analytics report', database, e);
   }
+}
+
+/**
+ * How a report is read: the rollup cube holding its dimensions and the range split by source, or nothing
+ * when it is read from the raw rows only (no cube holds a dimension, a request id is asked for, or no part
+ * of the range is rolled up).
+ */
+export async function analyticsPlan(
+  client: ClickHouseClient,
+  database: string,
+  q: AnalyticsQuery,
+): Promise<{ cube?: RollupCube; segments?: PlanSegment[] }> {
+  const filtered = (Object.keys(q.equals ?? {}) as AnalyticsDimension[]).filter((d) => q.equals?.[d] !== undefined);
+  const cube = q.requestId !== undefined ? undefined : rollupCubeFor([...q.groupBy, ...filtered]);
+  if (!cube) return {};
+  const coverage = await readRollupCoverage(client, database);
+  const segments = planSegments(
+    {
+      from: seconds(q.from),
+      to: seconds(q.to),
+      allowHours: cube.grains.includes('hour'),
+      allowDays: cube.grains.includes('day') && q.interval !== 'hour',
+    },
+    coverage,
+  );
+  return segments.every((s) => s.source === 'raw') ? {} : { cube, segments };
+}
+
+const keyNames = (keys: ReportKey[]): SqlFragment =>
+  sql.join(
+    keys.map((k) => lit.ident(`k_${k.name}`)),
+    sql`, `,
+  );
+const keySelect = (keys: ReportKey[]): SqlFragment =>
+  sql.join(
+    keys.map((k) => sql`${k.expr} AS ${lit.ident(`k_${k.name}`)}, `),
+    sql``,
+  );
+
+/** Grouped rows: buckets in order, then biggest spend first; ties broken by the keys, so the order is stable. */
+function groupTail(q: AnalyticsQuery, keys: ReportKey[], spend: SqlFragment, count: SqlFragment): SqlFragment {
+  if (keys.length === 0) return sql``;
+  const rest = keys.filter((k) => k.name !== 'bucket').map((k) => sql`${lit.ident(`k_${k.name}`)} ASC`);
+  return sql`
+GROUP BY ${keyNames(keys)}
+ORDER BY ${q.interval ? sql`k_bucket ASC, ` : sql``}${spend} DESC, ${count} DESC${sql.join(
+    rest.map((r) => sql`, ${r}`),
+    sql``,
+  )}
+LIMIT 10000`;
+}
+
+/** The whole range from the raw rows, in one pass. */
+function rawQuery(database: string, q: AnalyticsQuery, keys: ReportKey[]): SqlFragment {
+  return sql`SELECT ${keySelect(keys)}${METRICS} FROM ${lit.table(database, 'usage')} FINAL WHERE ${usageWhere(q)}${groupTail(
+    q,
+    keys,
+    sql`sum(cost_nanos)`,
+    sql`count()`,
+  )}`;
+}
+
+/** Each source's part of the range as partial metrics (one subquery per source), merged into the same rows. */
+function plannedQuery(
+  database: string,
+  q: AnalyticsQuery,
+  keys: ReportKey[],
+  cube: RollupCube,
+  segments: PlanSegment[],
+): SqlFragment {
+  const db = lit.ident(database);
+  const filters = usageWhere({ equals: q.equals });
+  const innerGroup = keys.length > 0 ? sql` GROUP BY ${keyNames(keys)}` : sql``;
+  const parts: SqlFragment[] = [];
+  for (const source of ['raw', 'hour', 'day'] as PlanSource[]) {
+    const mine = segments.filter((s) => s.source === source);
+    if (mine.length === 0) continue;
+    const table = source === 'raw' ? 'usage' : 'rollups';
+    const ranges = sql.join(
+      mine.map((s) => sql`(${usageTimeRange(s.from, s.to, table)})`),
+      sql` OR `,
+    );
+    parts.push(
+      source === 'raw'
+        ? sql`SELECT ${keySelect(keys)}${PARTIAL_FROM_RAW} FROM ${db}.usage FINAL WHERE (${ranges}) AND ${filters}${innerGroup}`
+        : sql`SELECT ${keySelect(keys)}${PARTIAL_FROM_ROLLUP} FROM ${rollupRows(db, source, cube, ranges)} AND ${filters}${innerGroup}`,
+    );
+  }
+  const outerKeys = keys.length > 0 ? sql`${keyNames(keys)}, ` : sql``;
+  return sql`SELECT ${outerKeys}${MERGED_METRICS} FROM (${sql.join(
+    parts,
+    sql`
+UNION ALL
+`,
+  )})${groupTail(q, keys, sql`sum(p_cost)`, sql`sum(p_requests)`)}`;
 }
 
 async function json<T>(client: ClickHouseClient, query: SqlFragment): Promise<T[]> {
@@ -225,8 +352,31 @@ export interface LogCursor {
 }
 
 /**
+ * How far back a page of logs looks first, in seconds: a page is read from the newest hour, then day, week,
+ * month, then everything, stopping at the first window that holds a whole page. The table is sorted by
+ * (team, ts) and partitioned by month, so a window reads only its months' granules instead of every row of
+ * the filter (ClickHouse 18.16 sorts the whole filtered set for ORDER BY ts DESC LIMIT n).
+ */
+const LOG_WINDOWS = [3_600, 86_400, 7 * 86_400, 31 * 86_400, 92 * 86_400, 366 * 86_400, Infinity];
+
+/**
+ * The end of the newest day holding usage rows (epoch seconds), from the parts' metadata (no row is read):
+ * where a page without an upper bound starts looking, even when the newest rows are not from today.
+ */
+async function newestUsageDayEnd(client: ClickHouseClient, database: string): Promise<number | undefined> {
+  const [r] = await json<{ day: string }>(
+    client,
+    sql`SELECT toString(max(max_date)) AS day FROM system.parts
+WHERE database = ${lit.string(database)} AND table = 'usage' AND active`,
+  );
+  const t = Date.parse(`${r?.day ?? ''}T00:00:00Z`);
+  return Number.isFinite(t) && t > 0 ? t / 1000 + 86_400 : undefined;
+}
+
+/**
  * Requests newest first, `limit` at a time; `after` is the last row of the previous page, so pages never
  * overlap or skip a row even as new requests arrive (they are newer than every page already read).
+ * A window that holds `limit` rows holds the newest `limit` rows of the filter: every row outside it is older.
  */
 export async function usageLogs(
   client: ClickHouseClient,
@@ -234,24 +384,38 @@ export async function usageLogs(
   f: UsageFilter,
   limit: number,
   after?: LogCursor,
+  now: Date = new Date(),
 ): Promise<UsageLogRow[]> {
   const conditions = [usageWhere(f)];
+  let upper = seconds(f.to) ?? Infinity;
   if (after) {
     const at = lit.dateTime(new Date(after.ts * 1000));
     const id = lit.string(after.requestId, { maxLength: 128 });
-    conditions.push(sql`(ts < ${at} OR (ts = ${at} AND request_id < ${id}))`);
+    conditions.push(sql`ts <= ${at} AND (ts < ${at} OR (ts = ${at} AND request_id < ${id}))`);
+    upper = Math.min(upper, after.ts + 1);
   }
-  const query = sql`SELECT request_id, toUnixTimestamp(ts) AS ts, org_id, team_id, key_id, user_id, end_user, tags,
+  const lower = seconds(f.from) ?? 0;
+  const limitSql = lit.int(limit, { min: 1n, max: 10_000n });
+  try {
+    const newest = Number.isFinite(upper)
+      ? upper
+      : Math.min(Math.floor(now.getTime() / 1000) + 1, (await newestUsageDayEnd(client, database)) ?? Infinity);
+    for (const window of LOG_WINDOWS) {
+      const from = Math.max(lower, newest - window);
+      const last = from <= lower;
+      const query = sql`SELECT request_id, toUnixTimestamp(ts) AS ts, org_id, team_id, key_id, user_id, end_user, tags,
   requested_model, deployment_id, provider, upstream_model, status, error_type, toString(prompt_tokens) AS prompt_tokens,
   toString(completion_tokens) AS completion_tokens, toString(cached_tokens) AS cached_tokens,
   toString(cache_write_tokens) AS cache_write_tokens, toString(reasoning_tokens) AS reasoning_tokens,
   toString(cost_nanos) AS cost_nanos, unpriced, price_source, latency_ms, ttft_ms, stream, fallback_depth
 FROM ${lit.table(database, 'usage')} FINAL
-WHERE ${sql.join(conditions, sql` AND `)}
+WHERE ${sql.join(conditions, sql` AND `)} AND ${usageTimeRange(from, upper)}
 ORDER BY ts DESC, request_id DESC
-LIMIT ${lit.int(limit, { min: 1n, max: 10_000n })}`;
-  try {
-    return (await json<UsageLogRow>(client, query)).map((r) => ({ ...r, ts: Number(r.ts) }));
+LIMIT ${limitSql}`;
+      const rows = await json<UsageLogRow>(client, query);
+      if (rows.length >= limit || last) return rows.map((r) => ({ ...r, ts: Number(r.ts) }));
+    }
+    return [];
   } catch (e) {
     throw analyticsError('usage logs', database, e);
   }

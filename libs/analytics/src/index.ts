@@ -5,3 +5,5 @@ export * from './usage-row';
 export * from './usage.queries';
 export * from './analytics.module';
 export * from './analytics.queries';
+export * from './analytics-plan';
+export * from './usage-rollups';

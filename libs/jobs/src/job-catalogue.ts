@@ -58,6 +58,15 @@ export const JOB_CATALOGUE = {
     description:
       'Deletes stored Responses API responses older than SWITCHYARD_RESPONSES_TTL_HOURS (expires_at passed), in small batches.',
   },
+  'analytics.rollup': {
+    queue: QUEUES.maintenance,
+    payload: z.object({}).strict(),
+    repeatEveryMs: 60_000,
+    attempts: 3,
+    backoffMs: 5_000,
+    description:
+      'Rolls the usage rows of every hour and day that closed, or received late or redelivered rows, since the last run into the hourly and daily rollups the analytics API reads.',
+  },
   'budgets.reset-sweep': {
     queue: QUEUES.maintenance,
     payload: z.object({}).strict(),

@@ -43,6 +43,8 @@ describe('JobRegistry with Nest discovery', () => {
     async prune(): Promise<void> {}
     @JobHandler('usage.backlog-check')
     async backlog(): Promise<void> {}
+    @JobHandler('analytics.rollup')
+    async rollup(): Promise<void> {}
     @JobHandler('budgets.reset-sweep')
     async budgetSweep(): Promise<void> {}
     @JobHandler('budgets.reset')

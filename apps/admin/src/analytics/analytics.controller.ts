@@ -29,6 +29,10 @@ export class AnalyticsController {
   @Get('analytics')
   @ApiOperation({
     summary: `Spend, requests, errors, tokens and latency grouped by any of ${dimensions}, per hour, day or month`,
+    description:
+      'Closed hours and days are read from rollups, the rest of the range from the raw rows; the answer equals ' +
+      'reading every row. Latency and TTFT percentiles come from merged ClickHouse quantileTiming states: exact ' +
+      'up to 5,670 requests a row, beyond that exact below 1,024 ms and in 16 ms steps up to 30 s.',
   })
   @ApiQuery({ name: 'group_by', required: false, description: `comma-separated: ${dimensions}` })
   @ApiQuery({ name: 'interval', required: false, enum: ['hour', 'day', 'month'] })

@@ -30,6 +30,8 @@ class OtherJobs {
   async prune(): Promise<void> {}
   @JobHandler('usage.backlog-check')
   async backlog(): Promise<void> {}
+  @JobHandler('analytics.rollup')
+  async rollup(): Promise<void> {}
   @JobHandler('budgets.soft-budget-alert')
   async softBudgetAlert(): Promise<void> {}
 }

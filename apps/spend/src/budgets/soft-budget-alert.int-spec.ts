@@ -29,6 +29,8 @@ class OtherJobs {
   async prune(): Promise<void> {}
   @JobHandler('usage.backlog-check')
   async backlog(): Promise<void> {}
+  @JobHandler('analytics.rollup')
+  async rollup(): Promise<void> {}
   @JobHandler('budgets.reset-sweep')
   async sweep(): Promise<void> {}
   @JobHandler('budgets.reset')
