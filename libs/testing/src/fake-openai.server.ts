@@ -8,12 +8,13 @@ import {
   readBody,
   sendJson as sendJsonBody,
   writePaced,
+  type FakeReportedUsage,
 } from './fakes/fake-http';
 
 import { FakeRefusal, openAIEmbeddingsAnswer } from './fakes/fake-embeddings';
 import { openAICompletionsAnswer } from './fakes/fake-openai-completions';
 
-export { closeServer, listen, readBody } from './fakes/fake-http';
+export { closeServer, listen, readBody, type FakeReportedUsage } from './fakes/fake-http';
 
 /**
  * A fake OpenAI upstream speaking the real Chat Completions wire format over HTTP (keep-alive), for
@@ -98,6 +99,8 @@ export interface FakeUpstream {
   readonly lastRequest?: FakeUpstreamRequest;
   /** When each chat request arrived (Date.now()), oldest first. */
   readonly requestTimes: readonly number[];
+  /** The usage this fake put on the wire, per chat answer that carried one (ledger reconciliation tests). */
+  readonly reported: readonly FakeReportedUsage[];
   /** The next `count` chat requests fail with `failure` (Infinity: every request until `failNext(0)`). */
   failNext(count: number, failure?: FakeFailure): void;
   /** Changes the delay before response headers (a provider that turns slow), ms. */
@@ -267,6 +270,7 @@ export interface FakeChatAnswerer {
   readonly requests: number;
   readonly aborted: number;
   readonly requestTimes: readonly number[];
+  readonly reported: readonly FakeReportedUsage[];
   failNext(count: number, failure?: FakeFailure): void;
   setLatency(ms: number): void;
   /** The fake is shutting down: connections it closes are not client aborts, and pending answers are dropped. */
@@ -403,6 +407,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       return completionRequests;
     },
     requestTimes: answerer.requestTimes,
+    reported: answerer.reported,
     get inFlight() {
       return inFlight;
     },
@@ -425,6 +430,7 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
   let aborted = 0;
   let closing = false;
   const requestTimes: number[] = [];
+  const reported: FakeReportedUsage[] = [];
   let injected: { count: number; failure: FakeFailure; seen: number } = { count: 0, failure: {}, seen: 0 };
   let seq = 0;
   const choiceExtra = flavour.choiceExtra === undefined ? '' : JSON.stringify(flavour.choiceExtra).slice(1, -1) + ',';
@@ -587,6 +593,10 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
     const promptTokens = fakePromptTokensOf(body.messages);
     const id = `chatcmpl-fake${(++seq).toString(36)}${randomBytes(4).toString('hex')}`;
     const created = Math.floor(Date.now() / 1000);
+    const report = <U extends Record<string, unknown>>(usage: U): U => {
+      reported.push({ body, usage });
+      return usage;
+    };
     later(delay, () => {
       if (res.destroyed) return;
       if (!stream) {
@@ -612,7 +622,7 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
               finish_reason: plan.calls !== undefined ? 'tool_calls' : 'stop',
             },
           ],
-          usage:
+          usage: report(
             model === 'fake-large'
               ? {
                   ...usageOf(model, promptTokens),
@@ -620,19 +630,16 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
                   total_tokens: promptTokens + LARGE_ANSWER.length / 4,
                 }
               : usageOf(model, promptTokens, plan.reasoning !== undefined),
+          ),
           service_tier: 'default',
           system_fingerprint: 'fp_fake',
           ...flavour.completionExtra?.(),
         });
       }
-      streamAnswer(res, {
-        id,
-        created,
-        model,
-        promptTokens,
-        includeUsage: body.stream_options?.include_usage === true,
-        plan,
-      });
+      const includeUsage = body.stream_options?.include_usage === true;
+      if (includeUsage && !model.startsWith('fake-drop') && model !== 'fake-stream-error')
+        report(usageOf(model, promptTokens, plan.reasoning !== undefined));
+      streamAnswer(res, { id, created, model, promptTokens, includeUsage, plan });
     });
   };
 
@@ -737,6 +744,7 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
       return aborted;
     },
     requestTimes,
+    reported,
     failNext(count: number, failure: FakeFailure = {}) {
       injected = { count, failure, seen: 0 };
     },

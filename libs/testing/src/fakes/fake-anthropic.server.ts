@@ -1,6 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { closeServer, createFakeTimers, listen, readBody, sendJson, writePaced } from './fake-http';
+import {
+  closeServer,
+  createFakeTimers,
+  listen,
+  readBody,
+  sendJson,
+  writePaced,
+  type FakeReportedUsage,
+} from './fake-http';
 
 /**
  * A fake Anthropic upstream speaking the real Messages API wire format (`anthropic-version: 2023-06-01`)
@@ -89,6 +97,8 @@ export interface FakeAnthropic {
   readonly lastRequest?: FakeAnthropicRequest;
   /** Every /v1/messages request body, oldest first. */
   readonly bodies: readonly unknown[];
+  /** The usage this fake put on the wire, per answer that carried one (ledger reconciliation tests). */
+  readonly reported: readonly FakeReportedUsage[];
   close(): Promise<void>;
 }
 
@@ -563,6 +573,8 @@ export interface FakeAnthropicMessages {
   sendError(res: ServerResponse, status: number, type: string, message: string, extra?: Record<string, string>): void;
   /** Cancels pending delayed answers. */
   close(): void;
+  /** The final usage of every answer that carried one (message, or a stream's message_delta with message_start's input). */
+  readonly reported: readonly FakeReportedUsage[];
 }
 
 export function createFakeAnthropicMessages(
@@ -573,6 +585,7 @@ export function createFakeAnthropicMessages(
   const later = timers.later;
   const cachedPrefixes = new Set<string>();
   const issued = new Map<string, string>();
+  const reported: FakeReportedUsage[] = [];
   let seq = 0;
 
   // Vertex's request ids (in error bodies) carry `vrtx` too: req_vrtx_011C….
@@ -810,6 +823,8 @@ export function createFakeAnthropicMessages(
     }
     const { blocks, stopReason, stopSequence, output } = answer(body, checked, call);
     const usage = usageOf(body, model);
+    if (trigger !== 'fake-drop' && trigger !== 'fake-stream-error')
+      reported.push({ body, usage: { ...usage, output_tokens: output } });
     const id = nextId('msg', dialect);
     later(latencyMs, () => {
       if (res.destroyed) return;
@@ -970,6 +985,7 @@ export function createFakeAnthropicMessages(
     handle,
     sendError: (res, status, type, message, extra) => sendError(res, status, type, message, extra),
     close: () => timers.clear(),
+    reported,
   };
 }
 
@@ -1029,6 +1045,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
       return lastRequest;
     },
     bodies,
+    reported: messages.reported,
     close: () => closeServer(server, () => messages.close()),
   };
 }
