@@ -457,3 +457,110 @@ export async function analyticsLedger(
 export function asRecord(m: Map<string, bigint>, keys: Iterable<string>): Record<string, string> {
   return Object.fromEntries([...keys].map((k) => [k, (m.get(k) ?? 0n).toString()]));
 }
+
+// ---------------------------------------------------------------- faults
+
+/**
+ * Runs `count` requests while a fault happens: `fault` once `faultAfter` requests have been answered, and
+ * `recover` once `recoverAfter` have (or when the load ends, if sooner). Both are awaited before the next
+ * request starts only by the worker that triggered them; the other workers keep sending, as clients would.
+ */
+export async function runLedgerLoadWithFault(
+  stack: Stack,
+  tenants: Tenant[],
+  opts: {
+    count: number;
+    concurrency: number;
+    faultAfter: number;
+    recoverAfter: number;
+    fault: () => Promise<void>;
+    recover: () => Promise<void>;
+  },
+): Promise<{ sent: Sent[]; faultAt?: number; recoveredAt?: number }> {
+  let done = 0;
+  let faultAt: number | undefined;
+  let recoveredAt: number | undefined;
+  let faulted: Promise<void> | undefined;
+  let recovered: Promise<void> | undefined;
+  const recover = () => {
+    recovered ??= (faulted ?? Promise.resolve()).then(opts.recover).then(() => void (recoveredAt = Date.now()));
+    return recovered;
+  };
+  const sent = await runLedgerLoad(stack, tenants, {
+    count: opts.count,
+    concurrency: opts.concurrency,
+    onSent: () => {
+      done++;
+      if (done === opts.faultAfter) faulted = opts.fault().then(() => void (faultAt = Date.now()));
+      if (done === opts.recoverAfter) void recover();
+    },
+  });
+  await recover();
+  return { sent, faultAt, recoveredAt };
+}
+
+/**
+ * After a fault: every request the gateway answered (it has a request id) has exactly one usage row, and no
+ * other row exists; answered requests cost what their fakes reported; Postgres counted each request once
+ * (its key and team spend equal the rows' sums, and it holds one processed id per row).
+ */
+export async function expectRecordedOnce(
+  stack: Stack,
+  sent: Sent[],
+  fakes: LedgerFakes,
+  opts: { timeoutMs: number; clickhouseUrl?: string },
+): Promise<{ rows: number; answered: number; failed: number; cancelled: number }> {
+  const ids = sent.filter((s) => s.requestId !== undefined).map((s) => s.requestId!);
+  if (new Set(ids).size !== ids.length) throw new Error('two requests share a request id');
+  const ch = await clickhouseLedger(stack, ids.length, opts.timeoutMs, opts.clickhouseUrl);
+  const missing = ids.filter((id) => !ch.byRequest.has(id));
+  const extra = [...ch.byRequest.keys()].filter((id) => !ids.includes(id));
+  if (missing.length > 0 || extra.length > 0)
+    throw new Error(
+      `usage rows do not match the answered requests: ${missing.length} missing (${missing.slice(0, 3).join(', ')}), ${extra.length} extra (${extra.slice(0, 3).join(', ')})`,
+    );
+  const answered = sent.filter((s) => s.outcome === 'answered');
+  const expected = expectedLedger(answered, fakes);
+  const wrong = answered.filter((s) => ch.byRequest.get(s.requestId!) !== expected.byRequest.get(s.requestId!));
+  if (wrong.length > 0)
+    throw new Error(
+      `${wrong.length} answered requests cost other than their fakes reported, e.g. ${wrong[0]!.requestId}: ` +
+        `${ch.byRequest.get(wrong[0]!.requestId!)} recorded, ${expected.byRequest.get(wrong[0]!.requestId!)} expected`,
+    );
+  // Postgres: once each. Spend per key and team must equal the rows' sums, whatever each row cost.
+  const rowsByKey = new Map<string, bigint>();
+  const rowsByTeam = new Map<string, bigint>();
+  for (const s of sent) {
+    if (!s.requestId) continue;
+    const cost = ch.byRequest.get(s.requestId)!;
+    rowsByKey.set(s.tenant.keyId, (rowsByKey.get(s.tenant.keyId) ?? 0n) + cost);
+    rowsByTeam.set(s.tenant.teamId, (rowsByTeam.get(s.tenant.teamId) ?? 0n) + cost);
+  }
+  const pg = await waitFor(
+    async () => {
+      const p = await postgresLedger(stack);
+      return p.counted >= ids.length ? p : undefined;
+    },
+    { timeoutMs: opts.timeoutMs, what: `${ids.length} processed usage ids in Postgres` },
+  );
+  if (pg.counted !== ch.rows)
+    throw new Error(`Postgres counted ${pg.counted} requests, ClickHouse has ${ch.rows} rows`);
+  const keyIds = [...rowsByKey.keys()];
+  const teamIds = [...rowsByTeam.keys()];
+  const pgKeys = JSON.stringify(asRecord(pg.byKey, keyIds));
+  const pgTeams = JSON.stringify(asRecord(pg.byTeam, teamIds));
+  if (pgKeys !== JSON.stringify(asRecord(rowsByKey, keyIds)))
+    throw new Error(
+      `key spend in Postgres ${pgKeys} differs from the usage rows ${JSON.stringify(asRecord(rowsByKey, keyIds))}`,
+    );
+  if (pgTeams !== JSON.stringify(asRecord(rowsByTeam, teamIds)))
+    throw new Error(
+      `team spend in Postgres ${pgTeams} differs from the usage rows ${JSON.stringify(asRecord(rowsByTeam, teamIds))}`,
+    );
+  return {
+    rows: ch.rows,
+    answered: answered.length,
+    failed: sent.filter((s) => s.outcome === 'failed').length,
+    cancelled: sent.filter((s) => s.outcome === 'cancelled').length,
+  };
+}
