@@ -85,6 +85,32 @@ describe('ledger reconciliation', () => {
     expect(api.total).toBe(expected.total);
     expect(asRecord(api.byKey, keyIds)).toEqual(asRecord(expected.byKey, keyIds));
 
+    // Why each answer ended: GET /v1/generation and /v1/logs say it, null where the answer did not finish.
+    const finishOf = (o: string) => (o === 'answered' ? 'stop' : null);
+    const sample = ['mini', 'cached', 'claude', 'gemini', 'broken', 'slow'].flatMap((m) =>
+      [false, true].flatMap((stream) => sent.filter((s) => s.model === m && s.stream === stream).slice(0, 1)),
+    );
+    for (const s of sample) {
+      const res = await fetch(`${stack.gatewayUrl}/v1/generation?id=${s.requestId}`, {
+        headers: { authorization: `Bearer ${s.tenant.key}` },
+      });
+      const body = (await res.json()) as { data: { finish_reason: string | null; total_cost_nanos: string } };
+      expect(res.status).toBe(200);
+      expect({ model: s.model, stream: s.stream, finish: body.data.finish_reason }).toEqual({
+        model: s.model,
+        stream: s.stream,
+        finish: finishOf(s.outcome),
+      });
+      expect(body.data.total_cost_nanos).toBe(String(expected.byRequest.get(s.requestId!)));
+    }
+    const logs = await fetch(`${stack.adminUrl}/v1/logs?limit=1000`, {
+      headers: { authorization: `Bearer ${stack.masterKey}` },
+    });
+    const rows = ((await logs.json()) as { data: { request_id: string; finish_reason: string | null }[] }).data;
+    expect(rows).toHaveLength(REQUESTS);
+    const byId = new Map(sent.map((s) => [s.requestId!, s]));
+    expect(rows.filter((r) => r.finish_reason !== finishOf(byId.get(r.request_id)!.outcome))).toEqual([]);
+
     console.log(
       `ledger reconciliation: ${REQUESTS} requests (${outcomes.answered} answered, ${outcomes.failed} failed upstream, ` +
         `${outcomes.cancelled} cancelled, ${outcomes.streamed} streamed) at concurrency ${CONCURRENCY} in ${loadMs} ms; ` +

@@ -42,6 +42,8 @@ export { closeServer, listen, readBody, type FakeReportedUsage } from './fakes/f
  *                non-stream: the connection is destroyed before any response
  * - fake-stream-error → stream: one content chunk, then `data: {"error": {...}}`
  * - fake-drop-early → stream: the role chunk only (no content), then the connection is destroyed
+ * - fake-stall → stream: the role chunk and one content chunk ("Hello"), then nothing until the client leaves
+ *                (a client that cancels mid-stream, deterministically); non-stream: no answer at all
  * - fake-large → non-stream answer of about 2.6 MB (bigger than one NATS message), completion_tokens = length / 4
  * - fake-echo  → 400 invalid_request_error whose message quotes the Authorization header, every `x-*` header
  *                and the last message's text, as a provider that echoes credentials would (redaction tests)
@@ -599,6 +601,7 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
     };
     later(delay, () => {
       if (res.destroyed) return;
+      if (!stream && model === 'fake-stall') return; // no answer, ever
       if (!stream) {
         return sendJson(res, 200, {
           id,
@@ -637,7 +640,7 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
         });
       }
       const includeUsage = body.stream_options?.include_usage === true;
-      if (includeUsage && !model.startsWith('fake-drop') && model !== 'fake-stream-error')
+      if (includeUsage && !/^fake-(drop|stall|stream-error)/.test(model))
         report(usageOf(model, promptTokens, plan.reasoning !== undefined));
       streamAnswer(res, { id, created, model, promptTokens, includeUsage, plan });
     });
@@ -710,6 +713,10 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
     }
     if (s.model === 'fake-drop') {
       res.write(events[0]! + events[1]!, () => res.socket?.destroy());
+      return;
+    }
+    if (s.model === 'fake-stall') {
+      res.write(events[0]! + events[1]!);
       return;
     }
     if (s.model === 'fake-drop-early') {

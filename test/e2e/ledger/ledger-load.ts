@@ -26,30 +26,25 @@ import {
 
 export interface LedgerFakes {
   openai: FakeUpstream;
-  /** Streams one piece a second: clients leave it after the first piece. */
-  slow: FakeUpstream;
   anthropic: FakeAnthropic;
   gemini: FakeGemini;
 }
 
 const UPSTREAM_KEY = 'sk-ledger-upstream';
 const GEMINI_KEY = 'AIzaSyLedgerGeminiKey0123456789abcdefghi';
-/** The slow fake's pause between stream events: far longer than a cancel takes to reach the translator. */
-const SLOW_CHUNK_MS = 1_000;
 
 export async function startLedgerFakes(): Promise<LedgerFakes> {
-  const [openai, slow, anthropic, gemini] = await Promise.all([
+  const [openai, anthropic, gemini] = await Promise.all([
     startFakeOpenAI(),
-    startFakeOpenAI({ chunkIntervalMs: SLOW_CHUNK_MS }),
     startFakeAnthropic(),
     startFakeGemini({ apiKey: GEMINI_KEY }),
   ]);
-  return { openai, slow, anthropic, gemini };
+  return { openai, anthropic, gemini };
 }
 
 export async function closeLedgerFakes(f: LedgerFakes | undefined): Promise<void> {
   if (!f) return;
-  await Promise.all([f.openai.close(), f.slow.close(), f.anthropic.close(), f.gemini.close()]);
+  await Promise.all([f.openai.close(), f.anthropic.close(), f.gemini.close()]);
 }
 
 /** Environment the ledger config's os.environ/ references need. */
@@ -78,7 +73,7 @@ model_list:
   - model_name: broken
     litellm_params: ${openai(f.openai.url, 'fake-500', PRICED_AS.broken)}
   - model_name: slow
-    litellm_params: ${openai(f.slow.url, 'fake-gpt', PRICED_AS.slow)}
+    litellm_params: ${openai(f.openai.url, 'fake-stall', PRICED_AS.slow)}
   - model_name: claude
     litellm_params: { model: anthropic/${PRICED_AS.claude}, api_base: ${f.anthropic.url}, api_key: os.environ/LEDGER_UPSTREAM_KEY }
   - model_name: gemini
