@@ -7,6 +7,7 @@ import { KeyEventsPublisher, NatsModule } from '@switchyard/nats';
 import { BudgetResetJobs } from './budgets/budget-reset.jobs';
 import { SoftBudgetAlertJobs } from './budgets/soft-budget-alert.jobs';
 import { KeyExpiryJobs } from './keys/key-expiry.jobs';
+import { SpendReportJobs } from './reports/spend-report.jobs';
 import { UsageBacklogJobs } from './usage/usage-backlog.jobs';
 import { UsageBatchService } from './usage/usage-batch.service';
 import { UsageConsumerService } from './usage/usage-consumer.service';
@@ -26,6 +27,7 @@ import { UsageController } from './usage/usage.controller';
     SoftBudgetAlertJobs,
     UsageLedgerJobs,
     UsageBacklogJobs,
+    SpendReportJobs,
     KeyEventsPublisher,
   ],
 })

@@ -49,6 +49,10 @@ describe('JobRegistry with Nest discovery', () => {
     async budgetReset(): Promise<void> {}
     @JobHandler('budgets.soft-budget-alert')
     async softBudgetAlert(): Promise<void> {}
+    @JobHandler('reports.spend-report-tick')
+    async reportTick(): Promise<void> {}
+    @JobHandler('reports.spend-report')
+    async report(): Promise<void> {}
   }
   @Injectable()
   class DuplicateSweep {

@@ -33,6 +33,10 @@ class OtherJobs {
   async sweep(): Promise<void> {}
   @JobHandler('budgets.reset')
   async reset(): Promise<void> {}
+  @JobHandler('reports.spend-report-tick')
+  async reportTick(): Promise<void> {}
+  @JobHandler('reports.spend-report')
+  async report(): Promise<void> {}
 }
 
 async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
