@@ -145,7 +145,8 @@ model_list:
         expect(decoded.data.map((d) => d.embedding)).toEqual(texts.map((t) => fakeEmbedding(t)));
 
         const rows = await waitForUsageRows(stack, {
-          select: 'prompt_tokens, completion_tokens, cost_nanos, usage_estimated, status',
+          select:
+            'prompt_tokens, completion_tokens, cost_nanos, input_cost_nanos, usage_estimated, unpriced, price_source, status',
           where: `requested_model = '${group}'`,
           until: (found) => found.length >= 2,
         });
@@ -155,6 +156,13 @@ model_list:
           expect(Number(r.completion_tokens)).toBe(0);
           expect(Number(r.usage_estimated)).toBe(counted ? 0 : 1);
           expect(Number(r.cost_nanos)).toBe(inputCost(upstream, tokens));
+          // Priced from the catalogue, all of it as input: never an unpriced (free) embedding.
+          expect({ unpriced: Number(r.unpriced), source: r.price_source }).toEqual({
+            unpriced: 0,
+            source: 'catalogue',
+          });
+          expect(Number(r.cost_nanos)).toBeGreaterThan(0);
+          expect(r.input_cost_nanos).toBe(r.cost_nanos);
         }
       },
     );

@@ -8,6 +8,7 @@ import { BudgetResetJobs } from './budgets/budget-reset.jobs';
 import { SoftBudgetAlertJobs } from './budgets/soft-budget-alert.jobs';
 import { KeyExpiryJobs } from './keys/key-expiry.jobs';
 import { StoredResponsesJobs } from './responses/stored-responses.jobs';
+import { SpendReportJobs } from './reports/spend-report.jobs';
 import { UsageBacklogJobs } from './usage/usage-backlog.jobs';
 import { UsageBatchService } from './usage/usage-batch.service';
 import { UsageConsumerService } from './usage/usage-consumer.service';
@@ -30,6 +31,7 @@ import { UsageController } from './usage/usage.controller';
     UsageBacklogJobs,
     StoredResponsesJobs,
     UsageRollupJobs,
+    SpendReportJobs,
     KeyEventsPublisher,
   ],
 })

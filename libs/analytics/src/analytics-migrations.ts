@@ -192,6 +192,13 @@ AS SELECT request_id, team_id, ts, key_id, version FROM ${db}.usage`,
       createUsageSeenHoursView(db),
     ],
   },
+  {
+    // Why each answer ended (GET /v1/generation's finish_reason, the logs). Independent of every other
+    // migration after 0004 (0005 may land before or after it): it only adds a column to usage.
+    name: '0006_usage_finish_reason',
+    statements: (db) => [sql`ALTER TABLE ${db}.usage ADD COLUMN finish_reason String DEFAULT ''`],
+    alreadyApplied: /DUPLICATE_COLUMN|Code: 44\b|column with this name already exists/,
+  },
 ];
 
 /**

@@ -339,6 +339,7 @@ export interface UsageLogRow {
   cost_nanos: string;
   unpriced: number;
   price_source: string;
+  finish_reason: string;
   latency_ms: number;
   ttft_ms: number | null;
   stream: number;
@@ -407,7 +408,7 @@ export async function usageLogs(
   requested_model, deployment_id, provider, upstream_model, status, error_type, toString(prompt_tokens) AS prompt_tokens,
   toString(completion_tokens) AS completion_tokens, toString(cached_tokens) AS cached_tokens,
   toString(cache_write_tokens) AS cache_write_tokens, toString(reasoning_tokens) AS reasoning_tokens,
-  toString(cost_nanos) AS cost_nanos, unpriced, price_source, latency_ms, ttft_ms, stream, fallback_depth
+  toString(cost_nanos) AS cost_nanos, unpriced, price_source, finish_reason, latency_ms, ttft_ms, stream, fallback_depth
 FROM ${lit.table(database, 'usage')} FINAL
 WHERE ${sql.join(conditions, sql` AND `)} AND ${usageTimeRange(from, upper)}
 ORDER BY ts DESC, request_id DESC

@@ -31,6 +31,8 @@ export interface UsageRow {
   usageClamped: boolean;
   /** Input tokens written to the prompt cache (part of promptTokens). */
   cacheWriteTokens?: number;
+  /** Why the answer ended (OpenAI's words); '' when it did not finish. */
+  finishReason?: string;
   /** How the cost was made; absent on rows built from a bare amount. */
   cost?: UsageCost;
 }
@@ -93,6 +95,7 @@ export function usageRowFromEvent(
     usageEstimated: e.usageEstimated,
     usageClamped: e.usageClamped,
     cacheWriteTokens: e.cacheWriteTokens,
+    finishReason: e.finishReason ?? '',
     ...(cost && { cost }),
   };
 }

@@ -63,6 +63,7 @@ function toRecord(r: UsageRow, version: number) {
     price_source: text(c?.priceSource ?? ''),
     priced_as: text(c?.pricedAs ?? ''),
     catalogue_version: text(c?.catalogueVersion ?? ''),
+    finish_reason: text(r.finishReason ?? ''),
     inserted_at: Math.floor(version / 1000),
     version,
   };
@@ -208,6 +209,7 @@ export interface StoredUsageRecord {
   price_source: string;
   priced_as: string;
   catalogue_version: string;
+  finish_reason: string;
   latency_ms: number;
   ttft_ms: number | null;
   stream: number;
@@ -221,7 +223,7 @@ const RECORD_COLUMNS = sql`request_id, toUnixTimestamp(ts) AS ts, team_id, key_i
   toString(cached_cost_nanos) AS cached_cost_nanos, toString(cache_write_cost_nanos) AS cache_write_cost_nanos,
   toString(output_cost_nanos) AS output_cost_nanos, toString(reasoning_cost_nanos) AS reasoning_cost_nanos,
   toString(other_cost_nanos) AS other_cost_nanos, toString(retry_cost_nanos) AS retry_cost_nanos, unpriced,
-  price_source, priced_as, catalogue_version, latency_ms, ttft_ms, stream`;
+  price_source, priced_as, catalogue_version, finish_reason, latency_ms, ttft_ms, stream`;
 
 /**
  * One request's row by its id, without a full scan: usage_by_request gives its (team, ts), the usage table's

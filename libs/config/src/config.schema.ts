@@ -151,6 +151,13 @@ export const GeneralSettingsSchema = z
     master_key: z.string().optional(),
     /** LiteLLM's alert channels; Switchyard sends "webhook" (to WEBHOOK_URL) and ignores the others. */
     alerting: z.array(z.string()).optional(),
+    /** LiteLLM's alert types; when set, only these are sent ("budget_alerts", "spend_reports"). */
+    alert_types: z.array(z.string()).optional(),
+    /** How often a spend report goes out, LiteLLM's form: `30s`, `15m`, `12h`, `1d`, `7d`, `30d`. */
+    spend_report_frequency: z
+      .string()
+      .regex(/^[1-9]\d{0,5}(s|m|h|d)$/, 'a duration like 30s, 15m, 12h, 1d, 7d or 30d')
+      .optional(),
   })
   .passthrough();
 

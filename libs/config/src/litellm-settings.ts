@@ -229,6 +229,16 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
     'supported',
     '`["webhook"]`: a key, team or end user crossing its `soft_budget` is POSTed to `WEBHOOK_URL` (once per budget period, retried until it answers 2xx); other channels are ignored',
   ),
+  row(
+    'general_settings.spend_report_frequency',
+    'supported',
+    'with `alerting: ["webhook"]`: every closed period of this length (`30s`, `15m`, `12h`, `1d`, `7d`, `30d`; periods aligned to the Unix epoch, so `1d` is a UTC day) a spend report (total, top 5 teams and keys by spend) is POSTed to `WEBHOOK_URL` by a BullMQ job, retried until it answers 2xx',
+  ),
+  row(
+    'general_settings.alert_types',
+    'supported',
+    'when set, only the listed types are sent: `budget_alerts` (soft_budget crossings), `spend_reports`; unset, both are',
+  ),
   ...ignored('general_settings', 'database_url', 'Switchyard reads DATABASE_URL from the environment'),
   ...ignored(
     'general_settings',
@@ -237,7 +247,7 @@ export const LITELLM_SETTINGS: readonly LitellmSetting[] = [
      enable_jwt_auth litellm_jwtauth allowed_routes admin_only_routes allowed_ips enforce_user_param
      enable_oauth2_auth use_x_forwarded_for custom_auth custom_key_generate max_parallel_requests
      global_max_parallel_requests infer_model_from_keys background_health_checks health_check_interval
-     health_check_details alerting_threshold alert_types alert_to_webhook_url alerting_args
+     health_check_details alerting_threshold alert_to_webhook_url alerting_args
      ui_access_mode proxy_batch_write_at proxy_budget_rescheduler_min_time proxy_budget_rescheduler_max_time
      allow_requests_on_db_unavailable pass_through_endpoints public_routes user_header_name
      key_management_system key_management_settings forward_client_headers_to_llm_api

@@ -469,6 +469,10 @@ function assemble<D extends Deployment>(file: ConfigFile, deployments: D[]): Swi
     },
     masterKeySetting: file.general_settings.master_key,
     alerting: file.general_settings.alerting ?? [],
+    ...(file.general_settings.alert_types !== undefined && { alertTypes: file.general_settings.alert_types }),
+    ...(file.general_settings.spend_report_frequency !== undefined && {
+      spendReportFrequency: file.general_settings.spend_report_frequency,
+    }),
   };
 }
 

@@ -103,4 +103,8 @@ export interface SwitchyardConfig<D extends Deployment = Deployment> {
   masterKeySetting?: string;
   /** general_settings.alerting: the channels alerts (soft_budget crossings) go to; "webhook" posts to WEBHOOK_URL. */
   alerting?: readonly string[];
+  /** general_settings.alert_types: when set, only these alert types are sent (LiteLLM's names). */
+  alertTypes?: readonly string[];
+  /** general_settings.spend_report_frequency (`1d`, `7d`, ...): a spend report per closed period of this length. */
+  spendReportFrequency?: string;
 }

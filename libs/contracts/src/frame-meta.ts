@@ -59,6 +59,8 @@ export interface FrameMeta {
   usageEstimated?: boolean;
   /** The upstream reported a count out of range; `usage` holds it brought to the bound (USAGE_EVENT_LIMITS). */
   usageClamped?: boolean;
+  /** Why the answer ended, in OpenAI's words (`stop`, `length`, `tool_calls`, ...); absent when it did not finish. */
+  finishReason?: string;
   /** Upstream latency, request start to last byte, ms. */
   latencyMs?: number;
   /** Upstream time to first token, ms (streams only). */
@@ -93,6 +95,7 @@ export const FrameMetaSchema = z
     usage: TokenUsageSchema.optional(),
     usageEstimated: z.boolean().optional(),
     usageClamped: z.boolean().optional(),
+    finishReason: z.string().optional(),
     latencyMs: ms().optional(),
     ttftMs: ms().optional(),
     retryAfter: ms().optional(),

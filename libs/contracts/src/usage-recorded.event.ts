@@ -113,6 +113,8 @@ export const UsageRecordedEventSchema = z
     reasoningTokens: tokens().default(0),
     /** The cost the provider reported for the request (nano-USD), when it reports one: it wins over the catalogue. */
     providerCostNanos: z.number().int().nonnegative().max(1e15).nullable().default(null),
+    /** Why the answer ended, in OpenAI's words (`stop`, `length`, `tool_calls`, `content_filter`); null when it did not (an error, a client that left). */
+    finishReason: clientText(32).nullable().default(null),
     /** Total time in the gateway, ms. */
     latencyMs: durationMs(),
     ttftMs: durationMs().nullable().default(null),

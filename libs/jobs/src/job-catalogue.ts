@@ -108,6 +108,29 @@ export const JOB_CATALOGUE = {
     backoffMs: 1_000,
     description: 'POSTs a soft_budget crossing to WEBHOOK_URL (general_settings.alerting includes "webhook").',
   },
+  'reports.spend-report-tick': {
+    queue: QUEUES.maintenance,
+    payload: z.object({}).strict(),
+    // Scheduled at general_settings.spend_report_frequency by SpendReportJobs (JobRunner.schedule), not here.
+    attempts: 3,
+    backoffMs: 5_000,
+    description:
+      'Enqueues a reports.spend-report for every spend_report_frequency period that closed since the last one reported.',
+  },
+  'reports.spend-report': {
+    queue: QUEUES.maintenance,
+    payload: z
+      .object({
+        /** The period, epoch ms, [fromMs, toMs): the job id, so one period is reported once. */
+        fromMs: z.number().int().nonnegative(),
+        toMs: z.number().int().positive(),
+      })
+      .strict(),
+    // Retried until the webhook answers 2xx: 1 s, 2 s, 4 s, ... (about 3 days in all).
+    attempts: 18,
+    backoffMs: 1_000,
+    description: 'POSTs the spend report of one period (total, top teams and keys) to WEBHOOK_URL.',
+  },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = keyof typeof JOB_CATALOGUE;

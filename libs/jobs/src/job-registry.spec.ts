@@ -53,6 +53,10 @@ describe('JobRegistry with Nest discovery', () => {
     async softBudgetAlert(): Promise<void> {}
     @JobHandler('responses.expire-sweep')
     async responsesSweep(): Promise<void> {}
+    @JobHandler('reports.spend-report-tick')
+    async reportTick(): Promise<void> {}
+    @JobHandler('reports.spend-report')
+    async report(): Promise<void> {}
   }
   @Injectable()
   class DuplicateSweep {

@@ -63,6 +63,33 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     return job.id;
   }
 
+  /**
+   * Runs a catalogued job every `everyMs` from now on (a job scheduler: one per job name, shared by every instance),
+   * for jobs whose period comes from the config; `everyMs` undefined removes the schedule (a setting turned off).
+   */
+  async schedule(name: JobName, everyMs: number | undefined): Promise<void> {
+    const def: JobDefinition = JOB_CATALOGUE[name];
+    const queue = this.queue(def.queue);
+    if (everyMs === undefined) {
+      await queue.removeJobScheduler(name);
+      return;
+    }
+    await queue.upsertJobScheduler(
+      name,
+      { every: everyMs },
+      {
+        name,
+        data: {},
+        opts: {
+          attempts: def.attempts,
+          backoff: { type: 'exponential', delay: def.backoffMs },
+          removeOnComplete: 100,
+          removeOnFail: 1000,
+        },
+      },
+    );
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     if (this.opts.runWorkers === false) return;
     const queueNames = new Set(JOB_NAMES.map((n) => JOB_CATALOGUE[n].queue));
@@ -87,21 +114,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     }
     for (const name of JOB_NAMES) {
       const def: JobDefinition = JOB_CATALOGUE[name];
-      if (def.repeatEveryMs === undefined) continue;
-      await this.queue(def.queue).upsertJobScheduler(
-        name,
-        { every: def.repeatEveryMs },
-        {
-          name,
-          data: {},
-          opts: {
-            attempts: def.attempts,
-            backoff: { type: 'exponential', delay: def.backoffMs },
-            removeOnComplete: 100,
-            removeOnFail: 1000,
-          },
-        },
-      );
+      if (def.repeatEveryMs !== undefined) await this.schedule(name, def.repeatEveryMs);
     }
     this.logger.log(`Job workers running on ${[...queueNames].join(', ')} (prefix ${this.opts.prefix})`);
   }

@@ -23,6 +23,6 @@ import { JOBS_OPTIONS, JOBS_REDIS, type JobsOptions } from './jobs.tokens';
     JobRegistry,
     JobRunner,
   ],
-  exports: [JobRunner, JobRegistry],
+  exports: [JobRunner, JobRegistry, JOBS_REDIS, JOBS_OPTIONS],
 })
 export class JobsModule {}

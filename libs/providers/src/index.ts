@@ -13,6 +13,7 @@ export * from './fake/fake.responder';
 export * from './provider-deployment';
 export * from './provider-params';
 export * from './usage/usage.estimate';
+export * from './usage/finish-reason';
 export * from './json/json.scan';
 export * from './errors/error-classifier';
 export * from './errors/secret-redaction';

@@ -61,6 +61,8 @@ export interface StreamState {
   contentSeen: boolean;
   /** A choice reported its finish_reason. */
   finished: boolean;
+  /** The first finish reason reported, in OpenAI's words (`stop`, `length`, `tool_calls`, `content_filter`). */
+  finishReason?: string;
   /** The upstream said it is done (`[DONE]`, or its equivalent). */
   done: boolean;
   usage: TokenUsage | undefined;

@@ -8,13 +8,14 @@ import {
   readBody,
   sendJson as sendJsonBody,
   writePaced,
+  type FakeReportedUsage,
 } from './fakes/fake-http';
 
 import { FakeRefusal, openAIEmbeddingsAnswer } from './fakes/fake-embeddings';
 import { openAICompletionsAnswer } from './fakes/fake-openai-completions';
 import { openAIResponsesAnswer } from './fakes/fake-openai-responses';
 
-export { closeServer, listen, readBody } from './fakes/fake-http';
+export { closeServer, listen, readBody, type FakeReportedUsage } from './fakes/fake-http';
 
 /**
  * A fake OpenAI upstream speaking the real Chat Completions wire format over HTTP (keep-alive), for
@@ -43,6 +44,8 @@ export { closeServer, listen, readBody } from './fakes/fake-http';
  *                non-stream: the connection is destroyed before any response
  * - fake-stream-error → stream: one content chunk, then `data: {"error": {...}}`
  * - fake-drop-early → stream: the role chunk only (no content), then the connection is destroyed
+ * - fake-stall → stream: the role chunk and one content chunk ("Hello"), then nothing until the client leaves
+ *                (a client that cancels mid-stream, deterministically); non-stream: no answer at all
  * - fake-large → non-stream answer of about 2.6 MB (bigger than one NATS message), completion_tokens = length / 4
  * - fake-echo  → 400 invalid_request_error whose message quotes the Authorization header, every `x-*` header
  *                and the last message's text, as a provider that echoes credentials would (redaction tests)
@@ -101,6 +104,8 @@ export interface FakeUpstream {
   readonly lastRequest?: FakeUpstreamRequest;
   /** When each chat request arrived (Date.now()), oldest first. */
   readonly requestTimes: readonly number[];
+  /** The usage this fake put on the wire, per chat answer that carried one (ledger reconciliation tests). */
+  readonly reported: readonly FakeReportedUsage[];
   /** The next `count` chat requests fail with `failure` (Infinity: every request until `failNext(0)`). */
   failNext(count: number, failure?: FakeFailure): void;
   /** Changes the delay before response headers (a provider that turns slow), ms. */
@@ -270,6 +275,7 @@ export interface FakeChatAnswerer {
   readonly requests: number;
   readonly aborted: number;
   readonly requestTimes: readonly number[];
+  readonly reported: readonly FakeReportedUsage[];
   failNext(count: number, failure?: FakeFailure): void;
   setLatency(ms: number): void;
   /** The fake is shutting down: connections it closes are not client aborts, and pending answers are dropped. */
@@ -425,6 +431,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       return responsesRequests;
     },
     requestTimes: answerer.requestTimes,
+    reported: answerer.reported,
     get inFlight() {
       return inFlight;
     },
@@ -447,6 +454,7 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
   let aborted = 0;
   let closing = false;
   const requestTimes: number[] = [];
+  const reported: FakeReportedUsage[] = [];
   let injected: { count: number; failure: FakeFailure; seen: number } = { count: 0, failure: {}, seen: 0 };
   let seq = 0;
   const choiceExtra = flavour.choiceExtra === undefined ? '' : JSON.stringify(flavour.choiceExtra).slice(1, -1) + ',';
@@ -609,8 +617,13 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
     const promptTokens = fakePromptTokensOf(body.messages);
     const id = `chatcmpl-fake${(++seq).toString(36)}${randomBytes(4).toString('hex')}`;
     const created = Math.floor(Date.now() / 1000);
+    const report = <U extends Record<string, unknown>>(usage: U): U => {
+      reported.push({ body, usage });
+      return usage;
+    };
     later(delay, () => {
       if (res.destroyed) return;
+      if (!stream && model === 'fake-stall') return; // no answer, ever
       if (!stream) {
         return sendJson(res, 200, {
           id,
@@ -634,7 +647,7 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
               finish_reason: plan.calls !== undefined ? 'tool_calls' : 'stop',
             },
           ],
-          usage:
+          usage: report(
             model === 'fake-large'
               ? {
                   ...usageOf(model, promptTokens),
@@ -642,19 +655,16 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
                   total_tokens: promptTokens + LARGE_ANSWER.length / 4,
                 }
               : usageOf(model, promptTokens, plan.reasoning !== undefined),
+          ),
           service_tier: 'default',
           system_fingerprint: 'fp_fake',
           ...flavour.completionExtra?.(),
         });
       }
-      streamAnswer(res, {
-        id,
-        created,
-        model,
-        promptTokens,
-        includeUsage: body.stream_options?.include_usage === true,
-        plan,
-      });
+      const includeUsage = body.stream_options?.include_usage === true;
+      if (includeUsage && !/^fake-(drop|stall|stream-error)/.test(model))
+        report(usageOf(model, promptTokens, plan.reasoning !== undefined));
+      streamAnswer(res, { id, created, model, promptTokens, includeUsage, plan });
     });
   };
 
@@ -727,6 +737,10 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
       res.write(events[0]! + events[1]!, () => res.socket?.destroy());
       return;
     }
+    if (s.model === 'fake-stall') {
+      res.write(events[0]! + events[1]!);
+      return;
+    }
     if (s.model === 'fake-drop-early') {
       res.write(events[0]!, () => res.socket?.destroy());
       return;
@@ -759,6 +773,7 @@ export function createFakeChatAnswerer(opts: FakeOpenAIOptions = {}, flavour: Fa
       return aborted;
     },
     requestTimes,
+    reported,
     failNext(count: number, failure: FakeFailure = {}) {
       injected = { count, failure, seen: 0 };
     },

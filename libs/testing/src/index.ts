@@ -7,5 +7,6 @@ export * from './fakes/fake-cohere.server';
 export * from './fakes/fake-azure-openai.server';
 export * from './fakes/fake-bedrock.server';
 export * from './stack-helpers';
+export * from './private-servers';
 export * from './fakes/fake-embeddings';
 export * from './fakes/fake-openai-responses';

@@ -12,6 +12,7 @@ import { migrateAnalytics } from '@switchyard/analytics';
 import { loadEnv } from '@switchyard/config';
 import { subjects } from '@switchyard/contracts';
 import { migrateDatabase } from '@switchyard/db';
+import { waitFor } from './wait-for';
 
 export const STACK_SERVICES = ['gateway', 'router', 'translator', 'spend', 'admin'] as const;
 export type StackService = (typeof STACK_SERVICES)[number];
@@ -41,10 +42,18 @@ export interface Stack {
   redisPrefix: string;
   /** Folder holding `<service>.log` for each service. */
   logDir: string;
+  /**
+   * Stops one service instance (`router-2` names a second router) with `signal` (default SIGTERM; SIGKILL for a
+   * crash) and resolves once it has exited. Fault tests use it with startService to restart a service.
+   */
+  stopService(name: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a service instance stopped by stopService again, with the same environment and log file (appended). */
+  startService(name: string): Promise<void>;
   /** Stops the services (SIGTERM, SIGKILL after 5 s) and drops the stack's databases, stream and Redis keys. */
   stop(): Promise<void>;
 }
 
+// Generous: on a loaded 2-core machine five Node services can take more than 30 s to boot together.
 const HEALTH_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 const LOG_TAIL_LINES = 40;
@@ -68,7 +77,7 @@ export function repoRoot(): string {
 }
 
 /** A free TCP port on loopback, found by binding port 0. */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from(
       { length: count },
@@ -185,7 +194,7 @@ function onSignal(signal: NodeJS.Signals): void {
   // With no other handler left, end the way the signal would have without ours.
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
-function trackChild(child: ChildProcess): void {
+export function trackChild(child: ChildProcess): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', killLiveChildren);
@@ -308,6 +317,8 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
   const childEnv: NodeJS.ProcessEnv = { NO_COLOR: '1', ...process.env, ...env };
   if (childEnv.NODE_OPTIONS?.includes('vitest')) delete childEnv.NODE_OPTIONS;
   const pids: Record<string, number> = {};
+  const gatewayUrl = `http://127.0.0.1:${env.GATEWAY_PORT}`;
+  const adminUrl = `http://127.0.0.1:${env.ADMIN_PORT}`;
   const guard = join(root, 'tools/lib/child-guard.js');
   // Extra router instances share the router's queue group, as replicas do in production.
   const instances = services.flatMap((svc) =>
@@ -318,7 +329,7 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
         }))
       : [{ name: svc, svc }],
   );
-  for (const { name, svc } of instances) {
+  const spawnService = (name: string, svc: string): ChildProcess => {
     const fd = openSync(join(logDir, `${name}.log`), 'a');
     try {
       // stdin is a pipe this process never writes to: child-guard.js stops the service when it closes.
@@ -330,15 +341,51 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
       child.stdin?.on('error', () => undefined);
       children.set(name, child);
       trackChild(child);
-      if (child.pid === undefined) return await fail(`startStack: could not spawn ${name}.`);
-      pids[name] = child.pid;
+      if (child.pid !== undefined) pids[name] = child.pid;
+      return child;
     } finally {
       closeSync(fd);
     }
+  };
+  for (const { name, svc } of instances) {
+    if (spawnService(name, svc).pid === undefined) return await fail(`startStack: could not spawn ${name}.`);
   }
+  const serviceOf = (name: string): string => {
+    const svc = instances.find((i) => i.name === name)?.svc;
+    if (svc === undefined)
+      throw new Error(`No service instance "${name}" in this stack: ${[...children.keys()].join(', ')}.`);
+    return svc;
+  };
+  const stopService = async (name: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    serviceOf(name);
+    const child = children.get(name);
+    if (!child || exited(child)) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const timer = setTimeout(() => {
+      if (!exited(child)) child.kill('SIGKILL');
+    }, STOP_GRACE_MS);
+    await gone;
+    clearTimeout(timer);
+  };
+  const startService = async (name: string): Promise<void> => {
+    const svc = serviceOf(name);
+    const current = children.get(name);
+    if (current && !exited(current)) throw new Error(`${name} is running: stopService it first.`);
+    const child = spawnService(name, svc);
+    if (child.pid === undefined) throw new Error(`startService: could not spawn ${name}.`);
+    const url = svc === 'gateway' ? gatewayUrl : svc === 'admin' ? adminUrl : undefined;
+    if (url === undefined) return;
+    await waitFor(
+      async () => {
+        if (exited(child)) throw new Error(`${name} exited at start; see ${join(logDir, `${name}.log`)}`);
+        const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+        return r?.status === 200;
+      },
+      { timeoutMs: HEALTH_TIMEOUT_MS, what: `${name} to answer GET /health` },
+    );
+  };
 
-  const gatewayUrl = `http://127.0.0.1:${env.GATEWAY_PORT}`;
-  const adminUrl = `http://127.0.0.1:${env.ADMIN_PORT}`;
   const healthUrls = [
     ...(services.includes('gateway') ? [gatewayUrl] : []),
     ...(services.includes('admin') ? [adminUrl] : []),
@@ -380,6 +427,8 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
     natsPrefix: prefix,
     redisPrefix: prefix,
     logDir,
+    stopService,
+    startService,
     stop,
   };
 }

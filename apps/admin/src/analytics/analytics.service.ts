@@ -85,6 +85,7 @@ function logJson(r: UsageLogRow): AnalyticsRowJson & { tags: string } {
     ttft_ms: r.ttft_ms === null ? null : Number(r.ttft_ms),
     stream: Number(r.stream),
     fallback_depth: Number(r.fallback_depth),
+    finish_reason: r.finish_reason || null,
   };
 }
 

@@ -33,7 +33,7 @@ export interface GenerationJson {
   generation_time: number;
   streamed: boolean;
   cancelled: boolean;
-  /** Not recorded yet (the usage event does not carry it). */
+  /** Why the answer ended, in OpenAI's words (`stop`, `length`, `tool_calls`, `content_filter`); null when it did not. */
   finish_reason: string | null;
   status: number;
   created_at: string;
@@ -106,7 +106,7 @@ export function toGeneration(r: StoredUsageRecord): GenerationJson {
     generation_time: Number(r.stream) === 1 && ttft !== null ? Math.max(0, latency - ttft) : latency,
     streamed: Number(r.stream) === 1,
     cancelled: Number(r.status) === 499,
-    finish_reason: null,
+    finish_reason: r.finish_reason || null,
     status: Number(r.status),
     created_at: new Date(Number(r.ts) * 1000).toISOString(),
   };

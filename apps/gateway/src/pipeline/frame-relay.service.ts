@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Msg } from '@nats-io/transport-node';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CONFIG, ENV, type Env, type SwitchyardConfig } from '@switchyard/config';
 import {
@@ -16,6 +16,7 @@ import {
   frameAttempt,
   frameKind,
   isNoResponders,
+  NATS,
   NATS_CLIENT,
   NatsClient,
   natsHeaders,
@@ -45,15 +46,22 @@ function usdText(nanos: number): string {
  * 499 (`client_too_slow`) and the upstream call is stopped, like a client that went away.
  */
 @Injectable()
-export class FrameRelay {
+export class FrameRelay implements OnApplicationBootstrap {
   private readonly logger = new Logger('FrameRelay');
   private readonly timeoutMs: number;
   private readonly maxBuffered: number;
   private readonly routes: RouteHeaders;
   /** How much longer than the translator's deadline we wait for its final report. */
   static readonly TIMEOUT_GRACE_MS = 2000;
+  /**
+   * NATS is unreachable (disconnected, reconnecting): a new request is answered 503 at once rather than
+   * buffered by the client library until NATS returns or the request's deadline passes. Its usage event is
+   * still recorded (spooled to disk and replayed by the usage publisher).
+   */
+  private linkDown = false;
 
   constructor(
+    @Inject(NATS) private readonly nc: NatsConnection,
     @Inject(NATS_CLIENT) private readonly client: NatsClient,
     @Inject(CONFIG) config: SwitchyardConfig,
     @Inject(ENV) env: Env,
@@ -61,6 +69,20 @@ export class FrameRelay {
     this.timeoutMs = config.routerSettings.timeoutMs;
     this.maxBuffered = env.SWITCHYARD_MAX_CLIENT_BUFFER_BYTES;
     this.routes = new RouteHeaders(config.deployments);
+  }
+
+  onApplicationBootstrap(): void {
+    void (async () => {
+      for await (const s of this.nc.status()) {
+        if (s.type === 'disconnect') {
+          if (!this.linkDown) this.logger.error('NATS is unreachable: new requests are answered 503 until it returns');
+          this.linkDown = true;
+        } else if (s.type === 'reconnect') {
+          if (this.linkDown) this.logger.log('NATS is reachable again: requests are routed');
+          this.linkDown = false;
+        }
+      }
+    })().catch(() => undefined);
   }
 
   /**
@@ -275,6 +297,10 @@ export class FrameRelay {
         cancelUpstream();
       });
 
+      if (this.linkDown) {
+        fail(Errors.unavailable('The gateway lost its connection to the message bus. Retry in a moment.'));
+        return;
+      }
       replies.subscription = this.client
         .send(Commands.routeRequest, {
           data: raw,

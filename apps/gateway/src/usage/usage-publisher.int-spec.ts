@@ -89,6 +89,7 @@ const event = (i: number): UsageRecordedEvent =>
     cacheHit: false,
     fallbackDepth: 0,
     tags: [],
+    finishReason: null,
     usageEstimated: false,
     usageClamped: false,
     attempts: [],

@@ -42,6 +42,7 @@ export class UsageRecorder {
       cacheWriteTokens: u.cacheWriteTokens,
       reasoningTokens: u.reasoningTokens,
       providerCostNanos: u.costNanos ?? null,
+      finishReason: meta?.finishReason === undefined ? null : storableText(meta.finishReason, 32),
       usageEstimated: meta?.usageEstimated === true,
       usageClamped: clamped,
       latencyMs: performance.now() - base.t0,

@@ -32,8 +32,14 @@ class OtherJobs {
   async backlog(): Promise<void> {}
   @JobHandler('analytics.rollup')
   async rollup(): Promise<void> {}
+  @JobHandler('responses.expire-sweep')
+  async responsesSweep(): Promise<void> {}
   @JobHandler('budgets.soft-budget-alert')
   async softBudgetAlert(): Promise<void> {}
+  @JobHandler('reports.spend-report-tick')
+  async reportTick(): Promise<void> {}
+  @JobHandler('reports.spend-report')
+  async report(): Promise<void> {}
 }
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 10_000): Promise<T> {

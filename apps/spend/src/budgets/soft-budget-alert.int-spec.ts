@@ -31,10 +31,16 @@ class OtherJobs {
   async backlog(): Promise<void> {}
   @JobHandler('analytics.rollup')
   async rollup(): Promise<void> {}
+  @JobHandler('responses.expire-sweep')
+  async responsesSweep(): Promise<void> {}
   @JobHandler('budgets.reset-sweep')
   async sweep(): Promise<void> {}
   @JobHandler('budgets.reset')
   async reset(): Promise<void> {}
+  @JobHandler('reports.spend-report-tick')
+  async reportTick(): Promise<void> {}
+  @JobHandler('reports.spend-report')
+  async report(): Promise<void> {}
 }
 
 async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {

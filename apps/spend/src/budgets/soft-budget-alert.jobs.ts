@@ -35,7 +35,8 @@ export class SoftBudgetAlertJobs {
     @Inject(ENV) env: Env,
     @Inject(CONFIG) config: SwitchyardConfig,
   ) {
-    const webhook = (config.alerting ?? []).includes('webhook');
+    const webhook =
+      (config.alerting ?? []).includes('webhook') && (config.alertTypes?.includes('budget_alerts') ?? true);
     this.webhookUrl = webhook ? env.WEBHOOK_URL : undefined;
     if (webhook && !env.WEBHOOK_URL)
       this.logger.warn(

@@ -168,6 +168,7 @@ export class FramePublisher {
     const cost = attemptCostNanos(a, usage);
     if (cost !== undefined) meta.costNanos = Number(cost);
     if (ttftMs !== undefined) meta.ttftMs = round(ttftMs);
+    if (a.stream?.finishReason !== undefined) meta.finishReason = a.stream.finishReason;
     if (a.fallbackDepth !== undefined) meta.fallbackDepth = a.fallbackDepth;
     meta.trail = trailWith(
       a.trail,

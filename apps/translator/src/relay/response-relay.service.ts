@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { estimateUsage, ProviderError } from '@switchyard/providers';
+import { estimateUsage, finishReasonOfAnswer, ProviderError } from '@switchyard/providers';
 import { promptEstimate, settle, type Attempt } from '../attempts/attempt';
 import { tooLarge } from '../attempts/translator-errors';
 import { TRANSLATOR_OPTIONS, type TranslatorOptions } from '../translator.options';
@@ -43,6 +43,9 @@ export class ResponseRelay {
       estimateUsage({ promptChars: a.input.summary.promptChars, completionChars: parsed.generatedChars ?? 0 });
     a.committed = true;
     const meta = this.frames.meta(a, 200, usage, undefined, parsed.usage === undefined);
+    const text = parsed.body ?? bytes.toString('utf8');
+    const finishReason = finishReasonOfAnswer(text);
+    if (finishReason !== undefined) meta.finishReason = finishReason;
     let body = parsed.body === null ? bytes : Buffer.from(parsed.body, 'utf8');
     // OpenAI-shaped answers carry their cost in usage.cost, as OpenRouter's do.
     if (meta.costNanos !== undefined && a.prepared.adapter?.api === 'openai.chat')

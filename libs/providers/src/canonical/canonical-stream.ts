@@ -127,6 +127,7 @@ export function canonicalStreamTranslator<E>(
           state.generatedChars += event.arguments.length;
           break;
         case 'finish':
+          if (!state.finished) state.finishReason = event.reason;
           state.finished = true;
           break;
         case 'usage':

@@ -123,7 +123,13 @@ export function reduceOpenAIStream(state: StreamState, event: SseEvent, opts: St
   }
   const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
   if (!state.contentSeen && (hasContent(choices) || hasText(choices))) state.contentSeen = true;
-  if (!state.finished) for (const c of choices) if (c.finish_reason) state.finished = true;
+  if (!state.finished)
+    for (const c of choices)
+      if (c.finish_reason) {
+        state.finished = true;
+        state.finishReason = c.finish_reason;
+        break;
+      }
   if (chunk.usage !== undefined && chunk.usage !== null) {
     state.usage = toTokenUsage(chunk.usage);
     // The usage-only chunk exists because we asked for it; the client sees it only if it asked too.

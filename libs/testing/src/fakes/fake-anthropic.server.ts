@@ -2,7 +2,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { awsHeaders, encodeAwsEventStreamMessage } from '@switchyard/providers';
-import { closeServer, createFakeTimers, listen, readBody, sendJson, writePaced } from './fake-http';
+import {
+  closeServer,
+  createFakeTimers,
+  listen,
+  readBody,
+  sendJson,
+  writePaced,
+  type FakeReportedUsage,
+} from './fake-http';
 
 /**
  * A fake Anthropic upstream speaking the real Messages API wire format (`anthropic-version: 2023-06-01`)
@@ -98,6 +106,8 @@ export interface FakeAnthropic {
   readonly lastRequest?: FakeAnthropicRequest;
   /** Every /v1/messages request body, oldest first. */
   readonly bodies: readonly unknown[];
+  /** The usage this fake put on the wire, per answer that carried one (ledger reconciliation tests). */
+  readonly reported: readonly FakeReportedUsage[];
   close(): Promise<void>;
 }
 
@@ -602,6 +612,8 @@ export interface FakeAnthropicMessages {
   sendError(res: ServerResponse, status: number, type: string, message: string, extra?: Record<string, string>): void;
   /** Cancels pending delayed answers. */
   close(): void;
+  /** The final usage of every answer that carried one (message, or a stream's message_delta with message_start's input). */
+  readonly reported: readonly FakeReportedUsage[];
 }
 
 export function createFakeAnthropicMessages(
@@ -612,6 +624,7 @@ export function createFakeAnthropicMessages(
   const later = timers.later;
   const cachedPrefixes = new Set<string>();
   const issued = new Map<string, string>();
+  const reported: FakeReportedUsage[] = [];
   let seq = 0;
 
   // Vertex's ids carry `vrtx` (msg_vrtx_…, toolu_vrtx_…, req_vrtx_… in error bodies), Bedrock's `bdrk`.
@@ -870,6 +883,8 @@ export function createFakeAnthropicMessages(
     }
     const { blocks, stopReason, stopSequence, output } = answer(body, checked, call);
     const usage = usageOf(body, model);
+    if (trigger !== 'fake-drop' && trigger !== 'fake-stream-error')
+      reported.push({ body, usage: { ...usage, output_tokens: output } });
     const id = nextId('msg', dialect);
     later(latencyMs, () => {
       if (res.destroyed) return;
@@ -1064,6 +1079,7 @@ export function createFakeAnthropicMessages(
     handle,
     sendError: (res, status, type, message, extra) => sendError(res, status, type, message, extra),
     close: () => timers.clear(),
+    reported,
   };
 }
 
@@ -1123,6 +1139,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
       return lastRequest;
     },
     bodies,
+    reported: messages.reported,
     close: () => closeServer(server, () => messages.close()),
   };
 }

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { closeServer, createFakeTimers, listen, readBody, sendText } from './fake-http';
+import { closeServer, createFakeTimers, listen, readBody, sendText, type FakeReportedUsage } from './fake-http';
 import { exampleForSchema } from '@switchyard/providers';
 import { createFakeAnthropicMessages } from './fake-anthropic.server';
 import { checkMessage, messageSchemas, normaliseNames, type GoogleApi } from './fake-gemini.schema';
@@ -146,6 +146,8 @@ export interface FakeGemini {
   revokeTokens(clientEmail?: string): number;
   /** A new service account whose token_uri is this fake's /token. */
   createServiceAccount(opts?: { projectId?: string; name?: string }): FakeServiceAccount;
+  /** The complete usageMetadata of every Gemini answer (whole, or a stream's last chunk), for reconciliation tests. */
+  readonly reported: readonly FakeReportedUsage[];
   close(): Promise<void>;
 }
 
@@ -339,6 +341,7 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
   let tokensIssued = 0;
   let lastRequest: FakeGeminiRequest | undefined;
   let claudeRequests = 0;
+  const reported: FakeReportedUsage[] = [];
   let lastClaudeRequest: FakeVertexClaudeRequest | undefined;
   const claude = createFakeAnthropicMessages({ latencyMs: opts.latencyMs });
   let url = '';
@@ -1021,6 +1024,7 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
     }
 
     const p = plan(model, body, trigger);
+    if (trigger !== 'drop' && trigger !== 'stream-error') reported.push({ body, usage: usageOf(p, true) });
     const responseId = randomBytes(12).toString('base64url');
     const delay = trigger === 'slow' ? FAKE_GEMINI_SLOW_MS : latencyMs;
     later(delay, () => {
@@ -1271,6 +1275,7 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
   return {
     url,
     port,
+    reported,
     get requests() {
       return requests;
     },

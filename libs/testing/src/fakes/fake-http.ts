@@ -111,3 +111,12 @@ export function writePaced(
   };
   next();
 }
+
+/**
+ * One answer's usage as a fake upstream wrote it (in the provider's own shape), beside the request body that
+ * asked for it, so a test can sum what the providers would bill without reading anything the gateway produced.
+ */
+export interface FakeReportedUsage {
+  body: unknown;
+  usage: Record<string, unknown>;
+}
