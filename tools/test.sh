@@ -65,8 +65,12 @@ run_step typecheck npx tsc -p tsconfig.json --noEmit
 run_step lint bash -c 'npx nx show projects >/dev/null && npx eslint .'
 run_step format npx prettier --check .
 run_step "compose config" compose_config
+# End-to-end files mostly wait on services in other processes (the NATS outage test waits two minutes by
+# design), so two run at a time even on two cores; each file has its own databases, prefixes and ports.
 for project in unit e2e; do
-  run_step "tests ($project)" npx vitest run --project "$project" --passWithNoTests \
+  workers=()
+  [[ $project == e2e ]] && workers=(--maxWorkers=2)
+  run_step "tests ($project)" npx vitest run --project "$project" --passWithNoTests "${workers[@]}" \
     --reporter=default --reporter=json --outputFile="$RESULTS/$project.json"
 done
 

@@ -255,6 +255,37 @@ describe('/v1/responses end to end', () => {
       expect(byItems.output_text).toBe('The tool returned: rainy.');
     });
 
+    it('answers a JSON schema as output_text, whole and streamed (Anthropic gets it as a forced tool)', async () => {
+      const format = {
+        type: 'json_schema' as const,
+        name: 'city',
+        schema: {
+          type: 'object',
+          properties: { name: { type: 'string' }, population: { type: 'integer' } },
+          required: ['name', 'population'],
+        },
+      };
+      const whole = await client.responses.create({ model: 'claude-sonnet-4-5', input: 'A city', text: { format } });
+      expect(whole.status).toBe('completed');
+      expect(whole.output.map((o) => o.type)).toEqual(['message']);
+      const city = JSON.parse(whole.output_text) as { name: unknown; population: unknown };
+      expect(typeof city.name).toBe('string');
+      expect(Number.isInteger(city.population)).toBe(true);
+      expect(whole.text?.format).toMatchObject({ type: 'json_schema', name: 'city' });
+      // The schema reached Anthropic as the one tool it must call.
+      const sent = anthropicUp.lastRequest?.body as { tools?: { input_schema: unknown }[]; tool_choice?: unknown };
+      expect(sent.tools?.map((t) => t.input_schema)).toEqual([format.schema]);
+      expect(sent.tool_choice).toMatchObject({ type: 'tool' });
+      const { final, types } = await streamed(client, {
+        model: 'claude-sonnet-4-5',
+        input: 'A city',
+        text: { format },
+      });
+      expect(JSON.parse(final.output_text)).toEqual(city);
+      expect(types).toContain('response.output_text.delta');
+      expect(types).not.toContain('response.function_call_arguments.delta');
+    });
+
     it('streams a function call as function_call_arguments events', async () => {
       const { final, types } = await streamed(client, {
         model: 'claude-sonnet-4-5',

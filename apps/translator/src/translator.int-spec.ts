@@ -421,10 +421,11 @@ describe('translator over NATS (real NATS server, fake OpenAI upstream)', () => 
   it('refuses a client API the deployment cannot answer in, before calling the upstream', async () => {
     const before = up.requests;
     const { frames, outcome } = await execute(
-      'dep-openai',
-      { model: 'x', messages },
-      // Messages and legacy completions are translated for every adapter; the Responses API is not served yet.
-      { clientApi: 'openai.responses' },
+      'dep-fake',
+      { model: 'x', input: 'embed me' },
+      // Messages, Responses and legacy completions are translated for every adapter; embeddings are not (the
+      // fake provider has none).
+      { clientApi: 'openai.embeddings' },
     );
     expect(frames).toEqual([]);
     expect(outcome.kind).toBe('error');
