@@ -22,15 +22,7 @@ import type { TeamJson } from '../teams/teams.schemas';
 import { TeamsService } from '../teams/teams.service';
 import { CreateUserSchema, UpdateUserSchema, type UserJson } from '../users/users.schemas';
 import { UsersService } from '../users/users.service';
-
-/** LiteLLM clients send many fields we do not act on; only the known ones are passed on (and validated). */
-function pick(body: unknown, keys: string[]): Record<string, unknown> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ApiException(Errors.invalidRequest('The request body must be a JSON object.'));
-  }
-  const src = body as Record<string, unknown>;
-  return Object.fromEntries(keys.filter((k) => src[k] !== undefined).map((k) => [k, src[k]]));
-}
+import { pickLitellmFields as pick } from './litellm-body';
 
 /** LiteLLM's member form: {"role": ..., "user_id": ..., "user_email": ...}; one, or a list. */
 const MemberSchema = z
