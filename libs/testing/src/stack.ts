@@ -76,26 +76,40 @@ export function repoRoot(): string {
   }
 }
 
-/** A free TCP port on loopback, found by binding port 0. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<import('node:net').Server>((resolve, reject) => {
-          const s = createServer();
-          s.once('error', reject);
-          s.listen(0, '127.0.0.1', () => resolve(s));
-        }),
-    ),
-  );
-  // All are held open until every port is known, so two calls in one batch never get the same port.
-  const ports = servers.map((s) => {
-    const a = s.address();
-    if (a === null || typeof a === 'string') throw new Error('Could not read the address of a probe socket.');
-    return a.port;
+/**
+ * Listening ports are taken from a band below the kernel's ephemeral range (32768-60999 on Linux): a port
+ * found by binding port 0 comes from that range, and between its probe closing and a service binding it,
+ * an outgoing connection of any test (to Postgres, Redis, a fake upstream) may take it as its local port.
+ */
+const PORT_BAND = { first: 20_000, last: 32_700 };
+/** Ports this process handed out already: never handed out twice (services free them only when they stop). */
+const handedOut = new Set<number>();
+
+function bindable(port: number): Promise<import('node:net').Server | undefined> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(undefined));
+    s.listen(port, '127.0.0.1', () => resolve(s));
   });
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+}
+
+/** `count` free TCP ports on loopback, below the ephemeral range, each probed by binding it. */
+export async function freePorts(count: number): Promise<number[]> {
+  const held: import('node:net').Server[] = [];
+  const ports: number[] = [];
+  const span = PORT_BAND.last - PORT_BAND.first;
+  for (let tries = 0; ports.length < count; tries++) {
+    if (tries > 2_000) throw new Error(`No free port between ${PORT_BAND.first} and ${PORT_BAND.last} on 127.0.0.1.`);
+    const port = PORT_BAND.first + Math.floor(Math.random() * span);
+    if (handedOut.has(port)) continue;
+    const server = await bindable(port);
+    if (server === undefined) continue;
+    // Held open until every port is known, so one call never gets the same port twice.
+    held.push(server);
+    ports.push(port);
+    handedOut.add(port);
+  }
+  await Promise.all(held.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   return ports;
 }
 
