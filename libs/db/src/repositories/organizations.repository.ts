@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { DB } from '../db.token';
+import { newestFirstPage } from './newest-first-page';
 import type { Database, OrganizationRow } from '../database.types';
 import { limitColumnsOf, limitScopeOf, type LimitInput, type LimitScope } from '../limits';
 
@@ -96,18 +97,7 @@ export class OrganizationsRepository {
       if (filter.ids.length === 0) return [];
       q = q.where('id', 'in', filter.ids);
     }
-    if (filter.after !== undefined) {
-      const after = filter.after;
-      const at = this.db.selectFrom('organizations').select('created_at').where('id', '=', after);
-      q = q.where((eb) =>
-        eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', after)])]),
-      );
-    }
-    const rows = await q
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(filter.limit ?? 100)
-      .execute();
+    const rows = await newestFirstPage(q, 'organizations', filter.after, filter.limit ?? 100).execute();
     return rows.map(toOrganizationRecord);
   }
 

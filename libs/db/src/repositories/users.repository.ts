@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { DB } from '../db.token';
+import { newestFirstPage } from './newest-first-page';
 import type { Database, TeamRole, UserRole, UserRow } from '../database.types';
 import { limitColumnsOf, limitScopeOf, type LimitInput, type LimitScope } from '../limits';
 import { toKeyRecord, type KeyRecord } from './keys.repository';
@@ -123,18 +124,7 @@ export class UsersRepository {
       const teamId = filter.teamId;
       q = q.where('id', 'in', (eb) => eb.selectFrom('team_members').select('user_id').where('team_id', '=', teamId));
     }
-    if (filter.after !== undefined) {
-      const after = filter.after;
-      const at = this.db.selectFrom('users').select('created_at').where('id', '=', after);
-      q = q.where((eb) =>
-        eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', after)])]),
-      );
-    }
-    const rows = await q
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(filter.limit ?? 100)
-      .execute();
+    const rows = await newestFirstPage(q, 'users', filter.after, filter.limit ?? 100).execute();
     return rows.map(toUserRecord);
   }
 
