@@ -225,6 +225,11 @@ describe('usage rollups against ClickHouse', () => {
     const run = await refreshUsageRollups(client, database);
     expect(run.watermark).toBe(Math.floor(Date.now() / HOUR) * 3600);
     expect(run.hours).toBeGreaterThanOrEqual(3 * 24);
+    // A backfill of many steps (months of closed time, 14 days a step) computes each hour once, and the
+    // hours that just received rows once more, in the step that caught up: not once more in every step.
+    expect(run.steps).toBeGreaterThan(10);
+    const walked = (run.watermark - Math.floor(T0 / HOUR) * 3600) / 3600;
+    expect(run.hours).toBeLessThanOrEqual(walked + 3 * 24 + 3);
     // Until the inserts are a few minutes old, their hours are read raw: still exact.
     expect((await readRollupCoverage(client, database)).staleHours.length).toBeGreaterThan(3 * 24);
     await expectSameAsRaw(9);
@@ -278,6 +283,38 @@ describe('usage rollups against ClickHouse', () => {
     expect(run.watermark).toBeGreaterThanOrEqual(Math.floor(Date.now() / HOUR) * 3600 - 3600);
     expect(run.hours).toBeLessThanOrEqual(1);
     expect(run.days).toBeLessThanOrEqual(1);
+    await expectSameAsRaw(8);
+  }, 120_000);
+
+  it('drops the seen hours no run will read again, a month at a time', async () => {
+    const db = lit.ident(database);
+    const hour = Math.floor(T0 / HOUR) * 3600;
+    const seenMonths = async (): Promise<number[]> => {
+      const rs = await client.query({
+        query: sql`SELECT DISTINCT toYYYYMM(seen_at) AS m FROM ${db}.usage_seen_hours ORDER BY m`.text,
+        format: 'JSONEachRow',
+      });
+      return (await rs.json<{ m: number }>()).map((x) => Number(x.m));
+    };
+    const month = (t: number): number => {
+      const d = new Date(t * 1000);
+      return d.getUTCFullYear() * 100 + d.getUTCMonth() + 1;
+    };
+    const now = Math.floor(Date.now() / 1000);
+    const old = now - 70 * 86_400;
+    await client.insert({
+      table: `${database}.usage_seen_hours`,
+      values: [
+        { seen_at: old, hour },
+        { seen_at: now, hour },
+      ],
+      format: 'JSONEachRow',
+    });
+    expect(await seenMonths()).toContain(month(old));
+    await refreshUsageRollups(client, database);
+    const left = await seenMonths();
+    expect(left).not.toContain(month(old));
+    expect(left).toContain(month(now));
     await expectSameAsRaw(8);
   }, 120_000);
 

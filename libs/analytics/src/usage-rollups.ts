@@ -13,9 +13,9 @@ import { lit, sql, type SqlFragment } from './sql-literal';
  * written with a new version; `usage_rollup_buckets` records each bucket's latest version and readers take
  * only rows of that version, so recomputing a bucket replaces it exactly (even a group that disappeared).
  * Late rows: a materialized view notes, for every insert into usage, the hours it touched and when
- * (`usage_seen_hours`, ClickHouse's clock); each run recomputes the hours touched since the previous run
- * began (less a margin for inserts still in flight), and until it has, readers take those hours from the
- * raw rows (see planSegments).
+ * (`usage_seen_hours`, ClickHouse's clock); each run that catches up recomputes the hours touched since
+ * the previous such run began (less a margin for inserts still in flight), and until it has, readers take
+ * those hours from the raw rows (see planSegments). Noted rows no run will read again are dropped by month.
  */
 
 /** A cube's id is stored with its rows: never change a cube's id or dimensions; add a cube with a new id. */
@@ -101,6 +101,10 @@ CREATE TABLE IF NOT EXISTS ${db}.usage_rollup_buckets (
 PARTITION BY toYYYYMM(ts)
 ORDER BY (grain, ts)`;
 
+/**
+ * One row per rollup step. `started_at` is the step's seen cursor: every usage row ClickHouse noted (in
+ * usage_seen_hours) before it, less ROLLUP_SEEN_MARGIN_SECONDS, is reflected in the rollups below `watermark`.
+ */
 export const createUsageRollupRuns = (db: SqlFragment) => sql`
 CREATE TABLE IF NOT EXISTS ${db}.usage_rollup_runs (
   started_at DateTime('UTC'),
@@ -220,9 +224,10 @@ export interface RollupRefreshResult {
 
 /**
  * One rollup run: computes every hour that closed since the last run and every hour that received rows since
- * the last run began (late or redelivered events), and every closed day holding one of them, from the
+ * the seen cursor (late or redelivered events), and every closed day holding one of them, from the
  * deduplicated usage rows; then records the run. It goes in steps of at most two weeks of newly closed time,
- * each recorded: a step that fails records nothing, and the next run redoes it. Safe to run concurrently
+ * each recorded: a step that fails records nothing, and the next run redoes it; only the step that catches
+ * up recomputes the hours that received rows (once, not once a step of a long backfill). Safe to run concurrently
  * (each bucket takes the version of one whole computation).
  */
 export async function refreshUsageRollups(
@@ -262,6 +267,9 @@ async function rollupStep(
     );
     const now = Number(state!.now);
     const closed = Math.floor(now / HOUR_SECONDS) * HOUR_SECONDS;
+    // The seen cursor this step records (as started_at): every row ClickHouse noted before it, less the
+    // margin, is in the rollups below the watermark. A step that recomputes the seen hours moves it to now.
+    let cursor = now;
     let end = closed;
     const hourRanges: [number, number][] = [];
     if (Number(state!.runs) === 0) {
@@ -277,16 +285,21 @@ async function rollupStep(
       }
     } else {
       const watermark = Number(state!.watermark);
-      const since = Math.max(0, Number(state!.started) - ROLLUP_SEEN_MARGIN_SECONDS);
-      step = 'read the hours that received rows';
-      const seen = await rows<{ hour: number | string }>(
-        client,
-        sql`SELECT DISTINCT toUnixTimestamp(hour) AS hour FROM ${db}.usage_seen_hours
-WHERE seen_at >= ${lit.dateTime(new Date(since * 1000))} AND hour < ${lit.dateTime(new Date(Math.min(watermark, closed) * 1000))}`,
-      );
-      for (const { hour } of seen) hourRanges.push([Number(hour), Number(hour) + HOUR_SECONDS]);
       end = Math.max(watermark, Math.min(closed, watermark + MAX_NEW_SECONDS_PER_STEP));
       hourRanges.push([watermark, end]);
+      if (end >= closed) {
+        // The step that catches up also recomputes the hours that received rows since the seen cursor. The
+        // steps of a backfill before it only extend the watermark and carry the cursor forward: rows inserted
+        // just before a long backfill would otherwise make every step recompute every hour they touched.
+        const since = Math.max(0, Number(state!.started) - ROLLUP_SEEN_MARGIN_SECONDS);
+        step = 'read the hours that received rows';
+        const seen = await rows<{ hour: number | string }>(
+          client,
+          sql`SELECT DISTINCT toUnixTimestamp(hour) AS hour FROM ${db}.usage_seen_hours
+WHERE seen_at >= ${lit.dateTime(new Date(since * 1000))} AND hour < ${lit.dateTime(new Date(watermark * 1000))}`,
+        );
+        for (const { hour } of seen) hourRanges.push([Number(hour), Number(hour) + HOUR_SECONDS]);
+      } else cursor = Number(state!.started);
     }
     const hours = mergeRanges(hourRanges);
     const lastDay = Math.floor(end / DAY_SECONDS) * DAY_SECONDS;
@@ -341,7 +354,7 @@ WHERE seen_at >= ${lit.dateTime(new Date(since * 1000))} AND hour < ${lit.dateTi
       table: `${database}.usage_rollup_runs`,
       values: [
         {
-          started_at: now,
+          started_at: cursor,
           watermark: end,
           finished_at: Math.floor(Date.now() / 1000),
           hours: hourCount,
@@ -350,9 +363,36 @@ WHERE seen_at >= ${lit.dateTime(new Date(since * 1000))} AND hour < ${lit.dateTi
       ],
       format: 'JSONEachRow',
     });
+    if (cursor === now) {
+      step = 'drop the seen hours no run will read again';
+      await pruneSeenHours(client, database, now - ROLLUP_SEEN_MARGIN_SECONDS);
+    }
     return { watermark: end, hours: hourCount, days: buckets.length - hourCount, caughtUp: end >= closed };
   } catch (e) {
     throw analyticsError(`usage rollup (${step})`, database, e);
+  }
+}
+
+/**
+ * Drops the months of `usage_seen_hours` that end before `before` (epoch seconds): once a run has recomputed
+ * the hours seen since `before`, rows noted earlier never make an hour stale again (each was either visible to
+ * its hour's last computation or made that hour stale, and it was recomputed). Whole partitions only: cheap,
+ * and at most one month and a bit is kept, whatever the traffic.
+ */
+async function pruneSeenHours(client: ClickHouseClient, database: string, before: number): Promise<void> {
+  const d = new Date(before * 1000);
+  const month = d.getUTCFullYear() * 100 + d.getUTCMonth() + 1;
+  const parts = await rows<{ partition: string }>(
+    client,
+    sql`SELECT DISTINCT partition FROM system.parts WHERE database = ${lit.string(database)}
+  AND table = 'usage_seen_hours' AND active`,
+  );
+  for (const { partition } of parts) {
+    const p = Number(partition);
+    if (Number.isSafeInteger(p) && p < month)
+      await client.command({
+        query: sql`ALTER TABLE ${lit.ident(database)}.usage_seen_hours DROP PARTITION ${lit.uint(p)}`.text,
+      });
   }
 }
 
