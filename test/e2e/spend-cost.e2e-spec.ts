@@ -238,6 +238,29 @@ model_list:
       'model,spend,spend_nanos,requests,errors,prompt_tokens,completion_tokens,cached_tokens,reasoning_tokens,latency_ms_p50,latency_ms_p95,latency_ms_p99,ttft_ms_p50,unpriced_requests',
     );
     expect(lines).toHaveLength(1 + Object.keys(PRICES).length);
+    // A page at a time: two rows a page, every model once, the totals whole on each page; the CSV's cursor in
+    // a header; a cursor of another query's shape, or a limit out of range, refused.
+    const paged: Record<string, string | number | null>[] = [];
+    let next: string | null = null;
+    do {
+      const page = (await (
+        await admin(`/v1/analytics?group_by=model,status&key=${keyId}&limit=2${next ? `&cursor=${next}` : ''}`)
+      ).json()) as typeof report & { next_cursor: string | null };
+      expect(page.totals).toEqual(report.totals);
+      paged.push(...page.data);
+      next = page.next_cursor;
+    } while (next);
+    expect(paged).toEqual(report.data);
+    const csvPage = await admin(`/v1/analytics?group_by=model&key=${keyId}&format=csv&limit=1`);
+    const csvNext = csvPage.headers.get('x-switchyard-next-cursor');
+    expect(csvNext).toBeTruthy();
+    expect((await csvPage.text()).trim().split('\r\n')).toHaveLength(2);
+    const csvSecond = await admin(`/v1/analytics?group_by=model&key=${keyId}&format=csv&limit=1&cursor=${csvNext}`);
+    expect((await csvSecond.text()).trim().split('\r\n')).toHaveLength(2);
+    const wrongCursor = await admin(`/v1/analytics?group_by=model&interval=day&cursor=${csvNext}`);
+    expect(wrongCursor.status).toBe(400);
+    expect(((await wrongCursor.json()) as { error: { param: string } }).error.param).toBe('cursor');
+    expect((await admin(`/v1/analytics?group_by=model&limit=10001`)).status).toBe(400);
     const refused = await admin(`/v1/analytics?group_by=model;DROP`);
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: { param: string } }).error.param).toBe('group_by');

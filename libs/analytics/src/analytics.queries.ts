@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { analyticsError } from './analytics-client';
-import { planSegments, type PlanSegment, type PlanSource } from './analytics-plan';
+import { planSegments, type PlanSegment, type PlanSource, type RollupCoverage } from './analytics-plan';
+import { bucketsAfter, bucketStart, nextWindowBuckets, pageOfWindow, type ReportCursor } from './analytics-pages';
 import { lit, sql, type SqlFragment } from './sql-literal';
 import { readRollupCoverage, rollupCubeFor, rollupRows, usageTimeRange, type RollupCube } from './usage-rollups';
 
@@ -166,6 +167,8 @@ export interface AnalyticsReportOptions {
    * 'raw' reads only the raw rows (the reference the rollup path is tested and measured against).
    */
   source?: 'auto' | 'raw';
+  /** One page of the grouped rows (every row when absent): `limit` rows after `after`. */
+  page?: { limit: number; after?: ReportCursor };
 }
 
 interface ReportKey {
@@ -175,29 +178,50 @@ interface ReportKey {
 
 const seconds = (d: Date | undefined): number | undefined => (d ? Math.floor(d.getTime() / 1000) : undefined);
 
+type RawRow = RawMetrics & Record<string, string | number>;
+/** The query of a report's rows (or totals, without keys) over a range, by whichever sources the plan picks. */
+type BuildQuery = (range: AnalyticsQuery, keys: ReportKey[], limit?: RowLimit) => SqlFragment;
+
 /**
  * Spend, requests, errors, tokens and latency grouped by any dimensions and, optionally, a time bucket,
  * with totals over the whole filtered range (computed apart, so a request with several tags is counted
  * once in the totals). Reads `usage FINAL`, so a redelivered event never counts twice; closed hours and days
  * come from the rollups when a rollup cube holds every dimension asked for (see usage-rollups.ts), with
- * results identical to reading the raw rows.
+ * results identical to reading the raw rows. With `page`, returns that page of the rows and the cursor of
+ * the next (`next`, absent on the last page); a bucketed report reads only the buckets the page needs.
  */
 export async function analyticsReport(
   client: ClickHouseClient,
   database: string,
   q: AnalyticsQuery,
   opts: AnalyticsReportOptions = {},
-): Promise<{ rows: AnalyticsRow[]; totals: AnalyticsMetrics }> {
+): Promise<{ rows: AnalyticsRow[]; totals: AnalyticsMetrics; next?: ReportCursor }> {
   const keys: ReportKey[] = q.groupBy.map((d) => ({ name: d, expr: ANALYTICS_DIMENSIONS[d] }));
   if (q.interval) keys.unshift({ name: 'bucket', expr: BUCKETS[q.interval] });
   try {
-    const { cube, segments } = opts.source === 'raw' ? {} : await analyticsPlan(client, database, q);
-    const build = (k: ReportKey[]): SqlFragment =>
-      segments && cube ? plannedQuery(database, q, k, cube, segments) : rawQuery(database, q, k);
-    const [rows, totals] = await Promise.all([
-      keys.length > 0 ? json<RawMetrics & Record<string, string | number>>(client, build(keys)) : Promise.resolve([]),
-      json<RawMetrics>(client, build([])),
-    ]);
+    const coverage = opts.source === 'raw' ? undefined : await readRollupCoverage(client, database);
+    // Every query of the report plans against the same coverage: the parts of one answer agree.
+    const build: BuildQuery = (range, k, limit) => {
+      const { cube, segments } = coverage ? planWith(coverage, range) : {};
+      return segments && cube
+        ? plannedQuery(database, range, k, cube, segments, limit)
+        : rawQuery(database, range, k, limit);
+    };
+    // The totals depend on the filters only: the smallest cube holding them answers, whatever the grouping.
+    const totalsQuery = json<RawMetrics>(client, build({ ...q, groupBy: [], interval: undefined }, []));
+    let rows: RawRow[] = [];
+    let next: ReportCursor | undefined;
+    if (keys.length > 0) {
+      const page = opts.page;
+      if (!page) rows = await json<RawRow>(client, build(q, keys));
+      else if (!q.interval) {
+        const offset = page.after?.offset ?? 0;
+        const got = await json<RawRow>(client, build(q, keys, { offset, count: page.limit + 1 }));
+        if (got.length > page.limit) next = { offset: offset + page.limit };
+        rows = got.slice(0, page.limit);
+      } else ({ rows, next } = await bucketedPage(client, database, { ...q, interval: q.interval }, keys, page, build));
+    }
+    const totals = await totalsQuery;
     return {
       rows: rows.map((r) => {
         const dimensions: AnalyticsRow['dimensions'] = {};
@@ -209,10 +233,73 @@ export async function analyticsReport(
         };
       }),
       totals: metrics(totals[0]!),
+      ...(next && { next }),
     };
   } catch (e) {
     throw analyticsError('analytics report', database, e);
   }
+}
+
+/**
+ * One page of a bucketed report: windows of whole buckets from the cursor's bucket (or the first bucket with
+ * rows), each wider than the last, until one holds the page or reaches the end of the range.
+ */
+async function bucketedPage(
+  client: ClickHouseClient,
+  database: string,
+  q: AnalyticsQuery & { interval: AnalyticsInterval },
+  keys: ReportKey[],
+  page: { limit: number; after?: ReportCursor },
+  build: BuildQuery,
+): Promise<{ rows: RawRow[]; next?: ReportCursor }> {
+  const from = seconds(q.from);
+  const to = seconds(q.to) ?? Infinity;
+  let start = page.after?.bucket !== undefined ? Math.max(from ?? 0, page.after.bucket) : from;
+  if (start === undefined) {
+    // No lower bound: start at the first row the filters keep.
+    const [first] = await json<{ n: string; first: string | number }>(
+      client,
+      sql`SELECT count() AS n, toUnixTimestamp(min(ts)) AS first FROM ${lit.table(database, 'usage')} WHERE ${usageWhere(q)}`,
+    );
+    if (Number(first?.n ?? 0) === 0) return { rows: [] };
+    start = Number(first!.first);
+  }
+  if (!(start < to)) return { rows: [] };
+  const offset = page.after?.bucket !== undefined ? page.after.offset : 0;
+  const needed = offset + page.limit + 1;
+  // A range without an end reaches to now; the window that passes now has no end (a row stamped ahead of
+  // this clock is still read).
+  const now = Math.floor(Date.now() / 1000);
+  const span = Math.max(1, bucketsBetween(q.interval, start, Number.isFinite(to) ? to : Math.max(start, now) + 1));
+  let spanned = 1;
+  for (;;) {
+    let end = Math.min(to, bucketsAfter(q.interval, start, spanned));
+    if (!Number.isFinite(to) && end > now) end = Infinity;
+    const reachedEnd = end >= to;
+    const range: AnalyticsQuery = {
+      ...q,
+      from: new Date(start * 1000),
+      ...(Number.isFinite(end) ? { to: new Date(end * 1000) } : { to: undefined }),
+    };
+    const got = await json<RawRow>(client, build(range, keys, { offset: 0, count: needed }));
+    const buckets = got.map((r) => bucketStartOf(q.interval, r['k_bucket']!));
+    const cut = pageOfWindow(buckets, offset, page.limit, reachedEnd);
+    if (cut.complete) return { rows: got.slice(cut.from, cut.to), ...(cut.next && { next: cut.next }) };
+    spanned = nextWindowBuckets(spanned, got.length, needed, span);
+  }
+}
+
+/** Buckets from the one holding `a` up to `b` (exclusive end, epoch seconds). */
+function bucketsBetween(interval: AnalyticsInterval, a: number, b: number): number {
+  if (interval !== 'month') return Math.ceil((b - bucketStart(interval, a)) / (interval === 'hour' ? 3_600 : 86_400));
+  const x = new Date(a * 1000);
+  const y = new Date((b - 1) * 1000);
+  return (y.getUTCFullYear() - x.getUTCFullYear()) * 12 + (y.getUTCMonth() - x.getUTCMonth()) + 1;
+}
+
+/** A row's bucket (as ClickHouse returns it: epoch seconds, or YYYYMM for months) as its start, epoch seconds. */
+function bucketStartOf(interval: AnalyticsInterval, raw: string | number): number {
+  return bucketDate(interval, raw).getTime() / 1000;
 }
 
 /**
@@ -225,10 +312,13 @@ export async function analyticsPlan(
   database: string,
   q: AnalyticsQuery,
 ): Promise<{ cube?: RollupCube; segments?: PlanSegment[] }> {
+  return planWith(await readRollupCoverage(client, database), q);
+}
+
+function planWith(coverage: RollupCoverage, q: AnalyticsQuery): { cube?: RollupCube; segments?: PlanSegment[] } {
   const filtered = (Object.keys(q.equals ?? {}) as AnalyticsDimension[]).filter((d) => q.equals?.[d] !== undefined);
   const cube = q.requestId !== undefined ? undefined : rollupCubeFor([...q.groupBy, ...filtered]);
   if (!cube) return {};
-  const coverage = await readRollupCoverage(client, database);
   const segments = planSegments(
     {
       from: seconds(q.from),
@@ -252,8 +342,23 @@ const keySelect = (keys: ReportKey[]): SqlFragment =>
     sql``,
   );
 
-/** Grouped rows: buckets in order, then biggest spend first; ties broken by the keys, so the order is stable. */
-function groupTail(q: AnalyticsQuery, keys: ReportKey[], spend: SqlFragment, count: SqlFragment): SqlFragment {
+/** Rows `offset` to `offset + count` of the ordered grouped rows. */
+interface RowLimit {
+  offset: number;
+  count: number;
+}
+
+/**
+ * Grouped rows: buckets in order, then biggest spend first; ties broken by the keys, so the order is stable
+ * (pages never overlap). `limit`: rows `offset` to `offset + count`; all rows when absent.
+ */
+function groupTail(
+  q: AnalyticsQuery,
+  keys: ReportKey[],
+  spend: SqlFragment,
+  count: SqlFragment,
+  limit: RowLimit | undefined,
+): SqlFragment {
   if (keys.length === 0) return sql``;
   const rest = keys.filter((k) => k.name !== 'bucket').map((k) => sql`${lit.ident(`k_${k.name}`)} ASC`);
   return sql`
@@ -261,17 +366,22 @@ GROUP BY ${keyNames(keys)}
 ORDER BY ${q.interval ? sql`k_bucket ASC, ` : sql``}${spend} DESC, ${count} DESC${sql.join(
     rest.map((r) => sql`, ${r}`),
     sql``,
-  )}
-LIMIT 10000`;
+  )}${
+    limit
+      ? sql`
+LIMIT ${lit.uint(limit.offset)}, ${lit.uint(limit.count)}`
+      : sql``
+  }`;
 }
 
 /** The whole range from the raw rows, in one pass. */
-function rawQuery(database: string, q: AnalyticsQuery, keys: ReportKey[]): SqlFragment {
+function rawQuery(database: string, q: AnalyticsQuery, keys: ReportKey[], limit?: RowLimit): SqlFragment {
   return sql`SELECT ${keySelect(keys)}${METRICS} FROM ${lit.table(database, 'usage')} FINAL WHERE ${usageWhere(q)}${groupTail(
     q,
     keys,
     sql`sum(cost_nanos)`,
     sql`count()`,
+    limit,
   )}`;
 }
 
@@ -282,6 +392,7 @@ function plannedQuery(
   keys: ReportKey[],
   cube: RollupCube,
   segments: PlanSegment[],
+  limit?: RowLimit,
 ): SqlFragment {
   const db = lit.ident(database);
   const filters = usageWhere({ equals: q.equals });
@@ -307,7 +418,7 @@ function plannedQuery(
     sql`
 UNION ALL
 `,
-  )})${groupTail(q, keys, sql`sum(p_cost)`, sql`sum(p_requests)`)}`;
+  )})${groupTail(q, keys, sql`sum(p_cost)`, sql`sum(p_requests)`, limit)}`;
 }
 
 async function json<T>(client: ClickHouseClient, query: SqlFragment): Promise<T[]> {

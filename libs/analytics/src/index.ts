@@ -6,4 +6,5 @@ export * from './usage.queries';
 export * from './analytics.module';
 export * from './analytics.queries';
 export * from './analytics-plan';
+export * from './analytics-pages';
 export * from './usage-rollups';

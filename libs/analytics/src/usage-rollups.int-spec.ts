@@ -4,6 +4,8 @@ import {
   analyticsPlan,
   analyticsReport,
   createAnalyticsClient,
+  decodeReportCursor,
+  encodeReportCursor,
   insertUsageRows,
   lit,
   migrateAnalytics,
@@ -13,6 +15,7 @@ import {
   type AnalyticsDimension,
   type AnalyticsQuery,
   type ClickHouseClient,
+  type ReportCursor,
   type UsageRow,
   usageLogs,
 } from './index';
@@ -285,6 +288,39 @@ describe('usage rollups against ClickHouse', () => {
     expect(run.days).toBeLessThanOrEqual(1);
     await expectSameAsRaw(8);
   }, 120_000);
+
+  it('pages the grouped rows, window by window, into exactly the rows of one unpaged answer', async () => {
+    const cases: AnalyticsQuery[] = [
+      { groupBy: ['end_user', 'model'], interval: 'hour', from: new Date(T0), to: new Date(T0 + 3 * DAY) },
+      { groupBy: ['team'], interval: 'day' },
+      { groupBy: ['model', 'status'], interval: 'month', from: new Date(T0 + 5 * HOUR + 17_000) },
+      { groupBy: ['key'], equals: { team: 'team-2' } },
+      { groupBy: ['tag'], interval: 'day', to: new Date(T0 + 2 * DAY + 1_000) },
+    ];
+    for (const q of cases)
+      for (const source of ['auto', 'raw'] as const) {
+        const whole = await analyticsReport(client, database, q, { source });
+        expect(whole.next).toBeUndefined();
+        for (const limit of [1, 37, 500]) {
+          if (limit === 1 && whole.rows.length > 200) continue;
+          const rows: typeof whole.rows = [];
+          let after: ReportCursor | undefined;
+          for (let pages = 0; ; pages++) {
+            expect(pages, 'a page too many').toBeLessThan(whole.rows.length / limit + 2);
+            const page = await analyticsReport(client, database, q, {
+              source,
+              page: { limit, ...(after && { after }) },
+            });
+            expect(page.totals).toEqual(whole.totals);
+            rows.push(...page.rows);
+            if (!page.next) break;
+            expect(page.rows).toHaveLength(limit);
+            after = decodeReportCursor(encodeReportCursor(page.next));
+          }
+          expect(rows, `${JSON.stringify(q)} ${source} limit ${limit}`).toEqual(whole.rows);
+        }
+      }
+  }, 300_000);
 
   it('drops the seen hours no run will read again, a month at a time', async () => {
     const db = lit.ident(database);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodeReportCursor } from '@switchyard/analytics';
 import { ApiException } from '../common/api.exception';
 import { encodeCursor, parseAnalyticsQuery, parseLogsQuery } from './analytics-query';
 import { toCsv } from './csv';
@@ -31,7 +32,27 @@ describe('parseAnalyticsQuery', () => {
       to: undefined,
       equals: { team: 't1', status: 429, tag: "it's" },
       format: 'json',
+      page: { limit: 1000 },
     });
+  });
+
+  it('reads a page: its limit, and a cursor only of the same shape of query', () => {
+    const day = encodeReportCursor({ bucket: 1_767_225_600, offset: 3 });
+    expect(parseAnalyticsQuery({ interval: 'day', limit: '50', cursor: day }).page).toEqual({
+      limit: 50,
+      after: { bucket: 1_767_225_600, offset: 3 },
+    });
+    expect(parseAnalyticsQuery({ cursor: encodeReportCursor({ offset: 20 }) }).page).toEqual({
+      limit: 1000,
+      after: { offset: 20 },
+    });
+    expect(paramOf(() => parseAnalyticsQuery({ cursor: day }))).toBe('cursor');
+    expect(paramOf(() => parseAnalyticsQuery({ interval: 'day', cursor: encodeReportCursor({ offset: 2 }) }))).toBe(
+      'cursor',
+    );
+    expect(paramOf(() => parseAnalyticsQuery({ cursor: 'nope' }))).toBe('cursor');
+    for (const limit of ['0', '10001', '1.5', '-1', 'ten'])
+      expect(paramOf(() => parseAnalyticsQuery({ limit }))).toBe('limit');
   });
 
   it('names the offending parameter', () => {

@@ -1,9 +1,11 @@
 import {
   ANALYTICS_DIMENSION_NAMES,
+  decodeReportCursor,
   type AnalyticsDimension,
   type AnalyticsInterval,
   type AnalyticsQuery,
   type LogCursor,
+  type ReportCursor,
   type UsageFilter,
 } from '@switchyard/analytics';
 import { Errors } from '@switchyard/contracts';
@@ -42,8 +44,21 @@ export function parseUsageFilter(query: Record<string, unknown>): UsageFilter {
   return { from, to, equals };
 }
 
+export const DEFAULT_REPORT_LIMIT = 1000;
+export const MAX_REPORT_LIMIT = 10_000;
+
+/** `limit` between 1 and `max` (default `fallback`), a 400 naming the range otherwise. */
+function limitParam(query: Record<string, unknown>, fallback: number, max: number): number {
+  const text = single(query, 'limit');
+  const limit = text === undefined ? fallback : Number(text);
+  if (!/^\d+$/.test(text ?? '1') || limit < 1 || limit > max) throw bad(`Invalid limit: use 1 to ${max}.`, 'limit');
+  return limit;
+}
+
 /** GET /v1/analytics query parameters. */
-export function parseAnalyticsQuery(query: Record<string, unknown>): AnalyticsQuery & { format: OutputFormat } {
+export function parseAnalyticsQuery(
+  query: Record<string, unknown>,
+): AnalyticsQuery & { format: OutputFormat; page: { limit: number; after?: ReportCursor } } {
   const groupBy: AnalyticsDimension[] = [];
   const raw = single(query, 'group_by');
   for (const name of raw ? raw.split(',').map((s) => s.trim()) : []) {
@@ -57,11 +72,16 @@ export function parseAnalyticsQuery(query: Record<string, unknown>): AnalyticsQu
   const interval = single(query, 'interval');
   if (interval !== undefined && interval !== 'hour' && interval !== 'day' && interval !== 'month')
     throw bad('Invalid interval: use "hour", "day" or "month".', 'interval');
+  const cursorText = single(query, 'cursor');
+  const after = cursorText === undefined ? undefined : decodeReportCursor(cursorText);
+  if (cursorText !== undefined && (!after || (after.bucket !== undefined) !== (interval !== undefined)))
+    throw bad('Invalid cursor: pass the next_cursor of the previous page, with the same query.', 'cursor');
   return {
     ...parseUsageFilter(query),
     groupBy,
     ...(interval && { interval: interval as AnalyticsInterval }),
     format: format(query),
+    page: { limit: limitParam(query, DEFAULT_REPORT_LIMIT, MAX_REPORT_LIMIT), ...(after && { after }) },
   };
 }
 
@@ -99,10 +119,7 @@ export function parseLogsQuery(query: Record<string, unknown>): {
   after?: LogCursor;
   format: OutputFormat;
 } {
-  const limitText = single(query, 'limit');
-  const limit = limitText === undefined ? 100 : Number(limitText);
-  if (!/^\d+$/.test(limitText ?? '1') || limit < 1 || limit > MAX_LOG_LIMIT)
-    throw bad(`Invalid limit: use 1 to ${MAX_LOG_LIMIT}.`, 'limit');
+  const limit = limitParam(query, 100, MAX_LOG_LIMIT);
   const cursor = single(query, 'cursor');
   return {
     filter: parseUsageFilter(query),

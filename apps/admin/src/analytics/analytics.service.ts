@@ -3,6 +3,7 @@ import {
   ANALYTICS_DATABASE,
   analyticsReport,
   CLICKHOUSE,
+  encodeReportCursor,
   usageLogs,
   type AnalyticsDimension,
   type AnalyticsMetrics,
@@ -24,8 +25,8 @@ import {
 } from './litellm-spend';
 import { toCsv } from './csv';
 
-/** An answer in JSON, or CSV text when format=csv was asked for. */
-export type Answer<T> = { json: T } | { csv: string };
+/** An answer in JSON, or CSV text when format=csv was asked for; `next` is the cursor of the next page, if any. */
+export type Answer<T> = { json: T } | { csv: string; next?: string | null };
 
 type MetricsJson = Omit<AnalyticsMetrics, 'spend_nanos'> & { spend: number; spend_nanos: string };
 export type AnalyticsRowJson = Record<string, string | number | null>;
@@ -97,13 +98,21 @@ export class AnalyticsService {
     @Inject(ANALYTICS_DATABASE) private readonly database: string,
   ) {}
 
-  async report(query: Record<string, unknown>): Promise<Answer<{ data: AnalyticsRowJson[]; totals: MetricsJson }>> {
+  async report(
+    query: Record<string, unknown>,
+  ): Promise<Answer<{ data: AnalyticsRowJson[]; totals: MetricsJson; next_cursor: string | null }>> {
     const q = parseAnalyticsQuery(query);
-    const { rows, totals } = await this.guard(() => analyticsReport(this.clickhouse, this.database, q));
+    const { rows, totals, next } = await this.guard(() =>
+      analyticsReport(this.clickhouse, this.database, q, { page: q.page }),
+    );
     const data = rows.map(rowJson);
+    const nextCursor = next ? encodeReportCursor(next) : null;
     if (q.format === 'csv')
-      return { csv: toCsv([...(q.interval ? ['bucket'] : []), ...q.groupBy, ...METRIC_COLUMNS], data) };
-    return { json: { data, totals: metricsJson(totals) } };
+      return {
+        csv: toCsv([...(q.interval ? ['bucket'] : []), ...q.groupBy, ...METRIC_COLUMNS], data),
+        next: nextCursor,
+      };
+    return { json: { data, totals: metricsJson(totals), next_cursor: nextCursor } };
   }
 
   async logs(
@@ -114,7 +123,7 @@ export class AnalyticsService {
     const data = rows.map(logJson);
     const last = rows[rows.length - 1];
     const next = rows.length === q.limit && last ? encodeCursor({ ts: last.ts, requestId: last.request_id }) : null;
-    if (q.format === 'csv') return { csv: toCsv(data.length > 0 ? Object.keys(data[0]!) : ['request_id'], data) };
+    if (q.format === 'csv') return { csv: toCsv(data.length > 0 ? Object.keys(data[0]!) : ['request_id'], data), next };
     return { json: { data, next_cursor: next } };
   }
 
