@@ -1,16 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PrivateServer, type Stack, startPrivateClickHouse, startStack } from '@switchyard/testing';
-import {
-  closeLedgerFakes,
-  expectRecordedOnce,
-  LEDGER_ENV,
-  ledgerConfigYaml,
-  ledgerTenants,
-  type LedgerFakes,
-  runLedgerLoadWithFault,
-  startLedgerFakes,
-  type Tenant,
-} from './ledger/ledger-load';
+import { expectRecordedOnce, type LedgerStack, runLedgerLoadWithFault, startLedgerStack } from './ledger/ledger-load';
 
 /**
  * Fault: ClickHouse stops mid-run and starts again. The test owns that ClickHouse (a private clickhouse-server
@@ -19,27 +8,17 @@ import {
  * request is recorded exactly once in both.
  */
 describe('ledger fault: ClickHouse stopped mid-run', () => {
-  let fakes: LedgerFakes;
-  let clickhouse: PrivateServer;
-  let stack: Stack;
-  let tenants: Tenant[];
+  let ledger: LedgerStack;
 
   beforeAll(async () => {
-    [fakes, clickhouse] = await Promise.all([startLedgerFakes(), startPrivateClickHouse()]);
-    stack = await startStack({
-      env: { ...LEDGER_ENV, CLICKHOUSE_URL: clickhouse.url },
-      configYaml: ledgerConfigYaml(fakes),
-    });
-    tenants = await ledgerTenants(stack, 2, 2);
+    ledger = await startLedgerStack({ privateServer: 'clickhouse', teams: 2, keysPerTeam: 2 });
   });
 
-  afterAll(async () => {
-    if (clickhouse && !clickhouse.running) await clickhouse.start().catch(() => undefined);
-    await stack?.stop();
-    await Promise.all([closeLedgerFakes(fakes), clickhouse?.close()]);
-  });
+  afterAll(() => ledger?.stop());
 
   it('records every answered request exactly once after ClickHouse comes back', async () => {
+    const { fakes, stack, tenants } = ledger;
+    const clickhouse = ledger.server!;
     const t0 = Date.now();
     const { sent, faultAt, recoveredAt } = await runLedgerLoadWithFault(stack, tenants, {
       count: 400,

@@ -1,18 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PrivateServer, type Stack, startPrivateNats, startStack } from '@switchyard/testing';
 import {
-  closeLedgerFakes,
   expectRecordedOnce,
-  LEDGER_ENV,
-  ledgerConfigYaml,
-  ledgerTenants,
-  type LedgerFakes,
+  type LedgerStack,
   runLedgerLoad,
   type Sent,
   sendLedgerRequest,
-  startLedgerFakes,
-  type Tenant,
+  startLedgerStack,
 } from './ledger/ledger-load';
 
 /** How long NATS stays down: the two minutes. */
@@ -28,24 +22,17 @@ const OUTAGE_PAUSE_MS = 400;
  * answered before, during and after are each recorded exactly once in ClickHouse and Postgres.
  */
 describe('ledger fault: NATS down for two minutes', () => {
-  let fakes: LedgerFakes;
-  let nats: PrivateServer;
-  let stack: Stack;
-  let tenants: Tenant[];
+  let ledger: LedgerStack;
 
   beforeAll(async () => {
-    [fakes, nats] = await Promise.all([startLedgerFakes(), startPrivateNats()]);
-    stack = await startStack({ env: { ...LEDGER_ENV, NATS_URL: nats.url }, configYaml: ledgerConfigYaml(fakes) });
-    tenants = await ledgerTenants(stack, 2, 2);
+    ledger = await startLedgerStack({ privateServer: 'nats', teams: 2, keysPerTeam: 2 });
   });
 
-  afterAll(async () => {
-    if (nats && !nats.running) await nats.start().catch(() => undefined);
-    await stack?.stop();
-    await Promise.all([closeLedgerFakes(fakes), nats?.close()]);
-  });
+  afterAll(() => ledger?.stop());
 
   it('records every request answered before, during and after the outage exactly once', async () => {
+    const { fakes, stack, tenants } = ledger;
+    const nats = ledger.server!;
     const t0 = Date.now();
     const before = await runLedgerLoad(stack, tenants, { count: 100, concurrency: 8 });
 

@@ -1,38 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '@switchyard/testing';
-import {
-  closeLedgerFakes,
-  expectRecordedOnce,
-  LEDGER_ENV,
-  ledgerConfigYaml,
-  ledgerTenants,
-  type LedgerFakes,
-  runLedgerLoadWithFault,
-  startLedgerFakes,
-  type Tenant,
-} from './ledger/ledger-load';
+import { expectRecordedOnce, type LedgerStack, runLedgerLoadWithFault, startLedgerStack } from './ledger/ledger-load';
 
 /**
  * Fault: spend is SIGKILLed mid-run (no shutdown, batches half done: Postgres committed, ClickHouse not, acks
  * not sent) and started again while requests keep coming. Every answered request is recorded exactly once.
  */
 describe('ledger fault: spend killed mid-run', () => {
-  let fakes: LedgerFakes;
-  let stack: Stack;
-  let tenants: Tenant[];
+  let ledger: LedgerStack;
 
   beforeAll(async () => {
-    fakes = await startLedgerFakes();
-    stack = await startStack({ env: LEDGER_ENV, configYaml: ledgerConfigYaml(fakes) });
-    tenants = await ledgerTenants(stack, 2, 2);
+    ledger = await startLedgerStack({ teams: 2, keysPerTeam: 2 });
   });
 
-  afterAll(async () => {
-    await stack?.stop();
-    await closeLedgerFakes(fakes);
-  });
+  afterAll(() => ledger?.stop());
 
   it('records every answered request exactly once after spend is killed and restarted', async () => {
+    const { fakes, stack, tenants } = ledger;
     const t0 = Date.now();
     const { sent, faultAt, recoveredAt } = await runLedgerLoadWithFault(stack, tenants, {
       count: 400,

@@ -1,19 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '@switchyard/testing';
 import {
   analyticsLedger,
   asRecord,
   clickhouseLedger,
-  closeLedgerFakes,
   expectedLedger,
-  LEDGER_ENV,
-  ledgerConfigYaml,
-  ledgerTenants,
-  type LedgerFakes,
+  type LedgerStack,
   postgresLedger,
   runLedgerLoad,
-  startLedgerFakes,
-  type Tenant,
+  startLedgerStack,
 } from './ledger/ledger-load';
 
 const REQUESTS = 1_000;
@@ -27,22 +21,16 @@ const CONCURRENCY = 20;
  * reported and the catalogue's prices.
  */
 describe('ledger reconciliation', () => {
-  let fakes: LedgerFakes;
-  let stack: Stack;
-  let tenants: Tenant[];
+  let ledger: LedgerStack;
 
   beforeAll(async () => {
-    fakes = await startLedgerFakes();
-    stack = await startStack({ env: LEDGER_ENV, configYaml: ledgerConfigYaml(fakes) });
-    tenants = await ledgerTenants(stack);
+    ledger = await startLedgerStack();
   });
 
-  afterAll(async () => {
-    await stack?.stop();
-    await closeLedgerFakes(fakes);
-  });
+  afterAll(() => ledger?.stop());
 
   it('records 1,000 mixed requests in ClickHouse, Postgres and the analytics API at exactly their cost', async () => {
+    const { fakes, stack, tenants } = ledger;
     const t0 = Date.now();
     const sent = await runLedgerLoad(stack, tenants, { count: REQUESTS, concurrency: CONCURRENCY });
     const loadMs = Date.now() - t0;

@@ -5,3 +5,4 @@ export * from './job-runner.service';
 export * from './jobs.tokens';
 export * from './jobs.redis';
 export * from './jobs.module';
+export * from './noop-job-handlers';

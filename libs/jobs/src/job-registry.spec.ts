@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { DiscoveryModule, NestFactory } from '@nestjs/core';
 import { describe, expect, it } from 'vitest';
-import { JOB_NAMES, JobHandler, JobRegistry, buildHandlerMap, type FoundHandler } from './index';
+import { JOB_NAMES, JobHandler, JobRegistry, buildHandlerMap, noopJobHandlers, type FoundHandler } from './index';
 
 const h = (name: string, owner: string): FoundHandler => ({ name, owner, fn: async () => undefined });
 
@@ -37,27 +37,7 @@ describe('JobRegistry with Nest discovery', () => {
     }
   }
   /** Every other catalogued job needs a handler too, or boot fails. */
-  @Injectable()
-  class OtherJobs {
-    @JobHandler('usage.ledger-prune')
-    async prune(): Promise<void> {}
-    @JobHandler('usage.backlog-check')
-    async backlog(): Promise<void> {}
-    @JobHandler('analytics.rollup')
-    async rollup(): Promise<void> {}
-    @JobHandler('budgets.reset-sweep')
-    async budgetSweep(): Promise<void> {}
-    @JobHandler('budgets.reset')
-    async budgetReset(): Promise<void> {}
-    @JobHandler('budgets.soft-budget-alert')
-    async softBudgetAlert(): Promise<void> {}
-    @JobHandler('responses.expire-sweep')
-    async responsesSweep(): Promise<void> {}
-    @JobHandler('reports.spend-report-tick')
-    async reportTick(): Promise<void> {}
-    @JobHandler('reports.spend-report')
-    async report(): Promise<void> {}
-  }
+  const OtherJobs = noopJobHandlers(SweepJobs);
   @Injectable()
   class DuplicateSweep {
     @JobHandler('keys.expire-sweep')

@@ -9,15 +9,19 @@ import {
   type FakeGemini,
   type FakeReportedUsage,
   type FakeUpstream,
+  type PrivateServer,
   type Stack,
   startFakeAnthropic,
   startFakeGemini,
   startFakeOpenAI,
+  startPrivateClickHouse,
+  startPrivateNats,
+  startStack,
   waitFor,
 } from '@switchyard/testing';
 
 /**
- * The ledger's reconciliation workload, shared by the reconciliation and fault tests: mixed requests (streamed
+ * The ledger's stack and reconciliation workload, shared by the reconciliation and fault tests: mixed requests (streamed
  * and not, OpenAI-compatible, Anthropic and Gemini upstreams, OpenAI and Anthropic client SDKs, failing
  * upstreams, clients that leave mid-stream) from several teams and keys; and what each request must cost,
  * computed here from what the fake upstreams reported and the catalogue's prices, never from what the
@@ -102,6 +106,63 @@ export async function ledgerTenants(stack: Stack, teams = 3, keysPerTeam = 2): P
     }
   }
   return out;
+}
+
+/** The servers a fault test can own instead of the shared ones: how to start one, and the setting naming it. */
+const PRIVATE_SERVERS = {
+  clickhouse: { start: startPrivateClickHouse, env: 'CLICKHOUSE_URL' },
+  nats: { start: startPrivateNats, env: 'NATS_URL' },
+} as const;
+
+export interface LedgerStack {
+  fakes: LedgerFakes;
+  stack: Stack;
+  tenants: Tenant[];
+  /** The private server the stack uses in place of the shared one, when one was asked for. */
+  server?: PrivateServer;
+  /**
+   * Stops the stack and closes the fakes and the private server. A private server the test left stopped is
+   * started first, so the services shut down against it as they would in production.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * What every ledger test runs on: the fake upstreams, the five services on the ledger config, and `teams`
+ * teams of `keysPerTeam` keys. With `privateServer`, a private ClickHouse or NATS (libs/testing's
+ * private-servers), started beside the fakes, takes the shared one's place, so the test can stop it. If any
+ * part fails to start, the parts that did are stopped before the error is thrown.
+ */
+export async function startLedgerStack(
+  opts: { privateServer?: keyof typeof PRIVATE_SERVERS; teams?: number; keysPerTeam?: number } = {},
+): Promise<LedgerStack> {
+  const priv = opts.privateServer === undefined ? undefined : PRIVATE_SERVERS[opts.privateServer];
+  let fakes: LedgerFakes | undefined;
+  let server: PrivateServer | undefined;
+  let stack: Stack | undefined;
+  const stop = async (): Promise<void> => {
+    if (server && !server.running) await server.start().catch(() => undefined);
+    await stack?.stop();
+    await Promise.all([closeLedgerFakes(fakes), server?.close()]);
+  };
+  try {
+    // Settled, not all: when one fails, the other is still closed.
+    const started = await Promise.allSettled([
+      startLedgerFakes().then((f) => (fakes = f)),
+      priv?.start().then((s) => (server = s)),
+    ]);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    stack = await startStack({
+      env: { ...LEDGER_ENV, ...(priv && server && { [priv.env]: server.url }) },
+      configYaml: ledgerConfigYaml(fakes!),
+    });
+    const tenants = await ledgerTenants(stack, opts.teams, opts.keysPerTeam);
+    return { fakes: fakes!, stack, tenants, server, stop };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
 }
 
 export type Outcome = 'answered' | 'failed' | 'cancelled';

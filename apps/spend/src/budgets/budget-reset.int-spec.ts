@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
+import { Module, type INestApplicationContext } from '@nestjs/common';
 import { DiscoveryModule, NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
@@ -9,7 +9,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV, loadEnv } from '@switchyard/config';
 import { BudgetsRepository, createDb, DB, migrateDatabase, type Database } from '@switchyard/db';
-import { createJobsRedis, JobHandler, JobRegistry, JobRunner, JOBS_OPTIONS, JOBS_REDIS } from '@switchyard/jobs';
+import { createJobsRedis, JobRegistry, JobRunner, JOBS_OPTIONS, JOBS_REDIS, noopJobHandlers } from '@switchyard/jobs';
 import { HotRedis, LimitsStore, limitsBase, type LevelLimits } from '@switchyard/redis';
 import { UsageSettlementService } from '../usage/usage-settlement.service';
 import { BUDGET_CLOCK, BudgetResetJobs, budgetResetJobId } from './budget-reset.jobs';
@@ -20,27 +20,6 @@ const dbName = `sy_test_budget_reset_${randomBytes(6).toString('hex')}`;
 const url = Object.assign(new URL(base), { pathname: `/${dbName}` }).toString();
 const prefix = `test-budget-reset-${randomBytes(4).toString('hex')}`;
 const DAY = 86_400_000;
-
-/** The other catalogued jobs need a handler for boot to pass; they are not what this file tests. */
-@Injectable()
-class OtherJobs {
-  @JobHandler('keys.expire-sweep')
-  async expire(): Promise<void> {}
-  @JobHandler('usage.ledger-prune')
-  async prune(): Promise<void> {}
-  @JobHandler('usage.backlog-check')
-  async backlog(): Promise<void> {}
-  @JobHandler('analytics.rollup')
-  async rollup(): Promise<void> {}
-  @JobHandler('responses.expire-sweep')
-  async responsesSweep(): Promise<void> {}
-  @JobHandler('budgets.soft-budget-alert')
-  async softBudgetAlert(): Promise<void> {}
-  @JobHandler('reports.spend-report-tick')
-  async reportTick(): Promise<void> {}
-  @JobHandler('reports.spend-report')
-  async report(): Promise<void> {}
-}
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -76,7 +55,8 @@ describe('budget_duration resets (budgets.reset) through BullMQ, Postgres and th
         BudgetsRepository,
         UsageSettlementService,
         BudgetResetJobs,
-        OtherJobs,
+        // The other catalogued jobs need a handler for boot to pass; they are not what this file tests.
+        noopJobHandlers(BudgetResetJobs),
         JobRegistry,
         JobRunner,
       ],

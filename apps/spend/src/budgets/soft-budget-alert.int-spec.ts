@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
+import { Module, type INestApplicationContext } from '@nestjs/common';
 import { DiscoveryModule, NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
@@ -11,7 +11,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG, ENV, loadEnv } from '@switchyard/config';
 import { BudgetsRepository, createDb, DB, migrateDatabase, SpendRepository, type Database } from '@switchyard/db';
-import { createJobsRedis, JobHandler, JobRegistry, JobRunner, JOBS_OPTIONS, JOBS_REDIS } from '@switchyard/jobs';
+import { createJobsRedis, JobRegistry, JobRunner, JOBS_OPTIONS, JOBS_REDIS, noopJobHandlers } from '@switchyard/jobs';
 import { SoftBudgetAlertJobs } from './soft-budget-alert.jobs';
 
 const base = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -19,29 +19,6 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const dbName = `sy_test_soft_budget_${randomBytes(6).toString('hex')}`;
 const url = Object.assign(new URL(base), { pathname: `/${dbName}` }).toString();
 const prefix = `test-soft-budget-${randomBytes(4).toString('hex')}`;
-
-/** The other catalogued jobs need a handler for boot to pass; they are not what this file tests. */
-@Injectable()
-class OtherJobs {
-  @JobHandler('keys.expire-sweep')
-  async expire(): Promise<void> {}
-  @JobHandler('usage.ledger-prune')
-  async prune(): Promise<void> {}
-  @JobHandler('usage.backlog-check')
-  async backlog(): Promise<void> {}
-  @JobHandler('analytics.rollup')
-  async rollup(): Promise<void> {}
-  @JobHandler('responses.expire-sweep')
-  async responsesSweep(): Promise<void> {}
-  @JobHandler('budgets.reset-sweep')
-  async sweep(): Promise<void> {}
-  @JobHandler('budgets.reset')
-  async reset(): Promise<void> {}
-  @JobHandler('reports.spend-report-tick')
-  async reportTick(): Promise<void> {}
-  @JobHandler('reports.spend-report')
-  async report(): Promise<void> {}
-}
 
 async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -86,7 +63,8 @@ describe('soft_budget alerts: one webhook POST per crossing per period, retried 
         BudgetsRepository,
         SpendRepository,
         SoftBudgetAlertJobs,
-        OtherJobs,
+        // The other catalogued jobs need a handler for boot to pass; they are not what this file tests.
+        noopJobHandlers(SoftBudgetAlertJobs),
         JobRegistry,
         JobRunner,
       ],

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
+import { Module, type INestApplicationContext } from '@nestjs/common';
 import { DiscoveryModule, NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
@@ -20,7 +20,7 @@ import {
 } from '@switchyard/analytics';
 import { CONFIG, ENV, loadEnv } from '@switchyard/config';
 import { BudgetsRepository, createDb, DB, migrateDatabase, type Database } from '@switchyard/db';
-import { createJobsRedis, JobHandler, JobRegistry, JobRunner, JOBS_OPTIONS, JOBS_REDIS } from '@switchyard/jobs';
+import { createJobsRedis, JobRegistry, JobRunner, JOBS_OPTIONS, JOBS_REDIS, noopJobHandlers } from '@switchyard/jobs';
 import { closedPeriods, reportPeriodMs, SpendReportJobs } from './spend-report.jobs';
 
 const base = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -32,27 +32,6 @@ const url = Object.assign(new URL(base), { pathname: `/${dbName}` }).toString();
 const prefix = `test-spend-report-${suffix}`;
 /** The report period: short, so the test sees several. */
 const FREQUENCY = '2s';
-
-/** The other catalogued jobs need a handler for boot to pass; they are not what this file tests. */
-@Injectable()
-class OtherJobs {
-  @JobHandler('keys.expire-sweep')
-  async expire(): Promise<void> {}
-  @JobHandler('usage.ledger-prune')
-  async prune(): Promise<void> {}
-  @JobHandler('analytics.rollup')
-  async rollup(): Promise<void> {}
-  @JobHandler('responses.expire-sweep')
-  async responsesSweep(): Promise<void> {}
-  @JobHandler('usage.backlog-check')
-  async backlog(): Promise<void> {}
-  @JobHandler('budgets.reset-sweep')
-  async sweep(): Promise<void> {}
-  @JobHandler('budgets.reset')
-  async reset(): Promise<void> {}
-  @JobHandler('budgets.soft-budget-alert')
-  async softBudgetAlert(): Promise<void> {}
-}
 
 async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -153,7 +132,8 @@ describe('scheduled spend reports: one webhook POST per closed period, retried u
         { provide: JOBS_OPTIONS, useValue: { prefix } },
         BudgetsRepository,
         SpendReportJobs,
-        OtherJobs,
+        // The other catalogued jobs need a handler for boot to pass; they are not what this file tests.
+        noopJobHandlers(SpendReportJobs),
         JobRegistry,
         JobRunner,
       ],
