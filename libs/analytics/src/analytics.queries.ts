@@ -271,8 +271,9 @@ async function bucketedPage(
   // this clock is still read).
   const now = Math.floor(Date.now() / 1000);
   const span = Math.max(1, bucketsBetween(q.interval, start, Number.isFinite(to) ? to : Math.max(start, now) + 1));
-  // A range of a few buckets (a quarter by month) is read whole: a second round trip costs more than the rows.
-  let spanned = span <= 4 ? span : 1;
+  // The first window is a day (24 hourly buckets, or one daily), and a range of a few buckets (a quarter by
+  // month) is read whole: a second round trip costs more than a few more rows.
+  let spanned = span <= 4 ? span : Math.min(span, q.interval === 'hour' ? 24 : 1);
   for (;;) {
     let end = Math.min(to, bucketsAfter(q.interval, start, spanned));
     if (!Number.isFinite(to) && end > now) end = Infinity;
