@@ -3,7 +3,14 @@ import { analyticsError } from './analytics-client';
 import { planSegments, type PlanSegment, type PlanSource, type RollupCoverage } from './analytics-plan';
 import { bucketsAfter, bucketStart, nextWindowBuckets, pageOfWindow, type ReportCursor } from './analytics-pages';
 import { lit, sql, type SqlFragment } from './sql-literal';
-import { readRollupCoverage, rollupCubeFor, rollupRows, usageTimeRange, type RollupCube } from './usage-rollups';
+import {
+  readRollupCoverage,
+  rollupCubeFor,
+  rollupRows,
+  usagePrewhere,
+  usageTimeRange,
+  type RollupCube,
+} from './usage-rollups';
 
 /** What analytics groups and filters by, in the API's words, and the usage column (or expression) of each. */
 export const ANALYTICS_DIMENSIONS = {
@@ -180,7 +187,7 @@ const seconds = (d: Date | undefined): number | undefined => (d ? Math.floor(d.g
 
 type RawRow = RawMetrics & Record<string, string | number>;
 /** The query of a report's rows (or totals, without keys) over a range, by whichever sources the plan picks. */
-type BuildQuery = (range: AnalyticsQuery, keys: ReportKey[], limit?: RowLimit) => SqlFragment;
+type BuildQuery = (range: AnalyticsQuery, keys: ReportKey[], limit?: RowLimit, withTotals?: boolean) => SqlFragment;
 
 /**
  * Spend, requests, errors, tokens and latency grouped by any dimensions and, optionally, a time bucket,
@@ -201,18 +208,30 @@ export async function analyticsReport(
   try {
     const coverage = opts.source === 'raw' ? undefined : await readRollupCoverage(client, database);
     // Every query of the report plans against the same coverage: the parts of one answer agree.
-    const build: BuildQuery = (range, k, limit) => {
+    const build: BuildQuery = (range, k, limit, withTotals) => {
       const { cube, segments } = coverage ? planWith(coverage, range) : {};
       return segments && cube
-        ? plannedQuery(database, range, k, cube, segments, limit)
-        : rawQuery(database, range, k, limit);
+        ? plannedQuery(database, range, k, cube, segments, limit, withTotals)
+        : rawQuery(database, range, k, limit, withTotals);
     };
+    const page = opts.page;
+    // Rows over the whole range (not a window of buckets), none counted twice (a request with several tags
+    // is a row under each): one pass gives the rows and, WITH TOTALS, the totals.
+    if (keys.length > 0 && !q.groupBy.includes('tag') && !(page && q.interval)) {
+      const offset = page?.after?.offset ?? 0;
+      const limit = page && { offset, count: page.limit + 1 };
+      const got = await jsonWithTotals<RawRow, RawMetrics>(client, build(q, keys, limit, true));
+      const rows = page ? got.data.slice(0, page.limit) : got.data;
+      const next = page && got.data.length > page.limit ? { offset: offset + page.limit } : undefined;
+      return { rows: rows.map((r) => reportRow(q, r)), totals: metrics(got.totals), ...(next && { next }) };
+    }
     // The totals depend on the filters only: the smallest cube holding them answers, whatever the grouping.
     const totalsQuery = json<RawMetrics>(client, build({ ...q, groupBy: [], interval: undefined }, []));
+    // Awaited below, after the rows: should the rows fail first, its own failure must not go unhandled.
+    totalsQuery.catch(() => undefined);
     let rows: RawRow[] = [];
     let next: ReportCursor | undefined;
     if (keys.length > 0) {
-      const page = opts.page;
       if (!page) rows = await json<RawRow>(client, build(q, keys));
       else if (!q.interval) {
         const offset = page.after?.offset ?? 0;
@@ -223,21 +242,23 @@ export async function analyticsReport(
     }
     const totals = await totalsQuery;
     return {
-      rows: rows.map((r) => {
-        const dimensions: AnalyticsRow['dimensions'] = {};
-        for (const d of q.groupBy) dimensions[d] = d === 'status' ? Number(r[`k_${d}`]) : String(r[`k_${d}`]);
-        return {
-          dimensions,
-          ...(q.interval && { bucket: bucketDate(q.interval, r['k_bucket']!) }),
-          ...metrics(r),
-        };
-      }),
+      rows: rows.map((r) => reportRow(q, r)),
       totals: metrics(totals[0]!),
       ...(next && { next }),
     };
   } catch (e) {
     throw analyticsError('analytics report', database, e);
   }
+}
+
+function reportRow(q: AnalyticsQuery, r: RawRow): AnalyticsRow {
+  const dimensions: AnalyticsRow['dimensions'] = {};
+  for (const d of q.groupBy) dimensions[d] = d === 'status' ? Number(r[`k_${d}`]) : String(r[`k_${d}`]);
+  return {
+    dimensions,
+    ...(q.interval && { bucket: bucketDate(q.interval, r['k_bucket']!) }),
+    ...metrics(r),
+  };
 }
 
 /**
@@ -360,11 +381,12 @@ function groupTail(
   spend: SqlFragment,
   count: SqlFragment,
   limit: RowLimit | undefined,
+  withTotals = false,
 ): SqlFragment {
   if (keys.length === 0) return sql``;
   const rest = keys.filter((k) => k.name !== 'bucket').map((k) => sql`${lit.ident(`k_${k.name}`)} ASC`);
   return sql`
-GROUP BY ${keyNames(keys)}
+GROUP BY ${keyNames(keys)}${withTotals ? sql` WITH TOTALS` : sql``}
 ORDER BY ${q.interval ? sql`k_bucket ASC, ` : sql``}${spend} DESC, ${count} DESC${sql.join(
     rest.map((r) => sql`, ${r}`),
     sql``,
@@ -376,14 +398,31 @@ LIMIT ${lit.uint(limit.offset)}, ${lit.uint(limit.count)}`
   }`;
 }
 
+const teamOf = (f: UsageFilter): string | undefined =>
+  f.equals?.team === undefined ? undefined : String(f.equals.team);
+
+/** A filter's time range and team as PREWHERE under FINAL (see usagePrewhere); its WHERE still holds them. */
+function filterPrewhere(f: UsageFilter): SqlFragment {
+  const from = seconds(f.from);
+  const to = seconds(f.to);
+  return usagePrewhere(from === undefined && to === undefined ? [] : [[from ?? 0, to ?? Infinity]], teamOf(f));
+}
+
 /** The whole range from the raw rows, in one pass. */
-function rawQuery(database: string, q: AnalyticsQuery, keys: ReportKey[], limit?: RowLimit): SqlFragment {
-  return sql`SELECT ${keySelect(keys)}${METRICS} FROM ${lit.table(database, 'usage')} FINAL WHERE ${usageWhere(q)}${groupTail(
+function rawQuery(
+  database: string,
+  q: AnalyticsQuery,
+  keys: ReportKey[],
+  limit?: RowLimit,
+  withTotals?: boolean,
+): SqlFragment {
+  return sql`SELECT ${keySelect(keys)}${METRICS} FROM ${lit.table(database, 'usage')} FINAL${filterPrewhere(q)} WHERE ${usageWhere(q)}${groupTail(
     q,
     keys,
     sql`sum(cost_nanos)`,
     sql`count()`,
     limit,
+    withTotals,
   )}`;
 }
 
@@ -395,6 +434,7 @@ function plannedQuery(
   cube: RollupCube,
   segments: PlanSegment[],
   limit?: RowLimit,
+  withTotals?: boolean,
 ): SqlFragment {
   const db = lit.ident(database);
   const filters = usageWhere({ equals: q.equals });
@@ -410,7 +450,10 @@ function plannedQuery(
     );
     parts.push(
       source === 'raw'
-        ? sql`SELECT ${keySelect(keys)}${PARTIAL_FROM_RAW} FROM ${db}.usage FINAL WHERE (${ranges}) AND ${filters}${innerGroup}`
+        ? sql`SELECT ${keySelect(keys)}${PARTIAL_FROM_RAW} FROM ${db}.usage FINAL${usagePrewhere(
+            mine.map((x) => [x.from, x.to] as const),
+            teamOf(q),
+          )} WHERE (${ranges}) AND ${filters}${innerGroup}`
         : sql`SELECT ${keySelect(keys)}${PARTIAL_FROM_ROLLUP} FROM ${rollupRows(db, source, cube, ranges)} AND ${filters}${innerGroup}`,
     );
   }
@@ -420,12 +463,20 @@ function plannedQuery(
     sql`
 UNION ALL
 `,
-  )})${groupTail(q, keys, sql`sum(p_cost)`, sql`sum(p_requests)`, limit)}`;
+  )})${groupTail(q, keys, sql`sum(p_cost)`, sql`sum(p_requests)`, limit, withTotals)}`;
 }
 
 async function json<T>(client: ClickHouseClient, query: SqlFragment): Promise<T[]> {
   const rs = await client.query({ query: query.text, format: 'JSONEachRow' });
   return rs.json<T>();
+}
+
+/** The rows of a GROUP BY ... WITH TOTALS query, and its totals row (the aggregates over every row). */
+async function jsonWithTotals<T, U>(client: ClickHouseClient, query: SqlFragment): Promise<{ data: T[]; totals: U }> {
+  const rs = await client.query({ query: query.text, format: 'JSON' });
+  const body = await rs.json<T>();
+  if (!body.totals) throw new Error('ClickHouse answered a WITH TOTALS query without its totals.');
+  return { data: body.data, totals: body.totals as U };
 }
 
 /** One request of GET /v1/logs. */
@@ -522,7 +573,7 @@ export async function usageLogs(
   toString(completion_tokens) AS completion_tokens, toString(cached_tokens) AS cached_tokens,
   toString(cache_write_tokens) AS cache_write_tokens, toString(reasoning_tokens) AS reasoning_tokens,
   toString(cost_nanos) AS cost_nanos, unpriced, price_source, finish_reason, latency_ms, ttft_ms, stream, fallback_depth
-FROM ${lit.table(database, 'usage')} FINAL
+FROM ${lit.table(database, 'usage')} FINAL${usagePrewhere([[from, upper]], teamOf(f))}
 WHERE ${sql.join(conditions, sql` AND `)} AND ${usageTimeRange(from, upper)}
 ORDER BY ts DESC, request_id DESC
 LIMIT ${limitSql}`;

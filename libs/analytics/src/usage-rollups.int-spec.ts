@@ -171,6 +171,16 @@ async function expectSameAsRaw(stride = 1): Promise<number> {
       analyticsPlan(client, database, q),
     ]);
     expect(auto, name).toEqual(raw);
+    // Totals from the grouped rows' own pass (WITH TOTALS) or a query apart: the same as the ungrouped report.
+    if (q.groupBy.length > 0 || q.interval) {
+      const whole = await analyticsReport(
+        client,
+        database,
+        { ...q, groupBy: [], interval: undefined },
+        { source: 'raw' },
+      );
+      expect(auto.totals, `${name}: totals`).toEqual(whole.totals);
+    }
     if (plan.segments?.some((s) => s.source !== 'raw')) rolled++;
   }
   return rolled;

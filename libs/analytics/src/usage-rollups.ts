@@ -156,6 +156,25 @@ export function usageTimeRange(from: number, to: number, table: 'usage' | 'rollu
   return sql.join(parts, sql` AND `);
 }
 
+/**
+ * The part of a usage read that every version of a row shares, so it may run as PREWHERE under FINAL: its
+ * time (`ts` is in the sort key FINAL collapses by, and `date` is derived from it) and, when given, its team
+ * (also in the sort key). ClickHouse then collapses only the rows it keeps instead of every row of the
+ * granules it reads (a ragged hour of raw rows at a million rows: 19 ms instead of 51-70 ms). A condition on
+ * anything a redelivered row may change (its model, say) must stay in WHERE, after the collapse: filtered
+ * before, an older version could survive alone. `ranges` are [from, to) pairs (epoch seconds, `to` may be
+ * Infinity), any of which a row may fall in.
+ */
+export function usagePrewhere(ranges: readonly (readonly [number, number])[], team?: string): SqlFragment {
+  const time = sql.join(
+    ranges.map(([a, b]) => sql`(${usageTimeRange(a, b)})`),
+    sql` OR `,
+  );
+  const parts = ranges.length > 0 ? [sql`(${time})`] : [];
+  if (team !== undefined) parts.push(sql`team_id = ${lit.string(team, { maxLength: 256 })}`);
+  return parts.length > 0 ? sql` PREWHERE ${sql.join(parts, sql` AND `)}` : sql``;
+}
+
 function fillStatement(db: SqlFragment, grain: RollupGrain, from: number, to: number, version: bigint): SqlFragment {
   const step = lit.uint(GRAIN_SECONDS[grain]);
   const kept = ROLLUP_CUBES.filter((c) => c.grains.includes(grain));
@@ -182,7 +201,7 @@ SELECT ${lit.string(grain)}, cube_id, toDateTime(intDiv(toUnixTimestamp(ts), ${s
   sum(reasoning_tokens), sum(unpriced), countIf(ttft_ms IS NOT NULL),
   quantilesTimingState(0.5, 0.95, 0.99)(latency_ms), quantileTimingStateIf(0.5)(assumeNotNull(ttft_ms), isNotNull(ttft_ms)),
   ${lit.uint(version)}
-FROM ${db}.usage FINAL ARRAY JOIN [${cubes}] AS cube_id
+FROM ${db}.usage FINAL ARRAY JOIN [${cubes}] AS cube_id${usagePrewhere([[from, to]])}
 WHERE ${usageTimeRange(from, to)}
 GROUP BY cube_id, r_ts, ${sql.join(dimAliases, sql`, `)}`;
 }

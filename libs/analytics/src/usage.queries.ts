@@ -244,8 +244,9 @@ WHERE request_id = ${id} LIMIT 1`.text,
     const [where] = await located.json<{ team_id: string; ts: number | string }>();
     if (!where) return undefined;
     const rs = await client.query({
+      // Every column of the condition is in the sort key FINAL collapses by, so it may run as PREWHERE.
       query: sql`SELECT ${RECORD_COLUMNS} FROM ${lit.table(database, 'usage')} FINAL
-WHERE team_id = ${lit.string(where.team_id, { maxLength: 1024 })} AND ts = toDateTime(${lit.uint(Number(where.ts))})
+PREWHERE team_id = ${lit.string(where.team_id, { maxLength: 1024 })} AND ts = toDateTime(${lit.uint(Number(where.ts))})
   AND request_id = ${id} LIMIT 1`.text,
       format: 'JSONEachRow',
     });
