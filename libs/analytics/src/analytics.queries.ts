@@ -215,14 +215,37 @@ export async function analyticsReport(
         : rawQuery(database, range, k, limit, withTotals);
     };
     const page = opts.page;
-    // Rows over the whole range (not a window of buckets), none counted twice (a request with several tags
-    // is a row under each): one pass gives the rows and, WITH TOTALS, the totals.
-    if (keys.length > 0 && !q.groupBy.includes('tag') && !(page && q.interval)) {
+    // Rows over the whole range (not a window of buckets: no interval, or the first page of a range of a few
+    // buckets, read whole anyway), none counted twice (a request with several tags is a row under each): one
+    // pass gives the rows and, WITH TOTALS, the totals.
+    const from = seconds(q.from);
+    const to = seconds(q.to);
+    const fewBuckets =
+      q.interval !== undefined &&
+      !page?.after &&
+      from !== undefined &&
+      to !== undefined &&
+      from < to &&
+      bucketsBetween(q.interval, from, to) <= FEW_BUCKETS;
+    if (keys.length > 0 && !q.groupBy.includes('tag') && (!page || !q.interval || fewBuckets)) {
       const offset = page?.after?.offset ?? 0;
       const limit = page && { offset, count: page.limit + 1 };
       const got = await jsonWithTotals<RawRow, RawMetrics>(client, build(q, keys, limit, true));
-      const rows = page ? got.data.slice(0, page.limit) : got.data;
-      const next = page && got.data.length > page.limit ? { offset: offset + page.limit } : undefined;
+      let rows = got.data;
+      let next: ReportCursor | undefined;
+      if (page && q.interval) {
+        const cut = pageOfWindow(
+          rows.map((r) => bucketStartOf(q.interval!, r['k_bucket']!)),
+          0,
+          page.limit,
+          true,
+        );
+        rows = rows.slice(cut.from, cut.to);
+        next = cut.next;
+      } else if (page) {
+        if (rows.length > page.limit) next = { offset: offset + page.limit };
+        rows = rows.slice(0, page.limit);
+      }
       return { rows: rows.map((r) => reportRow(q, r)), totals: metrics(got.totals), ...(next && { next }) };
     }
     // The totals depend on the filters only: the smallest cube holding them answers, whatever the grouping.
@@ -294,7 +317,7 @@ async function bucketedPage(
   const span = Math.max(1, bucketsBetween(q.interval, start, Number.isFinite(to) ? to : Math.max(start, now) + 1));
   // The first window is a day (24 hourly buckets, or one daily), and a range of a few buckets (a quarter by
   // month) is read whole: a second round trip costs more than a few more rows.
-  let spanned = span <= 4 ? span : Math.min(span, q.interval === 'hour' ? 24 : 1);
+  let spanned = span <= FEW_BUCKETS ? span : Math.min(span, q.interval === 'hour' ? 24 : 1);
   for (;;) {
     let end = Math.min(to, bucketsAfter(q.interval, start, spanned));
     if (!Number.isFinite(to) && end > now) end = Infinity;
@@ -311,6 +334,9 @@ async function bucketedPage(
     spanned = nextWindowBuckets(spanned, got.length, needed, span);
   }
 }
+
+/** A bucketed range of at most this many buckets is read in one window. */
+const FEW_BUCKETS = 4;
 
 /** Buckets from the one holding `a` up to `b` (exclusive end, epoch seconds). */
 function bucketsBetween(interval: AnalyticsInterval, a: number, b: number): number {

@@ -306,6 +306,8 @@ describe('usage rollups against ClickHouse', () => {
       { groupBy: ['model', 'status'], interval: 'month', from: new Date(T0 + 5 * HOUR + 17_000) },
       { groupBy: ['key'], equals: { team: 'team-2' } },
       { groupBy: ['tag'], interval: 'day', to: new Date(T0 + 2 * DAY + 1_000) },
+      // Three buckets: the first page reads them whole, with its totals in the same pass; the next by window.
+      { groupBy: ['team', 'status'], interval: 'day', from: new Date(T0 + 7_000), to: new Date(T0 + 3 * DAY) },
     ];
     for (const q of cases)
       for (const source of ['auto', 'raw'] as const) {
