@@ -547,7 +547,11 @@ export async function runLedgerLoadWithFault(
     concurrency: opts.concurrency,
     onSent: () => {
       done++;
-      if (done === opts.faultAfter) faulted = opts.fault().then(() => void (faultAt = Date.now()));
+      // From the moment the fault begins (a server stopping stops serving before it has exited).
+      if (done === opts.faultAfter) {
+        faultAt = Date.now();
+        faulted = opts.fault();
+      }
       if (done === opts.recoverAfter) void recover();
     },
   });
