@@ -263,11 +263,9 @@ async function reportWith(
         : rawQuery(database, range, k, limit, withTotals);
     };
     const page = opts.page;
-    // Rows over the whole range (not a window of buckets: no interval, or the first page of a range of a few
-    // buckets, read whole anyway), none counted twice (a request with several tags is a row under each): one
-    // pass gives the rows and, WITH TOTALS, the totals.
     const from = seconds(q.from);
     const to = seconds(q.to);
+    // The first page of a range of a few buckets is read whole, as a report without interval is: one query.
     const fewBuckets =
       q.interval !== undefined &&
       !page?.after &&
@@ -275,12 +273,30 @@ async function reportWith(
       to !== undefined &&
       from < to &&
       bucketsBetween(q.interval, from, to) <= FEW_BUCKETS;
-    if (keys.length > 0 && !q.groupBy.includes('tag') && (!page || !q.interval || fewBuckets)) {
+    const windowed = page !== undefined && q.interval !== undefined && !fewBuckets;
+    // Rows over the whole range (not a window of buckets), none counted twice (a request with several tags is
+    // a row under each): one pass gives the rows and, WITH TOTALS, the totals. Otherwise the totals are a
+    // query apart, from the smallest cube holding the filters, whatever the grouping.
+    const together = keys.length > 0 && !windowed && !q.groupBy.includes('tag');
+    const totalsQuery = together
+      ? undefined
+      : json<RawMetrics>(client, build({ ...q, groupBy: [], interval: undefined }, []));
+    // Awaited after the rows: should the rows fail first, its own failure must not go unhandled.
+    totalsQuery?.catch(() => undefined);
+    let rows: RawRow[] = [];
+    let next: ReportCursor | undefined;
+    let totals: RawMetrics | undefined;
+    if (windowed)
+      ({ rows, next } = await bucketedPage(client, database, { ...q, interval: q.interval! }, keys, page!, build));
+    else if (keys.length > 0) {
       const offset = page?.after?.offset ?? 0;
-      const limit = page && { offset, count: page.limit + 1 };
-      const got = await jsonWithTotals<RawRow, RawMetrics>(client, build(q, keys, limit, true));
-      let rows = got.data;
-      let next: ReportCursor | undefined;
+      const got = await rowsAndTotals<RawRow, RawMetrics>(
+        client,
+        build(q, keys, page && { offset, count: page.limit + 1 }, together),
+        together,
+      );
+      totals = got.totals;
+      rows = got.data;
       if (page && q.interval) {
         const cut = pageOfWindow(
           rows.map((r) => bucketStartOf(q.interval!, r['k_bucket']!)),
@@ -294,29 +310,9 @@ async function reportWith(
         if (rows.length > page.limit) next = { offset: offset + page.limit };
         rows = rows.slice(0, page.limit);
       }
-      return { rows: rows.map((r) => reportRow(q, r)), totals: metrics(got.totals), ...(next && { next }) };
     }
-    // The totals depend on the filters only: the smallest cube holding them answers, whatever the grouping.
-    const totalsQuery = json<RawMetrics>(client, build({ ...q, groupBy: [], interval: undefined }, []));
-    // Awaited below, after the rows: should the rows fail first, its own failure must not go unhandled.
-    totalsQuery.catch(() => undefined);
-    let rows: RawRow[] = [];
-    let next: ReportCursor | undefined;
-    if (keys.length > 0) {
-      if (!page) rows = await json<RawRow>(client, build(q, keys));
-      else if (!q.interval) {
-        const offset = page.after?.offset ?? 0;
-        const got = await json<RawRow>(client, build(q, keys, { offset, count: page.limit + 1 }));
-        if (got.length > page.limit) next = { offset: offset + page.limit };
-        rows = got.slice(0, page.limit);
-      } else ({ rows, next } = await bucketedPage(client, database, { ...q, interval: q.interval }, keys, page, build));
-    }
-    const totals = await totalsQuery;
-    return {
-      rows: rows.map((r) => reportRow(q, r)),
-      totals: metrics(totals[0]!),
-      ...(next && { next }),
-    };
+    totals ??= (await totalsQuery!)[0]!;
+    return { rows: rows.map((r) => reportRow(q, r)), totals: metrics(totals), ...(next && { next }) };
   } catch (e) {
     throw analyticsError('analytics report', database, e);
   }
@@ -545,8 +541,13 @@ async function json<T>(client: ClickHouseClient, query: SqlFragment): Promise<T[
   return rs.json<T>();
 }
 
-/** The rows of a GROUP BY ... WITH TOTALS query, and its totals row (the aggregates over every row). */
-async function jsonWithTotals<T, U>(client: ClickHouseClient, query: SqlFragment): Promise<{ data: T[]; totals: U }> {
+/** The rows of a query and, when it is GROUP BY ... WITH TOTALS, its totals row (the aggregates over every row). */
+async function rowsAndTotals<T, U>(
+  client: ClickHouseClient,
+  query: SqlFragment,
+  withTotals: boolean,
+): Promise<{ data: T[]; totals?: U }> {
+  if (!withTotals) return { data: await json<T>(client, query) };
   const rs = await client.query({ query: query.text, format: 'JSON' });
   const body = await rs.json<T>();
   if (!body.totals) throw new Error('ClickHouse answered a WITH TOTALS query without its totals.');
